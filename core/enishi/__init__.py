@@ -1,0 +1,78 @@
+"""Enishi (縁): a self-hosted CRM and marketing-automation platform for LINE Official Accounts.
+
+Everything a plugin needs is importable from here::
+
+    from enishi import hookimpl, PluginManifest, Text, ActionType
+"""
+
+from enishi.context import ActionContext, JobContext, WorkspaceContext
+from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, utcnow
+from enishi.hookspecs import hookimpl
+from enishi.manifest import PluginManifest
+from enishi.models.friends import Friend
+from enishi.registry import Register
+from enishi.schema_validation import SchemaProblem, validate
+from enishi.text import Text
+from enishi.types import (
+    IN,
+    NEXT,
+    NO,
+    YES,
+    ActionType,
+    ApiRoutes,
+    ConditionType,
+    DomainEvent,
+    FriendFieldDescriptor,
+    FriendFieldSource,
+    JobType,
+    MigrationLocation,
+    Permission,
+    Port,
+    ReportColumn,
+    ReportResult,
+    ReportSeries,
+    ReportType,
+    Schedule,
+    TriggerType,
+)
+from enishi.version import CORE_API_VERSION
+
+__all__ = [
+    "CORE_API_VERSION",
+    "IN",
+    "NEXT",
+    "NO",
+    "YES",
+    "ActionContext",
+    "ActionType",
+    "ApiRoutes",
+    "Base",
+    "BigId",
+    "ConditionType",
+    "DomainEvent",
+    "Friend",
+    "FriendFieldDescriptor",
+    "FriendFieldSource",
+    "JobContext",
+    "JobType",
+    "JsonDoc",
+    "MigrationLocation",
+    "Permission",
+    "PluginManifest",
+    "Port",
+    "Register",
+    "ReportColumn",
+    "ReportResult",
+    "ReportSeries",
+    "ReportType",
+    "Schedule",
+    "SchemaProblem",
+    "Text",
+    "TriggerType",
+    "UTCDateTime",
+    "WorkspaceContext",
+    "WorkspaceOwned",
+    "hookimpl",
+    "utcnow",
+    "validate",
+]

@@ -1,0 +1,1 @@
+"""The HTTP API: conventions (errors, pagination, auth, audit) and the core's controllers."""

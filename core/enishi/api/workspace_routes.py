@@ -1,0 +1,559 @@
+"""Routes under ``/api/workspaces/{workspace_id}``: every one passes the workspace guard first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.params import Parameter
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enishi.api.deps import platform_admin_guard
+from enishi.api.errors import ApiError, invalid, not_found
+from enishi.api.pagination import Page, keyset_by_id, page_of
+from enishi.api.platform_routes import AuditOut, PlanOut, WorkspaceOut, audit_out, plan_out, workspace_out
+from enishi.api.services import Services
+from enishi.audit import add_details, filtered
+from enishi.auth.passwords import hash_password, password_problem
+from enishi.auth.service import normalise_email
+from enishi.models import AuditEntry, Friend, Plan, RoleGrant, User, WorkspaceMembership, WorkspacePlugin
+from enishi.registry import Registered
+from enishi.schema_validation import validate
+from enishi.tenancy.access import WorkspaceAccess
+from enishi.tenancy.permissions import ROLE_RANK, declared, permissions_of
+from enishi.tenancy.plans import PlanDoesNotAllow, apply_plan, plan_allows, set_plugin_enabled
+from enishi.tenancy.workspaces import (
+    ChannelCredentials,
+    SeatLimitReached,
+    add_member,
+    channel_taken,
+    notify_enabled,
+)
+from enishi.types import ROLES
+
+Role = Annotated[str, msgspec.Meta(pattern=r"^(owner|admin|operator|viewer)$")]
+
+
+class WorkspacePatch(msgspec.Struct, omit_defaults=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | msgspec.UnsetType = msgspec.UNSET
+    timezone: str | msgspec.UnsetType = msgspec.UNSET
+    channel_id: str | msgspec.UnsetType = msgspec.UNSET
+    channel_secret: str | msgspec.UnsetType = msgspec.UNSET
+    access_token: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class PlanChange(msgspec.Struct):
+    plan_id: int
+
+
+class PlanChangeOut(msgspec.Struct):
+    plan: PlanOut
+    disabled_plugins: list[str]
+
+
+class StaffIn(msgspec.Struct):
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+    role: Role
+    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+    password: str | None = None  # needed only when no account exists for the email yet
+
+
+class StaffPatch(msgspec.Struct):
+    role: Role
+
+
+class StaffOut(msgspec.Struct):
+    id: int  # the membership id
+    user_id: int
+    email: str
+    display_name: str
+    role: str
+    created_at: datetime
+
+
+class PluginStateIn(msgspec.Struct):
+    enabled: bool
+    settings: dict[str, Any] | None = None
+
+
+class WorkspacePluginOut(msgspec.Struct):
+    name: str
+    title: dict[str, str]
+    tier: str
+    enabled: bool
+    allowed_by_plan: bool
+    reason: str | None  # why it is off, or cannot be turned on
+    settings: dict[str, Any]
+    settings_schema: dict[str, Any]
+
+
+class NodeTypeOut(msgspec.Struct):
+    key: str
+    kind: str  # trigger / action / condition
+    version: int
+    plugin: str
+    label: dict[str, str]
+    description: dict[str, str] | None
+    config_schema: dict[str, Any]
+    ui_schema: dict[str, Any]
+    inputs: list[dict[str, Any]]
+    outputs: list[dict[str, Any]]
+    allowed_targets: list[str] | None
+    deprecated: bool
+
+
+class ReportTypeOut(msgspec.Struct):
+    key: str
+    version: int
+    plugin: str
+    label: dict[str, str]
+    params_schema: dict[str, Any]
+    ui_schema: dict[str, Any]
+
+
+class FieldSourceOut(msgspec.Struct):
+    key: str
+    plugin: str
+    label: dict[str, str]
+
+
+class CatalogOut(msgspec.Struct):
+    node_types: list[NodeTypeOut]
+    reports: list[ReportTypeOut]
+    friend_fields: list[FieldSourceOut]
+
+
+class AccessOut(msgspec.Struct):
+    workspace: WorkspaceOut
+    role: str
+    permissions: list[str]
+    enabled_plugins: list[str]
+
+
+class PermissionOut(msgspec.Struct):
+    key: str
+    plugin: str
+    label: dict[str, str]
+    roles: list[str]  # roles that grant it in this workspace
+
+
+class RoleGrantIn(msgspec.Struct):
+    role: Annotated[str, msgspec.Meta(pattern=r"^(admin|operator|viewer)$")]
+    permission: str
+    granted: bool
+
+
+class FriendOut(msgspec.Struct):
+    id: int
+    line_user_id: str
+    display_name: str
+    picture_url: str | None
+    language: str | None
+    status: str
+    followed_at: datetime
+    blocked_at: datetime | None
+    last_inbound_at: datetime | None
+
+
+def friend_out(f: Friend) -> FriendOut:
+    return FriendOut(
+        f.id,
+        f.line_user_id,
+        f.display_name,
+        f.picture_url,
+        f.language,
+        f.status,
+        f.followed_at,
+        f.blocked_at,
+        f.last_inbound_at,
+    )
+
+
+def node_type_out(kind: str, e: Registered[Any]) -> NodeTypeOut:
+    t = e.item
+    return NodeTypeOut(
+        key=e.key,
+        kind=kind.rstrip("s"),
+        version=e.version,
+        plugin=e.plugin,
+        label=t.label.as_dict(),
+        description=t.description.as_dict() if t.description else None,
+        config_schema=dict(t.config_schema),
+        ui_schema=dict(t.ui_schema),
+        inputs=[{"name": p.name, "label": p.label.as_dict()} for p in t.inputs],
+        outputs=[{"name": p.name, "label": p.label.as_dict()} for p in t.outputs],
+        allowed_targets=list(t.allowed_targets) if t.allowed_targets is not None else None,
+        deprecated=t.deprecated,
+    )
+
+
+async def staff_out(db: AsyncSession, membership_id: int) -> StaffOut:
+    m, u = (
+        await db.execute(
+            select(WorkspaceMembership, User)
+            .join(User, User.id == WorkspaceMembership.user_id)
+            .where(WorkspaceMembership.id == membership_id)
+        )
+    ).one()
+    return StaffOut(m.id, u.id, u.email, u.display_name, m.role, m.created_at)
+
+
+async def owners_left(db: AsyncSession, excluding: int) -> int:
+    return int(
+        await db.scalar(
+            select(func.count()).where(WorkspaceMembership.role == "owner", WorkspaceMembership.id != excluding)
+        )
+        or 0
+    )
+
+
+async def permission_table(db: AsyncSession, services: Services, access: WorkspaceAccess) -> list[PermissionOut]:
+    """Every permission of the enabled plugins, with the roles that grant it in this workspace."""
+    perms = declared(services.host.registry, access.enabled_plugins)
+    by_role = {
+        role: await permissions_of(db, services.host.registry, access.workspace_id, role, access.enabled_plugins)
+        for role in ROLES
+    }
+    return [
+        PermissionOut(key, key.split(".")[0], p.label.as_dict(), [r for r in ROLES if key in by_role[r]])
+        for key, p in sorted(perms.items())
+    ]
+
+
+def check_role_change(access: WorkspaceAccess, current: str | None, new: str | None) -> None:
+    """Only owners hand out or take away the owner role; nobody raises anyone above their own role."""
+    mine = ROLE_RANK[access.role]
+    for role in (current, new):
+        if role is not None and ROLE_RANK[role] > mine:
+            raise ApiError(403, "forbidden", "自分より上の役割は変更できません / cannot manage a role above your own")
+    if "owner" in (current, new) and access.role != "owner":
+        raise ApiError(403, "forbidden", "オーナーのみがオーナーを変更できます / only owners manage owners")
+
+
+class WorkspaceController(Controller):
+    path = "/"
+    tags = ("workspace",)  # type: ignore[assignment]
+
+    @get("/")
+    async def show_workspace(self, access: WorkspaceAccess, services: Services) -> AccessOut:
+        return AccessOut(
+            workspace_out(services, access.workspace),
+            access.role,
+            sorted(access.permissions),
+            sorted(access.enabled_plugins),
+        )
+
+    @patch("/", permission="core.manage_workspace")
+    async def update_workspace(
+        self,
+        request: Request[Any, Any, Any],
+        data: WorkspacePatch,
+        access: WorkspaceAccess,
+        db: AsyncSession,
+        services: Services,
+    ) -> WorkspaceOut:
+        workspace = await db.merge(access.workspace)
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        problems: list[Any] = []
+        if "timezone" in changes:
+            try:
+                ZoneInfo(changes["timezone"])
+            except (ZoneInfoNotFoundError, ValueError):
+                problems.append({"path": "$.timezone", "message": "unknown time zone"})
+        if {"channel_id", "channel_secret", "access_token"} & changes.keys():
+            creds = ChannelCredentials(
+                changes.get("channel_id", workspace.line_channel_id),
+                changes.get("channel_secret", services.secrets.decrypt(workspace.line_channel_secret)),
+                changes.get("access_token", services.secrets.decrypt(workspace.line_access_token)),
+            )
+            problems += [p.as_dict() for p in creds.problems()]
+            if not problems and await channel_taken(db, creds.channel_id, except_workspace=workspace.id):
+                raise ApiError(409, "channel_taken", "このチャネルは既に使われています / channel already connected")
+            workspace.line_channel_id = creds.channel_id
+            workspace.line_channel_secret = services.secrets.encrypt(creds.channel_secret)
+            workspace.line_access_token = services.secrets.encrypt(creds.access_token)
+        if problems:
+            raise invalid(problems)
+        if "name" in changes:
+            workspace.name = changes["name"]
+        if "timezone" in changes:
+            workspace.timezone = changes["timezone"]
+        add_details(
+            request,
+            fields=sorted(k for k in changes if k not in ("channel_secret", "access_token"))
+            + [f"{k} (secret)" for k in changes if k in ("channel_secret", "access_token")],
+        )
+        await db.flush()
+        return workspace_out(services, workspace)
+
+    @put("/plan", guards=[platform_admin_guard])
+    async def change_plan(
+        self,
+        request: Request[Any, Any, Any],
+        data: PlanChange,
+        access: WorkspaceAccess,
+        db: AsyncSession,
+        services: Services,
+    ) -> PlanChangeOut:
+        plan = await db.get(Plan, data.plan_id)
+        if plan is None:
+            raise invalid([{"path": "$.plan_id", "message": "no such plan"}])
+        workspace = await db.merge(access.workspace)
+        workspace.plan_id = plan.id
+        turned_off = await apply_plan(db, services.host, workspace.id, plan)
+        add_details(request, plan=plan.key, disabled_plugins=turned_off)
+        return PlanChangeOut(plan_out(plan), turned_off)
+
+    # -- staff ----------------------------------------------------------------------------------------------
+
+    @get("/staff")
+    async def list_staff(self, db: AsyncSession) -> list[StaffOut]:
+        rows = await db.execute(
+            select(WorkspaceMembership, User)
+            .join(User, User.id == WorkspaceMembership.user_id)
+            .order_by(WorkspaceMembership.id)
+        )
+        return [StaffOut(m.id, u.id, u.email, u.display_name, m.role, m.created_at) for m, u in rows]
+
+    @post("/staff", permission="core.manage_staff", status_code=201)
+    async def add_staff(
+        self, request: Request[Any, Any, Any], data: StaffIn, access: WorkspaceAccess, db: AsyncSession
+    ) -> StaffOut:
+        check_role_change(access, None, data.role)
+        email = normalise_email(data.email)
+        user = await db.scalar(select(User).where(User.email == email))
+        if user is None:
+            problem = (
+                password_problem(data.password or "")
+                if data.password
+                else "新しいアカウントにはパスワードが必要です / a new account needs a password"
+            )
+            if problem or not data.display_name:
+                raise invalid(
+                    [
+                        {
+                            "path": "$.password" if problem else "$.display_name",
+                            "message": problem or "required for a new account",
+                        }
+                    ]
+                )
+            user = User(email=email, display_name=data.display_name, password_hash=hash_password(data.password or ""))
+            db.add(user)
+            await db.flush()
+        elif await db.scalar(select(WorkspaceMembership.id).where(WorkspaceMembership.user_id == user.id)):
+            raise ApiError(
+                409,
+                "already_member",
+                "既にスタッフです / already a staff member",
+                [{"path": "$.email", "message": "already a member"}],
+            )
+        try:
+            membership = await add_member(db, access.workspace, user, data.role)
+        except SeatLimitReached as exc:
+            raise ApiError(403, "seat_limit", str(exc)) from None
+        add_details(request, email=email, role=data.role)
+        return await staff_out(db, membership.id)
+
+    @patch("/staff/{membership_id:int}", permission="core.manage_staff")
+    async def change_staff_role(
+        self,
+        request: Request[Any, Any, Any],
+        membership_id: int,
+        data: StaffPatch,
+        access: WorkspaceAccess,
+        db: AsyncSession,
+    ) -> StaffOut:
+        membership = await db.get(WorkspaceMembership, membership_id)
+        if membership is None:
+            raise not_found("staff member")
+        check_role_change(access, membership.role, data.role)
+        if membership.role == "owner" and data.role != "owner" and await owners_left(db, membership.id) == 0:
+            raise ApiError(409, "last_owner", "最後のオーナーは変更できません / the last owner must stay owner")
+        add_details(request, old_role=membership.role, role=data.role)
+        membership.role = data.role
+        await db.flush()
+        return await staff_out(db, membership.id)
+
+    @delete("/staff/{membership_id:int}", permission="core.manage_staff", status_code=204)
+    async def remove_staff(
+        self, request: Request[Any, Any, Any], membership_id: int, access: WorkspaceAccess, db: AsyncSession
+    ) -> None:
+        membership = await db.get(WorkspaceMembership, membership_id)
+        if membership is None:
+            raise not_found("staff member")
+        check_role_change(access, membership.role, None)
+        if membership.role == "owner" and await owners_left(db, membership.id) == 0:
+            raise ApiError(409, "last_owner", "最後のオーナーは削除できません / cannot remove the last owner")
+        add_details(request, user_id=membership.user_id, role=membership.role)
+        await db.delete(membership)
+
+    # -- plugins --------------------------------------------------------------------------------------------
+
+    @get("/plugins")
+    async def list_plugins(
+        self, access: WorkspaceAccess, db: AsyncSession, services: Services
+    ) -> list[WorkspacePluginOut]:
+        rows = {r.plugin: r for r in await db.scalars(select(WorkspacePlugin))}
+        out = []
+        for info in services.host.loaded:
+            assert info.manifest is not None
+            row = rows.get(info.name)
+            allowed = plan_allows(access.plan, services.host, info.name)
+            reason = None
+            if not allowed:
+                reason = f"プラン「{access.plan.name_ja}」に含まれていません / not in the plan '{access.plan.name_en}'"
+            elif row is None or not row.enabled:
+                reason = "plan" if row is not None and row.disabled_reason == "plan" else "off"
+            out.append(
+                WorkspacePluginOut(
+                    name=info.name,
+                    title=info.manifest.title.as_dict(),
+                    tier=info.manifest.tier,
+                    enabled=info.name in access.enabled_plugins,
+                    allowed_by_plan=allowed,
+                    reason=reason,
+                    settings=(row.settings if row else {}) or {},
+                    settings_schema=dict(info.manifest.settings_schema),
+                )
+            )
+        return out
+
+    @put("/plugins/{name:str}", permission="core.manage_plugins")
+    async def set_plugin(
+        self,
+        request: Request[Any, Any, Any],
+        name: str,
+        data: PluginStateIn,
+        access: WorkspaceAccess,
+        db: AsyncSession,
+        services: Services,
+    ) -> WorkspacePluginOut:
+        manifest = services.host.manifest(name)
+        if manifest is None:
+            raise not_found("plugin")
+        if data.settings is not None:
+            problems = validate(dict(manifest.settings_schema), data.settings, "$.settings")
+            if problems:
+                raise invalid(problems)
+        try:
+            row, turned_on = await set_plugin_enabled(
+                db, services.host, access.workspace_id, access.plan, name, data.enabled
+            )
+        except PlanDoesNotAllow as exc:
+            raise ApiError(403, "plan_does_not_allow", str(exc)) from None
+        if data.settings is not None:
+            row.settings = data.settings
+        await db.flush()
+        if turned_on:
+            await notify_enabled(
+                db, services.host, services.settings, access.workspace, access.plan, [name], request.auth.user.id
+            )
+        add_details(request, enabled=data.enabled, settings_changed=data.settings is not None)
+        return WorkspacePluginOut(
+            name=name,
+            title=manifest.title.as_dict(),
+            tier=manifest.tier,
+            enabled=data.enabled,
+            allowed_by_plan=True,
+            reason=None if data.enabled else "off",
+            settings=row.settings or {},
+            settings_schema=dict(manifest.settings_schema),
+        )
+
+    # -- what this workspace can use ------------------------------------------------------------------------
+
+    @get("/catalog")
+    async def show_catalog(self, access: WorkspaceAccess, services: Services) -> CatalogOut:
+        """The node types, reports and friend-field sources of the plugins enabled here (the builder's palette)."""
+        registry = services.host.registry
+        enabled = access.enabled_plugins
+        return CatalogOut(
+            node_types=[node_type_out(kind, e) for kind, e in registry.node_types(enabled)],
+            reports=[
+                ReportTypeOut(
+                    e.key,
+                    e.version,
+                    e.plugin,
+                    e.item.label.as_dict(),
+                    dict(e.item.params_schema),
+                    dict(e.item.ui_schema),
+                )
+                for e in registry.all("reports", enabled)
+            ],
+            friend_fields=[
+                FieldSourceOut(e.key, e.plugin, e.item.label.as_dict()) for e in registry.all("friend_fields", enabled)
+            ],
+        )
+
+    @get("/permissions")
+    async def list_permissions(self, access: WorkspaceAccess, db: AsyncSession, services: Services) -> list[PermissionOut]:
+        return await permission_table(db, services, access)
+
+    @put("/permissions", permission="core.manage_roles")
+    async def change_role_grant(
+        self,
+        request: Request[Any, Any, Any],
+        data: RoleGrantIn,
+        access: WorkspaceAccess,
+        db: AsyncSession,
+        services: Services,
+    ) -> list[PermissionOut]:
+        if data.permission not in declared(services.host.registry, access.enabled_plugins):
+            raise invalid([{"path": "$.permission", "message": f"unknown permission {data.permission!r}"}])
+        row = await db.scalar(
+            select(RoleGrant).where(RoleGrant.role == data.role, RoleGrant.permission == data.permission)
+        )
+        if row is None:
+            db.add(RoleGrant(role=data.role, permission=data.permission, granted=data.granted))
+        else:
+            row.granted = data.granted
+        await db.flush()
+        add_details(request, role=data.role, permission=data.permission, granted=data.granted)
+        return await permission_table(db, services, access)
+
+    # -- audit and friends ----------------------------------------------------------------------------------
+
+    @get("/audit", permission="core.read_audit")
+    async def list_audit(
+        self,
+        access: WorkspaceAccess,
+        db: AsyncSession,
+        action: str | None = None,
+        user_id: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after: str | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> Page[AuditOut]:
+        query = keyset_by_id(
+            filtered(access.workspace_id, action, user_id, since, until), AuditEntry.id, after, limit, descending=True
+        )
+        rows, cursor = page_of(list(await db.scalars(query)), limit, key=lambda e: e.id)
+        return Page([audit_out(e) for e in rows], cursor)
+
+    @get("/friends")
+    async def list_friends(
+        self,
+        db: AsyncSession,
+        status: Annotated[str | None, Parameter(pattern=r"^(following|blocked)$")] = None,
+        after: str | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> Page[FriendOut]:
+        query = select(Friend)
+        if status:
+            query = query.where(Friend.status == status)
+        rows, cursor = page_of(
+            list(await db.scalars(keyset_by_id(query, Friend.id, after, limit))), limit, key=lambda f: f.id
+        )
+        return Page([friend_out(f) for f in rows], cursor)
+
+    @get("/friends/{friend_id:int}")
+    async def show_friend(self, friend_id: int, db: AsyncSession) -> FriendOut:
+        friend = await db.get(Friend, friend_id)
+        if friend is None:
+            raise not_found("friend")
+        return friend_out(friend)

@@ -1,0 +1,106 @@
+"""The application factory: settings → database → plugins → Litestar app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Router, get
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+
+from enishi.api.auth_routes import AuthController
+from enishi.api.deps import DEPENDENCIES, WORKSPACE_DEPENDENCIES, workspace_guard
+from enishi.api.errors import handle_http_exception, handle_unexpected
+from enishi.api.middleware import AuditFallbackMiddleware, StaffAuthMiddleware
+from enishi.api.platform_routes import PlatformController
+from enishi.api.services import Services
+from enishi.api.workspace_routes import WorkspaceController
+from enishi.crypto import SecretBox
+from enishi.db.engine import Database
+from enishi.jobs import make_queue
+from enishi.plugin_host import PluginHost, discover
+from enishi.settings import Settings, load_settings
+from enishi.version import CORE_API_VERSION
+
+log = logging.getLogger("enishi")
+UI_DIST = Path(__file__).resolve().parents[2] / "builder_ui" / "dist"
+
+
+@get("/api/health", exclude_from_auth=True, tags=["platform"])
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def plugin_routers(host: PluginHost) -> tuple[list[Router], list[Router]]:
+    """Each plugin's routes in a router tagged with its name, so the guard can check enablement."""
+    workspace, public = [], []
+    for entry in host.registry.all("routes"):
+        router = Router(
+            path=f"/{entry.plugin}" if not entry.item.public else f"/p/{entry.plugin}",
+            route_handlers=list(entry.item.handlers),
+            opt={"plugin": entry.plugin},
+            tags=[entry.plugin],
+        )
+        (public if entry.item.public else workspace).append(router)
+    return workspace, public
+
+
+def create_app(settings: Settings | None = None, host: PluginHost | None = None) -> Litestar:
+    settings = settings or load_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host = host or discover(settings)
+    db = Database(settings.database_url)
+    services = Services(
+        settings=settings,
+        db=db,
+        host=host,
+        secrets=SecretBox(settings.secret_keys),
+        jobs=make_queue(settings, host, db),
+    )
+    workspace_plugin_routes, public_plugin_routes = plugin_routers(host)
+
+    workspace_router = Router(
+        path="/api/workspaces/{workspace_id:int}",
+        route_handlers=[WorkspaceController, *workspace_plugin_routes],
+        guards=[workspace_guard],
+        dependencies=WORKSPACE_DEPENDENCIES,
+    )
+    api = Router(
+        path="/",
+        route_handlers=[health, AuthController, PlatformController, workspace_router],
+        middleware=[DefineMiddleware(StaffAuthMiddleware)],
+    )
+    handlers: list[Any] = [api, *public_plugin_routes]
+    if UI_DIST.is_dir():
+        handlers.append(
+            create_static_files_router(path="/", directories=[UI_DIST], html_mode=True, include_in_schema=False)
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        start = getattr(services.jobs, "start", None)
+        if start is not None:
+            await start()
+        try:
+            yield
+        finally:
+            await services.jobs.close()
+            await db.dispose()
+
+    return Litestar(
+        route_handlers=handlers,
+        dependencies=DEPENDENCIES,
+        middleware=[AuditFallbackMiddleware],
+        exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
+        openapi_config=OpenAPIConfig(title="Enishi", version=CORE_API_VERSION, path="/schema"),
+        request_max_body_size=settings.max_request_bytes,
+        state={"enishi": services},  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""Staff authentication: passwords, browser sessions with CSRF tokens, personal API tokens, throttling."""

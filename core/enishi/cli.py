@@ -1,0 +1,382 @@
+"""The ``enishi`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
+from enishi import migrate
+from enishi.crypto import SecretBox
+from enishi.db.engine import Database
+from enishi.plugin_host import PluginHost, discover
+from enishi.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(f"設定エラー / bad setting: {exc}") from None
+
+
+def _run(fn: Callable[[Settings, PluginHost, Database], Awaitable[T]]) -> T:
+    settings = _settings()
+    host = discover(settings)
+    db = Database(settings.database_url)
+
+    async def main() -> T:
+        try:
+            return await fn(settings, host, db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+async def _require_schema(db: Database, host: PluginHost) -> None:
+    if await migrate.pending(db.engine, host):
+        raise click.ClickException("the database is not up to date: run `enishi db upgrade` first")
+
+
+@click.group()
+@click.version_option(package_name="enishi")
+def main() -> None:
+    """Enishi (縁): CRM and marketing automation for LINE Official Accounts."""
+
+
+# -- serving -----------------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def serve(host: str, port: int) -> None:
+    """Serve the web app (and run jobs in-process when no ENISHI_REDIS_URL is set)."""
+    settings = _settings()
+    plugins = discover(settings)
+
+    async def prepare(db: Database) -> None:
+        try:
+            if settings.embedded:
+                await migrate.upgrade(db.engine, plugins)  # one file, one process: keep it up to date
+            else:
+                await _require_schema(db, plugins)
+        finally:
+            await db.dispose()
+
+    asyncio.run(prepare(Database(settings.database_url)))
+    _serve(settings, plugins, host, port)
+
+
+def _serve(settings: Settings, plugins: PluginHost, host: str, port: int) -> None:
+    import uvicorn
+
+    from enishi.app import create_app
+
+    app = create_app(settings, plugins)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=True)
+
+
+@main.command()
+def worker() -> None:
+    """Run an arq worker (needs ENISHI_REDIS_URL)."""
+    from enishi.jobs import run_worker
+
+    settings = _settings()
+    if settings.redis_url is None:
+        raise click.ClickException("ENISHI_REDIS_URL is not set: without Redis, `enishi serve` runs jobs in-process")
+    run_worker(settings)
+
+
+@main.command("secret-key")
+def secret_key() -> None:
+    """Print a new key for ENISHI_SECRET_KEY."""
+    click.echo(Fernet.generate_key().decode())
+
+
+# -- database ----------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database migrations (core and every installed plugin)."""
+
+
+@db.command()
+@click.option("--to", "target", default="heads", show_default=True, help="revision, branch@head or heads")
+def upgrade(target: str) -> None:
+    """Apply migrations of the core and every installed plugin."""
+
+    async def go(settings: Settings, host: PluginHost, database: Database) -> set[str]:
+        await migrate.upgrade(database.engine, host, target)
+        return await migrate.current(database.engine, host)
+
+    click.echo("at: " + ", ".join(sorted(_run(go))))
+
+
+@db.command()
+@click.argument("target")
+def downgrade(target: str) -> None:
+    """Reverse migrations down to TARGET (e.g. base, core@base, birthday@-1)."""
+
+    async def go(settings: Settings, host: PluginHost, database: Database) -> set[str]:
+        await migrate.downgrade(database.engine, host, target)
+        return await migrate.current(database.engine, host)
+
+    click.echo("at: " + (", ".join(sorted(_run(go))) or "base"))
+
+
+@db.command()
+def current() -> None:
+    """Show the revisions the database is at."""
+
+    async def go(settings: Settings, host: PluginHost, database: Database) -> tuple[set[str], bool]:
+        return await migrate.current(database.engine, host), await migrate.pending(database.engine, host)
+
+    at, is_pending = _run(go)
+    click.echo("at: " + (", ".join(sorted(at)) or "base") + (" (upgrade pending)" if is_pending else " (up to date)"))
+
+
+# -- plugins -----------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def plugins() -> None:
+    """Installed plugins."""
+
+
+@plugins.command("list")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+def plugins_list(as_json: bool) -> None:
+    """List installed plugins: name, version, source, tier, status and the workspaces where they are on."""
+
+    async def go(settings: Settings, host: PluginHost, database: Database) -> list[dict[str, Any]]:
+        from enishi.models import WorkspacePlugin
+
+        enabled_in: dict[str, list[int]] = {}
+        if not await migrate.pending(database.engine, host):
+            async with database.session() as session:
+                rows = await session.execute(
+                    select(WorkspacePlugin.plugin, WorkspacePlugin.workspace_id)
+                    .where(WorkspacePlugin.enabled.is_(True))
+                    .order_by(WorkspacePlugin.workspace_id)
+                )
+                for plugin, workspace_id in rows:
+                    enabled_in.setdefault(plugin, []).append(workspace_id)
+        return [
+            {
+                "name": p.name,
+                "version": p.version,
+                "source": p.source,
+                "status": p.status,
+                "tier": p.manifest.tier if p.manifest else None,
+                "title": p.manifest.title.as_dict() if p.manifest else None,
+                "enabled_in": enabled_in.get(p.name, []),
+                "error": p.error,
+            }
+            for p in host.plugins.values()
+        ]
+
+    rows = _run(go)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no plugins installed")
+    for r in rows:
+        where = ",".join(map(str, r["enabled_in"])) or "-"
+        title = r["title"]["ja"] if r["title"] else ""
+        tier = r["tier"] or "-"
+        line = f"{r['name']:<20} {r['version']:<10} {r['source']:<22} {tier:<9} {r['status']:<11} {where:<12} {title}"
+        click.echo(line + (f"  ({r['error']})" if r["error"] else ""))
+
+
+# -- workspaces and users ----------------------------------------------------------------------------------------
+
+
+@main.group()
+def workspaces() -> None:
+    """Client workspaces (one LINE channel each)."""
+
+
+@workspaces.command("create")
+@click.option("--name", required=True)
+@click.option("--channel-id", required=True, help="the LINE channel id (10 digits)")
+@click.option("--channel-secret", required=True, help="the channel secret (32 hex characters)")
+@click.option("--access-token", required=True, help="a long-lived channel access token")
+@click.option("--agency", "agency_name", default="default", show_default=True, help="agency name (created if new)")
+@click.option("--plan", "plan_key", default="start", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def workspaces_create(
+    name: str, channel_id: str, channel_secret: str, access_token: str, agency_name: str, plan_key: str, as_json: bool
+) -> None:
+    """Create a workspace; prints its id and the webhook URL to set in the LINE Developers console."""
+    from enishi.models import Agency, Plan
+    from enishi.tenancy.workspaces import ChannelCredentials, channel_taken, create_workspace, webhook_url
+
+    credentials = ChannelCredentials(channel_id, channel_secret, access_token)
+    problems = credentials.problems("--")
+    if problems:
+        raise click.ClickException(
+            "; ".join(f"{p.path.replace('--.', '--').replace('_', '-')}: {p.message}" for p in problems)
+        )
+
+    async def go(settings: Settings, host: PluginHost, database: Database) -> dict[str, Any]:
+        await _require_schema(database, host)
+        async with database.transaction() as session:
+            plan = await session.scalar(select(Plan).where(Plan.key == plan_key))
+            if plan is None:
+                keys = ", ".join(await session.scalars(select(Plan.key).order_by(Plan.id)))
+                raise click.ClickException(f"--plan: no plan {plan_key!r} (plans: {keys})")
+            if await channel_taken(session, channel_id):
+                raise click.ClickException(f"--channel-id: channel {channel_id} is already connected to a workspace")
+            agency = await session.scalar(select(Agency).where(Agency.name == agency_name))
+            if agency is None:
+                agency = Agency(name=agency_name)
+                session.add(agency)
+                await session.flush()
+            workspace = await create_workspace(
+                session,
+                host=host,
+                settings=settings,
+                secrets_box=SecretBox(settings.secret_keys),
+                agency=agency,
+                name=name,
+                credentials=credentials,
+                plan=plan,
+            )
+            return {
+                "id": workspace.id,
+                "agency_id": agency.id,
+                "name": name,
+                "plan": plan.key,
+                "webhook_url": webhook_url(settings, workspace),
+            }
+
+    result = _run(go)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        click.echo(f"workspace {result['id']} created\nwebhook URL: {result['webhook_url']}")
+
+
+@main.group()
+def users() -> None:
+    """Staff accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--password", envvar="ENISHI_NEW_PASSWORD", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--platform-admin", is_flag=True, help="may manage plans, agencies and every workspace")
+@click.option("--agency", "agency_id", type=int, help="make the user agency staff of this agency id")
+@click.option("--workspace", "workspace_id", type=int, help="make the user staff of this workspace id")
+@click.option(
+    "--role", type=click.Choice(["owner", "admin", "operator", "viewer"]), default="operator", show_default=True
+)
+def users_create(
+    email: str,
+    display_name: str,
+    password: str,
+    platform_admin: bool,
+    agency_id: int | None,
+    workspace_id: int | None,
+    role: str,
+) -> None:
+    """Create a staff account, optionally with an agency or workspace role."""
+    from enishi.auth.passwords import hash_password, password_problem
+    from enishi.auth.service import normalise_email
+    from enishi.models import Agency, AgencyMembership, User, Workspace
+    from enishi.tenancy.workspaces import SeatLimitReached, add_member
+
+    if problem := password_problem(password):
+        raise click.ClickException(f"--password: {problem}")
+    email = normalise_email(email)
+    if "@" not in email:
+        raise click.ClickException("--email: not an email address")
+
+    async def go(settings: Settings, host: PluginHost, database: Database) -> int:
+        await _require_schema(database, host)
+        async with database.transaction() as session:
+            if await session.scalar(select(User.id).where(User.email == email)):
+                raise click.ClickException(f"--email: a user with {email} exists")
+            user = User(
+                email=email,
+                display_name=display_name,
+                password_hash=hash_password(password),
+                is_platform_admin=platform_admin,
+            )
+            session.add(user)
+            await session.flush()
+            if agency_id is not None:
+                if await session.get(Agency, agency_id) is None:
+                    raise click.ClickException(f"--agency: no agency {agency_id}")
+                session.add(AgencyMembership(agency_id=agency_id, user_id=user.id, role=role))
+            if workspace_id is not None:
+                workspace = await session.get(Workspace, workspace_id)
+                if workspace is None:
+                    raise click.ClickException(f"--workspace: no workspace {workspace_id}")
+                try:
+                    await add_member(session, workspace, user, role)
+                except SeatLimitReached as exc:
+                    raise click.ClickException(str(exc)) from None
+            return user.id
+
+    click.echo(f"user {_run(go)} created")
+
+
+# -- demo --------------------------------------------------------------------------------------------------------
+
+DEMO_EMAIL = "demo@enishi.example"
+DEMO_PASSWORD = "enishi-demo"  # noqa: S105 - the printed demo login, on a local demo only
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="seed and print, but do not start the server")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Seed a demo agency, workspace and staff login on the embedded database, print them and serve."""
+    from enishi.demo import seed_demo
+
+    settings = _settings()
+    if settings.public_url == "http://127.0.0.1:8000" and port != 8000:
+        settings = settings.with_changes(public_url=f"http://{host}:{port}")
+    plugins = discover(settings)
+
+    async def go() -> dict[str, Any]:
+        database = Database(settings.database_url)
+        try:
+            await migrate.upgrade(database.engine, plugins)
+            return await seed_demo(database, settings, plugins, DEMO_EMAIL, DEMO_PASSWORD)
+        finally:
+            await database.dispose()
+
+    seeded = asyncio.run(go())
+    click.echo(
+        "\n".join(
+            [
+                "",
+                "Enishi デモ / demo",
+                f"  URL:        {settings.public_url}/",
+                f"  API docs:   {settings.public_url}/schema",
+                f"  ログイン:   {DEMO_EMAIL} / {DEMO_PASSWORD}",
+                f"  workspace:  {seeded['workspace_id']} ({seeded['workspace_name']})",
+                f"  webhook:    {seeded['webhook_url']}",
+                "",
+            ]
+        )
+    )
+    sys.stdout.flush()
+    if not no_serve:
+        _serve(settings, plugins, host, port)

@@ -1,0 +1,36 @@
+"""What the core itself registers, under the reserved plugin name ``core``."""
+
+from __future__ import annotations
+
+from enishi.registry import Registered, Registry
+from enishi.text import Text
+from enishi.types import Permission
+
+CORE = "core"
+
+CORE_PERMISSIONS = (
+    Permission(
+        name="write",
+        label=Text("ワークスペース内のデータを変更", "Change data in the workspace"),
+        roles=frozenset({"owner", "admin", "operator"}),
+    ),
+    Permission(name="manage_workspace", label=Text("ワークスペースとLINE連携の設定", "Workspace and LINE settings")),
+    Permission(name="manage_staff", label=Text("スタッフの招待と権限", "Invite staff and set roles")),
+    Permission(name="manage_plugins", label=Text("機能(プラグイン)のオン・オフと設定", "Turn plugins on/off")),
+    Permission(name="read_audit", label=Text("操作履歴の閲覧", "Read the audit log")),
+    Permission(
+        name="manage_roles",
+        label=Text("役割ごとの権限設定", "Change what each role may do"),
+        roles=frozenset({"owner"}),
+    ),
+)
+
+
+def register_core(registry: Registry) -> None:
+    from enishi.version import CORE_API_VERSION
+
+    for permission in CORE_PERMISSIONS:
+        registry.add(
+            "permissions",
+            Registered(key=f"{CORE}.{permission.name}", plugin=CORE, plugin_version=CORE_API_VERSION, item=permission),
+        )

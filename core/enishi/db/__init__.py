@@ -1,0 +1,17 @@
+"""Database: declarative base, engine and sessions, and the workspace scoping every query goes through."""
+
+from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, utcnow
+from enishi.db.engine import Database
+from enishi.db.scoping import WorkspaceScopeError, scoped_to
+
+__all__ = [
+    "Base",
+    "BigId",
+    "Database",
+    "JsonDoc",
+    "UTCDateTime",
+    "WorkspaceOwned",
+    "WorkspaceScopeError",
+    "scoped_to",
+    "utcnow",
+]

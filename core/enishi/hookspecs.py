@@ -1,0 +1,117 @@
+"""The whole plugin API: every hook Enishi calls, in one module.
+
+Registration hooks are called once per plugin at start-up, synchronously, with a core-owned ``register``
+callback; the core namespaces each item as ``<plugin>.<name>``, validates its schemas and records which plugin
+and version supplied it. They must not be async.
+
+Runtime hooks are called for one workspace, only on the plugins enabled there. An implementation may be a plain
+function or ``async def``; the core awaits awaitable results. Every implementation is called (no firstresult)
+and results are ignored unless stated. An exception in one plugin is logged and does not stop the others.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from enishi.context import WorkspaceContext
+    from enishi.registry import Register
+    from enishi.types import (
+        ActionType,
+        ApiRoutes,
+        ConditionType,
+        DomainEvent,
+        FriendFieldSource,
+        JobType,
+        MigrationLocation,
+        Permission,
+        ReportType,
+        Schedule,
+        TriggerType,
+    )
+
+PROJECT = "enishi"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Registration hooks: sync, called once per plugin at start-up with a ``register`` callback.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def enishi_register_triggers(register: Register[TriggerType]) -> None:
+    """Register trigger node types: domain events that start or resume scenarios."""
+
+
+@hookspec
+def enishi_register_actions(register: Register[ActionType]) -> None:
+    """Register action node types: things a scenario step or a bulk operation does for friends."""
+
+
+@hookspec
+def enishi_register_conditions(register: Register[ConditionType]) -> None:
+    """Register condition types, compiled to SQL for both scenario branches and segments."""
+
+
+@hookspec
+def enishi_register_friend_fields(register: Register[FriendFieldSource]) -> None:
+    """Register sources of typed friend data for profiles, conditions, variables and list columns."""
+
+
+@hookspec
+def enishi_register_reports(register: Register[ReportType]) -> None:
+    """Register named analyses with a parameter schema and a tabular or series result."""
+
+
+@hookspec
+def enishi_register_routes(register: Register[ApiRoutes]) -> None:
+    """Register HTTP routes: workspace API routes (staff auth, 404 where disabled) or public pages."""
+
+
+@hookspec
+def enishi_register_jobs(register: Register[JobType | Schedule]) -> None:
+    """Register background jobs (run by the in-process runner or arq workers) and periodic schedules."""
+
+
+@hookspec
+def enishi_register_permissions(register: Register[Permission]) -> None:
+    """Declare permissions (e.g. ``tags.manage``) and the roles that grant them by default."""
+
+
+@hookspec
+def enishi_register_migrations(register: Register[MigrationLocation]) -> None:
+    """Register the folder of the plugin's Alembic branch (branch label = plugin name)."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Runtime hooks: called for one workspace, only on plugins enabled there; sync or async.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def enishi_workspace_plugin_enabled(ctx: WorkspaceContext) -> None:
+    """This plugin was just enabled in ``ctx.workspace_id``: seed its defaults (called on that plugin only)."""
+
+
+@hookspec
+def enishi_line_event(ctx: WorkspaceContext, event: dict[str, Any]) -> None:
+    """A LINE webhook event (as LINE sent it, unknown fields kept) has been stored and is being processed."""
+
+
+@hookspec
+def enishi_friend_followed(ctx: WorkspaceContext, friend_id: int, unblocked: bool) -> None:
+    """A LINE user added the account as a friend, for the first time or after unblocking."""
+
+
+@hookspec
+def enishi_friend_unfollowed(ctx: WorkspaceContext, friend_id: int) -> None:
+    """A friend blocked the account."""
+
+
+@hookspec
+def enishi_domain_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
+    """Any domain event (friend followed, tag added, postback, …) after it was committed."""

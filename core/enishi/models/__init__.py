@@ -1,0 +1,30 @@
+"""Core tables. Importing this module registers them all on ``Base.metadata``."""
+
+from enishi.models.audit import AuditEntry
+from enishi.models.auth import ApiToken, LoginAttempt, StaffSession, User
+from enishi.models.friends import Friend
+from enishi.models.plans import Plan
+from enishi.models.tenancy import (
+    Agency,
+    AgencyMembership,
+    RoleGrant,
+    Workspace,
+    WorkspaceMembership,
+    WorkspacePlugin,
+)
+
+__all__ = [
+    "Agency",
+    "AgencyMembership",
+    "ApiToken",
+    "AuditEntry",
+    "Friend",
+    "LoginAttempt",
+    "Plan",
+    "RoleGrant",
+    "StaffSession",
+    "User",
+    "Workspace",
+    "WorkspaceMembership",
+    "WorkspacePlugin",
+]

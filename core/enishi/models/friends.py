@@ -1,0 +1,32 @@
+"""Friends: LINE users who added a workspace's account. Conditions compile to SQL over this table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from enishi.db.base import Base, BigId, WorkspaceOwned, utcnow
+
+
+class Friend(WorkspaceOwned, Base):
+    __tablename__ = "friends"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "line_user_id"),
+        CheckConstraint("status IN ('following', 'blocked')", name="status"),
+        Index("ix_friends_workspace_status", "workspace_id", "status"),
+        Index("ix_friends_workspace_followed_at", "workspace_id", "followed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    line_user_id: Mapped[str] = mapped_column(String(33))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    picture_url: Mapped[str | None] = mapped_column(String(1000), default=None)
+    status_message: Mapped[str | None] = mapped_column(String(1000), default=None)
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
+    status: Mapped[str] = mapped_column(String(16), default="following")
+    followed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    blocked_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

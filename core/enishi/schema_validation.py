@@ -1,0 +1,53 @@
+"""JSON Schema (Draft 2020-12, format checking on) is the one contract for configs, settings and segments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+_FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaProblem:
+    """One validation problem, with a JSON path such as ``$.messages[0].text``."""
+
+    path: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+class InvalidSchema(ValueError):
+    """A plugin registered a schema that is not valid Draft 2020-12."""
+
+
+def check_schema(schema: dict[str, Any], where: str) -> None:
+    """Refuse a schema that is not a valid Draft 2020-12 object schema."""
+    if not isinstance(schema, dict):
+        raise InvalidSchema(f"{where}: a schema must be a JSON object")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise InvalidSchema(f"{where}: invalid JSON Schema at {_json_path(exc.absolute_path)}: {exc.message}") from exc
+
+
+def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
+    return Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+
+
+def validate(schema: dict[str, Any], value: Any, prefix: str = "$") -> list[SchemaProblem]:
+    """Every problem at once, ordered by path, so the caller can show them all."""
+    errors = sorted(validator_for(schema).iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
+    return [SchemaProblem(_json_path(e.absolute_path, prefix), e.message) for e in errors]
+
+
+def _json_path(parts: Any, prefix: str = "$") -> str:
+    out = prefix
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out

@@ -1,0 +1,202 @@
+"""What plugins register through the registration hooks.
+
+Each item has a short ``name``; the registry namespaces it as ``<plugin>.<name>`` and records which plugin and
+version supplied it. Node types (triggers, actions, conditions) also carry an integer ``version``: a saved
+scenario pins it, and a plugin keeps old versions registered for as long as saved scenarios may use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from enishi.text import Text
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql import ColumnElement, Select
+
+    from enishi.context import ActionContext, JobContext, WorkspaceContext
+
+Role = Literal["owner", "admin", "operator", "viewer"]
+ROLES: tuple[Role, ...] = ("owner", "admin", "operator", "viewer")
+EMPTY_OBJECT_SCHEMA: Mapping[str, Any] = {"type": "object", "properties": {}, "additionalProperties": False}
+
+
+def _empty_object_schema() -> dict[str, Any]:
+    return dict(EMPTY_OBJECT_SCHEMA)
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    """A named connection point on a node, e.g. ``next``, ``yes`` / ``no`` or ``timeout``."""
+
+    name: str
+    label: Text
+
+
+NEXT = Port("next", Text("次へ", "Next"))
+YES = Port("yes", Text("はい", "Yes"))
+NO = Port("no", Text("いいえ", "No"))
+IN = Port("in", Text("入力", "In"))
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """Something that happened to a friend (followed, tag added, postback, …); triggers listen for these."""
+
+    name: str  # namespaced, e.g. "core.friend_followed" or "tags.tag_added"
+    workspace_id: int
+    friend_id: int | None
+    occurred_at: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeType:
+    name: str
+    label: Text
+    config_schema: Mapping[str, Any] = field(default_factory=_empty_object_schema)
+    version: int = 1
+    description: Text | None = None
+    ui_schema: Mapping[str, Any] = field(default_factory=dict)  # RJSF hints, kept apart from the schema
+    inputs: tuple[Port, ...] = (IN,)
+    outputs: tuple[Port, ...] = (NEXT,)
+    # Node keys (``<plugin>.<name>``) this node may connect to; None allows any node that has an input.
+    allowed_targets: tuple[str, ...] | None = None
+    deprecated: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class TriggerType(NodeType):
+    """Starts or resumes a scenario when a domain event it listens to matches its config."""
+
+    listens_to: tuple[str, ...]
+    matches: Callable[[Mapping[str, Any], DomainEvent], bool]
+    inputs: tuple[Port, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionType(NodeType):
+    """Does something for one friend (a scenario step) and, optionally, for a set of friends in SQL (bulk)."""
+
+    run: Callable[[ActionContext, int, Mapping[str, Any]], Awaitable[Mapping[str, Any] | None]]
+    # For bulk operations: applies the action to every friend id the select yields, in set-based SQL.
+    run_bulk: Callable[[WorkspaceContext, Select[Any], Mapping[str, Any]], Awaitable[int]] | None = None
+    sends_messages: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConditionType(NodeType):
+    """A predicate over friends, compiled to one SQL expression correlated with ``friends.id``.
+
+    The same expression serves a scenario branch (one friend) and a segment (all friends), so both agree.
+    """
+
+    compile: Callable[[WorkspaceContext, Mapping[str, Any]], ColumnElement[bool]]
+    outputs: tuple[Port, ...] = (YES, NO)
+    usable_in_segments: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FriendFieldDescriptor:
+    key: str  # unique within its source, e.g. "birthday" or "points"
+    label: Text
+    value_schema: Mapping[str, Any]
+    sortable: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class FriendFieldSource:
+    """Typed data about friends: shown on the profile, usable in conditions, message variables and columns."""
+
+    name: str
+    label: Text
+    describe: Callable[[WorkspaceContext], Awaitable[Sequence[FriendFieldDescriptor]]]
+    load: Callable[[WorkspaceContext, Sequence[int], Sequence[str]], Awaitable[Mapping[int, Mapping[str, Any]]]]
+    # A scalar SQL expression per friend row (correlated with friends.id), for sorting and list columns.
+    column: Callable[[WorkspaceContext, str], ColumnElement[Any]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportColumn:
+    key: str
+    label: Text
+    type: Literal["string", "integer", "number", "percent", "date", "datetime"] = "string"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSeries:
+    key: str
+    label: Text
+    points: Sequence[tuple[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult:
+    columns: Sequence[ReportColumn]
+    rows: Sequence[Mapping[str, Any]]
+    series: Sequence[ReportSeries] = ()
+    chart: Literal["table", "line", "bar", "funnel", "heatmap"] = "table"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportType:
+    name: str
+    label: Text
+    run: Callable[[WorkspaceContext, Mapping[str, Any]], Awaitable[ReportResult]]
+    params_schema: Mapping[str, Any] = field(default_factory=_empty_object_schema)
+    ui_schema: Mapping[str, Any] = field(default_factory=dict)
+    description: Text | None = None
+    version: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiRoutes:
+    """Litestar route handlers, controllers or routers a plugin serves.
+
+    Workspace routes are mounted under ``/api/workspaces/{workspace_id}/<plugin>``, need a signed-in staff
+    member of that workspace and answer 404 where the plugin is disabled. Public routes are mounted under
+    ``/p/<plugin>`` without staff auth (route links, card pages); they must check enablement themselves.
+    """
+
+    handlers: Sequence[Any]
+    public: bool = False
+    name: str = "routes"
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobType:
+    """A background job: ``fn(ctx, **kwargs)``. It may run twice, so it must be idempotent."""
+
+    name: str
+    fn: Callable[..., Awaitable[Any]]
+    timeout: timedelta = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Schedule:
+    """A job run periodically by whichever worker is running, e.g. a sweeper."""
+
+    name: str
+    fn: Callable[[JobContext], Awaitable[Any]]
+    every: timedelta
+
+
+@dataclass(frozen=True, kw_only=True)
+class Permission:
+    """A permission a plugin declares; the listed roles grant it unless a workspace changes that."""
+
+    name: str
+    label: Text
+    roles: frozenset[Role] = frozenset({"owner", "admin"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class MigrationLocation:
+    """A folder of Alembic revisions forming the plugin's own branch (branch label = plugin name)."""
+
+    path: Path
+    name: str = "migrations"
