@@ -5,6 +5,7 @@ Everything a plugin needs is importable from here::
     from enishi import hookimpl, PluginManifest, Text, ActionType
 """
 
+from enishi.api.params import Ctx, Db
 from enishi.context import ActionContext, JobContext, WorkspaceContext
 from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, utcnow
 from enishi.hookspecs import hookimpl
@@ -49,6 +50,8 @@ __all__ = [
     "Base",
     "BigId",
     "ConditionType",
+    "Ctx",
+    "Db",
     "DomainEvent",
     "Friend",
     "FriendFieldDescriptor",

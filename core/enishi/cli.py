@@ -87,14 +87,19 @@ def _serve(settings: Settings, plugins: PluginHost, host: str, port: int) -> Non
 
 
 @main.command()
-def worker() -> None:
+@click.option("--burst", is_flag=True, help="run the jobs that are due, then exit")
+def worker(burst: bool) -> None:
     """Run an arq worker (needs ENISHI_REDIS_URL)."""
-    from enishi.jobs import run_worker
+    import logging
+
+    from enishi.jobs import NoRedisError, run_worker
 
     settings = _settings()
-    if settings.redis_url is None:
-        raise click.ClickException("ENISHI_REDIS_URL is not set: without Redis, `enishi serve` runs jobs in-process")
-    run_worker(settings)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        run_worker(settings, burst=burst)
+    except NoRedisError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command("secret-key")

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.db.base import utcnow
 
-if TYPE_CHECKING:
-    from enishi.db.engine import Database
-    from enishi.jobs.queue import JobQueue
-    from enishi.plugin_host import PluginHost
-    from enishi.settings import Settings
+# Imported at run time (not only for type checking): Litestar resolves these annotations when injecting.
+from enishi.db.engine import Database
+from enishi.jobs.queue import JobQueue
+from enishi.plugin_host import PluginHost
+from enishi.settings import Settings
+from enishi.types import DomainEvent
 
 
 @dataclass(kw_only=True)
@@ -39,6 +40,18 @@ class WorkspaceContext:
 
     def settings_of(self, plugin: str) -> dict[str, Any]:
         return self.plugin_settings.get(plugin, {})
+
+    async def emit(self, name: str, friend_id: int | None, **data: Any) -> DomainEvent:
+        """Announce a domain event (e.g. ``tags.tag_added``) to the enabled plugins' ``enishi_domain_event``.
+
+        Handlers run in this context's session and transaction, so what they record (e.g. a scenario run to
+        start) commits or rolls back together with the change that caused the event.
+        """
+        event = DomainEvent(
+            name=name, workspace_id=self.workspace_id, friend_id=friend_id, occurred_at=utcnow(), data=data
+        )
+        await self.host.call("enishi_domain_event", self.enabled_plugins, ctx=self, event=event)
+        return event
 
 
 @dataclass(kw_only=True)

@@ -114,4 +114,4 @@ def enishi_friend_unfollowed(ctx: WorkspaceContext, friend_id: int) -> None:
 
 @hookspec
 def enishi_domain_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
-    """Any domain event (friend followed, tag added, postback, …) after it was committed."""
+    """Any domain event (friend followed, tag added, postback, …), in the transaction of the change behind it."""

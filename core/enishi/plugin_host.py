@@ -107,7 +107,7 @@ def discover(settings: Settings, extra: Sequence[EntryPoint] = ()) -> PluginHost
     for name, ep in found.items():
         dist = getattr(ep, "dist", None)
         version = dist.version if dist else "0"
-        source = "built-in" if dist is None or dist.name == CORE_DISTRIBUTION else dist.name
+        source = "local" if dist is None else "built-in" if dist.name == CORE_DISTRIBUTION else dist.name
         info = PluginInfo(name=name, version=version, source=source, status="not loaded")
         host.plugins[name] = info
         if settings.plugins_allow is not None and name not in settings.plugins_allow:

@@ -139,5 +139,9 @@ def _check_item(item: Any, key: str) -> None:
         ports = [p.name for p in item.outputs]
         if len(set(ports)) != len(ports):
             raise RegistrationError(f"{key}: output port names must be unique")
+    if isinstance(item, Schedule):
+        from enishi.jobs.schedules import cron_spec  # lazily: the registry should not pull in arq
+
+        cron_spec(key, item.every)  # refuses an interval workers could not keep
     if isinstance(item, MigrationLocation) and not item.path.is_dir():
         raise RegistrationError(f"{key}: migration folder {item.path.name!r} does not exist")

@@ -9,16 +9,14 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.api.errors import ApiError, not_found
 from enishi.api.middleware import SESSION_COOKIE
-from enishi.api.services import Services
+from enishi.api.params import AppServices, Auth, CurrentUser, Db
 from enishi.audit import add_details
 from enishi.auth import service as auth_service
-from enishi.auth.service import Authenticated
 from enishi.db.base import utcnow
-from enishi.models import AgencyMembership, ApiToken, User, WorkspaceMembership
+from enishi.models import AgencyMembership, ApiToken, WorkspaceMembership
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
 
@@ -68,7 +66,7 @@ class NewTokenOut(msgspec.Struct):
     info: TokenOut
 
 
-def user_out(user: User) -> UserOut:
+def user_out(user: CurrentUser) -> UserOut:
     return UserOut(user.id, user.email, user.display_name, user.is_platform_admin, user.locale)
 
 
@@ -76,7 +74,7 @@ def token_out(t: ApiToken) -> TokenOut:
     return TokenOut(t.id, t.name, t.prefix, t.created_at, t.expires_at, t.last_used_at, t.revoked_at)
 
 
-async def me_out(db: AsyncSession, user: User, csrf_token: str | None) -> MeOut:
+async def me_out(db: Db, user: CurrentUser, csrf_token: str | None) -> MeOut:
     ws = await db.execute(
         select(WorkspaceMembership.workspace_id, WorkspaceMembership.role).where(WorkspaceMembership.user_id == user.id)
     )
@@ -93,7 +91,7 @@ class AuthController(Controller):
 
     @post("/login", exclude_from_auth=True, status_code=200, audit="core.login")
     async def login(
-        self, request: Request[Any, Any, Any], data: LoginIn, db: AsyncSession, services: Services
+        self, request: Request[Any, Any, Any], data: LoginIn, db: Db, services: AppServices
     ) -> Response[MeOut]:
         ip = request.client.host if request.client else "unknown"
         try:
@@ -129,23 +127,23 @@ class AuthController(Controller):
         )
 
     @post("/logout", status_code=204)
-    async def logout(self, auth: Authenticated, db: AsyncSession) -> Response[None]:
+    async def logout(self, auth: Auth, db: Db) -> Response[None]:
         if auth.session_id is not None:
             await auth_service.end_session(db, auth.session_id)
         return Response(None, status_code=204, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
 
     @get("/me")
-    async def me(self, auth: Authenticated, db: AsyncSession) -> MeOut:
+    async def me(self, auth: Auth, db: Db) -> MeOut:
         return await me_out(db, auth.user, auth.csrf_token)
 
     @get("/tokens")
-    async def list_tokens(self, user: User, db: AsyncSession) -> list[TokenOut]:
+    async def list_tokens(self, user: CurrentUser, db: Db) -> list[TokenOut]:
         rows = await db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
         return [token_out(t) for t in rows]
 
     @post("/tokens", status_code=201)
     async def create_token(
-        self, request: Request[Any, Any, Any], data: TokenIn, user: User, db: AsyncSession
+        self, request: Request[Any, Any, Any], data: TokenIn, user: CurrentUser, db: Db
     ) -> NewTokenOut:
         expires = utcnow() + timedelta(days=data.expires_in_days) if data.expires_in_days else None
         token, secret = await auth_service.create_api_token(db, user, data.name, expires)
@@ -153,7 +151,7 @@ class AuthController(Controller):
         return NewTokenOut(secret, token_out(token))
 
     @delete("/tokens/{token_id:int}", status_code=204)
-    async def revoke_token(self, token_id: int, user: User, db: AsyncSession) -> None:
+    async def revoke_token(self, token_id: int, user: CurrentUser, db: Db) -> None:
         token = await db.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
         if token is None:
             raise not_found("token")

@@ -7,8 +7,9 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import SkipValidation
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.api.errors import ApiError
@@ -60,7 +61,11 @@ def provide_access(request: Request[Any, Any, Any]) -> WorkspaceAccess:
     return access
 
 
-async def provide_ctx(request: Request[Any, Any, Any], db: AsyncSession, access: WorkspaceAccess) -> WorkspaceContext:
+async def provide_ctx(
+    request: Request[Any, Any, Any],
+    db: NamedDependency[SkipValidation[AsyncSession]],
+    access: NamedDependency[SkipValidation[WorkspaceAccess]],
+) -> WorkspaceContext:
     services = services_of(request)
     return WorkspaceContext(
         workspace_id=access.workspace_id,

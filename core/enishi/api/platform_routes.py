@@ -10,15 +10,14 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.api.deps import platform_admin_guard
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, keyset_by_id, page_of
-from enishi.api.services import Services
+from enishi.api.params import AppServices, CurrentUser, Db
 from enishi.audit import add_details, filtered
 from enishi.manifest import TIERS
-from enishi.models import Agency, AgencyMembership, AuditEntry, Plan, User, Workspace
+from enishi.models import Agency, AgencyMembership, AuditEntry, Plan, Workspace
 from enishi.plugin_host import PluginInfo
 from enishi.tenancy.access import visible_workspaces_query
 from enishi.tenancy.permissions import ROLE_RANK
@@ -120,7 +119,7 @@ class AuditOut(msgspec.Struct):
     details: dict[str, Any]
 
 
-def workspace_out(services: Services, w: Workspace) -> WorkspaceOut:
+def workspace_out(services: AppServices, w: Workspace) -> WorkspaceOut:
     return WorkspaceOut(
         w.id,
         w.agency_id,
@@ -139,7 +138,7 @@ def plan_out(p: Plan) -> PlanOut:
     )
 
 
-def plugin_out(services: Services, info: PluginInfo) -> PluginOut:
+def plugin_out(services: AppServices, info: PluginInfo) -> PluginOut:
     m = info.manifest
     perms = [e.key for e in services.host.registry.all("permissions") if e.plugin == info.name]
     return PluginOut(
@@ -174,7 +173,7 @@ def audit_out(e: AuditEntry) -> AuditOut:
     )
 
 
-def check_plan_fields(tier: str | None, allowed: list[str] | None, services: Services) -> None:
+def check_plan_fields(tier: str | None, allowed: list[str] | None, services: AppServices) -> None:
     problems = []
     if tier is not None and tier not in TIERS:
         problems.append({"path": "$.tier", "message": f"must be one of {', '.join(TIERS)}"})
@@ -185,7 +184,7 @@ def check_plan_fields(tier: str | None, allowed: list[str] | None, services: Ser
         raise invalid(problems)
 
 
-async def agency_role(db: AsyncSession, user: User, agency_id: int) -> str | None:
+async def agency_role(db: Db, user: CurrentUser, agency_id: int) -> str | None:
     if user.is_platform_admin:
         return "owner"
     return await db.scalar(
@@ -200,7 +199,7 @@ class PlatformController(Controller):
     tags = ("platform",)  # type: ignore[assignment]
 
     @get("/agencies")
-    async def list_agencies(self, user: User, db: AsyncSession) -> list[AgencyOut]:
+    async def list_agencies(self, user: CurrentUser, db: Db) -> list[AgencyOut]:
         query = select(Agency).order_by(Agency.id)
         if not user.is_platform_admin:
             query = query.where(
@@ -209,14 +208,14 @@ class PlatformController(Controller):
         return [AgencyOut(a.id, a.name) for a in await db.scalars(query)]
 
     @post("/agencies", guards=[platform_admin_guard], status_code=201)
-    async def create_agency(self, data: AgencyIn, db: AsyncSession) -> AgencyOut:
+    async def create_agency(self, data: AgencyIn, db: Db) -> AgencyOut:
         agency = Agency(name=data.name)
         db.add(agency)
         await db.flush()
         return AgencyOut(agency.id, agency.name)
 
     @get("/workspaces")
-    async def list_workspaces(self, user: User, db: AsyncSession, services: Services) -> list[WorkspaceOut]:
+    async def list_workspaces(self, user: CurrentUser, db: Db, services: AppServices) -> list[WorkspaceOut]:
         return [workspace_out(services, w) for w in await db.scalars(visible_workspaces_query(user))]
 
     @post("/agencies/{agency_id:int}/workspaces", status_code=201)
@@ -225,9 +224,9 @@ class PlatformController(Controller):
         request: Request[Any, Any, Any],
         agency_id: int,
         data: WorkspaceIn,
-        user: User,
-        db: AsyncSession,
-        services: Services,
+        user: CurrentUser,
+        db: Db,
+        services: AppServices,
     ) -> WorkspaceOut:
         role = await agency_role(db, user, agency_id)
         agency = await db.get(Agency, agency_id) if role else None
@@ -267,11 +266,11 @@ class PlatformController(Controller):
         return workspace_out(services, workspace)
 
     @get("/plans")
-    async def list_plans(self, db: AsyncSession) -> list[PlanOut]:
+    async def list_plans(self, db: Db) -> list[PlanOut]:
         return [plan_out(p) for p in await db.scalars(select(Plan).order_by(Plan.id))]
 
     @post("/plans", guards=[platform_admin_guard], status_code=201)
-    async def create_plan(self, data: PlanIn, db: AsyncSession, services: Services) -> PlanOut:
+    async def create_plan(self, data: PlanIn, db: Db, services: AppServices) -> PlanOut:
         check_plan_fields(data.tier, data.allowed_plugins, services)
         plan = Plan(**msgspec.structs.asdict(data))
         db.add(plan)
@@ -284,7 +283,7 @@ class PlatformController(Controller):
         return plan_out(plan)
 
     @patch("/plans/{plan_id:int}", guards=[platform_admin_guard])
-    async def update_plan(self, plan_id: int, data: PlanPatch, db: AsyncSession, services: Services) -> PlanOut:
+    async def update_plan(self, plan_id: int, data: PlanPatch, db: Db, services: AppServices) -> PlanOut:
         plan = await db.get(Plan, plan_id)
         if plan is None:
             raise not_found("plan")
@@ -301,13 +300,13 @@ class PlatformController(Controller):
         return plan_out(plan)
 
     @get("/plugins")
-    async def list_plugins(self, services: Services) -> list[PluginOut]:
+    async def list_plugins(self, services: AppServices) -> list[PluginOut]:
         return [plugin_out(services, info) for info in services.host.plugins.values()]
 
     @get("/audit", guards=[platform_admin_guard])
     async def platform_audit(
         self,
-        db: AsyncSession,
+        db: Db,
         workspace_id: int | None = None,
         action: str | None = None,
         user_id: int | None = None,

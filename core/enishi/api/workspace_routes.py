@@ -10,20 +10,18 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import Parameter
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.api.deps import platform_admin_guard
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, keyset_by_id, page_of
+from enishi.api.params import Access, AppServices, Db
 from enishi.api.platform_routes import AuditOut, PlanOut, WorkspaceOut, audit_out, plan_out, workspace_out
-from enishi.api.services import Services
 from enishi.audit import add_details, filtered
 from enishi.auth.passwords import hash_password, password_problem
 from enishi.auth.service import normalise_email
 from enishi.models import AuditEntry, Friend, Plan, RoleGrant, User, WorkspaceMembership, WorkspacePlugin
 from enishi.registry import Registered
 from enishi.schema_validation import validate
-from enishi.tenancy.access import WorkspaceAccess
 from enishi.tenancy.permissions import ROLE_RANK, declared, permissions_of
 from enishi.tenancy.plans import PlanDoesNotAllow, apply_plan, plan_allows, set_plugin_enabled
 from enishi.tenancy.workspaces import (
@@ -191,7 +189,7 @@ def node_type_out(kind: str, e: Registered[Any]) -> NodeTypeOut:
     )
 
 
-async def staff_out(db: AsyncSession, membership_id: int) -> StaffOut:
+async def staff_out(db: Db, membership_id: int) -> StaffOut:
     m, u = (
         await db.execute(
             select(WorkspaceMembership, User)
@@ -202,7 +200,7 @@ async def staff_out(db: AsyncSession, membership_id: int) -> StaffOut:
     return StaffOut(m.id, u.id, u.email, u.display_name, m.role, m.created_at)
 
 
-async def owners_left(db: AsyncSession, excluding: int) -> int:
+async def owners_left(db: Db, excluding: int) -> int:
     return int(
         await db.scalar(
             select(func.count()).where(WorkspaceMembership.role == "owner", WorkspaceMembership.id != excluding)
@@ -211,7 +209,7 @@ async def owners_left(db: AsyncSession, excluding: int) -> int:
     )
 
 
-async def permission_table(db: AsyncSession, services: Services, access: WorkspaceAccess) -> list[PermissionOut]:
+async def permission_table(db: Db, services: AppServices, access: Access) -> list[PermissionOut]:
     """Every permission of the enabled plugins, with the roles that grant it in this workspace."""
     perms = declared(services.host.registry, access.enabled_plugins)
     by_role = {
@@ -224,7 +222,7 @@ async def permission_table(db: AsyncSession, services: Services, access: Workspa
     ]
 
 
-def check_role_change(access: WorkspaceAccess, current: str | None, new: str | None) -> None:
+def check_role_change(access: Access, current: str | None, new: str | None) -> None:
     """Only owners hand out or take away the owner role; nobody raises anyone above their own role."""
     mine = ROLE_RANK[access.role]
     for role in (current, new):
@@ -239,7 +237,7 @@ class WorkspaceController(Controller):
     tags = ("workspace",)  # type: ignore[assignment]
 
     @get("/")
-    async def show_workspace(self, access: WorkspaceAccess, services: Services) -> AccessOut:
+    async def show_workspace(self, access: Access, services: AppServices) -> AccessOut:
         return AccessOut(
             workspace_out(services, access.workspace),
             access.role,
@@ -252,9 +250,9 @@ class WorkspaceController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: WorkspacePatch,
-        access: WorkspaceAccess,
-        db: AsyncSession,
-        services: Services,
+        access: Access,
+        db: Db,
+        services: AppServices,
     ) -> WorkspaceOut:
         workspace = await db.merge(access.workspace)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
@@ -295,9 +293,9 @@ class WorkspaceController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: PlanChange,
-        access: WorkspaceAccess,
-        db: AsyncSession,
-        services: Services,
+        access: Access,
+        db: Db,
+        services: AppServices,
     ) -> PlanChangeOut:
         plan = await db.get(Plan, data.plan_id)
         if plan is None:
@@ -311,7 +309,7 @@ class WorkspaceController(Controller):
     # -- staff ----------------------------------------------------------------------------------------------
 
     @get("/staff")
-    async def list_staff(self, db: AsyncSession) -> list[StaffOut]:
+    async def list_staff(self, db: Db) -> list[StaffOut]:
         rows = await db.execute(
             select(WorkspaceMembership, User)
             .join(User, User.id == WorkspaceMembership.user_id)
@@ -320,9 +318,7 @@ class WorkspaceController(Controller):
         return [StaffOut(m.id, u.id, u.email, u.display_name, m.role, m.created_at) for m, u in rows]
 
     @post("/staff", permission="core.manage_staff", status_code=201)
-    async def add_staff(
-        self, request: Request[Any, Any, Any], data: StaffIn, access: WorkspaceAccess, db: AsyncSession
-    ) -> StaffOut:
+    async def add_staff(self, request: Request[Any, Any, Any], data: StaffIn, access: Access, db: Db) -> StaffOut:
         check_role_change(access, None, data.role)
         email = normalise_email(data.email)
         user = await db.scalar(select(User).where(User.email == email))
@@ -364,8 +360,8 @@ class WorkspaceController(Controller):
         request: Request[Any, Any, Any],
         membership_id: int,
         data: StaffPatch,
-        access: WorkspaceAccess,
-        db: AsyncSession,
+        access: Access,
+        db: Db,
     ) -> StaffOut:
         membership = await db.get(WorkspaceMembership, membership_id)
         if membership is None:
@@ -379,9 +375,7 @@ class WorkspaceController(Controller):
         return await staff_out(db, membership.id)
 
     @delete("/staff/{membership_id:int}", permission="core.manage_staff", status_code=204)
-    async def remove_staff(
-        self, request: Request[Any, Any, Any], membership_id: int, access: WorkspaceAccess, db: AsyncSession
-    ) -> None:
+    async def remove_staff(self, request: Request[Any, Any, Any], membership_id: int, access: Access, db: Db) -> None:
         membership = await db.get(WorkspaceMembership, membership_id)
         if membership is None:
             raise not_found("staff member")
@@ -394,9 +388,7 @@ class WorkspaceController(Controller):
     # -- plugins --------------------------------------------------------------------------------------------
 
     @get("/plugins")
-    async def list_plugins(
-        self, access: WorkspaceAccess, db: AsyncSession, services: Services
-    ) -> list[WorkspacePluginOut]:
+    async def list_plugins(self, access: Access, db: Db, services: AppServices) -> list[WorkspacePluginOut]:
         rows = {r.plugin: r for r in await db.scalars(select(WorkspacePlugin))}
         out = []
         for info in services.host.loaded:
@@ -428,9 +420,9 @@ class WorkspaceController(Controller):
         request: Request[Any, Any, Any],
         name: str,
         data: PluginStateIn,
-        access: WorkspaceAccess,
-        db: AsyncSession,
-        services: Services,
+        access: Access,
+        db: Db,
+        services: AppServices,
     ) -> WorkspacePluginOut:
         manifest = services.host.manifest(name)
         if manifest is None:
@@ -467,7 +459,7 @@ class WorkspaceController(Controller):
     # -- what this workspace can use ------------------------------------------------------------------------
 
     @get("/catalog")
-    async def show_catalog(self, access: WorkspaceAccess, services: Services) -> CatalogOut:
+    async def show_catalog(self, access: Access, services: AppServices) -> CatalogOut:
         """The node types, reports and friend-field sources of the plugins enabled here (the builder's palette)."""
         registry = services.host.registry
         enabled = access.enabled_plugins
@@ -490,7 +482,7 @@ class WorkspaceController(Controller):
         )
 
     @get("/permissions")
-    async def list_permissions(self, access: WorkspaceAccess, db: AsyncSession, services: Services) -> list[PermissionOut]:
+    async def list_permissions(self, access: Access, db: Db, services: AppServices) -> list[PermissionOut]:
         return await permission_table(db, services, access)
 
     @put("/permissions", permission="core.manage_roles")
@@ -498,9 +490,9 @@ class WorkspaceController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: RoleGrantIn,
-        access: WorkspaceAccess,
-        db: AsyncSession,
-        services: Services,
+        access: Access,
+        db: Db,
+        services: AppServices,
     ) -> list[PermissionOut]:
         if data.permission not in declared(services.host.registry, access.enabled_plugins):
             raise invalid([{"path": "$.permission", "message": f"unknown permission {data.permission!r}"}])
@@ -520,8 +512,8 @@ class WorkspaceController(Controller):
     @get("/audit", permission="core.read_audit")
     async def list_audit(
         self,
-        access: WorkspaceAccess,
-        db: AsyncSession,
+        access: Access,
+        db: Db,
         action: str | None = None,
         user_id: int | None = None,
         since: datetime | None = None,
@@ -538,7 +530,7 @@ class WorkspaceController(Controller):
     @get("/friends")
     async def list_friends(
         self,
-        db: AsyncSession,
+        db: Db,
         status: Annotated[str | None, Parameter(pattern=r"^(following|blocked)$")] = None,
         after: str | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
@@ -552,7 +544,7 @@ class WorkspaceController(Controller):
         return Page([friend_out(f) for f in rows], cursor)
 
     @get("/friends/{friend_id:int}")
-    async def show_friend(self, friend_id: int, db: AsyncSession) -> FriendOut:
+    async def show_friend(self, friend_id: int, db: Db) -> FriendOut:
         friend = await db.get(Friend, friend_id)
         if friend is None:
             raise not_found("friend")

@@ -24,9 +24,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def password_problem(password: str) -> str | None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        return (
-            f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください / must be at least {MIN_PASSWORD_LENGTH} characters"
-        )
+        return f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください / must be at least {MIN_PASSWORD_LENGTH} characters"
     if len(password) > 512:
         return "パスワードが長すぎます / must be at most 512 characters"
     return None

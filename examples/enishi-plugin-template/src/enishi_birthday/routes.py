@@ -1,0 +1,71 @@
+"""Workspace API: ``/api/workspaces/{workspace_id}/birthday/birthdays/{friend_id}``.
+
+The core mounts these under the workspace, requires a signed-in staff member, answers 404 where the plugin is
+disabled, checks ``opt["permission"]`` and injects ``ctx``: a WorkspaceContext whose session is scoped to the
+workspace and committed when the request succeeds.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TypeAlias
+
+import msgspec
+from litestar import Controller, delete, get, put
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath, JSONBody, SkipValidation
+
+from enishi import WorkspaceContext
+
+from . import store
+
+MANAGE = {"permission": "birthday.manage"}
+
+# The core's per-request context, injected by name. SkipValidation: it is a live object (session, host), not
+# request data, so Litestar must hand it over as is instead of trying to validate it.
+Ctx: TypeAlias = NamedDependency[SkipValidation[WorkspaceContext]]
+FriendId: TypeAlias = FromPath[int]
+
+
+class BirthdayIn(msgspec.Struct, forbid_unknown_fields=True):
+    # msgspec parses "YYYY-MM-DD" into a date and Litestar answers 400 for anything else.
+    birthday: date
+
+
+class BirthdayOut(msgspec.Struct):
+    friend_id: int
+    birthday: date | None
+
+
+class BirthdayController(Controller):
+    """Handler names double as audit actions: a PUT is logged as ``birthday.set_birthday``."""
+
+    path = "/birthdays"
+
+    @get("/{friend_id:int}")
+    async def get_birthday(self, ctx: Ctx, friend_id: FriendId) -> BirthdayOut:
+        await _require_friend(ctx, friend_id)
+        return BirthdayOut(friend_id=friend_id, birthday=await store.get_birthday(ctx, friend_id))
+
+    @put("/{friend_id:int}", opt=MANAGE)
+    async def set_birthday(self, ctx: Ctx, friend_id: FriendId, data: JSONBody[BirthdayIn]) -> BirthdayOut:
+        await _require_friend(ctx, friend_id)
+        try:
+            birthday = store.parse_birthday(data.birthday, store.today_in(ctx))
+        except store.InvalidBirthday as exc:
+            # Litestar's own shape for field errors, which the core turns into {"path": "$.birthday", ...}.
+            raise ValidationException(str(exc), extra=[{"key": "birthday", "message": str(exc)}]) from exc
+        await store.set_birthday(ctx, friend_id, birthday)
+        return BirthdayOut(friend_id=friend_id, birthday=birthday)
+
+    @delete("/{friend_id:int}", opt=MANAGE)
+    async def clear_birthday(self, ctx: Ctx, friend_id: FriendId) -> None:
+        await _require_friend(ctx, friend_id)
+        await store.clear_birthday(ctx, friend_id)
+
+
+async def _require_friend(ctx: WorkspaceContext, friend_id: int) -> None:
+    # Another workspace's friend gets the same 404 as a missing one, so ids reveal nothing.
+    if not await store.friend_exists(ctx, friend_id):
+        raise NotFoundException(f"friend {friend_id} not found")

@@ -1,0 +1,197 @@
+"""A test plugin that implements every hook, so the tests can see each one called the way the docs say."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from litestar import get, post
+from sqlalchemy import func, select, update
+
+from enishi import (
+    ActionContext,
+    ActionType,
+    ApiRoutes,
+    ConditionType,
+    DomainEvent,
+    Friend,
+    FriendFieldDescriptor,
+    FriendFieldSource,
+    JobContext,
+    JobType,
+    Permission,
+    PluginManifest,
+    Register,
+    ReportColumn,
+    ReportResult,
+    ReportType,
+    Schedule,
+    Text,
+    TriggerType,
+    WorkspaceContext,
+    hookimpl,
+)
+
+manifest = PluginManifest(
+    title=Text("テスト用プラグイン", "Probe"),
+    description=Text("すべてのフックを実装するテスト用プラグイン", "Implements every hook, for tests"),
+    tier="pro",
+    settings_schema={
+        "type": "object",
+        "properties": {"greeting": {"type": "string", "maxLength": 20}},
+        "additionalProperties": False,
+    },
+)
+
+# What the runtime hooks saw, for assertions: (hook name, workspace id, detail).
+CALLS: list[tuple[str, int, Any]] = []
+
+
+async def rename(ctx: ActionContext, friend_id: int, config: Mapping[str, Any]) -> Mapping[str, Any]:
+    await ctx.session.execute(update(Friend).where(Friend.id == friend_id).values(display_name=config["name"]))
+    return {"renamed": friend_id}
+
+
+def name_is(ctx: WorkspaceContext, config: Mapping[str, Any]) -> Any:
+    return Friend.display_name == config["name"]
+
+
+async def describe(ctx: WorkspaceContext) -> Sequence[FriendFieldDescriptor]:
+    return [FriendFieldDescriptor("name_length", Text("名前の長さ", "Name length"), {"type": "integer"})]
+
+
+async def load(
+    ctx: WorkspaceContext, friend_ids: Sequence[int], keys: Sequence[str]
+) -> Mapping[int, Mapping[str, Any]]:
+    rows = await ctx.session.execute(
+        select(Friend.id, func.length(Friend.display_name)).where(Friend.id.in_(friend_ids))
+    )
+    return {fid: {"name_length": n} for fid, n in rows}
+
+
+async def by_status(ctx: WorkspaceContext, params: Mapping[str, Any]) -> ReportResult:
+    rows = await ctx.session.execute(
+        select(Friend.status, func.count()).group_by(Friend.status).order_by(Friend.status)
+    )
+    return ReportResult(
+        columns=[
+            ReportColumn("status", Text("状態", "Status")),
+            ReportColumn("friends", Text("人数", "Friends"), "integer"),
+        ],
+        rows=[{"status": s, "friends": n} for s, n in rows],
+    )
+
+
+@get("/hello")
+async def hello(ctx: WorkspaceContext) -> dict[str, Any]:
+    return {"workspace_id": ctx.workspace_id, "greeting": ctx.settings_of("probe").get("greeting", "こんにちは")}
+
+
+@post("/echo", permission="probe.use", status_code=200)
+async def echo(data: dict[str, Any]) -> dict[str, Any]:
+    return data
+
+
+@get("/ping", exclude_from_auth=True)
+async def public_ping() -> dict[str, str]:
+    return {"pong": "probe"}
+
+
+async def count_friends(ctx: JobContext, workspace_id: int) -> int:
+    async with ctx.db.transaction(workspace_id) as s:
+        return int(await s.scalar(select(func.count()).select_from(Friend)) or 0)
+
+
+async def tick(ctx: JobContext) -> None:
+    CALLS.append(("tick", 0, None))
+
+
+@hookimpl
+def enishi_register_triggers(register: Register[TriggerType]) -> None:
+    register(
+        TriggerType(
+            name="renamed",
+            label=Text("名前が変わった", "Renamed"),
+            listens_to=("probe.renamed",),
+            matches=lambda config, event: True,
+        )
+    )
+
+
+@hookimpl
+def enishi_register_actions(register: Register[ActionType]) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string", "minLength": 1}},
+        "required": ["name"],
+        "additionalProperties": False,
+    }
+    register(ActionType(name="rename", label=Text("名前を変える", "Rename"), config_schema=schema, run=rename))
+
+
+@hookimpl
+def enishi_register_conditions(register: Register[ConditionType]) -> None:
+    schema = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+    register(ConditionType(name="name_is", label=Text("名前が一致", "Name is"), config_schema=schema, compile=name_is))
+
+
+@hookimpl
+def enishi_register_friend_fields(register: Register[FriendFieldSource]) -> None:
+    register(
+        FriendFieldSource(name="name_length", label=Text("名前の長さ", "Name length"), describe=describe, load=load)
+    )
+
+
+@hookimpl
+def enishi_register_reports(register: Register[ReportType]) -> None:
+    register(ReportType(name="by_status", label=Text("状態別", "By status"), run=by_status))
+
+
+@hookimpl
+def enishi_register_routes(register: Register[ApiRoutes]) -> None:
+    register(ApiRoutes(handlers=[hello, echo]))
+    register(ApiRoutes(handlers=[public_ping], public=True, name="public"))
+
+
+@hookimpl
+def enishi_register_jobs(register: Register[JobType | Schedule]) -> None:
+    register(JobType(name="count_friends", fn=count_friends))
+    register(Schedule(name="tick", fn=tick, every=timedelta(hours=1)))
+
+
+@hookimpl
+def enishi_register_permissions(register: Register[Permission]) -> None:
+    register(
+        Permission(name="use", label=Text("テスト機能を使う", "Use the probe"), roles=frozenset({"owner", "admin"}))
+    )
+
+
+@hookimpl
+def enishi_register_migrations(register: Register[Any]) -> None:
+    """The probe keeps no tables of its own; it registers nothing here (see the template plugin for one)."""
+
+
+@hookimpl
+def enishi_workspace_plugin_enabled(ctx: WorkspaceContext) -> None:
+    CALLS.append(("enabled", ctx.workspace_id, None))
+
+
+@hookimpl
+async def enishi_line_event(ctx: WorkspaceContext, event: dict[str, Any]) -> None:
+    CALLS.append(("line_event", ctx.workspace_id, event.get("type")))
+
+
+@hookimpl
+def enishi_friend_followed(ctx: WorkspaceContext, friend_id: int, unblocked: bool) -> None:
+    CALLS.append(("followed", ctx.workspace_id, (friend_id, unblocked)))
+
+
+@hookimpl
+async def enishi_friend_unfollowed(ctx: WorkspaceContext, friend_id: int) -> None:
+    CALLS.append(("unfollowed", ctx.workspace_id, friend_id))
+
+
+@hookimpl
+def enishi_domain_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
+    CALLS.append(("domain_event", ctx.workspace_id, event.name))
