@@ -76,7 +76,7 @@ def _pg_url(database: str) -> str:
     return f"{base}/{database}".replace("postgresql://", "postgresql+asyncpg://", 1)
 
 
-def test_settings(tmp_path: Path, database_url: str | None = None, **env: str) -> Settings:
+def settings_for(tmp_path: Path, database_url: str | None = None, **env: str) -> Settings:
     values = {"ENISHI_DATA_DIR": str(tmp_path), "ENISHI_LOG_LEVEL": "WARNING", **env}
     if database_url:
         values["ENISHI_DATABASE_URL"] = database_url
@@ -86,7 +86,7 @@ def test_settings(tmp_path: Path, database_url: str | None = None, **env: str) -
 
 @pytest.fixture(scope="session")
 def probe_host_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return test_settings(tmp_path_factory.mktemp("host"))
+    return settings_for(tmp_path_factory.mktemp("host"))
 
 
 def make_host(settings: Settings) -> PluginHost:
@@ -141,7 +141,7 @@ async def database_url(
     backend = request.param
     if backend == "postgresql" and not await _pg_reachable():
         unavailable(f"PostgreSQL at {PG_ADMIN_URL}")
-    host = make_host(test_settings(tmp_path_factory.getbasetemp()))
+    host = make_host(settings_for(tmp_path_factory.getbasetemp()))
     template = await _template(backend, tmp_path_factory.getbasetemp(), host)
     if backend == "sqlite":
         path = tmp_path / "enishi.db"
@@ -227,7 +227,7 @@ def new_client(app: Litestar) -> httpx.AsyncClient:
 
 @pytest.fixture
 async def env(database_url: str, tmp_path: Path) -> AsyncIterator[Env]:
-    settings = test_settings(tmp_path, database_url)
+    settings = settings_for(tmp_path, database_url)
     host = make_host(settings)
     app = create_app(settings, host)
     async with LifespanManager(app):

@@ -18,7 +18,7 @@ from enishi.auth import service as auth_service
 from enishi.db.base import utcnow
 from enishi.models import AgencyMembership, ApiToken, WorkspaceMembership
 
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^\s*[^@\s]+@[^@\s]+\s*$")]
 
 
 class LoginIn(msgspec.Struct):
