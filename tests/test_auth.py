@@ -40,7 +40,9 @@ async def test_repeated_failures_are_throttled_even_with_the_right_password(env:
     await env.user("staff@shop.example")
     client = env.new_client()
     for _ in range(env.settings.login_max_failures):
-        assert (await client.post("/api/auth/login", json={"email": "staff@shop.example", "password": "x" * 12})).status_code == 401
+        assert (
+            await client.post("/api/auth/login", json={"email": "staff@shop.example", "password": "x" * 12})
+        ).status_code == 401
     blocked = await client.post("/api/auth/login", json={"email": "staff@shop.example", "password": PASSWORD})
     assert blocked.status_code == 429
     assert int(blocked.headers["retry-after"]) > 0
@@ -98,4 +100,6 @@ async def test_deactivated_users_are_locked_out(env: Env) -> None:
     async with env.db.transaction() as s:
         await s.execute(update(User).values(is_active=False))
     assert (await client.get("/api/auth/me")).status_code == 401
-    assert (await env.new_client().post("/api/auth/login", json={"email": "leaver@shop.example", "password": PASSWORD})).status_code == 401
+    assert (
+        await env.new_client().post("/api/auth/login", json={"email": "leaver@shop.example", "password": PASSWORD})
+    ).status_code == 401

@@ -84,11 +84,20 @@ async def test_a_downgrade_disables_the_plugin_and_keeps_its_data(env: Env) -> N
 async def test_a_plan_listing_plugins_explicitly_overrides_tiers(env: Env) -> None:
     await env.user("root@platform.example", admin=True)
     root = await env.login("root@platform.example")
-    bad = await root.post("/api/plans", json={"key": "x", "name_ja": "X", "name_en": "X", "tier": "gold", "allowed_plugins": ["nope"]})
+    bad = await root.post(
+        "/api/plans", json={"key": "x", "name_ja": "X", "name_en": "X", "tier": "gold", "allowed_plugins": ["nope"]}
+    )
     assert bad.status_code == 422
     assert {e["path"] for e in bad.json()["errors"]} == {"$.tier", "$.allowed_plugins[0]"}
-    plan = (await root.post("/api/plans", json={"key": "probe-only", "name_ja": "特別", "name_en": "Special", "allowed_plugins": ["probe"]})).json()
-    assert (await root.post("/api/plans", json={"key": "probe-only", "name_ja": "A", "name_en": "A"})).status_code == 409
+    plan = (
+        await root.post(
+            "/api/plans",
+            json={"key": "probe-only", "name_ja": "特別", "name_en": "Special", "allowed_plugins": ["probe"]},
+        )
+    ).json()
+    assert (
+        await root.post("/api/plans", json={"key": "probe-only", "name_ja": "A", "name_en": "A"})
+    ).status_code == 409
     workspace = await env.workspace(await env.agency(), plan="start")
     await root.put(f"/api/workspaces/{workspace.id}/plan", json={"plan_id": plan["id"]})
     assert (await root.put(f"/api/workspaces/{workspace.id}/plugins/probe", json={"enabled": True})).status_code == 200
@@ -126,11 +135,17 @@ async def test_staff_seats_are_enforced_even_under_concurrent_invitations(env: E
 
 
 async def test_roles_permissions_and_owner_protection(env: Env) -> None:
-    owner, admin, viewer = await env.user("o@shop.example"), await env.user("a@shop.example"), await env.user("v@shop.example")
+    owner, admin, viewer = (
+        await env.user("o@shop.example"),
+        await env.user("a@shop.example"),
+        await env.user("v@shop.example"),
+    )
     workspace = await env.workspace(await env.agency(), members={owner: "owner", admin: "admin", viewer: "viewer"})
     base = f"/api/workspaces/{workspace.id}"
     viewer_client, admin_client, owner_client = (
-        await env.login("v@shop.example"), await env.login("a@shop.example"), await env.login("o@shop.example")
+        await env.login("v@shop.example"),
+        await env.login("a@shop.example"),
+        await env.login("o@shop.example"),
     )
     assert (await viewer_client.get(f"{base}/staff")).status_code == 200
     denied = await viewer_client.patch(base, json={"name": "x"})
@@ -139,16 +154,28 @@ async def test_roles_permissions_and_owner_protection(env: Env) -> None:
     assert (await admin_client.post(f"{base}/probe/echo", json={"ok": 1})).json() == {"ok": 1}
 
     staff = {s["email"]: s["id"] for s in (await owner_client.get(f"{base}/staff")).json()}
-    assert (await admin_client.patch(f"{base}/staff/{staff['o@shop.example']}", json={"role": "viewer"})).status_code == 403
-    assert (await admin_client.patch(f"{base}/staff/{staff['v@shop.example']}", json={"role": "owner"})).status_code == 403
+    assert (
+        await admin_client.patch(f"{base}/staff/{staff['o@shop.example']}", json={"role": "viewer"})
+    ).status_code == 403
+    assert (
+        await admin_client.patch(f"{base}/staff/{staff['v@shop.example']}", json={"role": "owner"})
+    ).status_code == 403
     last_owner = await owner_client.patch(f"{base}/staff/{staff['o@shop.example']}", json={"role": "admin"})
     assert last_owner.status_code == 409 and last_owner.json()["error"] == "last_owner"
 
     # The owner lets viewers use the probe; the grant shows in the permission table.
-    grant = await owner_client.put(f"{base}/permissions", json={"role": "viewer", "permission": "probe.use", "granted": True})
+    grant = await owner_client.put(
+        f"{base}/permissions", json={"role": "viewer", "permission": "probe.use", "granted": True}
+    )
     assert grant.status_code == 200
     assert "viewer" in next(p["roles"] for p in grant.json() if p["key"] == "probe.use")
     assert (await viewer_client.post(f"{base}/probe/echo", json={"ok": 2})).json() == {"ok": 2}
-    assert (await admin_client.put(f"{base}/permissions", json={"role": "viewer", "permission": "core.write", "granted": True})).status_code == 403
-    unknown = await owner_client.put(f"{base}/permissions", json={"role": "viewer", "permission": "nope.x", "granted": True})
+    assert (
+        await admin_client.put(
+            f"{base}/permissions", json={"role": "viewer", "permission": "core.write", "granted": True}
+        )
+    ).status_code == 403
+    unknown = await owner_client.put(
+        f"{base}/permissions", json={"role": "viewer", "permission": "nope.x", "granted": True}
+    )
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["path"] == "$.permission"

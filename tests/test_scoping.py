@@ -25,7 +25,11 @@ async def test_selects_updates_and_deletes_stay_in_the_workspace(env: Env) -> No
         assert await s.scalar(select(func.count()).select_from(Friend)) == 3
         assert {f.workspace_id for f in await s.scalars(select(Friend))} == {a}
         # Joins and subqueries are limited too.
-        joined = select(func.count()).select_from(Friend).join(WorkspaceMembership, WorkspaceMembership.user_id == Friend.id, isouter=True)
+        joined = (
+            select(func.count())
+            .select_from(Friend)
+            .join(WorkspaceMembership, WorkspaceMembership.user_id == Friend.id, isouter=True)
+        )
         assert await s.scalar(joined) == 3
         await s.execute(update(Friend).values(display_name="変更"))
         await s.execute(delete(Friend).where(Friend.display_name == "nobody"))

@@ -2,9 +2,7 @@
 
 from enishi import PluginManifest, Text, hookimpl
 
-manifest = PluginManifest(
-    title=Text("壊れた", "Broken"), description=Text("説明", "Description"), core_api=">=1,<2"
-)
+manifest = PluginManifest(title=Text("壊れた", "Broken"), description=Text("説明", "Description"), core_api=">=1,<2")
 
 
 @hookimpl

@@ -12,19 +12,15 @@ from typing import TypeAlias
 
 import msgspec
 from litestar import Controller, delete, get, put
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import FromPath, JSONBody, SkipValidation
+from litestar.params import FromPath, JSONBody
 
-from enishi import WorkspaceContext
+from enishi import Ctx, WorkspaceContext
 
 from . import store
 
 MANAGE = {"permission": "birthday.manage"}
 
-# The core's per-request context, injected by name. SkipValidation: it is a live object (session, host), not
-# request data, so Litestar must hand it over as is instead of trying to validate it.
-Ctx: TypeAlias = NamedDependency[SkipValidation[WorkspaceContext]]
 FriendId: TypeAlias = FromPath[int]
 
 

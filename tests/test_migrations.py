@@ -1,0 +1,86 @@
+"""The migration chain (core + every plugin branch) applies, matches the models and reverses, on both databases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from enishi import migrate
+from enishi.db.base import Base
+from enishi.db.engine import make_engine
+from tests.conftest import PG_ADMIN_URL, _pg_admin, _pg_reachable, _pg_url, make_host, settings_for, unavailable
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    if not await _pg_reachable():
+        unavailable(f"PostgreSQL at {PG_ADMIN_URL}")
+    name = f"enishi_m_{uuid.uuid4().hex[:12]}"
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _tables(sync_conn: object) -> set[str]:
+    return set(inspect(sync_conn).get_table_names()) - {"alembic_version"}
+
+
+def _drift(sync_conn: object) -> list[object]:
+    context = MigrationContext.configure(sync_conn, opts={"compare_type": True})  # type: ignore[arg-type]
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_full_chain_matches_the_models_and_reverses(empty_url: str, tmp_path: Path) -> None:
+    host = make_host(settings_for(tmp_path))
+    engine = make_engine(empty_url, pool=False)
+    try:
+        await migrate.upgrade(engine, host)
+        assert not await migrate.pending(engine, host)
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_tables) == set(Base.metadata.tables)
+            assert await conn.run_sync(_drift) == [], "models and migrations differ: write a migration"
+            plans = (await conn.execute(text("SELECT key FROM plans ORDER BY id"))).scalars().all()
+            assert plans == ["start", "standard", "pro"]
+        at = await migrate.current(engine, host)
+        assert at and at <= migrate.heads(host, empty_url)  # a branch that depends on core stands for both
+
+        await migrate.downgrade(engine, host, "base")
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_tables) == set()
+        assert await migrate.pending(engine, host)
+
+        await migrate.upgrade(engine, host)  # and forward again
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_drift) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_each_plugin_branch_depends_on_core_and_can_be_removed_alone(empty_url: str, tmp_path: Path) -> None:
+    host = make_host(settings_for(tmp_path))
+    branches = [e.plugin for e in host.registry.all("migrations")]
+    if not branches:
+        pytest.skip("no installed plugin has migrations")
+    engine = make_engine(empty_url, pool=False)
+    try:
+        await migrate.upgrade(engine, host)
+        for plugin in branches:
+            await migrate.downgrade(engine, host, f"{plugin}@base")
+        async with engine.connect() as conn:
+            remaining = await conn.run_sync(_tables)
+        assert "workspaces" in remaining and not any(t.startswith(tuple(f"{b}_" for b in branches)) for t in remaining)
+        await migrate.upgrade(engine, host)
+        assert not await migrate.pending(engine, host)
+    finally:
+        await engine.dispose()
