@@ -39,7 +39,8 @@ async def health() -> dict[str, str]:
 
 def plugin_routers(host: PluginHost) -> tuple[list[Router], list[Router]]:
     """Each plugin's routes in a router tagged with its name, so the guard can check enablement."""
-    workspace, public = [], []
+    workspace: list[Router] = []
+    public: list[Router] = []
     for entry in host.registry.all("routes"):
         router = Router(
             path=f"/{entry.plugin}" if not entry.item.public else f"/p/{entry.plugin}",

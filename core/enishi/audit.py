@@ -60,7 +60,7 @@ def filtered(
     user_id: int | None,
     since: Any,
     until: Any,
-) -> Select[tuple[AuditEntry]]:
+) -> Select[AuditEntry]:
     query = select(AuditEntry)
     if workspace_id is not None:
         query = query.where(AuditEntry.workspace_id == workspace_id)

@@ -41,7 +41,7 @@ class WorkspaceContext:
     def settings_of(self, plugin: str) -> dict[str, Any]:
         return self.plugin_settings.get(plugin, {})
 
-    async def emit(self, name: str, friend_id: int | None, **data: Any) -> DomainEvent:
+    async def emit(self, name: str, friend_id: int | None, /, **data: Any) -> DomainEvent:
         """Announce a domain event (e.g. ``tags.tag_added``) to the enabled plugins' ``enishi_domain_event``.
 
         Handlers run in this context's session and transaction, so what they record (e.g. a scenario run to

@@ -141,7 +141,7 @@ def _load_one(host: PluginHost, info: PluginInfo, ep: EntryPoint) -> None:
     unknown = sorted(hc.name for hc in host.pm.get_hookcallers(module) or [] if not hc.has_spec())
     if unknown:
         raise ValueError(f"implements unknown hooks: {', '.join(unknown)}")
-    collected = []
+    collected: list[tuple[str, Any]] = []
     for kind in KINDS:
         for impl in getattr(host.pm.hook, f"enishi_register_{kind}").get_hookimpls():
             if impl.plugin_name != info.name:

@@ -87,7 +87,7 @@ async def me_out(db: Db, user: CurrentUser, csrf_token: str | None) -> MeOut:
 
 class AuthController(Controller):
     path = "/api/auth"
-    tags = ("auth",)  # type: ignore[assignment]
+    tags = ("auth",)
 
     @post("/login", exclude_from_auth=True, status_code=200, audit="core.login")
     async def login(

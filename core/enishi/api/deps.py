@@ -47,11 +47,11 @@ def provide_services(request: Request[Any, Any, Any]) -> Services:
 
 
 def provide_auth(request: Request[Any, Any, Any]) -> Authenticated:
-    return request.auth  # type: ignore[no-any-return]
+    return request.auth
 
 
 def provide_user(request: Request[Any, Any, Any]) -> User:
-    return request.auth.user  # type: ignore[no-any-return]
+    return request.auth.user
 
 
 def provide_access(request: Request[Any, Any, Any]) -> WorkspaceAccess:

@@ -196,7 +196,7 @@ async def agency_role(db: Db, user: CurrentUser, agency_id: int) -> str | None:
 
 class PlatformController(Controller):
     path = "/api"
-    tags = ("platform",)  # type: ignore[assignment]
+    tags = ("platform",)
 
     @get("/agencies")
     async def list_agencies(self, user: CurrentUser, db: Db) -> list[AgencyOut]:

@@ -22,5 +22,6 @@ class Services:
     jobs: JobQueue
 
 
-def services_of(connection: ASGIConnection) -> Services:  # type: ignore[type-arg]
-    return connection.app.state["enishi"]  # type: ignore[no-any-return]
+def services_of(connection: ASGIConnection) -> Services:
+    services: Services = connection.app.state["enishi"]
+    return services

@@ -234,7 +234,7 @@ def check_role_change(access: Access, current: str | None, new: str | None) -> N
 
 class WorkspaceController(Controller):
     path = "/"
-    tags = ("workspace",)  # type: ignore[assignment]
+    tags = ("workspace",)
 
     @get("/")
     async def show_workspace(self, access: Access, services: AppServices) -> AccessOut:

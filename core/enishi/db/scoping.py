@@ -50,9 +50,9 @@ def _stamp_workspace(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj in list(session.new) + list(session.dirty):
         if not isinstance(obj, WorkspaceOwned):
             continue
-        current = obj.workspace_id  # type: ignore[attr-defined]
+        current = obj.workspace_id
         if current is None:
-            obj.workspace_id = workspace_id  # type: ignore[attr-defined]
+            obj.workspace_id = workspace_id
         elif current != workspace_id:
             raise WorkspaceScopeError(
                 f"refusing to write a {type(obj).__name__} of workspace {current} in workspace {workspace_id}"

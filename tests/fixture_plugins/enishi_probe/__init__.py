@@ -100,7 +100,9 @@ async def public_ping() -> dict[str, str]:
 
 async def count_friends(ctx: JobContext, workspace_id: int) -> int:
     async with ctx.db.transaction(workspace_id) as s:
-        return int(await s.scalar(select(func.count()).select_from(Friend)) or 0)
+        count = int(await s.scalar(select(func.count()).select_from(Friend)) or 0)
+    CALLS.append(("count_friends", workspace_id, count))
+    return count
 
 
 async def tick(ctx: JobContext) -> None:
