@@ -113,3 +113,20 @@ async def test_openapi_schema_is_served(env: Env) -> None:
     assert "/api/workspaces/{workspace_id}/probe/hello" in schema["paths"]
     assert (await env.client.get("/api/health")).json() == {"status": "ok"}
     assert (await env.client.get("/p/probe/ping")).json() == {"pong": "probe"}
+
+
+async def test_installed_plugins_are_listed_as_the_published_schema_says(env: Env) -> None:
+    import json
+    from pathlib import Path
+
+    from enishi.schema_validation import check_schema, validate
+
+    schema = json.loads((Path(__file__).resolve().parents[1] / "schemas" / "plugin.schema.json").read_text())
+    check_schema(schema, "plugin.schema.json")
+    await env.user("staff@shop.example")
+    client = await env.login("staff@shop.example")
+    plugins = (await client.get("/api/plugins")).json()
+    probe = next(p for p in plugins if p["name"] == "probe")
+    assert probe["permissions"] == ["probe.use"] and probe["source"] == "local"
+    for plugin in plugins:
+        assert validate(schema, plugin) == [], plugin["name"]

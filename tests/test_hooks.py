@@ -44,7 +44,11 @@ async def test_every_runtime_hook_reaches_an_enabled_plugin(env: Env) -> None:
     enishi_probe.CALLS.clear()
     async with env.db.transaction(workspace.id) as s:
         ctx = WorkspaceContext(
-            workspace_id=workspace.id, session=s, host=env.host, settings=env.settings, jobs=None,
+            workspace_id=workspace.id,
+            session=s,
+            host=env.host,
+            settings=env.settings,
+            jobs=None,
             enabled_plugins=frozenset({"probe"}),
         )
         await env.host.call("enishi_line_event", ctx.enabled_plugins, ctx=ctx, event={"type": "follow"})
@@ -72,11 +76,19 @@ async def test_registered_items_work_through_the_catalog_and_sql(env: Env) -> No
 
     workspace = await env.workspace(await env.agency(), plan="pro")
     async with env.db.transaction(workspace.id) as s:
-        s.add_all([Friend(line_user_id="U" + "1" * 32, display_name="花子"), Friend(line_user_id="U" + "2" * 32, status="blocked")])
+        s.add(Friend(line_user_id="U" + "1" * 32, display_name="花子"))
+        s.add(Friend(line_user_id="U" + "2" * 32, status="blocked"))
     registry = env.host.registry
     async with env.db.transaction(workspace.id) as s:
-        ctx = ActionContext(workspace_id=workspace.id, session=s, host=env.host, settings=env.settings, jobs=None,
-                            enabled_plugins=frozenset({"probe"}), idempotency_key="t")
+        ctx = ActionContext(
+            workspace_id=workspace.id,
+            session=s,
+            host=env.host,
+            settings=env.settings,
+            jobs=None,
+            enabled_plugins=frozenset({"probe"}),
+            idempotency_key="t",
+        )
         hanako = await s.scalar(select(Friend.id).where(Friend.display_name == "花子"))
         await registry.get("actions", "probe.rename").item.run(ctx, hanako, {"name": "花"})
         condition = registry.get("conditions", "probe.name_is").item

@@ -95,3 +95,17 @@ async def test_runtime_hooks_reach_only_the_enabled_plugins_and_survive_a_failin
 class _Ctx:
     def __init__(self, workspace_id: int) -> None:
         self.workspace_id = workspace_id
+
+
+def test_a_disabled_plugins_node_types_cannot_be_used(tmp_path: Path) -> None:
+    from enishi.registry import Unavailable
+
+    host = discover(settings_for(tmp_path), extra=[PROBE])
+    assert host.registry.usable("actions", "probe.rename", 1, {"probe"}).plugin == "probe"
+    assert host.registry.usable("actions", "probe.rename", None, {"probe"}).version == 1
+    with pytest.raises(Unavailable, match="which is off in this workspace"):
+        host.registry.usable("actions", "probe.rename", 1, set())
+    with pytest.raises(Unavailable, match=r"version 9 of probe.rename does not exist \(known: \[1\]\)"):
+        host.registry.usable("actions", "probe.rename", 9, {"probe"})
+    with pytest.raises(Unavailable, match="unknown probe.nothing"):
+        host.registry.usable("actions", "probe.nothing", 1, {"probe"})

@@ -101,3 +101,27 @@ async def test_platform_admin_sees_every_workspace(env: Env) -> None:
     two = await env.workspace(await env.agency("B"))
     client = await env.login("root@platform.example")
     assert [w["id"] for w in (await client.get("/api/workspaces")).json()] == [one.id, two.id]
+
+
+async def test_channel_secrets_are_encrypted_at_rest(env: Env) -> None:
+    from sqlalchemy import text
+
+    from enishi.crypto import SecretBox
+
+    secret, token = "0123456789abcdef" * 2, "token-" + "z" * 40
+    owner = await env.user("owner@shop.example")
+    agency = await env.agency(owner=owner)
+    client = await env.login("owner@shop.example")
+    created = await client.post(
+        f"/api/agencies/{agency.id}/workspaces",
+        json={"name": "店", "channel_id": "1234567891", "channel_secret": secret, "access_token": token},
+    )
+    assert created.status_code == 201
+    async with env.db.session() as s:
+        stored_secret, stored_token = (
+            await s.execute(text("SELECT line_channel_secret, line_access_token FROM workspaces WHERE id = :id"), {"id": created.json()["id"]})
+        ).one()
+    assert secret.encode() not in bytes(stored_secret) and token.encode() not in bytes(stored_token)
+    box = SecretBox(env.settings.secret_keys)
+    assert box.decrypt(bytes(stored_secret)) == secret and box.decrypt(bytes(stored_token)) == token
+    assert secret not in (await client.get(f"/api/workspaces/{created.json()['id']}")).text

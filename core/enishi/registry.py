@@ -30,6 +30,10 @@ class RegistrationError(ValueError):
     pass
 
 
+class Unavailable(LookupError):
+    """A node type, report or field that does not exist, or whose plugin is off in the workspace."""
+
+
 @dataclass(frozen=True, slots=True)
 class Registered(Generic[T]):
     key: str  # "<plugin>.<name>"
@@ -89,6 +93,17 @@ class Registry:
             return self.items[kind].get((key, version))
         versions = [e for (k, _), e in self.items[kind].items() if k == key]
         return max(versions, key=lambda e: e.version) if versions else None
+
+    def usable(self, kind: str, key: str, version: int | None, enabled: Iterable[str]) -> Registered[Any]:
+        """The entry a workspace may use or run; refuses unknown keys, unknown versions and disabled plugins."""
+        entry = self.get(kind, key, version)
+        if entry is None:
+            known = sorted(v for (k, v) in self.items[kind] if k == key)
+            detail = f"version {version} of {key} does not exist (known: {known})" if known else f"unknown {key}"
+            raise Unavailable(detail)
+        if entry.plugin != "core" and entry.plugin not in set(enabled):
+            raise Unavailable(f"{key} belongs to the plugin {entry.plugin!r}, which is off in this workspace")
+        return entry
 
     def node_types(self, enabled: Iterable[str] | None = None) -> Iterator[tuple[str, Registered[NodeType]]]:
         for kind in ("triggers", "actions", "conditions"):

@@ -24,7 +24,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def password_problem(password: str) -> str | None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください / must be at least {MIN_PASSWORD_LENGTH} characters"
+        minimum = MIN_PASSWORD_LENGTH
+        return f"パスワードは{minimum}文字以上にしてください / must be at least {minimum} characters"
     if len(password) > 512:
         return "パスワードが長すぎます / must be at most 512 characters"
     return None

@@ -1,0 +1,56 @@
+"""`enishi demo` seeds, prints the URL and login, and serves: the login it prints works."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ENISHI = Path(sys.executable).with_name("enishi")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_demo_prints_a_login_that_works_on_the_server_it_starts(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "ENISHI_DATA_DIR": str(tmp_path), "ENISHI_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen(
+        [str(ENISHI), "demo", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        printed = ""
+        deadline = time.monotonic() + 120
+        while "ログイン" not in printed and time.monotonic() < deadline:
+            printed += proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in printed
+        email, password = printed.split("ログイン:", 1)[1].split("\n", 1)[0].strip().split(" / ")
+        base = f"http://127.0.0.1:{port}"
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        with httpx.Client(base_url=base, timeout=10) as client:
+            me = client.post("/api/auth/login", json={"email": email, "password": password})
+            assert me.status_code == 200, me.text
+            workspaces = client.get("/api/workspaces").json()
+            assert [w["name"] for w in workspaces] == ["縁カフェ (デモ)"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    # Seeding again is idempotent: the same workspace, the same login.
+    again = subprocess.run([str(ENISHI), "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert again.returncode == 0 and "workspace:  1 " in again.stdout
