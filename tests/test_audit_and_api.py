@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from enishi.models import Friend
 from tests.conftest import Env
+
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "plugin.schema.json"
 
 
 async def test_every_change_is_audited_with_who_what_where_and_can_be_filtered(env: Env) -> None:
@@ -117,11 +121,10 @@ async def test_openapi_schema_is_served(env: Env) -> None:
 
 async def test_installed_plugins_are_listed_as_the_published_schema_says(env: Env) -> None:
     import json
-    from pathlib import Path
 
     from enishi.schema_validation import check_schema, validate
 
-    schema = json.loads((Path(__file__).resolve().parents[1] / "schemas" / "plugin.schema.json").read_text())
+    schema = json.loads(SCHEMA_FILE.read_text())
     check_schema(schema, "plugin.schema.json")
     await env.user("staff@shop.example")
     client = await env.login("staff@shop.example")

@@ -52,5 +52,7 @@ def test_demo_prints_a_login_that_works_on_the_server_it_starts(tmp_path: Path) 
         proc.terminate()
         proc.wait(timeout=30)
     # Seeding again is idempotent: the same workspace, the same login.
-    again = subprocess.run([str(ENISHI), "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=120, check=False)
+    again = subprocess.run(
+        [str(ENISHI), "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert again.returncode == 0 and "workspace:  1 " in again.stdout

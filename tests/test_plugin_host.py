@@ -107,5 +107,5 @@ def test_a_disabled_plugins_node_types_cannot_be_used(tmp_path: Path) -> None:
         host.registry.usable("actions", "probe.rename", 1, set())
     with pytest.raises(Unavailable, match=r"version 9 of probe.rename does not exist \(known: \[1\]\)"):
         host.registry.usable("actions", "probe.rename", 9, {"probe"})
-    with pytest.raises(Unavailable, match="unknown probe.nothing"):
+    with pytest.raises(Unavailable, match=r"unknown probe\.nothing"):
         host.registry.usable("actions", "probe.nothing", 1, {"probe"})

@@ -119,7 +119,10 @@ async def test_channel_secrets_are_encrypted_at_rest(env: Env) -> None:
     assert created.status_code == 201
     async with env.db.session() as s:
         stored_secret, stored_token = (
-            await s.execute(text("SELECT line_channel_secret, line_access_token FROM workspaces WHERE id = :id"), {"id": created.json()["id"]})
+            await s.execute(
+                text("SELECT line_channel_secret, line_access_token FROM workspaces WHERE id = :id"),
+                {"id": created.json()["id"]},
+            )
         ).one()
     assert secret.encode() not in bytes(stored_secret) and token.encode() not in bytes(stored_token)
     box = SecretBox(env.settings.secret_keys)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
+from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 
 from enishi.api.errors import ApiError, not_found
@@ -53,7 +54,7 @@ class TokenIn(msgspec.Struct):
 
 class TokenOut(msgspec.Struct):
     id: int
-    name: str
+    name: FromPath[str]
     prefix: str
     created_at: datetime
     expires_at: datetime | None
@@ -91,7 +92,7 @@ class AuthController(Controller):
 
     @post("/login", exclude_from_auth=True, status_code=200, audit="core.login")
     async def login(
-        self, request: Request[Any, Any, Any], data: LoginIn, db: Db, services: AppServices
+        self, request: Request[Any, Any, Any], data: JSONBody[LoginIn], db: Db, services: AppServices
     ) -> Response[MeOut]:
         ip = request.client.host if request.client else "unknown"
         try:
@@ -143,7 +144,7 @@ class AuthController(Controller):
 
     @post("/tokens", status_code=201)
     async def create_token(
-        self, request: Request[Any, Any, Any], data: TokenIn, user: CurrentUser, db: Db
+        self, request: Request[Any, Any, Any], data: JSONBody[TokenIn], user: CurrentUser, db: Db
     ) -> NewTokenOut:
         expires = utcnow() + timedelta(days=data.expires_in_days) if data.expires_in_days else None
         token, secret = await auth_service.create_api_token(db, user, data.name, expires)
@@ -151,7 +152,7 @@ class AuthController(Controller):
         return NewTokenOut(secret, token_out(token))
 
     @delete("/tokens/{token_id:int}", status_code=204)
-    async def revoke_token(self, token_id: int, user: CurrentUser, db: Db) -> None:
+    async def revoke_token(self, token_id: FromPath[int], user: CurrentUser, db: Db) -> None:
         token = await db.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
         if token is None:
             raise not_found("token")

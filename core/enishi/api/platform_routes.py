@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -34,7 +34,7 @@ class AgencyIn(msgspec.Struct):
 
 class AgencyOut(msgspec.Struct):
     id: int
-    name: str
+    name: FromPath[str]
 
 
 class WorkspaceIn(msgspec.Struct):
@@ -48,9 +48,9 @@ class WorkspaceIn(msgspec.Struct):
 
 class WorkspaceOut(msgspec.Struct):
     id: int
-    agency_id: int
-    name: str
-    plan_id: int
+    agency_id: FromPath[int]
+    name: FromPath[str]
+    plan_id: FromPath[int]
     timezone: str
     line_channel_id: str
     webhook_url: str
@@ -91,7 +91,7 @@ class PlanOut(msgspec.Struct):
 
 
 class PluginOut(msgspec.Struct):
-    name: str
+    name: FromPath[str]
     version: str
     source: str
     status: str
@@ -208,7 +208,7 @@ class PlatformController(Controller):
         return [AgencyOut(a.id, a.name) for a in await db.scalars(query)]
 
     @post("/agencies", guards=[platform_admin_guard], status_code=201)
-    async def create_agency(self, data: AgencyIn, db: Db) -> AgencyOut:
+    async def create_agency(self, data: JSONBody[AgencyIn], db: Db) -> AgencyOut:
         agency = Agency(name=data.name)
         db.add(agency)
         await db.flush()
@@ -222,8 +222,8 @@ class PlatformController(Controller):
     async def create_workspace(
         self,
         request: Request[Any, Any, Any],
-        agency_id: int,
-        data: WorkspaceIn,
+        agency_id: FromPath[int],
+        data: JSONBody[WorkspaceIn],
         user: CurrentUser,
         db: Db,
         services: AppServices,
@@ -270,7 +270,7 @@ class PlatformController(Controller):
         return [plan_out(p) for p in await db.scalars(select(Plan).order_by(Plan.id))]
 
     @post("/plans", guards=[platform_admin_guard], status_code=201)
-    async def create_plan(self, data: PlanIn, db: Db, services: AppServices) -> PlanOut:
+    async def create_plan(self, data: JSONBody[PlanIn], db: Db, services: AppServices) -> PlanOut:
         check_plan_fields(data.tier, data.allowed_plugins, services)
         plan = Plan(**msgspec.structs.asdict(data))
         db.add(plan)
@@ -283,7 +283,9 @@ class PlatformController(Controller):
         return plan_out(plan)
 
     @patch("/plans/{plan_id:int}", guards=[platform_admin_guard])
-    async def update_plan(self, plan_id: int, data: PlanPatch, db: Db, services: AppServices) -> PlanOut:
+    async def update_plan(
+        self, plan_id: FromPath[int], data: JSONBody[PlanPatch], db: Db, services: AppServices
+    ) -> PlanOut:
         plan = await db.get(Plan, plan_id)
         if plan is None:
             raise not_found("plan")
@@ -307,12 +309,12 @@ class PlatformController(Controller):
     async def platform_audit(
         self,
         db: Db,
-        workspace_id: int | None = None,
-        action: str | None = None,
-        user_id: int | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        after: str | None = None,
+        workspace_id: FromQuery[int | None] = None,
+        action: FromQuery[str | None] = None,
+        user_id: FromQuery[int | None] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        after: FromQuery[str | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> Page[AuditOut]:
         query = keyset_by_id(

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy import func, select
 
 from enishi.api.deps import platform_admin_guard
@@ -45,7 +45,7 @@ class WorkspacePatch(msgspec.Struct, omit_defaults=True):
 
 
 class PlanChange(msgspec.Struct):
-    plan_id: int
+    plan_id: FromPath[int]
 
 
 class PlanChangeOut(msgspec.Struct):
@@ -79,7 +79,7 @@ class PluginStateIn(msgspec.Struct):
 
 
 class WorkspacePluginOut(msgspec.Struct):
-    name: str
+    name: FromPath[str]
     title: dict[str, str]
     tier: str
     enabled: bool
@@ -249,7 +249,7 @@ class WorkspaceController(Controller):
     async def update_workspace(
         self,
         request: Request[Any, Any, Any],
-        data: WorkspacePatch,
+        data: JSONBody[WorkspacePatch],
         access: Access,
         db: Db,
         services: AppServices,
@@ -292,7 +292,7 @@ class WorkspaceController(Controller):
     async def change_plan(
         self,
         request: Request[Any, Any, Any],
-        data: PlanChange,
+        data: JSONBody[PlanChange],
         access: Access,
         db: Db,
         services: AppServices,
@@ -318,7 +318,9 @@ class WorkspaceController(Controller):
         return [StaffOut(m.id, u.id, u.email, u.display_name, m.role, m.created_at) for m, u in rows]
 
     @post("/staff", permission="core.manage_staff", status_code=201)
-    async def add_staff(self, request: Request[Any, Any, Any], data: StaffIn, access: Access, db: Db) -> StaffOut:
+    async def add_staff(
+        self, request: Request[Any, Any, Any], data: JSONBody[StaffIn], access: Access, db: Db
+    ) -> StaffOut:
         check_role_change(access, None, data.role)
         email = normalise_email(data.email)
         user = await db.scalar(select(User).where(User.email == email))
@@ -358,8 +360,8 @@ class WorkspaceController(Controller):
     async def change_staff_role(
         self,
         request: Request[Any, Any, Any],
-        membership_id: int,
-        data: StaffPatch,
+        membership_id: FromPath[int],
+        data: JSONBody[StaffPatch],
         access: Access,
         db: Db,
     ) -> StaffOut:
@@ -375,7 +377,9 @@ class WorkspaceController(Controller):
         return await staff_out(db, membership.id)
 
     @delete("/staff/{membership_id:int}", permission="core.manage_staff", status_code=204)
-    async def remove_staff(self, request: Request[Any, Any, Any], membership_id: int, access: Access, db: Db) -> None:
+    async def remove_staff(
+        self, request: Request[Any, Any, Any], membership_id: FromPath[int], access: Access, db: Db
+    ) -> None:
         membership = await db.get(WorkspaceMembership, membership_id)
         if membership is None:
             raise not_found("staff member")
@@ -418,8 +422,8 @@ class WorkspaceController(Controller):
     async def set_plugin(
         self,
         request: Request[Any, Any, Any],
-        name: str,
-        data: PluginStateIn,
+        name: FromPath[str],
+        data: JSONBody[PluginStateIn],
         access: Access,
         db: Db,
         services: AppServices,
@@ -489,7 +493,7 @@ class WorkspaceController(Controller):
     async def change_role_grant(
         self,
         request: Request[Any, Any, Any],
-        data: RoleGrantIn,
+        data: JSONBody[RoleGrantIn],
         access: Access,
         db: Db,
         services: AppServices,
@@ -514,11 +518,11 @@ class WorkspaceController(Controller):
         self,
         access: Access,
         db: Db,
-        action: str | None = None,
-        user_id: int | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        after: str | None = None,
+        action: FromQuery[str | None] = None,
+        user_id: FromQuery[int | None] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        after: FromQuery[str | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> Page[AuditOut]:
         query = keyset_by_id(
@@ -532,7 +536,7 @@ class WorkspaceController(Controller):
         self,
         db: Db,
         status: Annotated[str | None, Parameter(pattern=r"^(following|blocked)$")] = None,
-        after: str | None = None,
+        after: FromQuery[str | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> Page[FriendOut]:
         query = select(Friend)
@@ -544,7 +548,7 @@ class WorkspaceController(Controller):
         return Page([friend_out(f) for f in rows], cursor)
 
     @get("/friends/{friend_id:int}")
-    async def show_friend(self, friend_id: int, db: Db) -> FriendOut:
+    async def show_friend(self, friend_id: FromPath[int], db: Db) -> FriendOut:
         friend = await db.get(Friend, friend_id)
         if friend is None:
             raise not_found("friend")
