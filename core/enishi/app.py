@@ -24,6 +24,7 @@ from enishi.api.workspace_routes import WorkspaceController
 from enishi.crypto import SecretBox
 from enishi.db.engine import Database
 from enishi.jobs import make_queue
+from enishi.line.intake import ChannelCache, receive_webhook
 from enishi.plugin_host import PluginHost, discover
 from enishi.settings import Settings, load_settings
 from enishi.version import CORE_API_VERSION
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         route_handlers=[health, AuthController, PlatformController, workspace_router],
         middleware=[DefineMiddleware(StaffAuthMiddleware)],
     )
-    handlers: list[Any] = [api, *public_plugin_routes]
+    handlers: list[Any] = [api, receive_webhook, *public_plugin_routes]
     if UI_DIST.is_dir():
         handlers.append(
             create_static_files_router(path="/", directories=[UI_DIST], html_mode=True, include_in_schema=False)
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
         openapi_config=OpenAPIConfig(title="Enishi", version=CORE_API_VERSION, path="/schema"),
         request_max_body_size=settings.max_request_bytes,
-        state={"enishi": services},  # type: ignore[arg-type]
+        state={"enishi": services, "enishi_channels": ChannelCache()},  # type: ignore[arg-type]
         lifespan=[lifespan],
         debug=False,
     )

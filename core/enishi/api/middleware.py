@@ -61,6 +61,10 @@ class AuditFallbackMiddleware:
         await self.app(scope, receive, capture)
         code = status.get("code", 500)
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
-        if code < 400 and not connection.state.get(AUDITED_FLAG) and scope.get("route_handler") is not None:
+        handler = scope.get("route_handler")
+        # Routes that are not staff actions (LINE's webhook) opt out with opt={"audit": False}.
+        if handler is None or (getattr(handler, "opt", None) or {}).get("audit") is False:
+            return
+        if code < 400 and not connection.state.get(AUDITED_FLAG):
             async with services_of(connection).db.transaction() as session:
                 session.add(entry_for(connection, code))

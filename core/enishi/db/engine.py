@@ -15,6 +15,10 @@ from enishi.db.scoping import ScopedSession
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver would start transactions only at the first write, so reads before it would see no snapshot
+    # and a read-then-write could silently overwrite a concurrent change; we issue BEGIN ourselves instead
+    # (see _sqlite_begin), which makes SQLite refuse such a write rather than lose an update.
+    dbapi_connection.isolation_level = None
     # WAL lets the web process read while the worker writes; foreign keys are off by default in SQLite.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -24,6 +28,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str, *, echo: bool = False, pool: bool = True) -> AsyncEngine:
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1] if ":///" in url else ""
@@ -31,6 +39,7 @@ def make_engine(url: str, *, echo: bool = False, pool: bool = True) -> AsyncEngi
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 10})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if not pool:

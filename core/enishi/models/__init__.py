@@ -3,6 +3,7 @@
 from enishi.models.audit import AuditEntry
 from enishi.models.auth import ApiToken, LoginAttempt, StaffSession, User
 from enishi.models.friends import Friend
+from enishi.models.line import LineEvent, LineRequest, Message, ReadMarker
 from enishi.models.plans import Plan
 from enishi.models.tenancy import (
     Agency,
@@ -19,8 +20,12 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Friend",
+    "LineEvent",
+    "LineRequest",
     "LoginAttempt",
+    "Message",
     "Plan",
+    "ReadMarker",
     "RoleGrant",
     "StaffSession",
     "User",

@@ -29,4 +29,11 @@ class Friend(WorkspaceOwned, Base):
     followed_at: Mapped[datetime] = mapped_column(default=utcnow)
     blocked_at: Mapped[datetime | None] = mapped_column(default=None)
     last_inbound_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The latest unused reply token: a reply is free, so a message to this friend goes by reply while it is
+    # fresh. Taken (set to NULL) in the same UPDATE that uses it, so it is used once.
+    reply_token: Mapped[str | None] = mapped_column(String(64), default=None)
+    reply_token_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The newest LINE event applied to the follow state, so an older event arriving late cannot undo it.
+    state_changed_at: Mapped[datetime | None] = mapped_column(default=None)
+    profile_fetched_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

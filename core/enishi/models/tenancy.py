@@ -53,6 +53,10 @@ class Workspace(Base):
     line_access_token: Mapped[bytes] = mapped_column(LargeBinary)
     # The unguessable part of the workspace's webhook URL.
     webhook_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The bot's own user id (the webhook's `destination`), learnt from the first webhook.
+    line_bot_user_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Set when LINE answered 429 "monthly limit": sending stops until staff clear it or the month turns.
+    quota_exhausted_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,1 @@
+"""The LINE layer: webhook intake, friend lifecycle, sending (gateway and outbox) and the emulator."""

@@ -1,0 +1,20 @@
+"""The LINE layer's own jobs, registered under the core's name."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from enishi.line.processing import process_events, sweep_events
+from enishi.registry import Registered, Registry
+from enishi.types import JobType, Schedule
+from enishi.version import CORE_API_VERSION
+
+
+def register_intake_jobs(registry: Registry) -> None:
+    for kind, item in (
+        ("jobs", JobType(name="process_line_events", fn=process_events)),
+        ("jobs", Schedule(name="sweep_line_events", fn=sweep_events, every=timedelta(seconds=10))),
+    ):
+        registry.add(
+            kind, Registered(key=f"core.{item.name}", plugin="core", plugin_version=CORE_API_VERSION, item=item)
+        )

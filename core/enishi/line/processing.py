@@ -1,0 +1,242 @@
+"""Processing stored webhook events, after the 200: friend lifecycle, conversation, plugins.
+
+Each event is processed in its own transaction that also marks it processed, so its effects happen once even
+if a job runs twice (on PostgreSQL the row is locked with SKIP LOCKED; SQLite runs one writer at a time).
+Events may arrive out of order: the follow state only moves forward in LINE's ``timestamp``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enishi.context import JobContext, WorkspaceContext
+from enishi.db.base import utcnow
+from enishi.line.spec import check_event
+from enishi.models import Friend, LineEvent, Message, Plan, Workspace
+from enishi.tenancy.plans import enabled_plugins, plugin_settings
+
+log = logging.getLogger("enishi.line.processing")
+MAX_ATTEMPTS = 10
+CONFLICT_RETRIES = 5
+FETCH_PROFILE_JOB = "core.fetch_profile"
+MESSAGE_KINDS = {"text", "image", "video", "audio", "file", "location", "sticker"}
+
+
+async def process_events(ctx: JobContext, workspace_id: int, event_ids: list[int]) -> int:
+    """The job behind every webhook delivery; returns how many events it processed."""
+    done = 0
+    for event_id in sorted(event_ids):
+        if await process_one(ctx, workspace_id, event_id):
+            done += 1
+    return done
+
+
+async def sweep_events(ctx: JobContext) -> int:
+    """Re-run events left unprocessed (a lost job, a killed worker), oldest first."""
+    cutoff = utcnow() - timedelta(seconds=5)
+    async with ctx.db.session() as session:
+        rows = (
+            await session.execute(
+                select(LineEvent.workspace_id, LineEvent.id)
+                .where(
+                    LineEvent.processed_at.is_(None), LineEvent.received_at < cutoff, LineEvent.attempts < MAX_ATTEMPTS
+                )
+                .order_by(LineEvent.id)
+                .limit(1000)
+            )
+        ).all()
+    for workspace_id, event_id in rows:
+        await process_one(ctx, workspace_id, event_id)
+    return len(rows)
+
+
+async def process_one(ctx: JobContext, workspace_id: int, event_id: int) -> bool:
+    # Two events of one friend processed at once conflict on the friend's row: SQLite refuses the later writer
+    # (OperationalError), PostgreSQL makes it wait on the row lock. A refused attempt simply runs again.
+    for attempt in range(CONFLICT_RETRIES):
+        try:
+            return await _process_once(ctx, workspace_id, event_id)
+        except OperationalError:
+            if attempt == CONFLICT_RETRIES - 1:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1) * (1 + random.random()))
+    return False
+
+
+async def _process_once(ctx: JobContext, workspace_id: int, event_id: int) -> bool:
+    try:
+        async with ctx.db.transaction(workspace_id) as session:
+            query = select(LineEvent).where(LineEvent.id == event_id, LineEvent.processed_at.is_(None))
+            if ctx.db.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            event = await session.scalar(query)
+            if event is None:
+                return False  # already done, or another worker has it
+            wctx = await workspace_context(ctx, session, workspace_id)
+            follow_up = await apply_event(wctx, event)
+            event.processed_at = utcnow()
+            event.attempts += 1
+    except OperationalError:
+        raise
+    except Exception as exc:
+        log.exception("workspace %s: event %s failed", workspace_id, event_id)
+        async with ctx.db.transaction(workspace_id) as session:
+            await session.execute(
+                update(LineEvent)
+                .where(LineEvent.id == event_id)
+                .values(attempts=LineEvent.attempts + 1, error=f"{type(exc).__name__}: {exc}"[:2000])
+            )
+        return False
+    for job, kwargs in follow_up:  # after the commit; a lost follow-up is not a lost event
+        try:
+            await ctx.jobs.enqueue(job, **kwargs)
+        except Exception:
+            log.exception("workspace %s: could not enqueue %s", workspace_id, job)
+    return True
+
+
+async def workspace_context(ctx: JobContext, session: AsyncSession, workspace_id: int) -> WorkspaceContext:
+    workspace = await session.get_one(Workspace, workspace_id)
+    plan = await session.get_one(Plan, workspace.plan_id)
+    return WorkspaceContext(
+        workspace_id=workspace_id,
+        session=session,
+        host=ctx.host,
+        settings=ctx.settings,
+        jobs=ctx.jobs,
+        enabled_plugins=await enabled_plugins(session, ctx.host, workspace_id, plan),
+        timezone=workspace.timezone,
+        plugin_settings=await plugin_settings(session, workspace_id),
+    )
+
+
+async def apply_event(ctx: WorkspaceContext, event: LineEvent) -> list[tuple[str, dict[str, Any]]]:
+    """Apply one event; returns jobs to enqueue once it is committed."""
+    payload = event.payload
+    known, problems = check_event(payload)
+    if problems:
+        event.error = "; ".join(f"{p.path}: {p.message}" for p in problems)[:2000]
+        log.warning(
+            "workspace %s: event %s does not match LINE's spec: %s",
+            ctx.workspace_id,
+            event.webhook_event_id,
+            event.error,
+        )
+        return []
+    if not known:
+        log.info("workspace %s: stored an event of unknown type %r", ctx.workspace_id, event.type)
+    follow_up: list[tuple[str, dict[str, Any]]] = []
+    friend: Friend | None = None
+    if known and event.source_type == "user" and event.line_user_id:
+        friend, created = await _friend(ctx.session, event.line_user_id, event)
+        kind = event.type
+        if kind == "follow":
+            unblocked = bool((payload.get("follow") or {}).get("isUnblocked"))
+            if _moves_state_forward(friend, event.occurred_at):
+                friend.status, friend.blocked_at, friend.state_changed_at = "following", None, event.occurred_at
+            follow_up.append((FETCH_PROFILE_JOB, {"workspace_id": ctx.workspace_id, "friend_id": friend.id}))
+            await ctx.host.call(
+                "enishi_friend_followed",
+                ctx.enabled_plugins,
+                ctx=ctx,
+                friend_id=friend.id,
+                unblocked=unblocked and not created,
+            )
+            await ctx.emit("core.friend_followed", friend.id, unblocked=unblocked and not created)
+        elif kind == "unfollow":
+            if _moves_state_forward(friend, event.occurred_at):
+                friend.status, friend.blocked_at, friend.state_changed_at = (
+                    "blocked",
+                    event.occurred_at,
+                    event.occurred_at,
+                )
+                friend.reply_token = None  # a blocked friend cannot be replied to
+            await ctx.host.call("enishi_friend_unfollowed", ctx.enabled_plugins, ctx=ctx, friend_id=friend.id)
+            await ctx.emit("core.friend_unfollowed", friend.id)
+        elif kind == "message":
+            await _store_inbound(ctx, friend, event, payload.get("message") or {})
+        elif kind == "postback":
+            postback = payload.get("postback") or {}
+            await _store_inbound(ctx, friend, event, {"type": "postback", **postback})
+        if created and kind != "follow":
+            follow_up.append((FETCH_PROFILE_JOB, {"workspace_id": ctx.workspace_id, "friend_id": friend.id}))
+        _take_reply_token(friend, payload, event.occurred_at)
+    await ctx.host.call("enishi_line_event", ctx.enabled_plugins, ctx=ctx, event=payload)
+    return follow_up
+
+
+async def _friend(session: AsyncSession, line_user_id: str, event: LineEvent) -> tuple[Friend, bool]:
+    """The friend for a LINE user, created if new; two events of a new user processed at once make one friend."""
+    query = select(Friend).where(Friend.line_user_id == line_user_id)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()  # one event of a friend at a time
+    friend = await session.scalar(query)
+    if friend is not None:
+        return friend, False
+    # An unfollow can be the first we hear of someone (e.g. events from before the account was connected).
+    status = "blocked" if event.type == "unfollow" else "following"
+    values = {
+        "workspace_id": event.workspace_id,
+        "line_user_id": line_user_id,
+        "display_name": "",
+        "status": status,
+        "followed_at": event.occurred_at,
+        "blocked_at": event.occurred_at if status == "blocked" else None,
+        "state_changed_at": event.occurred_at if event.type in ("follow", "unfollow") else None,
+        "created_at": utcnow(),
+    }
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    created_id = await session.scalar(
+        insert(Friend)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "line_user_id"])
+        .returning(Friend.id)
+    )
+    friend = await session.scalar(query)
+    assert friend is not None
+    return friend, created_id is not None
+
+
+def _moves_state_forward(friend: Friend, at: datetime) -> bool:
+    return friend.state_changed_at is None or at >= friend.state_changed_at
+
+
+def _take_reply_token(friend: Friend, payload: dict[str, Any], at: datetime) -> None:
+    token = payload.get("replyToken")
+    if not isinstance(token, str) or friend.status != "following":
+        return
+    if friend.reply_token_at is None or at >= friend.reply_token_at:
+        friend.reply_token, friend.reply_token_at = token[:64], at
+
+
+async def _store_inbound(ctx: WorkspaceContext, friend: Friend, event: LineEvent, body: dict[str, Any]) -> None:
+    kind = str(body.get("type", "unknown"))[:24]
+    text = body.get("text") if kind == "text" else body.get("data") if kind == "postback" else None
+    line_message_id = body.get("id") if kind in MESSAGE_KINDS else None
+    message = Message(
+        friend_id=friend.id,
+        direction="in",
+        kind=kind,
+        body=body,
+        text=text if isinstance(text, str) else None,
+        line_message_id=line_message_id if isinstance(line_message_id, str) else None,
+        event_id=event.id,
+        source="line",
+        occurred_at=event.occurred_at,
+    )
+    ctx.session.add(message)
+    await ctx.session.flush()
+    if friend.last_inbound_at is None or event.occurred_at > friend.last_inbound_at:
+        friend.last_inbound_at = event.occurred_at
+    name = "core.postback_received" if kind == "postback" else "core.message_received"
+    await ctx.emit(name, friend.id, message_id=message.id, kind=kind, text=message.text)
