@@ -5,7 +5,9 @@ Everything a plugin needs is importable from here::
     from enishi import hookimpl, PluginManifest, Text, ActionType
 """
 
+from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.params import Ctx, Db
+from enishi.audit import add_details
 from enishi.context import ActionContext, JobContext, WorkspaceContext
 from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, utcnow
 from enishi.hookspecs import hookimpl
@@ -46,6 +48,7 @@ __all__ = [
     "YES",
     "ActionContext",
     "ActionType",
+    "ApiError",
     "ApiRoutes",
     "Base",
     "BigId",
@@ -75,7 +78,10 @@ __all__ = [
     "UTCDateTime",
     "WorkspaceContext",
     "WorkspaceOwned",
+    "add_details",
     "hookimpl",
+    "invalid",
+    "not_found",
     "utcnow",
     "validate",
 ]

@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 from enishi.api.auth_routes import AuthController
 from enishi.api.deps import DEPENDENCIES, WORKSPACE_DEPENDENCIES, workspace_guard
 from enishi.api.errors import handle_http_exception, handle_unexpected
+from enishi.api.inbox_routes import InboxController
 from enishi.api.middleware import AuditFallbackMiddleware, StaffAuthMiddleware
 from enishi.api.platform_routes import PlatformController
 from enishi.api.services import Services
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
 
     workspace_router = Router(
         path="/api/workspaces/{workspace_id:int}",
-        route_handlers=[WorkspaceController, *workspace_plugin_routes],
+        route_handlers=[WorkspaceController, InboxController, *workspace_plugin_routes],
         guards=[workspace_guard],
         dependencies=WORKSPACE_DEPENDENCIES,
     )

@@ -145,7 +145,12 @@ async def test_unknown_types_fields_and_group_events_are_kept(env: Env) -> None:
         stored = {e.type: e for e in await s.scalars(select(LineEvent))}
         assert stored["somethingNew"].payload["brandNew"] == {"x": 1} and stored["somethingNew"].processed_at
         assert [f.line_user_id for f in await s.scalars(select(Friend))] == ["U" + "2" * 32]  # groups make no friends
-        assert (await s.scalar(select(Message.body))) == {"type": "text", "id": "3000", "text": "hi", "quoteToken": "q3000"}
+        assert (await s.scalar(select(Message.body))) == {
+            "type": "text",
+            "id": "3000",
+            "text": "hi",
+            "quoteToken": "q3000",
+        }
 
 
 async def test_an_event_that_breaks_the_spec_is_stored_with_the_reason(env: Env) -> None:

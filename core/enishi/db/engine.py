@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -45,6 +47,17 @@ def make_engine(url: str, *, echo: bool = False, pool: bool = True) -> AsyncEngi
     if not pool:
         kwargs = {"poolclass": NullPool}
     return create_async_engine(url, echo=echo, **kwargs)
+
+
+def upsert_insert(session: AsyncSession, model: Any) -> Any:
+    """An INSERT with ON CONFLICT support for the session's database (SQLite or PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(model)
+    return sqlite_insert(model)
+
+
+def dialect_of(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
 
 
 class Database:

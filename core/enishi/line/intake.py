@@ -16,13 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Response, post
-from sqlalchemy import insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 
 from enishi.api.errors import ApiError
 from enishi.api.services import Services, services_of
 from enishi.db.base import utcnow
+from enishi.db.engine import upsert_insert
 from enishi.line.signature import verify
 from enishi.models import LineEvent, Workspace
 
@@ -85,8 +84,8 @@ def event_rows(workspace_id: int, events: Any) -> list[dict[str, Any]]:
             raise _bad(f"$.events[{i}].type", "type must be a string")
         if not isinstance(timestamp, int) or isinstance(timestamp, bool) or timestamp < 0:
             raise _bad(f"$.events[{i}].timestamp", "timestamp must be milliseconds since the epoch")
-        source = event.get("source") if isinstance(event.get("source"), dict) else {}
-        delivery = event.get("deliveryContext") if isinstance(event.get("deliveryContext"), dict) else {}
+        source: dict[str, Any] = event["source"] if isinstance(event.get("source"), dict) else {}
+        delivery: dict[str, Any] = event["deliveryContext"] if isinstance(event.get("deliveryContext"), dict) else {}
         user_id = source.get("userId")
         rows.append(
             {
@@ -102,14 +101,6 @@ def event_rows(workspace_id: int, events: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def _insert_ignoring_duplicates(dialect: str) -> Any:
-    if dialect == "postgresql":
-        return pg_insert(LineEvent).on_conflict_do_nothing(index_elements=["workspace_id", "webhook_event_id"])
-    if dialect == "sqlite":
-        return sqlite_insert(LineEvent).on_conflict_do_nothing(index_elements=["workspace_id", "webhook_event_id"])
-    return insert(LineEvent)
 
 
 @post("/webhook/{token:str}", status_code=200, tags=["line"], exclude_from_auth=True, audit=False)
@@ -134,7 +125,12 @@ async def receive_webhook(request: Request[Any, Any, Any], token: str) -> Respon
         return Response({})
     async with services.db.transaction(channel.workspace_id) as session:
         stored = list(
-            await session.scalars(_insert_ignoring_duplicates(services.db.dialect).values(rows).returning(LineEvent.id))
+            await session.scalars(
+                upsert_insert(session, LineEvent)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["workspace_id", "webhook_event_id"])
+                .returning(LineEvent.id)
+            )
         )
     if stored:
         # The rows are committed: if this enqueue is lost, the sweeper still finds them unprocessed.

@@ -14,13 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.context import JobContext, WorkspaceContext
 from enishi.db.base import utcnow
+from enishi.db.engine import dialect_of, upsert_insert
 from enishi.line.spec import check_event
 from enishi.models import Friend, LineEvent, Message, Plan, Workspace
 from enishi.tenancy.plans import enabled_plugins, plugin_settings
@@ -178,7 +177,7 @@ async def apply_event(ctx: WorkspaceContext, event: LineEvent) -> list[tuple[str
 async def _friend(session: AsyncSession, line_user_id: str, event: LineEvent) -> tuple[Friend, bool]:
     """The friend for a LINE user, created if new; two events of a new user processed at once make one friend."""
     query = select(Friend).where(Friend.line_user_id == line_user_id)
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         query = query.with_for_update()  # one event of a friend at a time
     friend = await session.scalar(query)
     if friend is not None:
@@ -195,9 +194,8 @@ async def _friend(session: AsyncSession, line_user_id: str, event: LineEvent) ->
         "state_changed_at": event.occurred_at if event.type in ("follow", "unfollow") else None,
         "created_at": utcnow(),
     }
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     created_id = await session.scalar(
-        insert(Friend)
+        upsert_insert(session, Friend)
         .values(values)
         .on_conflict_do_nothing(index_elements=["workspace_id", "line_user_id"])
         .returning(Friend.id)

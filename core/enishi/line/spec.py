@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from enishi.schema_validation import SchemaProblem, _json_path
@@ -29,11 +29,11 @@ def _document(name: str) -> dict[str, Any]:
 
 
 @cache
-def _registry() -> Registry:  # type: ignore[type-arg]
+def _registry() -> Registry[Any]:
     return Registry().with_resources(
         [
-            (_WEBHOOK, Resource(_document("webhook.yml"), specification=DRAFT202012)),
-            (_MESSAGING, Resource(_document("messaging-api.yml"), specification=DRAFT202012)),
+            (_WEBHOOK, DRAFT202012.create_resource(_document("webhook.yml"))),
+            (_MESSAGING, DRAFT202012.create_resource(_document("messaging-api.yml"))),
         ]
     )
 
