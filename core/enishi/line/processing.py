@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,13 +32,34 @@ FETCH_PROFILE_JOB = "core.fetch_profile"
 MESSAGE_KINDS = {"text", "image", "video", "audio", "file", "location", "sticker"}
 
 
+@dataclass(frozen=True)
+class _WorkspaceState:
+    """What every event of one job shares: read once per job, not once per event."""
+
+    timezone: str
+    enabled: frozenset[str]
+    plugin_settings: dict[str, dict[str, Any]]
+
+
 async def process_events(ctx: JobContext, workspace_id: int, event_ids: list[int]) -> int:
     """The job behind every webhook delivery; returns how many events it processed."""
+    state = await _workspace_state(ctx, workspace_id)
     done = 0
     for event_id in sorted(event_ids):
-        if await process_one(ctx, workspace_id, event_id):
+        if await process_one(ctx, workspace_id, event_id, state):
             done += 1
     return done
+
+
+async def _workspace_state(ctx: JobContext, workspace_id: int) -> _WorkspaceState:
+    async with ctx.db.session(workspace_id) as session:
+        workspace = await session.get_one(Workspace, workspace_id)
+        plan = await session.get_one(Plan, workspace.plan_id)
+        return _WorkspaceState(
+            timezone=workspace.timezone,
+            enabled=await enabled_plugins(session, ctx.host, workspace_id, plan),
+            plugin_settings=await plugin_settings(session, workspace_id),
+        )
 
 
 async def sweep_events(ctx: JobContext) -> int:
@@ -54,17 +76,20 @@ async def sweep_events(ctx: JobContext) -> int:
                 .limit(1000)
             )
         ).all()
+    states: dict[int, _WorkspaceState] = {}
     for workspace_id, event_id in rows:
-        await process_one(ctx, workspace_id, event_id)
+        if workspace_id not in states:
+            states[workspace_id] = await _workspace_state(ctx, workspace_id)
+        await process_one(ctx, workspace_id, event_id, states[workspace_id])
     return len(rows)
 
 
-async def process_one(ctx: JobContext, workspace_id: int, event_id: int) -> bool:
+async def process_one(ctx: JobContext, workspace_id: int, event_id: int, state: _WorkspaceState) -> bool:
     # Two events of one friend processed at once conflict on the friend's row: SQLite refuses the later writer
     # (OperationalError), PostgreSQL makes it wait on the row lock. A refused attempt simply runs again.
     for attempt in range(CONFLICT_RETRIES):
         try:
-            return await _process_once(ctx, workspace_id, event_id)
+            return await _process_once(ctx, workspace_id, event_id, state)
         except OperationalError:
             if attempt == CONFLICT_RETRIES - 1:
                 raise
@@ -72,7 +97,7 @@ async def process_one(ctx: JobContext, workspace_id: int, event_id: int) -> bool
     return False
 
 
-async def _process_once(ctx: JobContext, workspace_id: int, event_id: int) -> bool:
+async def _process_once(ctx: JobContext, workspace_id: int, event_id: int, state: _WorkspaceState) -> bool:
     try:
         async with ctx.db.transaction(workspace_id) as session:
             query = select(LineEvent).where(LineEvent.id == event_id, LineEvent.processed_at.is_(None))
@@ -81,7 +106,16 @@ async def _process_once(ctx: JobContext, workspace_id: int, event_id: int) -> bo
             event = await session.scalar(query)
             if event is None:
                 return False  # already done, or another worker has it
-            wctx = await workspace_context(ctx, session, workspace_id)
+            wctx = WorkspaceContext(
+                workspace_id=workspace_id,
+                session=session,
+                host=ctx.host,
+                settings=ctx.settings,
+                jobs=ctx.jobs,
+                enabled_plugins=state.enabled,
+                timezone=state.timezone,
+                plugin_settings=state.plugin_settings,
+            )
             follow_up = await apply_event(wctx, event)
             event.processed_at = utcnow()
             event.attempts += 1
@@ -102,21 +136,6 @@ async def _process_once(ctx: JobContext, workspace_id: int, event_id: int) -> bo
         except Exception:
             log.exception("workspace %s: could not enqueue %s", workspace_id, job)
     return True
-
-
-async def workspace_context(ctx: JobContext, session: AsyncSession, workspace_id: int) -> WorkspaceContext:
-    workspace = await session.get_one(Workspace, workspace_id)
-    plan = await session.get_one(Plan, workspace.plan_id)
-    return WorkspaceContext(
-        workspace_id=workspace_id,
-        session=session,
-        host=ctx.host,
-        settings=ctx.settings,
-        jobs=ctx.jobs,
-        enabled_plugins=await enabled_plugins(session, ctx.host, workspace_id, plan),
-        timezone=workspace.timezone,
-        plugin_settings=await plugin_settings(session, workspace_id),
-    )
 
 
 async def apply_event(ctx: WorkspaceContext, event: LineEvent) -> list[tuple[str, dict[str, Any]]]:

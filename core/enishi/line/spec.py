@@ -23,8 +23,9 @@ _MESSAGING = "urn:enishi:line:messaging"
 
 @cache
 def _document(name: str) -> dict[str, Any]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser, where libyaml is present, is ~10× faster
     with (SPEC_DIR / name).open() as fh:
-        loaded: dict[str, Any] = yaml.safe_load(fh)
+        loaded: dict[str, Any] = yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
     return loaded
 
 

@@ -1,0 +1,165 @@
+"""Webhook acknowledgements per second: Enishi's webhook (signature + durable store + 200) vs a bare endpoint.
+
+Both run as real uvicorn servers on 127.0.0.1, driven by the same aiohttp load loop with the same concurrency,
+one after the other in one run, on SQLite and (when reachable) PostgreSQL. Prints the ratio; the goal is ≥ 0.5.
+
+    .venv/bin/python bench/webhook_ack.py [--seconds 10] [--concurrency 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVER = Path(__file__).with_name("webhook_ack_server.py")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def wait_up(url: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(300):
+            try:
+                async with http.get(url) as r:
+                    if r.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"server at {url} did not start")
+
+
+def bodies(secret: str, n: int) -> list[tuple[bytes, str]]:
+    import base64
+    import hashlib
+    import hmac
+
+    out = []
+    for i in range(n):
+        event = {
+            "type": "message",
+            "mode": "active",
+            "timestamp": 1_700_000_000_000 + i,
+            "webhookEventId": uuid.uuid4().hex[:26].upper(),
+            "deliveryContext": {"isRedelivery": False},
+            "source": {"type": "user", "userId": f"U{i % 1000:032x}"},
+            "replyToken": uuid.uuid4().hex,
+            "message": {"type": "text", "id": str(i), "text": "こんにちは", "quoteToken": "q"},
+        }
+        body = json.dumps({"destination": "U" + "f" * 32, "events": [event]}).encode()
+        sig = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+        out.append((body, sig))
+    return out
+
+
+async def load(url: str, requests: list[tuple[bytes, str]], seconds: float, concurrency: int) -> float:
+    """Requests per second answered 200 within the time box."""
+    done = 0
+    failed = 0
+    stop = time.monotonic() + seconds
+    index = 0
+
+    async def worker(http: aiohttp.ClientSession) -> None:
+        nonlocal done, failed, index
+        while time.monotonic() < stop and index < len(requests):
+            body, sig = requests[index]
+            index += 1
+            headers = {"content-type": "application/json", "x-line-signature": sig}
+            async with http.post(url, data=body, headers=headers) as r:
+                await r.read()
+                if r.status == 200:
+                    done += 1
+                else:
+                    failed += 1
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        started = time.monotonic()
+        await asyncio.gather(*(worker(http) for _ in range(concurrency)))
+        elapsed = time.monotonic() - started
+    if failed:
+        print(f"  ({failed} requests did not answer 200)")
+    return done / elapsed
+
+
+def start(mode: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, str(SERVER), mode, str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+async def measure(backend: str, database_url: str | None, seconds: float, concurrency: int) -> None:
+    with tempfile.TemporaryDirectory() as data:
+        env = {**os.environ, "ENISHI_DATA_DIR": data, "ENISHI_LOG_LEVEL": "ERROR"}
+        if database_url:
+            env["ENISHI_DATABASE_URL"] = database_url
+            env.setdefault("ENISHI_SECRET_KEY", "bS1pcy1hLXZhbGlkLWZlcm5ldC1rZXktb2YtMzJieXQ=")
+        setup = subprocess.run(
+            [sys.executable, str(SERVER), "setup", "0"], env=env, capture_output=True, text=True, check=True
+        )
+        token, secret = setup.stdout.split()
+        n = int(seconds * 6000) + 1000
+        rates = {}
+        for mode in ("bare", "enishi"):
+            port = free_port()
+            proc = start(mode, port, env)
+            try:
+                await wait_up(f"http://127.0.0.1:{port}/api/health")
+                rates[mode] = await load(
+                    f"http://127.0.0.1:{port}/webhook/{token}", bodies(secret, n), seconds, concurrency
+                )
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+        ratio = rates["enishi"] / rates["bare"]
+        verdict = "meets" if ratio >= 0.5 else "misses"
+        print(
+            f"{backend:<10} bare {rates['bare']:8.0f} req/s   enishi {rates['enishi']:8.0f} acks/s   "
+            f"ratio {ratio:.2f} ({verdict} the goal of ≥ 0.5)"
+        )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--postgres", default=os.environ.get("ENISHI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+    )
+    args = parser.parse_args()
+    await measure("sqlite", None, args.seconds, args.concurrency)
+    name = f"enishi_bench_{uuid.uuid4().hex[:8]}"
+    admin = f"{args.postgres}/postgres"
+    try:
+        import asyncpg
+
+        conn = await asyncpg.connect(admin)
+    except (OSError, Exception) as exc:
+        print(f"postgresql skipped: {exc}")
+        return
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        await measure("postgresql", f"{args.postgres}/{name}", args.seconds, args.concurrency)
+    finally:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
