@@ -1,4 +1,4 @@
-"""The servers bench/webhook_ack.py compares: `setup`, `bare` (a Litestar endpoint that only answers 200) or `enishi`."""
+"""Servers for bench/webhook_ack.py: `setup`, `bare` (a Litestar endpoint that only answers 200) or `enishi`."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ async def setup() -> None:
     host = discover(settings)
     db = Database(settings.database_url)
     await migrate.upgrade(db.engine, host)
-    secret = "0123456789abcdef0123456789abcdef"
+    secret = "0123456789abcdef0123456789abcdef"  # noqa: S105 - a throwaway benchmark channel
     async with db.transaction() as s:
         agency = Agency(name="bench")
         s.add(agency)
