@@ -1,0 +1,70 @@
+"""Putting the emulator together: a router to mount in the main app, or a standalone app for ``enishi emulator``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, MediaType, Request, Response, Router
+from litestar.exceptions import HTTPException
+
+from enishi.line.emulator.api import api_handlers
+from enishi.line.emulator.control import control_handlers
+from enishi.line.emulator.errors import LineApiError
+from enishi.line.emulator.simulator import simulator_handlers
+from enishi.line.emulator.state import Emulator
+
+
+def line_error(request: Request[Any, Any, Any], exc: LineApiError) -> Response[Any]:
+    return Response(exc.body(), status_code=exc.status_code, media_type=MediaType.JSON, headers=exc.headers)
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Litestar's own errors (404, 405, 413 …) in LINE's shape."""
+    message = {404: "Not found", 405: "Method not allowed", 413: "Request entity too large"}.get(
+        exc.status_code, str(exc.detail)
+    )
+    return Response({"message": message}, status_code=exc.status_code, media_type=MediaType.JSON, headers=exc.headers)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {LineApiError: line_error, HTTPException: http_error}
+
+
+def create_emulator_router(emulator: Emulator, path: str = "/emulator") -> Router:
+    """All of the emulator under ``path``: the Messaging API (``<path>/v2/bot/...``, which is also the data host),
+    the control API (``<path>/_control/...``) and the simulator page (``<path>/simulator``).
+
+    Point the SDK at it with ``Configuration(host="http://127.0.0.1:8000/emulator")``. The routes are left out of
+    the OpenAPI schema and opt out of the audit log (``opt={"audit": False}``): they are not staff actions.
+    """
+    return Router(
+        path=path,
+        route_handlers=[*api_handlers(emulator), *control_handlers(emulator), *simulator_handlers()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        opt={"audit": False, "line_emulator": True},
+        include_in_schema=False,
+        tags=["line-emulator"],
+    )
+
+
+def create_emulator_app(emulator: Emulator | None = None, *, path: str = "/", debug: bool = False) -> Litestar:
+    """A standalone app serving only the emulator (at the root unless ``path`` says otherwise)."""
+    emulator = emulator or Emulator()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await emulator.aclose()
+
+    return Litestar(
+        route_handlers=[create_emulator_router(emulator, path)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        state={"line_emulator": emulator},  # type: ignore[arg-type]
+        openapi_config=None,
+        request_max_body_size=1024 * 1024,
+        debug=debug,
+    )
