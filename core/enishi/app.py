@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Router, get
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -80,6 +81,15 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         middleware=[DefineMiddleware(StaffAuthMiddleware)],
     )
     handlers: list[Any] = [api, receive_webhook, *public_plugin_routes]
+    state: dict[str, Any] = {"enishi": services, "enishi_channels": ChannelCache()}
+    emulator = None
+    if settings.emulator:
+        from enishi.line.embedded import STATE_KEY, register_channels
+        from enishi.line.emulator import Emulator, create_emulator_router
+
+        emulator = Emulator()
+        handlers.append(create_emulator_router(emulator))
+        state[STATE_KEY] = emulator
     if UI_DIST.is_dir():
         handlers.append(
             create_static_files_router(path="/", directories=[UI_DIST], html_mode=True, include_in_schema=False)
@@ -87,13 +97,15 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        start = getattr(services.jobs, "start", None)
-        if start is not None:
-            await start()
+        await services.jobs.start()
+        if emulator is not None:
+            await register_channels(services, emulator)
         try:
             yield
         finally:
             await services.jobs.close()
+            if emulator is not None:
+                await emulator.aclose()
             await db.dispose()
 
     return Litestar(
@@ -103,7 +115,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
         openapi_config=OpenAPIConfig(title="Enishi", version=CORE_API_VERSION, path="/schema"),
         request_max_body_size=settings.max_request_bytes,
-        state={"enishi": services, "enishi_channels": ChannelCache()},  # type: ignore[arg-type]
+        state=State(state),
         lifespan=[lifespan],
         debug=False,
     )

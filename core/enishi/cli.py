@@ -102,6 +102,15 @@ def worker(burst: bool) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+def _add_emulator_command() -> None:
+    from enishi.line.emulator.cli import emulator_command
+
+    main.add_command(emulator_command)
+
+
+_add_emulator_command()
+
+
 @main.command("secret-key")
 def secret_key() -> None:
     """Print a new key for ENISHI_SECRET_KEY."""

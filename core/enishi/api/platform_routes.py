@@ -16,6 +16,7 @@ from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, keyset_by_id, page_of
 from enishi.api.params import AppServices, CurrentUser, Db
 from enishi.audit import add_details, filtered
+from enishi.line.embedded import emulator_of, register_workspace
 from enishi.manifest import TIERS
 from enishi.models import Agency, AgencyMembership, AuditEntry, Plan, Workspace
 from enishi.plugin_host import PluginInfo
@@ -262,6 +263,8 @@ class PlatformController(Controller):
             timezone=data.timezone,
         )
         request.state["audit_workspace_id"] = workspace.id
+        if (emulator := emulator_of(request.app.state)) is not None:
+            register_workspace(services, emulator, workspace)
         add_details(request, name=data.name, channel_id=data.channel_id)
         return workspace_out(services, workspace)
 

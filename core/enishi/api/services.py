@@ -8,7 +8,7 @@ from litestar.connection import ASGIConnection
 
 from enishi.crypto import SecretBox
 from enishi.db.engine import Database
-from enishi.jobs.queue import JobQueue
+from enishi.jobs.queue import ManagedQueue
 from enishi.plugin_host import PluginHost
 from enishi.settings import Settings
 
@@ -19,7 +19,7 @@ class Services:
     db: Database
     host: PluginHost
     secrets: SecretBox
-    jobs: JobQueue
+    jobs: ManagedQueue
 
 
 def services_of(connection: ASGIConnection) -> Services:

@@ -19,6 +19,7 @@ from enishi.api.platform_routes import AuditOut, PlanOut, WorkspaceOut, audit_ou
 from enishi.audit import add_details, filtered
 from enishi.auth.passwords import hash_password, password_problem
 from enishi.auth.service import normalise_email
+from enishi.line.embedded import emulator_of, register_workspace
 from enishi.models import AuditEntry, Friend, Plan, RoleGrant, User, WorkspaceMembership, WorkspacePlugin
 from enishi.registry import Registered
 from enishi.schema_validation import validate
@@ -255,6 +256,7 @@ class WorkspaceController(Controller):
         services: AppServices,
     ) -> WorkspaceOut:
         workspace = await db.merge(access.workspace)
+        old_channel_id = workspace.line_channel_id
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         problems: list[Any] = []
         if "timezone" in changes:
@@ -286,6 +288,9 @@ class WorkspaceController(Controller):
             + [f"{k} (secret)" for k in changes if k in ("channel_secret", "access_token")],
         )
         await db.flush()
+        credentials_changed = bool({"channel_id", "channel_secret", "access_token"} & changes.keys())
+        if credentials_changed and (emulator := emulator_of(request.app.state)) is not None:
+            register_workspace(services, emulator, workspace, old_channel_id)
         return workspace_out(services, workspace)
 
     @put("/plan", guards=[platform_admin_guard])

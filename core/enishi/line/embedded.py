@@ -1,0 +1,57 @@
+"""The emulator inside the app (embedded mode): it learns every workspace's channel and sends webhooks to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from enishi.api.services import Services
+from enishi.line.emulator import Emulator
+from enishi.models import Workspace
+from enishi.tenancy.workspaces import webhook_url
+
+STATE_KEY = "enishi_emulator"
+
+
+async def register_channels(services: Services, emulator: Emulator, workspace_ids: list[int] | None = None) -> int:
+    """Tell the emulator the channel of each workspace (all, or the given ones), so the SDK's calls and its
+    webhooks work for them; a changed secret, token or webhook URL replaces the old one."""
+    query = select(Workspace)
+    if workspace_ids is not None:
+        query = query.where(Workspace.id.in_(workspace_ids))
+    async with services.db.session() as session:
+        workspaces = list(await session.scalars(query))
+    for workspace in workspaces:
+        register_workspace(services, emulator, workspace)
+    return len(workspaces)
+
+
+def register_workspace(
+    services: Services, emulator: Emulator, workspace: Workspace, old_channel_id: str | None = None
+) -> None:
+    """(Re)register one workspace's channel, e.g. right after it was created or its credentials changed."""
+    for channel_id in {old_channel_id, workspace.line_channel_id} - {None}:
+        if _known(emulator, str(channel_id)):
+            emulator.remove_channel(str(channel_id))
+    emulator.add_channel(
+        workspace.line_channel_id,
+        services.secrets.decrypt(workspace.line_channel_secret),
+        services.secrets.decrypt(workspace.line_access_token),
+        webhook_url(services.settings, workspace),
+        display_name=workspace.name,
+    )
+
+
+def _known(emulator: Emulator, channel_id: str) -> bool:
+    try:
+        emulator.channel(channel_id)
+    except Exception:
+        return False
+    return True
+
+
+def emulator_of(app_state: Any) -> Emulator | None:
+    """The app's emulator in embedded mode, None when talking to the real LINE."""
+    emulator: Emulator | None = app_state.get(STATE_KEY)
+    return emulator
