@@ -2,6 +2,8 @@
 
 Both run as real uvicorn servers on 127.0.0.1, driven by the same aiohttp load loop with the same concurrency,
 one after the other in one run, on SQLite and (when reachable) PostgreSQL. Prints the ratio; the goal is ≥ 0.5.
+Enishi runs as deployed for load: with a Redis queue (ENISHI_BENCH_REDIS_URL, default db 14, flushed after), so
+the measured process only acknowledges and the events wait in the queue for workers, which are not started.
 
     .venv/bin/python bench/webhook_ack.py [--seconds 10] [--concurrency 64]
 """
@@ -24,6 +26,7 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = Path(__file__).with_name("webhook_ack_server.py")
+REDIS_URL = os.environ.get("ENISHI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def free_port() -> int:
@@ -106,7 +109,7 @@ def start(mode: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 async def measure(backend: str, database_url: str | None, seconds: float, concurrency: int) -> None:
     with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "ENISHI_DATA_DIR": data, "ENISHI_LOG_LEVEL": "ERROR"}
+        env = {**os.environ, "ENISHI_DATA_DIR": data, "ENISHI_LOG_LEVEL": "ERROR", "ENISHI_REDIS_URL": REDIS_URL}
         if database_url:
             env["ENISHI_DATABASE_URL"] = database_url
             env.setdefault("ENISHI_SECRET_KEY", "bS1pcy1hLXZhbGlkLWZlcm5ldC1rZXktb2YtMzJieXQ=")
@@ -127,6 +130,11 @@ async def measure(backend: str, database_url: str | None, seconds: float, concur
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
+        import redis.asyncio as redis
+
+        client = redis.from_url(REDIS_URL)
+        await client.flushdb()
+        await client.aclose()
         ratio = rates["enishi"] / rates["bare"]
         verdict = "meets" if ratio >= 0.5 else "misses"
         print(

@@ -43,11 +43,40 @@ def test_demo_prints_a_login_that_works_on_the_server_it_starts(tmp_path: Path) 
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
+        assert f"{base}/emulator/simulator" in printed
         with httpx.Client(base_url=base, timeout=10) as client:
             me = client.post("/api/auth/login", json={"email": email, "password": password})
             assert me.status_code == 200, me.text
             workspaces = client.get("/api/workspaces").json()
             assert [w["name"] for w in workspaces] == ["縁カフェ (デモ)"]
+            ws = f"/api/workspaces/{workspaces[0]['id']}"
+            # 30 simulated friends followed and chatted, through signed webhooks to the demo's own URL.
+            while time.monotonic() < deadline:
+                friends = client.get(f"{ws}/friends", params={"limit": 100}).json()["items"]
+                conversations = client.get(f"{ws}/inbox/conversations", params={"limit": 100}).json()["items"]
+                if len(friends) == 30 and len(conversations) == 30:
+                    break
+                time.sleep(0.3)
+            assert len(friends) == 30 and all(f["status"] == "following" for f in friends)
+            assert {c["friend"]["display_name"] for c in conversations} >= {"佐藤 花子", "小川 奏太"}
+            assert all(c["unread"] == 1 for c in conversations)
+
+            # A message typed as a simulated user shows in the inbox within a second.
+            channel = workspaces[0]["line_channel_id"]
+            user = friends[0]["line_user_id"]
+            sent_at = time.monotonic()
+            typed = client.post(
+                f"/emulator/_control/channels/{channel}/users/{user}/text", json={"text": "席は空いていますか？"}
+            )
+            assert typed.status_code == 200, typed.text
+            while time.monotonic() - sent_at < 5:
+                latest = client.get(f"{ws}/inbox/friends/{friends[0]['id']}/messages").json()["items"][0]
+                if latest["text"] == "席は空いていますか？":
+                    break
+                time.sleep(0.05)
+            arrived = time.monotonic() - sent_at
+            assert latest["text"] == "席は空いていますか？" and latest["direction"] == "in"
+            assert arrived < 1.0, f"took {arrived:.2f}s"
     finally:
         proc.terminate()
         proc.wait(timeout=30)

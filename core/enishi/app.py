@@ -26,7 +26,8 @@ from enishi.api.workspace_routes import WorkspaceController
 from enishi.crypto import SecretBox
 from enishi.db.engine import Database
 from enishi.jobs import make_queue
-from enishi.line.intake import ChannelCache, receive_webhook
+from enishi.line.gateway import close_gateways
+from enishi.line.intake import ChannelCache, EventWriter, receive_webhook
 from enishi.plugin_host import PluginHost, discover
 from enishi.settings import Settings, load_settings
 from enishi.version import CORE_API_VERSION
@@ -81,7 +82,11 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         middleware=[DefineMiddleware(StaffAuthMiddleware)],
     )
     handlers: list[Any] = [api, receive_webhook, *public_plugin_routes]
-    state: dict[str, Any] = {"enishi": services, "enishi_channels": ChannelCache()}
+    state: dict[str, Any] = {
+        "enishi": services,
+        "enishi_channels": ChannelCache(),
+        "enishi_event_writer": EventWriter(services),
+    }
     emulator = None
     if settings.emulator:
         from enishi.line.embedded import STATE_KEY, register_channels
@@ -104,6 +109,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
             yield
         finally:
             await services.jobs.close()
+            await close_gateways()  # the LINE API clients of this process
             if emulator is not None:
                 await emulator.aclose()
             await db.dispose()

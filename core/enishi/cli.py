@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -61,6 +63,7 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 def serve(host: str, port: int) -> None:
     """Serve the web app (and run jobs in-process when no ENISHI_REDIS_URL is set)."""
+    _default_public_url(host, port)
     settings = _settings()
     plugins = discover(settings)
 
@@ -77,13 +80,48 @@ def serve(host: str, port: int) -> None:
     _serve(settings, plugins, host, port)
 
 
-def _serve(settings: Settings, plugins: PluginHost, host: str, port: int) -> None:
+def _default_public_url(host: str, port: int) -> None:
+    """Without ENISHI_PUBLIC_URL, the address we serve on is the public one (webhook URLs, the emulator's)."""
+    if not os.environ.get("ENISHI_PUBLIC_URL"):
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - only compared, not bound
+        os.environ["ENISHI_PUBLIC_URL"] = f"http://{shown}:{port}"
+
+
+def _serve(
+    settings: Settings,
+    plugins: PluginHost,
+    host: str,
+    port: int,
+    when_up: Callable[[Any], Awaitable[None]] | None = None,
+) -> None:
     import uvicorn
 
     from enishi.app import create_app
 
     app = create_app(settings, plugins)
+    if when_up is not None:
+        app.on_startup.append(lambda app: _after_start(app, settings, when_up))
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=True)
+
+
+def _after_start(app: Any, settings: Settings, when_up: Callable[[Any], Awaitable[None]]) -> None:
+    """Run ``when_up(app)`` once the server answers (webhooks need it listening), without delaying start-up."""
+    import httpx
+
+    async def wait_then_run() -> None:
+        async with httpx.AsyncClient(timeout=2) as client:
+            for _ in range(300):
+                try:
+                    if (await client.get(f"{settings.public_url}/api/health")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+        try:
+            await when_up(app)
+        except Exception:
+            logging.getLogger("enishi").exception("the demo's start-up task failed")
+
+    app.state["enishi_after_start"] = asyncio.get_running_loop().create_task(wait_then_run())
 
 
 @main.command()
@@ -363,9 +401,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     """Seed a demo agency, workspace and staff login on the embedded database, print them and serve."""
     from enishi.demo import seed_demo
 
+    _default_public_url(host, port)
     settings = _settings()
-    if settings.public_url == "http://127.0.0.1:8000" and port != 8000:
-        settings = settings.with_changes(public_url=f"http://{host}:{port}")
     plugins = discover(settings)
 
     async def go() -> dict[str, Any]:
@@ -377,6 +414,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
             await database.dispose()
 
     seeded = asyncio.run(go())
+    simulator = f"{settings.public_url}/emulator/simulator" if settings.emulator else None
     click.echo(
         "\n".join(
             [
@@ -384,6 +422,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
                 "Enishi デモ / demo",
                 f"  URL:        {settings.public_url}/",
                 f"  API docs:   {settings.public_url}/schema",
+                *([f"  シミュレータ: {simulator}"] if simulator else []),
                 f"  ログイン:   {DEMO_EMAIL} / {DEMO_PASSWORD}",
                 f"  workspace:  {seeded['workspace_id']} ({seeded['workspace_name']})",
                 f"  webhook:    {seeded['webhook_url']}",
@@ -393,4 +432,13 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     )
     sys.stdout.flush()
     if not no_serve:
-        _serve(settings, plugins, host, port)
+
+        async def add_friends(app: Any) -> None:
+            from enishi.demo import seed_demo_friends
+            from enishi.line.embedded import emulator_of
+
+            emulator = emulator_of(app.state)
+            if emulator is not None:
+                await seed_demo_friends(emulator, seeded["channel_id"])
+
+        _serve(settings, plugins, host, port, when_up=add_friends)

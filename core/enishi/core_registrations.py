@@ -29,10 +29,12 @@ CORE_PERMISSIONS = (
 def register_core(registry: Registry) -> None:
     from enishi.jobs.core_jobs import register_core_jobs
     from enishi.line.jobs import register_intake_jobs
+    from enishi.line.outbox import register_line_jobs
     from enishi.version import CORE_API_VERSION
 
     register_core_jobs(registry)
     register_intake_jobs(registry)
+    register_line_jobs(registry)
     for permission in CORE_PERMISSIONS:
         registry.add(
             "permissions",

@@ -58,5 +58,65 @@ async def seed_demo(db: Database, settings: Settings, host: PluginHost, email: s
         return {
             "workspace_id": workspace.id,
             "workspace_name": workspace.name,
+            "channel_id": workspace.line_channel_id,
             "webhook_url": webhook_url(settings, workspace),
         }
+
+
+DEMO_NAMES = (
+    "佐藤 花子",
+    "鈴木 一郎",
+    "高橋 美咲",
+    "田中 健太",
+    "伊藤 さくら",
+    "渡辺 翔",
+    "山本 陽菜",
+    "中村 大輝",
+    "小林 結衣",
+    "加藤 蓮",
+    "吉田 葵",
+    "山田 悠斗",
+    "佐々木 凛",
+    "山口 湊",
+    "松本 芽依",
+    "井上 陸",
+    "木村 心春",
+    "林 颯太",
+    "斎藤 美月",
+    "清水 樹",
+    "山崎 杏",
+    "森 大和",
+    "池田 莉子",
+    "橋本 悠真",
+    "阿部 紬",
+    "石川 蒼",
+    "山下 彩花",
+    "中島 律",
+    "石井 結菜",
+    "小川 奏太",
+)
+DEMO_LINES = (
+    "こんにちは！友だち追加しました",
+    "営業時間を教えてください",
+    "予約はできますか？",
+    "クーポンはありますか？",
+    "駐車場はありますか",
+    "テイクアウトできますか",
+    "ありがとうございました！",
+    "来週行きます",
+)
+
+
+async def seed_demo_friends(emulator: Any, channel_id: str, count: int = 30) -> int:
+    """Simulated LINE users add the account and say something, through signed webhooks to our own URL: the demo's
+    friends and conversations come in by the same path as real ones. Skipped when the demo already has them."""
+    existing = emulator.channel(channel_id).users
+    if len(existing) >= count:
+        return 0
+    made = 0
+    for i, name in enumerate(DEMO_NAMES[:count]):
+        user = emulator.add_user(channel_id, name)
+        await emulator.follow(channel_id, user.user_id)
+        await emulator.send_text(channel_id, user.user_id, DEMO_LINES[i % len(DEMO_LINES)])
+        made += 1
+    return made

@@ -26,7 +26,9 @@ AnyConnection = ASGIConnection[Any, Any, Any, Any]
 async def provide_db(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
     """The request's session: workspace-scoped on workspace routes; commits with the audit entry on success."""
     access: WorkspaceAccess | None = request.state.get("access")
-    session = services_of(request).db.session(access.workspace_id if access else None)
+    session = services_of(request).db.session(
+        access.workspace_id if access else None, write=request.method in UNSAFE_METHODS
+    )
     try:
         yield session
     except BaseException:

@@ -12,14 +12,12 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
-from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy import and_, func, select
 
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, decode_cursor, encode_cursor
 from enishi.api.params import AppServices, CurrentUser, Db
-from enishi.api.services import Services
 from enishi.audit import add_details
 from enishi.db.engine import dialect_of, upsert_insert
 from enishi.line.spec import check_message
@@ -99,14 +97,6 @@ def check_messages(messages: list[dict[str, Any]]) -> None:
         problems += check_message(message, f"$.messages[{i}]")
     if problems:
         raise invalid(problems)
-
-
-async def _enqueue_delivery(services: Services, workspace_id: int, request_id: int) -> None:
-    from enishi.line.outbox import DELIVER_JOB
-
-    await services.jobs.enqueue(
-        DELIVER_JOB, job_id=f"line-request:{request_id}", workspace_id=workspace_id, request_id=request_id
-    )
 
 
 class InboxController(Controller):
@@ -214,6 +204,7 @@ class InboxController(Controller):
                 409, "blocked", "この友だちはブロック中のため送信できません / the friend has blocked the account"
             )
         key = f"staff:{user.id}:{data.idempotency_key or uuid.uuid4()}"
+        # Written now, sent by a job once this transaction commits (nothing here waits on LINE).
         line_request = await send_to_friend(
             db,
             friend.workspace_id,
@@ -222,17 +213,14 @@ class InboxController(Controller):
             idempotency_key=key,
             source="staff",
             sent_by_user_id=user.id,
+            jobs=services.jobs,
         )
         sent = list(await db.scalars(select(Message).where(Message.request_id == line_request.id).order_by(Message.id)))
         add_details(request, friend_id=friend.id, messages=len(data.messages), kind=line_request.kind)
         body = ReplyOut(
             line_request.id, line_request.kind, line_request.status, [message_out(m, user, line_request) for m in sent]
         )
-        return Response(
-            body,
-            status_code=202,
-            background=BackgroundTask(_enqueue_delivery, services, friend.workspace_id, line_request.id),
-        )
+        return Response(body, status_code=202)
 
     @put("/friends/{friend_id:int}/read", status_code=200)
     async def mark_read(

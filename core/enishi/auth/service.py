@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.auth.passwords import verify_password
@@ -121,8 +122,11 @@ async def from_api_token(session: AsyncSession, token: str) -> Authenticated | N
         return None
     # Recorded at most once a minute, so a busy script does not write on every request.
     if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
-        await session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
-        await session.commit()
+        try:
+            await session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
+            await session.commit()
+        except OperationalError:  # busy database: the timestamp is a convenience, the request goes on
+            await session.rollback()
     return Authenticated(user=user, api_token_id=api_token.id)
 
 

@@ -17,9 +17,9 @@ from enishi.db.scoping import ScopedSession
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # The driver would start transactions only at the first write, so reads before it would see no snapshot
-    # and a read-then-write could silently overwrite a concurrent change; we issue BEGIN ourselves instead
-    # (see _sqlite_begin), which makes SQLite refuse such a write rather than lose an update.
+    # The driver would start transactions only at the first write, so what a transaction read before it could
+    # be stale and a read-then-write could silently overwrite a concurrent change. We begin ourselves instead
+    # (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     # WAL lets the web process read while the worker writes; foreign keys are off by default in SQLite.
     cursor = dbapi_connection.cursor()
@@ -34,14 +34,20 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str, *, echo: bool = False, pool: bool = True) -> AsyncEngine:
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # A transaction that will write takes SQLite's single write lock up front (waiting up to busy_timeout), so
+    # writers run one after another instead of one failing with "database is locked" after reading.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, echo: bool = False, pool: bool = True, writer: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1] if ":///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 10})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate if writer else _sqlite_begin)
         return engine
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if not pool:
@@ -67,14 +73,22 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=ScopedSession)
+        # On SQLite, sessions that will write begin IMMEDIATE through their own engine; reads stay lock-free.
+        self.write_engine = make_engine(url, echo=echo, writer=True) if url.startswith("sqlite") else self.engine
+        self.write_sessionmaker = async_sessionmaker(
+            self.write_engine, expire_on_commit=False, sync_session_class=ScopedSession
+        )
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def session(self, workspace_id: int | None = None) -> AsyncSession:
-        """A new session; with ``workspace_id`` every ORM query in it is limited to that workspace."""
-        session = self.sessionmaker()
+    def session(self, workspace_id: int | None = None, *, write: bool = False) -> AsyncSession:
+        """A new session; with ``workspace_id`` every ORM query in it is limited to that workspace.
+
+        ``write=True`` for a session that will change data (on SQLite it then waits its turn to write up front).
+        """
+        session = (self.write_sessionmaker if write else self.sessionmaker)()
         if workspace_id is not None:
             session.info["workspace_id"] = workspace_id
         return session
@@ -82,8 +96,10 @@ class Database:
     @asynccontextmanager
     async def transaction(self, workspace_id: int | None = None) -> AsyncIterator[AsyncSession]:
         """A session that commits when the block ends and rolls back if it raises."""
-        async with self.session(workspace_id) as session, session.begin():
+        async with self.session(workspace_id, write=True) as session, session.begin():
             yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()

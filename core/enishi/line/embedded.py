@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from enishi.api.services import Services
 from enishi.line.emulator import Emulator
-from enishi.models import Workspace
+from enishi.models import Friend, Workspace
 from enishi.tenancy.workspaces import webhook_url
 
 STATE_KEY = "enishi_emulator"
@@ -24,7 +24,22 @@ async def register_channels(services: Services, emulator: Emulator, workspace_id
         workspaces = list(await session.scalars(query))
     for workspace in workspaces:
         register_workspace(services, emulator, workspace)
+        await _mirror_friends(services, emulator, workspace)
     return len(workspaces)
+
+
+async def _mirror_friends(services: Services, emulator: Emulator, workspace: Workspace) -> None:
+    """The emulator forgets its users when the process ends; the friends in the database bring them back, so the
+    simulator page can go on acting as them after a restart."""
+    async with services.db.session(workspace.id) as session:
+        rows = (await session.execute(select(Friend.line_user_id, Friend.display_name, Friend.status))).all()
+    for line_user_id, display_name, status in rows:
+        emulator.add_user(
+            workspace.line_channel_id,
+            display_name or None,
+            user_id=line_user_id,
+            following=status == "following",
+        )
 
 
 def register_workspace(

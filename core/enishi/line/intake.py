@@ -8,6 +8,7 @@ else — spec validation, friends, messages, plugins — runs in a job afterward
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -17,11 +18,12 @@ from typing import Any
 
 from litestar import Request, Response, post
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from enishi.api.errors import ApiError
 from enishi.api.services import Services, services_of
 from enishi.db.base import utcnow
-from enishi.db.engine import upsert_insert
 from enishi.line.signature import verify
 from enishi.models import LineEvent, Workspace
 
@@ -103,12 +105,62 @@ def event_rows(workspace_id: int, events: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _insert_new_events(session: Any) -> Any:
-    return (
-        upsert_insert(session, LineEvent)
-        .on_conflict_do_nothing(index_elements=["workspace_id", "webhook_event_id"])
-        .returning(LineEvent.id, sort_by_parameter_order=True)
-    )
+class EventWriter:
+    """Group commit for webhook events: requests that arrive while a commit is under way share the next one.
+
+    Each request still gets its 200 only after its own events are durably committed, but under load one
+    transaction and one queue message serve many requests instead of one each.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._waiting: list[tuple[int, list[dict[str, Any]], asyncio.Future[list[int]]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        pg = services.db.dialect == "postgresql"
+        self._insert = (
+            (pg_insert if pg else sqlite_insert)(LineEvent)
+            .on_conflict_do_nothing(index_elements=["workspace_id", "webhook_event_id"])
+            .returning(LineEvent.id, LineEvent.workspace_id, LineEvent.webhook_event_id)
+        )
+
+    async def store(self, workspace_id: int, rows: list[dict[str, Any]]) -> list[int]:
+        """Commit the rows (duplicates skipped); returns the ids of the new ones, once they are durable."""
+        done: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((workspace_id, rows, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await done
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                async with self._services.db.engine.begin() as conn:
+                    result = await conn.execute(self._insert, [row for _, rows, _ in batch for row in rows])
+                    inserted = {(ws, event_id): row_id for row_id, ws, event_id in result.all()}
+            except Exception as exc:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            new_by_workspace: dict[int, list[int]] = {}
+            for workspace_id, rows, done in batch:
+                ids = [
+                    inserted[key]
+                    for key in dict.fromkeys((workspace_id, r["webhook_event_id"]) for r in rows)
+                    if key in inserted
+                ]
+                new_by_workspace.setdefault(workspace_id, []).extend(ids)
+                if not done.done():
+                    done.set_result(ids)
+            for workspace_id, ids in new_by_workspace.items():
+                if ids:  # committed already: if this enqueue is lost, the sweeper still finds them
+                    try:
+                        await self._services.jobs.enqueue(
+                            PROCESS_JOB, job_id=f"line-events:{ids[0]}", workspace_id=workspace_id, event_ids=ids
+                        )
+                    except Exception:
+                        log.exception("workspace %s: could not enqueue event processing", workspace_id)
 
 
 @post("/webhook/{token:str}", status_code=200, tags=["line"], exclude_from_auth=True, audit=False)
@@ -131,15 +183,8 @@ async def receive_webhook(request: Request[Any, Any, Any], token: str) -> Respon
     rows = event_rows(channel.workspace_id, document.get("events"))
     if not rows:  # LINE's connectivity check
         return Response({})
-    async with services.db.transaction(channel.workspace_id) as session:
-        # executemany with a fixed statement: compiled once and cached, unlike a multi-row VALUES list.
-        result = await session.execute(_insert_new_events(session), rows)
-        stored = [row[0] for row in result.all()]
-    if stored:
-        # The rows are committed: if this enqueue is lost, the sweeper still finds them unprocessed.
-        await services.jobs.enqueue(
-            PROCESS_JOB, job_id=f"line-events:{stored[0]}", workspace_id=channel.workspace_id, event_ids=stored
-        )
+    writer: EventWriter = request.app.state["enishi_event_writer"]
+    stored = await writer.store(channel.workspace_id, rows)
     if len(stored) < len(rows):
         duplicates = len(rows) - len(stored)
         log.info("workspace %s: %d duplicate webhook events acknowledged", channel.workspace_id, duplicates)

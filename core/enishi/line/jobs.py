@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from enishi.line.processing import process_events, sweep_events
+from enishi.line.profiles import fetch_profile, sweep_profiles
 from enishi.registry import Registered, Registry
 from enishi.types import JobType, Schedule
 from enishi.version import CORE_API_VERSION
@@ -14,6 +15,8 @@ def register_intake_jobs(registry: Registry) -> None:
     for kind, item in (
         ("jobs", JobType(name="process_line_events", fn=process_events)),
         ("jobs", Schedule(name="sweep_line_events", fn=sweep_events, every=timedelta(seconds=10))),
+        ("jobs", JobType(name="fetch_profile", fn=fetch_profile)),
+        ("jobs", Schedule(name="sweep_profiles", fn=sweep_profiles, every=timedelta(minutes=5))),
     ):
         registry.add(
             kind, Registered(key=f"core.{item.name}", plugin="core", plugin_version=CORE_API_VERSION, item=item)

@@ -1,0 +1,175 @@
+"""The chat inbox against a live server with the embedded emulator: conversations, history, reply-first, reads."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import select
+
+from enishi.app import create_app
+from enishi.line.embedded import emulator_of, register_channels
+from enishi.models import Friend, LineRequest
+from tests.conftest import PASSWORD, Env, make_host, settings_for
+
+
+def _listening_socket() -> socket.socket:
+    # IPPROTO_TCP: asyncio then sets TCP_NODELAY; a plain socket adds ~40 ms to every small response.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest.fixture
+async def live(database_url: str, tmp_path: Path) -> AsyncIterator[Env]:
+    sock = _listening_socket()
+    port = sock.getsockname()[1]
+    settings = settings_for(
+        tmp_path, database_url, ENISHI_PUBLIC_URL=f"http://127.0.0.1:{port}", ENISHI_EMULATOR="true"
+    )
+    host = make_host(settings)
+    app = create_app(settings, host)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.02)
+    client = httpx.AsyncClient(base_url=settings.public_url, timeout=10)
+    env = Env(settings=settings, host=host, db=app.state["enishi"].db, app=app, client=client)
+    try:
+        yield env
+    finally:
+        for c in [client, *env.clients]:
+            await c.aclose()
+        server.should_exit = True
+        await task
+
+
+async def _login(env: Env, email: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=env.settings.public_url, timeout=10)
+    env.clients.append(client)
+    response = await client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+    return client
+
+
+async def _until(check: Any, seconds: float = 10) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        value = await check()
+        if value or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(0.05)
+
+
+async def test_conversations_reply_first_and_read_markers(live: Env) -> None:
+    owner = await live.user("owner@shop.example")
+    workspace = await live.workspace(await live.agency(owner=owner))
+    services = live.app.state["enishi"]
+    emulator = emulator_of(live.app.state)
+    assert emulator is not None
+    await register_channels(services, emulator)
+    channel = workspace.line_channel_id
+    hanako = emulator.add_user(channel, "花子")
+    taro = emulator.add_user(channel, "太郎")
+    for user, text in ((hanako, "予約できますか？"), (taro, "こんにちは")):
+        await emulator.follow(channel, user.user_id)
+        await emulator.send_text(channel, user.user_id, text)
+
+    staff = await _login(live, "owner@shop.example")
+    base = f"/api/workspaces/{workspace.id}/inbox"
+
+    async def two_conversations() -> list[dict[str, Any]]:
+        items = (await staff.get(f"{base}/conversations")).json()["items"]
+        return items if len(items) == 2 and all(c["friend"]["display_name"] for c in items) else []
+
+    conversations = await _until(two_conversations)
+    assert {c["friend"]["display_name"] for c in conversations} == {"太郎", "花子"}
+    assert [c["unread"] for c in conversations] == [1, 1]
+    hanako_id = next(c["friend"]["id"] for c in conversations if c["friend"]["display_name"] == "花子")
+
+    # The first answer goes by reply (free): the reply token of her message is fresh.
+    first = await staff.post(
+        f"{base}/friends/{hanako_id}/messages", json={"messages": [{"type": "text", "text": "はい、承ります"}]}
+    )
+    assert first.status_code == 202, first.text
+    assert first.json()["kind"] == "reply"
+    # The token is used up, so a second answer goes by push.
+    second = await staff.post(
+        f"{base}/friends/{hanako_id}/messages", json={"messages": [{"type": "text", "text": "何名様ですか？"}]}
+    )
+    assert second.json()["kind"] == "push"
+
+    async def delivered() -> list[Any]:
+        got = emulator.deliveries(channel, hanako.user_id)
+        return got if len(got) == 2 else []
+
+    deliveries = await _until(delivered)
+    assert [(d.endpoint, d.message["text"]) for d in deliveries] == [
+        ("reply", "はい、承ります"),
+        ("push", "何名様ですか？"),
+    ]
+
+    history = (await staff.get(f"{base}/friends/{hanako_id}/messages")).json()["items"]
+    assert [(m["direction"], m["text"]) for m in history] == [
+        ("out", "何名様ですか？"),
+        ("out", "はい、承ります"),
+        ("in", "予約できますか？"),
+    ]
+    assert history[0]["sent_by_name"] == "スタッフ"
+
+    async def all_accepted() -> bool:
+        async with live.db.session(workspace.id) as s:
+            return set(await s.scalars(select(LineRequest.status))) == {"accepted"}
+
+    assert await _until(all_accepted)
+
+    # Reading moves this staff member's marker; it never goes back.
+    newest = history[0]["id"]
+    assert (await staff.put(f"{base}/friends/{hanako_id}/read", json={"last_read_message_id": newest})).json() == {
+        "last_read_message_id": newest
+    }
+    assert (await staff.put(f"{base}/friends/{hanako_id}/read", json={"last_read_message_id": 1})).json() == {
+        "last_read_message_id": newest
+    }
+    unread = {
+        c["friend"]["display_name"]: c["unread"] for c in (await staff.get(f"{base}/conversations")).json()["items"]
+    }
+    assert unread == {"花子": 0, "太郎": 1}
+    assert [
+        c["friend"]["display_name"]
+        for c in (await staff.get(f"{base}/conversations", params={"unread_only": True})).json()["items"]
+    ] == ["太郎"]
+    too_far = await staff.put(f"{base}/friends/{hanako_id}/read", json={"last_read_message_id": newest + 1000})
+    assert too_far.status_code == 422
+
+
+async def test_bad_replies_are_refused_with_paths(live: Env) -> None:
+    owner = await live.user("owner@shop.example")
+    workspace = await live.workspace(await live.agency(owner=owner))
+    async with live.db.transaction(workspace.id) as s:
+        blocked = Friend(line_user_id="U" + "b" * 32, status="blocked")
+        following = Friend(line_user_id="U" + "f" * 32)
+        s.add_all([blocked, following])
+    staff = await _login(live, "owner@shop.example")
+    base = f"/api/workspaces/{workspace.id}/inbox/friends"
+    six = {"messages": [{"type": "text", "text": str(i)} for i in range(6)]}
+    response = await staff.post(f"{base}/{following.id}/messages", json=six)
+    assert response.status_code == 422 and response.json()["errors"][0]["path"] == "$.messages"
+    wrong = await staff.post(f"{base}/{following.id}/messages", json={"messages": [{"type": "text"}, {"type": "nope"}]})
+    assert {e["path"] for e in wrong.json()["errors"]} == {"$.messages[0]", "$.messages[1].type"}
+    assert (
+        await staff.post(f"{base}/{blocked.id}/messages", json={"messages": [{"type": "text", "text": "x"}]})
+    ).status_code == 409
+    assert (
+        await staff.post(f"{base}/999999/messages", json={"messages": [{"type": "text", "text": "x"}]})
+    ).status_code == 404
+    async with live.db.session(workspace.id) as s:
+        assert list(await s.scalars(select(LineRequest))) == []
