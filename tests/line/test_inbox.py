@@ -173,3 +173,41 @@ async def test_bad_replies_are_refused_with_paths(live: Env) -> None:
     ).status_code == 404
     async with live.db.session(workspace.id) as s:
         assert list(await s.scalars(select(LineRequest))) == []
+
+
+async def test_an_exhausted_quota_is_shown_to_staff_and_held_sends_go_out_once_released(live: Env) -> None:
+    owner = await live.user("owner@shop.example")
+    workspace = await live.workspace(await live.agency(owner=owner))
+    emulator = emulator_of(live.app.state)
+    assert emulator is not None
+    await register_channels(live.app.state["enishi"], emulator)
+    channel = workspace.line_channel_id
+    user = emulator.add_user(channel, "花子", following=True)
+    async with live.db.transaction(workspace.id) as s:
+        friend = Friend(line_user_id=user.user_id, display_name="花子")
+        s.add(friend)
+    emulator.set_quota(channel, 0)  # nothing left this month
+    staff = await _login(live, "owner@shop.example")
+    base = f"/api/workspaces/{workspace.id}"
+    sent = await staff.post(
+        f"{base}/inbox/friends/{friend.id}/messages", json={"messages": [{"type": "text", "text": "お知らせ"}]}
+    )
+    assert sent.json()["kind"] == "push"
+
+    async def stopped() -> Any:
+        return (await staff.get(base)).json()["workspace"]["quota_exhausted_at"]
+
+    assert await _until(stopped), "staff should see that the monthly quota is used up"
+    history = (await staff.get(f"{base}/inbox/friends/{friend.id}/messages")).json()["items"]
+    assert history[0]["delivery"] == "held"
+    assert emulator.deliveries(channel, user.user_id) == []
+
+    emulator.set_quota(channel, 1000)  # more messages bought
+    released = await staff.delete(f"{base}/line/quota-hold")
+    assert released.status_code == 200 and released.json() == {"released": 1}
+
+    async def delivered() -> list[Any]:
+        return emulator.deliveries(channel, user.user_id)
+
+    assert [d.message["text"] for d in await _until(delivered)] == ["お知らせ"]
+    assert (await staff.get(base)).json()["workspace"]["quota_exhausted_at"] is None

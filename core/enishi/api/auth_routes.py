@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.api.errors import ApiError, not_found
 from enishi.api.middleware import SESSION_COOKIE
@@ -17,7 +18,7 @@ from enishi.api.params import AppServices, Auth, CurrentUser, Db
 from enishi.audit import add_details
 from enishi.auth import service as auth_service
 from enishi.db.base import utcnow
-from enishi.models import AgencyMembership, ApiToken, WorkspaceMembership
+from enishi.models import AgencyMembership, ApiToken, User, WorkspaceMembership
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^\s*[^@\s]+@[^@\s]+\s*$")]
 
@@ -54,7 +55,7 @@ class TokenIn(msgspec.Struct):
 
 class TokenOut(msgspec.Struct):
     id: int
-    name: FromPath[str]
+    name: str
     prefix: str
     created_at: datetime
     expires_at: datetime | None
@@ -75,7 +76,7 @@ def token_out(t: ApiToken) -> TokenOut:
     return TokenOut(t.id, t.name, t.prefix, t.created_at, t.expires_at, t.last_used_at, t.revoked_at)
 
 
-async def me_out(db: Db, user: CurrentUser, csrf_token: str | None) -> MeOut:
+async def me_out(db: AsyncSession, user: User, csrf_token: str | None) -> MeOut:
     ws = await db.execute(
         select(WorkspaceMembership.workspace_id, WorkspaceMembership.role).where(WorkspaceMembership.user_id == user.id)
     )

@@ -10,15 +10,17 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.api.deps import platform_admin_guard
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, keyset_by_id, page_of
 from enishi.api.params import AppServices, CurrentUser, Db
+from enishi.api.services import Services
 from enishi.audit import add_details, filtered
 from enishi.line.embedded import emulator_of, register_workspace
 from enishi.manifest import TIERS
-from enishi.models import Agency, AgencyMembership, AuditEntry, Plan, Workspace
+from enishi.models import Agency, AgencyMembership, AuditEntry, Plan, User, Workspace
 from enishi.plugin_host import PluginInfo
 from enishi.tenancy.access import visible_workspaces_query
 from enishi.tenancy.permissions import ROLE_RANK
@@ -35,7 +37,7 @@ class AgencyIn(msgspec.Struct):
 
 class AgencyOut(msgspec.Struct):
     id: int
-    name: FromPath[str]
+    name: str
 
 
 class WorkspaceIn(msgspec.Struct):
@@ -49,13 +51,15 @@ class WorkspaceIn(msgspec.Struct):
 
 class WorkspaceOut(msgspec.Struct):
     id: int
-    agency_id: FromPath[int]
-    name: FromPath[str]
-    plan_id: FromPath[int]
+    agency_id: int
+    name: str
+    plan_id: int
     timezone: str
     line_channel_id: str
     webhook_url: str
     created_at: datetime
+    # Set when LINE said the monthly message quota is used up: sending is held until it is cleared.
+    quota_exhausted_at: datetime | None = None
 
 
 class PlanIn(msgspec.Struct):
@@ -92,7 +96,7 @@ class PlanOut(msgspec.Struct):
 
 
 class PluginOut(msgspec.Struct):
-    name: FromPath[str]
+    name: str
     version: str
     source: str
     status: str
@@ -120,7 +124,7 @@ class AuditOut(msgspec.Struct):
     details: dict[str, Any]
 
 
-def workspace_out(services: AppServices, w: Workspace) -> WorkspaceOut:
+def workspace_out(services: Services, w: Workspace) -> WorkspaceOut:
     return WorkspaceOut(
         w.id,
         w.agency_id,
@@ -130,6 +134,7 @@ def workspace_out(services: AppServices, w: Workspace) -> WorkspaceOut:
         w.line_channel_id,
         webhook_url(services.settings, w),
         w.created_at,
+        w.quota_exhausted_at,
     )
 
 
@@ -139,7 +144,7 @@ def plan_out(p: Plan) -> PlanOut:
     )
 
 
-def plugin_out(services: AppServices, info: PluginInfo) -> PluginOut:
+def plugin_out(services: Services, info: PluginInfo) -> PluginOut:
     m = info.manifest
     perms = [e.key for e in services.host.registry.all("permissions") if e.plugin == info.name]
     return PluginOut(
@@ -174,7 +179,7 @@ def audit_out(e: AuditEntry) -> AuditOut:
     )
 
 
-def check_plan_fields(tier: str | None, allowed: list[str] | None, services: AppServices) -> None:
+def check_plan_fields(tier: str | None, allowed: list[str] | None, services: Services) -> None:
     problems = []
     if tier is not None and tier not in TIERS:
         problems.append({"path": "$.tier", "message": f"must be one of {', '.join(TIERS)}"})
@@ -185,7 +190,7 @@ def check_plan_fields(tier: str | None, allowed: list[str] | None, services: App
         raise invalid(problems)
 
 
-async def agency_role(db: Db, user: CurrentUser, agency_id: int) -> str | None:
+async def agency_role(db: AsyncSession, user: User, agency_id: int) -> str | None:
     if user.is_platform_admin:
         return "owner"
     return await db.scalar(

@@ -10,12 +10,14 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.api.deps import platform_admin_guard
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, keyset_by_id, page_of
 from enishi.api.params import Access, AppServices, Db
 from enishi.api.platform_routes import AuditOut, PlanOut, WorkspaceOut, audit_out, plan_out, workspace_out
+from enishi.api.services import Services
 from enishi.audit import add_details, filtered
 from enishi.auth.passwords import hash_password, password_problem
 from enishi.auth.service import normalise_email
@@ -23,6 +25,7 @@ from enishi.line.embedded import emulator_of, register_workspace
 from enishi.models import AuditEntry, Friend, Plan, RoleGrant, User, WorkspaceMembership, WorkspacePlugin
 from enishi.registry import Registered
 from enishi.schema_validation import validate
+from enishi.tenancy.access import WorkspaceAccess
 from enishi.tenancy.permissions import ROLE_RANK, declared, permissions_of
 from enishi.tenancy.plans import PlanDoesNotAllow, apply_plan, plan_allows, set_plugin_enabled
 from enishi.tenancy.workspaces import (
@@ -46,7 +49,7 @@ class WorkspacePatch(msgspec.Struct, omit_defaults=True):
 
 
 class PlanChange(msgspec.Struct):
-    plan_id: FromPath[int]
+    plan_id: int
 
 
 class PlanChangeOut(msgspec.Struct):
@@ -80,7 +83,7 @@ class PluginStateIn(msgspec.Struct):
 
 
 class WorkspacePluginOut(msgspec.Struct):
-    name: FromPath[str]
+    name: str
     title: dict[str, str]
     tier: str
     enabled: bool
@@ -190,7 +193,7 @@ def node_type_out(kind: str, e: Registered[Any]) -> NodeTypeOut:
     )
 
 
-async def staff_out(db: Db, membership_id: int) -> StaffOut:
+async def staff_out(db: AsyncSession, membership_id: int) -> StaffOut:
     m, u = (
         await db.execute(
             select(WorkspaceMembership, User)
@@ -201,7 +204,7 @@ async def staff_out(db: Db, membership_id: int) -> StaffOut:
     return StaffOut(m.id, u.id, u.email, u.display_name, m.role, m.created_at)
 
 
-async def owners_left(db: Db, excluding: int) -> int:
+async def owners_left(db: AsyncSession, excluding: int) -> int:
     return int(
         await db.scalar(
             select(func.count()).where(WorkspaceMembership.role == "owner", WorkspaceMembership.id != excluding)
@@ -210,7 +213,7 @@ async def owners_left(db: Db, excluding: int) -> int:
     )
 
 
-async def permission_table(db: Db, services: AppServices, access: Access) -> list[PermissionOut]:
+async def permission_table(db: AsyncSession, services: Services, access: WorkspaceAccess) -> list[PermissionOut]:
     """Every permission of the enabled plugins, with the roles that grant it in this workspace."""
     perms = declared(services.host.registry, access.enabled_plugins)
     by_role = {
@@ -223,7 +226,7 @@ async def permission_table(db: Db, services: AppServices, access: Access) -> lis
     ]
 
 
-def check_role_change(access: Access, current: str | None, new: str | None) -> None:
+def check_role_change(access: WorkspaceAccess, current: str | None, new: str | None) -> None:
     """Only owners hand out or take away the owner role; nobody raises anyone above their own role."""
     mine = ROLE_RANK[access.role]
     for role in (current, new):
@@ -310,6 +313,16 @@ class WorkspaceController(Controller):
         turned_off = await apply_plan(db, services.host, workspace.id, plan)
         add_details(request, plan=plan.key, disabled_plugins=turned_off)
         return PlanChangeOut(plan_out(plan), turned_off)
+
+    @delete("/line/quota-hold", permission="core.manage_workspace", status_code=200)
+    async def release_quota_hold(self, request: Request[Any, Any, Any], db: Db) -> dict[str, int]:
+        """After more messages were bought (or the plan changed), send what the quota stop held back."""
+        from enishi.line.outbox import release_quota_hold
+
+        access = request.state["access"]
+        released = await release_quota_hold(db, access.workspace_id)
+        add_details(request, released=released)
+        return {"released": released}
 
     # -- staff ----------------------------------------------------------------------------------------------
 
