@@ -114,6 +114,9 @@ def worker_settings(
         context = ctx.get("enishi")
         if context is not None:
             await context.jobs.close()
+        from enishi.line.gateway import close_gateways  # lazily: the job system does not depend on LINE
+
+        await close_gateways()
         await db.dispose()
 
     return {
