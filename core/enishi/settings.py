@@ -71,7 +71,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     redis_url = _redis_url(env.get("ENISHI_REDIS_URL"))
     public_url = _public_url(env.get("ENISHI_PUBLIC_URL", "http://127.0.0.1:8000"))
     embedded = database_url.startswith("sqlite")
-    emulator = _bool(env, "ENISHI_EMULATOR", default=embedded)
+    emulator = env_bool(env, "ENISHI_EMULATOR", default=embedded)
     line_api_url = env.get("ENISHI_LINE_API_URL") or (f"{public_url}/emulator" if emulator else "https://api.line.me")
     _check_url("ENISHI_LINE_API_URL", line_api_url)
     return Settings(
@@ -86,11 +86,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         emulator=emulator,
         timezone=_timezone(env.get("ENISHI_TIMEZONE", "Asia/Tokyo")),
         log_level=_choice(env, "ENISHI_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
-        session_hours=_int(env, "ENISHI_SESSION_HOURS", 12, 1, 24 * 90),
-        login_max_failures=_int(env, "ENISHI_LOGIN_MAX_FAILURES", 5, 1, 1000),
-        login_window_seconds=_int(env, "ENISHI_LOGIN_WINDOW_SECONDS", 900, 1, 86_400),
-        max_request_bytes=_int(env, "ENISHI_MAX_REQUEST_BYTES", 1_048_576, 1024, 1 << 30),
-        secure_cookies=_bool(env, "ENISHI_SECURE_COOKIES", default=public_url.startswith("https://")),
+        session_hours=env_int(env, "ENISHI_SESSION_HOURS", 12, 1, 24 * 90),
+        login_max_failures=env_int(env, "ENISHI_LOGIN_MAX_FAILURES", 5, 1, 1000),
+        login_window_seconds=env_int(env, "ENISHI_LOGIN_WINDOW_SECONDS", 900, 1, 86_400),
+        max_request_bytes=env_int(env, "ENISHI_MAX_REQUEST_BYTES", 1_048_576, 1024, 1 << 30),
+        secure_cookies=env_bool(env, "ENISHI_SECURE_COOKIES", default=public_url.startswith("https://")),
         extra={k: v for k, v in env.items() if k.startswith("ENISHI_")},
     )
 
@@ -160,7 +160,7 @@ def _name_list(env: Mapping[str, str], variable: str) -> frozenset[str] | None:
     return names
 
 
-def _bool(env: Mapping[str, str], variable: str, default: bool) -> bool:
+def env_bool(env: Mapping[str, str], variable: str, default: bool) -> bool:
     raw = env.get(variable)
     if raw is None or raw == "":
         return default
@@ -169,10 +169,10 @@ def _bool(env: Mapping[str, str], variable: str, default: bool) -> bool:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise SettingsError(variable, f"must be true or false, not {raw!r}")
+    raise SettingsError(variable, f"must be true or false (on or off), not {raw!r}")
 
 
-def _int(env: Mapping[str, str], variable: str, default: int, low: int, high: int) -> int:
+def env_int(env: Mapping[str, str], variable: str, default: int, low: int, high: int) -> int:
     raw = env.get(variable)
     if raw is None or raw == "":
         return default
@@ -182,6 +182,19 @@ def _int(env: Mapping[str, str], variable: str, default: int, low: int, high: in
         raise SettingsError(variable, f"must be a whole number, not {raw!r}") from None
     if not low <= value <= high:
         raise SettingsError(variable, f"must be between {low} and {high}, not {value}")
+    return value
+
+
+def env_float(env: Mapping[str, str], variable: str, default: float, low: float, high: float) -> float:
+    raw = env.get(variable)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(variable, f"must be a number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(variable, f"must be between {low:g} and {high:g}, not {value:g}")
     return value
 
 

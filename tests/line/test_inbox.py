@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,45 +10,32 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from enishi.app import create_app
 from enishi.line.embedded import emulator_of, register_channels
 from enishi.models import Friend, LineRequest
 from tests.conftest import PASSWORD, Env, make_host, settings_for
-
-
-def _listening_socket() -> socket.socket:
-    # IPPROTO_TCP: asyncio then sets TCP_NODELAY; a plain socket adds ~40 ms to every small response.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+from tests.live_server import listening_socket, serve
 
 
 @pytest.fixture
 async def live(database_url: str, tmp_path: Path) -> AsyncIterator[Env]:
-    sock = _listening_socket()
+    sock = listening_socket()
     port = sock.getsockname()[1]
     settings = settings_for(
         tmp_path, database_url, ENISHI_PUBLIC_URL=f"http://127.0.0.1:{port}", ENISHI_EMULATOR="true"
     )
     host = make_host(settings)
     app = create_app(settings, host)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.02)
-    client = httpx.AsyncClient(base_url=settings.public_url, timeout=10)
-    env = Env(settings=settings, host=host, db=app.state["enishi"].db, app=app, client=client)
-    try:
-        yield env
-    finally:
-        for c in [client, *env.clients]:
-            await c.aclose()
-        server.should_exit = True
-        await task
+    async with serve(app, lifespan="on", sock=sock):
+        client = httpx.AsyncClient(base_url=settings.public_url, timeout=10)
+        env = Env(settings=settings, host=host, db=app.state["enishi"].db, app=app, client=client)
+        try:
+            yield env
+        finally:
+            for c in [client, *env.clients]:
+                await c.aclose()
 
 
 async def _login(env: Env, email: str) -> httpx.AsyncClient:

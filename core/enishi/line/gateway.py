@@ -56,9 +56,9 @@ from enishi.line.errors import (
     classify_status,
     sent_message_ids,
 )
-from enishi.line.ratelimit import RateLimiter, env_float, make_limiter
+from enishi.line.ratelimit import RateLimiter, make_limiter
 from enishi.models import Workspace
-from enishi.settings import Settings
+from enishi.settings import Settings, env_float
 
 log = logging.getLogger("enishi.line.gateway")
 

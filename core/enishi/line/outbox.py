@@ -46,10 +46,9 @@ from enishi.db.engine import Database
 from enishi.jobs.queue import JobQueue
 from enishi.line.errors import Accepted, Outcome, QuotaExhausted, Rejected, RetryLater, backoff
 from enishi.line.gateway import MAX_MESSAGES, MAX_MULTICAST, LineGateway, gateway_for, load_channel, part_key
-from enishi.line.ratelimit import env_float, env_int
 from enishi.models import Friend, LineRequest, Message, Workspace
 from enishi.registry import Registered, Registry
-from enishi.settings import Settings
+from enishi.settings import Settings, env_float, env_int
 from enishi.types import JobType, Schedule
 
 log = logging.getLogger("enishi.line.outbox")

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from enishi.line.errors import RateLimited, RetryLater
-from enishi.settings import Settings, SettingsError
+from enishi.settings import Settings, SettingsError, env_bool, env_float
 
 log = logging.getLogger("enishi.line.ratelimit")
 
@@ -269,44 +269,3 @@ def make_limiter(settings: Settings, config: RateLimitSettings | None = None) ->
     if settings.redis_url:
         return RedisRateLimiter(config, settings.redis_url)
     return MemoryRateLimiter(config)
-
-
-# Small readers for the LINE layer's ENISHI_* variables (settings.extra), with messages naming the variable.
-
-
-def env_bool(env: Mapping[str, str], variable: str, default: bool) -> bool:
-    raw = env.get(variable)
-    if raw is None or not raw.strip():
-        return default
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(variable, f"must be on or off (true/false), not {raw!r}")
-
-
-def env_float(env: Mapping[str, str], variable: str, default: float, low: float, high: float) -> float:
-    raw = env.get(variable)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(variable, f"must be a number of seconds, not {raw!r}") from None
-    if not low <= value <= high:
-        raise SettingsError(variable, f"must be between {low:g} and {high:g}, not {value:g}")
-    return value
-
-
-def env_int(env: Mapping[str, str], variable: str, default: int, low: int, high: int) -> int:
-    raw = env.get(variable)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(variable, f"must be a whole number, not {raw!r}") from None
-    if not low <= value <= high:
-        raise SettingsError(variable, f"must be between {low} and {high}, not {value}")
-    return value

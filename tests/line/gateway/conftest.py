@@ -7,18 +7,14 @@ emulator's control API; the gateway is pointed at the emulator through ``setting
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select, update
 
 from enishi.crypto import SecretBox
@@ -30,29 +26,13 @@ from enishi.line.ratelimit import NoRateLimiter, RateLimitSettings
 from enishi.models import Friend, LineRequest, Workspace
 from enishi.settings import Settings
 from tests.conftest import Env
+from tests.live_server import serve as serve_live
 
 PREFIX = "/emulator"
 
 
-@asynccontextmanager
-async def serve(app: Any) -> AsyncIterator[str]:
-    """Run ``app`` with uvicorn on a free 127.0.0.1 port in this event loop; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", access_log=False, lifespan="on"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
-        sock.close()
+def serve(app: Any) -> Any:
+    return serve_live(app, lifespan="on")
 
 
 @dataclass
