@@ -197,3 +197,57 @@ async def test_an_exhausted_quota_is_shown_to_staff_and_held_sends_go_out_once_r
 
     assert [d.message["text"] for d in await _until(delivered)] == ["お知らせ"]
     assert (await staff.get(base)).json()["workspace"]["quota_exhausted_at"] is None
+
+
+async def test_media_is_fetched_lazily_from_line_and_served(live: Env) -> None:
+    owner = await live.user("owner@shop.example")
+    workspace = await live.workspace(await live.agency(owner=owner))
+    emulator = emulator_of(live.app.state)
+    assert emulator is not None
+    await register_channels(live.app.state["enishi"], emulator)
+    channel = workspace.line_channel_id
+    user = emulator.add_user(channel, "花子")
+    await emulator.follow(channel, user.user_id)
+    picture = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    await emulator.send_image(channel, user.user_id, picture, "image/png")
+    staff = await _login(live, "owner@shop.example")
+    base = f"/api/workspaces/{workspace.id}/inbox"
+
+    async def the_image() -> Any:
+        items = (await staff.get(f"{base}/conversations")).json()["items"]
+        return items[0]["last_message"] if items and items[0]["last_message"]["kind"] == "image" else None
+
+    image = await _until(the_image)
+    url = f"{base}/messages/{image['id']}/content"
+    first = await staff.get(url)
+    assert first.status_code == 202 and first.headers["retry-after"] == "1"
+
+    async def fetched() -> Any:
+        response = await staff.get(url)
+        return response if response.status_code == 200 else None
+
+    served = await _until(fetched)
+    assert served is not None and served.content == picture
+    assert served.headers["content-type"].startswith("image/png")
+    text_id = image["id"] - 1 if image["id"] > 1 else image["id"] + 1000
+    assert (await staff.get(f"{base}/messages/{text_id}/content")).status_code == 404
+
+    # Content over ENISHI_MEDIA_MAX_BYTES is refused and not stored.
+    from enishi.context import JobContext
+    from enishi.line import media
+
+    await emulator.send_image(channel, user.user_id, b"\x89PNG" + b"x" * 5000, "image/png")
+    big = await _until(lambda: _newest_image(staff, base, image["id"]))
+    services = live.app.state["enishi"]
+    small = services.settings.with_changes(extra={**services.settings.extra, "ENISHI_MEDIA_MAX_BYTES": "1024"})
+    jobs_ctx = JobContext(settings=small, db=services.db, host=services.host, jobs=services.jobs)
+    assert await media.fetch_content(jobs_ctx, workspace.id, big["id"]) is False
+    refused = await staff.get(f"{base}/messages/{big['id']}/content")
+    assert refused.status_code == 413 and refused.json()["error"] == "too_large"
+    assert not media.content_path(services.settings, workspace.id, big["id"]).exists()
+
+
+async def _newest_image(staff: httpx.AsyncClient, base: str, after: int) -> Any:
+    items = (await staff.get(f"{base}/conversations")).json()["items"]
+    last = items[0]["last_message"] if items else None
+    return last if last and last["kind"] == "image" and last["id"] > after else None

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.response import File, Redirect
 from sqlalchemy import and_, func, select
 
 from enishi.api.errors import ApiError, invalid, not_found
@@ -221,6 +222,33 @@ class InboxController(Controller):
             line_request.id, line_request.kind, line_request.status, [message_out(m, user, line_request) for m in sent]
         )
         return Response(body, status_code=202)
+
+    @get("/messages/{message_id:int}/content", media_type="application/octet-stream")
+    async def message_content(self, db: Db, services: AppServices, message_id: FromPath[int]) -> Response[Any]:
+        """The image, video, audio or file of a message: 202 while it is being fetched from LINE, then the bytes."""
+        from enishi.line import media
+
+        message = await db.get(Message, message_id)
+        if message is None or message.kind not in media.MEDIA_KINDS:
+            raise not_found("media message")
+        provider = message.body.get("contentProvider") or {}
+        if provider.get("type") == "external" and provider.get("originalContentUrl"):
+            return Redirect(provider["originalContentUrl"])
+        meta = media.stored(services.settings, message.workspace_id, message.id)
+        if meta is None:
+            await services.jobs.enqueue(
+                media.FETCH_CONTENT_JOB,
+                job_id=f"content:{message.id}",
+                workspace_id=message.workspace_id,
+                message_id=message.id,
+            )
+            return Response(
+                {"status": "fetching"}, status_code=202, headers={"Retry-After": "1"}, media_type="application/json"
+            )
+        if "error" in meta:
+            raise ApiError(413, "too_large", f"the content is {meta['size']} bytes, over the limit of {meta['limit']}")
+        path = media.content_path(services.settings, message.workspace_id, message.id)
+        return File(path=path, media_type=meta["content_type"], content_disposition_type="inline")
 
     @put("/friends/{friend_id:int}/read", status_code=200)
     async def mark_read(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from enishi.line.media import fetch_content
 from enishi.line.processing import process_events, sweep_events
 from enishi.line.profiles import fetch_profile, sweep_profiles
 from enishi.registry import Registered, Registry
@@ -16,6 +17,7 @@ def register_intake_jobs(registry: Registry) -> None:
         ("jobs", JobType(name="process_line_events", fn=process_events)),
         ("jobs", Schedule(name="sweep_line_events", fn=sweep_events, every=timedelta(seconds=10))),
         ("jobs", JobType(name="fetch_profile", fn=fetch_profile)),
+        ("jobs", JobType(name="fetch_message_content", fn=fetch_content)),
         ("jobs", Schedule(name="sweep_profiles", fn=sweep_profiles, every=timedelta(minutes=5))),
     ):
         registry.add(

@@ -1,0 +1,80 @@
+"""Images, videos, audio and files friends send: fetched from LINE only when staff open them, with a size limit.
+
+The web request never waits on LINE: the first request for a message's content enqueues a fetch and answers 202;
+the job stores the bytes under the data directory (``media/<workspace>/<message>``) with a small JSON sidecar,
+and later requests serve them. Content LINE does not host (``contentProvider.type == "external"``) is linked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApiBlob, Configuration
+
+from enishi.context import JobContext
+from enishi.crypto import SecretBox
+from enishi.line.gateway import load_channel
+from enishi.models import Message
+from enishi.settings import Settings, env_int
+
+log = logging.getLogger("enishi.line.media")
+FETCH_CONTENT_JOB = "core.fetch_message_content"
+MEDIA_KINDS = frozenset({"image", "video", "audio", "file"})
+
+
+def data_url(settings: Settings) -> str:
+    """LINE serves content from its data host; the emulator serves it beside the API."""
+    explicit = settings.extra.get("ENISHI_LINE_DATA_URL")
+    if explicit:
+        return explicit.rstrip("/")
+    return "https://api-data.line.me" if settings.line_api_url == "https://api.line.me" else settings.line_api_url
+
+
+def max_bytes(settings: Settings) -> int:
+    return env_int(settings.extra, "ENISHI_MEDIA_MAX_BYTES", 50 * 1024 * 1024, 1024, 1 << 31)
+
+
+def content_path(settings: Settings, workspace_id: int, message_id: int) -> Path:
+    return settings.data_dir / "media" / str(workspace_id) / str(message_id)
+
+
+def stored(settings: Settings, workspace_id: int, message_id: int) -> dict[str, Any] | None:
+    """The sidecar of a fetched (or refused) content: {"content_type", "size"} or {"error", …}."""
+    sidecar = content_path(settings, workspace_id, message_id).with_suffix(".json")
+    if not sidecar.exists():
+        return None
+    loaded: dict[str, Any] = json.loads(sidecar.read_text())
+    return loaded
+
+
+async def fetch_content(ctx: JobContext, workspace_id: int, message_id: int) -> bool:
+    """Download one message's content from LINE, refusing anything over ENISHI_MEDIA_MAX_BYTES."""
+    if stored(ctx.settings, workspace_id, message_id) is not None:
+        return False  # done already (the job may run twice)
+    async with ctx.db.session(workspace_id) as session:
+        message = await session.get(Message, message_id)
+        channel = await load_channel(session, workspace_id)
+    if message is None or channel is None or message.kind not in MEDIA_KINDS or not message.line_message_id:
+        return False
+    token = SecretBox(ctx.settings.secret_keys).decrypt(channel.access_token)
+    limit = max_bytes(ctx.settings)
+    async with AsyncApiClient(Configuration(host=data_url(ctx.settings), access_token=token)) as client:
+        response = await AsyncMessagingApiBlob(client).get_message_content_with_http_info(message.line_message_id)
+    data = bytes(response.data or b"")
+    content_type = (response.headers or {}).get("Content-Type", "application/octet-stream")
+    path = content_path(ctx.settings, workspace_id, message_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if len(data) > limit:
+        meta: dict[str, Any] = {"error": "too_large", "size": len(data), "limit": limit}
+        log.warning(
+            "workspace %s: content of message %s is %d bytes, over %d", workspace_id, message_id, len(data), limit
+        )
+    else:
+        path.write_bytes(data)
+        meta = {"content_type": content_type, "size": len(data)}
+    # The sidecar last: its presence means the content (or the refusal) is complete.
+    path.with_suffix(".json").write_text(json.dumps(meta))
+    return "error" not in meta
