@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from litestar import Request, Response, post
+from litestar import Request, post
+from litestar.params import FromPath
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -164,7 +165,7 @@ class EventWriter:
 
 
 @post("/webhook/{token:str}", status_code=200, tags=["line"], exclude_from_auth=True, audit=False)
-async def receive_webhook(request: Request[Any, Any, Any], token: str) -> Response[dict[str, Any]]:
+async def receive_webhook(request: Request[Any, Any, Any], token: FromPath[str]) -> dict[str, Any]:
     """LINE's webhook for one workspace (the URL is shown when the workspace is created)."""
     services = services_of(request)
     cache: ChannelCache = request.app.state["enishi_channels"]
@@ -182,10 +183,10 @@ async def receive_webhook(request: Request[Any, Any, Any], token: str) -> Respon
         raise _bad("$", "the body must be a JSON object")
     rows = event_rows(channel.workspace_id, document.get("events"))
     if not rows:  # LINE's connectivity check
-        return Response({})
+        return {}
     writer: EventWriter = request.app.state["enishi_event_writer"]
     stored = await writer.store(channel.workspace_id, rows)
     if len(stored) < len(rows):
         duplicates = len(rows) - len(stored)
         log.info("workspace %s: %d duplicate webhook events acknowledged", channel.workspace_id, duplicates)
-    return Response({})
+    return {}
