@@ -14,11 +14,11 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from litestar import Request, post
 from litestar.params import FromPath
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -118,10 +118,11 @@ class EventWriter:
         self._waiting: list[tuple[int, list[dict[str, Any]], asyncio.Future[list[int]]]] = []
         self._flusher: asyncio.Task[None] | None = None
         pg = services.db.dialect == "postgresql"
+        table = cast(Table, LineEvent.__table__)  # Core, not ORM: nothing of the ORM's per-statement work here
         self._insert = (
-            (pg_insert if pg else sqlite_insert)(LineEvent)
+            (pg_insert if pg else sqlite_insert)(table)
             .on_conflict_do_nothing(index_elements=["workspace_id", "webhook_event_id"])
-            .returning(LineEvent.id, LineEvent.workspace_id, LineEvent.webhook_event_id)
+            .returning(table.c.id, table.c.workspace_id, table.c.webhook_event_id)
         )
 
     async def store(self, workspace_id: int, rows: list[dict[str, Any]]) -> list[int]:
