@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import get, post
+from litestar.params import JSONBody
 from sqlalchemy import func, select, update
 
 from enishi import (
@@ -14,6 +15,7 @@ from enishi import (
     ActionType,
     ApiRoutes,
     ConditionType,
+    Ctx,
     DomainEvent,
     Friend,
     FriendFieldDescriptor,
@@ -84,12 +86,12 @@ async def by_status(ctx: WorkspaceContext, params: Mapping[str, Any]) -> ReportR
 
 
 @get("/hello")
-async def hello(ctx: WorkspaceContext) -> dict[str, Any]:
+async def hello(ctx: Ctx) -> dict[str, Any]:
     return {"workspace_id": ctx.workspace_id, "greeting": ctx.settings_of("probe").get("greeting", "こんにちは")}
 
 
 @post("/echo", permission="probe.use", status_code=200)
-async def echo(data: dict[str, Any]) -> dict[str, Any]:
+async def echo(data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
     return data
 
 
