@@ -10,6 +10,7 @@ from enishi.api.params import Ctx, Db
 from enishi.audit import add_details
 from enishi.context import ActionContext, JobContext, WorkspaceContext
 from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, utcnow
+from enishi.db.engine import dialect_of, upsert_insert
 from enishi.hookspecs import hookimpl
 from enishi.manifest import PluginManifest
 from enishi.models.friends import Friend
@@ -79,9 +80,11 @@ __all__ = [
     "WorkspaceContext",
     "WorkspaceOwned",
     "add_details",
+    "dialect_of",
     "hookimpl",
     "invalid",
     "not_found",
+    "upsert_insert",
     "utcnow",
     "validate",
 ]

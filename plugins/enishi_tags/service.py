@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, String, delete, distinct, exists, func, insert, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import CursorResult, Select, String, delete, distinct, exists, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from enishi import BigId, Friend, UTCDateTime, WorkspaceContext
+from enishi import BigId, Friend, UTCDateTime, WorkspaceContext, upsert_insert
 from enishi_tags.events import EVENT_LIMIT, TAG_ADDED, TAG_REMOVED, announce
 from enishi_tags.models import FriendTag, Tag, TagFolder
 
@@ -233,15 +232,8 @@ async def _friends_among(ctx: WorkspaceContext, links: Select[int, int], tag_ids
 
 def _insert_skipping_existing(ctx: WorkspaceContext, columns: list[str], rows: Select[Any]) -> Any:
     """INSERT … SELECT … ON CONFLICT (friend_id, tag_id) DO NOTHING; SQLAlchemy offers it per dialect only."""
-    dialect = ctx.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        pg = postgresql.insert(FriendTag).from_select(columns, rows)
-        return pg.on_conflict_do_nothing(index_elements=["friend_id", "tag_id"])
-    if dialect == "sqlite":
-        lite = sqlite.insert(FriendTag).from_select(columns, rows)
-        return lite.on_conflict_do_nothing(index_elements=["friend_id", "tag_id"])
-    # Any other database: the NOT EXISTS in the SELECT still makes a repeated request change nothing.
-    return insert(FriendTag).from_select(columns, rows)
+    stmt = upsert_insert(ctx.session, FriendTag).from_select(columns, rows)
+    return stmt.on_conflict_do_nothing(index_elements=["friend_id", "tag_id"])
 
 
 def _rowcount(result: Any) -> int:

@@ -55,11 +55,11 @@ def make_engine(url: str, *, echo: bool = False, pool: bool = True, writer: bool
     return create_async_engine(url, echo=echo, **kwargs)
 
 
-def upsert_insert(session: AsyncSession, model: Any) -> Any:
-    """An INSERT with ON CONFLICT support for the session's database (SQLite or PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return pg_insert(model)
-    return sqlite_insert(model)
+def upsert_insert(on: AsyncSession | str, target: Any) -> Any:
+    """An INSERT with ON CONFLICT support (SQLAlchemy offers it per dialect only) for ``on``: a session, or a
+    dialect name. ``target`` is a mapped class or a table."""
+    dialect = on if isinstance(on, str) else on.get_bind().dialect.name
+    return pg_insert(target) if dialect == "postgresql" else sqlite_insert(target)
 
 
 def dialect_of(session: AsyncSession) -> str:

@@ -19,12 +19,11 @@ from typing import Any, cast
 from litestar import Request, post
 from litestar.params import FromPath
 from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from enishi.api.errors import ApiError
 from enishi.api.services import Services, services_of
 from enishi.db.base import utcnow
+from enishi.db.engine import upsert_insert
 from enishi.line.signature import verify
 from enishi.models import LineEvent, Workspace
 
@@ -117,10 +116,9 @@ class EventWriter:
         self._services = services
         self._waiting: list[tuple[int, list[dict[str, Any]], asyncio.Future[list[int]]]] = []
         self._flusher: asyncio.Task[None] | None = None
-        pg = services.db.dialect == "postgresql"
         table = cast(Table, LineEvent.__table__)  # Core, not ORM: nothing of the ORM's per-statement work here
         self._insert = (
-            (pg_insert if pg else sqlite_insert)(table)
+            upsert_insert(services.db.dialect, table)
             .on_conflict_do_nothing(index_elements=["workspace_id", "webhook_event_id"])
             .returning(table.c.id, table.c.workspace_id, table.c.webhook_event_id)
         )

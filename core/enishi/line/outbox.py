@@ -33,8 +33,6 @@ from zoneinfo import ZoneInfo
 
 from linebot.v3.messaging import Message as SdkMessage
 from sqlalchemy import event, exists, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -42,7 +40,7 @@ from sqlalchemy.orm.util import identity_key
 
 from enishi.context import JobContext, WorkspaceContext
 from enishi.db.base import utcnow
-from enishi.db.engine import Database
+from enishi.db.engine import Database, upsert_insert
 from enishi.jobs.queue import JobQueue
 from enishi.line.errors import Accepted, Outcome, QuotaExhausted, Rejected, RetryLater, backoff
 from enishi.line.gateway import MAX_MESSAGES, MAX_MULTICAST, LineGateway, gateway_for, load_channel, part_key
@@ -344,13 +342,9 @@ async def _quota_exhausted(session: AsyncSession, workspace_id: int) -> bool:
 
 async def _insert_request(session: AsyncSession, values: dict[str, Any]) -> int | None:
     """INSERT … ON CONFLICT (workspace_id, idempotency_key) DO NOTHING; the new id, or None on a duplicate."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = pg_insert(LineRequest).on_conflict_do_nothing(index_elements=["workspace_id", "idempotency_key"])
-    elif dialect == "sqlite":
-        stmt = sqlite_insert(LineRequest).on_conflict_do_nothing(index_elements=["workspace_id", "idempotency_key"])
-    else:  # pragma: no cover - Enishi runs on the two above
-        stmt = insert(LineRequest)
+    stmt = upsert_insert(session, LineRequest).on_conflict_do_nothing(
+        index_elements=["workspace_id", "idempotency_key"]
+    )
     return await session.scalar(stmt.values(**values).returning(LineRequest.id))
 
 

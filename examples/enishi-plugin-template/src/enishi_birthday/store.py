@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, Table, delete, extract, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from enishi import WorkspaceContext
+from enishi import WorkspaceContext, upsert_insert
 from enishi.models.friends import Friend
 
 from .models import Birthday
@@ -64,10 +64,9 @@ async def set_birthdays(ctx: WorkspaceContext, friend_ids: Select[Any], birthday
 
 
 def _insert(ctx: WorkspaceContext, table: Table) -> postgresql.Insert | sqlite.Insert:
-    # Both databases spell upsert ON CONFLICT … DO UPDATE, but SQLAlchemy offers it per dialect.
-    if ctx.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    # Both databases spell upsert ON CONFLICT … DO UPDATE; the core picks SQLAlchemy's construct for the dialect.
+    stmt: postgresql.Insert | sqlite.Insert = upsert_insert(ctx.session, table)
+    return stmt
 
 
 async def set_birthday(ctx: WorkspaceContext, friend_id: int, birthday: date) -> bool:
