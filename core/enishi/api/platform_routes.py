@@ -179,6 +179,24 @@ def audit_out(e: AuditEntry) -> AuditOut:
     )
 
 
+async def audit_page(
+    db: AsyncSession,
+    workspace_id: int | None,
+    action: str | None,
+    user_id: int | None,
+    since: datetime | None,
+    until: datetime | None,
+    after: str | None,
+    limit: int,
+) -> Page[AuditOut]:
+    """One page of the audit log, newest first (platform-wide, or one workspace's)."""
+    query = keyset_by_id(
+        filtered(workspace_id, action, user_id, since, until), AuditEntry.id, after, limit, descending=True
+    )
+    rows, cursor = page_of(list(await db.scalars(query)), limit, key=lambda e: e.id)
+    return Page([audit_out(e) for e in rows], cursor)
+
+
 def check_plan_fields(tier: str | None, allowed: list[str] | None, services: Services) -> None:
     problems = []
     if tier is not None and tier not in TIERS:
@@ -325,8 +343,4 @@ class PlatformController(Controller):
         after: FromQuery[str | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> Page[AuditOut]:
-        query = keyset_by_id(
-            filtered(workspace_id, action, user_id, since, until), AuditEntry.id, after, limit, descending=True
-        )
-        rows, cursor = page_of(list(await db.scalars(query)), limit, key=lambda e: e.id)
-        return Page([audit_out(e) for e in rows], cursor)
+        return await audit_page(db, workspace_id, action, user_id, since, until, after, limit)

@@ -16,13 +16,13 @@ from enishi.api.deps import platform_admin_guard
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, keyset_by_id, page_of
 from enishi.api.params import Access, AppServices, Db
-from enishi.api.platform_routes import AuditOut, PlanOut, WorkspaceOut, audit_out, plan_out, workspace_out
+from enishi.api.platform_routes import AuditOut, PlanOut, WorkspaceOut, audit_page, plan_out, workspace_out
 from enishi.api.services import Services
-from enishi.audit import add_details, filtered
+from enishi.audit import add_details
 from enishi.auth.passwords import hash_password, password_problem
 from enishi.auth.service import normalise_email
 from enishi.line.embedded import emulator_of, register_workspace
-from enishi.models import AuditEntry, Friend, Plan, RoleGrant, User, WorkspaceMembership, WorkspacePlugin
+from enishi.models import Friend, Plan, RoleGrant, User, WorkspaceMembership, WorkspacePlugin
 from enishi.registry import Registered
 from enishi.schema_validation import validate
 from enishi.tenancy.access import WorkspaceAccess
@@ -543,11 +543,7 @@ class WorkspaceController(Controller):
         after: FromQuery[str | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> Page[AuditOut]:
-        query = keyset_by_id(
-            filtered(access.workspace_id, action, user_id, since, until), AuditEntry.id, after, limit, descending=True
-        )
-        rows, cursor = page_of(list(await db.scalars(query)), limit, key=lambda e: e.id)
-        return Page([audit_out(e) for e in rows], cursor)
+        return await audit_page(db, access.workspace_id, action, user_id, since, until, after, limit)
 
     @get("/friends")
     async def list_friends(
