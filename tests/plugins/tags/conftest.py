@@ -13,16 +13,13 @@ cookie and CSRF token.
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from cryptography.fernet import Fernet
 from litestar.testing import AsyncTestClient
@@ -39,9 +36,8 @@ from enishi.models import Agency, AgencyMembership, Plan, User, WorkspaceMembers
 from enishi.plugin_host import PluginHost, discover
 from enishi.settings import Settings, load_settings
 from enishi.tenancy.workspaces import ChannelCredentials, create_workspace
+from tests.conftest import PG_ADMIN_URL, _pg_admin, _pg_reachable, unavailable
 
-PG_ADMIN_URL = os.environ.get("ENISHI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "tags test password"
 ROLES = ("owner", "operator", "viewer")  # each signs in as <role>@tags.example
 
@@ -171,33 +167,13 @@ class TagsWorld:
         return int(response.json()["id"])
 
 
-async def _pg_reachable() -> bool:
-    try:
-        conn = await asyncio.wait_for(asyncpg.connect(PG_ADMIN_URL), timeout=5)
-    except (OSError, TimeoutError, asyncpg.PostgresError):
-        return False
-    await conn.close()
-    return True
-
-
-async def _pg_admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def tags_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'enishi.db'}"
         return
     if not await _pg_reachable():
-        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        unavailable(f"PostgreSQL at {PG_ADMIN_URL}")
     name = f"enishi_tags_{uuid.uuid4().hex[:12]}"
     await _pg_admin(f'CREATE DATABASE "{name}"')
     try:
