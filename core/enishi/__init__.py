@@ -12,8 +12,11 @@ from enishi.context import ActionContext, JobContext, WorkspaceContext
 from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, utcnow
 from enishi.db.engine import dialect_of, upsert_insert
 from enishi.hookspecs import hookimpl
+from enishi.line.outbox import send_to_friend
+from enishi.line.spec import check_message
 from enishi.manifest import PluginManifest
 from enishi.models.friends import Friend
+from enishi.nodes import InvalidConfig, check_node_config, evaluate_condition, run_action
 from enishi.registry import Register
 from enishi.schema_validation import SchemaProblem, validate
 from enishi.text import Text
@@ -60,6 +63,7 @@ __all__ = [
     "Friend",
     "FriendFieldDescriptor",
     "FriendFieldSource",
+    "InvalidConfig",
     "JobContext",
     "JobType",
     "JsonDoc",
@@ -80,10 +84,15 @@ __all__ = [
     "WorkspaceContext",
     "WorkspaceOwned",
     "add_details",
+    "check_message",
+    "check_node_config",
     "dialect_of",
+    "evaluate_condition",
     "hookimpl",
     "invalid",
     "not_found",
+    "run_action",
+    "send_to_friend",
     "upsert_insert",
     "utcnow",
     "validate",

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.sql import ColumnElement, Select
 
     from enishi.context import ActionContext, JobContext, WorkspaceContext
+    from enishi.schema_validation import SchemaProblem
 
 Role = Literal["owner", "admin", "operator", "viewer"]
 ROLES: tuple[Role, ...] = ("owner", "admin", "operator", "viewer")
@@ -67,6 +68,9 @@ class NodeType:
     # Node keys (``<plugin>.<name>``) this node may connect to; None allows any node that has an input.
     allowed_targets: tuple[str, ...] | None = None
     deprecated: bool = False
+    # Checks the schema cannot make, against the workspace's data: tags, fields or marks the config names that do
+    # not exist (any more). Problems carry paths relative to the config, e.g. ``$.tag_ids[1]``.
+    check_config: Callable[[WorkspaceContext, Mapping[str, Any]], Awaitable[Sequence[SchemaProblem]]] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
