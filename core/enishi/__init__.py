@@ -6,6 +6,7 @@ Everything a plugin needs is importable from here::
 """
 
 from enishi.api.errors import ApiError, invalid, not_found
+from enishi.api.pagination import Page, decode_cursor, encode_cursor
 from enishi.api.params import Ctx, Db
 from enishi.audit import add_details
 from enishi.context import ActionContext, JobContext, WorkspaceContext
@@ -15,7 +16,9 @@ from enishi.hookspecs import hookimpl
 from enishi.line.outbox import send_to_friend
 from enishi.line.spec import check_message
 from enishi.manifest import PluginManifest
+from enishi.models.auth import User
 from enishi.models.friends import Friend
+from enishi.models.tenancy import WorkspaceMembership
 from enishi.nodes import InvalidConfig, check_node_config, evaluate_condition, run_action
 from enishi.registry import Register
 from enishi.schema_validation import SchemaProblem, validate
@@ -68,6 +71,7 @@ __all__ = [
     "JobType",
     "JsonDoc",
     "MigrationLocation",
+    "Page",
     "Permission",
     "PluginManifest",
     "Port",
@@ -81,12 +85,16 @@ __all__ = [
     "Text",
     "TriggerType",
     "UTCDateTime",
+    "User",
     "WorkspaceContext",
+    "WorkspaceMembership",
     "WorkspaceOwned",
     "add_details",
     "check_message",
     "check_node_config",
+    "decode_cursor",
     "dialect_of",
+    "encode_cursor",
     "evaluate_condition",
     "hookimpl",
     "invalid",
