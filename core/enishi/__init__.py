@@ -18,6 +18,7 @@ from enishi.line.spec import check_message
 from enishi.manifest import PluginManifest
 from enishi.models.auth import User
 from enishi.models.friends import Friend
+from enishi.models.line import Message
 from enishi.models.tenancy import WorkspaceMembership
 from enishi.nodes import InvalidConfig, check_node_config, evaluate_condition, run_action
 from enishi.registry import Register
@@ -70,6 +71,7 @@ __all__ = [
     "JobContext",
     "JobType",
     "JsonDoc",
+    "Message",
     "MigrationLocation",
     "Page",
     "Permission",
