@@ -13,6 +13,7 @@ from enishi.context import ActionContext, JobContext, WorkspaceContext
 from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, utcnow
 from enishi.db.engine import dialect_of, upsert_insert
 from enishi.hookspecs import hookimpl
+from enishi.line.emulator.validation import request_details as check_line_request
 from enishi.line.outbox import send_to_friend
 from enishi.line.spec import check_message
 from enishi.manifest import PluginManifest
@@ -92,6 +93,7 @@ __all__ = [
     "WorkspaceMembership",
     "WorkspaceOwned",
     "add_details",
+    "check_line_request",
     "check_message",
     "check_node_config",
     "decode_cursor",

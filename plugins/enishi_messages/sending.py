@@ -1,0 +1,158 @@
+"""Sending messages to one friend: variables filled in, buttons given their tokens, LINE's limits kept.
+
+Everything happens in the caller's transaction and goes out through the core's outbox (``send_to_friend``), so
+a send is recorded exactly once per ``idempotency_key``: a step re-run after a crash finds the first outbox row,
+and the buttons' tokens, which are keyed by the same idempotency key, are found again rather than made anew.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from enishi import Friend, SchemaProblem, WorkspaceContext, send_to_friend
+from enishi_messages import postbacks, validation, variables
+
+# Fields where a value that made the text too long is cut short (with "…") rather than failing the send.
+SHORTENED = frozenset({"text", "label", "title", "altText", "displayText", "fillInText"})
+_LENGTH = re.compile(r"^Length must be between (\d+) and (\d+)$")
+_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+ELLIPSIS = "…"
+
+
+class UnsendableMessages(ValueError):
+    """Messages LINE would refuse even after cutting long values short (e.g. a text left empty)."""
+
+    def __init__(self, problems: list[SchemaProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    request_id: int
+    kind: str  # "reply" (free) or "push"
+    status: str  # pending, held (quota used up) or failed (the friend blocked the account)
+    messages: list[dict[str, Any]]  # as sent
+
+
+async def send(
+    ctx: WorkspaceContext,
+    friend_id: int,
+    messages: Sequence[dict[str, Any]],
+    *,
+    idempotency_key: str,
+    source: str,
+    sent_by_user_id: int | None = None,
+) -> Sent:
+    """Send messages as written (variables, button actions) to one friend, once per ``idempotency_key``."""
+    # The scoped session does not find another workspace's friend, exactly like a missing one.
+    if await ctx.session.get(Friend, friend_id) is None:
+        raise LookupError(f"friend {friend_id} is not in workspace {ctx.workspace_id}")
+    prepared = await prepare(ctx, friend_id, messages, idempotency_key=idempotency_key)
+    row = await send_to_friend(
+        ctx,
+        ctx.workspace_id,
+        friend_id,
+        prepared,
+        idempotency_key=idempotency_key,
+        source=source,
+        sent_by_user_id=sent_by_user_id,
+    )
+    return Sent(row.id, row.kind, row.status, list(row.messages))
+
+
+async def prepare(
+    ctx: WorkspaceContext, friend_id: int, messages: Sequence[dict[str, Any]], *, idempotency_key: str
+) -> list[dict[str, Any]]:
+    """The messages as LINE gets them for this friend; records the buttons' actions under their tokens."""
+    expanded, _ = await variables.expand_for_friend(ctx, friend_id, list(messages))
+    found = validation.buttons(expanded)
+    if found:
+        tokens = await postbacks.tokens_for(ctx, friend_id, idempotency_key, [node for _, node in found])
+        for (_, node), token in zip(found, tokens, strict=True):
+            _make_button(node, validation.POSTBACK_PREFIX + token)
+    fitted, problems = fit_to_line(expanded)
+    if problems:
+        raise UnsendableMessages(problems)
+    return list(fitted)
+
+
+async def preview(
+    ctx: WorkspaceContext,
+    friend_id: int | None,
+    messages: Sequence[dict[str, Any]],
+    missing: Callable[[variables.Variable], str],
+) -> tuple[list[dict[str, Any]], variables.Values, list[SchemaProblem]]:
+    """What the friend would see, without recording or sending anything; problems LINE would still have."""
+    expanded, values = await variables.expand_for_friend(ctx, friend_id, list(messages), missing)
+    for _, node in validation.buttons(expanded):
+        _make_button(node, validation.POSTBACK_PREFIX + "preview")
+    fitted, problems = fit_to_line(expanded)
+    return list(fitted), values, problems
+
+
+def _make_button(node: dict[str, Any], data: str) -> None:
+    for key in validation.ENISHI_KEYS:
+        node.pop(key, None)
+    node["data"] = data
+
+
+def fit_to_line(messages: list[Any]) -> tuple[list[Any], list[SchemaProblem]]:
+    """Cut values that filled-in variables made too long; the problems that remain after that.
+
+    The messages were checked as written, so a length over LINE's limit now comes from a friend's value: the
+    message still goes out, shortened, rather than not at all.
+    """
+    problems = validation.line_problems(messages, "$.messages")
+    changed = False
+    for problem in problems:
+        match = _LENGTH.match(problem.message)
+        parts = _parts(problem.path)
+        if match is None or not parts or parts[-1] not in SHORTENED:
+            continue
+        parent = _lookup(messages, parts[:-1])
+        value = parent.get(parts[-1]) if isinstance(parent, dict) else None
+        high = int(match.group(2))
+        if isinstance(value, str) and utf16_length(value) > high:
+            parent[parts[-1]] = shorten(value, high)
+            changed = True
+    return messages, validation.line_problems(messages, "$.messages") if changed else problems
+
+
+def _parts(path: str) -> list[str | int]:
+    """``$.messages[0].template.title`` → [0, "template", "title"] (within the list of messages)."""
+    if not path.startswith("$.messages"):
+        return []
+    rest = path[len("$.messages") :]
+    return [int(index) if index else name for name, index in _PART.findall(rest)]
+
+
+def _lookup(node: Any, parts: list[str | int]) -> Any:
+    for part in parts:
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(part, str) and isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    return node
+
+
+def utf16_length(text: str) -> int:
+    """LINE counts characters in UTF-16 code units: an emoji outside the BMP counts as two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` UTF-16 units, ending in "…", never splitting a character."""
+    out, used = [], 0
+    for char in text:
+        size = 2 if ord(char) > 0xFFFF else 1
+        if used + size > limit - 1:
+            break
+        out.append(char)
+        used += size
+    return "".join(out) + ELLIPSIS
