@@ -90,9 +90,12 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// An absolute URL the account sent, or null. Not resolved against this page: a missing URL (undefined) would
+// otherwise become "<page>/undefined", a broken picture where a template has no thumbnail.
 function safeUrl(url, schemes = ["https:", "http:", "data:"]) {
+  if (typeof url !== "string" || !url) return null;
   try {
-    const parsed = new URL(url, location.href);
+    const parsed = new URL(url);
     return schemes.includes(parsed.protocol) ? parsed.href : null;
   } catch {
     return null;
@@ -349,7 +352,7 @@ function timeOf(entry) {
 
 function renderEntry(entry) {
   if (entry.direction === "user" && (entry.kind === "follow" || entry.kind === "unfollow")) {
-    const text = entry.kind === "unfollow" ? t("blockedNote") : t("followed");
+    const text = entry.kind === "unfollow" ? t("blockedNote") : unblocks(entry) ? t("unblocked") : t("followed");
     return el("li", { class: "system" }, el("span", { text }), webhookNote(entry));
   }
   if (entry.direction === "user" && entry.kind === "postback" && !entry.message) {
@@ -370,6 +373,13 @@ function renderEntry(entry) {
     mine ? null : el("span", { class: "avatar bot", "aria-hidden": "true", text: "B" }),
     el("div", { class: "bubble-wrap" }, body, meta, mine ? webhookNote(entry) : null),
   );
+}
+
+// A follow right after the user blocked the account is an unblock (LINE's follow.isUnblocked).
+function unblocks(entry) {
+  const before = state.entries.slice(0, Math.max(state.entries.indexOf(entry), 0));
+  const last = before.findLast((e) => e.direction === "user" && (e.kind === "follow" || e.kind === "unfollow"));
+  return last?.kind === "unfollow";
 }
 
 function webhookNote(entry) {
