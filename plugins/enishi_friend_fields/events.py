@@ -1,0 +1,28 @@
+"""The domain event this plugin announces: one per friend and field whose value actually changed.
+
+``friend_fields.field_changed`` with data ``{"field_id": int, "key": str, "old": value | None, "new": value | None,
+"source": str}``; ``None`` means empty. ``source`` says how it happened ("manual", "bulk", "scenario", …), so a
+scenario started by a change can tell a staff member's edit from automation. Editing a field's definition
+(removing an option with ``force``, deleting the field) changes values without events, like deleting a tag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from enishi import WorkspaceContext
+
+FIELD_CHANGED = "friend_fields.field_changed"
+
+# Above this many changed values a bulk operation announces nothing: each event runs every enabled plugin's
+# handler in the request's transaction, and a million of them would hold that transaction for minutes.
+EVENT_LIMIT = 1000
+
+
+async def announce(
+    ctx: WorkspaceContext, field_id: int, key: str, changes: Iterable[tuple[int, Any, Any]], source: str
+) -> None:
+    """Emit one event per (friend_id, old, new), in friend order."""
+    for friend_id, old, new in sorted(changes, key=lambda c: c[0]):
+        await ctx.emit(FIELD_CHANGED, friend_id, field_id=field_id, key=key, old=old, new=new, source=source)
