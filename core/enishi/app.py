@@ -21,6 +21,7 @@ from enishi.api.errors import handle_http_exception, handle_unexpected
 from enishi.api.inbox_routes import InboxController
 from enishi.api.middleware import AuditFallbackMiddleware, StaffAuthMiddleware
 from enishi.api.platform_routes import PlatformController
+from enishi.api.scenario_routes import ScenarioController
 from enishi.api.services import Services
 from enishi.api.workspace_routes import WorkspaceController
 from enishi.crypto import SecretBox
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
 
     workspace_router = Router(
         path="/api/workspaces/{workspace_id:int}",
-        route_handlers=[WorkspaceController, InboxController, *workspace_plugin_routes],
+        route_handlers=[WorkspaceController, InboxController, ScenarioController, *workspace_plugin_routes],
         guards=[workspace_guard],
         dependencies=WORKSPACE_DEPENDENCIES,
     )
@@ -82,10 +83,11 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         middleware=[DefineMiddleware(StaffAuthMiddleware)],
     )
     handlers: list[Any] = [api, receive_webhook, *public_plugin_routes]
+    event_writer = EventWriter(services)
     state: dict[str, Any] = {
         "enishi": services,
         "enishi_channels": ChannelCache(),
-        "enishi_event_writer": EventWriter(services),
+        "enishi_event_writer": event_writer,
     }
     emulator = None
     if settings.emulator:
@@ -108,6 +110,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         try:
             yield
         finally:
+            await event_writer.close()  # commits in flight, their jobs queued, its connection returned
             await services.jobs.close()
             await close_gateways()  # the LINE API clients of this process
             if emulator is not None:

@@ -51,6 +51,9 @@ class WorkspaceContext:
             name=name, workspace_id=self.workspace_id, friend_id=friend_id, occurred_at=utcnow(), data=data
         )
         await self.host.call("enishi_domain_event", self.enabled_plugins, ctx=self, event=event)
+        from enishi.scenarios.engine import on_event  # lazily: the engine builds on this module
+
+        await on_event(self, event)
         return event
 
 

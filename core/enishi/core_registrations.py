@@ -30,11 +30,15 @@ def register_core(registry: Registry) -> None:
     from enishi.jobs.core_jobs import register_core_jobs
     from enishi.line.jobs import register_intake_jobs
     from enishi.line.outbox import register_line_jobs
+    from enishi.scenarios.core_nodes import register_core_nodes
+    from enishi.scenarios.engine import register_scenario_jobs
     from enishi.version import CORE_API_VERSION
 
     register_core_jobs(registry)
     register_intake_jobs(registry)
     register_line_jobs(registry)
+    register_core_nodes(registry)
+    register_scenario_jobs(registry)
     for permission in CORE_PERMISSIONS:
         registry.add(
             "permissions",

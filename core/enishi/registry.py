@@ -20,6 +20,7 @@ from enishi.types import (
     ReportType,
     Schedule,
     TriggerType,
+    WaitType,
 )
 
 T = TypeVar("T")
@@ -58,12 +59,15 @@ KINDS: dict[str, tuple[type, ...]] = {
     "permissions": (Permission,),
     "migrations": (MigrationLocation,),
 }
+# Kinds only the core registers (no hook): the scenario engine's waits.
+CORE_KINDS: dict[str, tuple[type, ...]] = {"waits": (WaitType,)}
+NODE_KINDS = ("triggers", "actions", "conditions", "waits")
 
 
 @dataclass
 class Registry:
     items: dict[str, dict[tuple[str, int], Registered[Any]]] = field(
-        default_factory=lambda: {kind: {} for kind in KINDS}
+        default_factory=lambda: {kind: {} for kind in (*KINDS, *CORE_KINDS)}
     )
 
     def add(self, kind: str, entry: Registered[Any]) -> None:
@@ -106,7 +110,7 @@ class Registry:
         return entry
 
     def node_types(self, enabled: Iterable[str] | None = None) -> Iterator[tuple[str, Registered[NodeType]]]:
-        for kind in ("triggers", "actions", "conditions"):
+        for kind in NODE_KINDS:
             for entry in self.all(kind, enabled):
                 yield kind, entry
 

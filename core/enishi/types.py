@@ -104,6 +104,19 @@ class ConditionType(NodeType):
     usable_in_segments: bool = True
 
 
+@dataclass(frozen=True, kw_only=True)
+class WaitType(NodeType):
+    """Pauses a scenario run until a time (``resume_at``) and/or a domain event (``event_of``).
+
+    ``resume_at(ctx, friend_id, config, since)`` gives when the run goes on through the first output port;
+    ``event_of(config)`` names a trigger (key, version, config) whose event resumes the run early through the
+    ``event`` port. Waits are the core's: the engine keeps them as rows with a resume time.
+    """
+
+    resume_at: Callable[[WorkspaceContext, int, Mapping[str, Any], datetime], Awaitable[datetime | None]]
+    event_of: Callable[[Mapping[str, Any]], tuple[str, int | None, Mapping[str, Any]] | None] | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class FriendFieldDescriptor:
     key: str  # unique within its source, e.g. "birthday" or "points"

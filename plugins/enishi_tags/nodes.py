@@ -16,13 +16,14 @@ from enishi import (
     ConditionType,
     DomainEvent,
     Friend,
+    SchemaProblem,
     Text,
     TriggerType,
     WorkspaceContext,
 )
 from enishi_tags import service
 from enishi_tags.events import TAG_ADDED, TAG_REMOVED
-from enishi_tags.models import FriendTag
+from enishi_tags.models import FriendTag, Tag
 
 MAX_TAGS_PER_NODE = 100
 
@@ -59,6 +60,17 @@ HAS_TAGS_CONFIG: Mapping[str, Any] = {
 }
 
 
+async def check_tag_ids(ctx: WorkspaceContext, config: Mapping[str, Any]) -> list[SchemaProblem]:
+    """Tags the config names that do not exist in this workspace (deleted since, or copied from another one)."""
+    wanted = list(config.get("tag_ids") or ())
+    found = set((await ctx.session.scalars(select(Tag.id).where(Tag.id.in_(wanted)))).all())
+    return [
+        SchemaProblem(f"$.tag_ids[{i}]", f"タグ {tag_id} は存在しません(削除済み?) / tag {tag_id} does not exist")
+        for i, tag_id in enumerate(wanted)
+        if tag_id not in found
+    ]
+
+
 # --- triggers ----------------------------------------------------------------------------------------------
 
 
@@ -77,6 +89,7 @@ tag_added = TriggerType(
     config_schema=TAG_IDS_CONFIG,
     listens_to=(TAG_ADDED,),
     matches=tag_matches,
+    check_config=check_tag_ids,
 )
 
 tag_removed = TriggerType(
@@ -89,6 +102,7 @@ tag_removed = TriggerType(
     config_schema=TAG_IDS_CONFIG,
     listens_to=(TAG_REMOVED,),
     matches=tag_matches,
+    check_config=check_tag_ids,
 )
 
 
@@ -130,6 +144,7 @@ add_tag = ActionType(
     config_schema=TAG_IDS_CONFIG,
     run=run_add_tag,
     run_bulk=run_add_tag_bulk,
+    check_config=check_tag_ids,
 )
 
 remove_tag = ActionType(
@@ -139,6 +154,7 @@ remove_tag = ActionType(
     config_schema=TAG_IDS_CONFIG,
     run=run_remove_tag,
     run_bulk=run_remove_tag_bulk,
+    check_config=check_tag_ids,
 )
 
 
@@ -174,4 +190,5 @@ has_tags = ConditionType(
     ),
     config_schema=HAS_TAGS_CONFIG,
     compile=compile_has_tags,
+    check_config=check_tag_ids,
 )

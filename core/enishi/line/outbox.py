@@ -32,15 +32,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from linebot.v3.messaging import Message as SdkMessage
-from sqlalchemy import event, exists, insert, or_, select, update
+from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from enishi.context import JobContext, WorkspaceContext
 from enishi.db.base import utcnow
 from enishi.db.engine import Database, upsert_insert
+from enishi.jobs.after_commit import enqueue_after_commit as after_commit
+from enishi.jobs.after_commit import enqueue_quietly
 from enishi.jobs.queue import JobQueue
 from enishi.line.errors import Accepted, Outcome, QuotaExhausted, Rejected, RetryLater, backoff
 from enishi.line.gateway import MAX_MESSAGES, MAX_MULTICAST, LineGateway, gateway_for, load_channel, part_key
@@ -55,8 +56,6 @@ DELIVER_JOB = "core.deliver_line_request"
 SWEEP_SCHEDULE = "core.sweep_line_requests"
 QUOTA_TIMEZONE = ZoneInfo("Asia/Tokyo")  # LINE's message quota runs by the Japanese calendar month
 _RETRY_KEY_LIFETIME = timedelta(hours=23)  # LINE remembers a retry key for 24 h; stay clear of the edge
-_PENDING_ENQUEUES = "enishi.line.outbox.enqueue_after_commit"
-_background: set[asyncio.Task[Any]] = set()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -390,35 +389,11 @@ def _job_id(request_id: int, due: datetime) -> str:
 
 def enqueue_after_commit(session: AsyncSession, jobs: JobQueue, request: LineRequest) -> None:
     """Enqueue the delivery of ``request`` once the session's transaction commits (dropped on rollback)."""
-    sync = session.sync_session
-    pending: list[tuple[JobQueue, int, str]] | None = sync.info.get(_PENDING_ENQUEUES)
-    if pending is None:
-        pending = sync.info[_PENDING_ENQUEUES] = []
-        event.listen(sync, "after_commit", _enqueue_pending)
-        event.listen(sync, "after_rollback", _drop_pending)
-    pending.append((jobs, request.id, job_id(request)))
-
-
-def _enqueue_pending(sync: Session) -> None:
-    pending = sync.info.pop(_PENDING_ENQUEUES, None) or []
-    if not pending:
-        return
-    loop = asyncio.get_running_loop()
-    for jobs, request_id, jid in pending:
-        task = loop.create_task(_enqueue(jobs, request_id, jid))
-        _background.add(task)
-        task.add_done_callback(_background.discard)
-
-
-def _drop_pending(sync: Session) -> None:
-    sync.info.pop(_PENDING_ENQUEUES, None)
+    after_commit(session, jobs, DELIVER_JOB, job_id=job_id(request), request_id=request.id)
 
 
 async def _enqueue(jobs: JobQueue, request_id: int, jid: str, defer_until: datetime | None = None) -> None:
-    try:
-        await jobs.enqueue(DELIVER_JOB, job_id=jid, defer_until=defer_until, request_id=request_id)
-    except Exception:  # the sweeper will find the row anyway
-        log.exception("could not enqueue delivery of LINE request %s; the sweeper will pick it up", request_id)
+    await enqueue_quietly(jobs, DELIVER_JOB, jid, defer_until, request_id=request_id)
 
 
 async def release_quota_hold(session: AsyncSession, workspace_id: int) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enishi.context import JobContext, WorkspaceContext
 from enishi.db.base import utcnow
 from enishi.db.engine import dialect_of, upsert_insert
+from enishi.jobs.workspace_state import WorkspaceState, workspace_context, workspace_state
 from enishi.line.spec import check_event
-from enishi.models import Friend, LineEvent, Message, Plan, Workspace
-from enishi.tenancy.plans import enabled_plugins, plugin_settings
+from enishi.models import Friend, LineEvent, Message
 
 log = logging.getLogger("enishi.line.processing")
 MAX_ATTEMPTS = 10
@@ -32,34 +31,14 @@ FETCH_PROFILE_JOB = "core.fetch_profile"
 MESSAGE_KINDS = {"text", "image", "video", "audio", "file", "location", "sticker"}
 
 
-@dataclass(frozen=True)
-class _WorkspaceState:
-    """What every event of one job shares: read once per job, not once per event."""
-
-    timezone: str
-    enabled: frozenset[str]
-    plugin_settings: dict[str, dict[str, Any]]
-
-
 async def process_events(ctx: JobContext, workspace_id: int, event_ids: list[int]) -> int:
     """The job behind every webhook delivery; returns how many events it processed."""
-    state = await _workspace_state(ctx, workspace_id)
+    state = await workspace_state(ctx, workspace_id)
     done = 0
     for event_id in sorted(event_ids):
         if await process_one(ctx, workspace_id, event_id, state):
             done += 1
     return done
-
-
-async def _workspace_state(ctx: JobContext, workspace_id: int) -> _WorkspaceState:
-    async with ctx.db.session(workspace_id) as session:
-        workspace = await session.get_one(Workspace, workspace_id)
-        plan = await session.get_one(Plan, workspace.plan_id)
-        return _WorkspaceState(
-            timezone=workspace.timezone,
-            enabled=await enabled_plugins(session, ctx.host, workspace_id, plan),
-            plugin_settings=await plugin_settings(session, workspace_id),
-        )
 
 
 async def sweep_events(ctx: JobContext) -> int:
@@ -76,15 +55,15 @@ async def sweep_events(ctx: JobContext) -> int:
                 .limit(1000)
             )
         ).all()
-    states: dict[int, _WorkspaceState] = {}
+    states: dict[int, WorkspaceState] = {}
     for workspace_id, event_id in rows:
         if workspace_id not in states:
-            states[workspace_id] = await _workspace_state(ctx, workspace_id)
+            states[workspace_id] = await workspace_state(ctx, workspace_id)
         await process_one(ctx, workspace_id, event_id, states[workspace_id])
     return len(rows)
 
 
-async def process_one(ctx: JobContext, workspace_id: int, event_id: int, state: _WorkspaceState) -> bool:
+async def process_one(ctx: JobContext, workspace_id: int, event_id: int, state: WorkspaceState) -> bool:
     # Two events of one friend processed at once conflict on the friend's row: SQLite refuses the later writer
     # (OperationalError), PostgreSQL makes it wait on the row lock. A refused attempt simply runs again.
     for attempt in range(CONFLICT_RETRIES):
@@ -97,7 +76,7 @@ async def process_one(ctx: JobContext, workspace_id: int, event_id: int, state: 
     return False
 
 
-async def _process_once(ctx: JobContext, workspace_id: int, event_id: int, state: _WorkspaceState) -> bool:
+async def _process_once(ctx: JobContext, workspace_id: int, event_id: int, state: WorkspaceState) -> bool:
     try:
         async with ctx.db.transaction(workspace_id) as session:
             query = select(LineEvent).where(LineEvent.id == event_id, LineEvent.processed_at.is_(None))
@@ -106,16 +85,7 @@ async def _process_once(ctx: JobContext, workspace_id: int, event_id: int, state
             event = await session.scalar(query)
             if event is None:
                 return False  # already done, or another worker has it
-            wctx = WorkspaceContext(
-                workspace_id=workspace_id,
-                session=session,
-                host=ctx.host,
-                settings=ctx.settings,
-                jobs=ctx.jobs,
-                enabled_plugins=state.enabled,
-                timezone=state.timezone,
-                plugin_settings=state.plugin_settings,
-            )
+            wctx = workspace_context(ctx, session, workspace_id, state)
             follow_up = await apply_event(wctx, event)
             event.processed_at = utcnow()
             event.attempts += 1

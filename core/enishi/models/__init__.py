@@ -5,6 +5,7 @@ from enishi.models.auth import ApiToken, LoginAttempt, StaffSession, User
 from enishi.models.friends import Friend
 from enishi.models.line import LineEvent, LineRequest, Message, ReadMarker
 from enishi.models.plans import Plan
+from enishi.models.scenarios import Scenario, ScenarioRun, ScenarioStep, ScenarioTrigger, ScenarioVersion
 from enishi.models.tenancy import (
     Agency,
     AgencyMembership,
@@ -27,6 +28,11 @@ __all__ = [
     "Plan",
     "ReadMarker",
     "RoleGrant",
+    "Scenario",
+    "ScenarioRun",
+    "ScenarioStep",
+    "ScenarioTrigger",
+    "ScenarioVersion",
     "StaffSession",
     "User",
     "Workspace",
