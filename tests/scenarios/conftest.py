@@ -7,6 +7,7 @@ The app's in-process job runner is live, as in embedded mode; tests that depend 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ def document(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], **setting
 
 
 def chain(*nodes: dict[str, Any]) -> list[dict[str, Any]]:
-    return [edge(a, b) for a, b in zip(nodes, nodes[1:], strict=False)]
+    return [edge(a, b) for a, b in itertools.pairwise(nodes)]
 
 
 @dataclass

@@ -157,7 +157,7 @@ async def test_runs_stay_on_their_version_and_stopping_ends_them_on_request(worl
     response = await world.client.post(world.url(f"/{scenario_id}/publish"))
     assert response.json()["current_version"]["number"] == 2
     await world.client.post(world.url(f"/{scenario_id}/runs"), json={"friend_ids": [ren]})
-    new_run = [r for r in await world.runs(scenario_id) if r.friend_id == ren][0]
+    new_run = next(r for r in await world.runs(scenario_id) if r.friend_id == ren)
     assert new_run.version_id != old_run.version_id
     await world.advance(old_run.id, now + timedelta(hours=2))
     await world.settle()
