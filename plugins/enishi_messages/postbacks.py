@@ -54,15 +54,12 @@ async def tokens_for(
         .values(rows)
         .on_conflict_do_nothing(index_elements=["workspace_id", "idempotency_key", "position"])
     )
-    found = dict(
-        (
-            await ctx.session.execute(
-                select(PostbackButton.position, PostbackButton.token).where(
-                    PostbackButton.idempotency_key == idempotency_key, PostbackButton.position < len(rows)
-                )
-            )
-        ).tuples()
+    rows_found = await ctx.session.execute(
+        select(PostbackButton.position, PostbackButton.token).where(
+            PostbackButton.idempotency_key == idempotency_key, PostbackButton.position < len(rows)
+        )
     )
+    found = {position: token for position, token in rows_found}
     return [found[position] for position in range(len(rows))]
 
 

@@ -205,7 +205,7 @@ class MessagesController(Controller):
             query = query.where(PostbackTap.friend_id == friend_id)
         if after is not None:
             query = query.where(PostbackTap.id < _cursor_id(after))
-        rows = (await ctx.session.execute(query)).tuples().all()
+        rows = [(t, b) for t, b in await ctx.session.execute(query)]
         page = rows[:limit]
         return Page([tap_out(t, b) for t, b in page], encode_cursor(page[-1][0].id) if len(rows) > limit else None)
 

@@ -59,6 +59,7 @@ REPLY_SCHEMA: Mapping[str, Any] = {
     "items": {"type": "object"},
 }
 _LINE_PATH = re.compile(r"^messages(?=$|[.\[])")
+_REQUIRED = re.compile(r"^'([A-Za-z0-9_]+)' is a required property$")
 
 
 def nesting(node: Any) -> int:
@@ -137,6 +138,9 @@ def line_problems(messages: Any, prefix: str) -> list[SchemaProblem]:
     if isinstance(messages, list):
         for i, message in enumerate(messages[:MAX_MESSAGES]):
             for problem in check_message(message, f"{prefix}[{i}]"):
+                missing = _REQUIRED.match(problem.message)
+                if missing:  # named on the missing field itself, as LINE names it
+                    problem = SchemaProblem(f"{problem.path}.{missing.group(1)}", "must be specified")
                 found.setdefault(problem.path, problem)
     for detail in check_line_request("PushMessageRequest", {"to": SAMPLE_USER, "messages": messages}):
         if not _LINE_PATH.match(detail.property):

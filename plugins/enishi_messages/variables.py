@@ -197,8 +197,8 @@ async def values_for(
             await ctx.session.execute(select(Friend.id, Friend.display_name).where(Friend.id == friend_id))
         ).one_or_none()
         if row is not None:
-            out[f"{FRIEND}.id"] = str(row.id)
-            out[f"{FRIEND}.display_name"] = row.display_name or None
+            own = {f"{FRIEND}.id": str(row.id), f"{FRIEND}.display_name": row.display_name or None}
+            out.update({name: value for name, value in own.items() if name in out})
     wanted: dict[int, tuple[FriendFieldSource, set[str], list[Variable]]] = {}
     for variable in variables:
         if variable.namespace == FRIEND:
