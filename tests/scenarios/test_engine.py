@@ -172,3 +172,53 @@ async def test_runs_stay_on_their_version_and_stopping_ends_them_on_request(worl
     assert (await world.run(new_run.id)).status == "stopped"
     await world.advance(new_run.id, now + timedelta(hours=2))
     assert await world.tags_of(ren) == set()
+
+
+async def test_sends_wait_for_the_end_of_quiet_hours(world: World) -> None:
+    from zoneinfo import ZoneInfo
+
+    tokyo = ZoneInfo("Asia/Tokyo")
+    start = node("core.manual_start")
+    late = node("core.wait_until_time", {"days_after": 0, "time": "23:00"})
+    send = node("messages.send_messages", {"messages": [{"type": "text", "text": "夜分に失礼します"}]})
+    quiet = {"enabled": True, "start": "22:00", "end": "08:00"}
+    scenario_id = await world.scenario(document([start, late, send], chain(start, late, send), quiet_hours=quiet))
+    aoi = world.friends["aoi"]
+    await world.client.post(world.url(f"/{scenario_id}/runs"), json={"friend_ids": [aoi]})
+    await world.settle()
+    [run] = await world.runs(scenario_id)
+    assert run.status == "waiting" and run.resume_at is not None
+    eleven = run.resume_at.astimezone(tokyo)
+    assert (eleven.hour, eleven.minute) == (23, 0)
+
+    await world.advance(run.id, run.resume_at + timedelta(minutes=1))
+    run = await world.run(run.id)
+    assert run.status == "waiting" and run.resume_at is not None
+    morning = run.resume_at.astimezone(tokyo)
+    assert (morning.date() - eleven.date(), morning.hour, morning.minute) == (timedelta(days=1), 8, 0)
+    assert await world.sends() == []
+
+    await world.advance(run.id, run.resume_at)
+    assert (await world.run(run.id)).status == "completed"
+    [request] = await world.sends()
+    assert request.friend_ids == [aoi] and request.messages[0]["text"] == "夜分に失礼します"
+
+
+async def test_reentry_lets_a_friend_start_again_but_never_twice_at_once(world: World) -> None:
+    hello = await world.tag("挨拶")
+    start = node("core.message_received", {"match": "exact", "keywords": ["はじめ"]})
+    wait = node("core.wait_delay", {"minutes": 5})
+    add = node("tags.add_tag", {"tag_ids": [hello]})
+    scenario_id = await world.scenario(document([start, wait, add], chain(start, wait, add), reentry=True))
+    aoi = world.friends["aoi"]
+    await world.emit("core.message_received", aoi, kind="text", text="こんにちは")  # no keyword
+    assert await world.runs(scenario_id) == []
+    await world.emit("core.message_received", aoi, kind="text", text=" はじめ ")
+    await world.emit("core.message_received", aoi, kind="text", text="はじめ")  # already running: not twice
+    await world.settle()
+    [run] = await world.runs(scenario_id)
+    await world.advance(run.id, datetime.now(UTC) + timedelta(minutes=6))
+    assert (await world.run(run.id)).status == "completed"
+    await world.emit("core.message_received", aoi, kind="text", text="はじめ")
+    runs = await world.runs(scenario_id)
+    assert len(runs) == 2 and runs[0].status == "completed"
