@@ -91,10 +91,16 @@ async def next_sort_order(ctx: WorkspaceContext) -> int:
 async def marks_with_counts(ctx: WorkspaceContext, mark_id: int | None = None) -> list[MarkCounts]:
     """Marks in list order with how many friends and messages carry each (the mark list shows both)."""
     friends = (
-        select(func.count()).select_from(FriendMark).where(FriendMark.mark_id == Mark.id).correlate(Mark)
+        select(func.count())
+        .select_from(FriendMark)
+        .where(FriendMark.workspace_id == Mark.workspace_id, FriendMark.mark_id == Mark.id)  # the index's order
+        .correlate(Mark)
     ).scalar_subquery()
     messages = (
-        select(func.count()).select_from(MessageMark).where(MessageMark.mark_id == Mark.id).correlate(Mark)
+        select(func.count())
+        .select_from(MessageMark)
+        .where(MessageMark.workspace_id == Mark.workspace_id, MessageMark.mark_id == Mark.id)
+        .correlate(Mark)
     ).scalar_subquery()
     stmt = (
         select(Mark, friends, messages)
@@ -213,6 +219,7 @@ async def current_marks(ctx: WorkspaceContext, friend_ids: Sequence[int]) -> dic
         select(Mark, FriendMark)
         .join(FriendMark, FriendMark.mark_id == Mark.id)
         .where(FriendMark.friend_id.in_(set(friend_ids)))
+        .execution_options(populate_existing=True)  # marks are changed in SQL, past the session's copies
     )
     return {link.friend_id: (mark, link) for mark, link in rows}
 
