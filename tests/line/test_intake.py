@@ -48,6 +48,7 @@ class Line:
         return await self.env.client.post(self.url, content=body, headers=headers)
 
     async def settle(self) -> None:
+        await self.env.app.state["enishi_event_writer"].idle()  # processing jobs queued
         await self.env.app.state["enishi"].jobs.drain()
 
 
