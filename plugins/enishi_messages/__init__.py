@@ -4,7 +4,7 @@ that run actions when tapped.
 This module only declares the plugin and wires it up; the logic lives in the sibling modules. Registered: the
 action ``messages.send_messages``; the permissions ``messages.manage_templates``, ``messages.send`` and
 ``messages.preview``; routes under ``/api/workspaces/{workspace_id}/messages``. It answers the core's
-``core.postback_received`` event for buttons it sent (see :mod:`enishi_messages.postbacks`).
+``core.postback_received`` event for buttons it sent (see :mod:`enishi_messages.taps`).
 
 Other plugins that send personalised messages can reuse :func:`enishi_messages.sending.send` (variables, button
 actions and LINE's limits handled) or :func:`enishi_messages.variables.expand_for_friend` (variables only).
@@ -26,7 +26,7 @@ from enishi import (
     WorkspaceContext,
     hookimpl,
 )
-from enishi_messages import postbacks
+from enishi_messages import taps
 from enishi_messages.nodes import send_messages
 from enishi_messages.permissions import PERMISSIONS
 from enishi_messages.routes import MessagesController, TemplateController
@@ -66,4 +66,4 @@ def enishi_register_migrations(register: Register[MigrationLocation]) -> None:
 
 @hookimpl
 async def enishi_domain_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
-    await postbacks.on_domain_event(ctx, event)
+    await taps.on_domain_event(ctx, event)

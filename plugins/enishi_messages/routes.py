@@ -142,12 +142,11 @@ class MessagesController(Controller):
         """The messages with a friend's values in place (or, without a friend, defaults and variable names)."""
         messages = await _messages_of(ctx, data.messages, data.template_id)
         await _require_valid(ctx, messages)
-        catalog = variables.Catalog(ctx)
         if data.friend_id is not None:
             await require_friend(ctx, data.friend_id)
             shown, values, warnings = await sending.preview(ctx, data.friend_id, messages, lambda v: "")
         else:
-            labels = {a.name: a.label.ja for a in await catalog.available()}
+            labels = {a.name: a.label.ja for a in await variables.Catalog(ctx).available()}
             shown, values, warnings = await sending.preview(
                 ctx, None, messages, lambda v: f"【{labels.get(v.name, v.name)}】"
             )

@@ -116,7 +116,7 @@ def fit_to_line(messages: list[Any]) -> tuple[list[Any], list[SchemaProblem]]:
         parent = _lookup(messages, parts[:-1])
         value = parent.get(parts[-1]) if isinstance(parent, dict) else None
         high = int(match.group(2))
-        if isinstance(value, str) and utf16_length(value) > high:
+        if isinstance(value, str) and variables.utf16_length(value) > high:
             parent[parts[-1]] = shorten(value, high)
             changed = True
     return messages, validation.line_problems(messages, "$.messages") if changed else problems
@@ -139,11 +139,6 @@ def _lookup(node: Any, parts: list[str | int]) -> Any:
         else:
             return None
     return node
-
-
-def utf16_length(text: str) -> int:
-    """LINE counts characters in UTF-16 code units: an emoji outside the BMP counts as two."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def shorten(text: str, limit: int) -> str:

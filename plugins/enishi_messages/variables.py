@@ -25,7 +25,7 @@ from enishi import Friend, FriendFieldSource, SchemaProblem, Text, WorkspaceCont
 
 # Keys whose strings are URLs: a value put into one is percent-encoded, so a name with spaces or "&" cannot break
 # the link (or add parameters to it).
-URL_KEYS = frozenset({"uri", "linkUri", "url", "altUri"})
+URL_KEYS = frozenset({"uri", "linkUri", "url", "desktop"})  # "desktop": altUri.desktop of a URI action
 
 FRIEND = "friend"
 FIELD_ALIAS = "field"
@@ -264,8 +264,34 @@ def expand(node: Any, values: Values, missing: Callable[[Variable], str] | None 
     if isinstance(node, list):
         return [expand(value, values, missing, key) for value in node]
     if isinstance(node, dict):
-        return {k: (v if k in NOT_EXPANDED else expand(v, values, missing, k)) for k, v in node.items()}
+        out = {k: (v if k in NOT_EXPANDED else expand(v, values, missing, k)) for k, v in node.items()}
+        if isinstance(node.get("text"), str) and isinstance(node.get("emojis"), list) and "{{" in node["text"]:
+            out["emojis"] = _moved_emojis(node["text"], node["emojis"], values, missing)
+        return out
     return node
+
+
+def _moved_emojis(text: str, emojis: list[Any], values: Values, missing: Callable[[Variable], str] | None) -> list[Any]:
+    """LINE emojis point at "$" characters of the text by index: keep them on their "$" once values are in.
+
+    Indexes count UTF-16 code units, as LINE counts characters.
+    """
+    shifts = []  # (where the placeholder starts, how much longer its value is)
+    for match in PLACEHOLDER.finditer(text):
+        grown = utf16_length(expand_text(match.group(0), values, missing=missing)) - utf16_length(match.group(0))
+        shifts.append((utf16_length(text[: match.start()]), grown))
+    moved = []
+    for emoji in emojis:
+        if isinstance(emoji, dict) and isinstance(emoji.get("index"), int):
+            index = emoji["index"]
+            emoji = {**emoji, "index": index + sum(grown for start, grown in shifts if start < index)}
+        moved.append(emoji)
+    return moved
+
+
+def utf16_length(text: str) -> int:
+    """LINE counts characters in UTF-16 code units: an emoji outside the BMP counts as two."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 async def expand_for_friend(

@@ -232,3 +232,14 @@ async def test_a_template_gone_stale_is_reported_on_its_id(world: MessagesWorld)
     async with ctx.session:
         [problem] = await nodes.check_send_messages(ctx, {"template_id": template_id})
     assert problem.path == "$.template_id" and "field.gone" in problem.message and "messages[0].text" in problem.message
+
+
+async def test_line_emojis_stay_on_their_dollar_signs(world: MessagesWorld) -> None:
+    written = "$ {{friend.display_name}}さん、こんにちは$"
+    emoji = {"productId": "5ac1bfd5040ab15980c9b435", "emojiId": "001"}
+    message = {"type": "text", "text": written, "emojis": [{"index": 0, **emoji}, {"index": len(written) - 1, **emoji}]}
+    await run(world, "aoi", {"messages": [message]})
+    [sent] = (await world.outbox())[0].messages
+    assert sent["text"] == "$ 青井 葵さん、こんにちは$"
+    assert [e["index"] for e in sent["emojis"]] == [0, len(sent["text"]) - 1]
+    assert all(sent["text"][e["index"]] == "$" for e in sent["emojis"])
