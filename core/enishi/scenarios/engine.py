@@ -55,7 +55,7 @@ _graphs: dict[tuple[str, int], Graph] = {}
 
 
 async def graph_of(ctx: WorkspaceContext, version_id: int) -> Graph:
-    key = (str(ctx.session.get_bind().url), version_id)
+    key = (str(ctx.session.get_bind().engine.url), version_id)
     graph = _graphs.get(key)
     if graph is None:
         version = await ctx.session.get_one(ScenarioVersion, version_id)
