@@ -234,7 +234,8 @@ def normalize(field: FieldLike, raw: Any, tz: ZoneInfo, path: str) -> tuple[Stor
     prepared = _prepare(field.type, raw, tz)
     problems = validate(value_schema(field), prepared, path)
     if problems:
-        return None, problems
+        # One problem per place: ["gold"] for a select is both "not a string" and "not an option".
+        return None, list({p.path: p for p in reversed(problems)}.values())[::-1]
     try:
         return _store(field, prepared, tz), []
     except ValueError as exc:  # what a format checker lets through but Python refuses (e.g. a leap second)

@@ -349,11 +349,19 @@ def expression_value(ctx: WorkspaceContext, field: FieldDefinition, expression: 
     return day.isoformat() if field.type == DATE else start_of(day, ctx.tz).isoformat()
 
 
-async def _field_for(ctx: WorkspaceContext, config: Mapping[str, Any]) -> FieldDefinition:
+async def _field_for(ctx: WorkspaceContext, config: Mapping[str, Any]) -> FieldDefinition | None:
+    """The configured field, or None once it is deleted (the action then does nothing, like a deleted tag).
+
+    A value that no longer fits the field (its options changed since the scenario was saved) is an error the
+    run reports, rather than something silently skipped.
+    """
+    field = (await service.definitions_by_key(ctx, [config["key"]])).get(config["key"])
+    if field is None:
+        return None
     problems = await check_set_field(ctx, config)
     if problems:
         raise InvalidConfig(list(problems))
-    return (await service.definitions_by_key(ctx, [config["key"]]))[config["key"]]
+    return field
 
 
 async def _set(
@@ -372,10 +380,12 @@ async def _set(
 
 
 async def run_set_field(ctx: ActionContext, friend_id: int, config: Mapping[str, Any]) -> Mapping[str, Any]:
-    field = await _field_for(ctx, config)
     # The scoped session does not find another workspace's friend, exactly like a missing one.
     if await ctx.session.get(Friend, friend_id) is None:
         raise LookupError(f"friend {friend_id} is not in workspace {ctx.workspace_id}")
+    field = await _field_for(ctx, config)
+    if field is None:
+        return {"key": config["key"], "changed": False, "skipped": "the field was deleted"}
     change = await _set(ctx, service.one_friend(friend_id), field, config, ctx.source)
     value = (await service.values_of(ctx, [friend_id], [field.key])).get(friend_id, {}).get(field.key)
     return {"key": field.key, "changed": change.friends > 0, "value": value}
@@ -384,6 +394,8 @@ async def run_set_field(ctx: ActionContext, friend_id: int, config: Mapping[str,
 async def run_set_field_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], config: Mapping[str, Any]) -> int:
     """How many friends' value changed (friends who already had the value are not counted)."""
     field = await _field_for(ctx, config)
+    if field is None:
+        return 0
     return (await _set(ctx, friend_ids, field, config, "bulk")).friends
 
 

@@ -27,7 +27,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
-from sqlalchemy import case, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from enishi import ApiError, Ctx, Friend, SchemaProblem, WorkspaceContext, add_details, invalid, not_found, utcnow
@@ -301,14 +301,21 @@ class FriendValuesController(Controller):
         value = await ctx.session.get(FieldValue, (friend_id, field.id))
         if value is None or value.value_file_id is None:
             raise not_found("file")
-        stored_file = await ctx.session.get(FieldFile, value.value_file_id)
-        if stored_file is None:
+        row = (
+            await ctx.session.execute(
+                select(FieldFile.name, FieldFile.content_type, FieldFile.content).where(
+                    FieldFile.id == value.value_file_id
+                )
+            )
+        ).one_or_none()
+        if row is None:
             raise not_found("file")
+        name, content_type, content = row
         return Response(
-            stored_file.content,
-            media_type=stored_file.content_type,
+            content,
+            media_type=content_type,
             headers={
-                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored_file.name)}",
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
                 "X-Content-Type-Options": "nosniff",
                 "Cache-Control": "private, no-store",
             },
