@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,15 +46,25 @@ def _body(status: int, error: str, message: str, errors: list[dict[str, Any]]) -
     return {"status": status, "error": error, "message": message, "errors": errors}
 
 
+_NAMED_FIELD = re.compile(r"(?:missing required|contains unknown) field `([^`]+)`")
+
+
 def _validation_errors(extra: Any) -> list[dict[str, Any]]:
     out = []
     for item in extra if isinstance(extra, list) else []:
         if not isinstance(item, dict):
             continue
         key = str(item.get("key") or "")
-        source = item.get("source")
-        path = "$" if not key else ("$." + key if source in (None, "body") else f"{source}:{key}")
-        out.append({"path": path, "message": str(item.get("message", ""))})
+        source = getattr(item.get("source"), "value", item.get("source"))  # Litestar hands a ParamType enum
+        message = str(item.get("message", ""))
+        if source in (None, "body"):
+            path = "$" if key in ("", "data") else "$." + key  # "data" is the handler's name for the whole body
+            missing = _NAMED_FIELD.search(message)
+            if missing:  # point at the missing or unknown field itself, not at the object around it
+                path += "." + missing.group(1)
+        else:
+            path = f"{source}:{key}"
+        out.append({"path": path, "message": message})
     return out
 
 

@@ -152,13 +152,17 @@ async def apply_event(ctx: WorkspaceContext, event: LineEvent) -> list[tuple[str
             await ctx.host.call("enishi_friend_unfollowed", ctx.enabled_plugins, ctx=ctx, friend_id=friend.id)
             await ctx.emit("core.friend_unfollowed", friend.id)
         elif kind == "message":
+            # The token first: what plugins and scenarios answer to this message then goes as a free reply.
+            _take_reply_token(friend, payload, event.occurred_at)
             await _store_inbound(ctx, friend, event, payload.get("message") or {})
         elif kind == "postback":
+            _take_reply_token(friend, payload, event.occurred_at)
             postback = payload.get("postback") or {}
             await _store_inbound(ctx, friend, event, {"type": "postback", **postback})
         if created and kind != "follow":
             follow_up.append((FETCH_PROFILE_JOB, {"workspace_id": ctx.workspace_id, "friend_id": friend.id}))
-        _take_reply_token(friend, payload, event.occurred_at)
+        if kind not in ("message", "postback"):
+            _take_reply_token(friend, payload, event.occurred_at)
     await ctx.host.call("enishi_line_event", ctx.enabled_plugins, ctx=ctx, event=payload)
     return follow_up
 

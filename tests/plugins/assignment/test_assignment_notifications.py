@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def paths(response: Any) -> list[str]:
-    return [e["path"].replace("ParamType.QUERY:", "query:") for e in response.json()["errors"]]
+    return [e["path"] for e in response.json()["errors"]]
 
 
 async def notify(world: World, to: str, text: str, friend: str = "aoi") -> None:
