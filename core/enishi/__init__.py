@@ -7,13 +7,13 @@ Everything a plugin needs is importable from here::
 
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, decode_cursor, encode_cursor
-from enishi.api.params import Ctx, Db
+from enishi.api.params import Access, Ctx, Db
 from enishi.audit import add_details
 from enishi.context import ActionContext, JobContext, WorkspaceContext
 from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, utcnow
 from enishi.db.engine import dialect_of, upsert_insert
 from enishi.hookspecs import hookimpl
-from enishi.line.emulator.validation import request_details as check_line_request
+from enishi.line.message_check import check_messages
 from enishi.line.outbox import send_to_friend
 from enishi.line.spec import check_message
 from enishi.manifest import PluginManifest
@@ -55,6 +55,7 @@ __all__ = [
     "NEXT",
     "NO",
     "YES",
+    "Access",
     "ActionContext",
     "ActionType",
     "ApiError",
@@ -93,8 +94,8 @@ __all__ = [
     "WorkspaceMembership",
     "WorkspaceOwned",
     "add_details",
-    "check_line_request",
     "check_message",
+    "check_messages",
     "check_node_config",
     "decode_cursor",
     "dialect_of",

@@ -1,9 +1,9 @@
 """Checking messages as written: LINE's rules, variables, and the actions behind buttons.
 
 Messages are checked with their variables in place (a placeholder is plain text, so a text that is too long
-before expansion is refused too), by LINE's published spec (``enishi.check_message``) and by LINE's limits and
-nested types as the Messaging API applies them (``enishi.check_line_request``: label lengths, button counts,
-action and flex component types, HTTPS URLs …). Paths name the field, e.g.
+before expansion is refused too), by ``enishi.check_messages``: LINE's published spec plus its limits and
+nested types as the Messaging API applies them (label lengths, button counts, action and flex component types,
+HTTPS URLs …). Paths name the field, e.g.
 ``$.messages[0].template.actions[1].label``.
 
 A postback action may carry, besides LINE's own fields:
@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from enishi import SchemaProblem, WorkspaceContext, check_line_request, check_message, check_node_config, validate
+from enishi import SchemaProblem, WorkspaceContext, check_messages, check_node_config, validate
 from enishi_messages import variables
 
 MAX_MESSAGES = 5
@@ -32,7 +32,6 @@ MAX_REPLY_DEPTH = 3  # a reply may hold buttons with replies, this many levels d
 MAX_NESTING = 48  # levels of objects and lists; LINE's deepest flex messages stay well below
 POSTBACK_PREFIX = "enishi:pb:"
 SAMPLE_DATA = POSTBACK_PREFIX + "x" * 22  # as long as a real token, for checking what LINE will get
-SAMPLE_USER = "U" + "0" * 32
 SAMPLE_URL = "https://example.com"
 ENISHI_KEYS = ("enishi_actions", "reply", "enishi_once")
 ACTION_KEYS = ("action", "defaultAction")
@@ -58,8 +57,6 @@ REPLY_SCHEMA: Mapping[str, Any] = {
     "maxItems": MAX_MESSAGES,
     "items": {"type": "object"},
 }
-_LINE_PATH = re.compile(r"^messages(?=$|[.\[])")
-_REQUIRED = re.compile(r"^'([A-Za-z0-9_]+)' is a required property$")
 
 
 def nesting(node: Any) -> int:
@@ -134,20 +131,7 @@ def _sample_url(value: str) -> str:
 
 def line_problems(messages: Any, prefix: str) -> list[SchemaProblem]:
     """LINE's verdict on a list of messages (as they would be sent), with paths under ``prefix``."""
-    found: dict[str, SchemaProblem] = {}
-    if isinstance(messages, list):
-        for i, message in enumerate(messages[:MAX_MESSAGES]):
-            for problem in check_message(message, f"{prefix}[{i}]"):
-                missing = _REQUIRED.match(problem.message)
-                if missing:  # named on the missing field itself, as LINE names it
-                    problem = SchemaProblem(f"{problem.path}.{missing.group(1)}", "must be specified")
-                found.setdefault(problem.path, problem)
-    for detail in check_line_request("PushMessageRequest", {"to": SAMPLE_USER, "messages": messages}):
-        if not _LINE_PATH.match(detail.property):
-            continue
-        path = _LINE_PATH.sub(lambda _: prefix, detail.property, count=1)
-        found.setdefault(path, SchemaProblem(path, detail.message))
-    return sorted(found.values(), key=lambda p: _natural(p.path))
+    return check_messages(messages, prefix)
 
 
 def _natural(path: str) -> list[tuple[int, Any]]:

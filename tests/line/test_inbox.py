@@ -150,7 +150,7 @@ async def test_bad_replies_are_refused_with_paths(live: Env) -> None:
     response = await staff.post(f"{base}/{following.id}/messages", json=six)
     assert response.status_code == 422 and response.json()["errors"][0]["path"] == "$.messages"
     wrong = await staff.post(f"{base}/{following.id}/messages", json={"messages": [{"type": "text"}, {"type": "nope"}]})
-    assert {e["path"] for e in wrong.json()["errors"]} == {"$.messages[0]", "$.messages[1].type"}
+    assert {e["path"] for e in wrong.json()["errors"]} == {"$.messages[0].text", "$.messages[1].type"}
     assert (
         await staff.post(f"{base}/{blocked.id}/messages", json={"messages": [{"type": "text", "text": "x"}]})
     ).status_code == 409

@@ -21,7 +21,7 @@ from enishi.api.pagination import Page, decode_cursor, encode_cursor
 from enishi.api.params import AppServices, CurrentUser, Db
 from enishi.audit import add_details
 from enishi.db.engine import dialect_of, upsert_insert
-from enishi.line.spec import check_message
+from enishi.line.message_check import check_messages as check_line_messages
 from enishi.models import Friend, LineRequest, Message, ReadMarker, User
 
 MAX_MESSAGES = 5
@@ -89,13 +89,13 @@ def message_out(m: Message, sender: User | None = None, request: LineRequest | N
 
 
 def check_messages(messages: list[dict[str, Any]]) -> None:
+    """Refuse what LINE would refuse, every problem with its path, before anything is stored."""
     problems: list[Any] = []
     if not 1 <= len(messages) <= MAX_MESSAGES:
         problems.append(
             {"path": "$.messages", "message": f"1〜{MAX_MESSAGES}件のメッセージを送れます / send 1 to 5 messages"}
         )
-    for i, message in enumerate(messages[:MAX_MESSAGES]):
-        problems += check_message(message, f"$.messages[{i}]")
+    problems += check_line_messages(messages[:MAX_MESSAGES])
     if problems:
         raise invalid(problems)
 
