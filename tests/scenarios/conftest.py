@@ -105,7 +105,11 @@ class World:
             await jobs.drain()
 
     async def advance(self, run_id: int, now: datetime | None = None) -> int:
-        return await advance_run(self.job_context(), run_id, now=now or utcnow())
+        """Advance a run as if it were ``now``, once the background runner is idle (so the two never race)."""
+        await self.settle()
+        steps = await advance_run(self.job_context(), run_id, now=now or utcnow())
+        await self.settle()
+        return steps
 
     async def runs(self, scenario_id: int) -> list[ScenarioRun]:
         async with self.db.session() as s:
@@ -150,7 +154,7 @@ class World:
 async def world(env: Env) -> AsyncIterator[World]:
     owner = await env.user("owner@scenario.example", name="オーナー")
     agency = await env.agency(owner=owner)
-    workspace = await env.workspace(agency, "縁カフェ")
+    workspace = await env.workspace(agency, "縁カフェ", members={owner: "owner"})
     other = await env.workspace(agency, "別の店")
     async with env.db.transaction(workspace.id) as s:
         friends = {
