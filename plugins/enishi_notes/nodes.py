@@ -109,7 +109,8 @@ async def run_add_note(ctx: ActionContext, friend_id: int, config: Mapping[str, 
     if friend is None:
         raise LookupError(f"friend {friend_id} is not in workspace {ctx.workspace_id}")
     template = config["body"]
-    values = await templates.values_for(ctx, [(friend.id, friend.display_name)], templates.variables(template))
+    resolved = await templates.resolve(ctx, templates.variables(template))
+    values = await templates.values_for(ctx, [(friend.id, friend.display_name)], resolved)
     body = _body(template, values[friend.id])
     if not body:
         return {"note_id": None, "created": False, "skipped": "the note was empty"}
@@ -123,7 +124,7 @@ async def run_add_note(ctx: ActionContext, friend_id: int, config: Mapping[str, 
 async def run_add_note_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], config: Mapping[str, Any]) -> int:
     """One INSERT per batch of friends: the variables of a batch are loaded with one query per source."""
     template = config["body"]
-    used = templates.variables(template)
+    resolved = await templates.resolve(ctx, templates.variables(template))
     pinned = bool(config.get("pin"))
     added, last = 0, 0
     while True:
@@ -138,7 +139,7 @@ async def run_add_note_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], conf
         if not batch:
             return added
         last = batch[-1][0]
-        values = await templates.values_for(ctx, [(f, n) for f, n in batch], used)
+        values = await templates.values_for(ctx, [(f, n) for f, n in batch], resolved)
         rows = []
         for friend_id, _ in batch:
             body = _body(template, values[friend_id])

@@ -88,15 +88,11 @@ async def problems(ctx: WorkspaceContext, template: str, path: str) -> list[Sche
     return found
 
 
-async def values_for(
-    ctx: WorkspaceContext, friends: Sequence[tuple[int, str]], used: Sequence[Variable]
-) -> dict[int, dict[str, str | None]]:
-    """Per friend (id, display name): each variable's value as text, None where the friend has none."""
-    out: dict[int, dict[str, str | None]] = {
-        friend_id: {f"{FRIEND}.id": str(friend_id), f"{FRIEND}.display_name": name or None}
-        for friend_id, name in friends
-    }
-    ids = [friend_id for friend_id, _ in friends]
+Resolved = list[tuple[FriendFieldSource, set[str], list[Variable]]]
+
+
+async def resolve(ctx: WorkspaceContext, used: Sequence[Variable]) -> Resolved:
+    """The friend field source of each variable (asked once for a whole run), grouped by source."""
     wanted: dict[int, tuple[FriendFieldSource, set[str], list[Variable]]] = {}
     for variable in used:
         if variable.namespace == FRIEND:
@@ -107,7 +103,20 @@ async def values_for(
         _, keys, of_source = wanted.setdefault(id(source), (source, set(), []))
         keys.add(variable.key)
         of_source.append(variable)
-    for source, keys, of_source in wanted.values():
+    return list(wanted.values())
+
+
+async def values_for(
+    ctx: WorkspaceContext, friends: Sequence[tuple[int, str]], resolved: Resolved
+) -> dict[int, dict[str, str | None]]:
+    """Per friend (id, display name): each variable's value as text, None where the friend has none; one
+    ``load`` per source for all of ``friends``."""
+    out: dict[int, dict[str, str | None]] = {
+        friend_id: {f"{FRIEND}.id": str(friend_id), f"{FRIEND}.display_name": name or None}
+        for friend_id, name in friends
+    }
+    ids = [friend_id for friend_id, _ in friends]
+    for source, keys, of_source in resolved:
         loaded = await source.load(ctx, ids, sorted(keys))
         for friend_id in ids:
             mine = loaded.get(friend_id) or {}
