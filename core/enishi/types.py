@@ -123,6 +123,8 @@ class FriendFieldDescriptor:
     label: Text
     value_schema: Mapping[str, Any]
     sortable: bool = False
+    # A column the friend list shows unless the staff member picked columns (e.g. pinned tags).
+    shown_by_default: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from enishi import Base, BigId, WorkspaceOwned, utcnow
@@ -38,6 +38,8 @@ class Tag(WorkspaceOwned, Base):
     color: Mapped[str] = mapped_column(String(7), default=DEFAULT_COLOR)  # "#rrggbb", lower case
     description: Mapped[str] = mapped_column(String(1000), default="")
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # Pinned tags are columns of the friend list (a ✓ per friend who has the tag), shown unless staff pick others.
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -48,6 +50,9 @@ class FriendTag(WorkspaceOwned, Base):
     __table_args__ = (
         # Segments ask "which friends have tag X" within a workspace; the primary key answers the reverse.
         Index("ix_tags_friend_tags_workspace_tag_friend", "workspace_id", "tag_id", "friend_id"),
+        # Tag first: deleting a tag cascades to its links by tag_id alone, and an unscoped "has tag X" probe
+        # (tag ids are unique across workspaces) needs no workspace to find its friends.
+        Index("ix_tags_friend_tags_tag_friend", "tag_id", "friend_id"),
     )
 
     friend_id: Mapped[int] = mapped_column(BigId, ForeignKey("friends.id", ondelete="CASCADE"), primary_key=True)

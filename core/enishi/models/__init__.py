@@ -1,5 +1,6 @@
 """Core tables. Importing this module registers them all on ``Base.metadata``."""
 
+from enishi.models.audience import SavedSegment
 from enishi.models.audit import AuditEntry
 from enishi.models.auth import ApiToken, LoginAttempt, StaffSession, User
 from enishi.models.friends import Friend
@@ -28,6 +29,7 @@ __all__ = [
     "Plan",
     "ReadMarker",
     "RoleGrant",
+    "SavedSegment",
     "Scenario",
     "ScenarioRun",
     "ScenarioStep",

@@ -17,6 +17,9 @@ class Friend(WorkspaceOwned, Base):
         CheckConstraint("status IN ('following', 'blocked')", name="status"),
         Index("ix_friends_workspace_status", "workspace_id", "status"),
         Index("ix_friends_workspace_followed_at", "workspace_id", "followed_at"),
+        # Segments on the last message ("no message for 30 days") and friend lists sorted by it or by name.
+        Index("ix_friends_workspace_last_inbound_at", "workspace_id", "last_inbound_at"),
+        Index("ix_friends_workspace_display_name", "workspace_id", "display_name"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
