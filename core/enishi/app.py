@@ -15,6 +15,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
+from enishi.api.audience_routes import FriendController
 from enishi.api.auth_routes import AuthController
 from enishi.api.deps import DEPENDENCIES, WORKSPACE_DEPENDENCIES, workspace_guard
 from enishi.api.errors import handle_http_exception, handle_unexpected
@@ -73,7 +74,13 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
 
     workspace_router = Router(
         path="/api/workspaces/{workspace_id:int}",
-        route_handlers=[WorkspaceController, InboxController, ScenarioController, *workspace_plugin_routes],
+        route_handlers=[
+            WorkspaceController,
+            InboxController,
+            ScenarioController,
+            FriendController,
+            *workspace_plugin_routes,
+        ],
         guards=[workspace_guard],
         dependencies=WORKSPACE_DEPENDENCIES,
     )

@@ -19,6 +19,12 @@ CORE_PERMISSIONS = (
     Permission(name="manage_plugins", label=Text("機能(プラグイン)のオン・オフと設定", "Turn plugins on/off")),
     Permission(name="read_audit", label=Text("操作履歴の閲覧", "Read the audit log")),
     Permission(
+        name="search_friends",
+        label=Text("友だちの検索・絞り込み", "Search and filter friends"),
+        roles=frozenset({"owner", "admin", "operator", "viewer"}),
+    ),
+    Permission(name="export_friends", label=Text("友だちリストのCSV出力", "Export friend lists as CSV")),
+    Permission(
         name="manage_roles",
         label=Text("役割ごとの権限設定", "Change what each role may do"),
         roles=frozenset({"owner"}),

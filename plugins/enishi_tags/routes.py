@@ -122,6 +122,7 @@ class TagController(Controller):
             folder_id=data.folder_id,
             description=data.description,
             sort_order=data.sort_order,
+            pinned=data.pinned,
         )
         ctx.session.add(tag)
         await flush(ctx)
@@ -157,6 +158,8 @@ class TagController(Controller):
             tag.description = data.description
         if not isinstance(data.sort_order, msgspec.UnsetType):
             tag.sort_order = data.sort_order
+        if not isinstance(data.pinned, msgspec.UnsetType):
+            tag.pinned = data.pinned
         await flush(ctx)
         add_details(request, tag=tag.name, fields=changed_fields(data))
         [counted] = await service.tags_with_counts(ctx, tag_id=tag.id)

@@ -46,6 +46,7 @@ class TagIn(msgspec.Struct, forbid_unknown_fields=True):
     folder_id: Id | None = None
     description: Description = ""
     sort_order: SortOrder = 0
+    pinned: bool = False  # shown as a column of the friend list
 
 
 class TagPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -54,6 +55,7 @@ class TagPatch(msgspec.Struct, forbid_unknown_fields=True):
     folder_id: Id | msgspec.UnsetType | None = msgspec.UNSET  # null moves the tag out of its folder
     description: Description | msgspec.UnsetType = msgspec.UNSET
     sort_order: SortOrder | msgspec.UnsetType = msgspec.UNSET
+    pinned: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class TagOut(msgspec.Struct):
@@ -63,6 +65,7 @@ class TagOut(msgspec.Struct):
     folder_id: int | None
     description: str
     sort_order: int
+    pinned: bool
     created_at: datetime
     friend_count: int
     following_count: int  # friends with the tag who have not blocked the account
@@ -110,6 +113,7 @@ def tag_out(counted: TagCounts) -> TagOut:
         t.folder_id,
         t.description,
         t.sort_order,
+        t.pinned,
         t.created_at,
         counted.friends,
         counted.following,

@@ -560,10 +560,3 @@ class WorkspaceController(Controller):
             list(await db.scalars(keyset_by_id(query, Friend.id, after, limit))), limit, key=lambda f: f.id
         )
         return Page([friend_out(f) for f in rows], cursor)
-
-    @get("/friends/{friend_id:int}")
-    async def show_friend(self, friend_id: FromPath[int], db: Db) -> FriendOut:
-        friend = await db.get(Friend, friend_id)
-        if friend is None:
-            raise not_found("friend")
-        return friend_out(friend)
