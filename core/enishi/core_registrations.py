@@ -33,9 +33,10 @@ CORE_PERMISSIONS = (
 
 
 def register_core(registry: Registry) -> None:
+    from enishi.audience.bulk import register_bulk_jobs
+    from enishi.audience.core_conditions import register_core_conditions
     from enishi.jobs.core_jobs import register_core_jobs
     from enishi.line.jobs import register_intake_jobs
-    from enishi.audience.core_conditions import register_core_conditions
     from enishi.line.outbox import register_line_jobs
     from enishi.scenarios.core_nodes import register_core_nodes
     from enishi.scenarios.engine import register_scenario_jobs
@@ -47,6 +48,7 @@ def register_core(registry: Registry) -> None:
     register_core_nodes(registry)
     register_core_conditions(registry)
     register_scenario_jobs(registry)
+    register_bulk_jobs(registry)
     for permission in CORE_PERMISSIONS:
         registry.add(
             "permissions",

@@ -1,6 +1,7 @@
 """Core tables. Importing this module registers them all on ``Base.metadata``."""
 
 from enishi.models.audience import SavedSegment
+from enishi.models.audience_bulk import BulkOperation, BulkOperationFriend
 from enishi.models.audit import AuditEntry
 from enishi.models.auth import ApiToken, LoginAttempt, StaffSession, User
 from enishi.models.friends import Friend
@@ -21,6 +22,8 @@ __all__ = [
     "AgencyMembership",
     "ApiToken",
     "AuditEntry",
+    "BulkOperation",
+    "BulkOperationFriend",
     "Friend",
     "LineEvent",
     "LineRequest",
