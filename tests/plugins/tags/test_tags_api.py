@@ -105,6 +105,22 @@ async def test_tags_crud_with_friend_counts(world: TagsWorld) -> None:
     assert await links(world) == {(f["aoi"], vip)}
 
 
+async def test_pinning_a_tag(world: TagsWorld) -> None:
+    c = world.client
+    made = await c.post(world.url(), json={"name": "VIP", "pinned": True})
+    assert made.status_code == 201 and made.json()["pinned"] is True
+    plain = await world.tag("一般")
+    assert (await c.get(world.url(f"/{plain}"))).json()["pinned"] is False  # not pinned unless asked
+    pinned = await c.patch(world.url(f"/{plain}"), json={"pinned": True})
+    assert pinned.status_code == 200 and pinned.json()["pinned"] is True
+    assert {t["name"]: t["pinned"] for t in (await c.get(world.url())).json()} == {"VIP": True, "一般": True}
+    unpinned = await c.patch(world.url(f"/{plain}"), json={"pinned": False, "name": "一般会員"})
+    assert (unpinned.json()["pinned"], unpinned.json()["name"]) == (False, "一般会員")
+    bad = await c.patch(world.url(f"/{plain}"), json={"pinned": "yes"})
+    assert bad.status_code == 400 and paths(bad) == ["$.pinned"]
+    assert (await c.get(world.url(f"/{plain}"))).json()["pinned"] is False
+
+
 async def test_a_friend_deleted_loses_its_links(world: TagsWorld) -> None:
     vip = await world.tag("VIP")
     aoi, ren = world.friends["aoi"], world.friends["ren"]

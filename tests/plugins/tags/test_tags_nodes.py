@@ -195,3 +195,38 @@ async def test_friend_field_loads_tag_names_in_one_go(world: TagsWorld) -> None:
     assert descriptor.key == "tags" and descriptor.value_schema == {"type": "array", "items": {"type": "string"}}
     assert loaded == {f["aoi"]: {"tags": ["B", "A"]}, f["ren"]: {"tags": ["A"]}}  # in tag-list order
     assert other_keys == {} and nobody == {}
+
+
+async def test_pinned_tags_are_yes_no_columns_shown_by_default(world: TagsWorld) -> None:
+    a = await world.tag("A", sort_order=2, pinned=True)
+    b = await world.tag("B", sort_order=1, pinned=True)
+    await world.tag("C")  # not pinned: no column
+    f = world.friends
+    await tag_friends(world, aoi=[a, b], ren=[a])
+    ctx = world.context()
+    async with ctx.session:
+        described = await fields.describe(ctx)
+        loaded = await fields.load(ctx, [f["aoi"], f["ren"], f["yui"]], [f"tag_{a}", f"tag_{b}", "tags"])
+        only_columns = await fields.load(ctx, [f["yui"]], [f"tag_{b}"])
+        order = list(
+            await ctx.session.scalars(
+                select(Friend.id).order_by(
+                    fields.column(ctx, f"tag_{a}").desc(), fields.column(ctx, f"tag_{b}"), Friend.id
+                )
+            )
+        )
+    assert [(d.key, d.label.ja, d.sortable, d.shown_by_default) for d in described] == [
+        ("tags", "タグ", False, False),
+        (f"tag_{b}", "B", True, True),  # in tag-list order
+        (f"tag_{a}", "A", True, True),
+    ]
+    assert described[1].value_schema["type"] == "boolean"
+    assert loaded == {
+        f["aoi"]: {"tags": ["B", "A"], f"tag_{a}": True, f"tag_{b}": True},
+        f["ren"]: {"tags": ["A"], f"tag_{a}": True, f"tag_{b}": False},
+        f["yui"]: {f"tag_{a}": False, f"tag_{b}": False},
+    }
+    assert only_columns == {f["yui"]: {f"tag_{b}": False}}
+    assert order == [f["ren"], f["aoi"], f["yui"]]  # has A first; then without B before with B
+    with pytest.raises(KeyError):
+        fields.column(ctx, "tags")

@@ -93,7 +93,9 @@ def test_migration_is_one_branch_on_top_of_the_core(tmp_path: Path) -> None:
     assert revision is not None
     assert revision.branch_labels == {"tags"}
     assert revision.down_revision is None and revision.dependencies == "core_0001"
-    assert "tags_0001" in script.get_heads()
+    pinned = script.get_revision("tags_0002")
+    assert pinned is not None and pinned.down_revision == "tags_0001"
+    assert "tags_0002" in script.get_heads()
 
 
 async def test_migration_matches_the_models(world: TagsWorld) -> None:
@@ -110,7 +112,11 @@ async def test_migration_matches_the_models(world: TagsWorld) -> None:
     async with world.db.engine.connect() as conn:
         changes, indexes, keys = await conn.run_sync(diff)
     assert changes == []
-    assert {"ix_tags_friend_tags_workspace_tag_friend", "ix_tags_tags_folder_id"} <= indexes
+    assert {
+        "ix_tags_friend_tags_workspace_tag_friend",
+        "ix_tags_friend_tags_tag_friend",
+        "ix_tags_tags_folder_id",
+    } <= indexes
     assert keys >= TAG_TABLES
     if world.backend == "postgresql":  # SQLite does not keep primary key names
         assert "pk_tags_friend_tags" in keys
@@ -125,7 +131,18 @@ async def test_branch_downgrades_and_upgrades_on_its_own(world: TagsWorld) -> No
     async with engine.connect() as conn:
         left = await conn.run_sync(tables)
     assert not TAG_TABLES & left and "friends" in left  # the core stays
-    assert "tags_0001" not in await current(engine, world.host)
+    assert not {"tags_0001", "tags_0002"} & await current(engine, world.host)
     await upgrade(engine, world.host)
-    assert "tags_0001" in await current(engine, world.host)
+    assert "tags_0002" in await current(engine, world.host)
     assert await world.tag("VIP") > 0
+
+
+async def test_pinning_arrives_on_existing_tags_unpinned(world: TagsWorld) -> None:
+    """Upgrading a database that already has tags gives them pinned = false (the column's server default)."""
+    vip = await world.tag("VIP")
+    engine = world.db.engine
+    await downgrade(engine, world.host, "tags_0001")
+    assert "tags_0001" in await current(engine, world.host)
+    await upgrade(engine, world.host)
+    shown = await world.client.get(world.url(f"/{vip}"))
+    assert shown.status_code == 200 and shown.json()["pinned"] is False
