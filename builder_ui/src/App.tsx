@@ -1,0 +1,128 @@
+import { useCallback, useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, ApiError, setCsrfToken } from "./api";
+import { LANGUAGES, setLanguage, type Language } from "./i18n";
+import { LoginPage } from "./pages/LoginPage";
+import { ScenarioEditor } from "./pages/ScenarioEditor";
+import { ScenarioList } from "./pages/ScenarioList";
+import { navigate, parseRoute, usePath } from "./router";
+import type { Me, WorkspaceAccess } from "./types";
+
+export function App() {
+  const { t } = useTranslation();
+  const path = usePath();
+  const route = parseRoute(path);
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [workspaces, setWorkspaces] = useState<WorkspaceAccess[]>([]);
+
+  const loadSession = useCallback(async () => {
+    try {
+      const who = await api.get<Me>("/api/auth/me");
+      setCsrfToken(who.csrf_token);
+      const ids = who.memberships.filter((m) => m.scope === "workspace").map((m) => m.id);
+      const found = await Promise.all(
+        ids.map((id) => api.get<WorkspaceAccess>(`/api/workspaces/${id}`).catch(() => null)),
+      );
+      setWorkspaces(found.filter((w): w is WorkspaceAccess => w !== null));
+      setMe(who);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) setMe(null);
+      else throw error;
+    }
+  }, []);
+
+  useEffect(() => {
+    void loadSession();
+  }, [loadSession]);
+
+  useEffect(() => {
+    if (me === null && route.name !== "login") navigate("/login", true);
+    if (me && (route.name === "home" || route.name === "login") && workspaces.length > 0) {
+      navigate(`/w/${workspaces[0].workspace.id}/scenarios`, true);
+    }
+  }, [me, route.name, workspaces]);
+
+  if (me === undefined) return <div className="loading">{t("common.loading")}</div>;
+  if (me === null || route.name === "login") {
+    return <LoginPage onLoggedIn={() => loadSession()} />;
+  }
+
+  const workspaceId = "workspaceId" in route ? route.workspaceId : workspaces[0]?.workspace.id;
+  const access = workspaces.find((w) => w.workspace.id === workspaceId);
+
+  const logout = async () => {
+    await api.post("/api/auth/logout").catch(() => undefined);
+    setCsrfToken(null);
+    setMe(null);
+    navigate("/login");
+  };
+
+  let content: JSX.Element;
+  if (workspaces.length === 0) content = <p className="empty">{t("layout.no_workspaces")}</p>;
+  else if (!access) content = <p className="empty">{t("layout.not_found")}</p>;
+  else if (route.name === "scenario")
+    content = <ScenarioEditor key={route.scenarioId} access={access} scenarioId={route.scenarioId} />;
+  else content = <ScenarioList access={access} />;
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <span className="brand">縁 Enishi</span>
+        {workspaces.length > 0 && (
+          <label className="workspace-switch">
+            <span className="visually-hidden">{t("layout.workspace")}</span>
+            <select
+              aria-label={t("layout.workspace")}
+              value={workspaceId ?? ""}
+              onChange={(e) => navigate(`/w/${e.target.value}/scenarios`)}
+            >
+              {workspaces.map((w) => (
+                <option key={w.workspace.id} value={w.workspace.id}>
+                  {w.workspace.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <nav className="mainnav" aria-label={t("layout.navigation")}>
+          {access && (
+            <a
+              href={`/w/${access.workspace.id}/scenarios`}
+              aria-current={route.name === "scenarios" || route.name === "scenario" ? "page" : undefined}
+              onClick={(e) => {
+                e.preventDefault();
+                navigate(`/w/${access.workspace.id}/scenarios`);
+              }}
+            >
+              {t("nav.scenarios")}
+            </a>
+          )}
+        </nav>
+        <span className="spacer" />
+        <LanguageSwitch />
+        <span className="user">{me.user.display_name}</span>
+        <button type="button" className="link" onClick={logout}>
+          {t("layout.logout")}
+        </button>
+      </header>
+      <main className="content">{content}</main>
+    </div>
+  );
+}
+
+function LanguageSwitch() {
+  const { t, i18n } = useTranslation();
+  return (
+    <select
+      aria-label={t("layout.language")}
+      value={i18n.language}
+      onChange={(e) => setLanguage(e.target.value as Language)}
+    >
+      {LANGUAGES.map((lang) => (
+        <option key={lang} value={lang}>
+          {t(`language.${lang}`)}
+        </option>
+      ))}
+    </select>
+  );
+}

@@ -1,0 +1,61 @@
+// A small client for the Enishi API: the session cookie travels by itself, changes carry the CSRF token.
+
+export interface ApiErrorItem {
+  path?: string;
+  message: string;
+  node_id?: string | null;
+}
+
+export class ApiError extends Error {
+  status: number;
+  code: string;
+  errors: ApiErrorItem[];
+
+  constructor(status: number, code: string, message: string, errors: ApiErrorItem[]) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.errors = errors;
+  }
+}
+
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  const response = await fetch(url, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const d = (data ?? {}) as { error?: string; message?: string; errors?: ApiErrorItem[] };
+    throw new ApiError(response.status, d.error ?? "error", d.message ?? response.statusText, d.errors ?? []);
+  }
+  return data as T;
+}
+
+export const api = {
+  get: <T>(url: string) => request<T>("GET", url),
+  post: <T>(url: string, body?: unknown) => request<T>("POST", url, body ?? {}),
+  put: <T>(url: string, body?: unknown) => request<T>("PUT", url, body ?? {}),
+  patch: <T>(url: string, body?: unknown) => request<T>("PATCH", url, body ?? {}),
+  del: <T>(url: string) => request<T>("DELETE", url),
+};
+
+export const workspaceUrl = (workspaceId: number, path = "") => `/api/workspaces/${workspaceId}${path}`;

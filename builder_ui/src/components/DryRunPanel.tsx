@@ -1,0 +1,219 @@
+// Dry run: a real friend or a described one (with tags set first); the path comes back with the time of
+// each step and is highlighted on the canvas.
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, ApiError, workspaceUrl } from "../api";
+import { useOptions } from "../forms/pickers";
+import type { FlowNode } from "../graph/document";
+import { localized } from "../i18n";
+import type { DryRunResult, NodeTypeDef } from "../types";
+
+interface Friend {
+  id: number;
+  display_name: string;
+  status: string;
+}
+
+export function DryRunPanel({
+  workspaceId,
+  scenarioId,
+  enabledPlugins,
+  nodes,
+  types,
+  timezone,
+  beforeRun,
+  result,
+  onResult,
+  onFocusNode,
+}: {
+  workspaceId: number;
+  scenarioId: number;
+  enabledPlugins: string[];
+  nodes: FlowNode[];
+  types: Map<string, NodeTypeDef>;
+  timezone: string;
+  beforeRun: () => Promise<boolean>;
+  result: DryRunResult | null;
+  onResult: (r: DryRunResult | null) => void;
+  onFocusNode: (id: string) => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const [mode, setMode] = useState<"friend" | "described">("described");
+  const [friends, setFriends] = useState<Friend[]>([]);
+  const [friendId, setFriendId] = useState("");
+  const [name, setName] = useState(t("dry.sample_name"));
+  const [tagIds, setTagIds] = useState<number[]>([]);
+  const [startAt, setStartAt] = useState("");
+  const [events, setEvents] = useState<string[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const tags = useOptions(enabledPlugins.includes("tags") ? "tags.tags" : null);
+
+  useEffect(() => {
+    api
+      .get<{ items: Friend[] }>(workspaceUrl(workspaceId, "/friends?limit=200"))
+      .then((r) => setFriends(r.items))
+      .catch(() => setFriends([]));
+  }, [workspaceId]);
+
+  const waitsForEvents = nodes.filter((n) => n.data.typeKey === "core.wait_for_event");
+
+  const run = async () => {
+    setError(null);
+    setBusy(true);
+    try {
+      if (!(await beforeRun())) {
+        setError(t("dry.fix_first"));
+        return;
+      }
+      const body: Record<string, unknown> = { source: "draft", events };
+      if (mode === "friend") {
+        if (!friendId) {
+          setError(t("dry.pick_friend"));
+          return;
+        }
+        body.friend_id = Number(friendId);
+      } else {
+        body.friend = {
+          display_name: name || t("dry.sample_name"),
+          setup: tagIds.length ? [{ type: "tags.add_tag", config: { tag_ids: tagIds } }] : [],
+        };
+      }
+      if (startAt) body.start_at = new Date(startAt).toISOString();
+      onResult(await api.post<DryRunResult>(workspaceUrl(workspaceId, `/scenarios/${scenarioId}/dry-run`), body));
+    } catch (e) {
+      onResult(null);
+      setError(e instanceof ApiError ? [e.message, ...e.errors.map((x) => `${x.path ?? ""} ${x.message}`)].join("\n") : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const when = (iso: string) =>
+    new Date(iso).toLocaleString(lang === "en" ? "en-GB" : "ja-JP", {
+      timeZone: timezone,
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+
+  return (
+    <section className="dry-run" aria-label={t("dry.title")}>
+      <h2>{t("dry.title")}</h2>
+      <p className="muted small">{t("dry.explain")}</p>
+      <fieldset>
+        <legend>{t("dry.who")}</legend>
+        <label>
+          <input type="radio" name="dry-mode" checked={mode === "described"} onChange={() => setMode("described")} />
+          {t("dry.described")}
+        </label>
+        <label>
+          <input type="radio" name="dry-mode" checked={mode === "friend"} onChange={() => setMode("friend")} />
+          {t("dry.real_friend")}
+        </label>
+      </fieldset>
+      {mode === "friend" ? (
+        <label className="field">
+          {t("dry.friend")}
+          <select value={friendId} onChange={(e) => setFriendId(e.target.value)}>
+            <option value="">{t("picker.choose")}</option>
+            {friends.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.display_name} (#{f.id}){f.status === "blocked" ? ` ${t("dry.blocked")}` : ""}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : (
+        <>
+          <label className="field">
+            {t("dry.name")}
+            <input value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />
+          </label>
+          {tags.options && tags.options.length > 0 && (
+            <div className="field" role="group" aria-label={t("dry.tags")}>
+              {t("dry.tags")}
+              <ul className="checks">
+                {tags.options.map((o) => (
+                  <li key={String(o.value)}>
+                    <label>
+                      <input
+                        type="checkbox"
+                        checked={tagIds.includes(Number(o.value))}
+                        onChange={() =>
+                          setTagIds((ids) =>
+                            ids.includes(Number(o.value)) ? ids.filter((x) => x !== Number(o.value)) : [...ids, Number(o.value)],
+                          )
+                        }
+                      />
+                      {o.label}
+                    </label>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </>
+      )}
+      <label className="field">
+        {t("dry.start_at")}
+        <input type="datetime-local" value={startAt} onChange={(e) => setStartAt(e.target.value)} />
+      </label>
+      {waitsForEvents.length > 0 && (
+        <div className="field" role="group" aria-label={t("dry.events")}>
+          {t("dry.events")}
+          {waitsForEvents.map((n) => (
+            <label key={n.id}>
+              <input
+                type="checkbox"
+                checked={events.includes(n.id)}
+                onChange={() => setEvents((ev) => (ev.includes(n.id) ? ev.filter((x) => x !== n.id) : [...ev, n.id]))}
+              />
+              {n.data.label || localized(types.get(n.data.typeKey)?.label, lang)}
+            </label>
+          ))}
+        </div>
+      )}
+      <div className="panel-actions">
+        <button type="button" className="primary" onClick={run} disabled={busy}>
+          {t("dry.run")}
+        </button>
+        {result && (
+          <button type="button" onClick={() => onResult(null)}>
+            {t("dry.clear")}
+          </button>
+        )}
+      </div>
+      {error && (
+        <p role="alert" className="error pre">
+          {error}
+        </p>
+      )}
+      {result && (
+        <div className="dry-result">
+          <p>
+            {t("dry.outcome")}: <strong>{t(`dry.outcomes.${result.outcome}`, { defaultValue: result.outcome })}</strong>
+          </p>
+          <ol className="dry-steps" aria-label={t("dry.path")}>
+            {result.steps.map((s, i) => {
+              const node = nodes.find((n) => n.id === s.node_id);
+              const type = types.get(s.node_type);
+              return (
+                <li key={i}>
+                  <button type="button" className="link" onClick={() => onFocusNode(s.node_id)}>
+                    <span className="dry-time">{when(s.at)}</span>{" "}
+                    {node?.data.label || (type ? localized(type.label, lang) : s.node_type)}
+                    {s.port && <span className="muted"> → {s.port}</span>}
+                  </button>
+                </li>
+              );
+            })}
+          </ol>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,88 @@
+// The node types of the workspace's catalog, grouped by plugin and searchable; drag one onto the canvas
+// (or press Enter on it to add it in the middle of the view).
+import { useMemo, useState, type DragEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { localized } from "../i18n";
+import type { NodeTypeDef } from "../types";
+
+export const DRAG_MIME = "application/x-enishi-node-type";
+const KIND_ORDER = ["trigger", "wait", "action", "condition"];
+
+export function Palette({
+  nodeTypes,
+  pluginTitles,
+  onAdd,
+}: {
+  nodeTypes: NodeTypeDef[];
+  pluginTitles: Record<string, string>;
+  onAdd: (key: string) => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const [query, setQuery] = useState("");
+  const groups = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    const shown = nodeTypes.filter((n) => {
+      if (n.deprecated) return false;
+      if (!q) return true;
+      return [n.key, n.label.ja, n.label.en ?? "", n.description?.ja ?? "", n.description?.en ?? ""].some((s) =>
+        s.toLowerCase().includes(q),
+      );
+    });
+    const byPlugin = new Map<string, NodeTypeDef[]>();
+    for (const n of shown) byPlugin.set(n.plugin, [...(byPlugin.get(n.plugin) ?? []), n]);
+    for (const list of byPlugin.values())
+      list.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
+    return [...byPlugin.entries()].sort(([a], [b]) => (a === "core" ? -1 : b === "core" ? 1 : a.localeCompare(b)));
+  }, [nodeTypes, query]);
+
+  const onDragStart = (event: DragEvent, key: string) => {
+    event.dataTransfer.setData(DRAG_MIME, key);
+    event.dataTransfer.setData("text/plain", key);
+    event.dataTransfer.effectAllowed = "move";
+  };
+
+  return (
+    <aside className="palette" aria-label={t("palette.title")}>
+      <h2>{t("palette.title")}</h2>
+      <input
+        type="search"
+        placeholder={t("palette.search")}
+        aria-label={t("palette.search")}
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+      />
+      {groups.length === 0 && <p className="muted small">{t("palette.nothing")}</p>}
+      {groups.map(([plugin, types]) => (
+        <section key={plugin} className="palette-group" aria-label={pluginTitles[plugin] ?? plugin}>
+          <h3>{plugin === "core" ? t("palette.core") : pluginTitles[plugin] ?? plugin}</h3>
+          <ul>
+            {types.map((n) => (
+              <li
+                key={n.key}
+                className={`palette-item kind-${n.kind}`}
+                draggable
+                tabIndex={0}
+                role="button"
+                data-node-type={n.key}
+                aria-label={localized(n.label, lang)}
+                title={localized(n.description, lang) || n.key}
+                onDragStart={(e) => onDragStart(e, n.key)}
+                onKeyDown={(e) => {
+                  if (e.key === "Enter" || e.key === " ") {
+                    e.preventDefault();
+                    onAdd(n.key);
+                  }
+                }}
+                onDoubleClick={() => onAdd(n.key)}
+              >
+                <span className="palette-kind">{t(`kind.${n.kind}`)}</span>
+                {localized(n.label, lang)}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+    </aside>
+  );
+}

@@ -1,0 +1,201 @@
+// The step list: the same graph as timed steps, for a linear scenario.
+import { useTranslation } from "react-i18next";
+import type { FlowEdge, FlowNode } from "../graph/document";
+import { flowNode, newId } from "../graph/document";
+import { dayAfter, graphToSteps, isStepList, stepsToGraph, type Step, type StepList, type Timing } from "../graph/steps";
+import { summarize } from "../graph/summary";
+import { localized } from "../i18n";
+import type { NodeTypeDef } from "../types";
+import { defaultConfig } from "../editor/defaults";
+
+export function StepListView({
+  nodes,
+  edges,
+  types,
+  onChange,
+  onEdit,
+  onShowCanvas,
+}: {
+  nodes: FlowNode[];
+  edges: FlowEdge[];
+  types: Map<string, NodeTypeDef>;
+  onChange: (graph: { nodes: FlowNode[]; edges: FlowEdge[] }) => void;
+  onEdit: (nodeId: string) => void;
+  onShowCanvas: () => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const list = graphToSteps(nodes, edges, types);
+  const actionTypes = [...types.values()].filter((x) => x.kind === "action" && !x.deprecated);
+  const triggerTypes = [...types.values()].filter((x) => x.kind === "trigger" && !x.deprecated);
+
+  if (!isStepList(list)) {
+    if (list.reason === "empty" || (list.reason === "triggers" && nodes.length === 0)) {
+      return (
+        <div className="step-list empty-steps">
+          <p>{t("steps.start_with")}</p>
+          <select
+            aria-label={t("steps.trigger")}
+            value=""
+            onChange={(e) => {
+              const type = types.get(e.target.value);
+              if (!type) return;
+              const trigger = flowNode(
+                { id: newId(), type: type.key, type_version: type.version, config: defaultConfig(type) },
+                { x: 0, y: 0 },
+              );
+              onChange({ nodes: [trigger], edges: [] });
+            }}
+          >
+            <option value="">{t("picker.choose")}</option>
+            {triggerTypes.map((x) => (
+              <option key={x.key} value={x.key}>
+                {localized(x.label, lang)}
+              </option>
+            ))}
+          </select>
+        </div>
+      );
+    }
+    return (
+      <div className="step-list not-linear" role="status">
+        <p>{t(`steps.not_linear.${list.reason}`)}</p>
+        <button type="button" onClick={onShowCanvas}>
+          {t("steps.open_canvas")}
+        </button>
+      </div>
+    );
+  }
+
+  const write = (next: StepList) => onChange(stepsToGraph(next, types, edges));
+  const setStep = (i: number, step: Step) => write({ ...list, steps: list.steps.map((s, j) => (j === i ? step : s)) });
+  const days: number[] = [];
+  let day = 0;
+  for (const s of list.steps) {
+    days.push(day);
+    day = dayAfter(s, day);
+  }
+  const addStep = (key: string) => {
+    const type = types.get(key);
+    if (!type) return;
+    const action = flowNode(
+      { id: newId(), type: type.key, type_version: type.version, config: defaultConfig(type) },
+      { x: 0, y: 0 },
+    );
+    const timing: Timing = list.steps.length === 0 ? { kind: "now" } : { kind: "at", day: day + 1, time: "10:00" };
+    write({ ...list, steps: [...list.steps, { timing, action }] });
+    onEdit(action.id);
+  };
+
+  const trigger = types.get(list.trigger.data.typeKey);
+  return (
+    <div className="step-list">
+      <ol>
+        <li className="step trigger-step">
+          <div className="step-when">{t("steps.start")}</div>
+          <div className="step-what">
+            <strong>{trigger ? localized(trigger.label, lang) : list.trigger.data.typeKey}</strong>
+            <span className="muted small"> {summarize(t, list.trigger.data.typeKey, list.trigger.data.config)}</span>
+          </div>
+          <button type="button" className="small" onClick={() => onEdit(list.trigger.id)}>
+            {t("common.edit")}
+          </button>
+        </li>
+        {list.steps.map((step, i) => {
+          const type = types.get(step.action.data.typeKey);
+          return (
+            <li className="step" key={step.action.id} aria-label={t("steps.nth", { n: i + 1 })}>
+              <TimingEditor timing={step.timing} dayBefore={days[i]} onChange={(timing) => setStep(i, { ...step, timing })} />
+              <div className="step-what">
+                <strong>{step.action.data.label || (type ? localized(type.label, lang) : step.action.data.typeKey)}</strong>
+                <span className="muted small"> {summarize(t, step.action.data.typeKey, step.action.data.config)}</span>
+              </div>
+              <div className="step-buttons">
+                <button type="button" className="small" onClick={() => onEdit(step.action.id)}>
+                  {t("common.edit")}
+                </button>
+                <button
+                  type="button"
+                  className="small danger"
+                  onClick={() => write({ ...list, steps: list.steps.filter((_, j) => j !== i) })}
+                >
+                  {t("common.remove")}
+                </button>
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+      <label className="field add-step">
+        {t("steps.add")}
+        <select value="" onChange={(e) => addStep(e.target.value)}>
+          <option value="">{t("picker.choose")}</option>
+          {actionTypes.map((x) => (
+            <option key={x.key} value={x.key}>
+              {localized(x.label, lang)}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  );
+}
+
+function TimingEditor({ timing, dayBefore, onChange }: { timing: Timing; dayBefore: number; onChange: (t: Timing) => void }) {
+  const { t } = useTranslation();
+  const setKind = (kind: string) => {
+    if (kind === "now") onChange({ kind: "now" });
+    else if (kind === "at") onChange({ kind: "at", day: dayBefore + 1, time: "10:00" });
+    else onChange({ kind: "after", days: 1, hours: 0, minutes: 0 });
+  };
+  const int = (v: string, min: number, max: number) => Math.min(max, Math.max(min, Math.round(Number(v) || 0)));
+  return (
+    <div className="step-when">
+      <select aria-label={t("steps.timing")} value={timing.kind} onChange={(e) => setKind(e.target.value)}>
+        <option value="now">{t("steps.now")}</option>
+        <option value="at">{t("steps.at")}</option>
+        <option value="after">{t("steps.after")}</option>
+      </select>
+      {timing.kind === "now" && <span className="muted small">{t("steps.day_now", { day: dayBefore })}</span>}
+      {timing.kind === "at" && (
+        <>
+          <label>
+            {t("steps.day")}
+            <input
+              type="number"
+              min={dayBefore}
+              max={3650}
+              value={timing.day}
+              onChange={(e) => onChange({ ...timing, day: int(e.target.value, dayBefore, 3650) })}
+            />
+          </label>
+          <label>
+            <span className="visually-hidden">{t("steps.time")}</span>
+            <input
+              type="time"
+              aria-label={t("steps.time")}
+              value={timing.time}
+              onChange={(e) => e.target.value && onChange({ ...timing, time: e.target.value })}
+            />
+          </label>
+        </>
+      )}
+      {timing.kind === "after" && (
+        <>
+          <label>
+            <input type="number" min={0} max={3650} value={timing.days} onChange={(e) => onChange({ ...timing, days: int(e.target.value, 0, 3650) })} />
+            {t("steps.days_unit")}
+          </label>
+          <label>
+            <input type="number" min={0} max={23} value={timing.hours} onChange={(e) => onChange({ ...timing, hours: int(e.target.value, 0, 23) })} />
+            {t("steps.hours_unit")}
+          </label>
+          <label>
+            <input type="number" min={0} max={59} value={timing.minutes} onChange={(e) => onChange({ ...timing, minutes: int(e.target.value, 0, 59) })} />
+            {t("steps.minutes_unit")}
+          </label>
+        </>
+      )}
+    </div>
+  );
+}

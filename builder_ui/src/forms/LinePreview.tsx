@@ -1,0 +1,62 @@
+// A LINE-like talk screen for messages: bubbles for text, pictures, and button cards.
+import { useTranslation } from "react-i18next";
+
+type Message = Record<string, unknown>;
+type Action = { type?: string; label?: string; uri?: string; text?: string };
+
+export function LinePreview({ messages, accountName }: { messages: Message[]; accountName?: string }) {
+  const { t } = useTranslation();
+  return (
+    <div className="line-preview" aria-label={t("messages.preview")} role="region">
+      <div className="line-head">{accountName ?? t("messages.account")}</div>
+      <ol className="line-talk">
+        {messages.map((m, i) => (
+          <li key={i} className="line-row">
+            <span className="line-avatar" aria-hidden="true">
+              縁
+            </span>
+            <PreviewMessage message={m} />
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+function PreviewMessage({ message }: { message: Message }) {
+  const { t } = useTranslation();
+  switch (message.type) {
+    case "text":
+      return <p className="line-bubble">{String(message.text ?? "")}</p>;
+    case "image":
+      return message.previewImageUrl || message.originalContentUrl ? (
+        <img className="line-image" alt={t("messages.image")} src={String(message.previewImageUrl || message.originalContentUrl)} />
+      ) : (
+        <p className="line-bubble muted">{t("messages.image")}</p>
+      );
+    case "sticker":
+      return <p className="line-bubble">{t("messages.sticker")}</p>;
+    case "template": {
+      const template = (message.template ?? {}) as Record<string, unknown>;
+      const actions = (template.actions ?? []) as Action[];
+      return (
+        <div className="line-card" role="group" aria-label={String(message.altText ?? "")}>
+          {typeof template.thumbnailImageUrl === "string" && template.thumbnailImageUrl && (
+            <img className="line-card-image" alt="" src={template.thumbnailImageUrl} />
+          )}
+          {typeof template.title === "string" && template.title && (
+            <p className="line-card-title">{template.title}</p>
+          )}
+          <p className="line-card-text">{String(template.text ?? "")}</p>
+          <ul className="line-card-actions">
+            {actions.map((a, i) => (
+              <li key={i}>{a.label}</li>
+            ))}
+          </ul>
+        </div>
+      );
+    }
+    default:
+      return <p className="line-bubble muted">{String(message.altText ?? message.type ?? "?")}</p>;
+  }
+}

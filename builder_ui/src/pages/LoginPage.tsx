@@ -1,0 +1,60 @@
+import { useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { api, ApiError, setCsrfToken } from "../api";
+import type { Me } from "../types";
+
+export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const me = await api.post<Me>("/api/auth/login", { email, password });
+      setCsrfToken(me.csrf_token);
+      await onLoggedIn();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) setError(t("login.wrong"));
+      else if (e instanceof ApiError && e.status === 429) setError(t("login.throttled"));
+      else setError(t("common.failed", { message: e instanceof Error ? e.message : String(e) }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="login">
+      <form onSubmit={submit} className="login-card" aria-label={t("login.title")}>
+        <h1>縁 Enishi</h1>
+        <p className="muted">{t("login.subtitle")}</p>
+        <label>
+          {t("login.email")}
+          <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
+        </label>
+        <label>
+          {t("login.password")}
+          <input
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
+        </label>
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {t("login.submit")}
+        </button>
+      </form>
+    </div>
+  );
+}

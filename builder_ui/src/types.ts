@@ -1,0 +1,122 @@
+// The shapes of what the Enishi API sends and takes, as far as the builder uses them.
+
+export type Localized = { ja: string; en?: string };
+
+export interface PortDef {
+  name: string;
+  label: Localized;
+}
+
+export type NodeKind = "trigger" | "action" | "condition" | "wait";
+
+export interface NodeTypeDef {
+  key: string;
+  kind: NodeKind;
+  version: number;
+  plugin: string;
+  label: Localized;
+  description: Localized | null;
+  config_schema: Record<string, unknown>;
+  ui_schema: Record<string, unknown>;
+  inputs: PortDef[];
+  outputs: PortDef[];
+  allowed_targets: string[] | null;
+  deprecated: boolean;
+}
+
+export interface Catalog {
+  node_types: NodeTypeDef[];
+  reports: unknown[];
+  friend_fields: { key: string; plugin: string; label: Localized }[];
+}
+
+export interface ScenarioNode {
+  id: string;
+  type: string;
+  type_version: number;
+  config: Record<string, unknown>;
+  label?: string;
+}
+
+export interface ScenarioEdge {
+  id: string;
+  source: string;
+  source_port: string;
+  target: string;
+  target_port: string;
+}
+
+export interface ScenarioDocument {
+  schema_version: 1;
+  nodes: ScenarioNode[];
+  edges: ScenarioEdge[];
+  settings?: Record<string, unknown>;
+  layout?: Record<string, { x: number; y: number }>;
+}
+
+export interface Problem {
+  node_id: string | null;
+  path: string;
+  message: string;
+}
+
+export interface Version {
+  id: number;
+  number: number;
+  published_at: string;
+  published_by: number | null;
+}
+
+export interface Scenario {
+  id: number;
+  name: string;
+  folder: string | null;
+  description: string | null;
+  status: "draft" | "active" | "stopped";
+  draft_changed: boolean;
+  current_version: Version | null;
+  live_runs: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ScenarioDetail {
+  scenario: Scenario;
+  draft: ScenarioDocument;
+  problems: Problem[];
+  runs_by_status: Record<string, number>;
+  waiting_by_node: Record<string, number>;
+}
+
+export interface DryStep {
+  node_id: string;
+  node_type: string;
+  kind: string;
+  at: string;
+  port: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface DryRunResult {
+  steps: DryStep[];
+  outcome: string;
+}
+
+export interface Membership {
+  scope: "workspace" | "agency";
+  id: number;
+  role: string;
+}
+
+export interface Me {
+  user: { id: number; email: string; display_name: string; is_platform_admin: boolean; locale: string };
+  memberships: Membership[];
+  csrf_token: string | null;
+}
+
+export interface WorkspaceAccess {
+  workspace: { id: number; name: string; timezone: string };
+  role: string;
+  permissions: string[];
+  enabled_plugins: string[];
+}
