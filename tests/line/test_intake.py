@@ -164,3 +164,147 @@ async def test_an_event_that_breaks_the_spec_is_stored_with_the_reason(env: Env)
         stored = await s.scalar(select(LineEvent))
         assert stored is not None and stored.error and "'id' is a required property" in stored.error
         assert await s.scalar(select(func.count()).select_from(Friend)) == 0
+
+
+async def test_a_channel_secret_changed_here_is_used_at_once(env: Env) -> None:
+    owner = await env.user("owner@shop.example")
+    workspace = await env.workspace(await env.agency(owner=owner))
+    line = Line(env, workspace)
+    assert (await line.post(text(1_000, "前"))).status_code == 200  # the secret is cached now
+    client = await env.login("owner@shop.example")
+    new_secret = uuid.uuid4().hex
+    changed = await client.patch(f"/api/workspaces/{workspace.id}", json={"channel_secret": new_secret})
+    assert changed.status_code == 200, changed.text
+    assert (await line.post(text(2_000, "古い鍵"))).status_code == 401  # signed with the old secret
+    line.secret = new_secret
+    assert (await line.post(text(3_000, "新しい鍵"))).status_code == 200
+    assert await _count(env, LineEvent) == 2
+
+
+async def test_a_channel_secret_changed_elsewhere_is_picked_up(env: Env, monkeypatch: Any) -> None:
+    from sqlalchemy import update
+
+    from enishi.line import intake
+
+    workspace = await env.workspace(await env.agency())
+    line = Line(env, workspace)
+    assert (await line.post(text(1_000, "前"))).status_code == 200  # cached
+    new_secret = uuid.uuid4().hex
+    async with env.db.transaction() as s:  # as another web process would: no event reaches this one's cache
+        await s.execute(
+            update(Workspace)
+            .where(Workspace.id == workspace.id)
+            .values(line_channel_secret=SecretBox(env.settings.secret_keys).encrypt(new_secret))
+        )
+    old_secret = line.secret
+    # Within RECHECK_SECONDS of reading it, a failing signature does not read the secret again.
+    line.secret = new_secret
+    assert (await line.post(text(2_000, "新しい鍵"))).status_code == 401
+    # Later it does: LINE's webhooks signed with the new secret are accepted at once...
+    monkeypatch.setattr(intake, "RECHECK_SECONDS", 0.0)
+    assert (await line.post(text(3_000, "新しい鍵"))).status_code == 200
+    # ... and the old secret is refused from then on (in any case after CACHE_SECONDS).
+    line.secret = old_secret
+    assert (await line.post(text(4_000, "古い鍵"))).status_code == 401
+    assert await _count(env, LineEvent) == 2
+
+
+async def test_concurrent_deliveries_share_commits_and_a_duplicate_counts_once(env: Env) -> None:
+    import asyncio
+
+    workspace = await env.workspace(await env.agency())
+    other = await env.workspace(await env.agency("別の代理店"))
+    line, other_line = Line(env, workspace), Line(env, other)
+    shared = text(500, "同時に二度")
+    deliveries = [line.post(text(1_000 + i, f"#{i}", user=f"U{i:032x}")) for i in range(20)]
+    deliveries += [line.post(shared), line.post(shared), other_line.post(shared)]  # the same id in another workspace
+    assert [r.status_code for r in await asyncio.gather(*deliveries)] == [200] * 23
+    await line.settle()
+    async with env.db.session() as s:
+        events = list(await s.scalars(select(LineEvent)))
+    assert len(events) == 22 and all(e.processed_at is not None and e.attempts == 1 for e in events)
+    assert sorted(e.workspace_id for e in events if e.webhook_event_id == shared["webhookEventId"]) == sorted(
+        [workspace.id, other.id]
+    )
+    async with env.db.session(workspace.id) as s:
+        assert await s.scalar(select(func.count()).select_from(Message)) == 21
+
+
+async def test_one_failing_delivery_does_not_fail_the_others_in_its_commit(env: Env, monkeypatch: Any) -> None:
+    import asyncio
+
+    from enishi.line.intake import EventWriter, event_rows
+
+    workspace = await env.workspace(await env.agency())
+    writer: EventWriter = env.app.state["enishi_event_writer"]
+    inserter = writer._inserter
+    real_insert = inserter.insert
+    poison = "POISON"
+
+    async def insert(rows: list[dict[str, Any]]) -> Any:
+        if any(r["webhook_event_id"] == poison for r in rows):
+            raise RuntimeError("refused by the database")
+        return await real_insert(rows)
+
+    monkeypatch.setattr(inserter, "insert", insert)
+    bad = {**text(1, "x"), "webhookEventId": poison}
+    stores = [writer.store(workspace.id, event_rows(workspace.id, [text(10 + i, str(i))])) for i in range(5)]
+    stores.insert(2, writer.store(workspace.id, event_rows(workspace.id, [bad])))
+    results = await asyncio.gather(*stores, return_exceptions=True)  # all queued before the first commit
+    assert isinstance(results[2], RuntimeError)
+    assert [len(r) for i, r in enumerate(results) if i != 2] == [1] * 5  # type: ignore[arg-type]
+    await Line(env, workspace).settle()
+    assert await _count(env, LineEvent) == 5
+
+
+async def test_only_post_on_a_token_is_a_webhook(env: Env) -> None:
+    line = Line(env, await env.workspace(await env.agency()))
+    assert (await env.client.get(line.url)).status_code == 405
+    assert (await env.client.post("/webhook/")).status_code == 404
+    assert (await env.client.post(line.url + "/more")).status_code == 404
+    assert (await line.post()).status_code == 200
+
+
+async def test_a_lost_processing_job_is_picked_up_by_the_sweeper(env: Env, monkeypatch: Any) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from enishi.db.base import utcnow
+    from enishi.line.processing import sweep_events
+
+    workspace = await env.workspace(await env.agency())
+    line = Line(env, workspace)
+    jobs = env.app.state["enishi"].jobs
+
+    async def lost(*args: Any, **kwargs: Any) -> bool:
+        raise ConnectionError("the queue is down")
+
+    monkeypatch.setattr(jobs, "enqueue", lost)
+    assert (await line.post(text(1_000, "届いた"))).status_code == 200  # stored; the queue is not needed for the 200
+    await line.settle()
+    async with env.db.transaction() as s:  # the sweeper leaves the newest few seconds to their jobs
+        await s.execute(update(LineEvent).values(received_at=utcnow() - timedelta(minutes=1)))
+    monkeypatch.undo()
+    assert await sweep_events(jobs.context) == 1
+    async with env.db.session(workspace.id) as s:
+        assert (await s.scalar(select(LineEvent))).processed_at is not None  # type: ignore[union-attr]
+        assert await s.scalar(select(Message.text)) == "届いた"
+
+
+async def test_the_writer_gets_over_a_dropped_database_connection(env: Env) -> None:
+    from sqlalchemy import text as sql
+
+    if env.backend != "postgresql":
+        return  # SQLite has no server to drop the connection
+    line = Line(env, await env.workspace(await env.agency()))
+    assert (await line.post(text(1_000, "前"))).status_code == 200  # the writer holds its connection now
+    async with env.db.session() as s:  # as a database restart would
+        await s.execute(
+            sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert (await line.post(text(2_000, "後"))).status_code == 200
+    assert await _count(env, LineEvent) == 2

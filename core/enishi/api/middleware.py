@@ -48,11 +48,14 @@ class AuditFallbackMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # LINE's webhook is not a staff action and is the hottest path: pass it straight through.
+        handler = scope.get("route_handler")
+        # Routes that are not staff actions opt out with opt={"audit": False} and pass straight through, untouched:
+        # LINE's webhook is one, and the hottest path.
         if (
             scope["type"] != "http"
             or scope.get("method") not in UNSAFE_METHODS
-            or scope["path"].startswith("/webhook/")
+            or handler is None
+            or (getattr(handler, "opt", None) or {}).get("audit") is False
         ):
             await self.app(scope, receive, send)
             return
@@ -66,10 +69,6 @@ class AuditFallbackMiddleware:
         await self.app(scope, receive, capture)
         code = status.get("code", 500)
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
-        handler = scope.get("route_handler")
-        # Routes that are not staff actions (LINE's webhook) opt out with opt={"audit": False}.
-        if handler is None or (getattr(handler, "opt", None) or {}).get("audit") is False:
-            return
         if code < 400 and not connection.state.get(AUDITED_FLAG):
             async with services_of(connection).db.transaction() as session:
                 session.add(entry_for(connection, code))

@@ -46,7 +46,7 @@ CACHE_SECONDS = 5.0
 # in another process is accepted at once, while a flood of forged requests costs at most one query a second.
 RECHECK_SECONDS = 1.0
 WAKE_CHUNK = 100  # event ids per processing job, so several workers can share a burst
-WAKE_INTERVAL = 0.02  # seconds between two rounds of queuing jobs; the first after a quiet spell goes at once
+WAKE_INTERVAL = 0.05  # seconds between two rounds of queuing jobs; the first after a quiet spell goes at once
 _OK_START: HTTPResponseStartEvent = {
     "type": "http.response.start",
     "status": 200,
@@ -258,8 +258,12 @@ class _PostgresInserter:
     def __init__(self, engine: AsyncEngine, table: Table) -> None:
         self._held = _HeldConnection(engine)
         names = [name for name, _ in self._COLUMNS]
-        if missing := [name for name in (*names, "attempts", "id") if name not in table.c]:
-            raise RuntimeError(f"{table.name} has no column(s) {missing}: update the webhook writer's statement")
+        # Fails at startup, not on the first webhook, if the table and this statement ever drift apart.
+        given = {*names, "attempts", "id"}
+        missing = [name for name in given if name not in table.c]
+        unfilled = [c.name for c in table.c if c.name not in given and not c.nullable and c.server_default is None]
+        if missing or unfilled:
+            raise RuntimeError(f"{table.name}: the webhook writer's INSERT needs updating ({missing or unfilled})")
         quoted = ", ".join(f'"{name}"' for name in names)
         arrays = ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(self._COLUMNS, 1))
         selected = ", ".join('"payload"::jsonb' if name == "payload" else f'"{name}"' for name in names)
@@ -281,7 +285,9 @@ class _PostgresInserter:
                 driver = (await conn.get_raw_connection()).driver_connection
                 records = await driver.fetch(self._sql, *arrays)  # type: ignore[union-attr]
                 return [(r[0], r[1], r[2]) for r in records]
-            except Exception:
+            except Exception as exc:
+                if not _connection_trouble(exc):
+                    raise  # the statement was refused; the connection is fine
                 await self._held.drop()
                 if not held:
                     raise
@@ -291,6 +297,16 @@ class _PostgresInserter:
 
     async def close(self) -> None:
         await self._held.close()
+
+
+def _connection_trouble(exc: Exception) -> bool:
+    """Whether a failed statement says more about the connection than about the statement."""
+    from asyncpg import PostgresError
+    from asyncpg.exceptions import OperatorInterventionError, PostgresConnectionError
+
+    if isinstance(exc, PostgresError):  # reported by the server: only some concern the connection
+        return isinstance(exc, PostgresConnectionError | OperatorInterventionError)
+    return True  # closed, reset, timed out
 
 
 _Waiting = tuple[int, list[dict[str, Any]], "asyncio.Future[list[int]]"]
@@ -366,7 +382,7 @@ class EventWriter:
                 self._to_wake.setdefault(workspace_id, []).extend(ids)
             answers.append((done, ids))
         if self._to_wake and (self._waker is None or self._waker.done()):
-            # Started before the answers: with the in-process queue the job is queued before any 200 is sent.
+            # Started before the answers, so after a quiet spell the in-process queue has the job before the 200.
             self._waker = asyncio.create_task(self._wake())
         for done, ids in answers:
             if not done.done():
