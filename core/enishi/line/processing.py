@@ -206,7 +206,10 @@ def _take_reply_token(friend: Friend, payload: dict[str, Any], at: datetime) -> 
     token = payload.get("replyToken")
     if not isinstance(token, str) or friend.status != "following":
         return
-    if friend.reply_token_at is None or at >= friend.reply_token_at:
+    # A token older than the newest one seen is stale, even when that newer one was already used (and cleared):
+    # an event processed late (a follow behind the message after it) must not re-arm a reply.
+    newest = max((t for t in (friend.reply_token_at, friend.last_inbound_at) if t is not None), default=None)
+    if newest is None or at >= newest:
         friend.reply_token, friend.reply_token_at = token[:64], at
 
 
