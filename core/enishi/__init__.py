@@ -13,6 +13,7 @@ from enishi.context import ActionContext, JobContext, WorkspaceContext
 from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, utcnow
 from enishi.db.engine import dialect_of, upsert_insert
 from enishi.hookspecs import hookimpl
+from enishi.line import variables as message_variables
 from enishi.line.message_check import check_messages
 from enishi.line.outbox import send_to_friend
 from enishi.line.spec import check_message
@@ -103,6 +104,7 @@ __all__ = [
     "evaluate_condition",
     "hookimpl",
     "invalid",
+    "message_variables",
     "not_found",
     "run_action",
     "send_to_friend",

@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 
 from enishi.api.audience_routes import FriendController
 from enishi.api.auth_routes import AuthController
+from enishi.api.broadcast_routes import BroadcastController
 from enishi.api.bulk_routes import BulkController
 from enishi.api.deps import DEPENDENCIES, WORKSPACE_DEPENDENCIES, workspace_guard
 from enishi.api.errors import handle_http_exception, handle_unexpected
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
             InboxController,
             ScenarioController,
             BulkController,
+            BroadcastController,
             FriendController,
             *workspace_plugin_routes,
         ],

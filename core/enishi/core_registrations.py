@@ -25,6 +25,11 @@ CORE_PERMISSIONS = (
     ),
     Permission(name="export_friends", label=Text("友だちリストのCSV出力", "Export friend lists as CSV")),
     Permission(
+        name="broadcast",
+        label=Text("一斉配信・セグメント配信の作成と送信", "Create and send broadcasts"),
+        roles=frozenset({"owner", "admin"}),
+    ),
+    Permission(
         name="manage_roles",
         label=Text("役割ごとの権限設定", "Change what each role may do"),
         roles=frozenset({"owner"}),
@@ -35,6 +40,7 @@ CORE_PERMISSIONS = (
 def register_core(registry: Registry) -> None:
     from enishi.audience.bulk import register_bulk_jobs
     from enishi.audience.core_conditions import register_core_conditions
+    from enishi.delivery.engine import register_delivery_jobs
     from enishi.jobs.core_jobs import register_core_jobs
     from enishi.line.jobs import register_intake_jobs
     from enishi.line.outbox import register_line_jobs
@@ -45,6 +51,7 @@ def register_core(registry: Registry) -> None:
     register_core_jobs(registry)
     register_intake_jobs(registry)
     register_line_jobs(registry)
+    register_delivery_jobs(registry)
     register_core_nodes(registry)
     register_core_conditions(registry)
     register_scenario_jobs(registry)

@@ -7,19 +7,12 @@ and the buttons' tokens, which are keyed by the same idempotency key, are found 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from enishi import Friend, SchemaProblem, WorkspaceContext, send_to_friend
+from enishi import Friend, SchemaProblem, WorkspaceContext, message_variables, send_to_friend
 from enishi_messages import postbacks, validation, variables
-
-# Fields where a value that made the text too long is cut short (with "…") rather than failing the send.
-SHORTENED = frozenset({"text", "label", "title", "altText", "displayText", "fillInText"})
-_LENGTH = re.compile(r"^Length must be between (\d+) and (\d+)$")
-_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
-ELLIPSIS = "…"
 
 
 class UnsendableMessages(ValueError):
@@ -101,53 +94,10 @@ def _make_button(node: dict[str, Any], data: str) -> None:
 
 
 def fit_to_line(messages: list[Any]) -> tuple[list[Any], list[SchemaProblem]]:
-    """Cut values that filled-in variables made too long; the problems that remain after that.
-
-    The messages were checked as written, so a length over LINE's limit now comes from a friend's value: the
-    message still goes out, shortened, rather than not at all.
-    """
-    problems = validation.line_problems(messages, "$.messages")
-    changed = False
-    for problem in problems:
-        match = _LENGTH.match(problem.message)
-        parts = _parts(problem.path)
-        if match is None or not parts or parts[-1] not in SHORTENED:
-            continue
-        parent = _lookup(messages, parts[:-1])
-        value = parent.get(parts[-1]) if isinstance(parent, dict) else None
-        high = int(match.group(2))
-        if isinstance(value, str) and variables.utf16_length(value) > high:
-            parent[parts[-1]] = shorten(value, high)
-            changed = True
-    return messages, validation.line_problems(messages, "$.messages") if changed else problems
-
-
-def _parts(path: str) -> list[str | int]:
-    """``$.messages[0].template.title`` → [0, "template", "title"] (within the list of messages)."""
-    if not path.startswith("$.messages"):
-        return []
-    rest = path[len("$.messages") :]
-    return [int(index) if index else name for name, index in _PART.findall(rest)]
-
-
-def _lookup(node: Any, parts: list[str | int]) -> Any:
-    for part in parts:
-        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
-            node = node[part]
-        elif isinstance(part, str) and isinstance(node, dict):
-            node = node.get(part)
-        else:
-            return None
-    return node
+    """Cut values that filled-in variables made too long; the problems that remain after that (the core's rule)."""
+    return message_variables.fit_to_line(messages, "$.messages")
 
 
 def shorten(text: str, limit: int) -> str:
     """At most ``limit`` UTF-16 units, ending in "…", never splitting a character."""
-    out, used = [], 0
-    for char in text:
-        size = 2 if ord(char) > 0xFFFF else 1
-        if used + size > limit - 1:
-            break
-        out.append(char)
-        used += size
-    return "".join(out) + ELLIPSIS
+    return message_variables.shorten(text, limit)

@@ -32,7 +32,6 @@ MAX_REPLY_DEPTH = 3  # a reply may hold buttons with replies, this many levels d
 MAX_NESTING = 48  # levels of objects and lists; LINE's deepest flex messages stay well below
 POSTBACK_PREFIX = "enishi:pb:"
 SAMPLE_DATA = POSTBACK_PREFIX + "x" * 22  # as long as a real token, for checking what LINE will get
-SAMPLE_URL = "https://example.com"
 ENISHI_KEYS = ("enishi_actions", "reply", "enishi_once")
 ACTION_KEYS = ("action", "defaultAction")
 
@@ -111,22 +110,8 @@ def as_line_sees_it(messages: Any) -> Any:
             node.pop(key, None)
         for key, value in list(node.items()):
             if isinstance(value, str) and variables.is_url_key(key) and "{{" in value:
-                node[key] = _sample_url(value)
+                node[key] = variables.sample_url(value)
     return copied
-
-
-def _sample_url(value: str) -> str:
-    # A variable that starts the URL holds the whole URL; elsewhere its value is percent-encoded when sent.
-    start = SAMPLE_URL if value.startswith("{{") else "0"
-    first = True
-
-    def sample(match: re.Match[str]) -> str:
-        nonlocal first
-        out = start if first and match.start() == 0 else "0"
-        first = False
-        return out
-
-    return variables.PLACEHOLDER.sub(sample, value)
 
 
 def line_problems(messages: Any, prefix: str) -> list[SchemaProblem]:

@@ -1,306 +1,38 @@
 """Message variables: ``{{friend.display_name}}``, ``{{field.nickname|お客様}}``, ``{{tags.tags}}`` …
 
-A variable is ``{{<namespace>.<key>}}`` with an optional default after a pipe. ``friend`` is the friend itself
-(``display_name``, ``id``); ``field`` is short for the custom friend fields of the friend_fields plugin; any other
-namespace is a plugin whose registered friend field sources list the key (``{{tags.tags}}`` → the tags plugin's
-source). Only sources of plugins enabled in the workspace count.
-
-Checking happens when messages are saved (an unknown variable is refused there); at send time a friend without
-a value gets the default, or nothing. Values are loaded with one ``load`` call per source for the whole send.
+The syntax, checking and expansion live in the core (``enishi.message_variables``), which the core's broadcasts
+use too, so a message reads the same however it is sent. This module keeps the names the plugin uses.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
-from urllib.parse import quote
+from enishi import message_variables as _core
 
-from sqlalchemy import select
+FRIEND = _core.FRIEND
+FIELD_ALIAS = _core.FIELD_ALIAS
+FIELD_PLUGIN = _core.FIELD_PLUGIN
+FRIEND_VARIABLES = _core.FRIEND_VARIABLES
+MAX_DEFAULT = _core.MAX_DEFAULT
+NOT_EXPANDED = _core.NOT_EXPANDED
+PLACEHOLDER = _core.PLACEHOLDER
+URL_KEYS = _core.URL_KEYS
+VARIABLE = _core.VARIABLE
 
-from enishi import Friend, FriendFieldSource, SchemaProblem, Text, WorkspaceContext
+Available = _core.Available
+Catalog = _core.Catalog
+Values = _core.Values
+Variable = _core.Variable
 
-# Keys whose strings are URLs: a value put into one is percent-encoded, so a name with spaces or "&" cannot break
-# the link (or add parameters to it).
-URL_KEYS = frozenset({"uri", "linkUri", "url", "desktop"})  # "desktop": altUri.desktop of a URI action
-
-FRIEND = "friend"
-FIELD_ALIAS = "field"
-FIELD_PLUGIN = "friend_fields"
-# Keys under which a message holds other plugins' configs or messages sent later: expanded when they run.
-NOT_EXPANDED = frozenset({"enishi_actions", "reply"})
-
-PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
-VARIABLE = re.compile(r"^\s*([a-z][a-z0-9_]*)\.([A-Za-z0-9_][A-Za-z0-9_\-]*)\s*(?:\|(.*))?$", re.DOTALL)
-MAX_DEFAULT = 100
-
-FRIEND_VARIABLES: Mapping[str, Text] = {
-    "display_name": Text("友だちの表示名", "Friend's display name"),
-    "id": Text("友だちID", "Friend ID"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Variable:
-    namespace: str
-    key: str
-    default: str | None
-
-    @property
-    def name(self) -> str:
-        return f"{self.namespace}.{self.key}"
-
-
-@dataclass(frozen=True, slots=True)
-class Available:
-    """A variable the workspace offers, for the builder's "insert variable" menu."""
-
-    name: str  # e.g. "field.nickname"
-    label: Text
-    plugin: str  # "core" for the friend's own variables
-
-
-def is_url_key(key: Any) -> bool:
-    return isinstance(key, str) and (key in URL_KEYS or key.endswith("Url"))
-
-
-def parse(placeholder_body: str) -> Variable | None:
-    """``field.nickname|お客様`` → Variable; None if it is not a variable at all."""
-    match = VARIABLE.match(placeholder_body)
-    if match is None:
-        return None
-    namespace, key, default = match.groups()
-    return Variable(namespace, key, default)
-
-
-def strings(node: Any, path: str, key: str | None = None) -> Iterator[tuple[str, str | None, str]]:
-    """(path, key, value) of every string in a message tree outside the parts expanded later.
-
-    ``key`` is the object key the string (or the list holding it) sits under, e.g. "text" or "uri".
-    """
-    if isinstance(node, str):
-        yield path, key, node
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from strings(value, f"{path}[{i}]", key)
-    elif isinstance(node, dict):
-        for name, value in node.items():
-            if name not in NOT_EXPANDED:
-                yield from strings(value, f"{path}.{name}", name)
-
-
-def used(node: Any) -> list[Variable]:
-    """Every variable the strings of ``node`` use, in order, without repeats."""
-    seen: dict[tuple[str, str, str | None], Variable] = {}
-    for _, _, text in strings(node, "$"):
-        for match in PLACEHOLDER.finditer(text):
-            variable = parse(match.group(1))
-            if variable is not None:
-                seen.setdefault((variable.namespace, variable.key, variable.default), variable)
-    return list(seen.values())
-
-
-def plugin_of(namespace: str) -> str:
-    return FIELD_PLUGIN if namespace == FIELD_ALIAS else namespace
-
-
-class Catalog:
-    """The friend field sources of a workspace and the keys each describes, asked once per check or send."""
-
-    def __init__(self, ctx: WorkspaceContext) -> None:
-        self.ctx = ctx
-        self._keys: dict[str, list[tuple[FriendFieldSource, dict[str, Text]]]] = {}
-
-    async def sources_of(self, plugin: str) -> list[tuple[FriendFieldSource, dict[str, Text]]]:
-        if plugin not in self._keys:
-            found = []
-            for entry in self.ctx.host.registry.all("friend_fields", self.ctx.enabled_plugins):
-                if entry.plugin != plugin:
-                    continue
-                source: FriendFieldSource = entry.item
-                descriptors = await source.describe(self.ctx)
-                found.append((source, {d.key: d.label for d in descriptors}))
-            self._keys[plugin] = found
-        return self._keys[plugin]
-
-    async def source_for(self, variable: Variable) -> FriendFieldSource | None:
-        for source, keys in await self.sources_of(plugin_of(variable.namespace)):
-            if variable.key in keys:
-                return source
-        return None
-
-    async def exists(self, variable: Variable) -> bool:
-        if variable.namespace == FRIEND:
-            return variable.key in FRIEND_VARIABLES
-        return await self.source_for(variable) is not None
-
-    async def available(self) -> list[Available]:
-        out = [Available(f"{FRIEND}.{key}", label, "core") for key, label in FRIEND_VARIABLES.items()]
-        plugins = sorted({e.plugin for e in self.ctx.host.registry.all("friend_fields", self.ctx.enabled_plugins)})
-        for plugin in plugins:
-            namespace = FIELD_ALIAS if plugin == FIELD_PLUGIN else plugin
-            for _, keys in await self.sources_of(plugin):
-                out.extend(Available(f"{namespace}.{key}", label, plugin) for key, label in keys.items())
-        return out
-
-
-async def problems(
-    ctx: WorkspaceContext, node: Any, prefix: str, catalog: Catalog | None = None
-) -> list[SchemaProblem]:
-    """Placeholders in ``node`` that are not variables, or name a variable the workspace does not have."""
-    catalog = catalog or Catalog(ctx)
-    found: list[SchemaProblem] = []
-    for path, _, text in strings(node, prefix):
-        for match in PLACEHOLDER.finditer(text):
-            variable = parse(match.group(1))
-            if variable is None:
-                found.append(
-                    SchemaProblem(
-                        path,
-                        f"変数の書き方が正しくありません: {match.group(0)} / not a variable; "
-                        "write e.g. {{friend.display_name}} or {{field.<key>|default}}",
-                    )
-                )
-            elif variable.default is not None and len(variable.default) > MAX_DEFAULT:
-                message = f"既定値は{MAX_DEFAULT}文字までです / a default is at most {MAX_DEFAULT} characters"
-                found.append(SchemaProblem(path, message))
-            elif not await catalog.exists(variable):
-                found.append(
-                    SchemaProblem(
-                        path,
-                        f"不明な変数です: {{{{{variable.name}}}}} / unknown variable {variable.name} "
-                        "(no such friend field in this workspace)",
-                    )
-                )
-    return found
-
-
-# --- expansion -----------------------------------------------------------------------------------------------
-
-
-Values = dict[str, str | None]  # variable name → the friend's value as text (None: no value)
-
-
-async def values_for(
-    ctx: WorkspaceContext, friend_id: int | None, variables: Sequence[Variable], catalog: Catalog | None = None
-) -> Values:
-    """The friend's value of each variable, with one ``load`` per source; None where the friend has none."""
-    catalog = catalog or Catalog(ctx)
-    out: Values = {v.name: None for v in variables}
-    if friend_id is None or not variables:
-        return out
-    if any(v.namespace == FRIEND for v in variables):
-        row = (
-            await ctx.session.execute(select(Friend.id, Friend.display_name).where(Friend.id == friend_id))
-        ).one_or_none()
-        if row is not None:
-            own = {f"{FRIEND}.id": str(row.id), f"{FRIEND}.display_name": row.display_name or None}
-            out.update({name: value for name, value in own.items() if name in out})
-    wanted: dict[int, tuple[FriendFieldSource, set[str], list[Variable]]] = {}
-    for variable in variables:
-        if variable.namespace == FRIEND:
-            continue
-        source = await catalog.source_for(variable)
-        if source is None:  # gone since the messages were saved: as if the friend had no value
-            continue
-        _, keys, of_source = wanted.setdefault(id(source), (source, set(), []))
-        keys.add(variable.key)
-        of_source.append(variable)
-    for source, keys, of_source in wanted.values():
-        loaded = (await source.load(ctx, [friend_id], sorted(keys))).get(friend_id) or {}
-        for variable in of_source:
-            out[variable.name] = as_text(loaded.get(variable.key), ctx)
-    return out
-
-
-def as_text(value: Any, ctx: WorkspaceContext) -> str | None:
-    """How a friend field value reads in a message; None (or an empty value) means "no value"."""
-    if value is None or value == "" or value == []:
-        return None
-    if isinstance(value, bool):
-        return "はい" if value else "いいえ"
-    if isinstance(value, datetime):
-        moment = value.astimezone(ctx.tz) if value.tzinfo else value
-        return moment.strftime("%Y/%m/%d %H:%M")
-    if isinstance(value, date):
-        return value.strftime("%Y/%m/%d")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list | tuple):
-        parts = [as_text(v, ctx) for v in value]
-        return "、".join(p for p in parts if p) or None
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def expand_text(
-    text: str, values: Values, *, in_url: bool = False, missing: Callable[[Variable], str] | None = None
-) -> str:
-    """Put the values into one string; a variable without value becomes its default (or ``missing(v)``, or "").
-
-    In a URL, a value is percent-encoded, except where the variable starts the URL (it then holds the URL).
-    """
-
-    def substitute(match: re.Match[str]) -> str:
-        variable = parse(match.group(1))
-        if variable is None:
-            return match.group(0)
-        value = values.get(variable.name)
-        if value is None:
-            value = variable.default if variable.default is not None else (missing(variable) if missing else "")
-        return quote(value, safe="") if in_url and match.start() > 0 else value
-
-    return PLACEHOLDER.sub(substitute, text)
-
-
-def expand(node: Any, values: Values, missing: Callable[[Variable], str] | None = None, key: Any = None) -> Any:
-    """A copy of ``node`` with every variable replaced, outside the parts expanded later (enishi_actions, reply)."""
-    if isinstance(node, str):
-        return expand_text(node, values, in_url=is_url_key(key), missing=missing) if "{{" in node else node
-    if isinstance(node, list):
-        return [expand(value, values, missing, key) for value in node]
-    if isinstance(node, dict):
-        out = {k: (v if k in NOT_EXPANDED else expand(v, values, missing, k)) for k, v in node.items()}
-        if isinstance(node.get("text"), str) and isinstance(node.get("emojis"), list) and "{{" in node["text"]:
-            out["emojis"] = _moved_emojis(node["text"], node["emojis"], values, missing)
-        return out
-    return node
-
-
-def _moved_emojis(text: str, emojis: list[Any], values: Values, missing: Callable[[Variable], str] | None) -> list[Any]:
-    """LINE emojis point at "$" characters of the text by index: keep them on their "$" once values are in.
-
-    Indexes count UTF-16 code units, as LINE counts characters.
-    """
-    shifts = []  # (where the placeholder starts, how much longer its value is)
-    for match in PLACEHOLDER.finditer(text):
-        grown = utf16_length(expand_text(match.group(0), values, missing=missing)) - utf16_length(match.group(0))
-        shifts.append((utf16_length(text[: match.start()]), grown))
-    moved = []
-    for emoji in emojis:
-        if isinstance(emoji, dict) and isinstance(emoji.get("index"), int):
-            index = emoji["index"]
-            emoji = {**emoji, "index": index + sum(grown for start, grown in shifts if start < index)}
-        moved.append(emoji)
-    return moved
-
-
-def utf16_length(text: str) -> int:
-    """LINE counts characters in UTF-16 code units: an emoji outside the BMP counts as two."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-async def expand_for_friend(
-    ctx: WorkspaceContext, friend_id: int | None, messages: Any, missing: Callable[[Variable], str] | None = None
-) -> tuple[Any, Values]:
-    """``messages`` with the friend's values in place, and the values used (for a preview).
-
-    Without a friend (a preview of how the messages read) every variable takes its default, or ``missing(v)``.
-    """
-    variables = used(messages)
-    values = await values_for(ctx, friend_id, variables)
-    return expand(messages, values, missing), values
+as_text = _core.as_text
+expand = _core.expand
+expand_for_friend = _core.expand_for_friend
+expand_text = _core.expand_text
+is_url_key = _core.is_url_key
+parse = _core.parse
+plugin_of = _core.plugin_of
+problems = _core.problems
+sample_url = _core.sample_url
+strings = _core.strings
+used = _core.used
+utf16_length = _core.utf16_length
+values_for = _core.values_for

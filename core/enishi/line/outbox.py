@@ -16,6 +16,9 @@ that dies mid-call is counted too) and back down when the answer proves nothing 
 connection, 429). That number decides when to give up (``ENISHI_LINE_MAX_ATTEMPTS``) and whether a rejected reply
 token may be followed by a push (only when no earlier call may have used the token).
 
+:func:`record_requests` writes many pushes and multicasts at once (batched INSERTs), for broadcasts: a row with a
+``broadcast_id`` counts its recipients as sent or failed on the broadcast in the transaction that settles it.
+
 Settings (optional, from ``settings.extra``): ``ENISHI_REPLY_TOKEN_MAX_AGE_SECONDS`` (default 50),
 ``ENISHI_LINE_MAX_ATTEMPTS`` (default 10), ``ENISHI_LINE_LEASE_SECONDS`` (default 120).
 """
@@ -282,6 +285,77 @@ async def multicast_to_friends(
         if status == "pending" and jobs is not None:
             enqueue_after_commit(session, jobs, row)
     return created
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRequest:
+    """One push or multicast for :func:`record_requests`."""
+
+    idempotency_key: str
+    kind: str  # "push" (one recipient) or "multicast" (at most 500)
+    recipients: Sequence[str]  # LINE user ids
+    friend_ids: Sequence[int]  # the friends they are (may be empty for a user who is not a friend, e.g. a test)
+    messages: Sequence[dict[str, Any]]
+
+
+async def record_requests(
+    session: AsyncSession,
+    workspace_id: int,
+    requests: Sequence[OutboxRequest],
+    *,
+    source: str,
+    broadcast_id: int | None = None,
+    sent_by_user_id: int | None = None,
+    jobs: JobQueue | None = None,
+) -> list[int]:
+    """Record many pushes and multicasts in batched INSERTs, each with a new retry key, before any is sent.
+
+    A row whose ``idempotency_key`` exists already is left as it was; the ids of the rows written now are
+    returned. No conversation rows are written (a broadcast keeps its own per-recipient record). With ``jobs``
+    each new row's delivery is enqueued when the transaction commits; without, the caller delivers them (or the
+    sweeper does, within ~10 s). A workspace out of quota gets ``held`` rows.
+    """
+    if not requests:
+        return []
+    _check_ids(session, workspace_id, requests[0].idempotency_key, source)
+    checked: dict[int, list[dict[str, Any]]] = {}  # the same messages for many rows are checked once
+    now = utcnow()
+    status = "held" if await _quota_exhausted(session, workspace_id) else "pending"
+    values = []
+    for request in requests:
+        if not 1 <= len(request.idempotency_key) <= 200:
+            raise ValueError("idempotency_key must be 1 to 200 characters")
+        limit = 1 if request.kind == "push" else MAX_MULTICAST
+        if request.kind not in ("push", "multicast") or not 1 <= len(request.recipients) <= limit:
+            raise ValueError(f"{request.idempotency_key}: a {request.kind} takes 1 to {limit} recipients")
+        body = checked.get(id(request.messages))
+        if body is None:
+            body = checked[id(request.messages)] = _check_messages(request.messages)
+        values.append(
+            {
+                "workspace_id": workspace_id,
+                "idempotency_key": request.idempotency_key,
+                "kind": request.kind,
+                "retry_key": str(uuid.uuid4()),
+                "recipients": list(request.recipients),
+                "friend_ids": list(request.friend_ids),
+                "messages": body,
+                "status": status,
+                "sent_by_user_id": sent_by_user_id,
+                "source": source,
+                "broadcast_id": broadcast_id,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+        )
+    stmt = upsert_insert(session, LineRequest).on_conflict_do_nothing(
+        index_elements=["workspace_id", "idempotency_key"]
+    )
+    ids = list((await session.scalars(stmt.returning(LineRequest.id), values)).all())
+    if status == "pending" and jobs is not None:
+        for request_id in ids:
+            after_commit(session, jobs, DELIVER_JOB, job_id=_job_id(request_id, now), request_id=request_id)
+    return ids
 
 
 def preview(message: dict[str, Any]) -> str | None:
@@ -592,6 +666,10 @@ async def _record(
             await _store_message_ids(s, row, outcome.sent_message_ids)
         if isinstance(outcome, QuotaExhausted):
             await _hold_workspace(s, row.workspace_id, now)
+        if row.broadcast_id is not None and status in ("accepted", "failed"):
+            from enishi.delivery.progress import count_settled  # lazily: delivery builds on the outbox
+
+            await count_settled(s, row, status, now, jobs)
     if follow_up is not None and jobs is not None:
         await _enqueue(jobs, row.id, _job_id(row.id, follow_up), defer_until=follow_up)
     log.log(

@@ -4,6 +4,7 @@ from enishi.models.audience import SavedSegment
 from enishi.models.audience_bulk import BulkOperation, BulkOperationFriend
 from enishi.models.audit import AuditEntry
 from enishi.models.auth import ApiToken, LoginAttempt, StaffSession, User
+from enishi.models.broadcasts import Broadcast, BroadcastRecipient, LineQuota
 from enishi.models.friends import Friend
 from enishi.models.line import LineEvent, LineRequest, Message, ReadMarker
 from enishi.models.plans import Plan
@@ -22,10 +23,13 @@ __all__ = [
     "AgencyMembership",
     "ApiToken",
     "AuditEntry",
+    "Broadcast",
+    "BroadcastRecipient",
     "BulkOperation",
     "BulkOperationFriend",
     "Friend",
     "LineEvent",
+    "LineQuota",
     "LineRequest",
     "LoginAttempt",
     "Message",

@@ -89,6 +89,13 @@ class LineRequest(WorkspaceOwned, Base):
             postgresql_where=text("status IN ('pending', 'sending')"),
             sqlite_where=text("status IN ('pending', 'sending')"),
         ),
+        Index(
+            "ix_line_requests_broadcast",
+            "broadcast_id",
+            "status",
+            postgresql_where=text("broadcast_id IS NOT NULL"),
+            sqlite_where=text("broadcast_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -109,6 +116,9 @@ class LineRequest(WorkspaceOwned, Base):
         BigId, ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     source: Mapped[str] = mapped_column(String(24), default="staff")
+    # A batch of a broadcast: settling it counts its recipients as sent or failed there (enishi.delivery). No
+    # foreign key: adding one to this table would make SQLite copy it, and broadcasts are never deleted alone.
+    broadcast_id: Mapped[int | None] = mapped_column(BigId, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(default=None)
 
