@@ -6,24 +6,23 @@ import { LoginPage } from "./pages/LoginPage";
 import { ScenarioEditor } from "./pages/ScenarioEditor";
 import { ScenarioList } from "./pages/ScenarioList";
 import { navigate, parseRoute, usePath } from "./router";
-import type { Me, WorkspaceAccess } from "./types";
+import type { Me, WorkspaceAccess, WorkspaceSummary } from "./types";
 
 export function App() {
   const { t } = useTranslation();
   const path = usePath();
   const route = parseRoute(path);
   const [me, setMe] = useState<Me | null | undefined>(undefined);
-  const [workspaces, setWorkspaces] = useState<WorkspaceAccess[]>([]);
+  const [workspaces, setWorkspaces] = useState<WorkspaceSummary[]>([]);
+  const [access, setAccess] = useState<WorkspaceAccess | null>(null);
+  const [accessError, setAccessError] = useState(false);
 
   const loadSession = useCallback(async () => {
     try {
       const who = await api.get<Me>("/api/auth/me");
       setCsrfToken(who.csrf_token);
-      const ids = who.memberships.filter((m) => m.scope === "workspace").map((m) => m.id);
-      const found = await Promise.all(
-        ids.map((id) => api.get<WorkspaceAccess>(`/api/workspaces/${id}`).catch(() => null)),
-      );
-      setWorkspaces(found.filter((w): w is WorkspaceAccess => w !== null));
+      // Direct memberships and every workspace of the user's agencies.
+      setWorkspaces(await api.get<WorkspaceSummary[]>("/api/workspaces"));
       setMe(who);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) setMe(null);
@@ -38,17 +37,30 @@ export function App() {
   useEffect(() => {
     if (me === null && route.name !== "login") navigate("/login", true);
     if (me && (route.name === "home" || route.name === "login") && workspaces.length > 0) {
-      navigate(`/w/${workspaces[0].workspace.id}/scenarios`, true);
+      navigate(`/w/${workspaces[0].id}/scenarios`, true);
     }
   }, [me, route.name, workspaces]);
+
+  const workspaceId = "workspaceId" in route ? route.workspaceId : workspaces[0]?.id;
+
+  // The role, permissions and enabled plugins of the workspace being looked at.
+  useEffect(() => {
+    if (!me || workspaceId === undefined) return;
+    let live = true;
+    setAccessError(false);
+    api
+      .get<WorkspaceAccess>(`/api/workspaces/${workspaceId}`)
+      .then((a) => live && setAccess(a))
+      .catch(() => live && (setAccess(null), setAccessError(true)));
+    return () => {
+      live = false;
+    };
+  }, [me, workspaceId]);
 
   if (me === undefined) return <div className="loading">{t("common.loading")}</div>;
   if (me === null || route.name === "login") {
     return <LoginPage onLoggedIn={() => loadSession()} />;
   }
-
-  const workspaceId = "workspaceId" in route ? route.workspaceId : workspaces[0]?.workspace.id;
-  const access = workspaces.find((w) => w.workspace.id === workspaceId);
 
   const logout = async () => {
     await api.post("/api/auth/logout").catch(() => undefined);
@@ -59,7 +71,8 @@ export function App() {
 
   let content: JSX.Element;
   if (workspaces.length === 0) content = <p className="empty">{t("layout.no_workspaces")}</p>;
-  else if (!access) content = <p className="empty">{t("layout.not_found")}</p>;
+  else if (accessError) content = <p className="empty">{t("layout.not_found")}</p>;
+  else if (!access || access.workspace.id !== workspaceId) content = <p className="loading">{t("common.loading")}</p>;
   else if (route.name === "scenario")
     content = <ScenarioEditor key={route.scenarioId} access={access} scenarioId={route.scenarioId} />;
   else content = <ScenarioList access={access} />;
@@ -77,15 +90,15 @@ export function App() {
               onChange={(e) => navigate(`/w/${e.target.value}/scenarios`)}
             >
               {workspaces.map((w) => (
-                <option key={w.workspace.id} value={w.workspace.id}>
-                  {w.workspace.name}
+                <option key={w.id} value={w.id}>
+                  {w.name}
                 </option>
               ))}
             </select>
           </label>
         )}
         <nav className="mainnav" aria-label={t("layout.navigation")}>
-          {access && (
+          {access && access.workspace.id === workspaceId && (
             <a
               href={`/w/${access.workspace.id}/scenarios`}
               aria-current={route.name === "scenarios" || route.name === "scenario" ? "page" : undefined}

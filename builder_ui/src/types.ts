@@ -120,3 +120,10 @@ export interface WorkspaceAccess {
   permissions: string[];
   enabled_plugins: string[];
 }
+
+export interface WorkspaceSummary {
+  id: number;
+  agency_id: number;
+  name: string;
+  timezone: string;
+}

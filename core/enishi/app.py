@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import gc
 import logging
+import mimetypes
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Router, get
-from litestar.datastructures import State
-from litestar.exceptions import HTTPException
+from litestar import Litestar, MediaType, Response, Router, get
+from litestar.datastructures import CacheControlHeader, State
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.params import FromPath
 from litestar.static_files import create_static_files_router
 
 from enishi.api.audience_routes import FriendController
@@ -39,6 +41,15 @@ from enishi.version import CORE_API_VERSION
 
 log = logging.getLogger("enishi")
 UI_DIST = Path(__file__).resolve().parents[2] / "builder_ui" / "dist"
+# Paths that are never the builder UI's client routes: an unknown one answers 404, not the UI's page.
+NOT_UI = ("api", "emulator", "schema", "webhook", "p")
+UI_NOT_BUILT = """<!doctype html><html lang="ja"><meta charset="utf-8"><title>Enishi</title>
+<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
+<h1>Enishi</h1>
+<p>画面(builder_ui)がまだビルドされていません。/ The builder UI is not built yet.</p>
+<pre>cd builder_ui &amp;&amp; npm ci &amp;&amp; npm run build</pre>
+<p>(<code>./scripts/demo</code> がビルドします / builds it too.) API: <a href="/schema">/schema</a></p>
+</body></html>"""
 
 
 @get("/api/health", exclude_from_auth=True, tags=["platform"])
@@ -58,6 +69,57 @@ def freeze_long_lived_objects() -> None:
         _frozen = True
         gc.collect()
         gc.freeze()
+
+
+def ui_handlers(dist: Path = UI_DIST) -> list[Any]:
+    """The builder UI: its hashed assets, its files, and index.html for its client routes (``/w/1/scenarios``).
+    Without a build, ``/`` says how to make one."""
+    index = dist / "index.html"
+    if not index.is_file():
+
+        @get("/", include_in_schema=False, media_type=MediaType.HTML, sync_to_thread=False)
+        def ui_not_built() -> str:
+            return UI_NOT_BUILT
+
+        return [ui_not_built]
+
+    root = dist.resolve()
+
+    def page(relative: str) -> Response[bytes]:
+        if relative.split("/", 1)[0] in NOT_UI:
+            raise NotFoundException()
+        if relative:
+            candidate = (root / relative).resolve()
+            if candidate.is_relative_to(root) and candidate.is_file():
+                return Response(candidate.read_bytes(), media_type=_media_type(candidate))
+            if "." in relative.rsplit("/", 1)[-1]:
+                raise NotFoundException()  # a missing file, not a client route
+        # A client route: the page, never cached, so a new build is picked up on the next visit.
+        return Response(index.read_bytes(), media_type=MediaType.HTML, headers={"Cache-Control": "no-cache"})
+
+    @get("/", include_in_schema=False, sync_to_thread=False)
+    def ui_index() -> Response[bytes]:
+        return page("")
+
+    @get("/{path:path}", include_in_schema=False, sync_to_thread=False)
+    def ui_page(path: FromPath[str]) -> Response[bytes]:
+        return page(path.strip("/"))
+
+    handlers: list[Any] = [ui_index, ui_page]
+    if (dist / "assets").is_dir():
+        handlers.append(
+            create_static_files_router(
+                path="/assets",
+                directories=[dist / "assets"],
+                include_in_schema=False,
+                cache_control=CacheControlHeader(max_age=31_536_000, public=True),  # names carry a content hash
+            )
+        )
+    return handlers
+
+
+def _media_type(path: Path) -> str:
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 def plugin_routers(host: PluginHost) -> tuple[list[Router], list[Router]]:
@@ -123,10 +185,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         emulator = Emulator()
         handlers.append(create_emulator_router(emulator))
         state[STATE_KEY] = emulator
-    if UI_DIST.is_dir():
-        handlers.append(
-            create_static_files_router(path="/", directories=[UI_DIST], html_mode=True, include_in_schema=False)
-        )
+    handlers.extend(ui_handlers())
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -6,6 +6,7 @@ import validator from "@rjsf/validator-ajv8";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import type { NodeTypeDef } from "../types";
+import { DEFAULT_FORM_STATE } from "../editor/defaults";
 import { MessagesField } from "./MessagesField";
 import { LookupWidget } from "./pickers";
 import { decorateUiSchema, formSchema, localizeSchema } from "./schema";
@@ -47,6 +48,7 @@ export function ConfigForm({
       widgets={widgets}
       fields={fields}
       liveValidate
+      experimental_defaultFormStateBehavior={DEFAULT_FORM_STATE}
       showErrorList={false}
       noHtml5Validate
       onChange={(e) => onChange((e.formData ?? {}) as Record<string, unknown>)}

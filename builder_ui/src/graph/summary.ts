@@ -30,7 +30,7 @@ export function summarize(t: TFunction, typeKey: string, c: Config): string {
           ? String(first.text ?? "")
           : first.type === "template"
             ? String((first.template as Config | undefined)?.text ?? first.altText ?? "")
-            : String(first.type);
+            : String(first.type ?? "");
       const more = messages.length > 1 ? ` ${t("summary.more", { count: messages.length - 1 })}` : "";
       return `${text.slice(0, 40)}${more}`;
     }

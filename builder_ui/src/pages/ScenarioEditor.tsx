@@ -158,7 +158,7 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
         setWaiting(detail.waiting_by_node);
         history.current.clear();
         requestAnimationFrame(() => {
-          void flow.fitView({ padding: 0.2 });
+          if (laidOut.length) void flow.fitView({ padding: 0.2, maxZoom: 1 });
           window.enishiBuilder = {
             openedAt: performance.now() - started,
             validatedAt: performance.now() - started,
@@ -291,7 +291,7 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
     const graph = documentToFlow(doc);
     const laidOut = graph.missingPositions ? autoLayout(graph.nodes, graph.edges) : graph.nodes;
     commit({ nodes: laidOut, edges: graph.edges, settings: { ...DEFAULT_SETTINGS, ...(doc.settings ?? {}) } });
-    requestAnimationFrame(() => void flow.fitView({ padding: 0.2 }));
+    requestAnimationFrame(() => void flow.fitView({ padding: 0.2, maxZoom: 1 }));
   };
 
   const importJson = async (file: File) => {
@@ -402,7 +402,7 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
 
   const layout = () => {
     commit({ nodes: autoLayout(nodesRef.current, edgesRef.current) });
-    requestAnimationFrame(() => void flow.fitView({ padding: 0.2 }));
+    requestAnimationFrame(() => void flow.fitView({ padding: 0.2, maxZoom: 1 }));
   };
 
   const focusNode = (id: string) => {
