@@ -71,7 +71,7 @@ class ChannelCache:
     def __init__(self) -> None:
         self._by_token: dict[str, _Channel] = {}
         self._loading: dict[str, asyncio.Future[_Channel | None]] = {}
-        self._forgotten = 0  # counts forget() calls: a read that started before one does not fill the cache
+        self._forgotten = 0  # counts forgettings: a read that started before one does not fill the cache
         _caches.add(self)
 
     async def lookup(self, services: Services, token: str) -> _Channel | None:
@@ -105,15 +105,15 @@ class ChannelCache:
             self._by_token[token] = channel
         return channel
 
-    def forget(self, token: str) -> None:
+    def forget_workspace(self, workspace_id: int) -> None:
         self._forgotten += 1
-        self._by_token.pop(token, None)
+        for token in [t for t, channel in self._by_token.items() if channel.workspace_id == workspace_id]:
+            del self._by_token[token]
 
 
-def _forget_everywhere(tokens: set[str]) -> None:
+def _forget_everywhere(workspace_id: int) -> None:
     for cache in list(_caches):
-        for token in tokens:
-            cache.forget(token)
+        cache.forget_workspace(workspace_id)
 
 
 @event.listens_for(Workspace, "after_update")
@@ -124,19 +124,18 @@ def _channel_changed(mapper: Mapper[Any], connection: Any, target: Workspace) ->
     old secret, which is still the committed one until then.
     """
     attrs = inspect(target).attrs
-    secret, token = attrs.line_channel_secret.history, attrs.webhook_token.history
-    if not secret.has_changes() and not token.has_changes():
+    if not attrs.line_channel_secret.history.has_changes() and not attrs.webhook_token.history.has_changes():
         return
-    tokens = {t for t in (*token.added, *token.unchanged, *token.deleted) if isinstance(t, str)}
-    _forget_everywhere(tokens)
+    workspace_id = target.id
+    _forget_everywhere(workspace_id)
     session = object_session(target)
     if session is not None:
-        event.listen(session, "after_commit", lambda _session: _forget_everywhere(tokens), once=True)
+        event.listen(session, "after_commit", lambda _session: _forget_everywhere(workspace_id), once=True)
 
 
 @event.listens_for(Workspace, "after_delete")
 def _workspace_deleted(mapper: Mapper[Any], connection: Any, target: Workspace) -> None:
-    _forget_everywhere({target.webhook_token})
+    _forget_everywhere(target.id)
 
 
 def _bad(path: str, message: str) -> ApiError:
