@@ -250,7 +250,9 @@ async def test_start_and_stop_a_scenario_for_a_segment(world: World) -> None:
     stop = {"type": "core.stop_scenario", "config": {"scenario_id": scenario_id}}
     stopped = await finished(world, (await start(world, stop, {"friend_ids": [aoi]}))["id"])
     assert stopped["progress"]["changed"] == 1
-    assert {r.friend_id: r.status for r in await world.runs(scenario_id)} == {aoi: "stopped", ren: "waiting"}
+    after = {r.friend_id: r for r in await world.runs(scenario_id)}
+    assert after[aoi].status == "stopped" and after[aoi].ended_at is not None
+    assert after[ren].status in ("active", "waiting") and after[ren].ended_at is None  # the engine moves it on
 
     not_running = {"type": "core.start_scenario", "config": {"scenario_id": draft_id}}
     assert await problems(world, {"action": not_running, "target": {"segment": has(vip)}}) == [
@@ -475,3 +477,22 @@ def _hash() -> str:
     from enishi.auth.passwords import hash_password
 
     return hash_password(PASSWORD)
+
+
+async def test_an_operation_whose_plugin_was_switched_off_fails_and_says_why(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vip = await world.tag("VIP")
+    monkeypatch.setattr(bulk, "enqueue_after_commit", lambda *a, **k: None)  # both wait in the queue
+    note = {"type": "notes.add_note", "config": {"body": "VIPのお客さま"}}
+    by_tag = await start(world, note, {"segment": has(vip)})
+    tagging = await start(world, add_tag(vip), {"segment": {"all": []}})
+    response = await world.client.put(f"/api/workspaces/{world.workspace_id}/plugins/tags", json={"enabled": False})
+    assert response.status_code == 200, response.text
+
+    for created in (by_tag, tagging):
+        assert await bulk.run_operation(world.job_context(), created["id"]) == "failed"
+        report = await finished(world, created["id"])
+        assert report["status"] == "failed" and "tags" in report["error"]
+        assert report["progress"]["done"] == 0
+    assert await notes_per_friend(world) == Counter()

@@ -385,10 +385,13 @@ async def _step(ctx: JobContext, workspace_id: int, state: WorkspaceState, opera
             return await _finish(wctx, operation, "failed", "一括では実行できません / cannot run in bulk"), ""
         if operation.status == "queued":
             try:
-                operation.total = await _freeze(wctx, operation)
-            except (Unavailable, LookupError, KeyError) as exc:
-                # A condition of the segment belongs to a plugin switched off since the request.
-                return await _finish(wctx, operation, "failed", f"対象を決められません / {exc}"), ""
+                async with session.begin_nested():
+                    operation.total = await _freeze(wctx, operation)
+            except Exception as exc:
+                # E.g. a condition of the segment belongs to a plugin switched off since the request. Retrying
+                # would fail the same way, so the operation ends here and says why.
+                log.warning("bulk operation %s: the target could not be frozen", operation.id, exc_info=True)
+                return await _finish(wctx, operation, "failed", f"対象を決められません / {_describe(exc)}"), ""
             operation.status, operation.started_at = "running", wctx.now
             return "more", job_id(operation)
         remaining = _next_chunk(operation.id)
