@@ -491,7 +491,8 @@ async def test_an_operation_whose_plugin_was_switched_off_fails_and_says_why(
     assert response.status_code == 200, response.text
 
     for created in (by_tag, tagging):
-        assert await bulk.run_operation(world.job_context(), created["id"]) == "failed"
+        # ("finished" should the sweeper have woken it first, on a slow machine)
+        assert await bulk.run_operation(world.job_context(), created["id"]) in ("failed", "finished")
         report = await finished(world, created["id"])
         assert report["status"] == "failed" and "tags" in report["error"]
         assert report["progress"]["done"] == 0
