@@ -206,7 +206,12 @@ export function DryRunPanel({
                   <button type="button" className="link" onClick={() => onFocusNode(s.node_id)}>
                     <span className="dry-time">{when(s.at)}</span>{" "}
                     {node?.data.label || (type ? localized(type.label, lang) : s.node_type)}
-                    {s.port && <span className="muted"> → {s.port}</span>}
+                    {s.port && (
+                      <span className="muted">
+                        {" "}
+                        → {localized(type?.outputs.find((p) => p.name === s.port)?.label, lang) || s.port}
+                      </span>
+                    )}
                   </button>
                 </li>
               );

@@ -31,7 +31,7 @@ function EnishiNodeView({ id, data, selected }: NodeProps<FlowNode>) {
   if (dry) classes.push("on-path");
   if (dryRun.size && !dry) classes.push("off-path");
   const title = data.label || (type ? localized(type.label, lang) : data.typeKey);
-  const summary = summarize(t, data.typeKey, data.config ?? {});
+  const summary = summarize(t, data.typeKey, data.config ?? {}, type?.config_schema, lang);
   const inputs = type?.inputs ?? [];
   const outputs = type?.outputs ?? [];
   return (

@@ -1,5 +1,6 @@
 // One line under a node's title saying what it is set to do.
 import type { TFunction } from "i18next";
+import { localized } from "../i18n";
 
 type Config = Record<string, unknown>;
 
@@ -13,7 +14,8 @@ export function durationText(t: TFunction, c: Config): string {
   return parts.join(" ");
 }
 
-export function summarize(t: TFunction, typeKey: string, c: Config): string {
+/** ``schema``: the type's config schema, for the titles of the fields shown. */
+export function summarize(t: TFunction, typeKey: string, c: Config, schema?: Config, lang = "ja"): string {
   switch (typeKey) {
     case "core.wait_delay": {
       const d = durationText(t, c);
@@ -37,9 +39,10 @@ export function summarize(t: TFunction, typeKey: string, c: Config): string {
     default: {
       const keys = Object.keys(c).filter((k) => c[k] !== undefined && c[k] !== null && c[k] !== "");
       if (keys.length === 0) return "";
+      const properties = (schema?.properties ?? {}) as Record<string, Config>;
       return keys
         .slice(0, 2)
-        .map((k) => `${k}: ${shortValue(c[k])}`)
+        .map((k) => `${localized(properties[k]?.title, lang) || k}: ${shortValue(c[k])}`)
         .join(", ");
     }
   }

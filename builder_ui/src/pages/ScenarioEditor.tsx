@@ -158,7 +158,6 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
         setWaiting(detail.waiting_by_node);
         history.current.clear();
         requestAnimationFrame(() => {
-          if (laidOut.length) void flow.fitView({ padding: 0.2, maxZoom: 1 });
           window.enishiBuilder = {
             openedAt: performance.now() - started,
             validatedAt: performance.now() - started,
@@ -596,6 +595,8 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
                     onNodeClick={() => setPanel("node")}
                     deleteKeyCode={["Delete", "Backspace"]}
                     multiSelectionKeyCode={["Shift", "Meta", "Control"]}
+                    fitView
+                    fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
                     minZoom={0.1}
                     maxZoom={2}
                     defaultEdgeOptions={{ type: "smoothstep" }}
