@@ -4,6 +4,9 @@ Both run as real uvicorn servers on 127.0.0.1, driven by the same aiohttp load l
 one after the other in one run, on SQLite and (when reachable) PostgreSQL. Prints the ratio; the goal is ≥ 0.5.
 Enishi runs as deployed for load: with a Redis queue (ENISHI_BENCH_REDIS_URL, default db 14, flushed after), so
 the measured process only acknowledges and the events wait in the queue for workers, which are not started.
+Each round's ratio and the load average are printed too, and on PostgreSQL how long one durable single-row commit
+took before and after: every acknowledgement waits for the disk, the bare endpoint never does, so a busy disk (or
+busy neighbours on a small machine) moves the ratio a lot.
 
     .venv/bin/python bench/webhook_ack.py [--seconds 15] [--concurrency 64] [--backends sqlite,postgresql]
 """
@@ -101,10 +104,30 @@ async def load(url: str, requests: list[tuple[bytes, str]], seconds: float, conc
     return done / elapsed
 
 
-def start(mode: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, str(SERVER), mode, str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+def start(mode: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    # stderr to a file: an unread pipe would stall a server that logs more than the pipe holds.
+    with log.open("wb") as stderr:
+        return subprocess.Popen(
+            [sys.executable, str(SERVER), mode, str(port)], env=env, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+
+
+async def commit_latency(database_url: str) -> float:
+    """Median milliseconds of one durable single-row commit: what the disk charges every acknowledgement."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("CREATE TABLE bench_commit_probe (n int)")
+        took = []
+        for i in range(30):
+            started = time.perf_counter()
+            await conn.execute("INSERT INTO bench_commit_probe VALUES ($1)", i)
+            took.append((time.perf_counter() - started) * 1000)
+        await conn.execute("DROP TABLE bench_commit_probe")
+    finally:
+        await conn.close()
+    return sorted(took)[len(took) // 2]
 
 
 async def measure(backend: str, database_url: str | None, seconds: float, concurrency: int) -> None:
@@ -125,8 +148,9 @@ async def measure(backend: str, database_url: str | None, seconds: float, concur
         procs, urls = {}, {}
         for mode in ("bare", "enishi"):
             port = free_port()
-            procs[mode] = start(mode, port, env)
+            procs[mode] = start(mode, port, env, Path(data) / f"{mode}.log")
             urls[mode] = f"http://127.0.0.1:{port}"
+        commits = [await commit_latency(database_url)] if database_url else []
         ratios, totals = [], {"bare": 0.0, "enishi": 0.0}
         try:
             for url in urls.values():
@@ -141,6 +165,11 @@ async def measure(backend: str, database_url: str | None, seconds: float, concur
             for proc in procs.values():
                 proc.terminate()
                 proc.wait(timeout=30)
+            for mode in procs:
+                if logged := (Path(data) / f"{mode}.log").read_text(errors="replace").strip():
+                    print(f"{mode} server's stderr (last lines):\n" + "\n".join(logged.splitlines()[-20:]))
+        if database_url:
+            commits.append(await commit_latency(database_url))
         rates = totals
         import redis.asyncio as redis
 
@@ -154,6 +183,7 @@ async def measure(backend: str, database_url: str | None, seconds: float, concur
             f"median ratio {ratio:.2f} of {rounds} alternating rounds ({verdict} the goal of ≥ 0.5)\n"
             f"{'':<10} rounds {' '.join(f'{r:.2f}' for r in ratios)}   "
             f"1-min load average, this run included: {os.getloadavg()[0]:.1f}"
+            + (f"   one durable commit: {commits[0]:.2f} ms before, {commits[1]:.2f} ms after" if commits else "")
         )
 
 
