@@ -33,6 +33,9 @@ class WorkspaceContext:
     actor_user_id: int | None = None
     now: datetime = field(default_factory=utcnow)
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Lookups that stay true for this context's transaction (e.g. which scenarios an event starts), so a bulk
+    # change announcing a thousand events asks once, not a thousand times.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def tz(self) -> ZoneInfo:

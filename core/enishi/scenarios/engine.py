@@ -94,20 +94,11 @@ async def on_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
 
 
 async def _start_triggered(ctx: WorkspaceContext, event: DomainEvent) -> None:
-    rows = (
-        await ctx.session.execute(
-            select(ScenarioTrigger.scenario_id, ScenarioTrigger.version_id, ScenarioTrigger.node_id)
-            .join(Scenario, Scenario.id == ScenarioTrigger.scenario_id)
-            .where(
-                ScenarioTrigger.event_name == event.name,
-                Scenario.status == "active",
-                Scenario.current_version_id == ScenarioTrigger.version_id,
-            )
-            .order_by(ScenarioTrigger.scenario_id, ScenarioTrigger.id)
-        )
-    ).all()
+    key = ("scenario_triggers", event.name)
+    if key not in ctx.memo:
+        ctx.memo[key] = await _triggers_of(ctx, event.name)
     started: set[int] = set()
-    for scenario_id, version_id, node_id in rows:
+    for scenario_id, version_id, node_id in ctx.memo[key]:
         if scenario_id in started:
             continue  # two triggers of one scenario matching one event start it once
         graph = await graph_of(ctx, version_id)
@@ -122,7 +113,29 @@ async def _start_triggered(ctx: WorkspaceContext, event: DomainEvent) -> None:
             started.add(scenario_id)
 
 
+async def _triggers_of(ctx: WorkspaceContext, event_name: str) -> list[tuple[int, int, str]]:
+    rows = (
+        await ctx.session.execute(
+            select(ScenarioTrigger.scenario_id, ScenarioTrigger.version_id, ScenarioTrigger.node_id)
+            .join(Scenario, Scenario.id == ScenarioTrigger.scenario_id)
+            .where(
+                ScenarioTrigger.event_name == event_name,
+                Scenario.status == "active",
+                Scenario.current_version_id == ScenarioTrigger.version_id,
+            )
+            .order_by(ScenarioTrigger.scenario_id, ScenarioTrigger.id)
+        )
+    ).all()
+    return [(int(a), int(b), str(c)) for a, b, c in rows]
+
+
 async def _resume_waits(ctx: WorkspaceContext, event: DomainEvent) -> None:
+    if "event_waits" not in ctx.memo:  # most workspaces, most of the time, have no run waiting for an event
+        ctx.memo["event_waits"] = await ctx.session.scalar(
+            select(ScenarioRun.id).where(ScenarioRun.status == "waiting", ScenarioRun.wait_event.is_not(None)).limit(1)
+        )
+    if ctx.memo["event_waits"] is None:
+        return
     waiting = (
         await ctx.session.scalars(
             select(ScenarioRun).where(
