@@ -2,7 +2,8 @@
 // the message editor as custom widgets and fields.
 import Form from "@rjsf/core";
 import type { FieldProps, RegistryFieldsType, RegistryWidgetsType, RJSFSchema, WidgetProps } from "@rjsf/utils";
-import validator from "@rjsf/validator-ajv8";
+import { customizeValidator } from "@rjsf/validator-ajv8";
+import localizeJa from "ajv-i18n/localize/ja";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import type { NodeTypeDef } from "../types";
@@ -14,6 +15,12 @@ import { decorateUiSchema, formSchema, localizeSchema } from "./schema";
 function MessageTemplateWidget(props: WidgetProps) {
   return <LookupWidget {...props} options={{ ...props.options, lookup: "messages.templates", multiple: false }} />;
 }
+
+// Form errors in the UI's language (ajv's own messages are English).
+const validators = {
+  ja: customizeValidator({}, localizeJa as Parameters<typeof customizeValidator>[1]),
+  en: customizeValidator(),
+};
 
 const widgets: RegistryWidgetsType = { lookup: LookupWidget, messageTemplate: MessageTemplateWidget };
 const fields: RegistryFieldsType = { lineMessages: MessagesField as unknown as React.ComponentType<FieldProps> };
@@ -44,7 +51,7 @@ export function ConfigForm({
       schema={schema}
       uiSchema={uiSchema}
       formData={config}
-      validator={validator}
+      validator={lang === "en" ? validators.en : validators.ja}
       widgets={widgets}
       fields={fields}
       liveValidate

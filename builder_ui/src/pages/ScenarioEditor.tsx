@@ -107,7 +107,7 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
 
   const [scenario, setScenario] = useState<Scenario | null>(null);
   const [catalog, setCatalog] = useState<Catalog | null>(null);
-  const [pluginTitles, setPluginTitles] = useState<Record<string, string>>({});
+  const [pluginTitles, setPluginTitles] = useState<Record<string, { ja: string; en?: string }>>({});
   const [loadError, setLoadError] = useState<string | null>(null);
   const [nodes, setNodes, onNodesChange] = useNodesState<FlowNode>([]);
   const [edges, setEdges, onEdgesChange] = useEdgesState<FlowEdge>([]);
@@ -149,7 +149,7 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
         const graph = documentToFlow(detail.draft);
         const laidOut = graph.missingPositions ? autoLayout(graph.nodes, graph.edges) : graph.nodes;
         setCatalog(cat);
-        setPluginTitles(Object.fromEntries(plugins.map((p) => [p.name, localized(p.title, lang)])));
+        setPluginTitles(Object.fromEntries(plugins.map((p) => [p.name, p.title])));
         setScenario(detail.scenario);
         setNodes(laidOut);
         setEdges(graph.edges);
@@ -561,7 +561,11 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
             </div>
           )}
           <div className="editor-body">
-            {view === "canvas" && <Palette nodeTypes={catalog.node_types} pluginTitles={pluginTitles} onAdd={(k) => addNode(k)} />}
+            {view === "canvas" && <Palette
+                nodeTypes={catalog.node_types}
+                pluginTitles={Object.fromEntries(Object.entries(pluginTitles).map(([k, v]) => [k, localized(v, lang)]))}
+                onAdd={(k) => addNode(k)}
+              />}
             <div className="canvas-area">
               {view === "canvas" ? (
                 <div className="canvas" onDrop={onDrop} onDragOver={(e) => {
