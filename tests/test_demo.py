@@ -60,6 +60,16 @@ def test_demo_prints_a_login_that_works_on_the_server_it_starts(tmp_path: Path) 
             assert len(friends) == 30 and all(f["status"] == "following" for f in friends)
             assert {c["friend"]["display_name"] for c in conversations} >= {"佐藤 花子", "小川 奏太"}
             assert all(c["unread"] == 1 for c in conversations)
+            # The demo's step scenario welcomed each of them and waits to send the coupon the next day.
+            while time.monotonic() < deadline:
+                [scenario] = client.get(f"{ws}/scenarios").json()["items"]
+                runs = client.get(f"{ws}/scenarios/{scenario['id']}").json()["runs_by_status"]
+                if runs.get("waiting") == 30:
+                    break
+                time.sleep(0.3)
+            assert scenario["name"] == "友だち追加ステップ (デモ)" and runs == {"waiting": 30}
+            welcomed = client.get(f"{ws}/inbox/friends/{friends[0]['id']}/messages").json()["items"]
+            assert any(m["direction"] == "out" and "友だち追加ありがとうございます" in m["text"] for m in welcomed)
 
             # A message typed as a simulated user shows in the inbox within a second.
             channel = workspaces[0]["line_channel_id"]

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.auth.passwords import hash_password
 from enishi.crypto import SecretBox
 from enishi.db.engine import Database
+from enishi.db.scoping import scoped_to
 from enishi.models import Agency, AgencyMembership, Plan, User, Workspace
 from enishi.plugin_host import PluginHost
 from enishi.settings import Settings
-from enishi.tenancy.workspaces import ChannelCredentials, create_workspace, webhook_url
+from enishi.tenancy.workspaces import ChannelCredentials, add_member, create_workspace, webhook_url
 
 DEMO_AGENCY = "デモ代理店"
 DEMO_WORKSPACE = "縁カフェ (デモ)"
@@ -55,12 +58,75 @@ async def seed_demo(db: Database, settings: Settings, host: PluginHost, email: s
                 ),
                 plan=pro,
             )
+            await add_member(session, workspace, user, "owner")
+            await session.flush()
+            await seed_demo_scenario(session, settings, host, workspace, user)
         return {
             "workspace_id": workspace.id,
             "workspace_name": workspace.name,
             "channel_id": workspace.line_channel_id,
             "webhook_url": webhook_url(settings, workspace),
         }
+
+
+DEMO_SCENARIO = "友だち追加ステップ (デモ)"
+
+
+async def seed_demo_scenario(
+    session: AsyncSession, settings: Settings, host: PluginHost, workspace: Workspace, user: User
+) -> None:
+    """A published step scenario, so the demo's new friends get a welcome at once and a coupon the next day."""
+    if host.registry.get("actions", "messages.send_messages") is None:
+        return  # the messages plugin is not installed: nothing to send with
+    from enishi.context import WorkspaceContext
+    from enishi.scenarios import lifecycle
+    from enishi.tenancy.plans import enabled_plugins
+
+    plan = await session.get_one(Plan, workspace.plan_id)
+    with scoped_to(session, workspace.id):
+        ctx = WorkspaceContext(
+            workspace_id=workspace.id,
+            session=session,
+            host=host,
+            settings=settings,
+            jobs=None,
+            enabled_plugins=await enabled_plugins(session, host, workspace.id, plan),
+            timezone=workspace.timezone,
+            actor_user_id=user.id,
+        )
+        ids = [str(uuid.uuid4()) for _ in range(8)]
+        welcome = "{{friend.display_name}}さん、友だち追加ありがとうございます！縁カフェです☕"
+        coupon = "昨日はありがとうございました。ご来店時にこの画面を見せると、ドリンク1杯無料です🎁"
+        nodes = [
+            {"id": ids[0], "type": "core.friend_followed", "type_version": 1, "config": {"when": "both"}},
+            {
+                "id": ids[1],
+                "type": "messages.send_messages",
+                "type_version": 1,
+                "config": {"messages": [{"type": "text", "text": welcome}]},
+            },
+            {
+                "id": ids[2],
+                "type": "core.wait_until_time",
+                "type_version": 1,
+                "config": {"days_after": 1, "time": "10:00"},
+            },
+            {
+                "id": ids[3],
+                "type": "messages.send_messages",
+                "type_version": 1,
+                "config": {"messages": [{"type": "text", "text": coupon}]},
+            },
+        ]
+        edges = [
+            {"id": ids[4], "source": ids[0], "source_port": "next", "target": ids[1], "target_port": "in"},
+            {"id": ids[5], "source": ids[1], "source_port": "next", "target": ids[2], "target_port": "in"},
+            {"id": ids[6], "source": ids[2], "source_port": "next", "target": ids[3], "target_port": "in"},
+        ]
+        layout = {node["id"]: {"x": 0, "y": 140 * i} for i, node in enumerate(nodes)}
+        document = {"schema_version": 1, "nodes": nodes, "edges": edges, "layout": layout}
+        scenario = await lifecycle.create(ctx, DEMO_SCENARIO, folder="デモ", document=document)
+        await lifecycle.publish(ctx, scenario)
 
 
 DEMO_NAMES = (
