@@ -277,8 +277,16 @@ def where_of(ctx: WorkspaceContext, search: Search) -> ColumnElement[bool]:
     return and_(*parts)
 
 
+# The statements name their workspace themselves (``friends.workspace_id``, from friends_in) and every condition is
+# correlated with friends.id, the form bulk operations run inside INSERT … SELECT where session scoping does not
+# reach. Scoping them again would add ``workspace_id = ?`` to each correlated probe (a tag link, a mark, a field
+# value), which turns a covering primary-key probe into a table read per friend on SQLite and keeps PostgreSQL
+# from answering "has tag X" from the tag-first index.
+UNSCOPED = {"all_workspaces": True}
+
+
 def count_query(prepared: Prepared) -> Select[Any]:
-    return select(func.count()).select_from(Friend).where(prepared.where)
+    return select(func.count()).select_from(Friend).where(prepared.where).execution_options(**UNSCOPED)
 
 
 async def count(ctx: WorkspaceContext, prepared: Prepared) -> int:
@@ -306,7 +314,7 @@ def page_query(prepared: Prepared, after: Any, limit: int) -> Select[Any]:
     if prepared.search.sort_by != "id":
         order.append(sort.desc() if desc else sort.asc())
     order.append(Friend.id.desc() if desc else Friend.id.asc())
-    return query.order_by(*order).limit(limit + 1)
+    return query.order_by(*order).limit(limit + 1).execution_options(**UNSCOPED)
 
 
 def _after(prepared: Prepared, after: tuple[Any, int]) -> ColumnElement[bool]:

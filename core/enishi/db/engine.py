@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 from enishi.db.scoping import ScopedSession
+from enishi.db.sqlite_exists import _exists_select_one  # noqa: F401  (registers the SQLite form of EXISTS)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
