@@ -8,6 +8,7 @@ Everything a plugin needs is importable from here::
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, decode_cursor, encode_cursor
 from enishi.api.params import Access, Ctx, Db
+from enishi.audience import segments
 from enishi.audit import add_details
 from enishi.context import ActionContext, JobContext, WorkspaceContext
 from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, utcnow
@@ -107,6 +108,7 @@ __all__ = [
     "message_variables",
     "not_found",
     "run_action",
+    "segments",
     "send_to_friend",
     "upsert_insert",
     "utcnow",

@@ -27,6 +27,7 @@ from enishi.api.errors import handle_http_exception, handle_unexpected
 from enishi.api.inbox_routes import InboxController
 from enishi.api.middleware import AuditFallbackMiddleware, StaffAuthMiddleware
 from enishi.api.platform_routes import PlatformController
+from enishi.api.report_routes import ReportController
 from enishi.api.scenario_routes import ScenarioController
 from enishi.api.services import Services
 from enishi.api.workspace_routes import WorkspaceController
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
             BulkController,
             BroadcastController,
             FriendController,
+            ReportController,
             *workspace_plugin_routes,
         ],
         guards=[workspace_guard],
