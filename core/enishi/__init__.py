@@ -14,6 +14,7 @@ from enishi.context import ActionContext, JobContext, WorkspaceContext
 from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, utcnow
 from enishi.db.engine import dialect_of, upsert_insert
 from enishi.hookspecs import hookimpl
+from enishi.jobs.workspace_state import workspace_state
 from enishi.line import variables as message_variables
 from enishi.line.message_check import check_messages
 from enishi.line.outbox import send_to_friend
@@ -113,4 +114,5 @@ __all__ = [
     "upsert_insert",
     "utcnow",
     "validate",
+    "workspace_state",
 ]

@@ -46,6 +46,10 @@ async def _staff(world: World) -> int:
     return int((await _ws(world, "/assignment/staff"))[0]["user_id"])
 
 
+async def _route(world: World) -> int:
+    return int((await _ws(world, "/inflow/routes", {"name": f"経路{next(_numbers)}"}))["id"])
+
+
 async def _scenario(world: World) -> int:
     return await world.scenario(document([node("core.manual_start")], []), name="別のシナリオ")
 
@@ -90,6 +94,8 @@ EXAMPLES: dict[str, Example] = {
     ),
     "notes.add_note": _fixed({"body": "シナリオで追加"}),
     "notes.notes_contain": _fixed({"text": "VIP"}),
+    "inflow.route_entered": lambda w: _with(_route, w, lambda r: {"route_ids": [r]}),
+    "inflow.came_from": lambda w: _with(_route, w, lambda r: {"route_ids": [r], "scope": "any"}),
 }
 
 

@@ -1,0 +1,298 @@
+"""Workspace API under ``/api/workspaces/{workspace_id}/inflow`` and the public route pages under ``/p/inflow``.
+
+GET    /routes?folder=              routes with their public URL and visit counts
+POST   /routes                      GET/PATCH/DELETE /routes/{route_id}
+GET    /routes/{route_id}/qr.png    the QR code of the route's URL (also qr.svg), as a download
+
+GET    /p/inflow/r/{code}           public: records the visit and shows the landing page (add friend, send code)
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import Annotated, Any, Literal
+
+import msgspec
+import segno
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import FromPath, JSONBody, Parameter
+from sqlalchemy import func, select
+
+from enishi import (
+    Ctx,
+    JobContext,
+    WorkspaceContext,
+    add_details,
+    invalid,
+    not_found,
+    workspace_state,
+)
+from enishi_inflow import service
+from enishi_inflow.models import FOLDER_MAX, NAME_MAX, FirstRoute, Route, Visit
+
+AnyRequest = Request[Any, Any, Any]
+MANAGE = "inflow.manage"
+COOKIE = "enishi_inflow_visit"
+COOKIE_DAYS = 30
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX, pattern=r"\S")]
+Folder = Annotated[str, msgspec.Meta(max_length=FOLDER_MAX)]
+Mode = Literal["every", "first_time"]
+Key = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class ActionIn(msgspec.Struct, forbid_unknown_fields=True):
+    type: Key
+    config: dict[str, Any] = msgspec.field(default_factory=dict)
+    type_version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+
+Actions = Annotated[list[ActionIn], msgspec.Meta(max_length=service.MAX_ACTIONS)]
+
+
+class RouteIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    folder: Folder = ""
+    mode: Mode = "every"
+    actions: Actions = msgspec.field(default_factory=list)
+    enabled: bool = True
+
+
+class RoutePatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    folder: Folder | msgspec.UnsetType = msgspec.UNSET
+    mode: Mode | msgspec.UnsetType = msgspec.UNSET
+    actions: Actions | msgspec.UnsetType = msgspec.UNSET
+    enabled: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+def _action_dicts(actions: list[ActionIn]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for a in actions:
+        item: dict[str, Any] = {"type": a.type, "config": a.config}
+        if a.type_version is not None:
+            item["type_version"] = a.type_version
+        out.append(item)
+    return out
+
+
+async def route_out(ctx: WorkspaceContext, route: Route, counts: tuple[int, int] | None = None) -> dict[str, Any]:
+    if counts is None:
+        visits = await ctx.session.scalar(select(func.count()).where(Visit.route_id == route.id)) or 0
+        friends = await ctx.session.scalar(select(func.count()).where(FirstRoute.route_id == route.id)) or 0
+        counts = (int(visits), int(friends))
+    return {
+        "id": route.id,
+        "name": route.name,
+        "folder": route.folder,
+        "mode": route.mode,
+        "actions": route.actions,
+        "enabled": route.enabled,
+        "code": route.code,
+        "url": service.route_url(ctx.settings.public_url, route.code),
+        "visits": counts[0],
+        "new_friends": counts[1],
+        "created_at": route.created_at.isoformat(),
+    }
+
+
+async def require_route(ctx: WorkspaceContext, route_id: int) -> Route:
+    route = await ctx.session.get(Route, route_id)
+    if route is None:
+        raise not_found("route")
+    return route
+
+
+class RouteController(Controller):
+    path = "/routes"
+
+    @get("/")
+    async def list_routes(
+        self, ctx: Ctx, folder: Annotated[str | None, Parameter(max_length=FOLDER_MAX)] = None
+    ) -> list[dict[str, Any]]:
+        query = select(Route).order_by(Route.folder, Route.name, Route.id)
+        if folder is not None:
+            query = query.where(Route.folder == folder)
+        routes = list((await ctx.session.scalars(query)).all())
+        ids = [r.id for r in routes]
+        visit_counts = await ctx.session.execute(
+            select(Visit.route_id, func.count()).where(Visit.route_id.in_(ids)).group_by(Visit.route_id)
+        )
+        visits: dict[int, int] = {route_id: n for route_id, n in visit_counts.all()}
+        friend_counts = await ctx.session.execute(
+            select(FirstRoute.route_id, func.count()).where(FirstRoute.route_id.in_(ids)).group_by(FirstRoute.route_id)
+        )
+        friends: dict[int, int] = {route_id: n for route_id, n in friend_counts.all()}
+        return [await route_out(ctx, r, (visits.get(r.id, 0), friends.get(r.id, 0))) for r in routes]
+
+    @post("/", permission=MANAGE, status_code=201)
+    async def create_route(self, request: AnyRequest, ctx: Ctx, data: JSONBody[RouteIn]) -> dict[str, Any]:
+        actions = _action_dicts(data.actions)
+        problems = await service.check_actions(ctx, actions, "$.actions")
+        if problems:
+            raise invalid(problems)
+        route = Route(
+            name=data.name.strip(),
+            folder=data.folder.strip(),
+            mode=data.mode,
+            actions=actions,
+            enabled=data.enabled,
+            code=service.new_code(),
+            created_at=ctx.now,
+        )
+        ctx.session.add(route)
+        await ctx.session.flush()
+        add_details(request, route=route.name)
+        return await route_out(ctx, route, (0, 0))
+
+    @get("/{route_id:int}")
+    async def show_route(self, ctx: Ctx, route_id: FromPath[int]) -> dict[str, Any]:
+        return await route_out(ctx, await require_route(ctx, route_id))
+
+    @patch("/{route_id:int}", permission=MANAGE)
+    async def update_route(
+        self, request: AnyRequest, ctx: Ctx, route_id: FromPath[int], data: JSONBody[RoutePatch]
+    ) -> dict[str, Any]:
+        route = await require_route(ctx, route_id)
+        if not isinstance(data.actions, msgspec.UnsetType):
+            actions = _action_dicts(data.actions)
+            problems = await service.check_actions(ctx, actions, "$.actions")
+            if problems:
+                raise invalid(problems)
+            route.actions = actions
+        if not isinstance(data.name, msgspec.UnsetType):
+            route.name = data.name.strip()
+        if not isinstance(data.folder, msgspec.UnsetType):
+            route.folder = data.folder.strip()
+        if not isinstance(data.mode, msgspec.UnsetType):
+            route.mode = data.mode
+        if not isinstance(data.enabled, msgspec.UnsetType):
+            route.enabled = data.enabled
+        await ctx.session.flush()
+        add_details(request, route=route.name)
+        return await route_out(ctx, route)
+
+    @delete("/{route_id:int}", permission=MANAGE, status_code=204)
+    async def delete_route(self, request: AnyRequest, ctx: Ctx, route_id: FromPath[int]) -> None:
+        route = await require_route(ctx, route_id)
+        add_details(request, route=route.name)
+        await ctx.session.delete(route)
+
+    @get("/{route_id:int}/qr.png")
+    async def qr_png(
+        self, ctx: Ctx, route_id: FromPath[int], scale: Annotated[int, Parameter(ge=1, le=40)] = 10
+    ) -> Response[bytes]:
+        route = await require_route(ctx, route_id)
+        out = io.BytesIO()
+        segno.make(service.route_url(ctx.settings.public_url, route.code), error="m").save(
+            out, kind="png", scale=scale, border=4
+        )
+        return _download(out.getvalue(), "image/png", f"inflow-route-{route.id}.png")
+
+    @get("/{route_id:int}/qr.svg")
+    async def qr_svg(self, ctx: Ctx, route_id: FromPath[int]) -> Response[bytes]:
+        route = await require_route(ctx, route_id)
+        out = io.BytesIO()
+        segno.make(service.route_url(ctx.settings.public_url, route.code), error="m").save(
+            out, kind="svg", scale=10, border=4, xmldecl=True
+        )
+        return _download(out.getvalue(), "image/svg+xml", f"inflow-route-{route.id}.svg")
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response[bytes]:
+    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- public pages ---------------------------------------------------------------------------------------------
+
+
+PAGE = """<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex"><title>{title}</title>
+<style>body{{font-family:sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;text-align:center}}
+a.button{{display:block;margin:1rem 0;padding:.9rem;border-radius:.5rem;background:#06c755;color:#fff;
+text-decoration:none;font-weight:bold}}a.secondary{{background:#555}}code{{font-size:1.6rem}}</style></head>
+<body>{body}</body></html>"""
+
+
+def _page(status: int, title: str, body: str, cookie: tuple[str, str] | None = None) -> Response[str]:
+    response = Response(
+        PAGE.format(title=html.escape(title), body=body),
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+    if cookie is not None:
+        response.set_cookie(cookie[0], cookie[1], max_age=COOKIE_DAYS * 86400, httponly=True, samesite="lax")
+    return response
+
+
+def not_found_page() -> Response[str]:
+    return _page(
+        404,
+        "Not found",
+        "<h1>ページが見つかりません</h1><p>This link is not valid (any more).</p>",
+    )
+
+
+@get("/r/{code:str}", include_in_schema=False, opt={"audit": False})
+async def open_route(request: AnyRequest, code: FromPath[str]) -> Response[str]:
+    """Records the visit (once per browser and route while it is not attributed) and shows the landing page."""
+    services = request.app.state["enishi"]
+    if len(code) > 32:
+        return not_found_page()
+    async with services.db.session() as s:
+        found = (await s.execute(select(Route.workspace_id, Route.id).where(Route.code == code))).first()
+    if found is None:
+        return not_found_page()
+    workspace_id, route_id = found
+    job = JobContext(settings=services.settings, db=services.db, host=services.host, jobs=services.jobs)
+    state = await workspace_state(job, workspace_id)
+    if service.PLUGIN not in state.enabled:
+        return not_found_page()
+    async with services.db.transaction(workspace_id) as session:
+        ctx = WorkspaceContext(
+            workspace_id=workspace_id,
+            session=session,
+            host=services.host,
+            settings=services.settings,
+            jobs=services.jobs,
+            enabled_plugins=state.enabled,
+            timezone=state.timezone,
+            plugin_settings=state.plugin_settings,
+        )
+        route = await session.get(Route, route_id)
+        if route is None or not route.enabled:
+            return not_found_page()
+        visit = None
+        previous = service.read_visit(services.settings.secret_keys, request.cookies.get(COOKIE))
+        if previous is not None and previous[0] == workspace_id:
+            visit = await session.get(Visit, previous[1])
+            if visit is not None and (visit.route_id != route.id or visit.friend_id is not None):
+                visit = None
+        if visit is None:
+            visit = await service.record_visit(ctx, route)
+        bot = await service.bot_id(ctx)
+        cookie = (COOKIE, service.sign_visit(services.settings.secret_keys, workspace_id, visit.id))
+        ref, name = visit.ref, route.name
+    if services.settings.emulator:
+        add_url = services.settings.public_url.rstrip("/") + "/emulator/simulator"
+        send_url = add_url
+    elif bot:
+        add_url, send_url = service.add_friend_url(bot), service.send_code_url(bot, ref)
+    else:
+        add_url = send_url = ""
+    buttons = (
+        f'<a class="button" href="{html.escape(add_url)}">友だち追加 / Add friend</a>'
+        f'<a class="button secondary" href="{html.escape(send_url)}">コードを送信 / Send the code</a>'
+        if add_url
+        else "<p>LINE公式アカウントの設定がまだです / the LINE account is not set up yet.</p>"
+    )
+    body = (
+        f"<h1>{html.escape(name)}</h1>"
+        "<p>友だち追加のあと、このコードをトークで送ってください。<br>"
+        "After adding the account as a friend, send this code in the chat.</p>"
+        f'<p><code id="ref">#{html.escape(ref)}</code></p>{buttons}'
+    )
+    return _page(200, name, body, cookie)
