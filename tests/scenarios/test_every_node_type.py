@@ -94,6 +94,11 @@ EXAMPLES: dict[str, Example] = {
     ),
     "notes.add_note": _fixed({"body": "シナリオで追加"}),
     "notes.notes_contain": _fixed({"text": "VIP"}),
+    "member_cards.points_reached": _fixed({"threshold": 100}),
+    "member_cards.rank_changed": _fixed({"to_ranks": ["ゴールド"]}),
+    "member_cards.add_points": _fixed({"delta": 10, "reason": "来店"}),
+    "member_cards.points": _fixed({"operator": "gte", "value": 100}),
+    "member_cards.rank_is": _fixed({"ranks": ["ゴールド"]}),
     "inflow.route_entered": lambda w: _with(_route, w, lambda r: {"route_ids": [r]}),
     "inflow.came_from": lambda w: _with(_route, w, lambda r: {"route_ids": [r], "scope": "any"}),
 }

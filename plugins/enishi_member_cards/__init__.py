@@ -1,0 +1,106 @@
+"""Member cards (会員証): a card per friend with a member number, points, stamps and a rank.
+
+A workspace has one card design (name, colours, logo, member-number scheme: prefix + zero-padded sequence,
+rank thresholds, whether points may go below zero). Cards are issued when a friend follows (if the design says
+so), on demand through the API, or by the ``member_cards.add_points`` action. Friends open their card through a
+signed, expiring link (``/p/member_cards/card/<token>``): a mobile page with a Code128 barcode and a QR code of
+the member number, points, rank and stamps. Staff add or subtract points and stamps by member number.
+
+Registered (namespaced ``member_cards.<name>``): triggers ``points_reached`` and ``rank_changed``, action
+``add_points``, conditions ``points`` and ``rank_is``, friend field source ``card`` (member number, points,
+stamps, rank — also message variables such as ``{{member_cards.points}}``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from enishi import (
+    ActionType,
+    ApiRoutes,
+    ConditionType,
+    DomainEvent,
+    FriendFieldSource,
+    MigrationLocation,
+    Permission,
+    PluginManifest,
+    Register,
+    Text,
+    TriggerType,
+    WorkspaceContext,
+    hookimpl,
+)
+from enishi_member_cards import service
+from enishi_member_cards.events import FRIEND_FOLLOWED
+from enishi_member_cards.fields import card_field
+from enishi_member_cards.nodes import add_points, points, points_reached, rank_changed, rank_is
+from enishi_member_cards.page import card_page
+from enishi_member_cards.permissions import PERMISSIONS
+from enishi_member_cards.routes import CardController, DesignController, PointsController
+
+manifest = PluginManifest(
+    title=Text(ja="会員証", en="Member cards"),
+    description=Text(
+        ja="LINEで開く会員証(バーコード・QRコード付き)。ポイント・スタンプ・会員ランク、"
+        "ポイントやランクの変化によるシナリオ開始と絞り込み。",
+        en="Member cards friends open from LINE, with a barcode and QR code; points, stamps and ranks, "
+        "scenarios started by points and rank changes, and segments on them.",
+    ),
+    tier="pro",
+    core_api=">=1,<2",
+)
+
+
+@hookimpl
+def enishi_register_triggers(register: Register[TriggerType]) -> None:
+    register(points_reached)
+    register(rank_changed)
+
+
+@hookimpl
+def enishi_register_actions(register: Register[ActionType]) -> None:
+    register(add_points)
+
+
+@hookimpl
+def enishi_register_conditions(register: Register[ConditionType]) -> None:
+    register(points)
+    register(rank_is)
+
+
+@hookimpl
+def enishi_register_friend_fields(register: Register[FriendFieldSource]) -> None:
+    register(card_field)
+
+
+@hookimpl
+def enishi_register_permissions(register: Register[Permission]) -> None:
+    for permission in PERMISSIONS:
+        register(permission)
+
+
+@hookimpl
+def enishi_register_routes(register: Register[ApiRoutes]) -> None:
+    register(ApiRoutes(handlers=[DesignController, CardController, PointsController]))
+    register(ApiRoutes(handlers=[card_page], public=True, name="card_page"))
+
+
+@hookimpl
+def enishi_register_migrations(register: Register[MigrationLocation]) -> None:
+    # The Alembic branch "member_cards" (revision member_cards_0001 depends on the core's core_0001).
+    register(MigrationLocation(path=Path(__file__).parent / "migrations"))
+
+
+@hookimpl
+async def enishi_workspace_plugin_enabled(ctx: WorkspaceContext) -> None:
+    await service.design_of(ctx)
+
+
+@hookimpl
+async def enishi_domain_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
+    """A friend who follows gets a card, if the design says so (once: a repeat follow keeps the card)."""
+    if event.name != FRIEND_FOLLOWED or event.friend_id is None:
+        return
+    design = await service.design_of(ctx)
+    if design.issue_on_follow:
+        await service.issue(ctx, event.friend_id, source="follow")

@@ -1,0 +1,281 @@
+"""Scenario and segment building blocks: triggers points_reached and rank_changed, the add_points action, and
+the conditions points (compare) and rank_is.
+
+Ranks are named by their names in the design; ``check_config`` reports names the design no longer has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, not_, select
+
+from enishi import (
+    ActionContext,
+    ActionType,
+    ConditionType,
+    DomainEvent,
+    Friend,
+    SchemaProblem,
+    Text,
+    TriggerType,
+    WorkspaceContext,
+)
+from enishi_member_cards import service
+from enishi_member_cards.events import POINTS_CHANGED, RANK_CHANGED
+from enishi_member_cards.models import RANK_MAX, REASON_MAX, Card
+
+MAX_DELTA = 1_000_000_000
+MISSING_RANK = "ランクが見つかりません(会員証の設定で削除された可能性があります) / no such rank in the card design"
+RANK_PICKER = {"ui:options": {"lookup": "member_cards.ranks"}}
+
+
+def _ranks(title: str, description: str, min_items: int = 0) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "title": title,
+        "description": description,
+        "items": {"type": "string", "minLength": 1, "maxLength": RANK_MAX},
+        "minItems": min_items,
+        "maxItems": 50,
+        "uniqueItems": True,
+    }
+
+
+async def _missing_ranks(ctx: WorkspaceContext, config: Mapping[str, Any], field: str) -> list[SchemaProblem]:
+    design = await service.design_of(ctx)
+    known = {str(r["name"]) for r in design.ranks}
+    return [
+        SchemaProblem(f"$.{field}[{n}]", MISSING_RANK)
+        for n, name in enumerate(config.get(field) or ())
+        if name not in known
+    ]
+
+
+# --- triggers ------------------------------------------------------------------------------------------------
+
+
+def points_reached_matches(config: Mapping[str, Any], event: DomainEvent) -> bool:
+    """The change took the points from below the threshold to at least the threshold."""
+    if event.name != POINTS_CHANGED:
+        return False
+    threshold = int(config.get("threshold", 0))
+    old, new = event.data.get("old_points"), event.data.get("new_points")
+    return isinstance(old, int) and isinstance(new, int) and old < threshold <= new
+
+
+points_reached = TriggerType(
+    name="points_reached",
+    label=Text("ポイントが指定値に達したとき", "When points reach a threshold"),
+    description=Text(
+        "会員証のポイントが指定した値に達したとき(下回っていた値から到達したとき)に開始します。",
+        "Starts when a card's points go from below the threshold to at least the threshold.",
+    ),
+    config_schema={
+        "type": "object",
+        "properties": {
+            "threshold": {"type": "integer", "title": "ポイント / Points", "minimum": 1, "maximum": MAX_DELTA}
+        },
+        "required": ["threshold"],
+        "additionalProperties": False,
+    },
+    listens_to=(POINTS_CHANGED,),
+    matches=points_reached_matches,
+)
+
+
+def rank_changed_matches(config: Mapping[str, Any], event: DomainEvent) -> bool:
+    if event.name != RANK_CHANGED:
+        return False
+    wanted = config.get("to_ranks") or []
+    return not wanted or event.data.get("to_rank") in wanted
+
+
+async def check_rank_changed(ctx: WorkspaceContext, config: Mapping[str, Any]) -> Sequence[SchemaProblem]:
+    return await _missing_ranks(ctx, config, "to_ranks")
+
+
+rank_changed = TriggerType(
+    name="rank_changed",
+    label=Text("ランクが変わったとき", "When the rank changes"),
+    description=Text(
+        "ポイントの増減で会員ランクが変わったときに開始します。変更後のランクで絞り込めます。",
+        "Starts when a change of points moves a card to another rank, optionally only to certain ranks.",
+    ),
+    config_schema={
+        "type": "object",
+        "properties": {
+            "to_ranks": _ranks("変更後のランク / New rank", "空ならどのランクへの変更でも開始 / empty: any rank")
+        },
+        "additionalProperties": False,
+    },
+    ui_schema={"to_ranks": RANK_PICKER},
+    listens_to=(RANK_CHANGED,),
+    matches=rank_changed_matches,
+    check_config=check_rank_changed,
+)
+
+
+# --- action --------------------------------------------------------------------------------------------------
+
+ADD_POINTS_CONFIG: Mapping[str, Any] = {
+    "type": "object",
+    "properties": {
+        "delta": {
+            "type": "integer",
+            "title": "ポイント / Points",
+            "description": "マイナスで減算 / negative subtracts",
+            "minimum": -MAX_DELTA,
+            "maximum": MAX_DELTA,
+        },
+        "stamps": {
+            "type": "integer",
+            "title": "スタンプ / Stamps",
+            "minimum": -10_000,
+            "maximum": 10_000,
+            "default": 0,
+        },
+        "reason": {"type": "string", "title": "理由 / Reason", "maxLength": REASON_MAX, "default": ""},
+    },
+    "required": ["delta"],
+    "additionalProperties": False,
+}
+
+
+async def run_add_points(ctx: ActionContext, friend_id: int, config: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Issues the card first if the friend has none; a subtraction below zero is skipped, not failed."""
+    if await service.already_applied(ctx, ctx.idempotency_key):
+        return {"changed": False, "skipped": "already_applied"}
+    await service.issue(ctx, friend_id, source=ctx.source)
+    try:
+        done = await service.change(
+            ctx,
+            friend_id,
+            int(config["delta"]),
+            int(config.get("stamps", 0)),
+            reason=str(config.get("reason", "")),
+            source=ctx.source,
+            idempotency_key=ctx.idempotency_key,
+        )
+    except service.NotEnough as exc:
+        return {"changed": False, "skipped": f"not_enough_{'points' if exc.field == 'delta' else 'stamps'}"}
+    return {"changed": True, "points": done.points, "rank": done.rank}
+
+
+async def run_add_points_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], config: Mapping[str, Any]) -> int:
+    await service.issue_many(ctx, friend_ids)
+    return await service.change_many(
+        ctx,
+        friend_ids,
+        int(config["delta"]),
+        int(config.get("stamps", 0)),
+        reason=str(config.get("reason", "")),
+        source="bulk",
+    )
+
+
+add_points = ActionType(
+    name="add_points",
+    label=Text("ポイントを加算・減算", "Add or subtract points"),
+    description=Text(
+        "会員証のポイント(とスタンプ)を加算します。マイナスで減算。会員証がなければ発行します。"
+        "0未満になる減算は行いません(設定で許可した場合を除く)。",
+        "Adds points (and stamps) to the friend's card, issuing one if needed; negative values subtract. "
+        "A subtraction below zero is skipped unless the design allows negative points.",
+    ),
+    config_schema=ADD_POINTS_CONFIG,
+    run=run_add_points,
+    run_bulk=run_add_points_bulk,
+)
+
+
+# --- conditions ----------------------------------------------------------------------------------------------
+
+OPERATORS = {
+    "gte": lambda a, b: a >= b,
+    "gt": lambda a, b: a > b,
+    "lte": lambda a, b: a <= b,
+    "lt": lambda a, b: a < b,
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+}
+
+
+def card_value(field: str) -> ColumnElement[Any]:
+    """The friend's points or stamps, correlated with ``friends.id``; 0 for a friend without a card."""
+    column = Card.points if field == "points" else Card.stamps
+    value = select(column).where(Card.friend_id == Friend.id).correlate(Friend).scalar_subquery()
+    return func.coalesce(value, 0)
+
+
+def compile_points(ctx: WorkspaceContext, config: Mapping[str, Any]) -> ColumnElement[bool]:
+    field = config.get("field", "points")
+    operator = OPERATORS.get(str(config.get("operator")))
+    if field not in ("points", "stamps") or operator is None:
+        raise ValueError(f"bad points condition {dict(config)!r}")
+    result: ColumnElement[bool] = operator(card_value(field), int(config["value"]))
+    return result
+
+
+points = ConditionType(
+    name="points",
+    label=Text("ポイント・スタンプ数", "Points or stamps"),
+    description=Text(
+        "会員証のポイント(またはスタンプ数)を値と比べます。会員証のない友だちは0として扱います。",
+        "Compares the card's points (or stamps) with a value; friends without a card count as 0.",
+    ),
+    config_schema={
+        "type": "object",
+        "properties": {
+            "field": {"type": "string", "title": "対象 / Of", "enum": ["points", "stamps"], "default": "points"},
+            "operator": {
+                "type": "string",
+                "title": "比較 / Comparison",
+                "enum": list(OPERATORS),
+                "default": "gte",
+                "description": "gte ≥ · gt > · lte ≤ · lt < · eq = · ne ≠",
+            },
+            "value": {"type": "integer", "title": "値 / Value", "minimum": -MAX_DELTA, "maximum": MAX_DELTA},
+        },
+        "required": ["operator", "value"],
+        "additionalProperties": False,
+    },
+    compile=compile_points,
+)
+
+
+def compile_rank_is(ctx: WorkspaceContext, config: Mapping[str, Any]) -> ColumnElement[bool]:
+    names = sorted(set(config.get("ranks") or ()))
+    match = config.get("match", "any")
+    if match not in ("any", "none"):
+        raise ValueError(f"match must be any or none, not {match!r}")
+    rank = select(Card.rank).where(Card.friend_id == Friend.id).correlate(Friend).scalar_subquery()
+    is_one = func.coalesce(rank, "").in_(names)
+    return is_one if match == "any" else not_(is_one)
+
+
+async def check_rank_is(ctx: WorkspaceContext, config: Mapping[str, Any]) -> Sequence[SchemaProblem]:
+    return await _missing_ranks(ctx, config, "ranks")
+
+
+rank_is = ConditionType(
+    name="rank_is",
+    label=Text("会員ランク", "Member rank"),
+    description=Text(
+        "会員ランクが指定したランクのいずれかである(またはどれでもない)友だち。",
+        "Friends whose card rank is one of the ranks (or none of them).",
+    ),
+    config_schema={
+        "type": "object",
+        "properties": {
+            "ranks": _ranks("ランク / Ranks", "いずれかのランク / any of these ranks", min_items=1),
+            "match": {"type": "string", "title": "条件 / Match", "enum": ["any", "none"], "default": "any"},
+        },
+        "required": ["ranks"],
+        "additionalProperties": False,
+    },
+    ui_schema={"ranks": RANK_PICKER, "match": {"ui:widget": "radio"}},
+    compile=compile_rank_is,
+    check_config=check_rank_is,
+)

@@ -1,0 +1,137 @@
+"""The card page a friend opens: a mobile web page (as a LIFF app would show it) behind a signed link.
+
+``GET /p/member_cards/card/{token}``: the member number as a Code128 barcode and as a QR code (both inline SVG,
+for the shop's scanner), points, rank and stamps, in the design's colours. A forged, malformed or expired link
+answers 403 with a page that says so; a workspace where the plugin is off, or a friend without a card, 404. The
+page only shows: nothing on it changes the card, so opening a link again is harmless.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from typing import Any
+
+import barcode
+import segno
+from barcode.writer import SVGWriter
+from litestar import MediaType, Request, Response, get
+from litestar.params import FromPath
+from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
+
+from enishi import Friend, JobContext, utcnow, workspace_state
+from enishi_member_cards import links
+from enishi_member_cards.models import Card, Design
+
+PLUGIN = "member_cards"
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",  # the link is the credential: never pass it on
+    "X-Robots-Tag": "noindex",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:",
+}
+_SVG_START = re.compile(r"<svg\b")
+
+
+def barcode_svg(value: str) -> str:
+    """Code128 of ``value`` as an inline ``<svg>`` (no XML prolog), bars only: the number is printed below."""
+    out = io.BytesIO()
+    barcode.get("code128", value, writer=SVGWriter()).write(
+        out, options={"write_text": False, "module_height": 18.0, "quiet_zone": 4.0, "module_width": 0.3}
+    )
+    svg = out.getvalue().decode()
+    start = _SVG_START.search(svg)
+    return svg[start.start() :] if start else svg
+
+
+def qr_svg(value: str) -> str:
+    return str(segno.make(value, error="m", micro=False).svg_inline(scale=6, border=2, dark="#000", light="#fff"))
+
+
+def _page(title: str, body: str, background: str = "#f4f4f4", color: str = "#222") -> str:
+    return f"""<!doctype html>
+<html lang="ja"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{html.escape(title)}</title>
+<style>
+body {{ margin: 0; font-family: "Hiragino Sans", "Noto Sans JP", sans-serif; background: #f4f4f4; color: #222; }}
+main {{ max-width: 420px; margin: 0 auto; padding: 16px; }}
+.card {{ background: {background}; color: {color}; border-radius: 16px; padding: 20px; box-shadow: 0 2px 8px #0003; }}
+.card h1 {{ font-size: 1.2rem; margin: 0 0 12px; display: flex; align-items: center; gap: 8px; }}
+.card img.logo {{ max-height: 40px; max-width: 120px; }}
+.codes {{ background: #fff; color: #000; border-radius: 8px; padding: 12px; text-align: center; margin-top: 12px; }}
+.codes svg {{ max-width: 100%; height: auto; }}
+.barcode svg {{ width: 100%; height: 80px; }}
+.number {{ font-family: monospace; font-size: 1.3rem; letter-spacing: 0.1em; margin: 4px 0 8px; }}
+dl {{ display: grid; grid-template-columns: auto 1fr; gap: 6px 12px; margin: 16px 0 0; }}
+dt {{ opacity: 0.8; }} dd {{ margin: 0; font-weight: bold; text-align: right; }}
+.stamps {{ display: flex; flex-wrap: wrap; gap: 6px; margin-top: 12px; }}
+.stamp {{ width: 28px; height: 28px; border-radius: 50%; border: 2px solid currentColor; }}
+.stamp.on {{ background: currentColor; }}
+.notice {{ background: #fff; border-radius: 12px; padding: 24px; text-align: center; }}
+</style></head>
+<body><main>{body}</main></body></html>"""
+
+
+def refusal(status: int, title: str, message: str) -> Response[str]:
+    body = f'<div class="notice"><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p></div>'
+    return Response(_page(title, body), status_code=status, media_type=MediaType.HTML, headers=HEADERS)
+
+
+def render_card(design: Design, card: Card, display_name: str) -> str:
+    e = html.escape
+    logo = f'<img class="logo" src="{e(design.logo_url)}" alt="">' if design.logo_url else ""
+    goal = max(1, design.stamp_goal)
+    filled = 0 if card.stamps <= 0 else (card.stamps - 1) % goal + 1  # a full card shows full, not empty
+    stamps = "".join(f'<span class="stamp{" on" if n < filled else ""}"></span>' for n in range(goal))
+    body = f"""<section class="card" aria-label="会員証">
+<h1>{logo}<span>{e(design.name)}</span></h1>
+<div>{e(display_name)} 様</div>
+<div class="codes">
+<div class="barcode">{barcode_svg(card.member_number)}</div>
+<div class="number">{e(card.member_number)}</div>
+<div class="qr">{qr_svg(card.member_number)}</div>
+</div>
+<dl>
+<dt>会員番号</dt><dd>{e(card.member_number)}</dd>
+<dt>ポイント</dt><dd>{int(card.points):,} pt</dd>
+<dt>ランク</dt><dd>{e(card.rank or "—")}</dd>
+<dt>スタンプ</dt><dd>{int(card.stamps)} 個</dd>
+</dl>
+<div class="stamps" aria-label="スタンプ {filled} / {goal}">{stamps}</div>
+</section>
+<p style="text-align:center;font-size:0.8rem;color:#666">お会計の際にこの画面をスタッフにお見せください。</p>"""
+    return _page(design.name, body, design.background_color, design.text_color)
+
+
+@get("/card/{token:str}", media_type=MediaType.HTML, include_in_schema=False)
+async def card_page(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[str]:
+    services = request.app.state["enishi"]
+    link = links.verify(services.settings.secret_keys, token, utcnow())
+    if link is None:
+        return refusal(
+            403,
+            "リンクが無効です",
+            "このリンクは無効か、有効期限が切れています。LINEのトーク画面から会員証をもう一度開いてください。",
+        )
+    job = JobContext(settings=services.settings, db=services.db, host=services.host, jobs=services.jobs)
+    try:
+        state = await workspace_state(job, link.workspace_id)
+    except NoResultFound:  # the workspace is gone
+        state = None
+    if state is None or PLUGIN not in state.enabled:
+        return refusal(404, "会員証が見つかりません", "このお店の会員証は現在ご利用いただけません。")
+    async with services.db.session(link.workspace_id) as session:
+        card = await session.scalar(
+            select(Card).where(Card.workspace_id == link.workspace_id, Card.friend_id == link.friend_id)
+        )
+        name = await session.scalar(select(Friend.display_name).where(Friend.id == link.friend_id))
+        design = await session.scalar(select(Design).where(Design.workspace_id == link.workspace_id))
+    if card is None:
+        return refusal(404, "会員証が見つかりません", "会員証がまだ発行されていません。")
+    if design is None:
+        design = Design(name="会員証", background_color="#1f3a5f", text_color="#ffffff", logo_url=None, stamp_goal=10)
+    return Response(render_card(design, card, name or ""), status_code=200, media_type=MediaType.HTML, headers=HEADERS)
