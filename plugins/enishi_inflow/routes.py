@@ -35,6 +35,7 @@ AnyRequest = Request[Any, Any, Any]
 MANAGE = "inflow.manage"
 COOKIE = "enishi_inflow_visit"
 COOKIE_DAYS = 30
+WELCOME = "ご来訪ありがとうございます。 / Thank you for visiting."
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX, pattern=r"\S")]
 Folder = Annotated[str, msgspec.Meta(max_length=FOLDER_MAX)]
@@ -265,17 +266,22 @@ async def open_route(request: AnyRequest, code: FromPath[str]) -> Response[str]:
         route = await session.get(Route, route_id)
         if route is None or not route.enabled:
             return not_found_page()
-        visit = None
+        visit, known_friend = None, None
         previous = service.read_visit(services.settings.secret_keys, request.cookies.get(COOKIE))
         if previous is not None and previous[0] == workspace_id:
             visit = await session.get(Visit, previous[1])
-            if visit is not None and (visit.route_id != route.id or visit.friend_id is not None):
+            if visit is not None and visit.friend_id is not None:
+                # This browser's earlier visit was attributed: the person is already a friend.
+                visit, known_friend = None, visit.friend_id
+            elif visit is not None and visit.route_id != route.id:
                 visit = None
         if visit is None:
             visit = await service.record_visit(ctx, route)
+            if known_friend is not None:
+                await service.enter(ctx, route, visit, known_friend)
         bot = await service.bot_id(ctx)
         cookie = (COOKIE, service.sign_visit(services.settings.secret_keys, workspace_id, visit.id))
-        ref, name = visit.ref, route.name
+        ref, name, attributed = visit.ref, route.name, visit.friend_id is not None
     if services.settings.emulator:
         add_url = services.settings.public_url.rstrip("/") + "/emulator/simulator"
         send_url = add_url
@@ -283,16 +289,23 @@ async def open_route(request: AnyRequest, code: FromPath[str]) -> Response[str]:
         add_url, send_url = service.add_friend_url(bot), service.send_code_url(bot, ref)
     else:
         add_url = send_url = ""
-    buttons = (
-        f'<a class="button" href="{html.escape(add_url)}">友だち追加 / Add friend</a>'
-        f'<a class="button secondary" href="{html.escape(send_url)}">コードを送信 / Send the code</a>'
-        if add_url
-        else "<p>LINE公式アカウントの設定がまだです / the LINE account is not set up yet.</p>"
-    )
-    body = (
-        f"<h1>{html.escape(name)}</h1>"
-        "<p>友だち追加のあと、このコードをトークで送ってください。<br>"
-        "After adding the account as a friend, send this code in the chat.</p>"
-        f'<p><code id="ref">#{html.escape(ref)}</code></p>{buttons}'
-    )
+    if not add_url:
+        buttons = "<p>LINE公式アカウントの設定がまだです / the LINE account is not set up yet.</p>"
+    elif attributed:
+        buttons = f'<a class="button" href="{html.escape(add_url)}">LINEを開く / Open LINE</a>'
+    else:
+        buttons = (
+            f'<a class="button" href="{html.escape(add_url)}">友だち追加 / Add friend</a>'
+            f'<a class="button secondary" href="{html.escape(send_url)}">コードを送信 / Send the code</a>'
+        )
+    if attributed:
+        body = f'<h1>{html.escape(name)}</h1><p id="welcome">{WELCOME}</p>'
+    else:
+        body = (
+            f"<h1>{html.escape(name)}</h1>"
+            "<p>友だち追加のあと、このコードをトークで送ってください。<br>"
+            "After adding the account as a friend, send this code in the chat.</p>"
+            f'<p><code id="ref">#{html.escape(ref)}</code></p>'
+        )
+    body += buttons
     return _page(200, name, body, cookie)

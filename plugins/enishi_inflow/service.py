@@ -157,8 +157,15 @@ async def attribute(ctx: WorkspaceContext, friend_id: int, ref: str) -> bool:
     route = await ctx.session.get(Route, visit.route_id)
     if route is None:
         return False
+    await enter(ctx, route, visit, friend_id)
+    return True
+
+
+async def enter(ctx: WorkspaceContext, route: Route, visit: Visit, friend_id: int) -> None:
+    """The visit is the friend's: their first route (if none yet), the route's actions (respecting its mode) and
+    the ``inflow.route_entered`` event."""
     came_before = await ctx.session.scalar(
-        select(exists().where(Visit.friend_id == friend_id, Visit.route_id == route.id))
+        select(exists().where(Visit.friend_id == friend_id, Visit.route_id == route.id, Visit.id != visit.id))
     )
     now = utcnow()
     visit.friend_id, visit.attributed_at = friend_id, now
@@ -174,7 +181,6 @@ async def attribute(ctx: WorkspaceContext, friend_id: int, ref: str) -> bool:
     await ctx.emit(
         ROUTE_ENTERED, friend_id, route_id=route.id, first_time=not came_before, first_route=first is not None
     )
-    return True
 
 
 def ref_in(message: Any) -> str | None:

@@ -6,6 +6,7 @@ owner signed in, and a helper that announces a friend's message the way the LINE
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -59,6 +60,13 @@ class InflowWorld:
         found = REF.search(response.text)
         assert found is not None, response.text
         return found.group(1)
+
+    async def settle(self) -> None:
+        """Let the in-process runner finish what is due now (scenario runs started by events)."""
+        jobs = self.env.app.state["enishi"].jobs
+        for _ in range(3):
+            await asyncio.sleep(0.02)
+            await jobs.drain()
 
     def job_context(self) -> JobContext:
         services = self.env.app.state["enishi"]

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from enishi import ApiError, Friend, ReportResult, WorkspaceContext
 from tests.plugins.inflow.conftest import InflowWorld
+from tests.scenarios.conftest import document, edge, node
 
 
 def paths(response: Any) -> list[str]:
@@ -117,8 +118,15 @@ async def test_visit_and_sent_code_attribute_the_friend_and_run_actions(world: I
         firsts = (await ctx.session.execute(select(FirstRoute.friend_id, FirstRoute.route_id))).all()
         return [tuple(v) for v in visits], [tuple(f) for f in firsts]  # type: ignore[misc]
 
+    # The browser that sent a code earlier belongs to a known friend: a new visit is theirs at once.
+    await world.client.delete(world.ws(f"/tags/friends/{aoi}/{every}"))
+    page = await browser.get(f"/p/inflow/r/{each['code']}")
+    assert page.status_code == 200 and 'id="welcome"' in page.text and 'id="ref"' not in page.text
+    assert every in await world.tags_of(aoi)
+
     visits, firsts = await world.context_call(stored)
-    assert visits == [(first_time["id"], aoi), (first_time["id"], aoi), (each["id"], aoi), (each["id"], aoi)]
+    a, b = first_time["id"], each["id"]
+    assert visits == [(a, aoi), (a, aoi), (b, aoi), (b, aoi), (b, aoi)]
     assert firsts == [(aoi, first_time["id"])]
     listed = {r["id"]: r for r in (await world.client.get(world.url("/routes"))).json()}
     assert (listed[first_time["id"]]["visits"], listed[first_time["id"]]["new_friends"]) == (2, 1)
@@ -217,3 +225,23 @@ async def test_public_page_is_404_for_a_disabled_plugin_unknown_codes_and_disabl
         return len((await ctx.session.scalars(select(Visit.id))).all())
 
     assert await world.context_call(visits) == 1  # the one visit before the plugin was switched off
+
+
+async def test_route_entered_starts_a_scenario(world: InflowWorld) -> None:
+    welcome = await world.tag("経路から")
+    flyer, pop = await world.route(name="チラシ"), await world.route(name="POP")
+    start = node("inflow.route_entered", {"route_ids": [flyer["id"]], "first_time_only": True})
+    step = node("tags.add_tag", {"tag_ids": [welcome]})
+    created = await world.client.post(
+        world.ws("/scenarios"), json={"name": "経路", "document": document([start, step], [edge(start, step)])}
+    )
+    assert created.status_code == 201, created.text
+    published = await world.client.post(world.ws(f"/scenarios/{created.json()['scenario']['id']}/publish"))
+    assert published.status_code == 200, published.text
+
+    await world.say("ren", "#" + await world.visit(pop))
+    await world.settle()
+    assert welcome not in await world.tags_of(world.friends["ren"])
+    await world.say("ren", "#" + await world.visit(flyer))
+    await world.settle()
+    assert welcome in await world.tags_of(world.friends["ren"])
