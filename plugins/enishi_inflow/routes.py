@@ -266,13 +266,14 @@ async def open_route(request: AnyRequest, code: FromPath[str]) -> Response[str]:
         route = await session.get(Route, route_id)
         if route is None or not route.enabled:
             return not_found_page()
-        visit, known_friend = None, None
+        visit: Visit | None = None
+        known_friend: int | None = None
         previous = service.read_visit(services.settings.secret_keys, request.cookies.get(COOKIE))
         if previous is not None and previous[0] == workspace_id:
             visit = await session.get(Visit, previous[1])
             if visit is not None and visit.friend_id is not None:
                 # This browser's earlier visit was attributed: the person is already a friend.
-                visit, known_friend = None, visit.friend_id
+                known_friend, visit = visit.friend_id, None
             elif visit is not None and visit.route_id != route.id:
                 visit = None
         if visit is None:
