@@ -92,7 +92,7 @@ def shares(result: dict[str, Any]) -> list[list[Any]]:
     return [[row[k] for k in keys] for row in result["rows"]]
 
 
-async def test_tags_by_select_options(data: Data) -> None:
+async def test_tags_options_ranges_and_age_groups(data: Data) -> None:
     result = await data.run(
         {
             "rows": {"kind": "tags", "tag_ids": [data.seminar, data.buyer], "labels": ["セミナー", "購入"]},
@@ -122,8 +122,7 @@ async def test_tags_by_select_options(data: Data) -> None:
     ]
     assert result["series"][1]["points"] == [["松", 2.0], ["竹", 0.0], ["梅", 1.0], ["該当なし", 0.0]]
 
-
-async def test_number_ranges_by_age_groups_and_following_only(data: Data) -> None:
+    # Number ranges by age groups (from a birth date), then only friends still following.
     params: dict[str, Any] = {
         "rows": {"kind": "field_ranges", "key": "visits", "bounds": [5, 10]},
         "columns": {"kind": "age", "key": "birthday", "bounds": [20, 30, 40]},
@@ -144,7 +143,7 @@ async def test_number_ranges_by_age_groups_and_following_only(data: Data) -> Non
     assert shares(following)[1] == [None, None, None, None, None, 0.0]
 
 
-async def test_follow_months_by_conditions_with_a_segment(data: Data) -> None:
+async def test_follow_months_conditions_marks_csv_and_switched_off(data: Data) -> None:
     buyers = {"label": "購入者", "type": "tags.has_tags", "config": {"tag_ids": [data.buyer]}}
     params: dict[str, Any] = {
         "rows": {"kind": "follow_month", "include_none": False},
@@ -175,6 +174,30 @@ async def test_follow_months_by_conditions_with_a_segment(data: Data) -> None:
         "2026-03,0,0.0,1,20.0",
         "合計,3,60.0,5,100.0",
     ]
+
+    # Response marks (through the marks plugin's condition) by tags; then with the marks plugin switched off.
+    w = f"/api/workspaces/{data.world.workspace_id}"
+    marks = {m["label"]: m["id"] for m in (await data.world.client.get(f"{w}/response_marks/marks")).json()}
+    for name, label in (("aoi", "要対応"), ("ren", "要対応"), ("kai", "対応済")):
+        url = f"{w}/response_marks/friends/{data.world.friends[name]}"
+        assert (await data.world.client.put(url, json={"mark_id": marks[label]})).status_code == 200
+    by_mark: dict[str, Any] = {
+        "rows": {"kind": "marks", "mark_ids": [marks["要対応"], marks["対応済"]], "labels": ["要対応", "対応済"]},
+        "columns": {"kind": "tags", "tag_ids": [data.seminar], "labels": ["セミナー"], "include_none": False},
+    }
+    assert grid(await data.run(by_mark)) == [
+        ["要対応", 2, 2],
+        ["対応済", 0, 1],
+        ["該当なし", 1, 2],
+        ["合計", 3, 5],
+    ]
+    assert (await data.world.client.put(f"{w}/plugins/response_marks", json={"enabled": False})).status_code == 200
+    body = await data.run(by_mark, 422)
+    assert {e["path"] for e in body["errors"]} == {"$.params.rows.kind"}
+    assert (await data.world.client.put(f"{w}/plugins/cross_analysis", json={"enabled": False})).status_code == 200
+    await data.run(by_mark, 404)
+    catalog = (await data.world.client.get(f"{w}/reports")).json()
+    assert "cross_analysis.cross" not in {r["key"] for r in catalog}
 
 
 async def test_bad_params_name_their_paths(data: Data) -> None:

@@ -67,7 +67,7 @@ def table(result: dict[str, Any]) -> list[tuple[Any, ...]]:
     return [tuple(row[k] for k in keys) for row in result["rows"]]
 
 
-async def test_counts_conversion_and_drop_off(world: World, tags: dict[str, int]) -> None:
+async def test_counts_conversion_drop_off_period_and_segment(world: World, tags: dict[str, int]) -> None:
     result = await run(world, {"stages": stages(tags)})
     assert result["chart"] == "funnel"
     assert [r["label"] for r in result["rows"]] == ["資料請求", "来店", "購入"]
@@ -79,8 +79,7 @@ async def test_counts_conversion_and_drop_off(world: World, tags: dict[str, int]
     ]
     assert result["series"][0]["points"] == [["資料請求", 4.0], ["来店", 2.0], ["購入", 1.0]]
 
-
-async def test_period_and_segment(world: World, tags: dict[str, int]) -> None:
+    # By follow period (whole days in the workspace's time zone) and by segment.
     february = await run(world, {"stages": stages(tags), "period": {"from": "2026-02-01", "to": "2026-02-28"}})
     assert table(february) == [
         (2, 100.0, 100.0, 100.0, 0, 0.0),
@@ -140,4 +139,11 @@ async def test_saved_funnels_and_csv(world: World, tags: dict[str, int]) -> None
     assert (await world.client.delete(f"{base}/{funnel_id}")).status_code == 204
     assert (await world.client.get(f"{base}/{funnel_id}")).status_code == 404
     catalog = (await world.client.get(f"/api/workspaces/{world.workspace_id}/reports")).json()
-    assert "funnels.funnel" in {r["key"] for r in catalog}
+    funnel = next(r for r in catalog if r["key"] == "funnels.funnel")
+    assert funnel["plugin"] == "funnels" and "stages" in funnel["params_schema"]["properties"]
+    other = f"/api/workspaces/{world.other_workspace_id}"
+    response = await world.client.post(f"{other}/reports/funnels.funnel/run", json={"params": {"funnel_id": 1}})
+    assert response.status_code in (403, 404)  # not staff there
+    assert (
+        await world.client.post(f"/api/workspaces/{world.workspace_id}/reports/nope.nothing/run", json={})
+    ).status_code == 404
