@@ -245,3 +245,33 @@ async def test_route_entered_starts_a_scenario(world: InflowWorld) -> None:
     await world.say("ren", "#" + await world.visit(flyer))
     await world.settle()
     assert welcome in await world.tags_of(world.friends["ren"])
+
+
+async def test_forged_cookies_and_bad_report_periods_are_refused(world: InflowWorld) -> None:
+    flyer = await world.route(name="チラシ")
+    browser = world.env.new_client()
+    await world.say("aoi", "#" + await world.visit(flyer, browser))
+    signed = browser.cookies.get("enishi_inflow_visit")
+    assert signed is not None
+    workspace, visit_id, _mac = signed.split(".")
+    # A cookie naming the same visit with a made-up signature is ignored: a fresh, unattributed visit.
+    for forged in (f"{workspace}.{visit_id}.{'0' * 32}", f"{workspace}.{visit_id}", "garbage"):
+        stranger = world.env.new_client()
+        stranger.cookies.set("enishi_inflow_visit", forged)
+        page = await stranger.get(f"/p/inflow/r/{flyer['code']}")
+        assert page.status_code == 200 and 'id="ref"' in page.text and 'id="welcome"' not in page.text
+
+    async def run(ctx: WorkspaceContext, params: dict[str, Any]) -> list[str]:
+        entry = ctx.host.registry.usable("reports", "inflow.routes", None, ctx.enabled_plugins)
+        try:
+            await entry.item.run(ctx, params)
+        except ApiError as exc:
+            return [e["path"] for e in exc.errors]
+        return []
+
+    backwards = {"from": "2026-02-01", "to": "2026-01-01"}
+    too_long = {"from": "2020-01-01", "to": "2026-01-01"}
+    assert await world.context_call(lambda ctx: run(ctx, backwards)) == ["$.to"]
+    assert await world.context_call(lambda ctx: run(ctx, too_long)) == ["$.to"]
+    unknown = {"from": "2026-01-01", "to": "2026-01-31", "conversion": {"type": "nope.none", "config": {}}}
+    assert await world.context_call(lambda ctx: run(ctx, unknown)) == ["$.conversion.config"]
