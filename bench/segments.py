@@ -442,9 +442,10 @@ async def measure(
                 search = friend_search.Search(segment=case.segment, exclude=case.exclude, columns=[])
                 prepared = await friend_search.prepare(ctx, search)
 
-                async def compiled(session: AsyncSession = s, prepared: Any = prepared) -> tuple[int, list[int]]:
-                    total = int(await session.scalar(friend_search.count_query(prepared)) or 0)
-                    rows = (await session.execute(friend_search.page_query(prepared, None, PAGE))).all()
+                async def compiled(prepared: Any = prepared) -> tuple[int, list[int]]:
+                    # What POST …/friends/count and …/friends/search run (without a column to load).
+                    total = await friend_search.count(ctx, prepared)
+                    rows, _ = await friend_search.page(ctx, prepared, None, PAGE)
                     return total, [r.id for r in rows]
 
                 where = f"f.workspace_id = {ws} AND f.status = 'following' AND {case.where}"
@@ -460,7 +461,7 @@ async def measure(
                 ) -> tuple[int, list[int]]:
                     total = int((await session.execute(c, u)).scalar_one())
                     rows = (await session.execute(p, u)).all()
-                    return total, [r.id for r in rows]
+                    return total, [r.id for r in rows][:PAGE]
 
                 t_compiled, t_hand, ratio, r_compiled, r_hand = await paired(compiled, hand, repeat)
                 if r_compiled != r_hand:

@@ -18,11 +18,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, func, literal, or_, select, text
 
 from enishi.api.pagination import decode_cursor, encode_cursor
 from enishi.audience.segments import check_segment, friends_in
 from enishi.context import WorkspaceContext
+from enishi.db.engine import dialect_of
 from enishi.models.friends import Friend
 from enishi.nodes import node_type
 from enishi.registry import Unavailable
@@ -289,7 +290,20 @@ def count_query(prepared: Prepared) -> Select[Any]:
     return select(func.count()).select_from(Friend).where(prepared.where).execution_options(**UNSCOPED)
 
 
+async def plan_with_values(ctx: WorkspaceContext) -> None:
+    """Have PostgreSQL plan the next statements with their values, as it does for SQL with literals.
+
+    Statements are prepared and, after five runs, PostgreSQL may switch to one generic plan for any values. How
+    many friends a segment finds depends on those values (a rare tag or the most common one, the workspace's
+    size), so a generic plan is often the wrong one: a count ran 15–60 % slower than the same SQL written with
+    literals. Planning takes well under a millisecond; these statements take far longer.
+    """
+    if dialect_of(ctx.session) == "postgresql":
+        await ctx.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 async def count(ctx: WorkspaceContext, prepared: Prepared) -> int:
+    await plan_with_values(ctx)
     return int(await ctx.session.scalar(count_query(prepared)) or 0)
 
 
@@ -400,6 +414,7 @@ async def page(
 ) -> tuple[list[FriendRow], str | None]:
     """One page of friends with their columns, and the cursor of the next page (None on the last)."""
     position = decode_position(prepared, after) if after is not None else None
+    await plan_with_values(ctx)
     rows = list((await ctx.session.execute(page_query(prepared, position, limit))).all())
     more = len(rows) > limit
     rows = rows[:limit]
