@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, not_, or_, select, true
 
-from enishi import Friend, SchemaProblem, User, WorkspaceContext, segments
+from enishi import Friend, SchemaProblem, User, WorkspaceContext, WorkspaceMembership, segments
 
 MAX_BUCKETS = 60
 MAX_MONTHS = 120
@@ -173,11 +173,13 @@ async def build(ctx: WorkspaceContext, spec: Mapping[str, Any], path: str) -> Di
             condition = {"type": "response_marks.mark_is", "config": {"mark_ids": [mark_id]}}
             buckets.append(Bucket(label, [(condition, at(f"{path}.mark_ids[{i}]"))]))
     elif kind == "assignee":
-        names = dict(
-            (await ctx.session.execute(select(User.id, User.display_name).where(User.id.in_(spec["user_ids"]))))
-            .tuples()
-            .all()
+        # Names of this workspace's staff only; other ids stay numbers.
+        staff = (
+            select(User.id, User.display_name)
+            .join(WorkspaceMembership, WorkspaceMembership.user_id == User.id)
+            .where(WorkspaceMembership.workspace_id == ctx.workspace_id, User.id.in_(spec["user_ids"]))
         )
+        names = {row[0]: row[1] for row in await ctx.session.execute(staff)}
         for i, user_id in enumerate(spec["user_ids"]):
             condition = {"type": "assignment.assignee_is", "config": {"match": "any_of", "user_ids": [user_id]}}
             buckets.append(

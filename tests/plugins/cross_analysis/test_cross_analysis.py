@@ -142,6 +142,20 @@ async def test_tags_options_ranges_and_age_groups(data: Data) -> None:
     assert grid(following)[-1] == ["合計", 0, 1, 1, 1, 1, 4]
     assert shares(following)[1] == [None, None, None, None, None, 0.0]
 
+    # Assignee (staff names from the core) by a tag.
+    w = f"/api/workspaces/{data.world.workspace_id}"
+    [owner] = (await data.world.client.get(f"{w}/assignment/staff")).json()
+    for name in ("aoi", "mio"):
+        url = f"{w}/assignment/friends/{data.world.friends[name]}"
+        assert (await data.world.client.put(url, json={"user_id": owner["user_id"]})).status_code == 200
+    by_assignee = await data.run(
+        {
+            "rows": {"kind": "assignee", "user_ids": [owner["user_id"]]},
+            "columns": {"kind": "tags", "tag_ids": [data.seminar], "labels": ["セミナー"], "include_none": False},
+        }
+    )
+    assert grid(by_assignee) == [["オーナー", 2, 2], ["該当なし", 1, 3], ["合計", 3, 5]]
+
 
 async def test_follow_months_conditions_marks_csv_and_switched_off(data: Data) -> None:
     buyers = {"label": "購入者", "type": "tags.has_tags", "config": {"tag_ids": [data.buyer]}}
