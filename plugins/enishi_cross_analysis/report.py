@@ -43,6 +43,8 @@ PARAMS_SCHEMA: Mapping[str, Any] = {
     "additionalProperties": False,
 }
 TOTAL = "合計"
+# One statement sums every cell; PostgreSQL allows 1664 result columns, so the matrix stays well below that.
+MAX_CELLS = 1500
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -91,6 +93,9 @@ async def run_cross(ctx: WorkspaceContext, params: Mapping[str, Any]) -> ReportR
         raise invalid(problems)
 
     row_exprs, col_exprs = compiled(ctx, rows), compiled(ctx, columns)
+    if len(row_exprs) * len(col_exprs) > MAX_CELLS:
+        message = f"行×列が多すぎます(最大{MAX_CELLS}マス) / too many cells (at most {MAX_CELLS})"
+        raise invalid([SchemaProblem("$.columns", message)])
 
     def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)

@@ -254,3 +254,7 @@ async def test_bad_params_name_their_paths(data: Data) -> None:
         422,
     )
     assert [e["path"] for e in body["errors"]] == ["$.params.rows.options[0]"]
+    many = [{"label": f"{i}", "type": "tags.has_tags", "config": {"tag_ids": [data.seminar]}} for i in range(60)]
+    wide = {"kind": "conditions", "buckets": many}
+    body = await data.run({"rows": wide, "columns": wide}, 422)
+    assert [e["path"] for e in body["errors"]] == ["$.params.columns"]
