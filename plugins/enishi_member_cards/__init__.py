@@ -6,9 +6,9 @@ so), on demand through the API, or by the ``member_cards.add_points`` action. Fr
 signed, expiring link (``/p/member_cards/card/<token>``): a mobile page with a Code128 barcode and a QR code of
 the member number, points, rank and stamps. Staff add or subtract points and stamps by member number.
 
-Registered (namespaced ``member_cards.<name>``): triggers ``points_reached`` and ``rank_changed``, action
-``add_points``, conditions ``points`` and ``rank_is``, friend field source ``card`` (member number, points,
-stamps, rank — also message variables such as ``{{member_cards.points}}``).
+Registered (namespaced ``member_cards.<name>``): triggers ``points_reached`` and ``rank_changed``, actions
+``add_points`` and ``send_card_link``, conditions ``points`` and ``rank_is``, friend field source ``card``
+(member number, points, stamps, rank — also message variables such as ``{{member_cards.points}}``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from enishi import (
 from enishi_member_cards import service
 from enishi_member_cards.events import FRIEND_FOLLOWED
 from enishi_member_cards.fields import card_field
-from enishi_member_cards.nodes import add_points, points, points_reached, rank_changed, rank_is
+from enishi_member_cards.nodes import add_points, points, points_reached, rank_changed, rank_is, send_card_link
 from enishi_member_cards.page import card_page
 from enishi_member_cards.permissions import PERMISSIONS
 from enishi_member_cards.routes import CardController, DesignController, PointsController
@@ -60,6 +60,7 @@ def enishi_register_triggers(register: Register[TriggerType]) -> None:
 @hookimpl
 def enishi_register_actions(register: Register[ActionType]) -> None:
     register(add_points)
+    register(send_card_link)
 
 
 @hookimpl

@@ -7,6 +7,7 @@ Ranks are named by their names in the design; ``check_config`` reports names the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, not_, select
@@ -21,8 +22,9 @@ from enishi import (
     Text,
     TriggerType,
     WorkspaceContext,
+    send_to_friend,
 )
-from enishi_member_cards import service
+from enishi_member_cards import links, service
 from enishi_member_cards.events import POINTS_CHANGED, RANK_CHANGED
 from enishi_member_cards.models import RANK_MAX, REASON_MAX, Card
 
@@ -187,6 +189,62 @@ add_points = ActionType(
     config_schema=ADD_POINTS_CONFIG,
     run=run_add_points,
     run_bulk=run_add_points_bulk,
+)
+
+
+MAX_LINK_MINUTES = 30 * 24 * 60
+SEND_LINK_CONFIG: Mapping[str, Any] = {
+    "type": "object",
+    "properties": {
+        "text": {
+            "type": "string",
+            "title": "メッセージ / Message",
+            "minLength": 1,
+            "maxLength": 1000,
+            "default": "会員証はこちらからご覧いただけます。",
+            "description": "リンクはこの文のあとに付きます / the link follows this text",
+        },
+        "minutes": {
+            "type": "integer",
+            "title": "リンクの有効期間(分) / Link valid for (minutes)",
+            "minimum": 5,
+            "maximum": MAX_LINK_MINUTES,
+            "default": 24 * 60,
+        },
+    },
+    "additionalProperties": False,
+}
+
+
+async def run_send_card_link(ctx: ActionContext, friend_id: int, config: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Sends the friend a signed link to the card page, issuing the card first if the friend has none."""
+    card, _ = await service.issue(ctx, friend_id, source=ctx.source)
+    minutes = int(config.get("minutes", 24 * 60))
+    token = links.sign(ctx.settings.secret_keys, ctx.workspace_id, friend_id, ctx.now, timedelta(minutes=minutes))
+    link = f"{ctx.settings.public_url}/p/member_cards/card/{token}"
+    text = str(config.get("text") or SEND_LINK_CONFIG["properties"]["text"]["default"])
+    request = await send_to_friend(
+        ctx,
+        ctx.workspace_id,
+        friend_id,
+        [{"type": "text", "text": f"{text}\n{link}"}],
+        idempotency_key=ctx.idempotency_key,
+        source=ctx.source,
+        sent_by_user_id=ctx.actor_user_id,
+    )
+    return {"member_number": card.member_number, "line_request_id": request.id}
+
+
+send_card_link = ActionType(
+    name="send_card_link",
+    label=Text("会員証のリンクを送る", "Send the member card link"),
+    description=Text(
+        "友だちに会員証ページへのリンク(期限付き)をメッセージで送ります。会員証がなければ発行します。",
+        "Sends the friend a message with an expiring link to their card page, issuing the card if needed.",
+    ),
+    config_schema=SEND_LINK_CONFIG,
+    run=run_send_card_link,
+    sends_messages=True,
 )
 
 

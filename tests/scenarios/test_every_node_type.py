@@ -97,6 +97,7 @@ EXAMPLES: dict[str, Example] = {
     "member_cards.points_reached": _fixed({"threshold": 100}),
     "member_cards.rank_changed": _fixed({"to_ranks": ["ゴールド"]}),
     "member_cards.add_points": _fixed({"delta": 10, "reason": "来店"}),
+    "member_cards.send_card_link": _fixed({"text": "会員証はこちら", "minutes": 60}),
     "member_cards.points": _fixed({"operator": "gte", "value": 100}),
     "member_cards.rank_is": _fixed({"ranks": ["ゴールド"]}),
     "inflow.route_entered": lambda w: _with(_route, w, lambda r: {"route_ids": [r]}),

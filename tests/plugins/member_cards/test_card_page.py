@@ -6,12 +6,18 @@ from datetime import UTC, datetime, timedelta
 
 from enishi_member_cards import links
 
+from enishi import run_action
+from enishi.jobs.workspace_state import workspace_context, workspace_state
 from tests.plugins.member_cards.helpers import design, issue, url
 from tests.scenarios.conftest import World
 
 
 async def test_card_page_renders_and_refuses_forged_or_expired_links(world: World) -> None:
     await design(world, logo_url="https://example.com/logo.png")
+    response = await world.client.get(url(world, f"/cards/{world.friends['aoi']}/link"))
+    assert response.status_code == 404
+    too_long = await world.client.get(url(world, f"/cards/{world.friends['aoi']}/link"), params={"minutes": 10**6})
+    assert too_long.status_code == 400
     await issue(world, "aoi")
     await world.client.post(url(world, "/points"), json={"member_number": "EN000001", "delta": 120, "stamps": 3})
     response = await world.client.get(url(world, f"/cards/{world.friends['aoi']}/link"), params={"minutes": 60})
@@ -64,8 +70,24 @@ async def test_card_page_renders_and_refuses_forged_or_expired_links(world: Worl
     assert gone.status_code == 404 and "EN000001" not in gone.text
 
 
-async def test_link_needs_a_card(world: World) -> None:
-    response = await world.client.get(url(world, f"/cards/{world.friends['aoi']}/link"))
-    assert response.status_code == 404
-    too_long = await world.client.get(url(world, f"/cards/{world.friends['aoi']}/link"), params={"minutes": 10**6})
-    assert too_long.status_code == 400
+async def test_send_card_link_action(world: World) -> None:
+    await design(world)
+    async with world.db.transaction(world.workspace_id) as session:
+        job = world.job_context()
+        ctx = workspace_context(job, session, world.workspace_id, await workspace_state(job, world.workspace_id))
+        result = await run_action(
+            ctx,
+            "member_cards.send_card_link",
+            None,
+            world.friends["aoi"],
+            {"text": "会員証はこちら", "minutes": 30},
+            idempotency_key="send-1",
+            source="scenario",
+        )
+    assert result["member_number"] == "EN000001"  # issued on the way
+    [sent] = [r for r in await world.sends() if r.id == result["line_request_id"]]
+    text = sent.messages[0]["text"]
+    assert text.startswith("会員証はこちら\n")
+    path = "/p/" + text.split("/p/", 1)[1]
+    page = await world.env.new_client().get(path)
+    assert page.status_code == 200 and "EN000001" in page.text

@@ -18,9 +18,12 @@ async def test_design_numbers_and_issue(world: World) -> None:
     found = await world.client.get(url(world, "/cards"), params={"member_number": "EN000002"})
     assert found.json()["friend_id"] == world.friends["ren"]
     assert (await world.client.get(url(world, f"/cards/{world.friends['yui']}"))).status_code == 404
+    # Another workspace knows nothing of these numbers.
+    other = url(world, "/points", world.other_workspace_id)
+    response = await world.client.post(other, json={"member_number": "EN000001", "delta": 5})
+    assert response.status_code == 422 and response.json()["errors"][0]["path"] == "$.member_number"
 
-
-async def test_bad_design_and_issue_input(world: World) -> None:
+    # Bad input, each with the path of the field.
     duplicate = await world.client.put(
         url(world, "/design"),
         json={"name": "会員証", "ranks": [{"name": "A", "threshold": 0}, {"name": "B", "threshold": 0}]},
@@ -47,6 +50,26 @@ async def test_follow_issues_a_card_once(world: World) -> None:
     await design(world, issue_on_follow=False)
     await world.emit("core.friend_followed", world.friends["yui"], unblocked=False)
     assert (await world.client.get(url(world, f"/cards/{world.friends['yui']}"))).status_code == 404
+    # Another workspace knows nothing of these numbers.
+    other = url(world, "/points", world.other_workspace_id)
+    response = await world.client.post(other, json={"member_number": "EN000001", "delta": 5})
+    assert response.status_code == 422 and response.json()["errors"][0]["path"] == "$.member_number"
+
+    # Bad input, each with the path of the field.
+    duplicate = await world.client.put(
+        url(world, "/design"),
+        json={"name": "会員証", "ranks": [{"name": "A", "threshold": 0}, {"name": "B", "threshold": 0}]},
+    )
+    assert duplicate.status_code == 422
+    assert [e["path"] for e in duplicate.json()["errors"]] == ["$.ranks[1].threshold"]
+    colour = await world.client.put(url(world, "/design"), json={"name": "会員証", "background_color": "red"})
+    assert colour.status_code == 400 and colour.json()["errors"][0]["path"] == "$.background_color"
+    prefix = await world.client.put(url(world, "/design"), json={"name": "会員証", "number_prefix": "<x>"})
+    assert prefix.status_code == 400 and prefix.json()["errors"][0]["path"] == "$.number_prefix"
+    logo = await world.client.put(url(world, "/design"), json={"name": "会員証", "logo_url": "javascript:alert(1)"})
+    assert logo.status_code == 400 and logo.json()["errors"][0]["path"] == "$.logo_url"
+    unknown = await world.client.post(url(world, "/cards"), json={"friend_id": 999_999})
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["path"] == "$.friend_id"
 
 
 async def test_points_history_ranks_and_refusals(world: World) -> None:
@@ -90,11 +113,3 @@ async def test_points_history_ranks_and_refusals(world: World) -> None:
     await design(world, allow_negative=True)
     owed = await points(world, member_number="EN000001", delta=-20)
     assert owed.status_code == 200 and owed.json()["card"]["points"] == -20 and owed.json()["card"]["rank"] is None
-
-
-async def test_other_workspace_cards_are_invisible(world: World) -> None:
-    await design(world)
-    await issue(world, "aoi")
-    other = url(world, "/points", world.other_workspace_id)
-    response = await world.client.post(other, json={"member_number": "EN000001", "delta": 5})
-    assert response.status_code == 422 and response.json()["errors"][0]["path"] == "$.member_number"

@@ -11,9 +11,14 @@ from tests.plugins.member_cards.helpers import design, issue, points, url
 from tests.scenarios.conftest import World
 
 
+@pytest.fixture(autouse=True)
+def _postgresql_only(database_url: str) -> None:
+    """Skipped before the world is built: SQLite has one writer at a time, concurrency is PostgreSQL's to prove."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+
+
 async def test_concurrent_point_changes(world: World) -> None:
-    if world.env.backend != "postgresql":
-        pytest.skip("SQLite has one writer at a time: concurrency is PostgreSQL's to prove")
     await design(world)
     await issue(world, "aoi")
     clients = [world.env.new_client() for _ in range(4)]
