@@ -8,7 +8,8 @@ the member number, points, rank and stamps. Staff add or subtract points and sta
 
 Registered (namespaced ``member_cards.<name>``): triggers ``points_reached`` and ``rank_changed``, actions
 ``add_points`` and ``send_card_link``, conditions ``points`` and ``rank_is``, friend field source ``card``
-(member number, points, stamps, rank — also message variables such as ``{{member_cards.points}}``).
+(member number, points, stamps, rank — also message variables such as ``{{member_cards.points}}``), report
+``ranks`` (cards, points and stamps per rank).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from enishi import (
     Permission,
     PluginManifest,
     Register,
+    ReportType,
     Text,
     TriggerType,
     WorkspaceContext,
@@ -36,6 +38,7 @@ from enishi_member_cards.fields import card_field
 from enishi_member_cards.nodes import add_points, points, points_reached, rank_changed, rank_is, send_card_link
 from enishi_member_cards.page import card_page
 from enishi_member_cards.permissions import PERMISSIONS
+from enishi_member_cards.report import ranks_report
 from enishi_member_cards.routes import CardController, DesignController, PointsController
 
 manifest = PluginManifest(
@@ -72,6 +75,11 @@ def enishi_register_conditions(register: Register[ConditionType]) -> None:
 @hookimpl
 def enishi_register_friend_fields(register: Register[FriendFieldSource]) -> None:
     register(card_field)
+
+
+@hookimpl
+def enishi_register_reports(register: Register[ReportType]) -> None:
+    register(ranks_report)
 
 
 @hookimpl

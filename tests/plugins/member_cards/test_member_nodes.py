@@ -6,7 +6,7 @@ from __future__ import annotations
 from enishi_member_cards.nodes import run_add_points_bulk
 from sqlalchemy import select
 
-from enishi import Friend, WorkspaceContext, evaluate_condition, run_action
+from enishi import Friend, WorkspaceContext, evaluate_condition, message_variables, run_action
 from enishi.jobs.workspace_state import workspace_context, workspace_state
 from tests.plugins.member_cards.helpers import design, issue, points, url
 from tests.scenarios.conftest import World, document, edge, node
@@ -104,7 +104,23 @@ async def test_conditions_action_bulk_and_fields(world: World) -> None:
         )
         assert list(ordered) == [aoi, ren, yui]
 
-    # The segment route compiles the same conditions over every friend in one query.
+    # Message variables come from the same source.
+    async with world.db.session(world.workspace_id) as session:
+        ctx = await _ctx(world, session)
+        used = message_variables.used(
+            {"text": "{{member_cards.member_number}} {{member_cards.points}} {{member_cards.rank}}"}
+        )
+        values = await message_variables.values_for(ctx, aoi, used)
+    assert sorted(v for v in values.values() if v) == ["650", "EN000001", "ゴールド"]
+
+    # The rank report: one row per rank of the design, in threshold order.
+    report = await world.client.post(
+        f"/api/workspaces/{world.workspace_id}/reports/member_cards.ranks/run", json={"params": {}}
+    )
+    assert report.status_code == 200, report.text
+    rows = [(r["rank"], r["cards"], r["points"]) for r in report.json()["rows"]]
+    assert rows == [("レギュラー", 2, 100), ("シルバー", 0, 0), ("ゴールド", 1, 650)]
+
     response = await world.client.get(url(world, f"/cards/{yui}"))
     assert response.json()["points"] == 50
     history = (await world.client.get(url(world, f"/cards/{aoi}/history"))).json()
