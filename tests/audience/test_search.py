@@ -111,7 +111,18 @@ async def test_segment_text_and_follow_state_filter_and_count_agree(world: World
     segment, exclude = {"all": [has(vip)]}, {"all": [has(ng)]}
     assert await ids(world, segment=segment) == [aoi, ren, hana]
     assert await ids(world, segment=segment, exclude=exclude) == [aoi, hana]
-    assert await count(world, segment=segment, exclude=exclude) == 2
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(world.db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        assert await count(world, segment=segment, exclude=exclude) == 2
+    finally:
+        event.remove(world.db.engine.sync_engine, "before_cursor_execute", record)
+    [counted] = [s for s in statements if "tags_friend_tags" in s]
+    assert counted.lstrip().upper().startswith("SELECT COUNT(*)")  # one COUNT over friends, segment inside
     assert await ids(world, segment=segment, exclude=exclude, status="all") == [aoi, yui, hana]
 
     # Free text: display names ignoring case (and width), and the notes.
