@@ -77,11 +77,14 @@ class FieldValue(WorkspaceOwned, Base):
 
     __tablename__ = "friend_fields_values"
     __table_args__ = (
-        # Segments ask "which friends have a value like X in field F"; one index per typed column.
-        Index("ix_friend_fields_values_field_text", "field_id", "value_text"),
-        Index("ix_friend_fields_values_field_number", "field_id", "value_number"),
-        Index("ix_friend_fields_values_field_date", "field_id", "value_date"),
-        Index("ix_friend_fields_values_field_datetime", "field_id", "value_datetime"),
+        # Segments ask "which friends have a value like X in field F"; one index per typed column. Each ends with
+        # friend_id, so PostgreSQL answers from the index alone: a segment names the field by key (the field id is
+        # looked up inside the statement, unknown when planning), and without it the row estimate fell short and
+        # it fetched each matching row from the table in index order, 20 % slower than with the id written in.
+        Index("ix_friend_fields_values_field_text", "field_id", "value_text", "friend_id"),
+        Index("ix_friend_fields_values_field_number", "field_id", "value_number", "friend_id"),
+        Index("ix_friend_fields_values_field_date", "field_id", "value_date", "friend_id"),
+        Index("ix_friend_fields_values_field_datetime", "field_id", "value_datetime", "friend_id"),
     )
 
     friend_id: Mapped[int] = mapped_column(BigId, ForeignKey("friends.id", ondelete="CASCADE"), primary_key=True)
