@@ -33,7 +33,6 @@ from sqlalchemy.orm import Mapper, object_session
 from enishi.api.errors import ApiError
 from enishi.api.services import Services
 from enishi.db.base import utcnow
-from enishi.db.engine import upsert_insert
 from enishi.line.signature import verify
 from enishi.models import LineEvent, Workspace
 
@@ -212,23 +211,64 @@ class _HeldConnection:
             await conn.close()
 
 
-class _CoreInserter:
-    """SQLite: one transaction, one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING through SQLAlchemy Core."""
+# The columns the webhook writer fills (besides attempts = 0); the rest are nullable or have server defaults.
+_COLUMNS = (
+    "workspace_id",
+    "webhook_event_id",
+    "type",
+    "source_type",
+    "line_user_id",
+    "occurred_at",
+    "is_redelivery",
+    "payload",
+    "received_at",
+)
 
-    def __init__(self, engine: AsyncEngine, table: Table, dialect: str) -> None:
+
+def _check_columns(table: Table) -> None:
+    """Fails at startup, not on the first webhook, if the table and the writer's INSERT ever drift apart."""
+    given = {*_COLUMNS, "attempts", "id"}
+    missing = [name for name in given if name not in table.c]
+    unfilled = [c.name for c in table.c if c.name not in given and not c.nullable and c.server_default is None]
+    if missing or unfilled:
+        raise RuntimeError(f"{table.name}: the webhook writer's INSERT needs updating ({missing or unfilled})")
+
+
+_QUOTED = ", ".join(f'"{name}"' for name in _COLUMNS)
+_ON_CONFLICT = (
+    'ON CONFLICT ("workspace_id", "webhook_event_id") DO NOTHING RETURNING "id", "workspace_id", "webhook_event_id"'
+)
+
+
+class _SqliteInserter:
+    """SQLite: one statement, one trip to the driver's thread, however many rows — INSERT … SELECT FROM
+    json_each(?) … ON CONFLICT DO NOTHING RETURNING, the rows in one JSON parameter. The connection is in
+    autocommit mode (see enishi.db.engine), so the statement is its own transaction, committed when it returns.
+    Values go through the columns' own SQLAlchemy bind processors: stored exactly as an ORM insert stores them."""
+
+    def __init__(self, engine: AsyncEngine, table: Table) -> None:
+        _check_columns(table)
         self._held = _HeldConnection(engine)
-        self._insert = (
-            upsert_insert(dialect, table)
-            .on_conflict_do_nothing(index_elements=["workspace_id", "webhook_event_id"])
-            .returning(table.c.id, table.c.workspace_id, table.c.webhook_event_id)
+        dialect = engine.dialect
+        self._processors = [
+            (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in _COLUMNS
+        ]
+        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_COLUMNS)))
+        # Names from the table definition; the values are one bound parameter. (WHERE true: without it SQLite
+        # would read ON CONFLICT as a join constraint.)
+        self._sql = (
+            f'INSERT INTO "{table.name}" ({_QUOTED}, "attempts") '  # noqa: S608
+            f"SELECT {values}, 0 FROM json_each(?) WHERE true {_ON_CONFLICT}"
         )
+        self._encode = msgspec.json.Encoder().encode
 
     async def insert(self, rows: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
+        data = self._encode([[row[n] if p is None else p(row[n]) for n, p in self._processors] for row in rows])
         conn, _ = await self._held.get()
         try:
-            async with conn.begin():
-                result = await conn.execute(self._insert, rows)
-                return [(r[0], r[1], r[2]) for r in result.all()]
+            driver = (await conn.get_raw_connection()).driver_connection
+            records = await driver.execute_fetchall(self._sql, (data.decode(),))  # type: ignore[union-attr]
+            return [(r[0], r[1], r[2]) for r in records]
         except Exception:
             await self._held.drop()
             raise
@@ -242,42 +282,23 @@ class _PostgresInserter:
     ON CONFLICT DO NOTHING RETURNING, prepared once by asyncpg. Outside an explicit transaction the statement is
     its own transaction: it has committed (and, with synchronous_commit on, reached the disk) when it returns."""
 
-    _COLUMNS = (
-        ("workspace_id", "int8"),
-        ("webhook_event_id", "text"),
-        ("type", "text"),
-        ("source_type", "text"),
-        ("line_user_id", "text"),
-        ("occurred_at", "timestamptz"),
-        ("is_redelivery", "bool"),
-        ("payload", "text"),
-        ("received_at", "timestamptz"),
-    )
+    _TYPES = ("int8", "text", "text", "text", "text", "timestamptz", "bool", "text", "timestamptz")
 
     def __init__(self, engine: AsyncEngine, table: Table) -> None:
+        _check_columns(table)
         self._held = _HeldConnection(engine)
-        names = [name for name, _ in self._COLUMNS]
-        # Fails at startup, not on the first webhook, if the table and this statement ever drift apart.
-        given = {*names, "attempts", "id"}
-        missing = [name for name in given if name not in table.c]
-        unfilled = [c.name for c in table.c if c.name not in given and not c.nullable and c.server_default is None]
-        if missing or unfilled:
-            raise RuntimeError(f"{table.name}: the webhook writer's INSERT needs updating ({missing or unfilled})")
-        quoted = ", ".join(f'"{name}"' for name in names)
-        arrays = ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(self._COLUMNS, 1))
-        selected = ", ".join('"payload"::jsonb' if name == "payload" else f'"{name}"' for name in names)
-        # Names from the table definition above; the values are bound parameters.
+        arrays = ", ".join(f"${i}::{kind}[]" for i, kind in enumerate(self._TYPES, 1))
+        selected = ", ".join('"payload"::jsonb' if name == "payload" else f'"{name}"' for name in _COLUMNS)
+        # Names from the table definition; the values are bound parameters.
         self._sql = (
-            f'INSERT INTO "{table.name}" ({quoted}, "attempts") '  # noqa: S608
-            f"SELECT {selected}, 0 FROM unnest({arrays}) AS r({quoted}) "
-            'ON CONFLICT ("workspace_id", "webhook_event_id") DO NOTHING '
-            'RETURNING "id", "workspace_id", "webhook_event_id"'
+            f'INSERT INTO "{table.name}" ({_QUOTED}, "attempts") '  # noqa: S608
+            f"SELECT {selected}, 0 FROM unnest({arrays}) AS r({_QUOTED}) {_ON_CONFLICT}"
         )
         self._encode = msgspec.json.Encoder().encode
 
     async def insert(self, rows: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
-        arrays = [[row[name] for row in rows] for name, _ in self._COLUMNS]
-        arrays[7] = [self._encode(row["payload"]).decode() for row in rows]
+        arrays = [[row[name] for row in rows] for name in _COLUMNS]
+        arrays[_COLUMNS.index("payload")] = [self._encode(row["payload"]).decode() for row in rows]
         while True:
             conn, held = await self._held.get()
             try:
@@ -328,10 +349,8 @@ class EventWriter:
         self._waker: asyncio.Task[None] | None = None
         table = cast(Table, LineEvent.__table__)  # Core, not ORM: nothing of the ORM's per-statement work here
         db = services.db
-        self._inserter: _CoreInserter | _PostgresInserter = (
-            _PostgresInserter(db.engine, table)
-            if db.dialect == "postgresql"
-            else _CoreInserter(db.engine, table, db.dialect)
+        self._inserter: _SqliteInserter | _PostgresInserter = (
+            _PostgresInserter(db.engine, table) if db.dialect == "postgresql" else _SqliteInserter(db.engine, table)
         )
 
     async def store(self, workspace_id: int, rows: list[dict[str, Any]]) -> list[int]:
