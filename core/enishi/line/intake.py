@@ -184,16 +184,19 @@ class _HeldConnection:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._conn: AsyncConnection | None = None
+        self._driver: Any = None
 
-    async def get(self) -> tuple[AsyncConnection, bool]:
-        """The connection, and whether it was held already (and so may have gone stale)."""
+    async def get(self) -> tuple[Any, bool]:
+        """The driver's connection (asyncpg's, aiosqlite's), and whether it was held already (and so may have
+        gone stale)."""
         if self._conn is not None and not self._conn.closed and not self._conn.invalidated:
-            return self._conn, True
+            return self._driver, True
         self._conn = await self._engine.connect()
-        return self._conn, False
+        self._driver = (await self._conn.get_raw_connection()).driver_connection
+        return self._driver, False
 
     async def drop(self) -> None:
-        conn, self._conn = self._conn, None
+        conn, self._conn, self._driver = self._conn, None, None
         if conn is None:
             return
         try:
@@ -206,7 +209,7 @@ class _HeldConnection:
             log.debug("could not close the webhook writer's connection", exc_info=True)
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
+        conn, self._conn, self._driver = self._conn, None, None
         if conn is not None:
             await conn.close()
 
@@ -264,10 +267,9 @@ class _SqliteInserter:
 
     async def insert(self, rows: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
         data = self._encode([[row[n] if p is None else p(row[n]) for n, p in self._processors] for row in rows])
-        conn, _ = await self._held.get()
+        driver, _ = await self._held.get()
         try:
-            driver = (await conn.get_raw_connection()).driver_connection
-            records = await driver.execute_fetchall(self._sql, (data.decode(),))  # type: ignore[union-attr]
+            records = await driver.execute_fetchall(self._sql, (data.decode(),))
             return [(r[0], r[1], r[2]) for r in records]
         except Exception:
             await self._held.drop()
@@ -300,10 +302,9 @@ class _PostgresInserter:
         arrays = [[row[name] for row in rows] for name in _COLUMNS]
         arrays[_COLUMNS.index("payload")] = [self._encode(row["payload"]).decode() for row in rows]
         while True:
-            conn, held = await self._held.get()
+            driver, held = await self._held.get()
             try:
-                driver = (await conn.get_raw_connection()).driver_connection
-                records = await driver.fetch(self._sql, *arrays)  # type: ignore[union-attr]
+                records = await driver.fetch(self._sql, *arrays)
                 return [(r[0], r[1], r[2]) for r in records]
             except Exception as exc:
                 if not _connection_trouble(exc):
