@@ -54,7 +54,7 @@ class Shop:
     workspace_id: int
     other_workspace_id: int
     channel_id: str
-    staff: dict[str, httpx.AsyncClient]  # by role
+    staff: dict[str, httpx.AsyncClient]  # by role, signed in as needed (see as_role)
     friends: dict[str, int]  # aoi, ren (following), yui (blocked)
     users: dict[int, str]  # friend id → LINE user id
 
@@ -108,8 +108,14 @@ class Shop:
             assert response.status_code == 200, response.text
         return tag_id
 
+    async def as_role(self, role: str) -> httpx.AsyncClient:
+        """A client signed in as the workspace's ``role`` (signed in on first use: logins are slow on purpose)."""
+        if role not in self.staff:
+            self.staff[role] = await self.env.login(f"{role}@broadcast.example")
+        return self.staff[role]
+
     async def create(self, body: dict[str, Any], *, role: str = "owner", **headers: str) -> httpx.Response:
-        return await self.staff[role].post(self.url(), json=body, headers=headers)
+        return await (await self.as_role(role)).post(self.url(), json=body, headers=headers)
 
     async def send(self, body: dict[str, Any]) -> dict[str, Any]:
         response = await self.create(body)
@@ -221,7 +227,7 @@ async def shop(database_url: str, tmp_path: Path, shop_env: dict[str, str]) -> A
             emulator = emulator_of(app.state)
             assert emulator is not None
             await register_channels(app.state["enishi"], emulator)
-            staff = {role: await env.login(f"{role}@broadcast.example") for role in ROLES}
+            staff = {"owner": await env.login("owner@broadcast.example")}
             shop = Shop(env, emulator, workspace.id, other.id, workspace.line_channel_id, staff, {}, {})
             [aoi] = await shop.add_friends(1, name="あおい")
             [ren] = await shop.add_friends(1, name="れん")

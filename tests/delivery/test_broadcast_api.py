@@ -143,16 +143,17 @@ async def test_who_may_estimate_send_and_read(shop: Shop) -> None:
     body = {"name": "お知らせ", "messages": [TEXT], "scheduled_at": later()}
     for role in ("operator", "viewer"):
         assert (await shop.create(body, role=role)).status_code == 403
-        estimate = await shop.staff[role].post(shop.url("/estimate"), json={})
+        client = await shop.as_role(role)
+        estimate = await client.post(shop.url("/estimate"), json={})
         assert estimate.status_code == 403
-        test = await shop.staff[role].post(
+        test = await client.post(
             shop.url("/test-send"), json={"messages": [TEXT], "to": {"friend_id": shop.friends["aoi"]}}
         )
         assert test.status_code == 403
     assert (await shop.create(body, role="admin")).status_code == 201
-    [made] = (await shop.staff["viewer"].get(shop.url())).json()["items"]  # reading needs no permission
+    [made] = (await (await shop.as_role("viewer")).get(shop.url())).json()["items"]  # reading needs no permission
     for action in ("pause", "resume", "cancel"):
-        assert (await shop.staff["operator"].post(shop.url(f"/{made['id']}/{action}"))).status_code == 403
+        assert (await (await shop.as_role("operator")).post(shop.url(f"/{made['id']}/{action}"))).status_code == 403
     # A workspace can grant the permission to operators.
     grant = await shop.client.put(
         f"/api/workspaces/{shop.workspace_id}/permissions",

@@ -181,3 +181,21 @@ async def test_a_test_send_goes_to_one_user_filled_in_and_nothing_else_is_record
     assert [e["path"] for e in refused.json()["errors"]] == ["$.messages[0].text"]
     missing = await shop.client.post(shop.url("/test-send"), json={"messages": [text], "to": {"friend_id": 999999}})
     assert missing.status_code == 404
+
+
+async def test_a_scheduled_broadcast_whose_variable_is_gone_when_it_starts_fails_and_sends_nothing(shop: Shop) -> None:
+    base = f"/api/workspaces/{shop.workspace_id}/friend_fields/fields"
+    field = await shop.client.post(base, json={"key": "nickname", "label": "呼び名", "type": "text"})
+    assert field.status_code == 201, field.text
+    text = {"type": "text", "text": "{{field.nickname|お客様}}、ご来店ありがとうございました"}
+    made = await shop.send({"name": "お礼", "messages": [text], "scheduled_at": later(days=1)})
+    assert made["delivery"] == "push"
+    deleted = await shop.client.delete(f"{base}/{field.json()['id']}")
+    assert deleted.status_code in (200, 204), deleted.text
+    async with shop.db.transaction() as s:
+        await s.execute(update(Broadcast).where(Broadcast.id == made["id"]).values(send_at=datetime.now(UTC)))
+    assert await run_broadcast(shop.job_context(), made["id"]) == "failed"
+    shown = await shop.show(made["id"])
+    assert shown["status"] == "failed" and "$.messages[0].text" in shown["error"] and "field.nickname" in shown["error"]
+    assert shown["progress"]["total"] is None
+    assert shop.deliveries(shop.friends["aoi"]) == [] and shop.deliveries(shop.friends["ren"]) == []

@@ -221,9 +221,12 @@ def estimate_out(estimate: quota.Estimate) -> EstimateOut:
     )
 
 
-async def broadcast_out(ctx: WorkspaceContext, b: Broadcast, *, quota_held: bool) -> BroadcastOut:
-    now = utcnow()
-    made = progress.progress_of(b, now, RateLimitSettings.from_settings(ctx.settings))
+async def broadcast_out(
+    ctx: WorkspaceContext, b: Broadcast, *, quota_held: bool, counts: progress.Counts | None = None
+) -> BroadcastOut:
+    if counts is None:
+        counts = (await progress.counts_of(ctx.session, [b.id])).get(b.id, progress.Counts())
+    made = progress.progress_of(b, counts, utcnow(), RateLimitSettings.from_settings(ctx.settings))
     held = False
     if quota_held and b.status in ("sending", "paused"):
         held = bool(
@@ -348,7 +351,9 @@ class BroadcastController(Controller):
             lambda b: b.id,
         )
         held = access.workspace.quota_exhausted_at is not None
-        return Page([await broadcast_out(ctx, b, quota_held=held) for b in rows], cursor)
+        counts = await progress.counts_of(ctx.session, [b.id for b in rows])
+        items = [await broadcast_out(ctx, b, quota_held=held, counts=counts.get(b.id, progress.Counts())) for b in rows]
+        return Page(items, cursor)
 
     @post("/estimate", status_code=200, permission=SEND)
     async def estimate(self, ctx: Ctx, data: JSONBody[EstimateIn]) -> EstimateOut:

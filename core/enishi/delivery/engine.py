@@ -40,18 +40,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, exists, func, insert, literal, or_, select, update
+from sqlalchemy import JSON, BigInteger, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.context import JobContext, WorkspaceContext
 from enishi.db.base import utcnow
-from enishi.db.engine import upsert_insert
+from enishi.db.engine import dialect_of, upsert_insert
 from enishi.delivery import compose, progress, quota
 from enishi.jobs.after_commit import enqueue_after_commit, enqueue_quietly
 from enishi.jobs.workspace_state import WorkspaceState, workspace_context, workspace_state
 from enishi.line import variables
-from enishi.line.gateway import MAX_MULTICAST, gateway_for
-from enishi.line.outbox import OutboxRequest, OutboxSettings, deliver, record_requests
+from enishi.line.errors import Outcome
+from enishi.line.gateway import MAX_MULTICAST, gateway_for, load_channel
+from enishi.line.outbox import OutboxRequest, OutboxSettings, call_claimed, record_outcomes, record_requests
 from enishi.models import Friend, LineRequest, Workspace
 from enishi.models.broadcasts import Broadcast, BroadcastRecipient
 from enishi.registry import Registered, Registry
@@ -289,8 +290,10 @@ async def start(ctx: JobContext, broadcast_id: int) -> str:
             current = await s.scalar(select(Broadcast.status).where(Broadcast.id == broadcast_id))
             return str(current or "missing")
         wctx = workspace_context(ctx, s, workspace_id, state, now)
+        # The messages passed LINE's rules when they were saved; their variables may have gone since (a field
+        # deleted, a plugin switched off), and so may what the target names.
         problems = await compose.target_problems(wctx, broadcast.target)
-        problems += await compose.message_problems(wctx, broadcast.messages)
+        problems += await variables.problems(wctx, broadcast.messages, "$.messages")
         if problems:
             return _fail(
                 broadcast,
@@ -299,23 +302,32 @@ async def start(ctx: JobContext, broadcast_id: int) -> str:
                 "longer valid: " + "; ".join(f"{p.path}: {p.message}" for p in problems[:5]),
             )
         audience = await compose.audience_of(wctx, broadcast.target)
-        count = await compose.count_recipients(wctx, audience)
-        estimate = await quota.estimate(wctx, count, broadcast.delivery, refresh=False, besides=broadcast.id, now=now)
-        limit = None
+        # Freeze first (its row count is the audience): the quota check needs no scan of its own.
+        frozen = await s.begin_nested()
+        total = await freeze(wctx, broadcast.id, audience)
+        estimate = await quota.estimate(wctx, total, broadcast.delivery, refresh=False, besides=broadcast.id, now=now)
         if not estimate.fits:
             if not broadcast.allow_partial or estimate.sendable == 0:
+                await frozen.rollback()
                 reasons = "; ".join(w.message for w in estimate.warnings if w.code != "quota_stale")
                 return _fail(broadcast, now, f"通数が足りないため送信しませんでした / not sent: {reasons}")
-            limit = estimate.sendable
-        broadcast.total = await freeze(wctx, broadcast.id, audience, limit)
-        broadcast.limited_to = limit
+            # A partial send: the oldest friends, as many as fit.
+            await s.execute(
+                delete(BroadcastRecipient)
+                .where(BroadcastRecipient.broadcast_id == broadcast.id, BroadcastRecipient.position > estimate.sendable)
+                .execution_options(synchronize_session=False)
+            )
+            total = broadcast.limited_to = estimate.sendable
+        await frozen.commit()
+        broadcast.total = total
+        await progress.add_count_rows(s, workspace_id, broadcast.id)
         if broadcast.total == 0:
             broadcast.status, broadcast.finished_at = "completed", now
         log.info("broadcast %s: sending to %d recipients by %s", broadcast.id, broadcast.total, broadcast.delivery)
         return broadcast.status
 
 
-async def freeze(ctx: WorkspaceContext, broadcast_id: int, audience: compose.Audience, limit: int | None) -> int:
+async def freeze(ctx: WorkspaceContext, broadcast_id: int, audience: compose.Audience) -> int:
     """Number the audience's friends into ``broadcast_recipients`` with one INSERT … SELECT; how many there are."""
     numbered = compose.recipients_query(ctx, audience).with_only_columns(
         literal(broadcast_id, BigInteger),
@@ -323,8 +335,6 @@ async def freeze(ctx: WorkspaceContext, broadcast_id: int, audience: compose.Aud
         literal(ctx.workspace_id, BigInteger),
         Friend.id,
     )
-    if limit is not None:
-        numbered = numbered.order_by(Friend.id).limit(limit)
     result = await ctx.session.execute(
         insert(BroadcastRecipient).from_select(["broadcast_id", "position", "workspace_id", "friend_id"], numbered)
     )
@@ -396,33 +406,59 @@ class Dispatcher:
         return await dispatcher.dispatch()
 
     async def dispatch(self) -> str:
-        queue: asyncio.Queue[int | None] = asyncio.Queue(maxsize=self.config.concurrency)
-        deadline = time.monotonic() + self.config.run_for.total_seconds()
+        """Write windows of batches and send them, ``concurrency`` requests at a time, while writing is allowed.
+
+        The rows of a window are written already claimed by this dispatcher (the outbox's ``claim_for``) and
+        their outcomes are recorded together, in one transaction per window; the next window is written while
+        one is on its way. A dispatcher that dies leaves its claimed rows to the outbox's sweeper once the claim
+        runs out, and their retry keys make LINE answer 409 for those it had already accepted.
+        """
+        async with self.ctx.db.session() as s:
+            channel = await load_channel(s, self.workspace_id)
+        if channel is None:
+            return "missing"
         gateway = gateway_for(self.ctx.settings)
+        calls = asyncio.Semaphore(self.config.concurrency)  # requests in flight
+        windows = asyncio.Semaphore(2)  # windows written and not yet recorded
+        deadline = time.monotonic() + self.config.run_for.total_seconds()
+        running: set[asyncio.Task[None]] = set()
 
-        async def produce() -> None:
+        async def call(row: LineRequest) -> Outcome:
+            async with calls:
+                return await call_claimed(gateway, channel, row, self.outbox)
+
+        async def send(rows: list[LineRequest]) -> None:
             try:
-                while self.written < self.total and time.monotonic() < deadline:
-                    ids = await self.write_window()
-                    if ids is None:
-                        break
-                    for request_id in ids:
-                        await queue.put(request_id)
+                outcomes = await asyncio.gather(*(call(row) for row in rows))
+                await record_outcomes(
+                    self.ctx.db, list(zip(rows, outcomes, strict=True)), config=self.outbox, jobs=self.ctx.jobs
+                )
+            except Exception:  # the rows stay claimed in the outbox; its sweeper sends them once the claim is over
+                log.exception("broadcast %s: sending %d requests failed", self.id, len(rows))
             finally:
-                for _ in range(self.config.concurrency):
-                    await queue.put(None)
+                windows.release()
 
-        async def send() -> None:
-            while (request_id := await queue.get()) is not None:
-                try:
-                    await deliver(self.ctx.db, gateway, request_id, jobs=self.ctx.jobs, config=self.outbox)
-                except Exception:  # the row stays in the outbox; its sweeper tries again
-                    log.exception("broadcast %s: delivering request %s failed", self.id, request_id)
-
-        await asyncio.gather(produce(), *(send() for _ in range(self.config.concurrency)))
+        try:
+            while self.written < self.total and time.monotonic() < deadline:
+                await windows.acquire()
+                rows = await self.write_window()
+                sendable = [row for row in rows or () if row.status == "sending"]  # not held for the quota
+                if not sendable:
+                    windows.release()
+                    if rows is None:
+                        break
+                    continue
+                task = asyncio.create_task(send(sendable))
+                running.add(task)
+                task.add_done_callback(running.discard)
+        finally:
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
+        async with self.ctx.db.transaction() as s:  # the last requests may have settled side by side
+            await progress.finish_if_done(s, self.id, utcnow())
         return await self.hand_over()
 
-    async def write_window(self) -> list[int] | None:
+    async def write_window(self) -> list[LineRequest] | None:
         """Write the next batches to the outbox and move the frontier, in one transaction; None to stop."""
         start = self.written
         size = self.config.window * MAX_MULTICAST if self.delivery == "multicast" else self.config.push_window
@@ -444,75 +480,96 @@ class Dispatcher:
             )
             if not getattr(moved, "rowcount", 0):
                 return None  # paused, cancelled, on a quota hold, or another dispatcher took over
-            rows = (
-                await s.execute(
-                    select(
-                        BroadcastRecipient.position,
-                        Friend.id,
-                        Friend.line_user_id,
-                        Friend.status,
-                        Friend.display_name,
-                    )
-                    .select_from(BroadcastRecipient)
-                    .outerjoin(Friend, Friend.id == BroadcastRecipient.friend_id)
-                    .where(
-                        BroadcastRecipient.broadcast_id == self.id,
-                        BroadcastRecipient.position > start,
-                        BroadcastRecipient.position <= end,
-                    )
-                    .order_by(BroadcastRecipient.position)
-                )
-            ).all()
-            # Friends deleted, or who blocked the account, since the audience was fixed get nothing.
-            live = [r for r in rows if r.id is not None and r.status == "following"]
             if self.delivery == "multicast":
-                requests = self._multicasts(live)
-                unsendable = 0
+                requests, skipped = await self._multicasts(s, start, end)
             else:
-                requests, unsendable = await self._pushes(
-                    workspace_context(self.ctx, s, self.workspace_id, self.state, now), live
+                requests, skipped = await self._pushes(
+                    workspace_context(self.ctx, s, self.workspace_id, self.state, now), start, end
                 )
-            ids = await record_requests(s, self.workspace_id, requests, source=SOURCE, broadcast_id=self.id)
-            skipped = (end - start) - len(live) + unsendable
+            written = await record_requests(
+                s, self.workspace_id, requests, source=SOURCE, broadcast_id=self.id, claim_for=self.outbox.lease
+            )
             if skipped:
                 await s.execute(
                     update(Broadcast)
                     .where(Broadcast.id == self.id)
-                    .values(failed=Broadcast.failed + skipped)
+                    .values(skipped=Broadcast.skipped + skipped)
                     .execution_options(synchronize_session=False)
                 )
                 await progress.finish_if_done(s, self.id, now)
         self.written = end
-        return ids
+        return written
 
-    def _multicasts(self, rows: Sequence[Any]) -> list[OutboxRequest]:
-        batches: dict[int, tuple[list[str], list[int]]] = {}
-        for row in rows:
-            users, friends = batches.setdefault((row.position - 1) // MAX_MULTICAST, ([], []))
-            users.append(row.line_user_id)
-            friends.append(row.id)
-        return [
-            OutboxRequest(f"broadcast:{self.id}:{n}", "multicast", users, friends, self.messages)
-            for n, (users, friends) in batches.items()
-        ]
+    def _window(self, start: int, end: int) -> tuple[Any, Any, Any]:
+        """The window's recipients joined to their friends, as plain table columns (no ORM loading for thousands
+        of rows), and the condition for a friend who still gets it: not deleted, not blocked since."""
+        recipients, friends = BroadcastRecipient.__table__.c, Friend.__table__.c
+        joined = BroadcastRecipient.__table__.outerjoin(
+            Friend.__table__, (friends.id == recipients.friend_id) & (friends.workspace_id == self.workspace_id)
+        )
+        where = (
+            (recipients.workspace_id == self.workspace_id)
+            & (recipients.broadcast_id == self.id)
+            & (recipients.position > start)
+            & (recipients.position <= end)
+        )
+        return joined, where, friends.status == "following"
 
-    async def _pushes(self, ctx: WorkspaceContext, rows: Sequence[Any]) -> tuple[list[OutboxRequest], int]:
+    async def _multicasts(self, session: AsyncSession, start: int, end: int) -> tuple[list[OutboxRequest], int]:
+        """The window's multicast batches, each friend's id list put together by the database (one row a batch)."""
+        joined, where, live = self._window(start, end)
+        recipients, friends = BroadcastRecipient.__table__.c, Friend.__table__.c
+        batch = ((recipients.position - 1) // MAX_MULTICAST).label("batch")
+        gather = func.json_agg if dialect_of(session) == "postgresql" else func.json_group_array
+        rows = await session.execute(
+            select(
+                batch,
+                func.count(),
+                gather(friends.line_user_id, type_=JSON).filter(live),
+                gather(friends.id, type_=JSON).filter(live),
+            )
+            .select_from(joined)
+            .where(where)
+            .group_by(batch)
+            .order_by(batch)
+        )
+        requests, skipped = [], 0
+        for n, planned, users, friend_ids in rows.all():
+            users, friend_ids = users or [], friend_ids or []
+            skipped += planned - len(users)  # deleted, or blocked since the audience was fixed
+            if users:
+                requests.append(
+                    OutboxRequest(f"broadcast:{self.id}:{n}", "multicast", users, friend_ids, self.messages)
+                )
+        return requests, skipped
+
+    async def _pushes(self, ctx: WorkspaceContext, start: int, end: int) -> tuple[list[OutboxRequest], int]:
+        """One push per friend of the window, with the friend's own values filled in."""
+        joined, where, live = self._window(start, end)
+        recipients, friends = BroadcastRecipient.__table__.c, Friend.__table__.c
+        rows = (
+            await ctx.session.execute(
+                select(recipients.position, friends.id, friends.line_user_id, friends.display_name)
+                .select_from(joined)
+                .where(where, live)
+                .order_by(recipients.position)
+            )
+        ).all()
         values = await variables.values_for_many(
             ctx, [r.id for r in rows], self.variables, display_names={r.id: r.display_name for r in rows}
         )
-        requests, unsendable = [], 0
+        requests = []
         for row in rows:
             messages = variables.expand(self.messages, values[row.id])
             if variables.grew(self.messages, messages):
                 messages, problems = variables.fit_to_line(messages)
                 if problems:
                     log.warning("broadcast %s: not sent to friend %s: %s", self.id, row.id, problems[0].message)
-                    unsendable += 1
                     continue
             requests.append(
                 OutboxRequest(f"broadcast:{self.id}:{row.position}", "push", [row.line_user_id], [row.id], messages)
             )
-        return requests, unsendable
+        return requests, (end - start) - len(requests)
 
     async def hand_over(self) -> str:
         """Give the lease back; if batches are left (the time budget ran out), queue the next run at once."""
@@ -563,15 +620,10 @@ async def sweep_broadcasts(ctx: JobContext) -> int:
         ).all()
     for broadcast_id, runs in due:
         await enqueue_quietly(ctx.jobs, RUN_JOB, f"broadcast:{broadcast_id}:{runs}", None, broadcast_id=broadcast_id)
-    async with ctx.db.transaction() as s:  # a safety net: everything counted but not marked completed
+    async with ctx.db.transaction() as s:  # a safety net: everything accounted for but not marked completed
         await s.execute(
             update(Broadcast)
-            .where(
-                Broadcast.status.in_(("sending", "paused")),
-                Broadcast.total.is_not(None),
-                Broadcast.written >= Broadcast.total,
-                Broadcast.sent + Broadcast.failed + Broadcast.cancelled >= Broadcast.total,
-            )
+            .where(*progress.all_accounted_for())
             .values(status="completed", finished_at=now, lease_until=None, paused_at=None)
             .execution_options(synchronize_session=False)
         )
@@ -634,7 +686,7 @@ async def send_test(
         if problems:
             raise CannotTest(problems)
     to = friend.line_user_id if friend is not None else str(line_user_id)
-    [request_id] = await record_requests(
+    [row] = await record_requests(
         ctx.session,
         ctx.workspace_id,
         [OutboxRequest(f"broadcast-test:{uuid.uuid4()}", "push", [to], [friend.id] if friend else [], expanded)],
@@ -642,8 +694,7 @@ async def send_test(
         sent_by_user_id=ctx.actor_user_id,
         jobs=ctx.jobs,
     )
-    status = await ctx.session.scalar(select(LineRequest.status).where(LineRequest.id == request_id))
-    return TestSend(request_id, str(status), to, friend.id if friend else None, expanded)
+    return TestSend(row.id, row.status, to, friend.id if friend else None, expanded)
 
 
 def register_delivery_jobs(registry: Registry) -> None:

@@ -28,7 +28,7 @@ from enishi.line.errors import LineError
 from enishi.line.gateway import gateway_for, load_channel
 from enishi.line.outbox import QUOTA_TIMEZONE
 from enishi.models import Plan, Workspace
-from enishi.models.broadcasts import Broadcast, LineQuota
+from enishi.models.broadcasts import Broadcast, BroadcastCount, LineQuota
 from enishi.settings import Settings, env_int
 
 log = logging.getLogger("enishi.delivery")
@@ -96,7 +96,12 @@ async def reserved(ctx: WorkspaceContext, *, besides: int | None = None, now: da
     """Recipients that broadcasts of this quota month still have to send (scheduled, sending, paused)."""
     now = now or utcnow()
     month_end = _month_end(now)
-    left = Broadcast.total - Broadcast.sent - Broadcast.failed - Broadcast.cancelled
+    settled = (
+        select(func.coalesce(func.sum(BroadcastCount.sent + BroadcastCount.failed), 0))
+        .where(BroadcastCount.broadcast_id == Broadcast.id)
+        .scalar_subquery()
+    )
+    left = Broadcast.total - settled - Broadcast.skipped - Broadcast.cancelled
     query = select(
         func.coalesce(
             func.sum(
@@ -131,8 +136,10 @@ async def quota_view(
     if refresh and stale:
         refreshing = await request_refresh(ctx, now) or refreshing
     if row is None or not this_month:
+        # Not known; but LINE's "monthly limit reached" leaves nothing to send whatever the numbers.
+        unknown_left = 0 if held is not None else None
         return QuotaView(
-            False, None, None, None, taken, None, fetched, age, True, refreshing, _error(row), held is not None
+            False, None, None, None, taken, unknown_left, fetched, age, True, refreshing, _error(row), held is not None
         )
     consumption = row.consumption or 0
     remaining = None

@@ -35,7 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from linebot.v3.messaging import Message as SdkMessage
-from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy import case, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -307,13 +307,16 @@ async def record_requests(
     broadcast_id: int | None = None,
     sent_by_user_id: int | None = None,
     jobs: JobQueue | None = None,
-) -> list[int]:
+    claim_for: timedelta | None = None,
+) -> list[LineRequest]:
     """Record many pushes and multicasts in batched INSERTs, each with a new retry key, before any is sent.
 
-    A row whose ``idempotency_key`` exists already is left as it was; the ids of the rows written now are
-    returned. No conversation rows are written (a broadcast keeps its own per-recipient record). With ``jobs``
-    each new row's delivery is enqueued when the transaction commits; without, the caller delivers them (or the
-    sweeper does, within ~10 s). A workspace out of quota gets ``held`` rows.
+    A row whose ``idempotency_key`` exists already is left as it was; the rows written now are returned. No
+    conversation rows are written (a broadcast keeps its own per-recipient record). With ``jobs`` each new row's
+    delivery is enqueued when the transaction commits; without, the caller delivers them (or the sweeper does,
+    within ~10 s). With ``claim_for`` the rows are written claimed by the caller for that long (``sending``, one
+    attempt counted), to be sent with :func:`send_claimed` once the transaction commits; a killed caller's rows
+    are taken up by the sweeper when the claim runs out. A workspace out of quota gets ``held`` rows.
     """
     if not requests:
         return []
@@ -321,6 +324,7 @@ async def record_requests(
     checked: dict[int, list[dict[str, Any]]] = {}  # the same messages for many rows are checked once
     now = utcnow()
     status = "held" if await _quota_exhausted(session, workspace_id) else "pending"
+    claimed = status == "pending" and claim_for is not None
     values = []
     for request in requests:
         if not 1 <= len(request.idempotency_key) <= 200:
@@ -340,22 +344,23 @@ async def record_requests(
                 "recipients": list(request.recipients),
                 "friend_ids": list(request.friend_ids),
                 "messages": body,
-                "status": status,
+                "status": "sending" if claimed else status,
+                "attempts": 1 if claimed else 0,
                 "sent_by_user_id": sent_by_user_id,
                 "source": source,
                 "broadcast_id": broadcast_id,
                 "created_at": now,
-                "next_attempt_at": now,
+                "next_attempt_at": now + claim_for if claimed and claim_for is not None else now,
             }
         )
     stmt = upsert_insert(session, LineRequest).on_conflict_do_nothing(
         index_elements=["workspace_id", "idempotency_key"]
     )
-    ids = list((await session.scalars(stmt.returning(LineRequest.id), values)).all())
-    if status == "pending" and jobs is not None:
-        for request_id in ids:
-            after_commit(session, jobs, DELIVER_JOB, job_id=_job_id(request_id, now), request_id=request_id)
-    return ids
+    rows = list((await session.scalars(stmt.returning(LineRequest), values)).all())
+    if status == "pending" and not claimed and jobs is not None:
+        for row in rows:
+            after_commit(session, jobs, DELIVER_JOB, job_id=_job_id(row.id, now), request_id=row.id)
+    return rows
 
 
 def preview(message: dict[str, Any]) -> str | None:
@@ -509,22 +514,45 @@ async def deliver(
     if isinstance(claimed, str):
         return claimed
     row, channel = claimed
+    return await send_claimed(db, gateway, row, channel, jobs=jobs, config=config)
+
+
+async def send_claimed(
+    db: Database,
+    gateway: LineGateway,
+    row: LineRequest,
+    channel: Any,
+    *,
+    jobs: JobQueue | None = None,
+    config: OutboxSettings | None = None,
+) -> str:
+    """Send a row this worker holds the claim of (``sending``, its attempt counted) and record what LINE said.
+
+    :func:`deliver` claims a row first; :func:`record_requests` with ``claim_for`` writes rows already claimed by
+    their writer, which then sends them with this (a broadcast's dispatcher does, saving a transaction per row).
+    """
+    config = config or OutboxSettings.from_settings(gateway.settings)
+    outcome = await call_claimed(gateway, channel, row, config)
+    status = await _record(db, row, outcome, config, jobs)
+    if status == "fallback":
+        return await deliver(db, gateway, row.id, jobs=jobs, config=config)
+    return status
+
+
+async def call_claimed(gateway: LineGateway, channel: Any, row: LineRequest, config: OutboxSettings) -> Outcome:
+    """The call to LINE for a claimed row (or the reason not to make it), as an outcome to record."""
     refusal = _refusal(row, config)
     if refusal is not None:
-        return await _record(db, row, Rejected(status=None, message=refusal), config, jobs)
+        return Rejected(status=None, message=refusal)
     attempt = max(row.attempts - 1, 0)
     try:
         async with asyncio.timeout(config.lease.total_seconds() * 0.8):
-            outcome = await _call(gateway, channel, row, attempt)
+            return await _call(gateway, channel, row, attempt)
     except TimeoutError:
-        outcome = RetryLater(delay=1.0, reason="the call to LINE outlasted the worker's lease")
+        return RetryLater(delay=1.0, reason="the call to LINE outlasted the worker's lease")
     except Exception as exc:  # a bug or a broken secret: counted, so it ends as failed instead of looping
         log.exception("LINE request %s: the call failed unexpectedly", row.id)
-        outcome = RetryLater(delay=backoff(attempt, cap=300.0), reason=f"unexpected error: {exc!r}")
-    status = await _record(db, row, outcome, config, jobs)
-    if status == "fallback":
-        return await deliver(db, gateway, request_id, jobs=jobs, config=config)
-    return status
+        return RetryLater(delay=backoff(attempt, cap=300.0), reason=f"unexpected error: {exc!r}")
 
 
 def _refusal(row: LineRequest, config: OutboxSettings) -> str | None:
@@ -593,26 +621,31 @@ async def _claim(db: Database, request_id: int, config: OutboxSettings) -> tuple
     return "not_due" if current in ("pending", "sending") else str(current)
 
 
-async def _record(
-    db: Database, row: LineRequest, outcome: Outcome, config: OutboxSettings, jobs: JobQueue | None
-) -> str:
-    """Write the outcome, if this worker still holds the claim (same status and attempt count)."""
-    now = utcnow()
-    values: dict[str, Any]
-    counted = row.attempts
-    follow_up: datetime | None = None
+@dataclass
+class _Planned:
+    """What to write for one outcome: the row's new ``status`` and column ``values``, and when to try again."""
+
+    row: LineRequest
+    outcome: Outcome
     status: str
+    values: dict[str, Any]
+    follow_up: datetime | None = None
+
+
+def _plan(row: LineRequest, outcome: Outcome, config: OutboxSettings, now: datetime) -> _Planned:
+    values: dict[str, Any]
     if isinstance(outcome, Accepted):
-        status = "accepted"
         values = {
-            "status": status,
+            "status": "accepted",
             "http_status": outcome.status,
             "line_request_id": outcome.request_id,
             "accepted_at": now,
             "error": None,
         }
-    elif isinstance(outcome, RetryLater):
+        return _Planned(row, outcome, "accepted", values)
+    if isinstance(outcome, RetryLater):
         counted = row.attempts - (0 if outcome.maybe_delivered else 1)
+        follow_up = None
         if counted >= config.max_attempts:
             status = "failed"
             values = {"status": status, "error": f"gave up after {counted} attempts: {outcome.reason}"}
@@ -621,18 +654,18 @@ async def _record(
             follow_up = now + timedelta(seconds=outcome.delay)
             values = {"status": status, "next_attempt_at": follow_up, "error": outcome.reason}
         values.update(attempts=counted, http_status=outcome.status, **_progress(row, outcome.parts_accepted))
-    elif isinstance(outcome, QuotaExhausted):
-        status = "held"
+        return _Planned(row, outcome, status, values, follow_up)
+    if isinstance(outcome, QuotaExhausted):
         values = {
-            "status": status,
+            "status": "held",
             "attempts": row.attempts - 1,
             "http_status": outcome.status,
             "error": f"the monthly message quota is used up: {outcome.message}",
             **_progress(row, outcome.parts_accepted),
         }
-    elif row.kind == "reply" and outcome.invalid_reply_token and row.attempts <= 1:
+        return _Planned(row, outcome, "held", values)
+    if row.kind == "reply" and outcome.invalid_reply_token and row.attempts <= 1:
         # The token expired before we could use it (no earlier call can have used it): push instead.
-        status = "fallback"
         values = {
             "status": "pending",
             "kind": "push",
@@ -643,44 +676,119 @@ async def _record(
             "http_status": outcome.status,
             "error": f"reply token refused ({outcome.message}); sending by push",
         }
-    else:
-        status = "failed"
-        message = outcome.describe()
-        if row.kind == "reply" and outcome.invalid_reply_token:
-            message += "; an earlier attempt whose outcome is unknown probably used the token, so no push was sent"
-        if outcome.parts_accepted:
-            message += f" (the first {outcome.parts_accepted * MAX_MESSAGES} message(s) had been sent)"
-        values = {"status": status, "http_status": outcome.status, "error": message}
+        return _Planned(row, outcome, "fallback", values)
+    message = outcome.describe()
+    if row.kind == "reply" and outcome.invalid_reply_token:
+        message += "; an earlier attempt whose outcome is unknown probably used the token, so no push was sent"
+    if outcome.parts_accepted:
+        message += f" (the first {outcome.parts_accepted * MAX_MESSAGES} message(s) had been sent)"
+    return _Planned(row, outcome, "failed", {"status": "failed", "http_status": outcome.status, "error": message})
 
+
+async def _record(
+    db: Database, row: LineRequest, outcome: Outcome, config: OutboxSettings, jobs: JobQueue | None
+) -> str:
+    """Write the outcome, if this worker still holds the claim (same status and attempt count)."""
+    [status] = await record_outcomes(db, [(row, outcome)], config=config, jobs=jobs)
+    return status
+
+
+async def record_outcomes(
+    db: Database,
+    settled: Sequence[tuple[LineRequest, Outcome]],
+    *,
+    config: OutboxSettings | None = None,
+    jobs: JobQueue | None = None,
+) -> list[str]:
+    """Record what LINE said for requests this worker holds the claims of, all in one transaction.
+
+    Each row is written only if the claim is still this worker's (same status and attempt count); a row whose
+    claim was lost is "lost" in the answer. Plain acceptances (no message ids to give to conversation messages)
+    are written with one UPDATE per attempt count. Returns each row's status, in order.
+    """
+    if not settled:
+        return []
+    config = config or OutboxSettings()
+    now = utcnow()
+    plans = [_plan(row, outcome, config, now) for row, outcome in settled]
+    recorded: set[int] = set()
     async with db.transaction() as s:
-        result = await s.execute(
-            update(LineRequest)
-            .where(LineRequest.id == row.id, LineRequest.status == "sending", LineRequest.attempts == row.attempts)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if not getattr(result, "rowcount", 0):
-            log.warning("LINE request %s: lost the claim before recording %s", row.id, type(outcome).__name__)
-            return "lost"
-        if isinstance(outcome, Accepted) and outcome.sent_message_ids:
-            await _store_message_ids(s, row, outcome.sent_message_ids)
-        if isinstance(outcome, QuotaExhausted):
-            await _hold_workspace(s, row.workspace_id, now)
-        if row.broadcast_id is not None and status in ("accepted", "failed"):
+        # A broadcast's rows have no conversation messages to give LINE's message ids to.
+        plain = [
+            p
+            for p in plans
+            if isinstance(p.outcome, Accepted) and (p.row.broadcast_id is not None or not p.outcome.sent_message_ids)
+        ]
+        plain_ids = {p.row.id for p in plain}
+        for attempts in sorted({p.row.attempts for p in plain}):
+            group = [p for p in plain if p.row.attempts == attempts]
+            request_ids = {p.row.id: p.outcome.request_id for p in group if isinstance(p.outcome, Accepted)}
+            status_code = {p.row.id: p.outcome.status for p in group if isinstance(p.outcome, Accepted)}
+            done = await s.scalars(
+                update(LineRequest)
+                .where(
+                    LineRequest.id.in_([p.row.id for p in group]),
+                    LineRequest.status == "sending",
+                    LineRequest.attempts == attempts,
+                )
+                .values(
+                    status="accepted",
+                    http_status=case(status_code, value=LineRequest.id),
+                    line_request_id=case(request_ids, value=LineRequest.id),
+                    accepted_at=now,
+                    error=None,
+                )
+                .returning(LineRequest.id)
+                .execution_options(synchronize_session=False)
+            )
+            recorded.update(done.all())
+        for plan in plans:
+            if plan.row.id in plain_ids:
+                continue
+            result = await s.execute(
+                update(LineRequest)
+                .where(
+                    LineRequest.id == plan.row.id,
+                    LineRequest.status == "sending",
+                    LineRequest.attempts == plan.row.attempts,
+                )
+                .values(**plan.values)
+                .execution_options(synchronize_session=False)
+            )
+            if not getattr(result, "rowcount", 0):
+                continue
+            recorded.add(plan.row.id)
+            if isinstance(plan.outcome, Accepted) and plan.outcome.sent_message_ids:
+                await _store_message_ids(s, plan.row, plan.outcome.sent_message_ids)
+            if isinstance(plan.outcome, QuotaExhausted):
+                await _hold_workspace(s, plan.row.workspace_id, now)
+        for_broadcasts = [
+            (p.row, p.status)
+            for p in plans
+            if p.row.id in recorded and p.row.broadcast_id is not None and p.status in ("accepted", "failed")
+        ]
+        if for_broadcasts:
             from enishi.delivery.progress import count_settled  # lazily: delivery builds on the outbox
 
-            await count_settled(s, row, status, now, jobs)
-    if follow_up is not None and jobs is not None:
-        await _enqueue(jobs, row.id, _job_id(row.id, follow_up), defer_until=follow_up)
-    log.log(
-        logging.INFO if status in ("accepted", "fallback") else logging.WARNING,
-        "LINE request %s (%s): %s%s",
-        row.id,
-        row.kind,
-        status,
-        "" if isinstance(outcome, Accepted) else f" ({values.get('error')})",
-    )
-    return status
+            await count_settled(s, for_broadcasts, now, jobs)
+    statuses = []
+    for plan in plans:
+        if plan.row.id not in recorded:
+            log.warning("LINE request %s: lost the claim before recording %s", plan.row.id, type(plan.outcome).__name__)
+            statuses.append("lost")
+            continue
+        if plan.follow_up is not None and jobs is not None:
+            await _enqueue(jobs, plan.row.id, _job_id(plan.row.id, plan.follow_up), defer_until=plan.follow_up)
+        log.log(
+            logging.INFO if plan.status in ("accepted", "fallback") else logging.WARNING,
+            "LINE request %s (%s): %s%s",
+            plan.row.id,
+            plan.row.kind,
+            plan.status,
+            "" if isinstance(plan.outcome, Accepted) else f" ({plan.values.get('error')})",
+        )
+        statuses.append(plan.status)
+    return statuses
 
 
 def _progress(row: LineRequest, parts_accepted: int) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from enishi.models.audience import SavedSegment
 from enishi.models.audience_bulk import BulkOperation, BulkOperationFriend
 from enishi.models.audit import AuditEntry
 from enishi.models.auth import ApiToken, LoginAttempt, StaffSession, User
-from enishi.models.broadcasts import Broadcast, BroadcastRecipient, LineQuota
+from enishi.models.broadcasts import Broadcast, BroadcastCount, BroadcastRecipient, LineQuota
 from enishi.models.friends import Friend
 from enishi.models.line import LineEvent, LineRequest, Message, ReadMarker
 from enishi.models.plans import Plan
@@ -24,6 +24,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Broadcast",
+    "BroadcastCount",
     "BroadcastRecipient",
     "BulkOperation",
     "BulkOperationFriend",

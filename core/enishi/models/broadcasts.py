@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from enishi.db.base import Base, BigId, JsonDoc, WorkspaceOwned, utcnow
 
 BROADCAST_STATUSES = ("scheduled", "sending", "paused", "completed", "cancelled", "failed")
+COUNT_SHARDS = 16  # rows of broadcast_counts per broadcast
 
 
 class Broadcast(WorkspaceOwned, Base):
@@ -18,8 +19,8 @@ class Broadcast(WorkspaceOwned, Base):
 
     The audience is fixed when sending starts (``started_at``): the recipients are frozen into
     ``broadcast_recipients`` and numbered; ``written`` of them have their outbox rows (``line_requests`` with
-    ``broadcast_id``) so far. ``sent``, ``failed`` and ``cancelled`` count recipients and are kept by the outbox as
-    each request settles, so progress is one row read.
+    ``broadcast_id``) so far. What was sent or failed is counted in ``broadcast_counts`` as each request settles;
+    ``skipped`` and ``cancelled`` count the recipients who never got a request.
     """
 
     __tablename__ = "broadcasts"
@@ -50,9 +51,10 @@ class Broadcast(WorkspaceOwned, Base):
     total: Mapped[int | None] = mapped_column(Integer, default=None)  # recipients frozen when sending started
     limited_to: Mapped[int | None] = mapped_column(Integer, default=None)  # a partial send: what the quota allowed
     written: Mapped[int] = mapped_column(Integer, default=0)  # recipients whose outbox rows exist
-    sent: Mapped[int] = mapped_column(Integer, default=0)
-    failed: Mapped[int] = mapped_column(Integer, default=0)
-    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    # Left out when their batch was written: blocked or deleted since the audience was fixed, or their own
+    # messages could not be made valid. Counted as failed.
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)  # never sent because the broadcast was cancelled
     # The dispatcher writing the batches holds a lease; ``dispatch_runs`` numbers the holders (and their job ids).
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
     dispatch_runs: Mapped[int] = mapped_column(Integer, default=0)
@@ -83,6 +85,21 @@ class BroadcastRecipient(WorkspaceOwned, Base):
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(BigId)  # (scoped like every workspace row, without a foreign key)
     friend_id: Mapped[int] = mapped_column(BigId)
+
+
+class BroadcastCount(WorkspaceOwned, Base):
+    """Recipients sent and failed so far, in ``COUNT_SHARDS`` rows per broadcast.
+
+    The outbox adds to one of them (chosen by the request's id) in the transaction that settles a request, so
+    the counts are exact; spreading them over several rows keeps concurrent senders from queuing on one row lock.
+    """
+
+    __tablename__ = "broadcast_counts"
+
+    broadcast_id: Mapped[int] = mapped_column(BigId, ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class LineQuota(WorkspaceOwned, Base):
