@@ -191,6 +191,9 @@ async def test_sorting_by_a_field_or_a_pinned_tag_column(world: World) -> None:
     await field(world, "points", "number", "ポイント")
     for friend_id, points in [(aoi, 10), (f1, 2), (f2, 10), (f3, 2.5)]:
         await set_fields(world, friend_id, points=points)
+    rich = {"type": "friend_fields.field_compare", "config": {"key": "points", "operator": "gte", "value": 5}}
+    assert await ids(world, segment={"all": [rich]}) == [aoi, f2]  # the field's id is read once, then inlined
+    assert await ids(world, segment={"not": rich}) == [ren, f1, f3, f4]
     order = [f["id"] for f in await all_pages(world, 2, sort={"by": "field:friend_fields.fields.points"})]
     assert order == [f1, f3, aoi, f2, ren, f4]  # numbers as numbers, ties by id, no value last
     order = [
