@@ -5,6 +5,8 @@ import { LANGUAGES, setLanguage, type Language } from "./i18n";
 import { LoginPage } from "./pages/LoginPage";
 import { ScenarioEditor } from "./pages/ScenarioEditor";
 import { ScenarioList } from "./pages/ScenarioList";
+import { AgencyPage } from "./console/agency";
+import { findSection, SECTIONS_AFTER_SCENARIOS, SECTIONS_BEFORE_SCENARIOS, sectionUrl, type Section } from "./console/sections";
 import { navigate, parseRoute, usePath } from "./router";
 import type { Me, WorkspaceAccess, WorkspaceSummary } from "./types";
 
@@ -37,7 +39,7 @@ export function App() {
   useEffect(() => {
     if (me === null && route.name !== "login") navigate("/login", true);
     if (me && (route.name === "home" || route.name === "login") && workspaces.length > 0) {
-      navigate(`/w/${workspaces[0].id}/scenarios`, true);
+      navigate(`/w/${workspaces[0].id}/friends`, true);
     }
   }, [me, route.name, workspaces]);
 
@@ -73,9 +75,30 @@ export function App() {
   if (workspaces.length === 0) content = <p className="empty">{t("layout.no_workspaces")}</p>;
   else if (accessError) content = <p className="empty">{t("layout.not_found")}</p>;
   else if (!access || access.workspace.id !== workspaceId) content = <p className="loading">{t("common.loading")}</p>;
+  else if (route.name === "agency") content = <AgencyPage />;
   else if (route.name === "scenario")
     content = <ScenarioEditor key={route.scenarioId} access={access} scenarioId={route.scenarioId} />;
-  else content = <ScenarioList access={access} />;
+  else if (route.name === "section") {
+    const section = findSection(route.section);
+    const Page = section?.component;
+    content = Page ? <Page key={route.section} access={access} rest={route.rest} /> : <p className="empty">{t("layout.page_not_found")}</p>;
+  } else content = <ScenarioList access={access} />;
+
+  const sectionLink = (section: Section) =>
+    (!section.permission || access?.permissions.includes(section.permission)) &&
+    access && (
+      <a
+        key={section.key}
+        href={sectionUrl(access.workspace.id, section.key)}
+        aria-current={route.name === "section" && route.section === section.key ? "page" : undefined}
+        onClick={(e) => {
+          e.preventDefault();
+          navigate(sectionUrl(access.workspace.id, section.key));
+        }}
+      >
+        {t(section.label)}
+      </a>
+    );
 
   return (
     <div className="app">
@@ -87,7 +110,11 @@ export function App() {
             <select
               aria-label={t("layout.workspace")}
               value={workspaceId ?? ""}
-              onChange={(e) => navigate(`/w/${e.target.value}/scenarios`)}
+              onChange={(e) => {
+                // Stay in the same area when switching workspaces (a friend's page does not carry over).
+                const area = route.name === "section" ? route.section : "scenarios";
+                navigate(`/w/${e.target.value}/${area}`);
+              }}
             >
               {workspaces.map((w) => (
                 <option key={w.id} value={w.id}>
@@ -98,6 +125,7 @@ export function App() {
           </label>
         )}
         <nav className="mainnav" aria-label={t("layout.navigation")}>
+          {access && access.workspace.id === workspaceId && SECTIONS_BEFORE_SCENARIOS.map(sectionLink)}
           {access && access.workspace.id === workspaceId && (
             <a
               href={`/w/${access.workspace.id}/scenarios`}
@@ -110,8 +138,20 @@ export function App() {
               {t("nav.scenarios")}
             </a>
           )}
+          {access && access.workspace.id === workspaceId && SECTIONS_AFTER_SCENARIOS.map(sectionLink)}
         </nav>
         <span className="spacer" />
+        <a
+          href="/agency"
+          className="agency-link"
+          aria-current={route.name === "agency" ? "page" : undefined}
+          onClick={(e) => {
+            e.preventDefault();
+            navigate("/agency");
+          }}
+        >
+          {t("agency.title")}
+        </a>
         <LanguageSwitch />
         <span className="user">{me.user.display_name}</span>
         <button type="button" className="link" onClick={logout}>

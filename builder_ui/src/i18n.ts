@@ -18,8 +18,22 @@ function savedLanguage(): Language {
   return "ja";
 }
 
+// Each console area keeps its own strings in console/<area>/locales/{ja,en}.json, under the key of its area
+// (t("friends.title")), so that areas can grow without touching one shared file.
+const areaFiles = import.meta.glob<{ default: Record<string, unknown> }>("./console/*/locales/*.json", {
+  eager: true,
+});
+function withAreas(base: Record<string, unknown>, lang: string): Record<string, unknown> {
+  const merged = { ...base };
+  for (const [path, module] of Object.entries(areaFiles)) {
+    const m = path.match(/^\.\/console\/([^/]+)\/locales\/([a-z]+)\.json$/);
+    if (m && m[2] === lang) merged[m[1]] = module.default;
+  }
+  return merged;
+}
+
 void i18n.use(initReactI18next).init({
-  resources: { ja: { translation: ja }, en: { translation: en } },
+  resources: { ja: { translation: withAreas(ja, "ja") }, en: { translation: withAreas(en, "en") } },
   lng: savedLanguage(),
   fallbackLng: "ja",
   interpolation: { escapeValue: false },

@@ -22,6 +22,9 @@ export type Route =
   | { name: "home" }
   | { name: "scenarios"; workspaceId: number }
   | { name: "scenario"; workspaceId: number; scenarioId: number }
+  // A console area (console/sections.ts): /w/{id}/{section}/{rest…}
+  | { name: "section"; workspaceId: number; section: string; rest: string[] }
+  | { name: "agency" }
   | { name: "not_found" };
 
 export function parseRoute(path: string): Route {
@@ -31,6 +34,12 @@ export function parseRoute(path: string): Route {
   if (m) return { name: "scenarios", workspaceId: Number(m[1]) };
   m = path.match(/^\/w\/(\d+)\/scenarios\/(\d+)\/?$/);
   if (m) return { name: "scenario", workspaceId: Number(m[1]), scenarioId: Number(m[2]) };
+  m = path.match(/^\/w\/(\d+)\/([a-z_]+)((?:\/[^/]+)*)\/?$/);
+  if (m) {
+    const rest = m[3] ? m[3].slice(1).split("/").map(decodeURIComponent) : [];
+    return { name: "section", workspaceId: Number(m[1]), section: m[2], rest };
+  }
+  if (path === "/agency" || path === "/agency/") return { name: "agency" };
   m = path.match(/^\/w\/(\d+)\/?$/);
   if (m) return { name: "scenarios", workspaceId: Number(m[1]) };
   return { name: "not_found" };

@@ -42,6 +42,9 @@ async def log_in(page: Page, shop: Shop) -> None:
     await page.get_by_label("メールアドレス").fill(OWNER)
     await page.get_by_label("パスワード").fill(PASSWORD)
     await page.get_by_role("button", name="ログイン").click()
+    # The console opens on the friend list; the builder is one click away in the menu.
+    await expect(page.get_by_role("heading", name="友だち", exact=True)).to_be_visible()
+    await page.get_by_role("navigation", name="メニュー").get_by_role("link", name="シナリオ").click()
     await expect(page.get_by_role("heading", name="シナリオ")).to_be_visible()
     await expect(page.get_by_label("ワークスペース")).to_have_value(str(shop.workspace.id))
 
