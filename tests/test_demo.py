@@ -54,7 +54,9 @@ def test_demo_prints_a_login_that_works_on_the_server_it_starts(tmp_path: Path) 
             while time.monotonic() < deadline:
                 friends = client.get(f"{ws}/friends", params={"limit": 100}).json()["items"]
                 conversations = client.get(f"{ws}/inbox/conversations", params={"limit": 100}).json()["items"]
-                if len(friends) == 30 and len(conversations) == 30:
+                # (profiles are fetched in the background: a display name may arrive after the friend)
+                named = all(c["friend"]["display_name"] for c in conversations)
+                if len(friends) == 30 and len(conversations) == 30 and named:
                     break
                 time.sleep(0.3)
             assert len(friends) == 30 and all(f["status"] == "following" for f in friends)

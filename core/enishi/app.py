@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import mimetypes
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -41,7 +42,8 @@ from enishi.settings import Settings, load_settings
 from enishi.version import CORE_API_VERSION
 
 log = logging.getLogger("enishi")
-UI_DIST = Path(__file__).resolve().parents[2] / "builder_ui" / "dist"
+# ENISHI_UI_DIST serves another build of the UI (e.g. one built to its own directory while another is rebuilt).
+UI_DIST = Path(os.environ.get("ENISHI_UI_DIST") or Path(__file__).resolve().parents[2] / "builder_ui" / "dist")
 # Paths that are never the builder UI's client routes: an unknown one answers 404, not the UI's page.
 NOT_UI = ("api", "emulator", "schema", "webhook", "p")
 UI_NOT_BUILT = """<!doctype html><html lang="ja"><meta charset="utf-8"><title>Enishi</title>
