@@ -18,6 +18,8 @@ export function App() {
   const [workspaces, setWorkspaces] = useState<WorkspaceSummary[]>([]);
   const [access, setAccess] = useState<WorkspaceAccess | null>(null);
   const [accessError, setAccessError] = useState(false);
+  const [accessVersion, setAccessVersion] = useState(0);
+  const reloadAccess = useCallback(() => setAccessVersion((v) => v + 1), []);
 
   const loadSession = useCallback(async () => {
     try {
@@ -57,7 +59,7 @@ export function App() {
     return () => {
       live = false;
     };
-  }, [me, workspaceId]);
+  }, [me, workspaceId, accessVersion]);
 
   if (me === undefined) return <div className="loading">{t("common.loading")}</div>;
   if (me === null || route.name === "login") {
@@ -81,7 +83,7 @@ export function App() {
   else if (route.name === "section") {
     const section = findSection(route.section);
     const Page = section?.component;
-    content = Page ? <Page key={route.section} access={access} rest={route.rest} /> : <p className="empty">{t("layout.page_not_found")}</p>;
+    content = Page ? <Page key={route.section} access={access} rest={route.rest} reloadAccess={reloadAccess} /> : <p className="empty">{t("layout.page_not_found")}</p>;
   } else content = <ScenarioList access={access} />;
 
   const sectionLink = (section: Section) =>

@@ -12,6 +12,8 @@ export interface SectionProps {
   access: WorkspaceAccess;
   /** The path after /w/{workspace}/{key}/, split at "/" (e.g. ["123"] for a friend's page). */
   rest: string[];
+  /** Reads the workspace's role, permissions and enabled plugins again (after a plugin is switched on or off). */
+  reloadAccess?: () => void;
 }
 
 export interface Section {
