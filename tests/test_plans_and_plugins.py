@@ -41,6 +41,9 @@ async def test_enabling_disabling_and_settings_of_a_plugin(env: Env) -> None:
     assert (await client.get(f"{base}/probe/hello")).json() == {"workspace_id": workspace.id, "greeting": "こんにちは"}
     catalog = (await client.get(f"{base}/catalog")).json()
     assert {"probe.renamed", "probe.rename", "probe.name_is"} <= {n["key"] for n in catalog["node_types"]}
+    # Conditions say whether a segment may use them (the segment builder offers only those); other kinds don't.
+    usable = {n["key"]: n["usable_in_segments"] for n in catalog["node_types"] if n["plugin"] == "probe"}
+    assert usable["probe.name_is"] is True and usable["probe.rename"] is None
     assert "probe.by_status" in {r["key"] for r in catalog["reports"]}
 
     bad = await client.put(f"{base}/plugins/probe", json={"enabled": True, "settings": {"greeting": 5, "x": 1}})

@@ -35,7 +35,7 @@ from enishi.tenancy.workspaces import (
     channel_taken,
     notify_enabled,
 )
-from enishi.types import ROLES
+from enishi.types import ROLES, ConditionType
 
 Role = Annotated[str, msgspec.Meta(pattern=r"^(owner|admin|operator|viewer)$")]
 
@@ -106,6 +106,8 @@ class NodeTypeOut(msgspec.Struct):
     outputs: list[dict[str, Any]]
     allowed_targets: list[str] | None
     deprecated: bool
+    # Conditions only: whether a segment (friend list, broadcast, bulk operation) may use it; null otherwise.
+    usable_in_segments: bool | None = None
 
 
 class ReportTypeOut(msgspec.Struct):
@@ -190,6 +192,7 @@ def node_type_out(kind: str, e: Registered[Any]) -> NodeTypeOut:
         outputs=[{"name": p.name, "label": p.label.as_dict()} for p in t.outputs],
         allowed_targets=list(t.allowed_targets) if t.allowed_targets is not None else None,
         deprecated=t.deprecated,
+        usable_in_segments=t.usable_in_segments if isinstance(t, ConditionType) else None,
     )
 
 
