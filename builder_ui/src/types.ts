@@ -22,6 +22,7 @@ export interface NodeTypeDef {
   outputs: PortDef[];
   allowed_targets: string[] | null;
   deprecated: boolean;
+  usable_in_segments?: boolean | null; // conditions: whether a segment may use it
 }
 
 export interface Catalog {
