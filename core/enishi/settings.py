@@ -45,6 +45,8 @@ class Settings:
     max_request_bytes: int = 1_048_576
     secure_cookies: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
+    # LINE Login's authorisation page (access.line.me); its token and key endpoints live on line_api_url.
+    line_login_url: str = "https://access.line.me"
 
     @property
     def embedded(self) -> bool:
@@ -74,6 +76,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     emulator = env_bool(env, "ENISHI_EMULATOR", default=embedded)
     line_api_url = env.get("ENISHI_LINE_API_URL") or (f"{public_url}/emulator" if emulator else "https://api.line.me")
     _check_url("ENISHI_LINE_API_URL", line_api_url)
+    line_login_url = env.get("ENISHI_LINE_LOGIN_URL") or (
+        f"{public_url}/emulator" if emulator else "https://access.line.me"
+    )
+    _check_url("ENISHI_LINE_LOGIN_URL", line_login_url)
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -92,6 +98,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_request_bytes=env_int(env, "ENISHI_MAX_REQUEST_BYTES", 1_048_576, 1024, 1 << 30),
         secure_cookies=env_bool(env, "ENISHI_SECURE_COOKIES", default=public_url.startswith("https://")),
         extra={k: v for k, v in env.items() if k.startswith("ENISHI_")},
+        line_login_url=line_login_url.rstrip("/"),
     )
 
 
