@@ -7,6 +7,7 @@ from enishi.models.auth import ApiToken, LoginAttempt, StaffSession, User
 from enishi.models.broadcasts import Broadcast, BroadcastCount, BroadcastRecipient, LineQuota
 from enishi.models.friends import Friend
 from enishi.models.line import LineEvent, LineRequest, Message, ReadMarker
+from enishi.models.line_login import LineLoginState
 from enishi.models.plans import Plan
 from enishi.models.scenarios import Scenario, ScenarioRun, ScenarioStep, ScenarioTrigger, ScenarioVersion
 from enishi.models.tenancy import (
@@ -30,6 +31,7 @@ __all__ = [
     "BulkOperationFriend",
     "Friend",
     "LineEvent",
+    "LineLoginState",
     "LineQuota",
     "LineRequest",
     "LoginAttempt",

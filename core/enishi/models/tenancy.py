@@ -55,6 +55,10 @@ class Workspace(Base):
     webhook_token: Mapped[str] = mapped_column(String(64), unique=True)
     # The bot's own user id (the webhook's `destination`), learnt from the first webhook.
     line_bot_user_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # An optional LINE Login channel (its secret encrypted like the one above): it tells which LINE user opened a
+    # page (an inflow route, the member card). Its users are the Messaging API channel's when both are linked.
+    line_login_channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    line_login_channel_secret: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     # Set when LINE answered 429 "monthly limit": sending stops until staff clear it or the month turns.
     quota_exhausted_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
