@@ -50,6 +50,19 @@ export async function request<T>(method: string, url: string, body?: unknown): P
   return data as T;
 }
 
+/** A POST that answers a file (a CSV export): its content and the file name the server suggests. */
+export async function postForFile(url: string, body: unknown): Promise<{ blob: Blob; filename: string | null }> {
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  const response = await fetch(url, { method: "POST", headers, credentials: "same-origin", body: JSON.stringify(body) });
+  if (!response.ok) {
+    const d = ((await response.json().catch(() => null)) ?? {}) as { error?: string; message?: string; errors?: ApiErrorItem[] };
+    throw new ApiError(response.status, d.error ?? "error", d.message ?? response.statusText, d.errors ?? []);
+  }
+  const disposition = response.headers.get("Content-Disposition") ?? "";
+  return { blob: await response.blob(), filename: disposition.match(/filename="([^"]+)"/)?.[1] ?? null };
+}
+
 export const api = {
   get: <T>(url: string) => request<T>("GET", url),
   post: <T>(url: string, body?: unknown) => request<T>("POST", url, body ?? {}),
