@@ -55,6 +55,11 @@ export const LOOKUPS: Record<string, Lookup> = {
     paged: true,
     toOption: (r) => ({ value: r.id as number, label: s(r.name) }),
   },
+  "inflow.routes": {
+    plugin: "inflow",
+    path: "/inflow/routes",
+    toOption: (r) => ({ value: r.id as number, label: s(r.name), hint: s(r.folder) }),
+  },
   "core.scenarios": {
     plugin: null,
     path: "/scenarios?limit=200",
@@ -77,6 +82,8 @@ const BY_PROPERTY: Record<string, string> = {
   pool_id: "assignment.pools",
   key: "friend_fields.fields",
   keys: "friend_fields.fields",
+  route_id: "inflow.routes",
+  route_ids: "inflow.routes",
   scenario_id: "core.scenarios",
   template_id: "messages.templates",
 };
