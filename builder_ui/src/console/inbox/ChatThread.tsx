@@ -1,0 +1,355 @@
+// The conversation with one friend (1:1チャット): messages in and out, a reply box, read markers.
+// New messages come in live (the inbox stream); a reply shows queued → sent (or failed) as the outbox sends it.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, ApiError, workspaceUrl } from "../../api";
+import type { WorkspaceAccess } from "../../types";
+import { subscribeInbox } from "./live";
+import type { ChatMessage, Page, ReplyResult } from "./types";
+import "./inbox.css";
+
+const PAGE = 50;
+const UNSETTLED_POLL_MS = 1500;
+const MEDIA_KINDS = new Set(["image", "video", "audio", "file"]);
+
+/** Messages by id, oldest first; a message seen again replaces the older copy (its delivery may have moved on). */
+export function mergeMessages(current: ChatMessage[], incoming: ChatMessage[]): ChatMessage[] {
+  const byId = new Map(current.map((m) => [m.id, m]));
+  for (const m of incoming) byId.set(m.id, m);
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
+/** Outbound messages still on their way (the outbox has not heard back from LINE yet). */
+export function unsettled(messages: ChatMessage[]): boolean {
+  return messages.some((m) => m.direction === "out" && (m.delivery === "pending" || m.delivery === "sending"));
+}
+
+export function deliveryKey(m: ChatMessage): "queued" | "sent" | "failed" | "held" | null {
+  if (m.direction !== "out" || !m.delivery) return null;
+  if (m.delivery === "accepted") return "sent";
+  if (m.delivery === "failed") return "failed";
+  if (m.delivery === "held") return "held";
+  return "queued";
+}
+
+function newKey(): string {
+  return typeof crypto !== "undefined" && "randomUUID" in crypto
+    ? crypto.randomUUID()
+    : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+export function ChatThread(props: { access: WorkspaceAccess; friendId: number }) {
+  const { access, friendId } = props;
+  const workspaceId = access.workspace.id;
+  const { t, i18n } = useTranslation();
+  const [messages, setMessages] = useState<ChatMessage[]>([]);
+  const [older, setOlder] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [draft, setDraft] = useState("");
+  const [sending, setSending] = useState(false);
+  const [sendError, setSendError] = useState<string | null>(null);
+  const retryKey = useRef<string | null>(null);
+  const readUpTo = useRef(0);
+  const listRef = useRef<HTMLOListElement>(null);
+  const stickToBottom = useRef(true);
+  const canWrite = access.permissions.includes("core.write");
+  const base = workspaceUrl(workspaceId, `/inbox/friends/${friendId}`);
+
+  const refresh = useCallback(async () => {
+    const page = await api.get<Page<ChatMessage>>(`${base}/messages?limit=${PAGE}`);
+    setMessages((current) => mergeMessages(current, page.items));
+    return page;
+  }, [base]);
+
+  // The newest page when the friend changes.
+  useEffect(() => {
+    let live = true;
+    setMessages([]);
+    setOlder(null);
+    setLoaded(false);
+    setError(null);
+    setSendError(null);
+    setDraft("");
+    readUpTo.current = 0;
+    stickToBottom.current = true;
+    api
+      .get<Page<ChatMessage>>(`${base}/messages?limit=${PAGE}`)
+      .then((page) => {
+        if (!live) return;
+        setMessages(mergeMessages([], page.items));
+        setOlder(page.next);
+        setLoaded(true);
+      })
+      .catch((e) => live && setError(e instanceof ApiError ? e.message : String(e)));
+    return () => {
+      live = false;
+    };
+  }, [base]);
+
+  // New messages of this friend, live.
+  useEffect(() => {
+    return subscribeInbox(workspaceId, (event) => {
+      if (event.updates.length === 0 || event.updates.some((u) => u.friend_id === friendId)) {
+        refresh().catch(() => undefined);
+      }
+    });
+  }, [workspaceId, friendId, refresh]);
+
+  // A reply on its way: look again until LINE has answered for it.
+  const waiting = unsettled(messages);
+  useEffect(() => {
+    if (!waiting) return;
+    const timer = setInterval(() => refresh().catch(() => undefined), UNSETTLED_POLL_MS);
+    return () => clearInterval(timer);
+  }, [waiting, refresh]);
+
+  // Read up to the newest message shown (a staff member without write access just reads).
+  const newest = messages.length ? messages[messages.length - 1].id : 0;
+  useEffect(() => {
+    if (!loaded || !canWrite || newest <= readUpTo.current) return;
+    readUpTo.current = newest;
+    api.put(`${base}/read`, { last_read_message_id: newest }).catch(() => undefined);
+  }, [loaded, canWrite, newest, base]);
+
+  // Follow the conversation down as it grows, unless the reader scrolled up to older messages.
+  useEffect(() => {
+    const list = listRef.current;
+    if (list && stickToBottom.current) list.scrollTop = list.scrollHeight;
+  }, [messages]);
+
+  const loadOlder = async () => {
+    if (!older) return;
+    const list = listRef.current;
+    const fromBottom = list ? list.scrollHeight - list.scrollTop : 0;
+    const page = await api.get<Page<ChatMessage>>(`${base}/messages?limit=${PAGE}&before=${encodeURIComponent(older)}`);
+    stickToBottom.current = false;
+    setMessages((current) => mergeMessages(current, page.items));
+    setOlder(page.next);
+    requestAnimationFrame(() => {
+      if (list) list.scrollTop = list.scrollHeight - fromBottom;
+    });
+  };
+
+  const send = async () => {
+    const text = draft.trim();
+    if (!text || sending) return;
+    setSending(true);
+    setSendError(null);
+    // The same key for a retry of the same text: the server then sends it once.
+    retryKey.current ??= newKey();
+    try {
+      const result = await api.post<ReplyResult>(`${base}/messages`, {
+        messages: [{ type: "text", text }],
+        idempotency_key: retryKey.current,
+      });
+      setMessages((current) => mergeMessages(current, result.messages));
+      setDraft("");
+      retryKey.current = null;
+      stickToBottom.current = true;
+    } catch (e) {
+      setSendError(
+        e instanceof ApiError ? [e.message, ...e.errors.map((x) => x.message)].filter(Boolean).join(" — ") : String(e),
+      );
+    } finally {
+      setSending(false);
+    }
+  };
+
+  const timeFormat = new Intl.DateTimeFormat(i18n.language === "en" ? "en-US" : "ja-JP", {
+    timeZone: access.workspace.timezone,
+    month: "numeric",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+
+  return (
+    <section className="chat-thread" aria-label={t("inbox.thread")}>
+      {error && <p className="error">{t("common.failed", { message: error })}</p>}
+      <ol
+        className="chat-messages"
+        ref={listRef}
+        aria-label={t("inbox.messages")}
+        aria-live="polite"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+      >
+        {older && (
+          <li className="chat-older">
+            <button type="button" className="small" onClick={() => void loadOlder()}>
+              {t("inbox.older")}
+            </button>
+          </li>
+        )}
+        {!loaded && !error && <li className="muted">{t("common.loading")}</li>}
+        {loaded && messages.length === 0 && <li className="muted">{t("inbox.no_messages")}</li>}
+        {messages.map((m) => (
+          <MessageRow key={m.id} message={m} workspaceId={workspaceId} time={timeFormat.format(new Date(m.occurred_at))} />
+        ))}
+      </ol>
+      {canWrite && (
+        <form
+          className="chat-reply"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void send();
+          }}
+        >
+          <label className="visually-hidden" htmlFor={`reply-${friendId}`}>
+            {t("inbox.reply")}
+          </label>
+          <textarea
+            id={`reply-${friendId}`}
+            rows={2}
+            maxLength={5000}
+            placeholder={t("inbox.reply_placeholder")}
+            value={draft}
+            onChange={(e) => {
+              setDraft(e.target.value);
+              retryKey.current = null; // another text: another message
+            }}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+                e.preventDefault();
+                void send();
+              }
+            }}
+          />
+          <button type="submit" className="primary" disabled={sending || !draft.trim()}>
+            {sending ? t("inbox.sending") : t("inbox.send")}
+          </button>
+          {sendError && (
+            <p className="error small chat-send-error" role="alert">
+              {t("inbox.send_failed", { message: sendError })}
+            </p>
+          )}
+        </form>
+      )}
+    </section>
+  );
+}
+
+function MessageRow({ message: m, workspaceId, time }: { message: ChatMessage; workspaceId: number; time: string }) {
+  const { t } = useTranslation();
+  if (m.kind === "postback" || isSystem(m)) {
+    return (
+      <li className="chat-system" data-message-id={m.id}>
+        <span>{systemText(m, t)}</span> <time className="muted small">{time}</time>
+      </li>
+    );
+  }
+  const state = deliveryKey(m);
+  const by = m.direction === "out" ? (m.sent_by_name ?? t(`inbox.source.${m.source}`, { defaultValue: m.source })) : null;
+  return (
+    <li className={`chat-row ${m.direction === "in" ? "chat-in" : "chat-out"}`} data-message-id={m.id}>
+      <div className="chat-bubble-wrap">
+        <MessageBody message={m} workspaceId={workspaceId} />
+        <div className="chat-meta small muted">
+          {by && <span>{by}</span>}
+          <time>{time}</time>
+          {state && (
+            <span className={`chat-delivery delivery-${state}`} title={m.delivery_error ?? undefined}>
+              {t(`inbox.delivery.${state}`)}
+              {state === "failed" && m.delivery_error ? `: ${m.delivery_error}` : ""}
+            </span>
+          )}
+        </div>
+      </div>
+    </li>
+  );
+}
+
+function isSystem(m: ChatMessage): boolean {
+  return !["text", "sticker", "image", "video", "audio", "file", "location", "template", "flex", "imagemap"].includes(m.kind);
+}
+
+function systemText(m: ChatMessage, t: (key: string, options?: Record<string, unknown>) => string): string {
+  if (m.kind === "postback") {
+    const shown = (m.body.displayText as string | undefined) || m.text || "";
+    return t("inbox.postback", { text: shown });
+  }
+  return t("inbox.system", { kind: m.kind, text: m.text ?? "" });
+}
+
+function MessageBody({ message: m, workspaceId }: { message: ChatMessage; workspaceId: number }) {
+  const { t } = useTranslation();
+  if (m.kind === "text") return <p className="chat-bubble">{m.text ?? String(m.body.text ?? "")}</p>;
+  if (m.kind === "sticker") {
+    const id = String(m.body.stickerId ?? "");
+    return (
+      <img
+        className="chat-sticker"
+        alt={t("inbox.sticker")}
+        src={`https://stickershop.line-scdn.net/stickershop/v1/sticker/${encodeURIComponent(id)}/android/sticker.png`}
+      />
+    );
+  }
+  if (MEDIA_KINDS.has(m.kind)) return <MediaContent message={m} workspaceId={workspaceId} />;
+  if (m.kind === "location") {
+    return (
+      <p className="chat-bubble">
+        📍 {String(m.body.title ?? m.body.address ?? t("inbox.location"))}
+        {m.body.address && m.body.title ? <span className="small muted"> {String(m.body.address)}</span> : null}
+      </p>
+    );
+  }
+  // Cards, flex and imagemaps: their alternative text, as LINE shows in the talk list.
+  return <p className="chat-bubble chat-card">{String(m.body.altText ?? m.text ?? t(`inbox.kind`, { kind: m.kind }))}</p>;
+}
+
+/** A picture, video, voice message or file: from LINE through the server (202 while it is still being fetched). */
+function MediaContent({ message: m, workspaceId }: { message: ChatMessage; workspaceId: number }) {
+  const { t } = useTranslation();
+  const provider = (m.body.contentProvider ?? {}) as { type?: string; originalContentUrl?: string; previewImageUrl?: string };
+  const external = provider.type === "external" && provider.originalContentUrl ? provider.originalContentUrl : null;
+  const outbound = m.direction === "out" ? String(m.body.previewImageUrl ?? m.body.originalContentUrl ?? "") : "";
+  const [url, setUrl] = useState<string | null>(external ?? (outbound || null));
+  const [failed, setFailed] = useState(false);
+
+  useEffect(() => {
+    if (url) return;
+    let live = true;
+    let objectUrl: string | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const attempt = async (left: number) => {
+      try {
+        const r = await fetch(workspaceUrl(workspaceId, `/inbox/messages/${m.id}/content`), { credentials: "same-origin" });
+        if (!live) return;
+        if (r.status === 202 && left > 0) {
+          timer = setTimeout(() => void attempt(left - 1), 1000);
+          return;
+        }
+        if (!r.ok) {
+          setFailed(true);
+          return;
+        }
+        objectUrl = URL.createObjectURL(await r.blob());
+        if (live) setUrl(objectUrl);
+      } catch {
+        if (live) setFailed(true);
+      }
+    };
+    void attempt(30);
+    return () => {
+      live = false;
+      if (timer) clearTimeout(timer);
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [m.id, workspaceId]);
+
+  const label = t(`inbox.media.${m.kind}`);
+  if (failed) return <p className="chat-bubble muted">{t("inbox.media_failed", { kind: label })}</p>;
+  if (!url) return <p className="chat-bubble muted">{t("inbox.media_loading", { kind: label })}</p>;
+  if (m.kind === "image") return <img className="chat-image" alt={label} src={url} />;
+  if (m.kind === "video") return <video className="chat-image" controls src={url} aria-label={label} />;
+  if (m.kind === "audio") return <audio controls src={url} aria-label={label} />;
+  return (
+    <a className="chat-bubble" href={url} download={String(m.body.fileName ?? "file")}>
+      📎 {String(m.body.fileName ?? label)}
+    </a>
+  );
+}
