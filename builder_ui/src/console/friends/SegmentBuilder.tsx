@@ -1,0 +1,402 @@
+// The segment builder: which friends, as nested "all / any" groups of conditions, each negatable. The condition
+// types come from the workspace's catalog (those usable in segments) and each one's form is generated from its
+// JSON Schema with the builder's ConfigForm, so a plugin's new condition works here with no UI code.
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { ApiError, api, workspaceUrl, type ApiErrorItem } from "../../api";
+import { defaultConfig } from "../../editor/defaults";
+import { ConfigForm } from "../../forms/ConfigForm";
+import { LookupContext } from "../../forms/pickers";
+import { localized } from "../../i18n";
+import type { Catalog, NodeTypeDef, WorkspaceAccess } from "../../types";
+import {
+  addItem,
+  cleanSegment,
+  draftOf,
+  isCondition,
+  isNot,
+  itemsOf,
+  modeOf,
+  removeAt,
+  setConfig,
+  setMode,
+  toggleNot,
+  type Path,
+  type Segment,
+} from "./segment";
+
+export type { Segment, SegmentCondition, SegmentGroup } from "./segment";
+
+const catalogs = new Map<number, Promise<Catalog>>();
+
+/** The workspace's catalog, asked for once per page load. */
+export function loadCatalog(workspaceId: number): Promise<Catalog> {
+  let found = catalogs.get(workspaceId);
+  if (!found) {
+    found = api.get<Catalog>(workspaceUrl(workspaceId, "/catalog")).catch((error) => {
+      catalogs.delete(workspaceId);
+      throw error;
+    });
+    catalogs.set(workspaceId, found);
+  }
+  return found;
+}
+
+export function forgetCatalogs(): void {
+  catalogs.clear();
+}
+
+/** Condition types a segment may use: not deprecated, and not kept for scenarios only. */
+export function segmentConditionTypes(catalog: Catalog): NodeTypeDef[] {
+  return catalog.node_types.filter((t) => t.kind === "condition" && t.usable_in_segments !== false && !t.deprecated);
+}
+
+export function useConditionTypes(access: WorkspaceAccess): { types: NodeTypeDef[] | null; failed: boolean } {
+  const [types, setTypes] = useState<NodeTypeDef[] | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    let live = true;
+    loadCatalog(access.workspace.id)
+      .then((c) => live && setTypes(segmentConditionTypes(c)))
+      .catch(() => live && setFailed(true));
+    return () => {
+      live = false;
+    };
+  }, [access.workspace.id, access.enabled_plugins]);
+  return { types, failed };
+}
+
+export interface CountState {
+  count: number | null;
+  loading: boolean;
+  /** Problems of the segment, with paths from the segment ("$.all[0].config…"). */
+  problems: ApiErrorItem[];
+  error: string | null;
+}
+
+export interface CountFilters {
+  status?: "following" | "blocked" | "all";
+  text?: string;
+  exclude?: Segment | null;
+}
+
+/** Paths the server gives under $.segment, from the segment itself. */
+export function segmentProblems(errors: ApiErrorItem[]): ApiErrorItem[] {
+  return errors
+    .filter((e) => e.path === "$.segment" || e.path?.startsWith("$.segment.") || e.path?.startsWith("$.segment["))
+    .map((e) => ({ ...e, path: "$" + (e.path ?? "").slice("$.segment".length) }));
+}
+
+/** How many friends a segment finds, asked for again a moment after it stops changing. */
+export function useSegmentCount(
+  access: WorkspaceAccess,
+  segment: Segment | null,
+  filters: CountFilters = {},
+  delayMs = 400,
+): CountState {
+  const body = JSON.stringify({
+    segment: segment ?? undefined,
+    exclude: filters.exclude ?? undefined,
+    text: filters.text?.trim() || undefined,
+    status: filters.status ?? "following",
+  });
+  const [state, setState] = useState<CountState>({ count: null, loading: true, problems: [], error: null });
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    const timer = setTimeout(() => {
+      api
+        .post<{ count: number }>(workspaceUrl(access.workspace.id, "/friends/count"), JSON.parse(body))
+        .then((r) => live && setState({ count: r.count, loading: false, problems: [], error: null }))
+        .catch((e: unknown) => {
+          if (!live) return;
+          const errors = e instanceof ApiError ? e.errors : [];
+          setState({
+            count: null,
+            loading: false,
+            problems: segmentProblems(errors),
+            error: e instanceof Error ? e.message : String(e),
+          });
+        });
+    }, delayMs);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [access.workspace.id, body, delayMs]);
+  return state;
+}
+
+/** "123人" with a live region, for next to a segment builder. */
+export function SegmentCount({ state }: { state: CountState }) {
+  const { t } = useTranslation();
+  return (
+    <p className="segment-count" role="status" aria-live="polite">
+      {state.count !== null
+        ? t("friends.segment.count", { count: state.count })
+        : state.loading
+          ? t("friends.segment.counting")
+          : t("friends.segment.count_failed")}
+      {state.loading && state.count !== null && <span className="muted small"> {t("friends.segment.counting")}</span>}
+    </p>
+  );
+}
+
+interface BuilderContext {
+  draft: Segment;
+  apply: (next: Segment) => void;
+  types: Map<string, NodeTypeDef>;
+  offered: NodeTypeDef[];
+  problems: ApiErrorItem[];
+  lang: string;
+}
+
+export function SegmentBuilder(props: {
+  access: WorkspaceAccess;
+  value: Segment | null;
+  onChange: (s: Segment | null) => void;
+  /** Problems the server found in the segment, with paths from the segment ("$.all[0].config.tag_ids"). */
+  problems?: ApiErrorItem[];
+}) {
+  const { access, value, onChange, problems = [] } = props;
+  const { t, i18n } = useTranslation();
+  const { types, failed } = useConditionTypes(access);
+  const [draft, setDraft] = useState<Segment>(() => draftOf(value));
+  const emitted = useRef<string>(JSON.stringify(value ?? null));
+
+  // A new value from outside (a tab opened, the filter cleared) replaces the draft; our own echo does not.
+  useEffect(() => {
+    const incoming = JSON.stringify(value ?? null);
+    if (incoming !== emitted.current) {
+      emitted.current = incoming;
+      setDraft(draftOf(value));
+    }
+  }, [value]);
+
+  const apply = (next: Segment) => {
+    setDraft(next);
+    const clean = cleanSegment(next);
+    const text = JSON.stringify(clean);
+    if (text === emitted.current) return;
+    emitted.current = text;
+    onChange(clean);
+  };
+
+  const lookupSource = useMemo(
+    () => ({ workspaceId: access.workspace.id, enabledPlugins: access.enabled_plugins }),
+    [access.workspace.id, access.enabled_plugins],
+  );
+  const byKey = useMemo(() => new Map((types ?? []).map((x) => [x.key, x])), [types]);
+
+  if (failed) return <p className="error">{t("friends.segment.catalog_failed")}</p>;
+  if (!types) return <p className="muted">{t("common.loading")}</p>;
+
+  // Problem paths match the draft only when no empty group was left out of what was sent.
+  const aligned = JSON.stringify(cleanSegment(draft) ?? { all: [] }) === JSON.stringify(draft);
+  const ctx: BuilderContext = {
+    draft,
+    apply,
+    types: byKey,
+    offered: types,
+    problems: aligned ? problems : [],
+    lang: i18n.language,
+  };
+  const unplaced = aligned ? [] : problems;
+  return (
+    <LookupContext.Provider value={lookupSource}>
+      <div className="segment-builder">
+        {unplaced.length > 0 && (
+          <ul className="errors" role="alert">
+            {unplaced.map((p, i) => (
+              <li key={i}>{p.message}</li>
+            ))}
+          </ul>
+        )}
+        <NodeView ctx={ctx} node={draft} path={[]} jsonPath="$" negatedAt={null} />
+      </div>
+    </LookupContext.Provider>
+  );
+}
+
+function pathId(path: Path): string {
+  return path.length ? path.join("-") : "root";
+}
+
+function NodeView({
+  ctx,
+  node,
+  path,
+  jsonPath,
+  negatedAt,
+}: {
+  ctx: BuilderContext;
+  node: Segment;
+  path: Path;
+  jsonPath: string;
+  /** The path of the not around this node, when there is one. */
+  negatedAt: Path | null;
+}) {
+  if (isNot(node)) {
+    return <NodeView ctx={ctx} node={node.not} path={[...path, "not"]} jsonPath={`${jsonPath}.not`} negatedAt={path} />;
+  }
+  const outer = negatedAt ?? path;
+  const toggle = () => ctx.apply(toggleNot(ctx.draft, negatedAt ?? path));
+  if (isCondition(node)) {
+    return <ConditionView ctx={ctx} node={node} path={path} outer={outer} jsonPath={jsonPath} negated={!!negatedAt} onToggleNot={toggle} />;
+  }
+  return <GroupView ctx={ctx} node={node} path={path} outer={outer} jsonPath={jsonPath} negated={!!negatedAt} onToggleNot={toggle} />;
+}
+
+function problemsAt(ctx: BuilderContext, jsonPath: string, own: (p: string) => boolean): ApiErrorItem[] {
+  return ctx.problems.filter((p) => p.path !== undefined && p.path.startsWith(jsonPath) && own(p.path.slice(jsonPath.length)));
+}
+
+function GroupView({
+  ctx,
+  node,
+  path,
+  outer,
+  jsonPath,
+  negated,
+  onToggleNot,
+}: {
+  ctx: BuilderContext;
+  node: Segment;
+  path: Path;
+  outer: Path;
+  jsonPath: string;
+  negated: boolean;
+  onToggleNot: () => void;
+}) {
+  const { t } = useTranslation();
+  const mode = modeOf(node)!;
+  const items = itemsOf(node);
+  const root = outer.length === 0;
+  const id = `seg-${pathId(path)}`;
+  const [adding, setAdding] = useState("");
+  const add = () => {
+    const type = ctx.types.get(adding);
+    if (!type) return;
+    ctx.apply(addItem(ctx.draft, path, { type: type.key, config: defaultConfig(type) }));
+  };
+  // Problems of the group itself (e.g. an "any" list that must not be empty), not of its items.
+  const own = problemsAt(ctx, jsonPath, (rest) => rest === "" || rest === `.${mode}`);
+  return (
+    <fieldset className={`segment-group${negated ? " negated" : ""}`} aria-label={root ? t("friends.segment.title") : t("friends.segment.group")}>
+      <legend>{root ? t("friends.segment.title") : t("friends.segment.group")}</legend>
+      <div className="segment-row">
+        <label htmlFor={`${id}-mode`}>{t("friends.segment.mode")}</label>
+        <select id={`${id}-mode`} value={mode} onChange={(e) => ctx.apply(setMode(ctx.draft, path, e.target.value as "all" | "any"))}>
+          <option value="all">{t("friends.segment.all")}</option>
+          <option value="any">{t("friends.segment.any")}</option>
+        </select>
+        <label className="check">
+          <input type="checkbox" checked={negated} onChange={onToggleNot} />
+          {t("friends.segment.negate_group")}
+        </label>
+        {!root && (
+          <button type="button" className="danger small" onClick={() => ctx.apply(removeAt(ctx.draft, outer))}>
+            {t("friends.segment.remove_group")}
+          </button>
+        )}
+      </div>
+      {own.length > 0 && (
+        <ul className="errors" role="alert">
+          {own.map((p, i) => (
+            <li key={i}>{p.message}</li>
+          ))}
+        </ul>
+      )}
+      {items.length === 0 ? (
+        <p className="muted small">{root ? t("friends.segment.everyone") : t("friends.segment.empty_group")}</p>
+      ) : (
+        <ol className="segment-items">
+          {items.map((item, i) => (
+            <li key={i}>
+              {i > 0 && <span className="segment-joiner">{mode === "all" ? t("friends.segment.and") : t("friends.segment.or")}</span>}
+              <NodeView ctx={ctx} node={item} path={[...path, i]} jsonPath={`${jsonPath}.${mode}[${i}]`} negatedAt={null} />
+            </li>
+          ))}
+        </ol>
+      )}
+      <div className="segment-row segment-add">
+        <label htmlFor={`${id}-type`}>{t("friends.segment.condition_type")}</label>
+        <select id={`${id}-type`} value={adding} onChange={(e) => setAdding(e.target.value)}>
+          <option value="">{t("friends.segment.choose_condition")}</option>
+          {ctx.offered.map((type) => (
+            <option key={type.key} value={type.key}>
+              {localized(type.label, ctx.lang)}
+            </option>
+          ))}
+        </select>
+        <button type="button" onClick={add} disabled={!adding}>
+          {t("friends.segment.add_condition")}
+        </button>
+        <button type="button" onClick={() => ctx.apply(addItem(ctx.draft, path, { all: [] }))}>
+          {t("friends.segment.add_group")}
+        </button>
+      </div>
+    </fieldset>
+  );
+}
+
+function ConditionView({
+  ctx,
+  node,
+  path,
+  outer,
+  jsonPath,
+  negated,
+  onToggleNot,
+}: {
+  ctx: BuilderContext;
+  node: Segment & { type: string; config: Record<string, unknown> };
+  path: Path;
+  outer: Path;
+  jsonPath: string;
+  negated: boolean;
+  onToggleNot: () => void;
+}) {
+  const { t } = useTranslation();
+  const type = ctx.types.get(node.type);
+  const label = type ? localized(type.label, ctx.lang) : node.type;
+  const problems = problemsAt(ctx, jsonPath, (rest) => rest === "" || rest.startsWith(".config") || rest === ".type");
+  return (
+    <section className={`segment-condition${negated ? " negated" : ""}`} aria-label={label}>
+      <div className="segment-row">
+        <strong>{label}</strong>
+        <label className="check">
+          <input type="checkbox" checked={negated} onChange={onToggleNot} />
+          {t("friends.segment.negate")}
+        </label>
+        <button
+          type="button"
+          className="danger small"
+          aria-label={t("friends.segment.remove_condition_named", { name: label })}
+          onClick={() => ctx.apply(removeAt(ctx.draft, outer))}
+        >
+          {t("friends.segment.remove_condition")}
+        </button>
+      </div>
+      {type ? (
+        <ConfigForm
+          nodeType={type}
+          config={node.config}
+          idPrefix={`seg-${pathId(path)}`}
+          onChange={(config) => {
+            if (JSON.stringify(config) !== JSON.stringify(node.config)) ctx.apply(setConfig(ctx.draft, path, config));
+          }}
+        />
+      ) : (
+        <p className="error">{t("friends.segment.unavailable")}</p>
+      )}
+      {problems.length > 0 && (
+        <ul className="errors" role="alert">
+          {problems.map((p, i) => (
+            <li key={i}>{p.message}</li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
