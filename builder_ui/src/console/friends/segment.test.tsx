@@ -138,18 +138,18 @@ describe("SegmentBuilder", () => {
     // The tag picker of the form, filled from the workspace's tags.
     fireEvent.click(await screen.findByRole("checkbox", { name: /VIP/ }));
     await waitFor(() =>
-      expect(changes.at(-1)).toEqual({ all: [{ type: "tags.has_tags", config: { tag_ids: [1], match: "any" } }] }),
+      expect(changes[changes.length - 1]).toEqual({ all: [{ type: "tags.has_tags", config: { tag_ids: [1], match: "any" } }] }),
     );
-    expect(valid(changes.at(-1)!)).toBe(true);
+    expect(valid(changes[changes.length - 1]!)).toBe(true);
 
     fireEvent.click(screen.getByRole("checkbox", { name: "この条件を満たさない友だち" }));
     await waitFor(() =>
-      expect(changes.at(-1)).toEqual({ all: [{ not: { type: "tags.has_tags", config: { tag_ids: [1], match: "any" } } }] }),
+      expect(changes[changes.length - 1]).toEqual({ all: [{ not: { type: "tags.has_tags", config: { tag_ids: [1], match: "any" } } }] }),
     );
     fireEvent.click(screen.getByRole("button", { name: "グループを追加" }));
     expect(screen.getByText("このグループにはまだ条件がありません(無視されます)")).toBeTruthy();
     fireEvent.click(screen.getByRole("button", { name: "条件「タグ」を削除" }));
-    await waitFor(() => expect(changes.at(-1)).toBeNull());
+    await waitFor(() => expect(changes[changes.length - 1]).toBeNull());
     fireEvent.click(screen.getByRole("button", { name: "グループを削除" }));
     expect(screen.getByText("条件なし(すべての友だち)")).toBeTruthy();
   });
