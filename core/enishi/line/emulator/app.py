@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException
 from enishi.line.emulator.api import api_handlers
 from enishi.line.emulator.control import control_handlers
 from enishi.line.emulator.errors import LineApiError
+from enishi.line.emulator.oauth import oauth_handlers
 from enishi.line.emulator.simulator import simulator_handlers
 from enishi.line.emulator.state import Emulator
 
@@ -33,14 +34,20 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {LineApiError: line_error, HTTPException: h
 
 def create_emulator_router(emulator: Emulator, path: str = "/emulator") -> Router:
     """All of the emulator under ``path``: the Messaging API (``<path>/v2/bot/...``, which is also the data host),
-    the control API (``<path>/_control/...``) and the simulator page (``<path>/simulator``).
+    LINE Login (``<path>/oauth2/v2.1/...``, both the authorisation host and the API host), the control API
+    (``<path>/_control/...``) and the simulator page (``<path>/simulator``).
 
     Point the SDK at it with ``Configuration(host="http://127.0.0.1:8000/emulator")``. The routes are left out of
     the OpenAPI schema and opt out of the audit log (``opt={"audit": False}``): they are not staff actions.
     """
     return Router(
         path=path,
-        route_handlers=[*api_handlers(emulator), *control_handlers(emulator), *simulator_handlers()],
+        route_handlers=[
+            *api_handlers(emulator),
+            *oauth_handlers(emulator),
+            *control_handlers(emulator),
+            *simulator_handlers(),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         opt={"audit": False, "line_emulator": True},
         include_in_schema=False,

@@ -25,6 +25,13 @@ def _channel(value: str) -> tuple[str, str, str]:
     metavar="ID:SECRET:TOKEN",
     help="a channel to register (channel id, channel secret, access token); repeat for more",
 )
+@click.option(
+    "--login-channel",
+    "login_channels",
+    multiple=True,
+    metavar="ID:SECRET[:CHANNEL_ID]",
+    help="a LINE Login channel linked to a --channel (the first one unless CHANNEL_ID says); repeat for more",
+)
 @click.option("--webhook", metavar="URL", help="webhook URL of the channels given with --channel")
 @click.option("--prefix", default="", show_default=True, help="path prefix, e.g. /emulator (default: the root)")
 @click.option(
@@ -45,6 +52,7 @@ def emulator_command(
     host: str,
     port: int,
     channels: tuple[str, ...],
+    login_channels: tuple[str, ...],
     webhook: str | None,
     prefix: str,
     users: int,
@@ -83,5 +91,14 @@ def emulator_command(
         for _ in range(users):
             emulator.add_user(channel_id, following=True)
         click.echo(f"channel {channel_id}: webhook {channel.webhook_url or '(none)'}, bot user {channel.bot_user_id}")
+    for value in login_channels:
+        parts = [p.strip() for p in value.split(":")]
+        if len(parts) not in (2, 3) or not all(parts) or not (channels or len(parts) == 3):
+            raise click.BadParameter(f"{value!r} is not ID:SECRET[:CHANNEL_ID]", param_hint="--login-channel")
+        linked = parts[2] if len(parts) == 3 else _channel(channels[0])[0]
+        if linked not in emulator.channels:
+            raise click.BadParameter(f"no --channel {linked} to link to", param_hint="--login-channel")
+        emulator.login.add_channel(parts[0], parts[1], linked)
+        click.echo(f"LINE Login channel {parts[0]}: users of channel {linked}, {base}/oauth2/v2.1/authorize")
     app = create_emulator_app(emulator, path=prefix or "/")
     uvicorn.run(app, host=host, port=port, log_level=log_level)

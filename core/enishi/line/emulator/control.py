@@ -77,6 +77,7 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
         with emulator.lock:
             return {
                 "channels": [c.as_dict() for c in emulator.channels.values()],
+                "loginChannels": [c.as_dict() for c in emulator.login.channels.values()],
                 "rateLimits": {k: v.as_dict() for k, v in emulator.rate_limits.items()},
                 "faults": emulator.faults.as_dict(),
                 "settings": settings(),
@@ -192,6 +193,33 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
     async def delete_channel(channel_id: FromPath[str]) -> dict[str, Any]:
         emulator.remove_channel(channel_id)
         return {}
+
+    # -- LINE Login channels ------------------------------------------------------------------------------------
+
+    @get("/_control/login-channels")
+    async def list_login_channels() -> dict[str, Any]:
+        with emulator.login.lock:
+            return {"channels": [c.as_dict() for c in emulator.login.channels.values()]}
+
+    @post("/_control/login-channels", status_code=200)
+    async def put_login_channel(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        body = _object(await json_body(request))
+        return emulator.login.add_channel(
+            _string(body, "channelId", required=True, max_length=64) or "",
+            _string(body, "channelSecret", required=True, max_length=256) or "",
+            _string(body, "messagingChannelId", required=True, max_length=64) or "",
+            _string(body, "idTokenAlg", max_length=8) or "ES256",
+        ).as_dict()
+
+    @delete("/_control/login-channels/{channel_id:str}", status_code=200)
+    async def delete_login_channel(channel_id: FromPath[str]) -> dict[str, Any]:
+        emulator.login.remove_channel(channel_id)
+        return {}
+
+    @put("/_control/login-channels/{channel_id:str}/id-token-fault")
+    async def put_id_token_fault(request: Request[Any, Any, Any], channel_id: FromPath[str]) -> dict[str, Any]:
+        body = _object(await json_body(request))
+        return emulator.login.set_id_token_fault(channel_id, _string(body, "fault", max_length=32)).as_dict()
 
     @put("/_control/channels/{channel_id:str}/quota")
     async def put_quota(request: Request[Any, Any, Any], channel_id: FromPath[str]) -> dict[str, Any]:
@@ -377,6 +405,10 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
         get_channel,
         patch_channel,
         delete_channel,
+        list_login_channels,
+        put_login_channel,
+        delete_login_channel,
+        put_id_token_fault,
         put_quota,
         webhook_log,
         send_events,

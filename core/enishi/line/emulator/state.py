@@ -345,6 +345,9 @@ class Emulator:
         self._seq = itertools.count(1)
         self._message_ids = itertools.count(560_000_000_000_000_000 + secrets.randbelow(10**15))
         self._issued = 0
+        from enishi.line.emulator.login import LineLogin  # it refers back to this class
+
+        self.login = LineLogin(self)
         if rate_limits:
             self.set_rate_limits(rate_limits)
 
@@ -563,6 +566,7 @@ class Emulator:
             self._hits.clear()
             self.rate_limits.clear()
             self.faults = Faults()
+            self.login.reset(keep_channels)
             for old in kept:
                 channel = self.add_channel(
                     old.channel_id,
