@@ -60,6 +60,7 @@ class WorkspaceOut(msgspec.Struct):
     created_at: datetime
     # Set when LINE said the monthly message quota is used up: sending is held until it is cleared.
     quota_exhausted_at: datetime | None = None
+    line_login_channel_id: str | None = None  # LINE Login (its secret is never shown)
 
 
 class PlanIn(msgspec.Struct):
@@ -135,6 +136,7 @@ def workspace_out(services: Services, w: Workspace) -> WorkspaceOut:
         webhook_url(services.settings, w),
         w.created_at,
         w.quota_exhausted_at,
+        w.line_login_channel_id,
     )
 
 

@@ -21,7 +21,7 @@ from enishi.api.services import Services
 from enishi.audit import add_details
 from enishi.auth.passwords import hash_password, password_problem
 from enishi.auth.service import normalise_email
-from enishi.line.embedded import emulator_of, register_workspace
+from enishi.line.embedded import emulator_of, register_login_channel, register_workspace
 from enishi.models import Friend, Plan, RoleGrant, User, WorkspaceMembership, WorkspacePlugin
 from enishi.registry import Registered
 from enishi.schema_validation import validate
@@ -29,6 +29,8 @@ from enishi.tenancy.access import WorkspaceAccess
 from enishi.tenancy.permissions import ROLE_RANK, declared, permissions_of
 from enishi.tenancy.plans import PlanDoesNotAllow, apply_plan, plan_allows, set_plugin_enabled
 from enishi.tenancy.workspaces import (
+    CHANNEL_ID_RE,
+    CHANNEL_SECRET_RE,
     ChannelCredentials,
     SeatLimitReached,
     add_member,
@@ -46,6 +48,53 @@ class WorkspacePatch(msgspec.Struct, omit_defaults=True):
     channel_id: str | msgspec.UnsetType = msgspec.UNSET
     channel_secret: str | msgspec.UnsetType = msgspec.UNSET
     access_token: str | msgspec.UnsetType = msgspec.UNSET
+    # LINE Login (optional): null removes it. The secret is stored encrypted and never shown again.
+    login_channel_id: str | msgspec.UnsetType | None = msgspec.UNSET
+    login_channel_secret: str | msgspec.UnsetType = msgspec.UNSET
+
+
+SECRET_FIELDS = ("channel_secret", "access_token", "login_channel_secret")
+LOGIN_FIELDS = ("login_channel_id", "login_channel_secret")
+
+
+def login_channel_problems(
+    workspace: Any, changes: dict[str, Any], services: Services
+) -> tuple[list[dict[str, str]], tuple[str, bytes] | None]:
+    """Problems of a LINE Login change (paths ``$.login_channel_id``, ``$.login_channel_secret``) and the new
+    (channel id, encrypted secret), or None to remove the login channel."""
+    channel_id = changes.get("login_channel_id", workspace.line_login_channel_id)
+    if "login_channel_id" in changes and channel_id is None:
+        if "login_channel_secret" in changes:
+            return [
+                {"path": "$.login_channel_secret", "message": "チャネルIDなしでは設定できません / needs a channel id"}
+            ], None
+        return [], None
+    problems: list[dict[str, str]] = []
+    if channel_id is None or not CHANNEL_ID_RE.match(channel_id):
+        problems.append(
+            {"path": "$.login_channel_id", "message": "LINE のチャネルIDは10桁の数字です / must be 10 digits"}
+        )
+    elif channel_id == changes.get("channel_id", workspace.line_channel_id):
+        problems.append(
+            {
+                "path": "$.login_channel_id",
+                "message": "Messaging API とは別のLINEログインチャネルです / not the bot's channel",
+            }
+        )
+    secret = changes.get("login_channel_secret")
+    if secret is None and workspace.line_login_channel_secret is None:
+        problems.append({"path": "$.login_channel_secret", "message": "必須です / required"})
+    elif secret is not None and not CHANNEL_SECRET_RE.match(secret):
+        problems.append(
+            {
+                "path": "$.login_channel_secret",
+                "message": "チャネルシークレットは32桁の16進数です / must be 32 hex characters",
+            }
+        )
+    if problems:
+        return problems, None
+    stored = services.secrets.encrypt(secret) if secret is not None else workspace.line_login_channel_secret
+    return [], (channel_id, stored)
 
 
 class PlanChange(msgspec.Struct):
@@ -282,6 +331,12 @@ class WorkspaceController(Controller):
             workspace.line_channel_id = creds.channel_id
             workspace.line_channel_secret = services.secrets.encrypt(creds.channel_secret)
             workspace.line_access_token = services.secrets.encrypt(creds.access_token)
+        login_changed = bool(set(LOGIN_FIELDS) & changes.keys())
+        if login_changed:
+            login_problems, login = login_channel_problems(workspace, changes, services)
+            problems += login_problems
+            if not problems:
+                workspace.line_login_channel_id, workspace.line_login_channel_secret = login or (None, None)
         if problems:
             raise invalid(problems)
         if "name" in changes:
@@ -290,13 +345,16 @@ class WorkspaceController(Controller):
             workspace.timezone = changes["timezone"]
         add_details(
             request,
-            fields=sorted(k for k in changes if k not in ("channel_secret", "access_token"))
-            + [f"{k} (secret)" for k in changes if k in ("channel_secret", "access_token")],
+            fields=sorted(k for k in changes if k not in SECRET_FIELDS)
+            + [f"{k} (secret)" for k in changes if k in SECRET_FIELDS],
         )
         await db.flush()
         credentials_changed = bool({"channel_id", "channel_secret", "access_token"} & changes.keys())
-        if credentials_changed and (emulator := emulator_of(request.app.state)) is not None:
-            register_workspace(services, emulator, workspace, old_channel_id)
+        if (emulator := emulator_of(request.app.state)) is not None:
+            if credentials_changed:
+                register_workspace(services, emulator, workspace, old_channel_id)
+            elif login_changed:  # the bot's channel and its simulated users stay as they are
+                register_login_channel(services, emulator, workspace)
         return workspace_out(services, workspace)
 
     @put("/plan", guards=[platform_admin_guard])

@@ -56,6 +56,21 @@ def register_workspace(
         webhook_url(services.settings, workspace),
         display_name=workspace.name,
     )
+    register_login_channel(services, emulator, workspace)
+
+
+def register_login_channel(services: Services, emulator: Emulator, workspace: Workspace) -> None:
+    """The workspace's LINE Login channel, linked to its Messaging API channel (its users log in), or none."""
+    for old in [
+        c.channel_id for c in emulator.login.channels.values() if c.messaging_channel_id == workspace.line_channel_id
+    ]:
+        emulator.login.remove_channel(old)
+    if workspace.line_login_channel_id and workspace.line_login_channel_secret is not None:
+        emulator.login.add_channel(
+            workspace.line_login_channel_id,
+            services.secrets.decrypt(workspace.line_login_channel_secret),
+            workspace.line_channel_id,
+        )
 
 
 def _known(emulator: Emulator, channel_id: str) -> bool:
