@@ -15,6 +15,7 @@ from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, ut
 from enishi.db.engine import dialect_of, upsert_insert
 from enishi.hookspecs import hookimpl
 from enishi.jobs.workspace_state import workspace_state
+from enishi.line import login as line_login
 from enishi.line import variables as message_variables
 from enishi.line.message_check import check_messages
 from enishi.line.outbox import send_to_friend
@@ -106,6 +107,7 @@ __all__ = [
     "evaluate_condition",
     "hookimpl",
     "invalid",
+    "line_login",
     "message_variables",
     "not_found",
     "run_action",
