@@ -1,9 +1,218 @@
+// 分析: the reports of the plugins enabled in the workspace, each with a form from its parameter schema, its
+// result as a chart and a table, and a CSV download. /w/{id}/reports lists them; /w/{id}/reports/{key} runs one.
+import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { api, ApiError, postForFile, workspaceUrl } from "../../api";
+import { LookupContext, type LookupSource } from "../../forms/pickers";
+import { localized } from "../../i18n";
+import { navigate } from "../../router";
+import type { Catalog, NodeTypeDef, WorkspaceAccess } from "../../types";
 import type { Section, SectionProps } from "../sections";
+import { sectionUrl } from "../sections";
+import { ConditionsContext, ParamsForm } from "./ParamsForm";
+import { initialParams, pruneParams } from "./params";
+import { ResultView } from "./ResultView";
+import { errorTree, type ErrorTree, type ReportDef, type ReportResult } from "./results";
+import "./reports.css";
 
-function ReportsSection(_props: SectionProps) {
+const EXPORT = "core.export_friends";
+const RUN = "core.search_friends";
+
+interface PluginTitle {
+  name: string;
+  title: { ja: string; en?: string };
+}
+
+function useLoaded<T>(url: string): { data: T | null; error: string | null } {
+  const [state, setState] = useState<{ data: T | null; error: string | null }>({ data: null, error: null });
+  useEffect(() => {
+    let live = true;
+    setState({ data: null, error: null });
+    api
+      .get<T>(url)
+      .then((data) => live && setState({ data, error: null }))
+      .catch((e: unknown) => live && setState({ data: null, error: e instanceof Error ? e.message : String(e) }));
+    return () => {
+      live = false;
+    };
+  }, [url]);
+  return state;
+}
+
+function ReportsSection({ access, rest }: SectionProps) {
   const { t } = useTranslation();
-  return <h1>{t("reports.title")}</h1>;
+  const ws = access.workspace.id;
+  const reports = useLoaded<ReportDef[]>(workspaceUrl(ws, "/reports"));
+  if (reports.error) return <p className="error">{t("common.failed", { message: reports.error })}</p>;
+  if (!reports.data) return <p className="loading">{t("common.loading")}</p>;
+  if (rest.length === 0) return <ReportList access={access} reports={reports.data} />;
+  const report = reports.data.find((r) => r.key === rest[0]);
+  if (!report) return <p className="empty">{t("reports.not_found")}</p>;
+  return <ReportPage key={report.key} access={access} report={report} />;
+}
+
+function ReportList({ access, reports }: { access: WorkspaceAccess; reports: ReportDef[] }) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const plugins = useLoaded<PluginTitle[]>(workspaceUrl(access.workspace.id, "/plugins"));
+  const groups = useMemo(() => {
+    const byPlugin = new Map<string, ReportDef[]>();
+    for (const r of reports) byPlugin.set(r.plugin, [...(byPlugin.get(r.plugin) ?? []), r]);
+    return [...byPlugin.entries()];
+  }, [reports]);
+  const pluginTitle = (name: string) =>
+    localized(plugins.data?.find((p) => p.name === name)?.title, lang) || name;
+  return (
+    <div className="reports-page">
+      <h1>{t("reports.title")}</h1>
+      {groups.length === 0 && <p className="empty">{t("reports.none")}</p>}
+      {groups.map(([plugin, items]) => (
+        <section key={plugin} className="report-group" aria-label={pluginTitle(plugin)}>
+          <h2>{pluginTitle(plugin)}</h2>
+          <ul className="report-cards">
+            {items.map((r) => (
+              <li key={r.key}>
+                <a
+                  href={sectionUrl(access.workspace.id, "reports", r.key)}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    navigate(sectionUrl(access.workspace.id, "reports", r.key));
+                  }}
+                >
+                  {localized(r.label, lang) || r.key}
+                </a>
+                {r.description && <p className="muted small">{localized(r.description, lang)}</p>}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+    </div>
+  );
+}
+
+function ReportPage({ access, report }: { access: WorkspaceAccess; report: ReportDef }) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const ws = access.workspace.id;
+  const base = workspaceUrl(ws, `/reports/${encodeURIComponent(report.key)}`);
+  const [params, setParams] = useState<Record<string, unknown>>(() => initialParams(report.params_schema));
+  const [result, setResult] = useState<ReportResult | null>(null);
+  const [running, setRunning] = useState(false);
+  const [downloading, setDownloading] = useState(false);
+  const [errors, setErrors] = useState<{ tree: ErrorTree; loose: string[] }>({ tree: {}, loose: [] });
+  const catalog = useLoaded<Catalog>(workspaceUrl(ws, "/catalog"));
+  const conditions = useMemo(
+    () =>
+      ((catalog.data?.node_types ?? []) as (NodeTypeDef & { usable_in_segments?: boolean | null })[]).filter(
+        (n) => n.kind === "condition" && n.usable_in_segments !== false,
+      ),
+    [catalog.data],
+  );
+  const lookups = useMemo<LookupSource>(
+    () => ({ workspaceId: ws, enabledPlugins: access.enabled_plugins }),
+    [ws, access.enabled_plugins],
+  );
+  const canRun = access.permissions.includes(RUN);
+  const canExport = access.permissions.includes(EXPORT);
+
+  const failed = (error: unknown) => {
+    if (error instanceof ApiError && error.errors.length) setErrors(errorTree(error.errors));
+    else setErrors({ tree: {}, loose: [error instanceof Error ? error.message : String(error)] });
+  };
+  const body = (p: Record<string, unknown>) => ({ params: pruneParams(report.params_schema, p), lang });
+
+  const run = async (p: Record<string, unknown>) => {
+    setRunning(true);
+    setErrors({ tree: {}, loose: [] });
+    try {
+      setResult(await api.post<ReportResult>(`${base}/run`, body(p)));
+    } catch (error) {
+      setResult(null);
+      failed(error);
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  const download = async () => {
+    setDownloading(true);
+    setErrors({ tree: {}, loose: [] });
+    try {
+      const { blob, filename } = await postForFile(`${base}/export.csv`, body(params));
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = filename ?? `${report.key.replace(/\./g, "-")}.csv`;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (error) {
+      failed(error);
+    } finally {
+      setDownloading(false);
+    }
+  };
+
+  return (
+    <div className="reports-page report-page">
+      <p className="breadcrumb">
+        <a
+          href={sectionUrl(ws, "reports")}
+          onClick={(e) => {
+            e.preventDefault();
+            navigate(sectionUrl(ws, "reports"));
+          }}
+        >
+          {t("reports.title")}
+        </a>
+      </p>
+      <h1>{localized(report.label, lang) || report.key}</h1>
+      {report.description && <p className="muted">{localized(report.description, lang)}</p>}
+      <LookupContext.Provider value={lookups}>
+        <ConditionsContext.Provider value={conditions}>
+          <section className="report-form" aria-label={t("reports.parameters")}>
+            <ParamsForm
+              schema={report.params_schema}
+              uiSchema={report.ui_schema}
+              params={params}
+              onChange={setParams}
+              onSubmit={(p) => void run(p)}
+              errors={errors.tree}
+            >
+              <div className="report-actions">
+                <button type="submit" className="primary" disabled={running || !canRun}>
+                  {running ? t("reports.running") : t("reports.run")}
+                </button>
+                {canExport && (
+                  <button type="button" disabled={downloading} onClick={() => void download()}>
+                    {t("reports.download_csv")}
+                  </button>
+                )}
+                {!canRun && <span className="muted small">{t("reports.no_permission")}</span>}
+              </div>
+            </ParamsForm>
+          </section>
+        </ConditionsContext.Provider>
+      </LookupContext.Provider>
+      {errors.loose.length > 0 && (
+        <div role="alert" className="status-line error">
+          {errors.loose.map((m) => (
+            <p key={m}>{m}</p>
+          ))}
+        </div>
+      )}
+      {Object.keys(errors.tree).length > 0 && (
+        <p role="alert" className="status-line error">
+          {t("reports.fix_parameters")}
+        </p>
+      )}
+      <section className="report-output" aria-label={t("reports.result")} aria-busy={running}>
+        {result ? <ResultView result={result} /> : <p className="muted">{t("reports.run_hint")}</p>}
+      </section>
+    </div>
+  );
 }
 
 export const reportsSection: Section = { key: "reports", label: "reports.title", component: ReportsSection };

@@ -1,0 +1,244 @@
+// A report's result drawn from its shape alone: the chart its hint names (line, bar, funnel, heat map) and the
+// table of its rows. A plugin's new report needs no code here.
+import { useMemo, useState } from "react";
+import { useTranslation } from "react-i18next";
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+import { localized } from "../../i18n";
+import {
+  formatCell,
+  funnelStages,
+  heatMap,
+  initiallyShown,
+  isNumeric,
+  seriesToChartData,
+  type ReportResult,
+} from "./results";
+
+const PALETTE = ["#06c755", "#1f6feb", "#e5534b", "#c69026", "#8250df", "#1b7c83", "#bf3989", "#57606a"];
+const colour = (i: number) => PALETTE[i % PALETTE.length];
+
+export function ResultView({ result }: { result: ReportResult }) {
+  const { t } = useTranslation();
+  const chart =
+    result.chart === "heatmap" ? (
+      <HeatMapTable result={result} />
+    ) : result.chart === "funnel" && result.series.length > 0 ? (
+      <FunnelChart result={result} />
+    ) : (result.chart === "line" || result.chart === "bar") && result.series.length > 0 ? (
+      <SeriesChart result={result} kind={result.chart} />
+    ) : null;
+  return (
+    <div className="report-result">
+      {chart}
+      {result.chart === "heatmap" ? (
+        <details className="report-raw">
+          <summary>{t("reports.raw_table")}</summary>
+          <DataTable result={result} />
+        </details>
+      ) : (
+        <DataTable result={result} />
+      )}
+    </div>
+  );
+}
+
+export function DataTable({ result }: { result: ReportResult }) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  if (result.rows.length === 0) return <p className="empty">{t("reports.no_rows")}</p>;
+  return (
+    <div className="table-scroll">
+      <table className="list report-table" aria-label={t("reports.table")}>
+        <thead>
+          <tr>
+            {result.columns.map((c) => (
+              <th key={c.key} className={isNumeric(c.type) ? "num" : undefined} scope="col">
+                {localized(c.label, lang) || c.key}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {result.rows.map((row, i) => (
+            <tr key={i}>
+              {result.columns.map((c) => (
+                <td key={c.key} className={isNumeric(c.type) ? "num" : undefined}>
+                  {formatCell(row[c.key], c.type, lang)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function SeriesChart({ result, kind }: { result: ReportResult; kind: "line" | "bar" }) {
+  const { t, i18n } = useTranslation();
+  const { data, lines } = useMemo(() => seriesToChartData(result.series, i18n.language), [result, i18n.language]);
+  const [shown, setShown] = useState<string[]>(() => initiallyShown(result.series));
+  const visible = lines.filter((l) => shown.includes(l.key));
+  const toggle = (key: string) => setShown((s) => (s.includes(key) ? s.filter((k) => k !== key) : [...s, key]));
+  return (
+    <figure className="report-chart" aria-label={t("reports.chart")}>
+      <ResponsiveContainer width="100%" height={320}>
+        {kind === "line" ? (
+          <LineChart data={data} margin={{ top: 8, right: 24, bottom: 8, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis dataKey="x" />
+            <YAxis allowDecimals={false} />
+            <Tooltip />
+            <Legend />
+            {visible.map((l) => (
+              <Line
+                key={l.key}
+                type="monotone"
+                dataKey={l.key}
+                name={l.label}
+                stroke={colour(lines.indexOf(l))}
+                dot={data.length < 40}
+                isAnimationActive={false}
+              />
+            ))}
+          </LineChart>
+        ) : (
+          <BarChart data={data} margin={{ top: 8, right: 24, bottom: 8, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis dataKey="x" />
+            <YAxis allowDecimals={false} />
+            <Tooltip />
+            <Legend />
+            {visible.map((l) => (
+              <Bar key={l.key} dataKey={l.key} name={l.label} fill={colour(lines.indexOf(l))} isAnimationActive={false} />
+            ))}
+          </BarChart>
+        )}
+      </ResponsiveContainer>
+      {lines.length > 1 && (
+        <fieldset className="series-toggles">
+          <legend>{t("reports.series")}</legend>
+          {lines.map((l) => (
+            <label key={l.key}>
+              <input type="checkbox" checked={shown.includes(l.key)} onChange={() => toggle(l.key)} />
+              <span className="swatch" style={{ background: colour(lines.indexOf(l)) }} />
+              {l.label}
+            </label>
+          ))}
+        </fieldset>
+      )}
+    </figure>
+  );
+}
+
+function FunnelChart({ result }: { result: ReportResult }) {
+  const { t, i18n } = useTranslation();
+  const stages = useMemo(() => funnelStages(result.series), [result]);
+  const locale = i18n.language === "en" ? "en-US" : "ja-JP";
+  const data = stages.map((s) => ({ label: s.label, friends: s.friends, dropOff: s.dropOff }));
+  return (
+    <figure className="report-chart funnel" aria-label={t("reports.funnel")}>
+      <ResponsiveContainer width="100%" height={Math.max(160, 56 * stages.length + 40)}>
+        <BarChart data={data} layout="vertical" margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" horizontal={false} />
+          <XAxis type="number" allowDecimals={false} />
+          <YAxis type="category" dataKey="label" width={160} />
+          <Tooltip />
+          <Legend />
+          <Bar dataKey="friends" name={t("reports.stage_friends")} stackId="f" fill={colour(0)} isAnimationActive={false} />
+          <Bar dataKey="dropOff" name={t("reports.drop_off")} stackId="f" fill="#d0d7de" isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+      <ol className="funnel-steps">
+        {stages.map((s, i) => (
+          <li key={i}>
+            <strong>{s.label}</strong> {s.friends.toLocaleString(locale)}
+            {t("reports.people")}
+            {s.conversion !== null && (
+              <span className="muted">
+                {" "}
+                ({t("reports.conversion_from_previous", { percent: s.conversion })} ·{" "}
+                {t("reports.dropped", { count: s.dropOff })})
+              </span>
+            )}
+          </li>
+        ))}
+      </ol>
+    </figure>
+  );
+}
+
+function HeatMapTable({ result }: { result: ReportResult }) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const map = useMemo(() => heatMap(result, lang), [result, lang]);
+  const n = (v: number) => formatCell(v, "integer", lang);
+  const p = (v: number | null) => (v === null ? "" : formatCell(v, "percent", lang));
+  return (
+    <div className="table-scroll">
+      <table className="heatmap" aria-label={t("reports.heatmap")}>
+        <thead>
+          <tr>
+            <th scope="col">{map.rowHeader}</th>
+            {map.columns.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+            <th scope="col" className="total">
+              {t("reports.total")}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {map.rows.map((row) => (
+            <tr key={row.label}>
+              <th scope="row">{row.label}</th>
+              {row.cells.map((cell, j) => (
+                <td
+                  key={j}
+                  style={{ background: `rgba(6, 199, 85, ${(0.08 + 0.72 * cell.intensity).toFixed(3)})` }}
+                  className={cell.intensity > 0.6 ? "strong" : undefined}
+                  title={`${row.label} × ${map.columns[j]}`}
+                >
+                  <span className="count">{n(cell.count)}</span>
+                  <span className="pct">{p(cell.percent)}</span>
+                </td>
+              ))}
+              <td className="total">
+                <span className="count">{n(row.total)}</span>
+                <span className="pct">{p(row.percent)}</span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row">{t("reports.total")}</th>
+            {map.columnTotals.map((c, j) => (
+              <td key={j} className="total">
+                <span className="count">{n(c.count)}</span>
+                <span className="pct">{p(c.percent)}</span>
+              </td>
+            ))}
+            <td className="total grand">
+              <span className="count">{n(map.total)}</span>
+            </td>
+          </tr>
+        </tfoot>
+      </table>
+      <p className="muted small">{t("reports.heatmap_note")}</p>
+    </div>
+  );
+}

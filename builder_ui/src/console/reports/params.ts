@@ -1,0 +1,129 @@
+// A report's parameter schema prepared for its form: pickers where the registry knows the data, a condition
+// editor for {type, config} objects, the saved-segment picker for segments, a starting period, and parameters
+// pruned to what the schema allows before they are sent.
+import type { UiSchema } from "@rjsf/utils";
+import { decorateUiSchema } from "../../forms/schema";
+import { pickerFor } from "../../forms/pickers";
+
+type Schema = Record<string, unknown>;
+const isObject = (v: unknown): v is Schema => !!v && typeof v === "object" && !Array.isArray(v);
+
+/** An object naming a registered condition: {type: "tags.has_tags", config: {…}} (label, type_version optional). */
+export function isConditionSchema(schema: unknown): boolean {
+  if (!isObject(schema) || !isObject(schema.properties)) return false;
+  const props = schema.properties;
+  return isObject(props.type) && props.type.type === "string" && isObject(props.config) && props.config.type === "object";
+}
+
+/** A segment of friends: a property "segment" that is an object the form cannot lay out by itself. */
+export function isSegmentSchema(name: string, schema: unknown): boolean {
+  return name === "segment" && isObject(schema) && schema.type === "object" && !isObject(schema.properties);
+}
+
+/** The objects a schema's properties may come from: itself and the branches of its allOf (if / then / else). */
+function layers(schema: Schema): Schema[] {
+  const out = [schema];
+  for (const branch of Array.isArray(schema.allOf) ? schema.allOf : []) {
+    if (!isObject(branch)) continue;
+    out.push(branch);
+    if (isObject(branch.then)) out.push(branch.then);
+    if (isObject(branch.else)) out.push(branch.else);
+  }
+  return out;
+}
+
+function decorate(schema: unknown, ui: UiSchema): void {
+  if (!isObject(schema)) return;
+  for (const layer of layers(schema)) {
+    if (!isObject(layer.properties)) continue;
+    for (const [name, prop] of Object.entries(layer.properties)) {
+      if (!isObject(prop)) continue;
+      const own = (isObject(ui[name]) ? { ...(ui[name] as Schema) } : {}) as UiSchema;
+      const options = (isObject(own["ui:options"]) ? own["ui:options"] : {}) as Record<string, unknown>;
+      const free = !own["ui:widget"] && !own["ui:field"];
+      if (free && isSegmentSchema(name, prop)) own["ui:field"] = "segment";
+      else if (free && isConditionSchema(prop)) own["ui:field"] = "condition";
+      else if (prop.type === "array" && isObject(prop.items)) {
+        const items = (isObject(own.items) ? { ...(own.items as Schema) } : {}) as UiSchema;
+        if (isConditionSchema(prop.items) && !items["ui:field"]) items["ui:field"] = "condition";
+        else decorate(prop.items, items);
+        if (Object.keys(items).length) own.items = items;
+      }
+      const picker = free ? pickerFor(name, prop, typeof options.lookup === "string" ? options.lookup : undefined) : null;
+      if (picker) {
+        own["ui:widget"] = "lookup";
+        own["ui:options"] = { ...options, lookup: picker, multiple: prop.type === "array" };
+      }
+      if (prop.type === "object" && !own["ui:field"]) decorate(prop, own);
+      if (Object.keys(own).length) ui[name] = own;
+    }
+  }
+}
+
+/** The report's uiSchema with the pickers and fields above (the plugin's own hints win). */
+export function reportUiSchema(schema: unknown, uiSchema: Record<string, unknown>): UiSchema {
+  const ui = decorateUiSchema(schema, uiSchema);
+  decorate(schema, ui);
+  return ui;
+}
+
+const isoDay = (d: Date) =>
+  `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+
+/** Parameters to start from: a required period "from"/"to" of dates is the last 30 days up to today. */
+export function initialParams(schema: unknown, today: Date = new Date()): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!isObject(schema) || !isObject(schema.properties)) return out;
+  const required = Array.isArray(schema.required) ? schema.required : [];
+  const props = schema.properties;
+  const isDate = (p: unknown) => isObject(p) && p.format === "date";
+  if (isDate(props.from) && isDate(props.to) && (required.includes("from") || required.includes("to"))) {
+    const start = new Date(today);
+    start.setDate(start.getDate() - 29);
+    out.from = isoDay(start);
+    out.to = isoDay(today);
+  }
+  return out;
+}
+
+function matches(condition: unknown, data: Schema): boolean {
+  // Only the "if" the forms meet: properties with a const or an enum.
+  if (!isObject(condition) || !isObject(condition.properties)) return false;
+  return Object.entries(condition.properties).every(([k, p]) => {
+    if (!isObject(p)) return true;
+    if ("const" in p) return data[k] === p.const;
+    if (Array.isArray(p.enum)) return p.enum.includes(data[k]);
+    return true;
+  });
+}
+
+/**
+ * The parameters without what a closed object does not allow: values a form keeps after its choice changed
+ * (the tags of a dimension switched to marks) would otherwise be refused by the server. Empty values of optional
+ * properties are left out too.
+ */
+export function pruneParams(schema: unknown, data: unknown): unknown {
+  if (Array.isArray(data)) {
+    const items = isObject(schema) ? schema.items : undefined;
+    return data.map((d) => pruneParams(items, d));
+  }
+  if (!isObject(data) || !isObject(schema)) return data;
+  const props: Schema = {};
+  let closed = schema.additionalProperties === false;
+  for (const layer of [schema, ...(Array.isArray(schema.allOf) ? schema.allOf : [])]) {
+    if (!isObject(layer)) continue;
+    let source: unknown = layer;
+    if ("if" in layer) source = matches(layer.if, data) ? layer.then : layer.else;
+    if (!isObject(source)) continue;
+    if (source.additionalProperties === false) closed = true;
+    if (isObject(source.properties)) Object.assign(props, source.properties);
+  }
+  const open = !closed || Object.keys(props).length === 0;
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (v === undefined || v === "") continue;
+    if (k in props) out[k] = pruneParams(props[k], v);
+    else if (open) out[k] = v;
+  }
+  return out;
+}
