@@ -1,0 +1,176 @@
+// Member card design (会員証): name, colours, logo, the member-number scheme and the ranks with the points
+// from which they apply; a preview shows the card as friends see it.
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, workspaceUrl } from "../../api";
+import type { WorkspaceAccess } from "../../types";
+import { Field, FieldErrors, FormProblems, useSubmit } from "./ui";
+
+interface Rank {
+  name: string;
+  threshold: number;
+}
+
+interface Design {
+  name: string;
+  background_color: string;
+  text_color: string;
+  logo_url: string | null;
+  number_prefix: string;
+  number_digits: number;
+  next_number: number;
+  issue_on_follow: boolean;
+  allow_negative: boolean;
+  stamp_goal: number;
+  ranks: Rank[];
+}
+
+/** The member number the next card gets: the prefix and the running number padded to its digits. */
+export function sampleNumber(prefix: string, digits: number, next: number): string {
+  return prefix + String(Math.max(next, 1)).padStart(Math.max(digits, 1), "0");
+}
+
+export function MemberCardPage({ access }: { access: WorkspaceAccess }) {
+  const { t } = useTranslation();
+  const url = workspaceUrl(access.workspace.id, "/member_cards/design");
+  const canManage = access.permissions.includes("member_cards.manage");
+  const [design, setDesign] = useState<Design | null>(null);
+  const [saved, setSaved] = useState(false);
+  const { errors, busy, submit } = useSubmit();
+  useEffect(() => {
+    void api.get<Design>(url).then(setDesign);
+  }, [url]);
+  if (!design) return <p className="loading">{t("common.loading")}</p>;
+  const set = <K extends keyof Design>(key: K, value: Design[K]) => {
+    setSaved(false);
+    setDesign({ ...design, [key]: value });
+  };
+  const setRank = (n: number, rank: Partial<Rank>) =>
+    set(
+      "ranks",
+      design.ranks.map((r, i) => (i === n ? { ...r, ...rank } : r)),
+    );
+  const save = async () => {
+    const { next_number: _next, ...body } = design;
+    const result = await submit(() => api.put<Design>(url, { ...body, logo_url: body.logo_url || null }));
+    if (result) {
+      setDesign(result);
+      setSaved(true);
+    }
+  };
+  return (
+    <section className="settings-page" aria-labelledby="card-title">
+      <h2 id="card-title">{t("settings.card.title")}</h2>
+      <div className="two-pane">
+        <form
+          className="stack grow"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          <fieldset disabled={!canManage} className="stack">
+            <Field label={t("settings.card.name")} name="name" errors={errors}>
+              <input value={design.name} onChange={(e) => set("name", e.target.value)} />
+            </Field>
+            <div className="row">
+              <Field label={t("settings.card.background")} name="background_color" errors={errors}>
+                <input type="color" value={design.background_color} onChange={(e) => set("background_color", e.target.value)} />
+              </Field>
+              <Field label={t("settings.card.text_color")} name="text_color" errors={errors}>
+                <input type="color" value={design.text_color} onChange={(e) => set("text_color", e.target.value)} />
+              </Field>
+            </div>
+            <Field label={t("settings.card.logo")} name="logo_url" errors={errors} hint={t("settings.card.logo_hint")}>
+              <input type="url" value={design.logo_url ?? ""} onChange={(e) => set("logo_url", e.target.value)} />
+            </Field>
+            <div className="row">
+              <Field label={t("settings.card.prefix")} name="number_prefix" errors={errors} hint={t("settings.card.prefix_hint")}>
+                <input value={design.number_prefix} onChange={(e) => set("number_prefix", e.target.value)} />
+              </Field>
+              <Field label={t("settings.card.digits")} name="number_digits" errors={errors}>
+                <input
+                  type="number"
+                  value={design.number_digits}
+                  onChange={(e) => set("number_digits", Number(e.target.value))}
+                />
+              </Field>
+              <span className="muted small">
+                {t("settings.card.next_number", {
+                  number: sampleNumber(design.number_prefix, design.number_digits, design.next_number),
+                })}
+              </span>
+            </div>
+            <div className="row">
+              <Field label={t("settings.card.stamp_goal")} name="stamp_goal" errors={errors}>
+                <input type="number" value={design.stamp_goal} onChange={(e) => set("stamp_goal", Number(e.target.value))} />
+              </Field>
+              <label className="field checkbox">
+                <input type="checkbox" checked={design.issue_on_follow} onChange={(e) => set("issue_on_follow", e.target.checked)} />
+                {t("settings.card.issue_on_follow")}
+              </label>
+              <label className="field checkbox">
+                <input type="checkbox" checked={design.allow_negative} onChange={(e) => set("allow_negative", e.target.checked)} />
+                {t("settings.card.allow_negative")}
+              </label>
+            </div>
+            <fieldset className="field" data-field="ranks">
+              <legend className="field-label">{t("settings.card.ranks")}</legend>
+              <p className="muted small">{t("settings.card.ranks_hint")}</p>
+              {design.ranks.map((rank, n) => (
+                <div key={n} className="row" role="group" aria-label={t("settings.card.rank_n", { n: n + 1 })}>
+                  <Field label={t("settings.card.rank_name")} name={`ranks.${n}.name`} errors={errors}>
+                    <input value={rank.name} onChange={(e) => setRank(n, { name: e.target.value })} />
+                  </Field>
+                  <Field label={t("settings.card.threshold")} name={`ranks.${n}.threshold`} errors={errors}>
+                    <input
+                      type="number"
+                      value={rank.threshold}
+                      onChange={(e) => setRank(n, { threshold: Number(e.target.value) })}
+                    />
+                  </Field>
+                  <button
+                    type="button"
+                    className="small danger"
+                    onClick={() => set("ranks", design.ranks.filter((_, i) => i !== n))}
+                  >
+                    {t("settings.delete")}
+                  </button>
+                </div>
+              ))}
+              <FieldErrors errors={errors} name="ranks" exact />
+              <button
+                type="button"
+                className="small"
+                onClick={() => set("ranks", [...design.ranks, { name: "", threshold: 0 }])}
+              >
+                {t("settings.card.add_rank")}
+              </button>
+            </fieldset>
+            <FormProblems
+              errors={errors}
+              shown={["name", "background_color", "text_color", "logo_url", "number_prefix", "number_digits", "stamp_goal", "ranks"]}
+            />
+            <div className="row">
+              <button type="submit" className="primary" disabled={busy}>
+                {t("settings.save")}
+              </button>
+              {saved && <span className="ok">{t("settings.saved")}</span>}
+            </div>
+          </fieldset>
+        </form>
+        <div
+          className="card-preview"
+          aria-label={t("settings.card.preview")}
+          role="img"
+          style={{ background: design.background_color, color: design.text_color }}
+        >
+          {design.logo_url && <img src={design.logo_url} alt="" />}
+          <strong>{design.name}</strong>
+          <span className="mono">{sampleNumber(design.number_prefix, design.number_digits, design.next_number)}</span>
+          {design.ranks.length > 0 && <span className="small">{design.ranks[0].name}</span>}
+        </div>
+      </div>
+    </section>
+  );
+}

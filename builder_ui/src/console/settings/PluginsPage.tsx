@@ -1,0 +1,158 @@
+// Plugins on and off for this workspace. A plugin the plan does not include cannot be switched on; the
+// reason is shown. Switching one reads the workspace's access again, so its pages appear or go at once.
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, workspaceUrl } from "../../api";
+import { ConfigForm } from "../../forms/ConfigForm";
+import { LookupContext } from "../../forms/pickers";
+import { localized } from "../../i18n";
+import type { NodeTypeDef, WorkspaceAccess } from "../../types";
+import { FormProblems, useSubmit } from "./ui";
+
+interface WorkspacePlugin {
+  name: string;
+  title: { ja: string; en?: string };
+  tier: string;
+  enabled: boolean;
+  allowed_by_plan: boolean;
+  reason: string | null;
+  settings: Record<string, unknown>;
+  settings_schema: Record<string, unknown>;
+}
+
+const hasSettings = (p: WorkspacePlugin) =>
+  Object.keys((p.settings_schema.properties as object | undefined) ?? {}).length > 0;
+
+/** The plugin's settings schema in the shape the generated forms take. */
+function settingsForm(p: WorkspacePlugin): NodeTypeDef {
+  return {
+    key: p.name,
+    kind: "action",
+    version: 1,
+    plugin: p.name,
+    label: p.title,
+    description: null,
+    config_schema: p.settings_schema,
+    ui_schema: {},
+    inputs: [],
+    outputs: [],
+    allowed_targets: null,
+    deprecated: false,
+  };
+}
+
+export function PluginsPage({ access, reloadAccess }: { access: WorkspaceAccess; reloadAccess?: () => void }) {
+  const { t } = useTranslation();
+  const base = workspaceUrl(access.workspace.id, "/plugins");
+  const canManage = access.permissions.includes("core.manage_plugins");
+  const [plugins, setPlugins] = useState<WorkspacePlugin[] | null>(null);
+  const load = useCallback(async () => setPlugins(await api.get<WorkspacePlugin[]>(base)), [base]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const lookups = useMemo(
+    () => ({ workspaceId: access.workspace.id, enabledPlugins: access.enabled_plugins }),
+    [access.workspace.id, access.enabled_plugins],
+  );
+  if (!plugins) return <p className="loading">{t("common.loading")}</p>;
+  return (
+    <LookupContext.Provider value={lookups}>
+      <section className="settings-page" aria-labelledby="plugins-title">
+        <h2 id="plugins-title">{t("settings.plugins.title")}</h2>
+        <p className="muted">{t("settings.plugins.intro")}</p>
+        <ul className="plugin-list">
+          {plugins.map((p) => (
+            <PluginItem
+              key={p.name}
+              plugin={p}
+              base={base}
+              canManage={canManage}
+              onChanged={() => {
+                reloadAccess?.();
+                void load();
+              }}
+            />
+          ))}
+        </ul>
+      </section>
+    </LookupContext.Provider>
+  );
+}
+
+function PluginItem({
+  plugin,
+  base,
+  canManage,
+  onChanged,
+}: {
+  plugin: WorkspacePlugin;
+  base: string;
+  canManage: boolean;
+  onChanged: () => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const title = localized(plugin.title, i18n.language);
+  const [settings, setSettings] = useState(plugin.settings);
+  const [open, setOpen] = useState(false);
+  const { errors, busy, submit } = useSubmit();
+  const put = async (body: Record<string, unknown>) => {
+    if (await submit(() => api.put(`${base}/${plugin.name}`, body))) onChanged();
+  };
+  return (
+    <li className={`plugin ${plugin.enabled ? "on" : "off"}`} data-plugin={plugin.name} aria-label={title}>
+      <div className="row">
+        <label className="switch grow">
+          <input
+            type="checkbox"
+            role="switch"
+            checked={plugin.enabled}
+            disabled={!canManage || busy || !plugin.allowed_by_plan}
+            onChange={(e) => void put({ enabled: e.target.checked })}
+          />
+          <strong>{title}</strong>
+          <span className="badge">{t(`settings.plugins.tiers.${plugin.tier}`, { defaultValue: plugin.tier })}</span>
+        </label>
+        <span className={plugin.enabled ? "ok" : "muted"}>
+          {plugin.enabled ? t("settings.plugins.on") : t("settings.plugins.off")}
+        </span>
+        {plugin.enabled && hasSettings(plugin) && (
+          <button type="button" className="small" aria-expanded={open} onClick={() => setOpen(!open)}>
+            {t("settings.plugins.settings")}
+          </button>
+        )}
+      </div>
+      {!plugin.allowed_by_plan && plugin.reason && (
+        <p className="plan-reason">
+          {t("settings.plugins.not_in_plan")}: {localized(plugin.reason, i18n.language)}
+        </p>
+      )}
+      <FormProblems errors={errors} shown={open ? ["settings"] : []} />
+      {open && (
+        <div className="panel stack">
+          <ConfigForm
+            idPrefix={`plugin-${plugin.name}`}
+            nodeType={settingsForm(plugin)}
+            config={settings}
+            onChange={setSettings}
+          />
+          {errors.fields &&
+            Object.entries(errors.fields)
+              .filter(([k]) => k.startsWith("settings"))
+              .map(([k, ms]) => (
+                <p key={k} className="field-error" role="alert">
+                  {k.replace(/^settings\.?/, "")}: {ms.join(" ")}
+                </p>
+              ))}
+          <button
+            type="button"
+            className="primary"
+            disabled={!canManage || busy}
+            onClick={() => void put({ enabled: plugin.enabled, settings })}
+          >
+            {t("settings.save")}
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}

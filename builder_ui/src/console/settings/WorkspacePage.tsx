@@ -1,0 +1,126 @@
+// The workspace itself: name, time zone, and the LINE channel it is connected to. The channel secret and the
+// access token are write-only: the form never shows them, an empty box leaves them as they are.
+import { useEffect, useMemo, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, workspaceUrl } from "../../api";
+import type { WorkspaceAccess } from "../../types";
+import { CopyField, Field, FormProblems, useSubmit } from "./ui";
+
+interface WorkspaceDetail {
+  id: number;
+  name: string;
+  timezone: string;
+  line_channel_id: string;
+  webhook_url: string;
+}
+
+/** Only what changed, and the secrets only when typed. */
+export function workspaceChanges(
+  before: Pick<WorkspaceDetail, "name" | "timezone" | "line_channel_id">,
+  form: { name: string; timezone: string; channel_id: string; channel_secret: string; access_token: string },
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (form.name !== before.name) out.name = form.name;
+  if (form.timezone !== before.timezone) out.timezone = form.timezone;
+  if (form.channel_id !== before.line_channel_id) out.channel_id = form.channel_id;
+  if (form.channel_secret) out.channel_secret = form.channel_secret;
+  if (form.access_token) out.access_token = form.access_token;
+  return out;
+}
+
+function timeZones(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
+  try {
+    return intl.supportedValuesOf?.("timeZone") ?? [];
+  } catch {
+    return [];
+  }
+}
+
+export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAccess; reloadAccess?: () => void }) {
+  const { t } = useTranslation();
+  const url = workspaceUrl(access.workspace.id);
+  const canManage = access.permissions.includes("core.manage_workspace");
+  const [detail, setDetail] = useState<WorkspaceDetail | null>(null);
+  const [form, setForm] = useState({ name: "", timezone: "", channel_id: "", channel_secret: "", access_token: "" });
+  const [saved, setSaved] = useState(false);
+  const { errors, busy, submit } = useSubmit();
+  const zones = useMemo(timeZones, []);
+  const show = (w: WorkspaceDetail) => {
+    setDetail(w);
+    setForm({ name: w.name, timezone: w.timezone, channel_id: w.line_channel_id, channel_secret: "", access_token: "" });
+  };
+  useEffect(() => {
+    void api.get<{ workspace: WorkspaceDetail }>(url).then((a) => show(a.workspace));
+  }, [url]);
+  if (!detail) return <p className="loading">{t("common.loading")}</p>;
+  const set = (key: keyof typeof form, value: string) => {
+    setSaved(false);
+    setForm({ ...form, [key]: value });
+  };
+  const changes = workspaceChanges(detail, form);
+  return (
+    <section className="settings-page" aria-labelledby="workspace-title">
+      <h2 id="workspace-title">{t("settings.workspace.title")}</h2>
+      <form
+        className="stack narrow"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const result = await submit(() => api.patch<WorkspaceDetail>(url, changes));
+          if (result) {
+            show(result);
+            setSaved(true);
+            reloadAccess?.();
+          }
+        }}
+      >
+        <fieldset disabled={!canManage} className="stack">
+          <Field label={t("settings.workspace.name")} name="name" errors={errors}>
+            <input value={form.name} onChange={(e) => set("name", e.target.value)} />
+          </Field>
+          <Field label={t("settings.workspace.timezone")} name="timezone" errors={errors}>
+            <input value={form.timezone} onChange={(e) => set("timezone", e.target.value)} list="time-zones" />
+            <datalist id="time-zones">
+              {zones.map((z) => (
+                <option key={z} value={z} />
+              ))}
+            </datalist>
+          </Field>
+          <p className="muted small">{t("settings.workspace.quiet_hours_note")}</p>
+          <h3>{t("settings.workspace.line")}</h3>
+          <Field label={t("settings.workspace.channel_id")} name="channel_id" errors={errors}>
+            <input value={form.channel_id} onChange={(e) => set("channel_id", e.target.value)} className="mono" />
+          </Field>
+          <Field label={t("settings.workspace.channel_secret")} name="channel_secret" errors={errors} hint={t("settings.workspace.secret_hint")}>
+            <input
+              type="password"
+              autoComplete="new-password"
+              value={form.channel_secret}
+              onChange={(e) => set("channel_secret", e.target.value)}
+            />
+          </Field>
+          <Field label={t("settings.workspace.access_token")} name="access_token" errors={errors} hint={t("settings.workspace.secret_hint")}>
+            <input
+              type="password"
+              autoComplete="new-password"
+              value={form.access_token}
+              onChange={(e) => set("access_token", e.target.value)}
+            />
+          </Field>
+          <FormProblems errors={errors} shown={["name", "timezone", "channel_id", "channel_secret", "access_token"]} />
+          <div className="row">
+            <button type="submit" className="primary" disabled={busy || Object.keys(changes).length === 0}>
+              {t("settings.save")}
+            </button>
+            {saved && <span className="ok">{t("settings.saved")}</span>}
+          </div>
+        </fieldset>
+      </form>
+      <div className="field narrow">
+        <span className="field-label">{t("settings.workspace.webhook_url")}</span>
+        <CopyField value={detail.webhook_url} label={t("settings.workspace.webhook_url")} />
+        <span className="muted small">{t("settings.workspace.webhook_hint")}</span>
+      </div>
+    </section>
+  );
+}

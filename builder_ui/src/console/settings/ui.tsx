@@ -1,0 +1,130 @@
+// Small building blocks shared by the settings pages: labelled fields with their server errors, the error
+// summary above a form, and a copy button.
+import { useCallback, useId, useState, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { errorsWithin, formErrors, NO_ERRORS, unplacedErrors, type FormErrors } from "./errors";
+
+/** A label around one input, with the server's messages for that field underneath. */
+export function Field({
+  label,
+  name,
+  errors,
+  hint,
+  children,
+  className,
+}: {
+  label: string;
+  name: string;
+  errors: FormErrors;
+  hint?: string;
+  children: ReactNode;
+  className?: string;
+}) {
+  const messages = errorsWithin(errors, name);
+  return (
+    <label className={`field ${messages.length ? "has-error " : ""}${className ?? ""}`} data-field={name}>
+      <span className="field-label">{label}</span>
+      {children}
+      {hint && <span className="muted small">{hint}</span>}
+      {messages.map((m, i) => (
+        <span key={i} className="field-error" role="alert">
+          {m}
+        </span>
+      ))}
+    </label>
+  );
+}
+
+/** The messages of one field, for fields that are not a single input (lists, groups of checkboxes). */
+export function FieldErrors({ errors, name, exact }: { errors: FormErrors; name: string; exact?: boolean }) {
+  // exact: only the list's own messages, when its items show theirs next to their inputs
+  const messages = exact ? errors.fields[name] ?? [] : errorsWithin(errors, name);
+  if (!messages.length) return null;
+  return (
+    <div className="field-errors" data-field={name}>
+      {messages.map((m, i) => (
+        <p key={i} className="field-error" role="alert">
+          {m}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+/** The error's message, and messages of fields the form does not show. */
+export function FormProblems({ errors, shown }: { errors: FormErrors; shown: string[] }) {
+  if (!errors.message) return null;
+  const rest = unplacedErrors(errors, shown);
+  return (
+    <div className="form-problems" role="alert">
+      <p>{errors.message}</p>
+      {rest.length > 0 && (
+        <ul>
+          {rest.map((m, i) => (
+            <li key={i}>{m}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** Runs a request, keeping its errors for the form (and clearing them when it succeeds). */
+export function useSubmit(): {
+  errors: FormErrors;
+  busy: boolean;
+  submit: <T>(work: () => Promise<T>) => Promise<T | undefined>;
+  clear: () => void;
+} {
+  const { i18n } = useTranslation();
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const [busy, setBusy] = useState(false);
+  const submit = useCallback(
+    async <T,>(work: () => Promise<T>): Promise<T | undefined> => {
+      setBusy(true);
+      try {
+        const result = await work();
+        setErrors(NO_ERRORS);
+        return result;
+      } catch (error) {
+        setErrors(formErrors(error, i18n.language));
+        return undefined;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [i18n.language],
+  );
+  return { errors, busy, submit, clear: useCallback(() => setErrors(NO_ERRORS), []) };
+}
+
+/** A read-only text (a URL) with a button that copies it. */
+export function CopyField({ value, label }: { value: string; label: string }) {
+  const { t } = useTranslation();
+  const id = useId();
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+    } catch {
+      // No clipboard access (an insecure page): select the text so that the user can copy it.
+      const input = document.getElementById(id) as HTMLInputElement | null;
+      input?.select();
+      document.execCommand?.("copy");
+    }
+    setCopied(true);
+    window.setTimeout(() => setCopied(false), 2000);
+  };
+  return (
+    <span className="copy-field">
+      <input id={id} readOnly value={value} aria-label={label} onFocus={(e) => e.target.select()} />
+      <button type="button" className="small" onClick={copy}>
+        {copied ? t("settings.copied") : t("settings.copy")}
+      </button>
+    </span>
+  );
+}
+
+export function Swatch({ color }: { color: string }) {
+  return <span className="swatch" style={{ background: color }} aria-hidden />;
+}
