@@ -4,8 +4,10 @@ Each route has an unguessable public URL (``/p/inflow/r/<code>``) and a QR code.
 shows a landing page that leads the person to add the account as a friend; the page shows a short code
 ("#A1B2C3") and a button that opens LINE with it prefilled. When a friend sends that code as a message, the visit
 is theirs: their first route is stored (once), and the route's actions run (only once per friend for a
-"first time only" route). Registered: condition ``inflow.came_from``, trigger ``inflow.route_entered`` and the
-report ``inflow.routes``.
+"first time only" route). With a LINE Login channel in the workspace's settings, the URL goes through LINE Login
+instead: a friend's visit is theirs at once; a person who is not a friend yet is offered to add the account, and
+the visit becomes theirs (their first route) when the follow arrives. Registered: condition ``inflow.came_from``,
+trigger ``inflow.route_entered`` and the report ``inflow.routes``.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from enishi import (
 from enishi_inflow import service
 from enishi_inflow.nodes import came_from, route_entered
 from enishi_inflow.report import routes_report
-from enishi_inflow.routes import RouteController, open_route
+from enishi_inflow.routes import RouteController, login_callback, open_route
 
 MESSAGE_RECEIVED = "core.message_received"
+FRIEND_FOLLOWED = "core.friend_followed"
 
 manifest = PluginManifest(
     title=Text(ja="流入経路分析", en="Inflow routes"),
@@ -84,7 +87,7 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 @hookimpl
 def enishi_register_routes(register: Register[ApiRoutes]) -> None:
     register(ApiRoutes(handlers=[RouteController]))
-    register(ApiRoutes(handlers=[open_route], public=True, name="public"))
+    register(ApiRoutes(handlers=[open_route, login_callback], public=True, name="public"))
 
 
 @hookimpl
@@ -94,8 +97,14 @@ def enishi_register_migrations(register: Register[MigrationLocation]) -> None:
 
 @hookimpl
 async def enishi_domain_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
-    """A friend sent a visit's code ("#A1B2C3"): the visit, and the route, are theirs."""
-    if event.name != MESSAGE_RECEIVED or event.friend_id is None:
+    """A friend sent a visit's code ("#A1B2C3"), or followed after LINE Login named them for a visit: the visit,
+    and the route, are theirs."""
+    if event.friend_id is None:
+        return
+    if event.name == FRIEND_FOLLOWED:
+        await service.attribute_pending(ctx, event.friend_id)
+        return
+    if event.name != MESSAGE_RECEIVED:
         return
     ref = service.ref_in(event.data.get("text"))
     if ref is not None:

@@ -44,6 +44,7 @@ class Visit(WorkspaceOwned, Base):
         UniqueConstraint("workspace_id", "ref"),
         Index("ix_inflow_visits_workspace_route_at", "workspace_id", "route_id", "visited_at"),
         Index("ix_inflow_visits_friend_route", "friend_id", "route_id"),
+        Index("ix_inflow_visits_workspace_line_user", "workspace_id", "line_user_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -51,6 +52,8 @@ class Visit(WorkspaceOwned, Base):
     friend_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("friends.id", ondelete="SET NULL"), default=None)
     # The short code the landing page shows ("#A1B2C3"), which the person sends as a message.
     ref: Mapped[str] = mapped_column(String(16))
+    # The LINE user LINE Login named for the visit while they were not a friend yet: attributed on their follow.
+    line_user_id: Mapped[str | None] = mapped_column(String(64), default=None)
     visited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     attributed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 

@@ -4,7 +4,9 @@ GET    /routes?folder=              routes with their public URL and visit count
 POST   /routes                      GET/PATCH/DELETE /routes/{route_id}
 GET    /routes/{route_id}/qr.png    the QR code of the route's URL (also qr.svg), as a download
 
-GET    /p/inflow/r/{code}           public: records the visit and shows the landing page (add friend, send code)
+GET    /p/inflow/r/{code}           public: records the visit; with a LINE Login channel, on to LINE Login (302),
+                                    otherwise the landing page (add friend, send code)
+GET    /p/inflow/login              public: LINE Login's callback; the visit becomes the LINE user's
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import msgspec
 import segno
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, JSONBody, Parameter
+from litestar.response import Redirect
 from sqlalchemy import func, select
 
 from enishi import (
@@ -25,6 +28,7 @@ from enishi import (
     WorkspaceContext,
     add_details,
     invalid,
+    line_login,
     not_found,
     workspace_state,
 )
@@ -229,12 +233,103 @@ def _page(status: int, title: str, body: str, cookie: tuple[str, str] | None = N
     return response
 
 
+def login_callback_url(public_url: str) -> str:
+    return public_url.rstrip("/") + f"/p/{service.PLUGIN}/login"
+
+
 def not_found_page() -> Response[str]:
     return _page(
         404,
         "Not found",
         "<h1>ページが見つかりません</h1><p>This link is not valid (any more).</p>",
     )
+
+
+def _context(services: Any, state: Any, workspace_id: int, session: Any) -> WorkspaceContext:
+    return WorkspaceContext(
+        workspace_id=workspace_id,
+        session=session,
+        host=services.host,
+        settings=services.settings,
+        jobs=services.jobs,
+        enabled_plugins=state.enabled,
+        timezone=state.timezone,
+        plugin_settings=state.plugin_settings,
+    )
+
+
+async def _open_with_login(services: Any, state: Any, workspace_id: int, route_id: int) -> Response[Any]:
+    """The visit is recorded now (it counts even if the person stops at LINE's page); LINE Login says whose it is."""
+    async with services.db.transaction(workspace_id) as session:
+        route = await session.get(Route, route_id)
+        if route is None or not route.enabled:
+            return not_found_page()
+        visit = await service.record_visit(_context(services, state, workspace_id, session), route)
+        visit_id = visit.id
+    url = await line_login.begin(
+        services,
+        workspace_id=workspace_id,
+        purpose=service.LOGIN_PURPOSE,
+        target=str(visit_id),
+        redirect_uri=login_callback_url(services.settings.public_url),
+    )
+    if url is None:  # the login channel was removed a moment ago
+        return not_found_page()
+    return Redirect(url, status_code=302, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+
+@get("/login", include_in_schema=False, opt={"audit": False})
+async def login_callback(request: AnyRequest) -> Response[Any]:
+    """LINE Login's callback: a friend's visit runs the route now; a person who is not a friend yet has it kept
+    until their follow arrives, and is sent on to add the account."""
+    services = request.app.state["enishi"]
+    params = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
+    try:
+        user = await line_login.complete(services, params, purposes=(service.LOGIN_PURPOSE,))
+    except line_login.LoginError as exc:
+        return _page(
+            exc.status,
+            "LINE Login",
+            f"<h1>ログインできませんでした</h1><p id='error'>{html.escape(exc.message)}</p>"
+            "<p>もう一度リンクを開いてください。 / Please open the link again.</p>",
+        )
+    job = JobContext(settings=services.settings, db=services.db, host=services.host, jobs=services.jobs)
+    state = await workspace_state(job, user.workspace_id)
+    if service.PLUGIN not in state.enabled or not user.target.isdigit():
+        return not_found_page()
+    visit_id = int(user.target)
+    async with services.db.transaction(user.workspace_id) as session:
+        ctx = _context(services, state, user.workspace_id, session)
+        visit = await session.get(Visit, visit_id)
+        route = await session.get(Route, visit.route_id) if visit is not None else None
+        if visit is None or route is None or not route.enabled:
+            return not_found_page()
+        name = route.name
+        friend_id = await service.following_friend(ctx, user.user_id)
+        if friend_id is not None:
+            await service.enter_claimed(ctx, visit_id, friend_id)
+        else:
+            visit.line_user_id = user.user_id
+        bot = await service.bot_id(ctx)
+    if friend_id is None:
+        # The follow may have been processed between our look and our commit: look once more, now that the visit
+        # is stored where the follow's handler finds it. Whoever claims the visit first runs the route.
+        async with services.db.transaction(user.workspace_id) as session:
+            ctx = _context(services, state, user.workspace_id, session)
+            friend_id = await service.following_friend(ctx, user.user_id)
+            if friend_id is not None:
+                await service.enter_claimed(ctx, visit_id, friend_id)
+    if friend_id is None and not user.friendship_changed:
+        if services.settings.emulator:
+            return Redirect(services.settings.public_url.rstrip("/") + "/emulator/simulator", status_code=302)
+        if bot:
+            return Redirect(service.add_friend_url(bot), status_code=302)
+    if services.settings.emulator:
+        open_url = services.settings.public_url.rstrip("/") + "/emulator/simulator"
+    else:
+        open_url = service.add_friend_url(bot) if bot else ""
+    button = f'<a class="button" href="{html.escape(open_url)}">LINEを開く / Open LINE</a>' if open_url else ""
+    return _page(200, name, f'<h1>{html.escape(name)}</h1><p id="welcome">{WELCOME}</p>{button}')
 
 
 @get("/r/{code:str}", include_in_schema=False, opt={"audit": False})
@@ -252,17 +347,10 @@ async def open_route(request: AnyRequest, code: FromPath[str]) -> Response[str]:
     state = await workspace_state(job, workspace_id)
     if service.PLUGIN not in state.enabled:
         return not_found_page()
+    if await line_login.channel_of(services, workspace_id) is not None:
+        return await _open_with_login(services, state, workspace_id, route_id)
     async with services.db.transaction(workspace_id) as session:
-        ctx = WorkspaceContext(
-            workspace_id=workspace_id,
-            session=session,
-            host=services.host,
-            settings=services.settings,
-            jobs=services.jobs,
-            enabled_plugins=state.enabled,
-            timezone=state.timezone,
-            plugin_settings=state.plugin_settings,
-        )
+        ctx = _context(services, state, workspace_id, session)
         route = await session.get(Route, route_id)
         if route is None or not route.enabled:
             return not_found_page()

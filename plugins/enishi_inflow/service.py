@@ -11,14 +11,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import exists, select, text, update
 
-from enishi import SchemaProblem, WorkspaceContext, check_node_config, run_action, upsert_insert, utcnow
+from enishi import Friend, SchemaProblem, WorkspaceContext, check_node_config, run_action, upsert_insert, utcnow
 from enishi_inflow.models import FirstRoute, Route, Visit
 
 log = logging.getLogger(__name__)
 
 PLUGIN = "inflow"
+LOGIN_PURPOSE = "inflow.route"  # a LINE Login started by opening a route's URL; its target is "<visit id>"
 ROUTE_ENTERED = "inflow.route_entered"
 # Without ambiguous characters (0/O, 1/I): people may type the code by hand.
 REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -181,6 +182,58 @@ async def enter(ctx: WorkspaceContext, route: Route, visit: Visit, friend_id: in
     await ctx.emit(
         ROUTE_ENTERED, friend_id, route_id=route.id, first_time=not came_before, first_route=first is not None
     )
+
+
+async def claim(ctx: WorkspaceContext, visit_id: int, friend_id: int) -> Visit | None:
+    """The visit, made the friend's, if nobody else claimed it first (the LINE Login callback and the follow of a
+    new friend may race for the same visit: exactly one of them runs the route's actions)."""
+    claimed = await ctx.session.execute(
+        update(Visit)
+        .where(Visit.id == visit_id, Visit.friend_id.is_(None))
+        .values(friend_id=friend_id, attributed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    visit = await ctx.session.get(Visit, visit_id, populate_existing=True)
+    return visit
+
+
+async def enter_claimed(ctx: WorkspaceContext, visit_id: int, friend_id: int) -> bool:
+    """Claim the visit for the friend and, if that worked, enter its route (first route, actions, event)."""
+    visit = await claim(ctx, visit_id, friend_id)
+    if visit is None:
+        return False
+    route = await ctx.session.get(Route, visit.route_id)
+    if route is None:
+        return False
+    await enter(ctx, route, visit, friend_id)
+    return True
+
+
+async def following_friend(ctx: WorkspaceContext, line_user_id: str) -> int | None:
+    """The friend with this LINE user id if they follow the account now."""
+    found = await ctx.session.scalar(
+        select(Friend.id).where(Friend.line_user_id == line_user_id, Friend.status == "following")
+    )
+    return int(found) if found is not None else None
+
+
+async def attribute_pending(ctx: WorkspaceContext, friend_id: int) -> int:
+    """A friend followed: the visits LINE Login named for them before become theirs, oldest first (so the first
+    one is their first route). Returns how many."""
+    line_user_id = await ctx.session.scalar(select(Friend.line_user_id).where(Friend.id == friend_id))
+    if not line_user_id:
+        return 0
+    pending = await ctx.session.scalars(
+        select(Visit.id)
+        .where(Visit.line_user_id == line_user_id, Visit.friend_id.is_(None))
+        .order_by(Visit.visited_at, Visit.id)
+    )
+    done = 0
+    for visit_id in list(pending):
+        done += await enter_claimed(ctx, visit_id, friend_id)
+    return done
 
 
 def ref_in(message: Any) -> str | None:
