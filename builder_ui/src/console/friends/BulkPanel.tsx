@@ -1,0 +1,219 @@
+// Bulk actions on friends: any action type the workspace can apply in bulk (add/remove tag, set mark, set
+// field, assign, start/stop scenario …) with its form from its schema, queued as a background operation whose
+// progress bar is polled until it finishes, then its result report.
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, ApiError, workspaceUrl, type ApiErrorItem } from "../../api";
+import { defaultConfig } from "../../editor/defaults";
+import { ConfigForm } from "../../forms/ConfigForm";
+import { LookupContext } from "../../forms/pickers";
+import { localized } from "../../i18n";
+import type { NodeTypeDef, WorkspaceAccess } from "../../types";
+import type { Segment } from "./segment";
+import { FINISHED, type FollowStatus, type Operation } from "./types";
+
+export type BulkTarget = { friend_ids: number[] } | { segment: Segment; status: FollowStatus };
+
+const POLL_MS = 1000;
+
+/** The percentage to show: the server's, or 0 while the operation has not counted its friends yet. */
+export function progressPercent(op: Operation): number {
+  if (op.status === "done") return 100;
+  return Math.max(0, Math.min(100, op.progress.percent ?? 0));
+}
+
+export function BulkPanel({
+  access,
+  target,
+  size,
+  onFinished,
+}: {
+  access: WorkspaceAccess;
+  target: BulkTarget;
+  size: number | null;
+  onFinished: () => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const ws = access.workspace.id;
+  const [actions, setActions] = useState<NodeTypeDef[] | null>(null);
+  const [actionKey, setActionKey] = useState("");
+  const [config, setConfig] = useState<Record<string, unknown>>({});
+  const [problems, setProblems] = useState<ApiErrorItem[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [operation, setOperation] = useState<Operation | null>(null);
+  const [busy, setBusy] = useState(false);
+  const finishedRef = useRef(onFinished);
+  finishedRef.current = onFinished;
+
+  useEffect(() => {
+    api
+      .get<NodeTypeDef[]>(workspaceUrl(ws, "/bulk-operations/actions"))
+      .then(setActions)
+      .catch(() => setActions([]));
+  }, [ws]);
+
+  // Follow a running operation until it is finished.
+  const opId = operation?.id;
+  const running = operation !== null && !FINISHED.has(operation.status);
+  useEffect(() => {
+    if (!opId || !running) return;
+    let live = true;
+    const timer = setInterval(() => {
+      api
+        .get<Operation>(workspaceUrl(ws, `/bulk-operations/${opId}`))
+        .then((op) => {
+          if (!live) return;
+          setOperation(op);
+          if (FINISHED.has(op.status)) finishedRef.current();
+        })
+        .catch(() => undefined);
+    }, POLL_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [ws, opId, running]);
+
+  const action = actions?.find((a) => a.key === actionKey) ?? null;
+  const lookupSource = useMemo(
+    () => ({ workspaceId: ws, enabledPlugins: access.enabled_plugins }),
+    [ws, access.enabled_plugins],
+  );
+
+  const run = () => {
+    if (!action) return;
+    setBusy(true);
+    setError(null);
+    setProblems([]);
+    api
+      .post<Operation>(workspaceUrl(ws, "/bulk-operations"), {
+        action: { type: action.key, config },
+        target,
+      })
+      .then((op) => {
+        setOperation(op);
+        if (FINISHED.has(op.status)) onFinished();
+      })
+      .catch((e: unknown) => {
+        setError(e instanceof Error ? e.message : String(e));
+        if (e instanceof ApiError) setProblems(e.errors);
+      })
+      .finally(() => setBusy(false));
+  };
+  const cancel = () => {
+    if (!operation) return;
+    api
+      .post<Operation>(workspaceUrl(ws, `/bulk-operations/${operation.id}/cancel`))
+      .then(setOperation)
+      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  };
+
+  return (
+    <section className="bulk-panel" aria-label={t("friends.bulk.title")}>
+      <h2>{t("friends.bulk.title")}</h2>
+      <p className="muted small">
+        {"friend_ids" in target
+          ? t("friends.bulk.target_selected", { count: target.friend_ids.length })
+          : t("friends.bulk.target_all", { count: size ?? 0 })}
+      </p>
+      <div className="row">
+        <label className="field">
+          {t("friends.bulk.action")}
+          <select
+            value={actionKey}
+            disabled={running}
+            onChange={(e) => {
+              const next = actions?.find((a) => a.key === e.target.value);
+              setActionKey(e.target.value);
+              setConfig(next ? defaultConfig(next) : {});
+              setProblems([]);
+              setError(null);
+            }}
+          >
+            <option value="">{t("friends.bulk.choose")}</option>
+            {(actions ?? []).map((a) => (
+              <option key={a.key} value={a.key}>
+                {localized(a.label, i18n.language)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {action && (
+        <LookupContext.Provider value={lookupSource}>
+          <div className="bulk-form">
+            <ConfigForm nodeType={action} config={config} onChange={setConfig} idPrefix="bulk" />
+          </div>
+        </LookupContext.Provider>
+      )}
+      {problems.length > 0 && (
+        <ul className="errors" role="alert">
+          {problems.map((p, i) => (
+            <li key={i}>
+              {p.path ? <code>{p.path}</code> : null} {p.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {error && problems.length === 0 && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="row">
+        <button type="button" className="primary" onClick={run} disabled={!action || busy || running}>
+          {t("friends.bulk.run")}
+        </button>
+        {running && (
+          <button type="button" onClick={cancel} disabled={operation?.cancel_requested}>
+            {t("friends.bulk.cancel")}
+          </button>
+        )}
+      </div>
+      {operation && <OperationProgress operation={operation} />}
+    </section>
+  );
+}
+
+function OperationProgress({ operation: op }: { operation: Operation }) {
+  const { t } = useTranslation();
+  const percent = progressPercent(op);
+  const finished = FINISHED.has(op.status);
+  return (
+    <div className={`bulk-progress status-${op.status}`}>
+      <div className="row">
+        <progress
+          max={100}
+          value={percent}
+          aria-label={t("friends.bulk.progress")}
+          aria-valuetext={`${percent}%`}
+        />
+        <span className="bulk-percent">{percent}%</span>
+        <span className="badge">{t(`friends.bulk.status.${op.status}`)}</span>
+      </div>
+      {finished && (
+        <dl className="bulk-report" aria-label={t("friends.bulk.report")}>
+          <dt>{t("friends.bulk.total")}</dt>
+          <dd>{op.progress.total ?? 0}</dd>
+          <dt>{t("friends.bulk.done")}</dt>
+          <dd>{op.progress.done}</dd>
+          <dt>{t("friends.bulk.changed")}</dt>
+          <dd>{op.progress.changed}</dd>
+          <dt>{t("friends.bulk.failed")}</dt>
+          <dd>{op.progress.failed}</dd>
+        </dl>
+      )}
+      {op.error && <p className="error">{op.error}</p>}
+      {op.errors.length > 0 && (
+        <ul className="errors">
+          {op.errors.map((e, i) => (
+            <li key={i}>
+              {t("friends.bulk.chunk_failed", { first: e.first_friend_id, last: e.last_friend_id, size: e.friends })}{" "}
+              {e.error}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
