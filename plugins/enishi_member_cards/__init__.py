@@ -4,7 +4,9 @@ A workspace has one card design (name, colours, logo, member-number scheme: pref
 rank thresholds, whether points may go below zero). Cards are issued when a friend follows (if the design says
 so), on demand through the API, or by the ``member_cards.add_points`` action. Friends open their card through a
 signed, expiring link (``/p/member_cards/card/<token>``): a mobile page with a Code128 barcode and a QR code of
-the member number, points, rank and stamps. Staff add or subtract points and stamps by member number.
+the member number, points, rank and stamps; or, with a LINE Login channel in the workspace's settings, through
+``/p/member_cards/login/<workspace id>`` (LINE Login shows the logged-in friend's own card). Staff add or
+subtract points and stamps by member number.
 
 Registered (namespaced ``member_cards.<name>``): triggers ``points_reached`` and ``rank_changed``, actions
 ``add_points`` and ``send_card_link``, conditions ``points`` and ``rank_is``, friend field source ``card``
@@ -36,7 +38,7 @@ from enishi_member_cards import service
 from enishi_member_cards.events import FRIEND_FOLLOWED
 from enishi_member_cards.fields import card_field
 from enishi_member_cards.nodes import add_points, points, points_reached, rank_changed, rank_is, send_card_link
-from enishi_member_cards.page import card_page
+from enishi_member_cards.page import card_login, card_login_callback, card_page
 from enishi_member_cards.permissions import PERMISSIONS
 from enishi_member_cards.report import ranks_report
 from enishi_member_cards.routes import CardController, DesignController, PointsController
@@ -91,7 +93,7 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 @hookimpl
 def enishi_register_routes(register: Register[ApiRoutes]) -> None:
     register(ApiRoutes(handlers=[DesignController, CardController, PointsController]))
-    register(ApiRoutes(handlers=[card_page], public=True, name="card_page"))
+    register(ApiRoutes(handlers=[card_page, card_login, card_login_callback], public=True, name="card_page"))
 
 
 @hookimpl

@@ -1,9 +1,15 @@
-"""The card page a friend opens: a mobile web page (as a LIFF app would show it) behind a signed link.
+"""The card page a friend opens: a mobile web page (as a LIFF app would show it) behind a signed link, or
+behind LINE Login.
 
 ``GET /p/member_cards/card/{token}``: the member number as a Code128 barcode and as a QR code (both inline SVG,
 for the shop's scanner), points, rank and stamps, in the design's colours. A forged, malformed or expired link
 answers 403 with a page that says so; a workspace where the plugin is off, or a friend without a card, 404. The
 page only shows: nothing on it changes the card, so opening a link again is harmless.
+
+``GET /p/member_cards/login/{workspace_id}`` (for a rich menu or a message) sends the person through the
+workspace's LINE Login channel; the callback ``GET /p/member_cards/login`` shows the card of the LINE user LINE
+names. A forged, expired or replayed login answers 400 with a page that says so; a workspace without a login
+channel or with the plugin off, 404.
 """
 
 from __future__ import annotations
@@ -18,14 +24,16 @@ import segno
 from barcode.writer import SVGWriter
 from litestar import MediaType, Request, Response, get
 from litestar.params import FromPath
+from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
 
-from enishi import Friend, JobContext, utcnow, workspace_state
+from enishi import Friend, JobContext, line_login, utcnow, workspace_state
 from enishi_member_cards import links
 from enishi_member_cards.models import Card, Design
 
 PLUGIN = "member_cards"
+LOGIN_PURPOSE = "member_cards.card"
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",  # the link is the credential: never pass it on
@@ -117,21 +125,69 @@ async def card_page(request: Request[Any, Any, Any], token: FromPath[str]) -> Re
             "リンクが無効です",
             "このリンクは無効か、有効期限が切れています。LINEのトーク画面から会員証をもう一度開いてください。",
         )
+    if not await _enabled(services, link.workspace_id):
+        return refusal(404, "会員証が見つかりません", "このお店の会員証は現在ご利用いただけません。")
+    return await _card_of(services, link.workspace_id, Friend.id == link.friend_id)
+
+
+def login_path(workspace_id: int) -> str:
+    return f"/p/{PLUGIN}/login/{workspace_id}"
+
+
+@get("/login/{workspace_id:int}", media_type=MediaType.HTML, include_in_schema=False, opt={"audit": False})
+async def card_login(request: Request[Any, Any, Any], workspace_id: FromPath[int]) -> Response[Any]:
+    """On to LINE Login (302), to come back to the card of whoever logs in."""
+    services = request.app.state["enishi"]
+    url = None
+    if await _enabled(services, workspace_id):
+        url = await line_login.begin(
+            services,
+            workspace_id=workspace_id,
+            purpose=LOGIN_PURPOSE,
+            target="",
+            redirect_uri=services.settings.public_url.rstrip("/") + f"/p/{PLUGIN}/login",
+        )
+    if url is None:
+        return refusal(404, "会員証が見つかりません", "このお店の会員証は現在ご利用いただけません。")
+    return Redirect(url, status_code=302, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+
+@get("/login", media_type=MediaType.HTML, include_in_schema=False, opt={"audit": False})
+async def card_login_callback(request: Request[Any, Any, Any]) -> Response[str]:
+    """LINE Login's callback: the logged-in LINE user's own card."""
+    services = request.app.state["enishi"]
+    params = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
+    try:
+        user = await line_login.complete(services, params, purposes=(LOGIN_PURPOSE,))
+    except line_login.LoginError as exc:
+        return refusal(exc.status, "ログインできませんでした", exc.message)
+    if not await _enabled(services, user.workspace_id):
+        return refusal(404, "会員証が見つかりません", "このお店の会員証は現在ご利用いただけません。")
+    return await _card_of(services, user.workspace_id, Friend.line_user_id == user.user_id)
+
+
+async def _enabled(services: Any, workspace_id: int) -> bool:
     job = JobContext(settings=services.settings, db=services.db, host=services.host, jobs=services.jobs)
     try:
-        state = await workspace_state(job, link.workspace_id)
+        state = await workspace_state(job, workspace_id)
     except NoResultFound:  # the workspace is gone
-        state = None
-    if state is None or PLUGIN not in state.enabled:
-        return refusal(404, "会員証が見つかりません", "このお店の会員証は現在ご利用いただけません。")
-    async with services.db.session(link.workspace_id) as session:
-        card = await session.scalar(
-            select(Card).where(Card.workspace_id == link.workspace_id, Card.friend_id == link.friend_id)
+        return False
+    return PLUGIN in state.enabled
+
+
+async def _card_of(services: Any, workspace_id: int, which: Any) -> Response[str]:
+    """The card page of the workspace's friend matching ``which``, or a 404 page."""
+    async with services.db.session(workspace_id) as session:
+        friend = (await session.execute(select(Friend.id, Friend.display_name).where(which))).first()
+        card = (
+            await session.scalar(select(Card).where(Card.workspace_id == workspace_id, Card.friend_id == friend[0]))
+            if friend is not None
+            else None
         )
-        name = await session.scalar(select(Friend.display_name).where(Friend.id == link.friend_id))
-        design = await session.scalar(select(Design).where(Design.workspace_id == link.workspace_id))
-    if card is None:
+        design = await session.scalar(select(Design).where(Design.workspace_id == workspace_id))
+    if friend is None or card is None:
         return refusal(404, "会員証が見つかりません", "会員証がまだ発行されていません。")
     if design is None:
         design = Design(name="会員証", background_color="#1f3a5f", text_color="#ffffff", logo_url=None, stamp_goal=10)
-    return Response(render_card(design, card, name or ""), status_code=200, media_type=MediaType.HTML, headers=HEADERS)
+    body = render_card(design, card, friend[1] or "")
+    return Response(body, status_code=200, media_type=MediaType.HTML, headers=HEADERS)
