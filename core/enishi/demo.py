@@ -21,6 +21,7 @@ from enishi.tenancy.workspaces import ChannelCredentials, add_member, create_wor
 DEMO_AGENCY = "デモ代理店"
 DEMO_WORKSPACE = "縁カフェ (デモ)"
 DEMO_CHANNEL_ID = "2000000001"
+DEMO_LOGIN_CHANNEL_ID = "2000000002"  # LINE Login, linked to the demo channel: inflow routes and member cards use it
 
 
 async def seed_demo(db: Database, settings: Settings, host: PluginHost, email: str, password: str) -> dict[str, Any]:
@@ -61,6 +62,10 @@ async def seed_demo(db: Database, settings: Settings, host: PluginHost, email: s
             await add_member(session, workspace, user, "owner")
             await session.flush()
             await seed_demo_scenario(session, settings, host, workspace, user)
+        if settings.emulator and workspace.line_login_channel_id is None:
+            # The emulator knows it from the workspace: the demo's route URLs and card page log in end to end.
+            workspace.line_login_channel_id = DEMO_LOGIN_CHANNEL_ID
+            workspace.line_login_channel_secret = SecretBox(settings.secret_keys).encrypt(secrets.token_hex(16))
         return {
             "workspace_id": workspace.id,
             "workspace_name": workspace.name,
