@@ -47,6 +47,7 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
     # LINE Login's authorisation page (access.line.me); its token and key endpoints live on line_api_url.
     line_login_url: str = "https://access.line.me"
+    line_login_state_seconds: int = 600  # how long a started LINE Login may take
 
     @property
     def embedded(self) -> bool:
@@ -99,6 +100,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=env_bool(env, "ENISHI_SECURE_COOKIES", default=public_url.startswith("https://")),
         extra={k: v for k, v in env.items() if k.startswith("ENISHI_")},
         line_login_url=line_login_url.rstrip("/"),
+        line_login_state_seconds=env_int(env, "ENISHI_LINE_LOGIN_STATE_SECONDS", 600, 1, 3600),
     )
 
 

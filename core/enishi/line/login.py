@@ -2,7 +2,7 @@
 
 A plugin's public page calls ``begin`` and redirects to the URL it returns; LINE (or the emulator) sends the
 person back to the plugin's callback, which calls ``complete``. ``complete`` takes the state (stored server-side,
-single use, ten minutes, bound to the workspace and to what the login is for), exchanges the code at the token
+single use, ten minutes unless ENISHI_LINE_LOGIN_STATE_SECONDS says otherwise, bound to the workspace and to what the login is for), exchanges the code at the token
 endpoint and verifies the id_token: its signature (ES256 with LINE's published keys, or HS256 with the channel
 secret, as LINE signs for some channels), issuer, audience (the channel id), expiry and nonce. Anything wrong
 raises ``LoginError`` with the status and a message for the person; nothing is stored for them then.
@@ -36,7 +36,6 @@ ISSUER = "https://access.line.me"
 AUTHORIZE_PATH = "/oauth2/v2.1/authorize"
 TOKEN_PATH = "/oauth2/v2.1/token"  # noqa: S105 - a path, not a secret
 CERTS_PATH = "/oauth2/v2.1/certs"
-STATE_TTL = timedelta(minutes=10)
 LEEWAY_SECONDS = 30  # clock skew allowed on exp and iat
 JWKS_TTL_SECONDS = 3600.0
 JWKS_REFRESH_SECONDS = 60.0  # an unknown key id refetches the keys, at most this often
@@ -114,7 +113,7 @@ async def begin(services: Services, *, workspace_id: int, purpose: str, target: 
                 nonce=nonce,
                 redirect_uri=redirect_uri,
                 created_at=now,
-                expires_at=now + STATE_TTL,
+                expires_at=now + timedelta(seconds=services.settings.line_login_state_seconds),
             )
         )
     query = {
