@@ -2,10 +2,11 @@
 
 A plugin's public page calls ``begin`` and redirects to the URL it returns; LINE (or the emulator) sends the
 person back to the plugin's callback, which calls ``complete``. ``complete`` takes the state (stored server-side,
-single use, ten minutes unless ENISHI_LINE_LOGIN_STATE_SECONDS says otherwise, bound to the workspace and to what the login is for), exchanges the code at the token
-endpoint and verifies the id_token: its signature (ES256 with LINE's published keys, or HS256 with the channel
-secret, as LINE signs for some channels), issuer, audience (the channel id), expiry and nonce. Anything wrong
-raises ``LoginError`` with the status and a message for the person; nothing is stored for them then.
+single use, ten minutes unless ENISHI_LINE_LOGIN_STATE_SECONDS says otherwise, bound to the workspace and to what
+the login is for), exchanges the code at the token endpoint and verifies the id_token: its signature (ES256 with
+LINE's published keys, or HS256 with the channel secret, as LINE signs for some channels), issuer, audience (the
+channel id), expiry and nonce. Anything wrong raises ``LoginError`` with the status and a message for the person;
+nothing is stored for them then.
 
 Endpoints: the authorisation page on ``settings.line_login_url`` (https://access.line.me), the token and key
 endpoints on ``settings.line_api_url`` (https://api.line.me); both point at the emulator in embedded mode.
