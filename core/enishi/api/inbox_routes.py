@@ -2,30 +2,52 @@
 
 A staff reply never waits on LINE: it is written to the outbox (reply-first) in the request's transaction and
 sent by a job after the response; the sweeper sends it even if that job is lost.
+
+``GET /stream`` tells an open inbox which conversations got new messages (server-sent events). The database is
+the source of truth, so any number of web processes can serve streams: each polls one indexed query a second.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
 import uuid
+from collections import deque
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from litestar.response import File, Redirect
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Parameter, QueryParameter
+from litestar.response import File, Redirect, ServerSentEvent, ServerSentEventMessage
 from sqlalchemy import and_, func, select
 
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, decode_cursor, encode_cursor
-from enishi.api.params import AppServices, CurrentUser, Db
+from enishi.api.params import Access, AppServices, Ctx, CurrentUser, Db
+from enishi.api.services import Services
+from enishi.audience.segments import check_segment, compile_segment
 from enishi.audit import add_details
 from enishi.db.engine import dialect_of, upsert_insert
 from enishi.line.message_check import check_messages as check_line_messages
 from enishi.models import Friend, LineRequest, Message, ReadMarker, User
+from enishi.tenancy.access import resolve_access
 
 MAX_MESSAGES = 5
 Limit = Annotated[int, Parameter(ge=1, le=200)]
+
+# The stream: how often it looks, how long a connection lives (the browser reconnects, resuming from the last
+# event), how often it checks the caller may still see the workspace, and how far back it looks again for
+# messages committed late (on PostgreSQL a smaller id can commit after a larger one).
+STREAM_POLL_SECONDS = 1.0
+STREAM_LIFETIME_SECONDS = 600.0
+STREAM_ACCESS_SECONDS = 30.0
+STREAM_KEEPALIVE_SECONDS = 15.0
+STREAM_LOOKBACK_SECONDS = 10.0
+STREAM_BATCH = 1000
+STREAM_TIMING_STATE = "inbox_stream_timing"
 
 
 class FriendBrief(msgspec.Struct):
@@ -72,6 +94,109 @@ class ReadIn(msgspec.Struct):
     last_read_message_id: Annotated[int, msgspec.Meta(ge=0)]
 
 
+class ConversationUpdate(msgspec.Struct):
+    friend_id: int
+    last_message_id: int
+    new_messages: int
+    new_inbound: int
+
+
+class StreamTiming(msgspec.Struct):
+    poll: float = STREAM_POLL_SECONDS
+    lifetime: float = STREAM_LIFETIME_SECONDS
+    access: float = STREAM_ACCESS_SECONDS
+    keepalive: float = STREAM_KEEPALIVE_SECONDS
+    lookback: float = STREAM_LOOKBACK_SECONDS
+
+
+def _event(name: str, cursor: int, updates: list[ConversationUpdate] | None = None) -> ServerSentEventMessage:
+    data = msgspec.json.encode({"cursor": cursor, "updates": updates or []}).decode()
+    return ServerSentEventMessage(data=data, event=name, id=cursor, retry=1000 if name == "ready" else None)
+
+
+async def newest_message_id(services: Services, workspace_id: int) -> int:
+    async with services.db.session(workspace_id) as session:
+        newest = await session.scalar(
+            select(Message.id).where(Message.workspace_id == workspace_id).order_by(Message.id.desc()).limit(1)
+        )
+    return int(newest or 0)
+
+
+async def inbox_events(
+    services: Services, user: User, workspace_id: int, cursor: int, timing: StreamTiming
+) -> AsyncIterator[ServerSentEventMessage]:
+    """``ready`` once, then a ``conversations`` event whenever messages newer than the cursor appear.
+
+    Each look is one range scan of the messages' primary key from a little before the cursor (so a message whose
+    transaction committed late is still found), grouped here; ids already told are not told again.
+    """
+    yield _event("ready", cursor)
+    started = last_sent = last_access = time.monotonic()
+    told: set[int] = set()
+    # (when, cursor then): the cursor of a few seconds ago is where the next look starts.
+    marks: deque[tuple[float, int]] = deque([(started, cursor)])
+    while True:
+        await asyncio.sleep(timing.poll)
+        now = time.monotonic()
+        if now - started >= timing.lifetime:
+            return
+        if now - last_access >= timing.access:
+            last_access = now
+            async with services.db.session() as session:
+                if await resolve_access(session, services.host, user, workspace_id) is None:
+                    return
+        while len(marks) > 1 and now - marks[1][0] >= timing.lookback:
+            marks.popleft()
+        since = marks[0][1]
+        async with services.db.session(workspace_id) as session:
+            rows = (
+                await session.execute(
+                    select(Message.id, Message.friend_id, Message.direction)
+                    .where(Message.workspace_id == workspace_id, Message.id > since)
+                    .order_by(Message.id)
+                    .limit(STREAM_BATCH)
+                )
+            ).all()
+        fresh = [r for r in rows if r.id not in told]
+        if len(rows) == STREAM_BATCH:  # a flood: no looking back past it
+            marks = deque([(now, rows[-1].id)])
+            told = {r.id for r in rows}
+        if fresh:
+            by_friend: dict[int, ConversationUpdate] = {}
+            for r in fresh:
+                u = by_friend.setdefault(r.friend_id, ConversationUpdate(r.friend_id, r.id, 0, 0))
+                u.last_message_id = max(u.last_message_id, r.id)
+                u.new_messages += 1
+                u.new_inbound += r.direction == "in"
+            told.update(r.id for r in fresh)
+            cursor = max(cursor, fresh[-1].id)
+            marks.append((now, cursor))
+            told = {i for i in told if i > marks[0][1]}
+            last_sent = now
+            yield _event("conversations", cursor, sorted(by_friend.values(), key=lambda u: -u.last_message_id))
+        elif now - last_sent >= timing.keepalive:
+            last_sent = now
+            yield ServerSentEventMessage(data=None, comment="keepalive")
+
+
+def _cursor_of(last_event_id: str | None, after: int | None) -> int | None:
+    # The browser resends the id of the last event it saw when it reconnects: that wins over ?after.
+    if last_event_id is not None and last_event_id.strip():
+        if not last_event_id.strip().isdigit():
+            raise invalid([{"path": "header:Last-Event-ID", "message": "a message id / メッセージID"}])
+        return int(last_event_id)
+    return after
+
+
+def _segment_of(value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise invalid([{"path": "query:segment", "message": "JSON にしてください / must be JSON"}]) from None
+
+
 def message_out(m: Message, sender: User | None = None, request: LineRequest | None = None) -> MessageOut:
     return MessageOut(
         id=m.id,
@@ -108,12 +233,24 @@ class InboxController(Controller):
     async def list_conversations(
         self,
         db: Db,
+        ctx: Ctx,
         user: CurrentUser,
         unread_only: FromQuery[bool] = False,
+        segment: Annotated[
+            str | None,
+            QueryParameter(
+                description="a segment (JSON) the friends must be in, e.g. a response mark or an assignee condition",
+            ),
+        ] = None,
         after: FromQuery[str | None] = None,
         limit: Limit = 50,
     ) -> Page[ConversationOut]:
         """Friends with messages, newest conversation first, with this staff member's unread count."""
+        wanted = _segment_of(segment)
+        if wanted is not None:
+            problems = await check_segment(ctx, wanted, "query:segment")
+            if problems:
+                raise invalid(problems)
         last = select(Message.friend_id, func.max(Message.id).label("last_id")).group_by(Message.friend_id).subquery()
         read_up_to = (
             select(ReadMarker.last_read_message_id)
@@ -139,6 +276,8 @@ class InboxController(Controller):
         )
         if unread_only:
             query = query.where(unread > 0)
+        if wanted is not None:
+            query = query.where(compile_segment(ctx, wanted))
         if after is not None:
             cursor = decode_cursor(after)
             if not isinstance(cursor, int):
@@ -156,6 +295,31 @@ class InboxController(Controller):
             for f, last_id, count in page
         ]
         return Page(items, encode_cursor(page[-1][1]) if len(rows) > limit else None)
+
+    @get("/stream", media_type="text/event-stream")
+    async def stream(
+        self,
+        request: Request[Any, Any, Any],
+        services: AppServices,
+        access: Access,
+        user: CurrentUser,
+        after: Annotated[int | None, QueryParameter(ge=0)] = None,
+        last_event_id: Annotated[str | None, HeaderParameter(name="Last-Event-ID")] = None,
+    ) -> ServerSentEvent:
+        """Server-sent events: ``ready`` with the cursor, then ``conversations`` (which friends got messages) as
+        they arrive. Starts after ``after`` (or Last-Event-ID), else at the newest message; ends after a while
+        (the browser reconnects) or once the caller may no longer see the workspace."""
+        cursor = _cursor_of(last_event_id, after)
+        if cursor is None:
+            cursor = await newest_message_id(services, access.workspace_id)
+        # Tests shorten the timing through the app's state.
+        timing = request.app.state.get(STREAM_TIMING_STATE)
+        if not isinstance(timing, StreamTiming):
+            timing = StreamTiming()
+        return ServerSentEvent(
+            inbox_events(services, user, access.workspace_id, cursor, timing),
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
 
     @get("/friends/{friend_id:int}/messages")
     async def list_messages(
