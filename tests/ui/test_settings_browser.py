@@ -1,0 +1,289 @@
+"""The console's settings area in a real browser, as a shop's owner sets the workspace up.
+
+Tags in folders, a response mark, a friend field; an inflow route with an action on entry and its QR code as a
+download; a plugin switched off (its page leaves the menu) and one the plan does not include (with the reason);
+staff added with a role and the role matrix; and bad input answered by the server next to the field it
+concerns. Screenshots are kept in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import anyio
+import pytest
+from playwright.async_api import Dialog, Locator, Page, expect
+
+from tests.line.emulator.test_simulator_browser import Shop
+from tests.ui.conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+expect.set_options(timeout=10_000)
+OWNER = "owner@shop.example"
+
+
+async def open_settings(page: Page, shop: Shop, sub: str | None = None) -> None:
+    """Log in, open 設定 from the menu and, given one, a page of its own menu."""
+    from tests.conftest import PASSWORD
+
+    page.on("dialog", accept)
+    await page.goto(shop.env.settings.public_url + "/")
+    await page.get_by_label("メールアドレス").fill(OWNER)
+    await page.get_by_label("パスワード").fill(PASSWORD)
+    await page.get_by_role("button", name="ログイン").click()
+    await expect(page.get_by_role("heading", name="友だち", exact=True)).to_be_visible()
+    await page.get_by_role("navigation", name="メニュー").get_by_role("link", name="設定").click()
+    await expect(page.get_by_role("heading", name="設定", exact=True)).to_be_visible()
+    if sub:
+        await settings_link(page, sub).click()
+        await expect(settings_link(page, sub)).to_have_attribute("aria-current", "page")
+
+
+async def accept(dialog: Dialog) -> None:
+    """Confirmations (delete …) are answered yes."""
+    await dialog.accept()
+
+
+def settings_link(page: Page, name: str) -> Locator:
+    return page.get_by_role("navigation", name="設定メニュー").get_by_role("link", name=name, exact=True)
+
+
+def field(scope: Page | Locator, name: str) -> Locator:
+    """A form field by its key (data-field), to look for the message shown next to it."""
+    return scope.locator(f'[data-field="{name}"]')
+
+
+async def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=ARTIFACTS / f"settings-{name}.png", full_page=True)
+
+
+async def get(shop: Shop, path: str, **params: Any) -> Any:
+    response = await shop.staff.get(f"{shop.api}{path}", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_tags_in_folders_a_mark_and_a_field_with_the_servers_errors_next_to_the_fields(
+    page: Page, shop: Shop
+) -> None:
+    await open_settings(page, shop)
+    # Settings open on the first page of their menu: the tags.
+    await expect(page.get_by_role("heading", name="タグ", exact=True)).to_be_visible()
+
+    folders = page.get_by_role("navigation", name="タグのフォルダ")
+    await folders.get_by_label("新しいフォルダ").fill("キャンペーン")
+    await folders.get_by_role("button", name="フォルダを作成").click()
+    # The new folder is opened, so a tag made now goes into it.
+    campaign = folders.get_by_role("button", name=re.compile("^キャンペーン"))
+    await expect(campaign).to_have_attribute("aria-current", "true")
+    new_tag = page.get_by_role("form", name="新しいタグ")
+    await expect(new_tag.get_by_label("フォルダ")).to_have_value(re.compile(r"\d+"))
+    await new_tag.get_by_label("タグ名").fill("春セール")
+    await new_tag.get_by_role("button", name="タグを作成").click()
+    row = page.locator('tr[data-tag="春セール"]')
+    await expect(row).to_be_visible()
+
+    # The same name again: the server's refusal appears under the name field.
+    await new_tag.get_by_label("タグ名").fill("春セール")
+    await new_tag.get_by_role("button", name="タグを作成").click()
+    await expect(field(new_tag, "name").locator(".field-error")).to_have_text("already taken")
+
+    # Pin it as a friend-list column, rename the folder.
+    # (the box follows the saved state, so it is clicked rather than "checked")
+    await row.get_by_label("「春セール」を友だち一覧の列に表示").click()
+    await expect(row.get_by_label("「春セール」を友だち一覧の列に表示")).to_be_checked()
+    folder_form = page.get_by_role("form", name="フォルダの設定")
+    await folder_form.get_by_label("フォルダ名").fill("春のキャンペーン")
+    await folder_form.get_by_role("button", name="名前を変更").click()
+    await expect(folders.get_by_role("button", name=re.compile("^春のキャンペーン"))).to_be_visible()
+    [tag] = await get(shop, "/tags/")
+    [folder] = await get(shop, "/tags/folders")
+    assert (tag["name"], tag["folder_id"], tag["pinned"]) == ("春セール", folder["id"], True)
+    assert folder["name"] == "春のキャンペーン"
+
+    # Moved out of the folder, then the folder deleted: the tag stays.
+    await folders.get_by_role("button", name=re.compile("^すべて")).click()
+    await row.get_by_label("「春セール」のフォルダ").select_option(label="未分類")
+    await expect(row.get_by_label("「春セール」のフォルダ")).to_have_value("")
+    await shot(page, "tags")
+
+    # A response mark besides the three every workspace starts with, moved up one place.
+    await settings_link(page, "対応マーク").click()
+    new_mark = page.get_by_role("form", name="新しい対応マーク")
+    await new_mark.get_by_label("マーク名").fill("折り返し待ち")
+    await new_mark.get_by_role("button", name="対応マークを作成").click()
+    await expect(page.locator("tr[data-mark]").last).to_have_attribute("data-mark", "折り返し待ち")
+    await page.get_by_role("button", name="「折り返し待ち」を上へ").click()
+    await expect(page.locator("tr[data-mark]").nth(2)).to_have_attribute("data-mark", "折り返し待ち")
+    marks = [m["label"] for m in await get(shop, "/response_marks/marks")]
+    assert marks == ["要対応", "対応中", "折り返し待ち", "対応済"]
+    await new_mark.get_by_label("マーク名").fill("要対応")
+    await new_mark.get_by_role("button", name="対応マークを作成").click()
+    await expect(field(new_mark, "label").locator(".field-error")).to_have_text("already taken")
+    await shot(page, "marks")
+
+    # A friend field: a key the server does not accept is shown at the key, then a good one.
+    await settings_link(page, "友だち情報欄").click()
+    await page.get_by_role("button", name="項目を追加").click()
+    form = page.get_by_role("form", name="項目を追加")
+    await form.get_by_label("キー").fill("会員ランク")
+    await form.get_by_label("表示名", exact=True).fill("会員ランク")
+    await form.get_by_label("種類").select_option(label="選択（1つ）")
+    await form.get_by_label("選択肢").fill("ゴールド\nシルバー\n")
+    await form.get_by_label("フォルダ").fill("会員情報")
+    await form.get_by_role("button", name="項目を作成").click()
+    key_error = field(form, "key").locator(".field-error")
+    await expect(key_error).to_be_visible()
+    await expect(key_error).to_contain_text("^[a-z]")
+    await shot(page, "field-error")
+    await form.get_by_label("キー").fill("rank")
+    await form.get_by_role("button", name="項目を作成").click()
+    group = page.get_by_role("table", name="会員情報")
+    await expect(group.locator('tr[data-field-key="rank"]')).to_contain_text("選択（1つ）")
+    await expect(group.locator('tr[data-field-key="rank"]')).to_contain_text("ゴールド、シルバー")
+    [made] = [f for f in await get(shop, "/friend_fields/fields") if f["key"] == "rank"]
+    assert (made["label"], made["type"], made["options"], made["group"]) == (
+        "会員ランク",
+        "select",
+        ["ゴールド", "シルバー"],
+        "会員情報",
+    )
+    await shot(page, "fields")
+
+
+async def test_an_inflow_route_with_an_action_on_entry_and_its_qr_code(page: Page, shop: Shop) -> None:
+    response = await shop.staff.post(f"{shop.api}/tags", json={"name": "店頭から"})
+    assert response.status_code == 201, response.text
+    tag_id = response.json()["id"]
+    await open_settings(page, shop, "流入経路")
+
+    await page.get_by_role("button", name="経路を追加").click()
+    form = page.get_by_role("form", name="経路を追加")
+    await form.get_by_label("経路名").fill("店頭POP")
+    await form.get_by_label("フォルダ", exact=True).fill("店頭")
+    await form.get_by_label("初回のみ").check()
+    await form.get_by_label("追加するアクション").select_option(label="タグを付ける")
+    await form.get_by_role("button", name="アクションを追加").click()
+    action = form.get_by_role("group", name="タグを付ける")
+    await expect(action).to_be_visible()
+
+    # No tag chosen: the server names the action's field, and it is shown in that action's box.
+    await form.get_by_role("button", name="経路を作成").click()
+    await expect(field(action, "actions.0").locator(".field-error").first).to_be_visible()
+    await shot(page, "inflow-action-error")
+
+    await action.get_by_role("checkbox", name="店頭から").check()
+    await form.get_by_role("button", name="経路を作成").click()
+    row = page.get_by_role("table", name="店頭").locator('tr[data-route="店頭POP"]')
+    await expect(row).to_be_visible()
+    await expect(row).to_contain_text("初回のみ")
+    [route] = await get(shop, "/inflow/routes")
+    assert route["mode"] == "first_time" and route["folder"] == "店頭"
+    assert [(a["type"], a["config"]) for a in route["actions"]] == [("tags.add_tag", {"tag_ids": [tag_id]})]
+    await expect(row.get_by_label("「店頭POP」のURL")).to_have_value(route["url"])
+    await row.get_by_role("button", name="コピー").click()
+    await expect(row.get_by_role("button", name="コピーしました")).to_be_visible()
+
+    async with page.expect_download() as png_download:
+        await row.get_by_role("link", name="QR (PNG)").click()
+    png = await png_download.value
+    assert png.suggested_filename == f"inflow-route-{route['id']}.png"
+    assert (await anyio.Path(await png.path()).read_bytes()).startswith(b"\x89PNG\r\n\x1a\n")
+    async with page.expect_download() as svg_download:
+        await row.get_by_role("link", name="QR (SVG)").click()
+    assert b"<svg" in await anyio.Path(await (await svg_download.value).path()).read_bytes()
+    await shot(page, "inflow")
+
+
+async def test_plugins_switched_off_leave_the_menu_and_the_plan_says_why_one_cannot_be_on(
+    page: Page, shop: Shop
+) -> None:
+    # A second workspace of the agency on the smallest plan, which does not include inflow routes.
+    small = await shop.env.workspace(await agency_of(shop), "縁カフェ 2号店", plan="start")
+    await open_settings(page, shop, "プラグイン")
+
+    tags = page.locator('li[data-plugin="tags"]')
+    await expect(tags.get_by_role("switch")).to_be_checked()
+    await expect(settings_link(page, "タグ")).to_be_visible()
+    await tags.get_by_role("switch").click()
+    await expect(tags.get_by_role("switch")).not_to_be_checked()
+    await expect(settings_link(page, "タグ")).to_have_count(0)
+    assert "tags" not in (await get(shop, ""))["enabled_plugins"]
+    await shot(page, "plugin-off")
+    # The tags' page itself says the plugin is off.
+    await page.goto(f"{shop.env.settings.public_url}/w/{shop.workspace.id}/settings/tags")
+    await expect(page.get_by_text("このページのプラグインはこのワークスペースでオフになっています。")).to_be_visible()
+
+    await settings_link(page, "プラグイン").click()
+    await tags.get_by_role("switch").click()
+    await expect(settings_link(page, "タグ")).to_be_visible()
+
+    # The smaller plan's workspace: inflow routes cannot be switched on, and the reason is given.
+    await page.get_by_label("ワークスペース").select_option(str(small.id))
+    await expect(page.get_by_role("heading", name="設定", exact=True)).to_be_visible()
+    await settings_link(page, "プラグイン").click()
+    inflow = page.locator('li[data-plugin="inflow"]')
+    await expect(inflow.get_by_role("switch")).to_be_disabled()
+    await expect(inflow.get_by_role("switch")).not_to_be_checked()
+    await expect(inflow.locator(".plan-reason")).to_have_text(
+        "現在のプランでは使えません: プラン「スタート」に含まれていません"
+    )
+    await expect(settings_link(page, "流入経路")).to_have_count(0)
+    await shot(page, "plugins-plan")
+
+
+async def agency_of(shop: Shop) -> Any:
+    from enishi.models import Agency
+
+    async with shop.env.db.session() as s:
+        return await s.get(Agency, shop.workspace.agency_id)
+
+
+async def test_staff_added_with_a_role_and_the_role_matrix_and_the_workspace_settings(page: Page, shop: Shop) -> None:
+    await open_settings(page, shop, "スタッフ")
+    form = page.get_by_role("form", name="スタッフを追加")
+    await form.get_by_label("メールアドレス").fill("hanako@shop.example")
+    await form.get_by_label("役割").select_option(label="オペレーター")
+    await form.get_by_role("button", name="スタッフを追加").click()
+    # A new account needs a password: said at the password field.
+    await expect(field(form, "password").locator(".field-error")).to_be_visible()
+    await form.get_by_label("表示名").fill("花子")
+    await form.get_by_label("初期パスワード").fill("a-long-enough-secret-42")
+    await form.get_by_role("button", name="スタッフを追加").click()
+    row = page.locator('tr[data-staff="hanako@shop.example"]')
+    await expect(row).to_be_visible()
+    await expect(row.get_by_label("花子さんの役割")).to_have_value("operator")
+    await row.get_by_label("花子さんの役割").select_option(label="閲覧のみ")
+    await expect(row.get_by_label("花子さんの役割")).to_have_value("viewer")
+    staff = {s["email"]: s["role"] for s in await get(shop, "/staff")}
+    assert staff["hanako@shop.example"] == "viewer"
+    await shot(page, "staff")
+
+    # The role matrix: operators lose the right to manage tags.
+    await settings_link(page, "役割と権限").click()
+    box = page.get_by_role("checkbox", name=re.compile("^オペレーター: .*")).and_(
+        page.locator("tr", has=page.get_by_text("tags.manage", exact=True)).get_by_role("checkbox")
+    )
+    was = await box.is_checked()
+    await box.click()
+    await expect(box).to_be_checked(checked=not was)
+    [perm] = [p for p in await get(shop, "/permissions") if p["key"] == "tags.manage"]
+    assert ("operator" in perm["roles"]) is (not was)
+    await shot(page, "roles")
+
+    # The workspace: an unknown time zone is refused at its field; the webhook URL is there to copy.
+    await settings_link(page, "基本設定・LINE").click()
+    await page.get_by_label("タイムゾーン").fill("Mars/Olympus")
+    await page.get_by_role("button", name="保存").click()
+    await expect(field(page, "timezone").locator(".field-error")).to_have_text("unknown time zone")
+    await page.get_by_label("タイムゾーン").fill("Asia/Tokyo")
+    await page.get_by_label("ワークスペース名").fill("縁カフェ 本店")
+    await page.get_by_role("button", name="保存").click()
+    await expect(page.get_by_text("保存しました")).to_be_visible()
+    assert (await get(shop, ""))["workspace"]["name"] == "縁カフェ 本店"
+    await expect(page.get_by_label("Webhook URL")).to_have_value(re.compile(r"^http://127\.0\.0\.1:\d+/"))
+    # Secrets are never shown back.
+    await expect(page.get_by_label("チャネルシークレット")).to_have_value("")
+    await shot(page, "workspace")
