@@ -118,10 +118,11 @@ export function FriendPage({ access, friendId }: { access: WorkspaceAccess; frie
             ))}
             {on("notes") && <NotesBlock access={access} friendId={friendId} />}
           </div>
-          <section className="friend-chat" aria-label={t("friends.page.chat")}>
+          {/* ChatThread is a region named after the talk itself. */}
+          <div className="friend-chat">
             <h2>{t("friends.page.chat")}</h2>
             <ChatThread access={access} friendId={friendId} />
-          </section>
+          </div>
         </div>
       </div>
     </LookupContext.Provider>
