@@ -52,7 +52,7 @@ class Visit(WorkspaceOwned, Base):
     friend_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("friends.id", ondelete="SET NULL"), default=None)
     # The short code the landing page shows ("#A1B2C3"), which the person sends as a message.
     ref: Mapped[str] = mapped_column(String(16))
-    # The LINE user LINE Login named for the visit while they were not a friend yet: attributed on their follow.
+    # The LINE user LINE Login named for the visit; one who was not a friend yet gets it when their follow arrives.
     line_user_id: Mapped[str | None] = mapped_column(String(64), default=None)
     visited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     attributed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -305,11 +305,11 @@ async def login_callback(request: AnyRequest) -> Response[Any]:
         if visit is None or route is None or not route.enabled:
             return not_found_page()
         name = route.name
+        visit.line_user_id = user.user_id
+        await session.flush()
         friend_id = await service.following_friend(ctx, user.user_id)
         if friend_id is not None:
             await service.enter_claimed(ctx, visit_id, friend_id)
-        else:
-            visit.line_user_id = user.user_id
         bot = await service.bot_id(ctx)
     if friend_id is None:
         # The follow may have been processed between our look and our commit: look once more, now that the visit

@@ -21,6 +21,7 @@ from urllib.parse import urlencode, urlsplit
 from litestar import Request, Response, get, post
 from litestar.enums import MediaType
 from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from enishi.line.emulator.errors import LineApiError
@@ -178,7 +179,7 @@ channel {e(channel.channel_id)} asks for your profile.</p>
         return login.jwks()
 
     @get("/oauth2/v2.1/verify")
-    async def verify_access_token(access_token: str = "") -> Response[Any]:
+    async def verify_access_token(access_token: FromQuery[str] = "") -> Response[Any]:
         try:
             return Response(login.verify_access_token(access_token), media_type=MediaType.JSON)
         except OAuthError as exc:
