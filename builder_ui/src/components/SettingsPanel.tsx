@@ -23,42 +23,42 @@ export function SettingsPanel({
   const conditions = [...types.values()].filter((x) => x.kind === "condition" && !x.deprecated);
   const exitType = exit ? types.get(exit.type) : undefined;
   return (
-    <section className="settings" aria-label={t("settings.title")}>
-      <h2>{t("settings.title")}</h2>
+    <section className="settings" aria-label={t("scenario_settings.title")}>
+      <h2>{t("scenario_settings.title")}</h2>
       <label className="check">
         <input type="checkbox" checked={Boolean(settings.reentry)} onChange={(e) => onChange({ ...settings, reentry: e.target.checked })} />
-        {t("settings.reentry")}
+        {t("scenario_settings.reentry")}
       </label>
       <fieldset>
-        <legend>{t("settings.quiet_hours")}</legend>
+        <legend>{t("scenario_settings.quiet_hours")}</legend>
         <label className="check">
           <input
             type="checkbox"
             checked={quiet.enabled}
             onChange={(e) => onChange({ ...settings, quiet_hours: { ...quiet, enabled: e.target.checked } })}
           />
-          {t("settings.quiet_enabled")}
+          {t("scenario_settings.quiet_enabled")}
         </label>
         <label>
-          {t("settings.from")}
+          {t("scenario_settings.from")}
           <input type="time" value={quiet.start} onChange={(e) => onChange({ ...settings, quiet_hours: { ...quiet, start: e.target.value } })} />
         </label>
         <label>
-          {t("settings.to")}
+          {t("scenario_settings.to")}
           <input type="time" value={quiet.end} onChange={(e) => onChange({ ...settings, quiet_hours: { ...quiet, end: e.target.value } })} />
         </label>
       </fieldset>
       <fieldset>
-        <legend>{t("settings.exit_condition")}</legend>
+        <legend>{t("scenario_settings.exit_condition")}</legend>
         <select
-          aria-label={t("settings.exit_condition")}
+          aria-label={t("scenario_settings.exit_condition")}
           value={exit?.type ?? ""}
           onChange={(e) => {
             const type = types.get(e.target.value);
             onChange({ ...settings, exit_condition: type ? { type: type.key, type_version: type.version, config: {} } : null });
           }}
         >
-          <option value="">{t("settings.no_exit")}</option>
+          <option value="">{t("scenario_settings.no_exit")}</option>
           {conditions.map((c) => (
             <option key={c.key} value={c.key}>
               {localized(c.label, i18n.language)}
