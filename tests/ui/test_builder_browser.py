@@ -211,6 +211,13 @@ async def test_a_three_step_scenario_built_by_drag_and_drop_greets_a_new_friend(
     await simulator.screenshot(path=ARTIFACTS / "builder-simulator-after-scenario.png", full_page=True)
     await simulator.close()
 
+    # The staff member finds the friend in the friend list and sees the tag on the friend's page.
+    await page.get_by_role("navigation", name="メニュー").get_by_role("link", name="友だち").click()
+    await page.get_by_role("link", name="花子").click()
+    await expect(page.get_by_role("heading", name="花子", level=1)).to_be_visible()
+    await expect(page.get_by_role("region", name="タグ").locator(".tag-chip")).to_have_text([re.compile("購入希望")])
+    await page.screenshot(path=ARTIFACTS / "builder-friend-page-after-scenario.png")
+
 
 def _node(type_: str, config: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(uuid.uuid4()), "type": type_, "type_version": 1, "config": config}
