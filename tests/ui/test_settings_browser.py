@@ -287,3 +287,51 @@ async def test_staff_added_with_a_role_and_the_role_matrix_and_the_workspace_set
     # Secrets are never shown back.
     await expect(page.get_by_label("チャネルシークレット")).to_have_value("")
     await shot(page, "workspace")
+
+
+async def test_member_card_design_and_an_assignment_pool(page: Page, shop: Shop) -> None:
+    await shop.staff.post(
+        f"{shop.api}/staff",
+        json={"email": "jiro@shop.example", "role": "operator", "display_name": "次郎", "password": "long-pw-77-abc"},
+    )
+    await open_settings(page, shop, "会員証")
+    await page.get_by_label("会員証の名前").fill("縁カフェ会員証")
+    await page.get_by_label("会員番号の接頭辞").fill("EN-")
+    await page.get_by_label("番号の桁数").fill("6")
+    await expect(page.get_by_text("次の会員番号: EN-000001")).to_be_visible()
+    # The card starts with three ranks (0, 100, 500 points); a fourth from 500 points as well is refused at its
+    # threshold by the server.
+    await expect(page.get_by_role("group", name=re.compile("^ランク[0-9]+$"))).to_have_count(3)
+    await page.get_by_role("button", name="ランクを追加").click()
+    platinum = page.get_by_role("group", name="ランク4")
+    await platinum.get_by_label("ランク名").fill("プラチナ")
+    await platinum.get_by_label("基準ポイント").fill("500")
+    await page.get_by_role("button", name="保存").click()
+    await expect(field(page, "ranks.3.threshold").locator(".field-error")).to_have_text("同じ基準値のランクがあります")
+    await expect(field(page, "ranks.2.threshold").locator(".field-error")).to_have_count(0)
+    await shot(page, "member-card-error")
+    await platinum.get_by_label("基準ポイント").fill("1000")
+    await page.get_by_role("button", name="保存").click()
+    await expect(page.get_by_text("保存しました")).to_be_visible()
+    await expect(page.get_by_role("img", name="会員証のプレビュー")).to_contain_text("EN-000001")
+    design = await get(shop, "/member_cards/design")
+    assert (design["name"], design["number_prefix"], design["number_digits"]) == ("縁カフェ会員証", "EN-", 6)
+    assert [(r["name"], r["threshold"]) for r in design["ranks"]] == [
+        ("レギュラー", 0),
+        ("シルバー", 100),
+        ("ゴールド", 500),
+        ("プラチナ", 1000),
+    ]
+    await shot(page, "member-card")
+
+    await settings_link(page, "担当の振り分け").click()
+    await page.get_by_role("button", name="振り分けを追加").click()
+    form = page.get_by_role("form", name="振り分けを追加")
+    await form.get_by_label("振り分けの名前").fill("新規担当")
+    await form.get_by_role("checkbox", name="次郎").check()
+    await form.get_by_label("次郎さんの重み").fill("2")
+    await form.get_by_role("button", name="振り分けを作成").click()
+    await expect(page.locator('tr[data-pool="新規担当"]')).to_contain_text("次郎 ×2")
+    [pool] = await get(shop, "/assignment/pools")
+    assert [(m["display_name"], m["weight"]) for m in pool["members"]] == [("次郎", 2)]
+    await shot(page, "pools")

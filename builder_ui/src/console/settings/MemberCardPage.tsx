@@ -51,8 +51,19 @@ export function MemberCardPage({ access }: { access: WorkspaceAccess }) {
       design.ranks.map((r, i) => (i === n ? { ...r, ...rank } : r)),
     );
   const save = async () => {
-    const { next_number: _next, ...body } = design;
-    const result = await submit(() => api.put<Design>(url, { ...body, logo_url: body.logo_url || null }));
+    const body = {
+      name: design.name,
+      background_color: design.background_color,
+      text_color: design.text_color,
+      logo_url: design.logo_url || null,
+      number_prefix: design.number_prefix,
+      number_digits: design.number_digits,
+      issue_on_follow: design.issue_on_follow,
+      allow_negative: design.allow_negative,
+      stamp_goal: design.stamp_goal,
+      ranks: design.ranks,
+    };
+    const result = await submit(() => api.put<Design>(url, body));
     if (result) {
       setDesign(result);
       setSaved(true);

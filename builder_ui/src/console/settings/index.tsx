@@ -9,6 +9,7 @@ import { MarksPage } from "./MarksPage";
 import { MemberCardPage } from "./MemberCardPage";
 import { pageFor, visiblePages } from "./pages";
 import { PluginsPage } from "./PluginsPage";
+import { PoolsPage } from "./PoolsPage";
 import { RolesPage, StaffPage } from "./StaffPage";
 import { TagsPage } from "./TagsPage";
 import { WorkspacePage } from "./WorkspacePage";
@@ -26,6 +27,7 @@ function SettingsSection({ access, rest, reloadAccess }: SectionProps) {
   else if (page.key === "marks") content = <MarksPage {...props} />;
   else if (page.key === "fields") content = <FieldsPage {...props} />;
   else if (page.key === "inflow") content = <InflowPage {...props} />;
+  else if (page.key === "pools") content = <PoolsPage {...props} />;
   else if (page.key === "member_card") content = <MemberCardPage {...props} />;
   else if (page.key === "plugins") content = <PluginsPage {...props} />;
   else if (page.key === "staff") content = <StaffPage {...props} />;

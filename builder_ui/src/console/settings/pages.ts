@@ -16,6 +16,7 @@ export const SETTINGS_PAGES: SettingsPage[] = [
   { key: "marks", plugin: "response_marks", group: "data" },
   { key: "fields", plugin: "friend_fields", group: "data" },
   { key: "inflow", plugin: "inflow", group: "data" },
+  { key: "pools", plugin: "assignment", group: "data" },
   { key: "member_card", plugin: "member_cards", group: "data" },
   { key: "workspace", group: "workspace" },
   { key: "plugins", group: "workspace" },

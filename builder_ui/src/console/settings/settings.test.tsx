@@ -62,7 +62,15 @@ describe("server errors by field", () => {
 describe("the settings menu", () => {
   it("lists a plugin's page only while the plugin is on", () => {
     const keys = (a: WorkspaceAccess) => visiblePages(a).map((p) => p.key);
-    expect(keys(access(["tags", "inflow"]))).toEqual(["tags", "inflow", "workspace", "plugins", "staff", "roles"]);
+    expect(keys(access(["tags", "inflow", "assignment"]))).toEqual([
+      "tags",
+      "inflow",
+      "pools",
+      "workspace",
+      "plugins",
+      "staff",
+      "roles",
+    ]);
     expect(keys(access([]))).toEqual(["workspace", "plugins", "staff", "roles"]);
   });
 

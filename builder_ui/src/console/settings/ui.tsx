@@ -54,7 +54,8 @@ export function FieldErrors({ errors, name, exact }: { errors: FormErrors; name:
 /** The error's message, and messages of fields the form does not show. */
 export function FormProblems({ errors, shown }: { errors: FormErrors; shown: string[] }) {
   if (!errors.message) return null;
-  const rest = unplacedErrors(errors, shown);
+  // (a lone field message is often the error's message itself: not said twice)
+  const rest = unplacedErrors(errors, shown).filter((m) => m !== errors.message && !m.endsWith(`: ${errors.message}`));
   return (
     <div className="form-problems" role="alert">
       <p>{errors.message}</p>
