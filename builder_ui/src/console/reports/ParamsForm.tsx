@@ -12,8 +12,12 @@ import { LookupContext, LookupWidget } from "../../forms/pickers";
 import { decorateUiSchema, formSchema, localizeSchema } from "../../forms/schema";
 import { localized } from "../../i18n";
 import type { NodeTypeDef } from "../../types";
-import { reportUiSchema } from "./params";
+import { reportUiSchema, withBranchDefaults } from "./params";
 import type { ErrorTree } from "./results";
+
+// Optional objects (a conversion condition) stay absent until filled in, instead of an empty object the
+// schema refuses.
+const FORM_STATE = { ...DEFAULT_FORM_STATE, emptyObjectFields: "populateRequiredDefaults" as const };
 
 const validators = {
   ja: customizeValidator({}, localizeJa as Parameters<typeof customizeValidator>[1]),
@@ -81,6 +85,7 @@ export function ConditionField(props: FieldProps) {
           disabled={disabled || readonly}
           onChange={(e) => {
             const next = conditions.find((c) => c.key === e.target.value);
+            if (!next && !value.label) return onChange(undefined);
             onChange({
               ...(value.label ? { label: value.label } : {}),
               ...(next ? { type: next.key, type_version: next.version } : {}),
@@ -206,10 +211,10 @@ export function ParamsForm({
       widgets={widgets}
       fields={fields}
       extraErrors={errors as ErrorSchema}
-      experimental_defaultFormStateBehavior={DEFAULT_FORM_STATE}
+      experimental_defaultFormStateBehavior={FORM_STATE}
       showErrorList={false}
       noHtml5Validate
-      onChange={(e) => onChange(asValue(e.formData))}
+      onChange={(e) => onChange(asValue(withBranchDefaults(rawSchema, e.formData)))}
       onSubmit={(e) => onSubmit(asValue(e.formData))}
     >
       {children}

@@ -3,14 +3,14 @@
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, postForFile, workspaceUrl } from "../../api";
-import { LookupContext, type LookupSource } from "../../forms/pickers";
+import { loadOptions, LookupContext, type LookupSource } from "../../forms/pickers";
 import { localized } from "../../i18n";
 import { navigate } from "../../router";
 import type { Catalog, NodeTypeDef, WorkspaceAccess } from "../../types";
 import type { Section, SectionProps } from "../sections";
 import { sectionUrl } from "../sections";
 import { ConditionsContext, ParamsForm } from "./ParamsForm";
-import { initialParams, pruneParams } from "./params";
+import { initialParams, pruneParams, withPickedLabels } from "./params";
 import { ResultView } from "./ResultView";
 import { errorTree, type ErrorTree, type ReportDef, type ReportResult } from "./results";
 import "./reports.css";
@@ -120,13 +120,18 @@ function ReportPage({ access, report }: { access: WorkspaceAccess; report: Repor
     if (error instanceof ApiError && error.errors.length) setErrors(errorTree(error.errors));
     else setErrors({ tree: {}, loose: [error instanceof Error ? error.message : String(error)] });
   };
-  const body = (p: Record<string, unknown>) => ({ params: pruneParams(report.params_schema, p), lang });
+  const body = async (p: Record<string, unknown>) => ({
+    params: await withPickedLabels(report.params_schema, pruneParams(report.params_schema, p), (name) =>
+      loadOptions(lookups, name),
+    ),
+    lang,
+  });
 
   const run = async (p: Record<string, unknown>) => {
     setRunning(true);
     setErrors({ tree: {}, loose: [] });
     try {
-      setResult(await api.post<ReportResult>(`${base}/run`, body(p)));
+      setResult(await api.post<ReportResult>(`${base}/run`, await body(p)));
     } catch (error) {
       setResult(null);
       failed(error);
@@ -139,7 +144,7 @@ function ReportPage({ access, report }: { access: WorkspaceAccess; report: Repor
     setDownloading(true);
     setErrors({ tree: {}, loose: [] });
     try {
-      const { blob, filename } = await postForFile(`${base}/export.csv`, body(params));
+      const { blob, filename } = await postForFile(`${base}/export.csv`, await body(params));
       const url = URL.createObjectURL(blob);
       const link = document.createElement("a");
       link.href = url;

@@ -108,6 +108,19 @@ export function pruneParams(schema: unknown, data: unknown): unknown {
     return data.map((d) => pruneParams(items, d));
   }
   if (!isObject(data) || !isObject(schema)) return data;
+  const { props, closed } = resolved(schema, data);
+  const open = !closed || Object.keys(props).length === 0;
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (v === undefined || v === "") continue;
+    if (k in props) out[k] = pruneParams(props[k], v);
+    else if (open) out[k] = v;
+  }
+  return out;
+}
+
+/** The properties an object may have given its data (allOf branches whose "if" it meets), and whether it is closed. */
+function resolved(schema: Schema, data: Schema): { props: Schema; closed: boolean } {
   const props: Schema = {};
   let closed = schema.additionalProperties === false;
   for (const layer of [schema, ...(Array.isArray(schema.allOf) ? schema.allOf : [])]) {
@@ -118,12 +131,55 @@ export function pruneParams(schema: unknown, data: unknown): unknown {
     if (source.additionalProperties === false) closed = true;
     if (isObject(source.properties)) Object.assign(props, source.properties);
   }
-  const open = !closed || Object.keys(props).length === 0;
+  return { props, closed };
+}
+
+export type OptionsOf = (lookup: string) => Promise<{ value: string | number; label: string }[]>;
+
+/**
+ * Buckets named after what was picked: where an object takes "labels" beside a list picked from a lookup
+ * ({tag_ids: [3, 5]}), the labels left empty become the names of the picked items, so that a report which cannot
+ * read another plugin's data shows "VIP" rather than "タグ 3".
+ */
+export async function withPickedLabels(schema: unknown, data: unknown, optionsOf: OptionsOf): Promise<unknown> {
+  if (Array.isArray(data)) {
+    const items = isObject(schema) ? schema.items : undefined;
+    return Promise.all(data.map((d) => withPickedLabels(items, d, optionsOf)));
+  }
+  if (!isObject(data) || !isObject(schema)) return data;
+  const { props } = resolved(schema, data);
   const out: Schema = {};
-  for (const [k, v] of Object.entries(data)) {
-    if (v === undefined || v === "") continue;
-    if (k in props) out[k] = pruneParams(props[k], v);
-    else if (open) out[k] = v;
+  for (const [k, v] of Object.entries(data)) out[k] = await withPickedLabels(props[k], v, optionsOf);
+  const labels = props.labels;
+  const given = Array.isArray(out.labels) ? (out.labels as unknown[]) : [];
+  if (!isObject(labels) || labels.type !== "array" || given.some((l) => typeof l === "string" && l !== "")) return out;
+  for (const [k, v] of Object.entries(out)) {
+    const lookup = Array.isArray(v) && isObject(props[k]) ? pickerFor(k, props[k] as Schema) : null;
+    if (!lookup) continue;
+    const options = await optionsOf(lookup).catch(() => []);
+    const names = (v as unknown[]).map((id) => options.find((o) => o.value === id)?.label ?? "");
+    if (names.some(Boolean)) out.labels = names;
+    break;
+  }
+  return out;
+}
+
+/**
+ * Defaults declared inside allOf branches (the form lays the branch's fields out but leaves their defaults
+ * unset): filled in where the data meets the branch and has no value yet, so a checkbox shows what the server
+ * will assume.
+ */
+export function withBranchDefaults(schema: unknown, data: unknown): unknown {
+  if (Array.isArray(data)) {
+    const items = isObject(schema) ? schema.items : undefined;
+    return data.map((d) => withBranchDefaults(items, d));
+  }
+  if (!isObject(data) || !isObject(schema)) return data;
+  const { props } = resolved(schema, data);
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(data)) out[k] = withBranchDefaults(props[k], v);
+  for (const [k, p] of Object.entries(props)) {
+    if (out[k] === undefined && isObject(p) && "default" in p) out[k] = p.default;
   }
   return out;
 }
