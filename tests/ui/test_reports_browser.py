@@ -5,16 +5,15 @@ Screenshots are kept in ``test-artifacts/``.
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from enishi_inflow.models import FirstRoute, Route, Visit
 from playwright.async_api import Locator, Page, expect
 
 from enishi import Friend
-from enishi_inflow.models import FirstRoute, Route, Visit
 from tests.line.emulator.test_simulator_browser import Shop
 from tests.ui.conftest import ARTIFACTS
 from tests.ui.test_builder_browser import log_in, tag_named
@@ -110,16 +109,15 @@ async def test_inflow_report_shows_the_servers_objection_on_the_field(page: Page
     await page.locator("#params_to").fill("2026-01-01")
     await page.get_by_role("button", name="集計する").click()
     await expect(page.get_by_role("alert")).to_contain_text("条件に誤りがあります")
-    await expect(page.locator("#params_to").locator("xpath=ancestor::div[contains(@class,'form-group')][1]")).to_contain_text(
-        "終了日は開始日以降にしてください"
-    )
+    field = page.locator("#params_to").locator("xpath=ancestor::div[contains(@class,'form-group')][1]")
+    await expect(field).to_contain_text("終了日は開始日以降にしてください")
 
 
 async def test_cross_analysis_draws_a_heat_map_with_totals_and_percentages(page: Page, shop: Shop) -> None:
     seminar, buyer = await tag_named(shop, "セミナー"), await tag_named(shop, "購入")
     january = datetime(2026, 1, 15, 3, tzinfo=UTC)
     february = datetime(2026, 2, 15, 3, tzinfo=UTC)
-    aoi, ren, yui = await add_friends(shop, ["葵", "蓮", "結衣"], january)
+    aoi, ren, _yui = await add_friends(shop, ["葵", "蓮", "結衣"], january)
     (kai,) = await add_friends(shop, ["海"], february)
     for friend, tags in {aoi: (seminar, buyer), ren: (seminar,), kai: (buyer,)}.items():
         for tag_id in tags:
