@@ -108,6 +108,17 @@ async def test_tags_in_folders_a_mark_and_a_field_with_the_servers_errors_next_t
     await row.get_by_label("「春セール」のフォルダ").select_option(label="未分類")
     await expect(row.get_by_label("「春セール」のフォルダ")).to_have_value("")
     await shot(page, "tags")
+    await folders.get_by_role("button", name=re.compile("^春のキャンペーン")).click()
+    await page.get_by_role("button", name="フォルダを削除").click()
+    await expect(folders.get_by_role("button", name=re.compile("^春のキャンペーン"))).to_have_count(0)
+    await expect(row).to_be_visible()
+    assert await get(shop, "/tags/folders") == []
+    # A tag of its own, made and deleted again (after the confirmation).
+    await new_tag.get_by_label("タグ名").fill("試し")
+    await new_tag.get_by_role("button", name="タグを作成").click()
+    await page.locator('tr[data-tag="試し"]').get_by_role("button", name="削除").click()
+    await expect(page.locator('tr[data-tag="試し"]')).to_have_count(0)
+    assert [t["name"] for t in await get(shop, "/tags/")] == ["春セール"]
 
     # A response mark besides the three every workspace starts with, moved up one place.
     await settings_link(page, "対応マーク").click()
