@@ -1,9 +1,13 @@
-import { useTranslation } from "react-i18next";
 import type { Section, SectionProps } from "../sections";
+import { BroadcastComposer } from "./BroadcastComposer";
+import { BroadcastList } from "./BroadcastList";
+import { BroadcastPage } from "./BroadcastPage";
 
-function BroadcastsSection(_props: SectionProps) {
-  const { t } = useTranslation();
-  return <h1>{t("broadcasts.title")}</h1>;
+// /w/{id}/broadcasts (history), …/broadcasts/new (composer), …/broadcasts/{broadcastId} (one, with its progress).
+function BroadcastsSection({ access, rest }: SectionProps) {
+  if (rest[0] === "new") return <BroadcastComposer access={access} />;
+  if (rest[0] && /^\d+$/.test(rest[0])) return <BroadcastPage key={rest[0]} access={access} broadcastId={Number(rest[0])} />;
+  return <BroadcastList access={access} />;
 }
 
 export const broadcastsSection: Section = { key: "broadcasts", label: "broadcasts.title", component: BroadcastsSection };

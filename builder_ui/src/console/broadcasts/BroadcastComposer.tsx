@@ -1,0 +1,406 @@
+// A new broadcast (一斉配信 / セグメント配信): 1–5 messages with the LINE-like preview, the audience (every
+// friend, a segment with friends left out, or a saved segment), the live recipient count with LINE's quota and
+// the plan's limit, a test send, and "send now" or a time in the workspace's time zone.
+import type { FieldProps } from "@rjsf/utils";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, ApiError, request, workspaceUrl, type ApiErrorItem } from "../../api";
+import { EditorContext, type EditorShared } from "../../editor/context";
+import { MessagesField } from "../../forms/MessagesField";
+import { LookupContext } from "../../forms/pickers";
+import { localized } from "../../i18n";
+import { navigate } from "../../router";
+import type { NodeTypeDef, WorkspaceAccess } from "../../types";
+import { loadCatalog, SegmentBuilder } from "../friends/SegmentBuilder";
+import { sectionUrl } from "../sections";
+import {
+  audienceReady,
+  EVERYONE,
+  scheduledAt,
+  sendBlock,
+  sortProblems,
+  targetOf,
+  testRecipient,
+  type Audience,
+  type SortedProblems,
+} from "./compose";
+import type { Broadcast, Estimate, Message } from "./types";
+import "./broadcasts.css";
+
+const ESTIMATE_DELAY_MS = 500;
+const NO_PROBLEMS: SortedProblems = { messages: [], segment: [], exclude: [], other: [] };
+
+function newKey(): string {
+  return typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+}
+
+function Problems({ items, label }: { items: ApiErrorItem[]; label: string }) {
+  if (items.length === 0) return null;
+  return (
+    <ul className="errors" aria-label={label}>
+      {items.map((p, i) => (
+        <li key={i}>
+          {p.path ? <code>{p.path}</code> : null} {p.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+interface SavedSegment {
+  id: number;
+  name: string;
+  problems: { path: string; message: string }[];
+}
+
+/** The live estimate: asked again a moment after the audience or the messages stop changing. */
+function useEstimate(access: WorkspaceAccess, audience: Audience, messages: Message[]) {
+  const [estimate, setEstimate] = useState<Estimate | null>(null);
+  const [problems, setProblems] = useState<SortedProblems>(NO_PROBLEMS);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const ready = audienceReady(audience);
+  const body = JSON.stringify({ target: targetOf(audience), messages: messages.length ? messages : undefined });
+  useEffect(() => {
+    if (!ready) {
+      setEstimate(null);
+      setProblems(NO_PROBLEMS);
+      return;
+    }
+    let live = true;
+    setLoading(true);
+    const url = workspaceUrl(access.workspace.id, "/broadcasts/estimate");
+    const timer = setTimeout(async () => {
+      const asked = JSON.parse(body) as { target: unknown; messages?: Message[] };
+      try {
+        let found: SortedProblems = NO_PROBLEMS;
+        let result: Estimate;
+        try {
+          result = await api.post<Estimate>(url, asked);
+        } catch (e) {
+          if (!(e instanceof ApiError) || e.status !== 422) throw e;
+          found = sortProblems(e.errors);
+          // Messages still being written: the count without them (they only decide multicast or push).
+          if (found.segment.length || found.exclude.length || found.other.length || !asked.messages) throw e;
+          result = await api.post<Estimate>(url, { target: asked.target });
+        }
+        if (!live) return;
+        setEstimate(result);
+        setProblems(found);
+        setError(null);
+      } catch (e) {
+        if (!live) return;
+        setEstimate(null);
+        setProblems(e instanceof ApiError ? sortProblems(e.errors) : NO_PROBLEMS);
+        setError(e instanceof Error ? e.message : String(e));
+      } finally {
+        if (live) setLoading(false);
+      }
+    }, ESTIMATE_DELAY_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [access.workspace.id, body, ready]);
+  return { estimate, problems, loading, error };
+}
+
+export function BroadcastComposer({ access }: { access: WorkspaceAccess }) {
+  const lookupSource = useMemo(
+    () => ({ workspaceId: access.workspace.id, enabledPlugins: access.enabled_plugins }),
+    [access.workspace.id, access.enabled_plugins],
+  );
+  const [types, setTypes] = useState<Map<string, NodeTypeDef>>(new Map());
+  useEffect(() => {
+    let live = true;
+    loadCatalog(access.workspace.id)
+      .then((c) => live && setTypes(new Map(c.node_types.map((x) => [x.key, x]))))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [access.workspace.id]);
+  // The message editor's button actions come from the catalog, as in the scenario builder.
+  const shared: EditorShared = useMemo(
+    () => ({ types, problemsByNode: new Map(), dryRun: new Map(), waitingByNode: {}, timezone: access.workspace.timezone }),
+    [types, access.workspace.timezone],
+  );
+  return (
+    <EditorContext.Provider value={shared}>
+      <LookupContext.Provider value={lookupSource}>
+        <Composer access={access} />
+      </LookupContext.Provider>
+    </EditorContext.Provider>
+  );
+}
+
+function Composer({ access }: { access: WorkspaceAccess }) {
+  const { t, i18n } = useTranslation();
+  const ws = access.workspace.id;
+  const [name, setName] = useState("");
+  const [messages, setMessages] = useState<Message[]>([{ type: "text", text: "" }]);
+  const [audience, setAudience] = useState<Audience>(EVERYONE);
+  const [excluding, setExcluding] = useState(false);
+  const [saved, setSaved] = useState<SavedSegment[] | null>(null);
+  const [when, setWhen] = useState<"now" | "later">("now");
+  const [localTime, setLocalTime] = useState("");
+  const [allowPartial, setAllowPartial] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
+  const [submitProblems, setSubmitProblems] = useState<SortedProblems>(NO_PROBLEMS);
+  const [submitError, setSubmitError] = useState<string | null>(null);
+  const [testTo, setTestTo] = useState("");
+  const [testResult, setTestResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const idempotencyKey = useRef(newKey());
+  const { estimate, problems, loading, error } = useEstimate(access, audience, messages);
+
+  useEffect(() => {
+    api
+      .get<SavedSegment[]>(workspaceUrl(ws, "/friends/tabs"))
+      .then(setSaved)
+      .catch(() => setSaved([]));
+  }, [ws]);
+
+  const scheduled = when === "later";
+  const block = sendBlock(estimate, scheduled, allowPartial);
+  const shownProblems: SortedProblems = {
+    messages: submitProblems.messages.length ? submitProblems.messages : problems.messages,
+    segment: submitProblems.segment.length ? submitProblems.segment : problems.segment,
+    exclude: submitProblems.exclude.length ? submitProblems.exclude : problems.exclude,
+    other: [...problems.other, ...submitProblems.other],
+  };
+
+  const setKind = (kind: Audience["kind"]) => setAudience({ ...audience, kind });
+
+  const submit = async () => {
+    setSubmitting(true);
+    setSubmitError(null);
+    setSubmitProblems(NO_PROBLEMS);
+    const at = scheduled ? scheduledAt(localTime) : null;
+    if (scheduled && !at) {
+      setSubmitProblems({ ...NO_PROBLEMS, other: [{ path: "$.scheduled_at", message: t("broadcasts.compose.pick_time") }] });
+      setSubmitting(false);
+      return;
+    }
+    try {
+      const created = await request<{ broadcast: Broadcast }>(
+        "POST",
+        workspaceUrl(ws, "/broadcasts"),
+        { name: name.trim(), messages, target: targetOf(audience), scheduled_at: at, allow_partial: allowPartial },
+        // A retry of this very form (say after a network error) cannot create a second broadcast.
+        { "Idempotency-Key": idempotencyKey.current },
+      );
+      navigate(sectionUrl(ws, "broadcasts", created.broadcast.id));
+    } catch (e) {
+      if (e instanceof ApiError) {
+        setSubmitProblems(sortProblems(e.errors));
+        setSubmitError(e.message);
+        if (e.code === "idempotency_key_reused" || e.status === 422 || e.status === 409) idempotencyKey.current = newKey();
+      } else setSubmitError(String(e));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  const testSend = async () => {
+    const to = testRecipient(testTo);
+    if (!to) {
+      setTestResult({ ok: false, text: t("broadcasts.compose.test_to_invalid") });
+      return;
+    }
+    try {
+      await api.post(workspaceUrl(ws, "/broadcasts/test-send"), { messages, to });
+      setTestResult({ ok: true, text: t("broadcasts.compose.test_sent") });
+    } catch (e) {
+      const text = e instanceof ApiError ? [e.message, ...e.errors.map((x) => `${x.path ?? ""} ${x.message}`)].join(" — ") : String(e);
+      setTestResult({ ok: false, text });
+    }
+  };
+
+  const fieldProps = { formData: messages, onChange: (next: Message[]) => setMessages(next ?? []) } as unknown as FieldProps;
+  const canSend = access.permissions.includes("core.broadcast");
+
+  return (
+    <div className="page broadcast-composer">
+      <div className="page-head">
+        <h1>{t("broadcasts.compose.title")}</h1>
+        <a
+          href={sectionUrl(ws, "broadcasts")}
+          onClick={(e) => {
+            e.preventDefault();
+            navigate(sectionUrl(ws, "broadcasts"));
+          }}
+        >
+          {t("broadcasts.back_to_list")}
+        </a>
+      </div>
+      <form
+        className="composer-grid"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <div className="composer-main">
+          <label className="field">
+            {t("broadcasts.compose.name")}
+            <input value={name} maxLength={200} required onChange={(e) => setName(e.target.value)} />
+          </label>
+
+          <MessagesField {...fieldProps} />
+          <Problems items={shownProblems.messages} label={t("broadcasts.compose.message_problems")} />
+
+          <fieldset className="composer-audience">
+            <legend>{t("broadcasts.compose.audience")}</legend>
+            <div className="row" role="radiogroup" aria-label={t("broadcasts.compose.audience")}>
+              {(["all", "segment", "saved"] as const).map((kind) => (
+                <label className="check" key={kind}>
+                  <input type="radio" name="audience" checked={audience.kind === kind} onChange={() => setKind(kind)} />
+                  {t(`broadcasts.compose.audience_${kind}`)}
+                </label>
+              ))}
+            </div>
+            {audience.kind === "segment" && (
+              <div role="group" aria-label={t("broadcasts.compose.include")}>
+                <h3>{t("broadcasts.compose.include")}</h3>
+                <SegmentBuilder
+                  access={access}
+                  value={audience.segment}
+                  onChange={(segment) => setAudience((a) => ({ ...a, segment }))}
+                  problems={shownProblems.segment}
+                />
+              </div>
+            )}
+            {audience.kind === "saved" && (
+              <label className="field">
+                {t("broadcasts.compose.saved_segment")}
+                <select
+                  value={audience.savedId ?? ""}
+                  onChange={(e) => setAudience({ ...audience, savedId: e.target.value ? Number(e.target.value) : null })}
+                >
+                  <option value="">{t("broadcasts.compose.choose")}</option>
+                  {(saved ?? []).map((s) => (
+                    <option key={s.id} value={s.id} disabled={s.problems.length > 0}>
+                      {s.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={excluding}
+                onChange={(e) => {
+                  setExcluding(e.target.checked);
+                  if (!e.target.checked) setAudience((a) => ({ ...a, exclude: null }));
+                }}
+              />
+              {t("broadcasts.compose.use_exclude")}
+            </label>
+            {excluding && (
+              <div role="group" aria-label={t("broadcasts.compose.exclude")}>
+                <h3>{t("broadcasts.compose.exclude")}</h3>
+                <SegmentBuilder
+                  access={access}
+                  value={audience.exclude}
+                  onChange={(exclude) => setAudience((a) => ({ ...a, exclude }))}
+                  problems={shownProblems.exclude}
+                />
+              </div>
+            )}
+          </fieldset>
+        </div>
+
+        <aside className="composer-side" aria-label={t("broadcasts.compose.summary")}>
+          <EstimateBox estimate={estimate} loading={loading} error={error} ready={audienceReady(audience)} />
+          {estimate && !estimate.fits && estimate.sendable > 0 && !scheduled && (
+            <label className="check">
+              <input type="checkbox" checked={allowPartial} onChange={(e) => setAllowPartial(e.target.checked)} />
+              {t("broadcasts.compose.allow_partial", { count: estimate.sendable })}
+            </label>
+          )}
+          {estimate && <p className="small muted">{localized(estimate.audience_note, i18n.language)}</p>}
+
+          <fieldset>
+            <legend>{t("broadcasts.compose.when")}</legend>
+            <label className="check">
+              <input type="radio" name="when" checked={when === "now"} onChange={() => setWhen("now")} />
+              {t("broadcasts.compose.now")}
+            </label>
+            <label className="check">
+              <input type="radio" name="when" checked={when === "later"} onChange={() => setWhen("later")} />
+              {t("broadcasts.compose.later")}
+            </label>
+            {scheduled && (
+              <label className="field">
+                {t("broadcasts.compose.at", { tz: access.workspace.timezone })}
+                <input type="datetime-local" value={localTime} onChange={(e) => setLocalTime(e.target.value)} />
+              </label>
+            )}
+          </fieldset>
+
+          <Problems items={shownProblems.other} label={t("broadcasts.compose.problems")} />
+          {submitError && (
+            <p className="error" role="alert">
+              {submitError}
+            </p>
+          )}
+          {block && <p className="error small">{t(`broadcasts.compose.block.${block}`)}</p>}
+          <button type="submit" className="primary" disabled={!canSend || submitting || !name.trim() || block !== null || !audienceReady(audience)}>
+            {scheduled ? t("broadcasts.compose.schedule") : t("broadcasts.compose.send_now")}
+          </button>
+
+          <details className="test-send">
+            <summary>{t("broadcasts.compose.test")}</summary>
+            <label className="field">
+              {t("broadcasts.compose.test_to")}
+              <input value={testTo} onChange={(e) => setTestTo(e.target.value)} placeholder="123 / U0123…" />
+            </label>
+            <button type="button" onClick={() => void testSend()} disabled={!canSend}>
+              {t("broadcasts.compose.test_send")}
+            </button>
+            {testResult && (
+              <p className={testResult.ok ? "ok small" : "error small"} role="status">
+                {testResult.text}
+              </p>
+            )}
+          </details>
+        </aside>
+      </form>
+    </div>
+  );
+}
+
+function EstimateBox({ estimate, loading, error, ready }: { estimate: Estimate | null; loading: boolean; error: string | null; ready: boolean }) {
+  const { t, i18n } = useTranslation();
+  const n = (v: number | null | undefined) => (v === null || v === undefined ? "—" : v.toLocaleString(i18n.language));
+  if (!ready) return <p className="muted">{t("broadcasts.compose.audience_incomplete")}</p>;
+  return (
+    <section className="estimate" aria-label={t("broadcasts.compose.estimate")} aria-busy={loading}>
+      <p className="estimate-count" role="status" aria-live="polite">
+        {estimate ? t("broadcasts.compose.recipients", { count: estimate.recipients, n: n(estimate.recipients) }) : loading ? t("common.loading") : "—"}
+      </p>
+      {error && !estimate && <p className="error small">{error}</p>}
+      {estimate && (
+        <dl className="estimate-details small">
+          <dt>{t("broadcasts.compose.delivery")}</dt>
+          <dd>{t(`broadcasts.delivery.${estimate.delivery}`)}</dd>
+          <dt>{t("broadcasts.compose.quota_left")}</dt>
+          <dd>
+            {estimate.quota.type === "none" ? t("broadcasts.compose.unlimited") : n(estimate.quota.remaining)}
+            {estimate.quota.stale && ` (${t("broadcasts.compose.stale")})`}
+          </dd>
+          <dt>{t("broadcasts.compose.plan_left", { plan: localized(estimate.plan.name, i18n.language) })}</dt>
+          <dd>{estimate.plan.monthly_messages === null ? t("broadcasts.compose.unlimited") : n(estimate.plan.remaining)}</dd>
+        </dl>
+      )}
+      {estimate && estimate.warnings.length > 0 && (
+        <ul className={estimate.fits ? "warnings small" : "errors small"} aria-label={t("broadcasts.compose.warnings")}>
+          {estimate.warnings.map((w) => (
+            <li key={w.code}>{localized(w.message, i18n.language)}</li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,283 @@
+// One broadcast: a live progress bar (sent, failed, remaining, estimated finish), pause / resume / cancel, the
+// messages as LINE shows them, and what became of each recipient.
+import { useCallback, useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, ApiError, workspaceUrl } from "../../api";
+import { LinePreview } from "../../forms/LinePreview";
+import { localized } from "../../i18n";
+import { navigate } from "../../router";
+import type { WorkspaceAccess } from "../../types";
+import { sectionUrl } from "../sections";
+import type { Broadcast, BroadcastStatus, Page, Recipient } from "./types";
+import "./broadcasts.css";
+
+/** How often to look again: quickly while sending, slowly while waiting, never once it is over. */
+export function pollDelay(status: BroadcastStatus): number | null {
+  if (status === "sending") return 1000;
+  if (status === "scheduled" || status === "paused") return 3000;
+  return null;
+}
+
+export function actionsFor(status: BroadcastStatus): ("pause" | "resume" | "cancel")[] {
+  if (status === "sending") return ["pause", "cancel"];
+  if (status === "paused") return ["resume", "cancel"];
+  if (status === "scheduled") return ["cancel"];
+  return [];
+}
+
+export function formatTime(iso: string | null, timezone: string, lang: string): string {
+  if (!iso) return "—";
+  return new Intl.DateTimeFormat(lang === "en" ? "en-US" : "ja-JP", {
+    timeZone: timezone,
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  }).format(new Date(iso));
+}
+
+export function StatusBadge({ status }: { status: BroadcastStatus }) {
+  const { t } = useTranslation();
+  return <span className={`badge broadcast-status status-${status}`}>{t(`broadcasts.status.${status}`)}</span>;
+}
+
+export function ProgressBar({ broadcast }: { broadcast: Broadcast }) {
+  const { t, i18n } = useTranslation();
+  const p = broadcast.progress;
+  const n = (v: number) => v.toLocaleString(i18n.language);
+  const percent = Math.max(0, Math.min(100, p.percent));
+  return (
+    <section className="broadcast-progress" aria-label={t("broadcasts.page.progress")}>
+      <div
+        className="progress-track"
+        role="progressbar"
+        aria-label={t("broadcasts.page.progress")}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent}
+        aria-valuetext={`${percent}%`}
+      >
+        <div className="progress-sent" style={{ width: `${percent}%` }} />
+      </div>
+      <p className="progress-percent">{percent}%</p>
+      <dl className="progress-numbers">
+        <dt>{t("broadcasts.page.total")}</dt>
+        <dd>{p.total === null ? t("broadcasts.page.not_fixed", { n: n(broadcast.estimated_recipients) }) : n(p.total)}</dd>
+        <dt>{t("broadcasts.page.sent")}</dt>
+        <dd data-testid="sent">{n(p.sent)}</dd>
+        <dt>{t("broadcasts.page.failed")}</dt>
+        <dd data-testid="failed">{n(p.failed)}</dd>
+        <dt>{t("broadcasts.page.remaining")}</dt>
+        <dd data-testid="remaining">{n(p.remaining)}</dd>
+        {p.cancelled > 0 && (
+          <>
+            <dt>{t("broadcasts.page.cancelled")}</dt>
+            <dd>{n(p.cancelled)}</dd>
+          </>
+        )}
+        {p.estimated_finish_at && broadcast.status === "sending" && (
+          <>
+            <dt>{t("broadcasts.page.estimated_finish")}</dt>
+            <dd>{formatTime(p.estimated_finish_at, broadcast.timezone, i18n.language)}</dd>
+          </>
+        )}
+      </dl>
+    </section>
+  );
+}
+
+export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess; broadcastId: number }) {
+  const { t, i18n } = useTranslation();
+  const ws = access.workspace.id;
+  const url = workspaceUrl(ws, `/broadcasts/${broadcastId}`);
+  const [broadcast, setBroadcast] = useState<Broadcast | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(async () => {
+    try {
+      setBroadcast(await api.get<Broadcast>(url));
+      setError(null);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  }, [url]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const delay = broadcast ? pollDelay(broadcast.status) : null;
+  useEffect(() => {
+    if (delay === null) return;
+    const timer = setInterval(() => void load(), delay);
+    return () => clearInterval(timer);
+  }, [delay, load]);
+
+  const act = async (action: "pause" | "resume" | "cancel") => {
+    if (action === "cancel" && !window.confirm(t("broadcasts.page.confirm_cancel"))) return;
+    setBusy(true);
+    setActionError(null);
+    try {
+      setBroadcast(await api.post<Broadcast>(`${url}/${action}`));
+    } catch (e) {
+      setActionError(e instanceof ApiError ? e.message : String(e));
+      void load();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (error && !broadcast) return <p className="page error">{t("common.failed", { message: error })}</p>;
+  if (!broadcast) return <p className="page muted">{t("common.loading")}</p>;
+  const time = (iso: string | null) => formatTime(iso, broadcast.timezone, i18n.language);
+  const canControl = access.permissions.includes("core.broadcast");
+
+  return (
+    <div className="page broadcast-page">
+      <div className="page-head">
+        <h1>{broadcast.name}</h1>
+        <StatusBadge status={broadcast.status} />
+        <span className="spacer" />
+        <a
+          href={sectionUrl(ws, "broadcasts")}
+          onClick={(e) => {
+            e.preventDefault();
+            navigate(sectionUrl(ws, "broadcasts"));
+          }}
+        >
+          {t("broadcasts.back_to_list")}
+        </a>
+      </div>
+      <ProgressBar broadcast={broadcast} />
+      {broadcast.held && <p className="error">{t("broadcasts.page.held")}</p>}
+      {broadcast.error && <p className="error">{broadcast.error}</p>}
+      {canControl && actionsFor(broadcast.status).length > 0 && (
+        <div className="row broadcast-actions">
+          {actionsFor(broadcast.status).map((a) => (
+            <button key={a} type="button" className={a === "cancel" ? "danger" : undefined} disabled={busy} onClick={() => void act(a)}>
+              {t(`broadcasts.page.${a}`)}
+            </button>
+          ))}
+        </div>
+      )}
+      {actionError && (
+        <p className="error" role="alert">
+          {actionError}
+        </p>
+      )}
+      <div className="broadcast-detail">
+        <dl className="broadcast-facts">
+          <dt>{t("broadcasts.list.send_at")}</dt>
+          <dd>{time(broadcast.send_at)}</dd>
+          <dt>{t("broadcasts.list.started")}</dt>
+          <dd>{time(broadcast.started_at)}</dd>
+          <dt>{t("broadcasts.list.finished")}</dt>
+          <dd>{time(broadcast.finished_at)}</dd>
+          <dt>{t("broadcasts.compose.delivery")}</dt>
+          <dd>{t(`broadcasts.delivery.${broadcast.delivery}`)}</dd>
+          <dt>{t("broadcasts.compose.audience")}</dt>
+          <dd>{describeTarget(broadcast, t)}</dd>
+          {broadcast.limited_to !== null && (
+            <>
+              <dt>{t("broadcasts.page.limited_to")}</dt>
+              <dd>{broadcast.limited_to.toLocaleString(i18n.language)}</dd>
+            </>
+          )}
+        </dl>
+        <div className="broadcast-preview">
+          <LinePreview messages={broadcast.messages} accountName={access.workspace.name} />
+        </div>
+      </div>
+      <p className="small muted">{localized(broadcast.audience_note, i18n.language)}</p>
+      <Recipients access={access} broadcast={broadcast} />
+    </div>
+  );
+}
+
+function describeTarget(b: Broadcast, t: (k: string) => string): string {
+  const parts = [
+    b.target.saved_segment_id ? t("broadcasts.compose.audience_saved") : b.target.segment ? t("broadcasts.compose.audience_segment") : t("broadcasts.compose.audience_all"),
+  ];
+  if (b.target.exclude) parts.push(t("broadcasts.page.with_exclude"));
+  return parts.join(" / ");
+}
+
+function Recipients({ access, broadcast }: { access: WorkspaceAccess; broadcast: Broadcast }) {
+  const { t, i18n } = useTranslation();
+  const ws = access.workspace.id;
+  const [rows, setRows] = useState<Recipient[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const base = workspaceUrl(ws, `/broadcasts/${broadcast.id}/recipients`);
+  // Asked again when the numbers move (a page of recipients, not every poll).
+  const stamp = `${broadcast.status}:${broadcast.progress.sent}:${broadcast.progress.failed}:${broadcast.progress.cancelled}`;
+  useEffect(() => {
+    let live = true;
+    api
+      .get<Page<Recipient>>(`${base}?limit=50`)
+      .then((p) => {
+        if (!live) return;
+        setRows(p.items);
+        setNext(p.next);
+      })
+      .catch(() => live && setRows([]));
+    return () => {
+      live = false;
+    };
+  }, [base, stamp]);
+  const more = async () => {
+    if (!next) return;
+    const p = await api.get<Page<Recipient>>(`${base}?limit=50&after=${encodeURIComponent(next)}`);
+    setRows((r) => [...(r ?? []), ...p.items]);
+    setNext(p.next);
+  };
+  return (
+    <section aria-label={t("broadcasts.page.recipients")}>
+      <h2>{t("broadcasts.page.recipients")}</h2>
+      {rows === null ? (
+        <p className="muted">{t("common.loading")}</p>
+      ) : rows.length === 0 ? (
+        <p className="muted">{t("broadcasts.page.no_recipients")}</p>
+      ) : (
+        <table className="list-table">
+          <thead>
+            <tr>
+              <th>{t("broadcasts.page.friend")}</th>
+              <th>{t("broadcasts.list.status")}</th>
+              <th>{t("broadcasts.page.sent_at")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.position}>
+                <td>
+                  <a
+                    href={sectionUrl(ws, "friends", r.friend_id)}
+                    onClick={(e) => {
+                      e.preventDefault();
+                      navigate(sectionUrl(ws, "friends", r.friend_id));
+                    }}
+                  >
+                    {r.display_name || `#${r.friend_id}`}
+                  </a>
+                </td>
+                <td className={`recipient-${r.status}`}>
+                  {t(`broadcasts.recipient.${r.status}`)}
+                  {r.error ? <span className="small muted"> {localized(r.error, i18n.language)}</span> : null}
+                </td>
+                <td>{formatTime(r.sent_at, broadcast.timezone, i18n.language)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {next && (
+        <button type="button" className="small" onClick={() => void more()}>
+          {t("broadcasts.more")}
+        </button>
+      )}
+    </section>
+  );
+}
