@@ -18,6 +18,7 @@ from enishi import (
     ApiRoutes,
     ConditionType,
     DomainEvent,
+    FriendFieldSource,
     MigrationLocation,
     Permission,
     PluginManifest,
@@ -29,6 +30,7 @@ from enishi import (
     hookimpl,
 )
 from enishi_inflow import service
+from enishi_inflow.fields import inflow_field
 from enishi_inflow.nodes import came_from, route_entered
 from enishi_inflow.report import routes_report
 from enishi_inflow.routes import RouteController, login_callback, open_route
@@ -66,6 +68,11 @@ def enishi_register_triggers(register: Register[TriggerType]) -> None:
 @hookimpl
 def enishi_register_conditions(register: Register[ConditionType]) -> None:
     register(came_from)
+
+
+@hookimpl
+def enishi_register_friend_fields(register: Register[FriendFieldSource]) -> None:
+    register(inflow_field)
 
 
 @hookimpl
