@@ -1,7 +1,296 @@
+// /agency: the client workspaces of the user's agencies, each with its plan and enabled plugins and a way in;
+// agency admins add a client workspace there. Platform admins also manage the plans (a tab only they see).
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
+import { api, ApiError } from "../../api";
+import { localized } from "../../i18n";
+import type { Me, WorkspaceSummary } from "../../types";
+import { Field } from "./Field";
+import { fieldErrors, type FieldErrors, type InstalledPlugin, type Plan } from "./forms";
+import { PlansAdmin } from "./PlansAdmin";
+import "./agency.css";
 
-/** /agency: the client workspaces of the user's agencies with their plans and enabled plugins. */
+interface Agency {
+  id: number;
+  name: string;
+}
+
+interface Workspace extends WorkspaceSummary {
+  plan_id: number;
+}
+
+/** What the agency view loads: who is looking, their agencies, the workspaces, plans and installed plugins. */
+interface Loaded {
+  me: Me;
+  agencies: Agency[];
+  workspaces: Workspace[];
+  plans: Plan[];
+  plugins: InstalledPlugin[];
+}
+
+const ADMIN_ROLES = ["owner", "admin"];
+
 export function AgencyPage() {
   const { t } = useTranslation();
-  return <h1>{t("agency.title")}</h1>;
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tab, setTab] = useState<"clients" | "plans">("clients");
+
+  const load = useCallback(async () => {
+    try {
+      const [me, agencies, workspaces, plans, plugins] = await Promise.all([
+        api.get<Me>("/api/auth/me"),
+        api.get<Agency[]>("/api/agencies"),
+        api.get<Workspace[]>("/api/workspaces"),
+        api.get<Plan[]>("/api/plans"),
+        api.get<InstalledPlugin[]>("/api/plugins"),
+      ]);
+      setLoaded({ me, agencies, workspaces, plans, plugins });
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  if (error) return <p className="error">{t("common.failed", { message: error })}</p>;
+  if (!loaded) return <p className="loading">{t("common.loading")}</p>;
+  const admin = loaded.me.user.is_platform_admin;
+  return (
+    <div className="agency-page">
+      <h1>{t("agency.title")}</h1>
+      {admin && (
+        <div className="segmented" role="tablist" aria-label={t("agency.title")}>
+          <button type="button" role="tab" aria-selected={tab === "clients"} onClick={() => setTab("clients")}>
+            {t("agency.clients")}
+          </button>
+          <button type="button" role="tab" aria-selected={tab === "plans"} onClick={() => setTab("plans")}>
+            {t("agency.plans")}
+          </button>
+        </div>
+      )}
+      {admin && tab === "plans" ? (
+        <PlansAdmin plans={loaded.plans} plugins={loaded.plugins} onChanged={load} />
+      ) : (
+        <Clients loaded={loaded} onCreated={load} />
+      )}
+    </div>
+  );
+}
+
+function Clients({ loaded, onCreated }: { loaded: Loaded; onCreated: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const { me, agencies, workspaces } = loaded;
+  const roleIn = (agency: Agency) =>
+    me.user.is_platform_admin
+      ? "owner"
+      : me.memberships.find((m) => m.scope === "agency" && m.id === agency.id)?.role ?? null;
+  // Workspaces the user reaches through a direct membership only (their agency is not theirs) come last.
+  const known = new Set(agencies.map((a) => a.id));
+  const others = workspaces.filter((w) => !known.has(w.agency_id));
+  if (agencies.length === 0 && others.length === 0) return <p className="empty">{t("agency.none")}</p>;
+  return (
+    <>
+      {agencies.map((agency) => {
+        const role = roleIn(agency);
+        return (
+          <section key={agency.id} className="agency" aria-label={agency.name}>
+            <h2>
+              {agency.name}
+              {role && <span className="muted small"> ({t(`agency.role.${role}`, { defaultValue: role })})</span>}
+            </h2>
+            <WorkspaceTable loaded={loaded} workspaces={workspaces.filter((w) => w.agency_id === agency.id)} />
+            {role && ADMIN_ROLES.includes(role) && (
+              <NewWorkspace agency={agency} loaded={loaded} onCreated={onCreated} />
+            )}
+          </section>
+        );
+      })}
+      {others.length > 0 && (
+        <section className="agency" aria-label={t("agency.direct")}>
+          <h2>{t("agency.direct")}</h2>
+          <WorkspaceTable loaded={loaded} workspaces={others} />
+        </section>
+      )}
+    </>
+  );
+}
+
+/** Each workspace's enabled plugins, read from the workspace itself (what its plan and its staff allow). */
+function useEnabledPlugins(ids: number[]): Record<number, string[] | "error"> {
+  const [enabled, setEnabled] = useState<Record<number, string[] | "error">>({});
+  const key = ids.join(",");
+  useEffect(() => {
+    let live = true;
+    for (const id of ids) {
+      api
+        .get<{ enabled_plugins: string[] }>(`/api/workspaces/${id}`)
+        .then((a) => live && setEnabled((e) => ({ ...e, [id]: a.enabled_plugins })))
+        .catch(() => live && setEnabled((e) => ({ ...e, [id]: "error" })));
+    }
+    return () => {
+      live = false;
+    };
+  }, [key]);
+  return enabled;
+}
+
+function WorkspaceTable({ loaded, workspaces }: { loaded: Loaded; workspaces: Workspace[] }) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const enabled = useEnabledPlugins(workspaces.map((w) => w.id));
+  const titles = useMemo(
+    () => Object.fromEntries(loaded.plugins.map((p) => [p.name, localized(p.title, lang) || p.name])),
+    [loaded.plugins, lang],
+  );
+  if (workspaces.length === 0) return <p className="empty">{t("agency.no_workspaces")}</p>;
+  return (
+    <table className="list agency-workspaces" aria-label={t("agency.workspaces")}>
+      <thead>
+        <tr>
+          <th scope="col">{t("agency.workspace")}</th>
+          <th scope="col">{t("agency.plan")}</th>
+          <th scope="col">{t("agency.enabled_plugins")}</th>
+          <th scope="col">
+            <span className="visually-hidden">{t("agency.open")}</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {workspaces.map((w) => {
+          const plan = loaded.plans.find((p) => p.id === w.plan_id);
+          const plugins = enabled[w.id];
+          return (
+            <tr key={w.id}>
+              <th scope="row">{w.name}</th>
+              <td>{plan ? (lang === "en" ? plan.name_en : plan.name_ja) : `#${w.plan_id}`}</td>
+              <td>
+                {plugins === undefined ? (
+                  <span className="muted">{t("common.loading")}</span>
+                ) : plugins === "error" ? (
+                  <span className="muted">{t("agency.plugins_unavailable")}</span>
+                ) : plugins.length === 0 ? (
+                  <span className="muted">{t("agency.no_plugins")}</span>
+                ) : (
+                  <ul className="plugin-chips" aria-label={t("agency.enabled_plugins")}>
+                    {plugins.map((p) => (
+                      <li key={p}>{titles[p] ?? p}</li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+              <td>
+                {/* A full load: a workspace made here is not yet in the switcher's list. */}
+                <a href={`/w/${w.id}/friends`}>{t("agency.open_workspace", { name: w.name })}</a>
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+const EMPTY_WORKSPACE = { name: "", channel_id: "", channel_secret: "", access_token: "", timezone: "", plan_id: "" };
+
+function NewWorkspace({ agency, loaded, onCreated }: { agency: Agency; loaded: Loaded; onCreated: () => Promise<void> }) {
+  const { t, i18n } = useTranslation();
+  const [open, setOpen] = useState(false);
+  const [form, setForm] = useState(EMPTY_WORKSPACE);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [saving, setSaving] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const admin = loaded.me.user.is_platform_admin;
+  const id = (name: string) => `new-ws-${agency.id}-${name}`;
+  const set = (name: keyof typeof EMPTY_WORKSPACE) => (e: { target: { value: string } }) =>
+    setForm((f) => ({ ...f, [name]: e.target.value }));
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setSaving(true);
+    setErrors({});
+    setDone(null);
+    const body: Record<string, unknown> = {
+      name: form.name.trim(),
+      channel_id: form.channel_id.trim(),
+      channel_secret: form.channel_secret.trim(),
+      access_token: form.access_token.trim(),
+    };
+    if (form.timezone.trim()) body.timezone = form.timezone.trim();
+    if (admin && form.plan_id) body.plan_id = Number(form.plan_id);
+    try {
+      const created = await api.post<{ name: string }>(`/api/agencies/${agency.id}/workspaces`, body);
+      setForm(EMPTY_WORKSPACE);
+      setOpen(false);
+      setDone(created.name);
+      await onCreated();
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "channel_taken") setErrors({ "$.channel_id": [error.message] });
+      else if (error instanceof ApiError && error.errors.length) setErrors(fieldErrors(error.errors));
+      else setErrors({ $: [error instanceof Error ? error.message : String(error)] });
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  if (!open) {
+    return (
+      <div className="new-workspace">
+        {done && (
+          <p role="status" className="status-line">
+            {t("agency.created", { name: done })}
+          </p>
+        )}
+        <button type="button" onClick={() => setOpen(true)}>
+          {t("agency.add_workspace")}
+        </button>
+      </div>
+    );
+  }
+  return (
+    <form className="new-workspace card" onSubmit={submit} aria-label={t("agency.new_workspace", { agency: agency.name })} noValidate>
+      <h3>{t("agency.new_workspace", { agency: agency.name })}</h3>
+      <Field id={id("name")} label={t("agency.field.name")} errors={errors["$.name"]}>
+        <input id={id("name")} value={form.name} onChange={set("name")} required maxLength={200} />
+      </Field>
+      <Field id={id("channel_id")} label={t("agency.field.channel_id")} errors={errors["$.channel_id"]} hint={t("agency.hint.channel_id")}>
+        <input id={id("channel_id")} value={form.channel_id} onChange={set("channel_id")} inputMode="numeric" />
+      </Field>
+      <Field id={id("channel_secret")} label={t("agency.field.channel_secret")} errors={errors["$.channel_secret"]}>
+        <input id={id("channel_secret")} value={form.channel_secret} onChange={set("channel_secret")} autoComplete="off" />
+      </Field>
+      <Field id={id("access_token")} label={t("agency.field.access_token")} errors={errors["$.access_token"]}>
+        <input id={id("access_token")} value={form.access_token} onChange={set("access_token")} autoComplete="off" />
+      </Field>
+      <Field id={id("timezone")} label={t("agency.field.timezone")} errors={errors["$.timezone"]} hint={t("agency.hint.timezone")}>
+        <input id={id("timezone")} value={form.timezone} onChange={set("timezone")} placeholder="Asia/Tokyo" />
+      </Field>
+      {admin && (
+        <Field id={id("plan")} label={t("agency.plan")} errors={errors["$.plan_id"]}>
+          <select id={id("plan")} value={form.plan_id} onChange={set("plan_id")}>
+            <option value="">{t("agency.default_plan")}</option>
+            {loaded.plans.map((p) => (
+              <option key={p.id} value={p.id}>
+                {i18n.language === "en" ? p.name_en : p.name_ja}
+              </option>
+            ))}
+          </select>
+        </Field>
+      )}
+      {errors.$ && (
+        <p role="alert" className="error">
+          {errors.$.map((m) => localized(m, i18n.language)).join(" ")}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={saving}>
+          {t("agency.create")}
+        </button>
+        <button type="button" onClick={() => (setOpen(false), setErrors({}))}>
+          {t("agency.cancel")}
+        </button>
+      </div>
+    </form>
+  );
 }

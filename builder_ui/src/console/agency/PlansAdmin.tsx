@@ -1,0 +1,246 @@
+// Plans (platform admins only): the price tier, the limits (messages a month, staff seats, friends) and the
+// plugins a plan allows — by its tier or as a list. Changing a plan turns off, in the workspaces on it, what it
+// no longer allows.
+import { useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { api, ApiError } from "../../api";
+import { localized } from "../../i18n";
+import { Field } from "./Field";
+import {
+  draftOf,
+  fieldErrors,
+  LIMITS,
+  planBody,
+  TIERS,
+  type FieldErrors,
+  type InstalledPlugin,
+  type Plan,
+  type PlanDraft,
+} from "./forms";
+
+export function PlansAdmin({
+  plans,
+  plugins,
+  onChanged,
+}: {
+  plans: Plan[];
+  plugins: InstalledPlugin[];
+  onChanged: () => Promise<void>;
+}) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  // null: no form; "new": a new plan; a number: the plan being edited.
+  const [editing, setEditing] = useState<number | "new" | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const limit = (v: number | null) => (v === null ? t("agency.unlimited") : v.toLocaleString(lang === "en" ? "en-US" : "ja-JP"));
+  const title = (name: string) => localized(plugins.find((p) => p.name === name)?.title, lang) || name;
+  const current = typeof editing === "number" ? plans.find((p) => p.id === editing) ?? null : null;
+
+  return (
+    <section className="plans" aria-label={t("agency.plans")}>
+      {saved && (
+        <p role="status" className="status-line">
+          {t("agency.plan_saved", { name: saved })}
+        </p>
+      )}
+      <table className="list" aria-label={t("agency.plans")}>
+        <thead>
+          <tr>
+            <th scope="col">{t("agency.plan")}</th>
+            <th scope="col">{t("agency.field.key")}</th>
+            <th scope="col">{t("agency.field.tier")}</th>
+            <th scope="col">{t("agency.field.monthly_messages")}</th>
+            <th scope="col">{t("agency.field.staff_seats")}</th>
+            <th scope="col">{t("agency.field.friends_limit")}</th>
+            <th scope="col">{t("agency.field.allowed_plugins")}</th>
+            <th scope="col">
+              <span className="visually-hidden">{t("common.edit")}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {plans.map((p) => (
+            <tr key={p.id}>
+              <th scope="row">{lang === "en" ? p.name_en : p.name_ja}</th>
+              <td>
+                <code>{p.key}</code>
+              </td>
+              <td>{t(`agency.tier.${p.tier}`, { defaultValue: p.tier })}</td>
+              <td>{limit(p.monthly_messages)}</td>
+              <td>{limit(p.staff_seats)}</td>
+              <td>{limit(p.friends_limit)}</td>
+              <td>
+                {p.allowed_plugins === null
+                  ? t("agency.by_tier")
+                  : p.allowed_plugins.map(title).join("、") || t("agency.no_plugins")}
+              </td>
+              <td>
+                <button
+                  type="button"
+                  aria-label={t("agency.edit_plan", { name: lang === "en" ? p.name_en : p.name_ja })}
+                  onClick={() => (setEditing(p.id), setSaved(null))}
+                >
+                  {t("common.edit")}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {editing === null && (
+        <button type="button" onClick={() => (setEditing("new"), setSaved(null))}>
+          {t("agency.new_plan")}
+        </button>
+      )}
+      {editing !== null && (
+        <PlanForm
+          key={String(editing)}
+          plan={current}
+          plugins={plugins}
+          onCancel={() => setEditing(null)}
+          onSaved={async (plan) => {
+            setEditing(null);
+            setSaved(lang === "en" ? plan.name_en : plan.name_ja);
+            await onChanged();
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function PlanForm({
+  plan,
+  plugins,
+  onCancel,
+  onSaved,
+}: {
+  plan: Plan | null;
+  plugins: InstalledPlugin[];
+  onCancel: () => void;
+  onSaved: (plan: Plan) => Promise<void>;
+}) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const [draft, setDraft] = useState<PlanDraft>(() => draftOf(plan));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [saving, setSaving] = useState(false);
+  const creating = plan === null;
+  const set = <K extends keyof PlanDraft>(key: K, value: PlanDraft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const heading = creating ? t("agency.new_plan") : t("agency.edit_plan", { name: plan.name_ja });
+  const installed = plugins.filter((p) => p.status === "loaded" || draft.allowed_plugins.includes(p.name));
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const { body, errors: mine } = planBody(draft, creating);
+    setErrors(mine);
+    if (Object.keys(mine).length) return;
+    setSaving(true);
+    try {
+      const saved = creating
+        ? await api.post<Plan>("/api/plans", body)
+        : await api.patch<Plan>(`/api/plans/${plan.id}`, body);
+      await onSaved(saved);
+    } catch (error) {
+      if (error instanceof ApiError && error.errors.length) setErrors(fieldErrors(error.errors));
+      else setErrors({ $: [error instanceof Error ? error.message : String(error)] });
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <form className="plan-form card" aria-label={heading} onSubmit={submit} noValidate>
+      <h3>{heading}</h3>
+      {creating && (
+        <Field id="plan-key" label={t("agency.field.key")} errors={errors["$.key"]} hint={t("agency.hint.key")}>
+          <input id="plan-key" value={draft.key} onChange={(e) => set("key", e.target.value)} />
+        </Field>
+      )}
+      <Field id="plan-name-ja" label={t("agency.field.name_ja")} errors={errors["$.name_ja"]}>
+        <input id="plan-name-ja" value={draft.name_ja} onChange={(e) => set("name_ja", e.target.value)} />
+      </Field>
+      <Field id="plan-name-en" label={t("agency.field.name_en")} errors={errors["$.name_en"]}>
+        <input id="plan-name-en" value={draft.name_en} onChange={(e) => set("name_en", e.target.value)} />
+      </Field>
+      <Field id="plan-tier" label={t("agency.field.tier")} errors={errors["$.tier"]}>
+        <select id="plan-tier" value={draft.tier} onChange={(e) => set("tier", e.target.value)}>
+          {TIERS.map((tier) => (
+            <option key={tier} value={tier}>
+              {t(`agency.tier.${tier}`)}
+            </option>
+          ))}
+        </select>
+      </Field>
+      {LIMITS.map((name) => (
+        <Field
+          key={name}
+          id={`plan-${name}`}
+          label={t(`agency.field.${name}`)}
+          errors={errors[`$.${name}`]}
+          hint={t("agency.hint.unlimited")}
+        >
+          <input
+            id={`plan-${name}`}
+            inputMode="numeric"
+            value={draft[name]}
+            onChange={(e) => set(name, e.target.value)}
+          />
+        </Field>
+      ))}
+      <fieldset className={errors["$.allowed_plugins"] ? "field invalid" : "field"}>
+        <legend>{t("agency.field.allowed_plugins")}</legend>
+        <label>
+          <input type="radio" name="plan-plugins" checked={draft.byTier} onChange={() => set("byTier", true)} />
+          {t("agency.by_tier_long")}
+        </label>
+        <label>
+          <input type="radio" name="plan-plugins" checked={!draft.byTier} onChange={() => set("byTier", false)} />
+          {t("agency.chosen_plugins")}
+        </label>
+        {!draft.byTier && (
+          <ul className="checks" aria-label={t("agency.chosen_plugins")}>
+            {installed.map((p) => (
+              <li key={p.name}>
+                <label>
+                  <input
+                    type="checkbox"
+                    checked={draft.allowed_plugins.includes(p.name)}
+                    onChange={(e) =>
+                      set(
+                        "allowed_plugins",
+                        e.target.checked
+                          ? [...draft.allowed_plugins, p.name]
+                          : draft.allowed_plugins.filter((n) => n !== p.name),
+                      )
+                    }
+                  />
+                  {localized(p.title, lang) || p.name}
+                  {p.tier && <span className="muted small"> ({t(`agency.tier.${p.tier}`, { defaultValue: p.tier })})</span>}
+                </label>
+              </li>
+            ))}
+          </ul>
+        )}
+        {errors["$.allowed_plugins"]?.map((m) => (
+          <p key={m} className="error small">
+            {localized(m, lang)}
+          </p>
+        ))}
+      </fieldset>
+      {errors.$ && (
+        <p role="alert" className="error">
+          {errors.$.map((m) => localized(m, lang)).join(" ")}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={saving}>
+          {t("agency.save")}
+        </button>
+        <button type="button" onClick={onCancel}>
+          {t("agency.cancel")}
+        </button>
+      </div>
+    </form>
+  );
+}
