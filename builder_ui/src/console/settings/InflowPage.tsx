@@ -6,7 +6,7 @@ import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../../api";
 import { defaultConfig } from "../../editor/defaults";
 import { ConfigForm } from "../../forms/ConfigForm";
-import { LookupContext } from "../../forms/pickers";
+import { forgetLookups, LookupContext } from "../../forms/pickers";
 import { localized } from "../../i18n";
 import type { Catalog, NodeTypeDef, WorkspaceAccess } from "../../types";
 import { CopyField, Field, FieldErrors, FormProblems, useSubmit } from "./ui";
@@ -46,6 +46,8 @@ export function InflowPage({ access }: { access: WorkspaceAccess }) {
   const [folder, setFolder] = useState<string | null>(null);
   const load = useCallback(async () => setRoutes(await api.get<InflowRoute[]>(base)), [base]);
   useEffect(() => {
+    // Tags, marks … may have changed on the other settings pages since the pickers last read them.
+    forgetLookups();
     void load();
     api
       .get<Catalog>(workspaceUrl(access.workspace.id, "/catalog"))
