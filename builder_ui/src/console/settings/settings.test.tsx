@@ -12,6 +12,12 @@ import { PluginsPage } from "./PluginsPage";
 import { assignableRoles, StaffPage } from "./StaffPage";
 import { workspaceChanges } from "./WorkspacePage";
 import { settingsSection } from ".";
+import en from "./locales/en.json";
+import ja from "./locales/ja.json";
+
+/** Every key path of a nested strings object. */
+const keyPaths = (o: object, prefix = ""): string[] =>
+  Object.entries(o).flatMap(([k, v]) => (v && typeof v === "object" ? keyPaths(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
 
 const access = (enabled: string[], permissions: string[] = [], role = "owner"): WorkspaceAccess => ({
   workspace: { id: 5, name: "縁カフェ", timezone: "Asia/Tokyo" },
@@ -25,6 +31,12 @@ const json = (body: unknown, status = 200) =>
 
 afterEach(() => {
   vi.restoreAllMocks();
+});
+
+describe("locales", () => {
+  it("has every Japanese string in English too", () => {
+    expect(keyPaths(en).sort()).toEqual(keyPaths(ja).sort());
+  });
 });
 
 describe("server errors by field", () => {
