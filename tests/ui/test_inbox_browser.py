@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from enishi.models import User
 from enishi.tenancy.workspaces import add_member
@@ -42,7 +42,7 @@ async def open_inbox(page: Page, shop: Shop) -> None:
     await expect(page.get_by_role("list", name="会話")).to_be_visible()
 
 
-def conversation(page: Page, name: str):  # type: ignore[no-untyped-def]
+def conversation(page: Page, name: str) -> Locator:
     return page.get_by_role("list", name="会話").get_by_role("button", name=re.compile(name))
 
 
