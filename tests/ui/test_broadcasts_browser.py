@@ -90,7 +90,7 @@ async def test_a_segment_broadcast_is_counted_sent_and_followed_to_the_end(page:
     channel = shop.workspace.line_channel_id
 
     def got_it(user_id: str) -> bool:
-        return any(d.message.get("text") == TEXT for d in shop.emulator.deliveries(channel, user_id))
+        return any((d.message or {}).get("text") == TEXT for d in shop.emulator.deliveries(channel, user_id))
 
     async def delivered() -> bool:
         return got_it(hanako_user) and got_it(taro_user)
