@@ -126,7 +126,12 @@ function PlanForm({
   const [errors, setErrors] = useState<FieldErrors>({});
   const [saving, setSaving] = useState(false);
   const creating = plan === null;
-  const set = <K extends keyof PlanDraft>(key: K, value: PlanDraft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const set = <K extends keyof PlanDraft>(key: K, value: PlanDraft[K]) => {
+    setDraft((d) => ({ ...d, [key]: value }));
+    // A field's message goes once it is edited (the plugin choice answers for "allowed_plugins").
+    const path = key === "byTier" ? "$.allowed_plugins" : `$.${key}`;
+    setErrors((e) => (path in e ? Object.fromEntries(Object.entries(e).filter(([k]) => k !== path)) : e));
+  };
   const heading = creating ? t("agency.new_plan") : t("agency.edit_plan", { name: plan.name_ja });
   const installed = plugins.filter((p) => p.status === "loaded" || draft.allowed_plugins.includes(p.name));
 
