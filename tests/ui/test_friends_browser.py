@@ -92,6 +92,17 @@ async def test_filter_save_a_tab_bulk_tag_and_reply_from_a_friends_page(page: Pa
         ("VIPのお客さま", {"all": [{"type": "tags.has_tags", "config": {"tag_ids": [vip], "match": "any"}}]})
     ]
 
+    await page.locator(".content").evaluate("e => e.scrollTo(0, 0)")
+    await page.screenshot(path=ARTIFACTS / "friends-list-vip-tab.png")
+
+    # The list as CSV, for Excel: the friends the filter finds.
+    async with page.expect_download() as download_info:
+        await page.get_by_role("button", name="CSVダウンロード").click()
+    download = await download_info.value
+    assert re.fullmatch(r"friends-\d{8}-\d{6}\.csv", download.suggested_filename)
+    csv = (await download.path()).read_bytes().decode("utf-8-sig")
+    assert "花子" in csv and "太郎" in csv and "次郎" not in csv
+
     # Everyone the filter finds gets a tag, as a background operation with a progress bar.
     await page.get_by_role("button", name="条件に一致する全員(2人)を選択").click()
     bulk = page.get_by_role("region", name="一括操作")

@@ -53,6 +53,7 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
   const [allMatching, setAllMatching] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [reloadKey, setReloadKey] = useState(0);
+  const [segmentOpen, setSegmentOpen] = useState(false);
   const count = useSegmentCount(access, filters.segment, { status: filters.status, text: filters.text });
   const tab = tabs.find((x) => x.id === tabId) ?? null;
   const canExport = access.permissions.includes("core.export_friends");
@@ -116,7 +117,9 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
   const change = (patch: Partial<Filters>) => setFilters((f) => ({ ...f, ...patch }));
   const openTab = (next: Tab | null) => {
     setTabId(next?.id ?? null);
-    setFilters(next ? filtersOfTab(next) : INITIAL);
+    const opened = next ? filtersOfTab(next) : INITIAL;
+    setFilters(opened);
+    setSegmentOpen(opened.segment !== null);
     setNotice(null);
   };
 
@@ -228,7 +231,11 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
       )}
 
       <div className="friends-filters">
-        <details className="friends-segment" open={filters.segment !== null || undefined}>
+        <details
+          className="friends-segment"
+          open={segmentOpen}
+          onToggle={(e) => setSegmentOpen((e.currentTarget as HTMLDetailsElement).open)}
+        >
           <summary>{t("friends.segment.title")}</summary>
           <SegmentBuilder
             access={access}

@@ -283,7 +283,10 @@ function GroupView({
   const own = problemsAt(ctx, jsonPath, (rest) => rest === "" || rest === `.${mode}`);
   return (
     <fieldset className={`segment-group${negated ? " negated" : ""}`} aria-label={root ? t("friends.segment.title") : t("friends.segment.group")}>
-      <legend>{root ? t("friends.segment.title") : t("friends.segment.group")}</legend>
+      {/* The outermost group sits under a heading that names it already. */}
+      <legend className={root ? "visually-hidden" : undefined}>
+        {root ? t("friends.segment.title") : t("friends.segment.group")}
+      </legend>
       <div className="segment-row">
         <label htmlFor={`${id}-mode`}>{t("friends.segment.mode")}</label>
         <select id={`${id}-mode`} value={mode} onChange={(e) => ctx.apply(setMode(ctx.draft, path, e.target.value as "all" | "any"))}>
