@@ -152,3 +152,39 @@ async def test_cross_analysis_draws_a_heat_map_with_totals_and_percentages(page:
     assert await body.nth(0).locator("td").first.get_attribute("class") == "strong"
     await heat.scroll_into_view_if_needed()
     await page.screenshot(path=ARTIFACTS / "reports-cross-analysis.png")
+
+
+async def test_funnel_built_from_conditions_shows_each_stage_with_conversion_and_drop_off(
+    page: Page, shop: Shop
+) -> None:
+    seminar, buyer = await tag_named(shop, "セミナー"), await tag_named(shop, "購入")
+    aoi, ren, yui, _kai = await add_friends(shop, ["葵", "蓮", "結衣", "海"], datetime.now(UTC) - timedelta(days=2))
+    for friend, tags in {aoi: (seminar, buyer), ren: (seminar,), yui: (seminar,)}.items():
+        for tag_id in tags:
+            response = await shop.staff.put(f"{shop.api}/tags/friends/{friend}/{tag_id}")
+            assert response.status_code == 200, response.text
+
+    await open_report(page, shop, "ファネル分析")
+    # Each stage is a registered condition chosen from the catalog, configured through its own schema's form.
+    for i, (name, tag) in enumerate([("セミナー参加", "セミナー"), ("購入", "購入")]):
+        await page.locator("fieldset#params_stages button.btn-add").click()
+        await page.locator(f"#params_stages_{i}_label").fill(name)
+        await page.locator(f"#params_stages_{i}_type").select_option(label="タグ")
+        await page.locator(f"#params_stages_{i}_config_tag_ids").get_by_label(tag).check()
+    await page.get_by_role("button", name="集計する").click()
+
+    funnel = page.get_by_role("figure", name="ファネル")
+    await expect(funnel.locator(".funnel-steps li")).to_have_text(
+        ["セミナー参加 3人", "購入 1人 (前の段階から 33.3% · 2人離脱)"]
+    )
+    await expect(funnel.locator(".recharts-bar-rectangle")).not_to_have_count(0)
+    # The table: stage, name, friends, conversion from the previous stage and from the first, share of the
+    # population (the four friends), drop-off and its rate.
+    await expect(table_row(page, "購入").locator("td")).to_have_text(
+        ["2", "購入", "1", "33.3%", "33.3%", "25%", "2", "66.7%"]
+    )
+    await expect(table_row(page, "セミナー参加").locator("td")).to_have_text(
+        ["1", "セミナー参加", "3", "75%", "100%", "75%", "1", "25%"]
+    )
+    await funnel.scroll_into_view_if_needed()
+    await page.screenshot(path=ARTIFACTS / "reports-funnel.png")
