@@ -60,6 +60,11 @@ export const LOOKUPS: Record<string, Lookup> = {
     path: "/inflow/routes",
     toOption: (r) => ({ value: r.id as number, label: s(r.name), hint: s(r.folder) }),
   },
+  "funnels.funnels": {
+    plugin: "funnels",
+    path: "/funnels",
+    toOption: (r) => ({ value: r.id as number, label: s(r.name) }),
+  },
   "core.scenarios": {
     plugin: null,
     path: "/scenarios?limit=200",
@@ -84,6 +89,7 @@ const BY_PROPERTY: Record<string, string> = {
   keys: "friend_fields.fields",
   route_id: "inflow.routes",
   route_ids: "inflow.routes",
+  funnel_id: "funnels.funnels",
   scenario_id: "core.scenarios",
   template_id: "messages.templates",
 };
