@@ -188,3 +188,19 @@ async def test_funnel_built_from_conditions_shows_each_stage_with_conversion_and
     )
     await funnel.scroll_into_view_if_needed()
     await page.screenshot(path=ARTIFACTS / "reports-funnel.png")
+
+
+async def test_a_report_of_another_plugin_runs_with_no_ui_code_of_its_own(page: Page, shop: Shop) -> None:
+    await add_friends(shop, ["葵", "蓮"], datetime.now(UTC))
+    await log_in(page, shop)
+    await page.get_by_role("navigation", name="メニュー").get_by_role("link", name="分析").click()
+    # Reports are grouped under their plugin's Japanese title.
+    group = page.get_by_role("region", name="テスト用プラグイン")
+    await expect(group.get_by_role("link")).to_have_text(["状態別"])
+    await expect(page.get_by_role("region", name="流入経路分析").get_by_role("link")).to_have_text(["流入経路分析"])
+    await group.get_by_role("link", name="状態別").click()
+    await page.get_by_role("button", name="集計する").click()
+    table = page.get_by_role("table", name="集計表")
+    await expect(table.get_by_role("columnheader")).to_have_text(["状態", "人数"])
+    await expect(table.locator("tbody tr td")).to_have_text(["following", "2"])
+    await expect(page.get_by_role("figure")).to_have_count(0)  # a table report draws no chart
