@@ -39,7 +39,6 @@ TOKEN_PATH = "/oauth2/v2.1/token"  # noqa: S105 - a path, not a secret
 CERTS_PATH = "/oauth2/v2.1/certs"
 LEEWAY_SECONDS = 30  # clock skew allowed on exp and iat
 JWKS_TTL_SECONDS = 3600.0
-JWKS_REFRESH_SECONDS = 60.0  # an unknown key id refetches the keys, at most this often
 HTTP_TIMEOUT = httpx.Timeout(10.0)
 MAX_PARAM = 512
 
@@ -273,11 +272,12 @@ class _Jwks:
 
     async def key(self, url: str, kid: str) -> Any:
         cached = self._sets.get(url)
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < JWKS_TTL_SECONDS:
+        if cached is not None and time.monotonic() - cached[0] < JWKS_TTL_SECONDS:
             found = _find(cached[1], kid)
-            if found is not None or now - cached[0] < JWKS_REFRESH_SECONDS:
+            if found is not None:
                 return found
+        # An unknown key id fetches again (LINE rotated its keys). The id_token comes from LINE's token endpoint,
+        # never from the browser, so nobody can make us fetch on purpose.
         # No lock: two requests fetching at once is harmless, and a lock would tie the cache to one event loop.
         try:
             async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
