@@ -148,3 +148,12 @@ async def test_filter_save_a_tab_bulk_tag_and_reply_from_a_friends_page(page: Pa
     chat = await page.locator(".friend-chat").bounding_box()
     assert info and chat and chat["y"] >= info["y"] + info["height"] - 1
     await page.screenshot(path=ARTIFACTS / "friends-friend-page-tablet.png", full_page=True)
+
+    # The list fits a tablet too: the page does not scroll sideways (the table scrolls within itself).
+    await page.get_by_role("link", name="友だち一覧").click()
+    await expect(page.get_by_role("heading", name="友だち", exact=True)).to_be_visible()
+    await expect(rows).to_have_count(3)
+    await expect(page.locator(".segment-count")).to_have_text("3人")
+    content = page.locator(".content")
+    assert await content.evaluate("e => e.scrollWidth <= e.clientWidth")
+    await page.screenshot(path=ARTIFACTS / "friends-list-tablet.png")

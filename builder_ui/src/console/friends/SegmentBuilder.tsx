@@ -27,17 +27,18 @@ import {
 
 export type { Segment, SegmentCondition, SegmentGroup } from "./segment";
 
-const catalogs = new Map<number, Promise<Catalog>>();
+const catalogs = new Map<string, Promise<Catalog>>();
 
-/** The workspace's catalog, asked for once per page load. */
-export function loadCatalog(workspaceId: number): Promise<Catalog> {
-  let found = catalogs.get(workspaceId);
+/** The workspace's catalog, asked for once per page load and set of enabled plugins. */
+export function loadCatalog(workspaceId: number, enabledPlugins: string[] = []): Promise<Catalog> {
+  const key = `${workspaceId}:${[...enabledPlugins].sort().join(",")}`;
+  let found = catalogs.get(key);
   if (!found) {
     found = api.get<Catalog>(workspaceUrl(workspaceId, "/catalog")).catch((error) => {
-      catalogs.delete(workspaceId);
+      catalogs.delete(key);
       throw error;
     });
-    catalogs.set(workspaceId, found);
+    catalogs.set(key, found);
   }
   return found;
 }
@@ -56,7 +57,7 @@ export function useConditionTypes(access: WorkspaceAccess): { types: NodeTypeDef
   const [failed, setFailed] = useState(false);
   useEffect(() => {
     let live = true;
-    loadCatalog(access.workspace.id)
+    loadCatalog(access.workspace.id, access.enabled_plugins)
       .then((c) => live && setTypes(segmentConditionTypes(c)))
       .catch(() => live && setFailed(true));
     return () => {
