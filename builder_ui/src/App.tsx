@@ -74,10 +74,11 @@ export function App() {
   };
 
   let content: JSX.Element;
-  if (workspaces.length === 0) content = <p className="empty">{t("layout.no_workspaces")}</p>;
+  // The agency view needs no workspace: it is where an agency's first client workspace is made.
+  if (route.name === "agency") content = <AgencyPage />;
+  else if (workspaces.length === 0) content = <p className="empty">{t("layout.no_workspaces")}</p>;
   else if (accessError) content = <p className="empty">{t("layout.not_found")}</p>;
   else if (!access || access.workspace.id !== workspaceId) content = <p className="loading">{t("common.loading")}</p>;
-  else if (route.name === "agency") content = <AgencyPage />;
   else if (route.name === "scenario")
     content = <ScenarioEditor key={route.scenarioId} access={access} scenarioId={route.scenarioId} />;
   else if (route.name === "section") {
