@@ -70,6 +70,21 @@ async def test_a_segment_broadcast_is_counted_sent_and_followed_to_the_end(page:
     await expect(summary).to_contain_text("LINEの今月の残り通数")
     await page.screenshot(path=ARTIFACTS / "broadcast-composer.png", full_page=True)
 
+    # A test send first, to one simulated user's LINE (not among the recipients).
+    await summary.get_by_text("テスト送信", exact=True).click()
+    await summary.get_by_label("送信先（友だちID または LINEユーザーID）").fill(ume_user)
+    await summary.get_by_role("button", name="テスト送信する").click()
+    await expect(summary.get_by_role("status").filter(has_text="テスト")).to_have_text("テスト送信しました")
+    channel = shop.workspace.line_channel_id
+
+    def got_it(user_id: str) -> int:
+        return sum((d.message or {}).get("text") == TEXT for d in shop.emulator.deliveries(channel, user_id))
+
+    async def tested() -> bool:
+        return got_it(ume_user) == 1
+
+    assert await _until(tested)
+
     await summary.get_by_role("button", name="今すぐ配信する").click()
     await expect(page).to_have_url(re.compile(r"/broadcasts/\d+$"))
     await expect(page.get_by_role("heading", name="冬のセール告知")).to_be_visible()
@@ -87,16 +102,11 @@ async def test_a_segment_broadcast_is_counted_sent_and_followed_to_the_end(page:
     await page.screenshot(path=ARTIFACTS / "broadcast-progress.png", full_page=True)
 
     # The simulated users' LINE got it; the one who opted out and the one without the tag did not.
-    channel = shop.workspace.line_channel_id
-
-    def got_it(user_id: str) -> bool:
-        return any((d.message or {}).get("text") == TEXT for d in shop.emulator.deliveries(channel, user_id))
-
     async def delivered() -> bool:
-        return got_it(hanako_user) and got_it(taro_user)
+        return got_it(hanako_user) == 1 and got_it(taro_user) == 1
 
     assert await _until(delivered)
-    assert not got_it(jiro_user) and not got_it(ume_user)
+    assert (got_it(jiro_user), got_it(ume_user)) == (0, 1)  # the test send only
 
     # The history lists it with its results.
     await page.get_by_role("link", name="配信一覧へ").click()

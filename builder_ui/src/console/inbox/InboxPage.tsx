@@ -10,7 +10,7 @@ import type { Me, WorkspaceAccess } from "../../types";
 import { sectionUrl } from "../sections";
 import { ChatThread } from "./ChatThread";
 import { subscribeInbox } from "./live";
-import type { Conversation, Page } from "./types";
+import type { Conversation, FriendBrief, Page } from "./types";
 import "./inbox.css";
 
 export interface InboxFilters {
@@ -131,7 +131,22 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
   };
 
   const open = (id: number) => navigate(sectionUrl(ws, "inbox", id));
-  const selected = items?.find((c) => c.friend.id === friendId) ?? null;
+  const listed = items?.find((c) => c.friend.id === friendId)?.friend ?? null;
+  // The open friend may be filtered out of the list (or not loaded yet): their name comes from their profile.
+  const [profile, setProfile] = useState<FriendBrief | null>(null);
+  useEffect(() => {
+    setProfile(null);
+    if (friendId === null) return;
+    let live = true;
+    api
+      .get<FriendBrief>(workspaceUrl(ws, `/friends/${friendId}`))
+      .then((f) => live && setProfile(f))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [ws, friendId]);
+  const selected = listed ?? profile;
   // The open conversation is being read as it grows: no unread badge for it.
   const unreadOf = (c: Conversation) => (c.friend.id === friendId ? 0 : c.unread);
   const totalUnread = (items ?? []).reduce((sum, c) => sum + unreadOf(c), 0);
@@ -223,7 +238,10 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
         <>
           <main className="inbox-main">
             <div className="row">
-              <h2 className="small-heading">{selected?.friend.display_name ?? `#${friendId}`}</h2>
+              <h2 className="small-heading">
+                {selected?.display_name || `#${friendId}`}
+                {selected?.status === "blocked" && <span className="badge">{t("inbox.blocked")}</span>}
+              </h2>
               <span className="spacer" />
               <a
                 href={sectionUrl(ws, "friends", friendId)}
