@@ -43,6 +43,11 @@ export function App() {
     if (me && (route.name === "home" || route.name === "login") && workspaces.length > 0) {
       navigate(`/w/${workspaces[0].id}/friends`, true);
     }
+    // No workspace yet: an agency's staff (or a platform admin) starts where client workspaces are made.
+    if (me && route.name === "login" && workspaces.length === 0) {
+      const agencyStaff = me.user.is_platform_admin || me.memberships.some((m) => m.scope === "agency");
+      navigate(agencyStaff ? "/agency" : "/", true);
+    }
   }, [me, route.name, workspaces]);
 
   const workspaceId = "workspaceId" in route ? route.workspaceId : workspaces[0]?.id;

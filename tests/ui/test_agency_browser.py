@@ -142,3 +142,29 @@ async def test_a_platform_admin_edits_a_plan_with_errors_shown_by_field(page: Pa
     await form.get_by_role("button", name="保存").click()
     await expect(plans.get_by_role("rowheader")).to_have_text(["スタート", "スタンダード", "プロ", "プロ2"])
     await page.screenshot(path=ARTIFACTS / "agency-plans.png")
+
+
+async def test_a_new_agency_makes_its_first_client_workspace(page: Page, live: Env) -> None:
+    owner = await live.user("new@agency.example", name="新しい代理店")
+    await live.agency("はじまり代理店", owner=owner)
+
+    await page.goto(live.settings.public_url + "/login")
+    await page.get_by_label("メールアドレス").fill("new@agency.example")
+    await page.get_by_label("パスワード").fill(PASSWORD)
+    await page.get_by_role("button", name="ログイン").click()
+    # With no workspace yet, signing in leads to the agency view.
+    await expect(page.get_by_role("heading", name="代理店", exact=True)).to_be_visible()
+    assert page.url.endswith("/agency")
+    section = page.get_by_role("region", name="はじまり代理店")
+    await expect(section).to_contain_text("まだワークスペースはありません。")
+    await section.get_by_role("button", name="クライアントを追加").click()
+    form = page.get_by_role("form", name="はじまり代理店に新しいワークスペース")
+    await form.get_by_label("ワークスペース名").fill("一号店")
+    await form.get_by_label("チャネルID").fill("2000000002")
+    await form.get_by_label("チャネルシークレット").fill(uuid.uuid4().hex)
+    await form.get_by_label("チャネルアクセストークン").fill("token-" + uuid.uuid4().hex)
+    await form.get_by_role("button", name="作成").click()
+    await expect(workspace_row(page, "一号店").locator("td").first).to_have_text("スタート")
+    await workspace_row(page, "一号店").get_by_role("link", name="一号店を開く").click()
+    await expect(page.get_by_role("heading", name="友だち", exact=True)).to_be_visible()
+    await expect(page.get_by_label("ワークスペース").locator("option:checked")).to_have_text("一号店")
