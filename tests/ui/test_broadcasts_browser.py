@@ -6,7 +6,9 @@ Screenshots are kept in ``test-artifacts/``.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Page, expect
@@ -114,3 +116,70 @@ async def test_a_segment_broadcast_is_counted_sent_and_followed_to_the_end(page:
     await expect(row).to_contain_text("冬のセール告知")
     await expect(row).to_contain_text("完了")
     await expect(row).to_contain_text("成功 2 / 失敗 0")
+
+
+async def test_a_broadcast_over_the_quota_needs_a_partial_send_and_a_scheduled_one_can_be_cancelled(
+    page: Page, shop: Shop
+) -> None:
+    users = [(await follower(shop, name))[0] for name in ("花子", "太郎", "次郎", "梅子")]
+    channel = shop.workspace.line_channel_id
+    shop.emulator.set_quota(channel, limit=3, consumption=0)  # three messages left this month, four friends
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    await log_in(page, shop)
+    await page.goto(f"{shop.env.settings.public_url}/w/{shop.workspace.id}/broadcasts/new")
+    summary = page.get_by_role("complementary", name="配信の概要")
+    await expect(summary.locator(".estimate-count")).to_have_text("4人に配信")
+    await page.get_by_label("配信名（管理用）").fill("年末のごあいさつ")
+    await page.get_by_label("本文", exact=True).fill("今年もありがとうございました")
+
+    # It cannot reach everyone: sending now waits for an explicit "send to as many as fit".
+    send = summary.get_by_role("button", name="今すぐ配信する")
+    partial = summary.get_by_label("送れる3人にだけ送る（残りには送りません）")
+    await expect(summary.get_by_role("list", name="注意")).to_be_visible()
+    await expect(
+        summary.get_by_text("全員には送れません。送れる人数だけ送るにはチェックを入れてください")
+    ).to_be_visible()
+    await expect(send).to_be_disabled()
+    await page.screenshot(path=ARTIFACTS / "broadcast-over-quota.png", full_page=True)
+
+    # Scheduled for tomorrow 10:00 in the workspace's time zone (the quota is checked again then) …
+    tomorrow = (datetime.now(ZoneInfo(shop.workspace.timezone)) + timedelta(days=1)).strftime("%Y-%m-%d")
+    await summary.get_by_label("日時を指定して予約").check()
+    await summary.get_by_label(re.compile("^配信日時")).fill(f"{tomorrow}T10:00")
+    await summary.get_by_role("button", name="予約する").click()
+    await expect(page.locator(".broadcast-status")).to_have_text("予約済み")
+    facts = page.locator(".broadcast-facts")
+    await expect(facts).to_contain_text(f"予約日時{tomorrow[:4]}/{int(tomorrow[5:7])}/{int(tomorrow[8:10])} 10:00")
+    # … and cancelled before it starts.
+    await page.get_by_role("button", name="配信を中止").click()
+    await expect(page.locator(".broadcast-status")).to_have_text("中止")
+    await expect(page.get_by_role("button", name="配信を中止")).to_have_count(0)
+
+    # Sent now to as many as fit: three of the four.
+    await page.goto(f"{shop.env.settings.public_url}/w/{shop.workspace.id}/broadcasts/new")
+    await page.get_by_label("配信名（管理用）").fill("年末のごあいさつ")
+    await page.get_by_label("本文", exact=True).fill("今年もありがとうございました")
+    await expect(summary.locator(".estimate-count")).to_have_text("4人に配信")
+    await partial.check()
+    await send.click()
+    await expect(page.get_by_role("progressbar", name="配信の進み具合")).to_have_attribute("aria-valuenow", "100")
+    await expect(page.get_by_test_id("sent")).to_have_text("3")
+    await expect(page.locator(".broadcast-facts")).to_contain_text("送る人数の上限3")
+
+    def got(user_id: str) -> bool:
+        return any(
+            (d.message or {}).get("text") == "今年もありがとうございました"
+            for d in shop.emulator.deliveries(channel, user_id)
+        )
+
+    async def three() -> bool:
+        return sum(got(u) for u in users) == 3
+
+    assert await _until(three)
+
+    await page.get_by_role("link", name="配信一覧へ").click()
+    rows = page.get_by_role("table", name="配信履歴").locator("tbody tr")
+    await expect(rows).to_have_count(2)
+    await expect(rows.nth(0)).to_contain_text("完了")
+    await expect(rows.nth(1)).to_contain_text("中止")

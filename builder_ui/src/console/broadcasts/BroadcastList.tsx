@@ -115,7 +115,7 @@ export function BroadcastList({ access }: { access: WorkspaceAccess }) {
                 </td>
                 <td>{n(b.progress.total ?? b.estimated_recipients)}</td>
                 <td>{t("broadcasts.list.result", { sent: n(b.progress.sent), failed: n(b.progress.failed) })}</td>
-                <td>{time(b.send_at)}</td>
+                <td>{time(b.scheduled_at ?? b.send_at)}</td>
                 <td>{time(b.started_at)}</td>
                 <td>{time(b.finished_at)}</td>
               </tr>

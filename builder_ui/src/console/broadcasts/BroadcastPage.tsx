@@ -170,8 +170,9 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
       )}
       <div className="broadcast-detail">
         <dl className="broadcast-facts">
-          <dt>{t("broadcasts.list.send_at")}</dt>
-          <dd>{time(broadcast.send_at)}</dd>
+          {/* The time asked for; the server spreads scheduled sends a little after it (send_at). */}
+          <dt>{broadcast.scheduled_at ? t("broadcasts.page.scheduled_at") : t("broadcasts.list.send_at")}</dt>
+          <dd>{time(broadcast.scheduled_at ?? broadcast.send_at)}</dd>
           <dt>{t("broadcasts.list.started")}</dt>
           <dd>{time(broadcast.started_at)}</dd>
           <dt>{t("broadcasts.list.finished")}</dt>
