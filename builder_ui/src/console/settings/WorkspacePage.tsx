@@ -1,5 +1,6 @@
 // The workspace itself: name, time zone, and the LINE channel it is connected to. The channel secret and the
-// access token are write-only: the form never shows them, an empty box leaves them as they are.
+// access token are write-only: the form never shows them, an empty box leaves them as they are. The optional LINE
+// Login channel (inflow routes and the member card page name the LINE user with it) works the same way.
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../../api";
@@ -12,19 +13,33 @@ interface WorkspaceDetail {
   timezone: string;
   line_channel_id: string;
   webhook_url: string;
+  line_login_channel_id?: string | null;
 }
 
-/** Only what changed, and the secrets only when typed. */
+interface WorkspaceForm {
+  name: string;
+  timezone: string;
+  channel_id: string;
+  channel_secret: string;
+  access_token: string;
+  login_channel_id?: string;
+  login_channel_secret?: string;
+}
+
+/** Only what changed, and the secrets only when typed; an emptied LINE Login channel id removes it (null). */
 export function workspaceChanges(
-  before: Pick<WorkspaceDetail, "name" | "timezone" | "line_channel_id">,
-  form: { name: string; timezone: string; channel_id: string; channel_secret: string; access_token: string },
-): Record<string, string> {
-  const out: Record<string, string> = {};
+  before: Pick<WorkspaceDetail, "name" | "timezone" | "line_channel_id" | "line_login_channel_id">,
+  form: WorkspaceForm,
+): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
   if (form.name !== before.name) out.name = form.name;
   if (form.timezone !== before.timezone) out.timezone = form.timezone;
   if (form.channel_id !== before.line_channel_id) out.channel_id = form.channel_id;
   if (form.channel_secret) out.channel_secret = form.channel_secret;
   if (form.access_token) out.access_token = form.access_token;
+  const login = (form.login_channel_id ?? "").trim();
+  if (login !== (before.line_login_channel_id ?? "")) out.login_channel_id = login || null;
+  if (form.login_channel_secret) out.login_channel_secret = form.login_channel_secret;
   return out;
 }
 
@@ -42,13 +57,29 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
   const url = workspaceUrl(access.workspace.id);
   const canManage = access.permissions.includes("core.manage_workspace");
   const [detail, setDetail] = useState<WorkspaceDetail | null>(null);
-  const [form, setForm] = useState({ name: "", timezone: "", channel_id: "", channel_secret: "", access_token: "" });
+  const [form, setForm] = useState<Required<WorkspaceForm>>({
+    name: "",
+    timezone: "",
+    channel_id: "",
+    channel_secret: "",
+    access_token: "",
+    login_channel_id: "",
+    login_channel_secret: "",
+  });
   const [saved, setSaved] = useState(false);
   const { errors, busy, submit } = useSubmit();
   const zones = useMemo(timeZones, []);
   const show = (w: WorkspaceDetail) => {
     setDetail(w);
-    setForm({ name: w.name, timezone: w.timezone, channel_id: w.line_channel_id, channel_secret: "", access_token: "" });
+    setForm({
+      name: w.name,
+      timezone: w.timezone,
+      channel_id: w.line_channel_id,
+      channel_secret: "",
+      access_token: "",
+      login_channel_id: w.line_login_channel_id ?? "",
+      login_channel_secret: "",
+    });
   };
   useEffect(() => {
     void api.get<{ workspace: WorkspaceDetail }>(url).then((a) => show(a.workspace));
@@ -59,6 +90,7 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
     setForm({ ...form, [key]: value });
   };
   const changes = workspaceChanges(detail, form);
+  const publicUrl = detail.webhook_url.replace(/\/webhook\/[^/]*$/, "");
   return (
     <section className="settings-page" aria-labelledby="workspace-title">
       <h2 id="workspace-title">{t("settings.workspace.title")}</h2>
@@ -107,7 +139,46 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
               onChange={(e) => set("access_token", e.target.value)}
             />
           </Field>
-          <FormProblems errors={errors} shown={["name", "timezone", "channel_id", "channel_secret", "access_token"]} />
+          <h3>{t("settings.workspace.login")}</h3>
+          <p className="muted small">{t("settings.workspace.login_note")}</p>
+          <Field
+            label={t("settings.workspace.login_channel_id")}
+            name="login_channel_id"
+            errors={errors}
+            hint={detail.line_login_channel_id ? t("settings.workspace.login_clear") : undefined}
+          >
+            <input
+              value={form.login_channel_id}
+              onChange={(e) => set("login_channel_id", e.target.value)}
+              className="mono"
+              inputMode="numeric"
+            />
+          </Field>
+          <Field
+            label={t("settings.workspace.login_channel_secret")}
+            name="login_channel_secret"
+            errors={errors}
+            hint={t("settings.workspace.secret_hint")}
+          >
+            <input
+              type="password"
+              autoComplete="new-password"
+              value={form.login_channel_secret}
+              onChange={(e) => set("login_channel_secret", e.target.value)}
+            />
+          </Field>
+          <FormProblems
+            errors={errors}
+            shown={[
+              "name",
+              "timezone",
+              "channel_id",
+              "channel_secret",
+              "access_token",
+              "login_channel_id",
+              "login_channel_secret",
+            ]}
+          />
           <div className="row">
             <button type="submit" className="primary" disabled={busy || Object.keys(changes).length === 0}>
               {t("settings.save")}
@@ -120,6 +191,11 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
         <span className="field-label">{t("settings.workspace.webhook_url")}</span>
         <CopyField value={detail.webhook_url} label={t("settings.workspace.webhook_url")} />
         <span className="muted small">{t("settings.workspace.webhook_hint")}</span>
+      </div>
+      <div className="field narrow">
+        <span className="field-label">{t("settings.workspace.callback_urls")}</span>
+        <CopyField value={`${publicUrl}/p/inflow/login`} label={t("settings.workspace.callback_inflow")} />
+        <CopyField value={`${publicUrl}/p/member_cards/login`} label={t("settings.workspace.callback_cards")} />
       </div>
     </section>
   );

@@ -146,6 +146,21 @@ describe("page logic", () => {
     });
   });
 
+  it("sets, keeps and removes the LINE Login channel", () => {
+    const form = { name: "縁カフェ", timezone: "Asia/Tokyo", channel_id: "123", channel_secret: "", access_token: "" };
+    const none = { name: "縁カフェ", timezone: "Asia/Tokyo", line_channel_id: "123", line_login_channel_id: null };
+    expect(workspaceChanges(none, { ...form, login_channel_id: "", login_channel_secret: "" })).toEqual({});
+    expect(workspaceChanges(none, { ...form, login_channel_id: " 2000000002 ", login_channel_secret: "ab" })).toEqual({
+      login_channel_id: "2000000002",
+      login_channel_secret: "ab",
+    });
+    const set = { ...none, line_login_channel_id: "2000000002" };
+    expect(workspaceChanges(set, { ...form, login_channel_id: "2000000002", login_channel_secret: "" })).toEqual({});
+    expect(workspaceChanges(set, { ...form, login_channel_id: "", login_channel_secret: "" })).toEqual({
+      login_channel_id: null,
+    });
+  });
+
   it("offers the roles one may hand out", () => {
     expect(assignableRoles("owner")).toEqual(["owner", "admin", "operator", "viewer"]);
     expect(assignableRoles("admin")).toEqual(["admin", "operator", "viewer"]);
