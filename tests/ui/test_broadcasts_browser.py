@@ -5,22 +5,55 @@ Screenshots are kept in ``test-artifacts/``.
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Page, expect
 
+from enishi.app import create_app
+from tests.conftest import Env, make_host, settings_for
 from tests.line.emulator.test_simulator_browser import Shop
 from tests.line.test_inbox import _until
+from tests.live_server import listening_socket, serve
 from tests.ui.conftest import ARTIFACTS
 from tests.ui.test_friends_browser import follower, log_in, tag_named
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 expect.set_options(timeout=20_000)
 TEXT = "冬のセールを開催します！"
+
+
+@pytest.fixture
+async def live(database_url: str, tmp_path: Path) -> AsyncIterator[Env]:
+    """The live server of the simulator tests, but sending pushes at one a second (as LINE might make a large
+    account wait), so that a personalised broadcast to a few friends takes long enough to pause."""
+    import httpx
+
+    sock = listening_socket()
+    port = sock.getsockname()[1]
+    settings = settings_for(
+        tmp_path,
+        database_url,
+        ENISHI_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        ENISHI_EMULATOR="true",
+        ENISHI_LINE_RATE_PUSH="1/s",
+    )
+    host = make_host(settings)
+    app = create_app(settings, host)
+    async with serve(app, lifespan="on", sock=sock):
+        client = httpx.AsyncClient(base_url=settings.public_url, timeout=10)
+        env = Env(settings=settings, host=host, db=app.state["enishi"].db, app=app, client=client)
+        try:
+            yield env
+        finally:
+            for c in [client, *env.clients]:
+                await c.aclose()
 
 
 async def tag(shop: Shop, friend: dict[str, Any], tag_id: int) -> None:
@@ -183,3 +216,51 @@ async def test_a_broadcast_over_the_quota_needs_a_partial_send_and_a_scheduled_o
     await expect(rows).to_have_count(2)
     await expect(rows.nth(0)).to_contain_text("完了")
     await expect(rows.nth(1)).to_contain_text("中止")
+
+
+async def test_a_personalised_broadcast_is_paused_and_resumed_while_its_progress_bar_moves(
+    page: Page, shop: Shop
+) -> None:
+    names = ["花子", "太郎", "次郎", "梅子", "桃子", "健太", "美咲", "大輔"]
+    users = [(await follower(shop, name))[0] for name in names]
+    channel = shop.workspace.line_channel_id
+
+    await log_in(page, shop)
+    await page.goto(f"{shop.env.settings.public_url}/w/{shop.workspace.id}/broadcasts/new")
+    summary = page.get_by_role("complementary", name="配信の概要")
+    await page.get_by_label("配信名（管理用）").fill("お名前入りのお知らせ")
+    await page.get_by_label("本文", exact=True).fill("{{friend.display_name}}さん、新メニューのお知らせです")
+    # With a variable each friend gets their own message: one push each, at one a second here.
+    await expect(summary).to_contain_text("1人ずつ送信（差し込みあり）")
+    await expect(summary.locator(".estimate-count")).to_have_text("8人に配信")
+    await summary.get_by_role("button", name="今すぐ配信する").click()
+
+    bar = page.get_by_role("progressbar", name="配信の進み具合")
+    await expect(page.locator(".broadcast-status")).to_have_text("配信中")
+    await page.get_by_role("button", name="一時停止").click()
+    await expect(page.locator(".broadcast-status")).to_have_text("一時停止中")
+    await page.screenshot(path=ARTIFACTS / "broadcast-paused.png", full_page=True)
+
+    # Paused: after what was already handed to LINE, nothing more goes out.
+    async def settled() -> int:
+        await asyncio.sleep(2)
+        return int(await page.get_by_test_id("sent").inner_text())
+
+    before = await settled()
+    assert before < len(names)
+    assert await settled() == before
+    assert int(await bar.get_attribute("aria-valuenow") or 0) < 100
+
+    await page.get_by_role("button", name="再開").click()
+    await expect(page.locator(".broadcast-status")).to_have_text("完了")
+    await expect(bar).to_have_attribute("aria-valuenow", "100")
+    await expect(page.get_by_test_id("sent")).to_have_text("8")
+
+    def got(user_id: str, name: str) -> bool:
+        text = f"{name}さん、新メニューのお知らせです"
+        return any((d.message or {}).get("text") == text for d in shop.emulator.deliveries(channel, user_id))
+
+    async def everyone() -> bool:
+        return all(got(u, n) for u, n in zip(users, names, strict=True))
+
+    assert await _until(everyone)
