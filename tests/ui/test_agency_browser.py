@@ -95,10 +95,23 @@ async def test_agency_view_lists_client_workspaces_with_plan_and_plugins_and_add
 async def test_a_platform_admin_edits_a_plan_with_errors_shown_by_field(page: Page, live: Env) -> None:
     await live.user("admin@enishi.example", admin=True, name="運営")
     owner = await live.user("owner@agency.example")
-    await live.workspace(await live.agency("縁エージェンシー", owner=owner), "縁カフェ", plan="standard")
+    cafe = await live.workspace(await live.agency("縁エージェンシー", owner=owner), "縁カフェ", plan="pro")
     admin = await live.login("admin@enishi.example")
 
     await log_in_to_agency(page, live, "admin@enishi.example")
+    # A platform admin moves a client to another plan; what it does not allow is turned off and said so.
+    row = workspace_row(page, "縁カフェ")
+    plan = row.get_by_label("縁カフェのプラン")
+    await expect(plan.locator("option:checked")).to_have_text("プロ")
+    await expect(row.get_by_role("list", name="有効なプラグイン").locator("li", has_text="クロス分析")).to_have_count(1)
+    await plan.select_option(label="スタンダード")
+    await expect(row.get_by_role("status")).to_contain_text("無効になったプラグイン:")
+    await expect(row.get_by_role("status")).to_contain_text("クロス分析")
+    await expect(row.get_by_role("list", name="有効なプラグイン").locator("li", has_text="クロス分析")).to_have_count(0)
+    await expect(row.get_by_role("list", name="有効なプラグイン").locator("li", has_text="タグ管理")).to_have_count(1)
+    moved = (await admin.get(f"/api/workspaces/{cafe.id}")).json()
+    assert "cross_analysis" not in moved["enabled_plugins"] and "tags" in moved["enabled_plugins"]
+
     await page.get_by_role("tab", name="プラン").click()
     plans = page.get_by_role("table", name="プラン")
     await expect(plans.get_by_role("rowheader")).to_have_text(["スタート", "スタンダード", "プロ"])

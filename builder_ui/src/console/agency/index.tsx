@@ -26,6 +26,8 @@ interface Loaded {
   workspaces: Workspace[];
   plans: Plan[];
   plugins: InstalledPlugin[];
+  /** Counts the loads: what each workspace has enabled is read again after every change. */
+  stamp: number;
 }
 
 const ADMIN_ROLES = ["owner", "admin"];
@@ -45,7 +47,7 @@ export function AgencyPage() {
         api.get<Plan[]>("/api/plans"),
         api.get<InstalledPlugin[]>("/api/plugins"),
       ]);
-      setLoaded({ me, agencies, workspaces, plans, plugins });
+      setLoaded((before) => ({ me, agencies, workspaces, plans, plugins, stamp: (before?.stamp ?? 0) + 1 }));
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
@@ -73,13 +75,13 @@ export function AgencyPage() {
       {admin && tab === "plans" ? (
         <PlansAdmin plans={loaded.plans} plugins={loaded.plugins} onChanged={load} />
       ) : (
-        <Clients loaded={loaded} onCreated={load} />
+        <Clients loaded={loaded} onChanged={load} />
       )}
     </div>
   );
 }
 
-function Clients({ loaded, onCreated }: { loaded: Loaded; onCreated: () => Promise<void> }) {
+function Clients({ loaded, onChanged }: { loaded: Loaded; onChanged: () => Promise<void> }) {
   const { t } = useTranslation();
   const { me, agencies, workspaces } = loaded;
   const roleIn = (agency: Agency) =>
@@ -100,17 +102,19 @@ function Clients({ loaded, onCreated }: { loaded: Loaded; onCreated: () => Promi
               {agency.name}
               {role && <span className="muted small"> ({t(`agency.role.${role}`, { defaultValue: role })})</span>}
             </h2>
-            <WorkspaceTable loaded={loaded} workspaces={workspaces.filter((w) => w.agency_id === agency.id)} />
-            {role && ADMIN_ROLES.includes(role) && (
-              <NewWorkspace agency={agency} loaded={loaded} onCreated={onCreated} />
-            )}
+            <WorkspaceTable
+              loaded={loaded}
+              workspaces={workspaces.filter((w) => w.agency_id === agency.id)}
+              onChanged={onChanged}
+            />
+            {role && ADMIN_ROLES.includes(role) && <NewWorkspace agency={agency} loaded={loaded} onCreated={onChanged} />}
           </section>
         );
       })}
       {others.length > 0 && (
         <section className="agency" aria-label={t("agency.direct")}>
           <h2>{t("agency.direct")}</h2>
-          <WorkspaceTable loaded={loaded} workspaces={others} />
+          <WorkspaceTable loaded={loaded} workspaces={others} onChanged={onChanged} />
         </section>
       )}
     </>
@@ -118,9 +122,9 @@ function Clients({ loaded, onCreated }: { loaded: Loaded; onCreated: () => Promi
 }
 
 /** Each workspace's enabled plugins, read from the workspace itself (what its plan and its staff allow). */
-function useEnabledPlugins(ids: number[]): Record<number, string[] | "error"> {
+function useEnabledPlugins(ids: number[], stamp: number): Record<number, string[] | "error"> {
   const [enabled, setEnabled] = useState<Record<number, string[] | "error">>({});
-  const key = ids.join(",");
+  const key = `${ids.join(",")}@${stamp}`;
   useEffect(() => {
     let live = true;
     for (const id of ids) {
@@ -136,10 +140,21 @@ function useEnabledPlugins(ids: number[]): Record<number, string[] | "error"> {
   return enabled;
 }
 
-function WorkspaceTable({ loaded, workspaces }: { loaded: Loaded; workspaces: Workspace[] }) {
+function WorkspaceTable({
+  loaded,
+  workspaces,
+  onChanged,
+}: {
+  loaded: Loaded;
+  workspaces: Workspace[];
+  onChanged: () => Promise<void>;
+}) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  const enabled = useEnabledPlugins(workspaces.map((w) => w.id));
+  const enabled = useEnabledPlugins(
+    workspaces.map((w) => w.id),
+    loaded.stamp,
+  );
   const titles = useMemo(
     () => Object.fromEntries(loaded.plugins.map((p) => [p.name, localized(p.title, lang) || p.name])),
     [loaded.plugins, lang],
@@ -159,12 +174,13 @@ function WorkspaceTable({ loaded, workspaces }: { loaded: Loaded; workspaces: Wo
       </thead>
       <tbody>
         {workspaces.map((w) => {
-          const plan = loaded.plans.find((p) => p.id === w.plan_id);
           const plugins = enabled[w.id];
           return (
             <tr key={w.id}>
               <th scope="row">{w.name}</th>
-              <td>{plan ? (lang === "en" ? plan.name_en : plan.name_ja) : `#${w.plan_id}`}</td>
+              <td>
+                <PlanCell workspace={w} loaded={loaded} titles={titles} onChanged={onChanged} />
+              </td>
               <td>
                 {plugins === undefined ? (
                   <span className="muted">{t("common.loading")}</span>
@@ -189,6 +205,63 @@ function WorkspaceTable({ loaded, workspaces }: { loaded: Loaded; workspaces: Wo
         })}
       </tbody>
     </table>
+  );
+}
+
+/** The workspace's plan; a platform admin changes it here (what the new plan does not allow is turned off). */
+function PlanCell({
+  workspace,
+  loaded,
+  titles,
+  onChanged,
+}: {
+  workspace: Workspace;
+  loaded: Loaded;
+  titles: Record<string, string>;
+  onChanged: () => Promise<void>;
+}) {
+  const { t, i18n } = useTranslation();
+  const [note, setNote] = useState<{ error: boolean; text: string } | null>(null);
+  const [saving, setSaving] = useState(false);
+  const name = (p: Plan) => (i18n.language === "en" ? p.name_en : p.name_ja);
+  const plan = loaded.plans.find((p) => p.id === workspace.plan_id);
+  if (!loaded.me.user.is_platform_admin) return <>{plan ? name(plan) : `#${workspace.plan_id}`}</>;
+  const change = async (planId: number) => {
+    setSaving(true);
+    setNote(null);
+    try {
+      const changed = await api.put<{ disabled_plugins: string[] }>(`/api/workspaces/${workspace.id}/plan`, {
+        plan_id: planId,
+      });
+      const off = changed.disabled_plugins.map((p) => titles[p] ?? p);
+      setNote({ error: false, text: off.length ? t("agency.plan_changed_off", { plugins: off.join("、") }) : t("agency.plan_changed") });
+      await onChanged();
+    } catch (error) {
+      setNote({ error: true, text: localized(error instanceof Error ? error.message : String(error), i18n.language) });
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <>
+      <select
+        aria-label={t("agency.plan_of", { name: workspace.name })}
+        value={workspace.plan_id}
+        disabled={saving}
+        onChange={(e) => void change(Number(e.target.value))}
+      >
+        {loaded.plans.map((p) => (
+          <option key={p.id} value={p.id}>
+            {name(p)}
+          </option>
+        ))}
+      </select>
+      {note && (
+        <p role={note.error ? "alert" : "status"} className={note.error ? "error small" : "muted small"}>
+          {note.text}
+        </p>
+      )}
+    </>
   );
 }
 
