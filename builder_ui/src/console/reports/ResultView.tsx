@@ -104,7 +104,7 @@ function SeriesChart({ result, kind }: { result: ReportResult; kind: "line" | "b
             {visible.map((l) => (
               <Line
                 key={l.key}
-                type="monotone"
+                type="linear"
                 dataKey={l.key}
                 name={l.label}
                 stroke={colour(lines.indexOf(l))}
