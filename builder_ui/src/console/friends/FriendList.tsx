@@ -54,7 +54,11 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [reloadKey, setReloadKey] = useState(0);
   const [segmentOpen, setSegmentOpen] = useState(false);
-  const count = useSegmentCount(access, filters.segment, { status: filters.status, text: filters.text });
+  const count = useSegmentCount(access, filters.segment, {
+    status: filters.status,
+    text: filters.text,
+    refreshKey: reloadKey,
+  });
   const tab = tabs.find((x) => x.id === tabId) ?? null;
   const canExport = access.permissions.includes("core.export_friends");
 

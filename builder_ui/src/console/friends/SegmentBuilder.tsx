@@ -79,6 +79,8 @@ export interface CountFilters {
   status?: "following" | "blocked" | "all";
   text?: string;
   exclude?: Segment | null;
+  /** Counted again when this changes (e.g. after a bulk operation changed the friends). */
+  refreshKey?: number;
 }
 
 /** Paths the server gives under $.segment, from the segment itself. */
@@ -124,7 +126,7 @@ export function useSegmentCount(
       live = false;
       clearTimeout(timer);
     };
-  }, [access.workspace.id, body, delayMs]);
+  }, [access.workspace.id, body, delayMs, filters.refreshKey]);
   return state;
 }
 
