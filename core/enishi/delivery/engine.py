@@ -12,20 +12,21 @@ it cannot start (its target broke, or the quota refuses it).
    order. **The audience is fixed here, when sending starts**: a friend tagged after the broadcast was scheduled
    is in it, one who blocked the account meanwhile is not.
 3. **Dispatched**: the dispatcher holding the broadcast's lease writes the next window of batches to the outbox
-   (``line_requests`` rows, each with its retry key) and moves the broadcast's ``written`` frontier in the same
-   transaction, which only succeeds while the broadcast is ``sending``, so a pause or a cancel stops it at the
-   next window; then it sends them through the outbox (``deliver``, paced by the shared per-channel rate
-   limiter), ``ENISHI_BROADCAST_CONCURRENCY`` (8) at a time. Messages without variables go by multicast, 500
-   recipients a batch; personalised ones are filled in per friend (each source loaded once per window) and go
-   by push.
-4. **Settled**: the outbox counts each request's recipients as sent or failed on the broadcast
-   (:mod:`enishi.delivery.progress`), and the broadcast completes when all are counted. Retries (5xx, time-outs,
-   429) and the quota hold are the outbox's own.
+   (``line_requests`` rows, each with its retry key, written already claimed by the dispatcher) and moves the
+   broadcast's ``written`` frontier in the same transaction, which only succeeds while the broadcast is
+   ``sending``, so a pause or a cancel stops it at the next window; then it sends them (the outbox's
+   ``call_claimed``, paced by the shared per-channel rate limiter), ``ENISHI_BROADCAST_CONCURRENCY`` (8) at a
+   time while the next window is written, and records a window's outcomes in one transaction
+   (``record_outcomes``). Messages without variables go by multicast, 500 recipients a batch, put together by
+   the database; personalised ones are filled in per friend (each source loaded once per window) and go by push.
+4. **Settled**: the outbox counts each request's recipients as sent or failed (:mod:`enishi.delivery.progress`)
+   in the transaction that records it, and the broadcast completes when all are accounted for. Retries (5xx,
+   time-outs, 429) and the quota hold are the outbox's own.
 
 A dispatcher killed at any moment loses and repeats nothing: the rows it wrote are in the outbox (whose sweeper
-sends them), the frontier moved with them, every request keeps its retry key (a repeat is LINE's 409, counted
-once), and when its lease (``ENISHI_BROADCAST_LEASE_SECONDS``, 30) runs out ``core.sweep_broadcasts`` queues the
-job again.
+sends them once their claim runs out), the frontier moved with them, every request keeps its retry key (a repeat
+is LINE's 409, counted once), and when its lease (``ENISHI_BROADCAST_LEASE_SECONDS``, 30) runs out
+``core.sweep_broadcasts`` queues the job again.
 """
 
 from __future__ import annotations

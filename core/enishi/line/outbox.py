@@ -356,7 +356,9 @@ async def record_requests(
     stmt = upsert_insert(session, LineRequest).on_conflict_do_nothing(
         index_elements=["workspace_id", "idempotency_key"]
     )
-    rows = list((await session.scalars(stmt.returning(LineRequest), values)).all())
+    # Only the ids come back: the rows are what was just written (a million recipients need not travel twice).
+    made = dict((await session.execute(stmt.returning(LineRequest.idempotency_key, LineRequest.id), values)).all())
+    rows = [LineRequest(id=made[v["idempotency_key"]], **v) for v in values if v["idempotency_key"] in made]
     if status == "pending" and not claimed and jobs is not None:
         for row in rows:
             after_commit(session, jobs, DELIVER_JOB, job_id=_job_id(row.id, now), request_id=row.id)
