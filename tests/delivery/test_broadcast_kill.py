@@ -62,7 +62,8 @@ async def test_killed_workers_leave_every_recipient_with_exactly_one_copy(shop: 
         kills += 1
     else:
         worker = await _worker(env, made["id"])
-        assert await asyncio.wait_for(worker.wait(), timeout=120) == 0
+        # (a generous bound: a loaded machine with other tests running beside it slows the worker down)
+        assert await asyncio.wait_for(worker.wait(), timeout=400) == 0
     assert kills == KILLS, "the worker finished before it could be killed: raise RECIPIENTS or the latency"
 
     missing, repeated = [], []
