@@ -121,3 +121,9 @@ async def test_messages_appear_live_replies_reach_the_user_and_filters_work(page
     await send_text(simulator, "よろしくお願いします")
     await expect(conversation(page, "花子").get_by_label("未読 1件")).to_be_visible()
     await expect(names).to_have_text(["花子", "太郎"])
+
+    # On a tablet the friend's controls move under the thread; the reply box stays in reach.
+    await page.set_viewport_size({"width": 820, "height": 1180})
+    await expect(page.get_by_label("返信")).to_be_in_viewport()
+    await expect(page.get_by_role("complementary", name="友だち").get_by_label("担当者")).to_be_visible()
+    await page.screenshot(path=ARTIFACTS / "inbox-tablet.png")

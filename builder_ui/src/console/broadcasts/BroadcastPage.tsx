@@ -1,6 +1,6 @@
 // One broadcast: a live progress bar (sent, failed, remaining, estimated finish), pause / resume / cancel, the
 // messages as LINE shows them, and what became of each recipient.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl } from "../../api";
 import { LinePreview } from "../../forms/LinePreview";
@@ -96,9 +96,14 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
   const [actionError, setActionError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
+  const latest = useRef(0);
   const load = useCallback(async () => {
+    // A poll that left before a pause or resume must not put the old state back.
+    const mine = ++latest.current;
     try {
-      setBroadcast(await api.get<Broadcast>(url));
+      const found = await api.get<Broadcast>(url);
+      if (mine !== latest.current) return;
+      setBroadcast(found);
       setError(null);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -120,8 +125,10 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
     if (action === "cancel" && !window.confirm(t("broadcasts.page.confirm_cancel"))) return;
     setBusy(true);
     setActionError(null);
+    const mine = ++latest.current;
     try {
-      setBroadcast(await api.post<Broadcast>(`${url}/${action}`));
+      const changed = await api.post<Broadcast>(`${url}/${action}`);
+      if (mine === latest.current) setBroadcast(changed);
     } catch (e) {
       setActionError(e instanceof ApiError ? e.message : String(e));
       void load();

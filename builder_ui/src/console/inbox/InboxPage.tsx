@@ -88,14 +88,18 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
   }, []);
 
   // The first pages again (as many as are shown), e.g. after news from the stream or a changed filter.
+  const latest = useRef(0);
   const reload = useCallback(async () => {
+    // Answers may come back out of order (a filter changed meanwhile): only the last one asked counts.
+    const mine = ++latest.current;
     try {
       const page = await api.get<Page<Conversation>>(conversationsUrl(ws, filters, meId, Math.min(shown.current, 200)));
+      if (mine !== latest.current) return;
       setItems(page.items);
       setNext(page.next);
       setError(null);
     } catch (e) {
-      setError(errorText(e));
+      if (mine === latest.current) setError(errorText(e));
     }
   }, [ws, filters, meId]);
 
