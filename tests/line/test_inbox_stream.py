@@ -198,9 +198,12 @@ async def test_the_stream_ends_after_its_lifetime_and_once_access_is_gone(live: 
     theirs = await live.workspace(await live.agency(owner=other))
     outsider = await _login(live, "other@shop.example")
     assert (await outsider.get(f"{base}/stream")).status_code == 404
-    refused = await outsider.get(f"/api/workspaces/{theirs.id}/inbox/stream", headers={"Last-Event-ID": "x"})
-    assert refused.status_code == 422
-    assert refused.json()["errors"][0]["path"] == "header:Last-Event-ID"
+    for bad in ("x", "-1", "9" * 30):
+        refused = await outsider.get(f"/api/workspaces/{theirs.id}/inbox/stream", headers={"Last-Event-ID": bad})
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["path"] == "header:Last-Event-ID"
+    too_far = await outsider.get(f"/api/workspaces/{theirs.id}/inbox/stream", params={"after": 2**63})
+    assert too_far.status_code == 400
 
 
 async def test_conversations_filtered_by_mark_and_assignee(live: Env) -> None:

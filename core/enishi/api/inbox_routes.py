@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from collections import deque
@@ -182,7 +183,7 @@ async def inbox_events(
 def _cursor_of(last_event_id: str | None, after: int | None) -> int | None:
     # The browser resends the id of the last event it saw when it reconnects: that wins over ?after.
     if last_event_id is not None and last_event_id.strip():
-        if not last_event_id.strip().isdigit():
+        if not re.fullmatch(r"[0-9]{1,18}", last_event_id.strip()):
             raise invalid([{"path": "header:Last-Event-ID", "message": "a message id / メッセージID"}])
         return int(last_event_id)
     return after
@@ -303,7 +304,7 @@ class InboxController(Controller):
         services: AppServices,
         access: Access,
         user: CurrentUser,
-        after: Annotated[int | None, QueryParameter(ge=0)] = None,
+        after: Annotated[int | None, QueryParameter(ge=0, le=2**63 - 1)] = None,
         last_event_id: Annotated[str | None, HeaderParameter(name="Last-Event-ID")] = None,
     ) -> ServerSentEvent:
         """Server-sent events: ``ready`` with the cursor, then ``conversations`` (which friends got messages) as
