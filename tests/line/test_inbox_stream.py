@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from enishi.api.inbox_routes import STREAM_TIMING_STATE, StreamTiming
 from enishi.line.embedded import emulator_of, register_channels
-from enishi.models import AgencyMembership, Message
+from enishi.models import AgencyMembership, Message, User, Workspace
+from enishi.tenancy.workspaces import add_member
 from tests.conftest import Env
 from tests.line.test_inbox import _login, _until, live
 
@@ -192,6 +193,18 @@ async def test_the_stream_ends_after_its_lifetime_and_once_access_is_gone(live: 
             await s.execute(delete(AgencyMembership))
         assert await _until(events.has_ended, 10)
     assert (await staff.get(f"{base}/stream")).status_code == 404
+
+    # A member who is deactivated meanwhile is cut off too.
+    worker = await live.user("worker@shop.example")
+    workspace_id = int(base.split("/")[3])
+    async with live.db.transaction() as s:
+        await add_member(s, await s.get_one(Workspace, workspace_id), await s.get_one(User, worker.id), "operator")
+    member = await _login(live, "worker@shop.example")
+    async with opened(member, f"{base}/stream") as events:
+        await events.next("ready")
+        async with live.db.transaction() as s:
+            await s.execute(update(User).where(User.id == worker.id).values(is_active=False))
+        assert await _until(events.has_ended, 10)
 
     # Another workspace's staff cannot listen; a bad Last-Event-ID is refused with its path.
     other = await live.user("other@shop.example")

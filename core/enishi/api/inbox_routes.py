@@ -144,7 +144,11 @@ async def inbox_events(
         if now - last_access >= timing.access:
             last_access = now
             async with services.db.session() as session:
-                if await resolve_access(session, services.host, user, workspace_id) is None:
+                # The user as they are now: deactivated, or no longer a member, ends the stream.
+                current = await session.get(User, user.id)
+                if current is None or not current.is_active:
+                    return
+                if await resolve_access(session, services.host, current, workspace_id) is None:
                     return
         while len(marks) > 1 and now - marks[1][0] >= timing.lookback:
             marks.popleft()
