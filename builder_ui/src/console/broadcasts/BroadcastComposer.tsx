@@ -139,6 +139,7 @@ function Composer({ access }: { access: WorkspaceAccess }) {
   const ws = access.workspace.id;
   const [name, setName] = useState("");
   const [messages, setMessages] = useState<Message[]>([{ type: "text", text: "" }]);
+  const [touched, setTouched] = useState(false);
   const [audience, setAudience] = useState<Audience>(EVERYONE);
   const [excluding, setExcluding] = useState(false);
   const [saved, setSaved] = useState<SavedSegment[] | null>(null);
@@ -163,7 +164,8 @@ function Composer({ access }: { access: WorkspaceAccess }) {
   const scheduled = when === "later";
   const block = sendBlock(estimate, scheduled, allowPartial);
   const shownProblems: SortedProblems = {
-    messages: submitProblems.messages.length ? submitProblems.messages : problems.messages,
+    // An untouched first message is not a mistake yet: its problems wait for an edit or for sending.
+    messages: submitProblems.messages.length ? submitProblems.messages : touched ? problems.messages : [],
     segment: submitProblems.segment.length ? submitProblems.segment : problems.segment,
     exclude: submitProblems.exclude.length ? submitProblems.exclude : problems.exclude,
     other: [...problems.other, ...submitProblems.other],
@@ -216,7 +218,13 @@ function Composer({ access }: { access: WorkspaceAccess }) {
     }
   };
 
-  const fieldProps = { formData: messages, onChange: (next: Message[]) => setMessages(next ?? []) } as unknown as FieldProps;
+  const fieldProps = {
+    formData: messages,
+    onChange: (next: Message[]) => {
+      setTouched(true);
+      setMessages(next ?? []);
+    },
+  } as unknown as FieldProps;
   const canSend = access.permissions.includes("core.broadcast");
 
   return (

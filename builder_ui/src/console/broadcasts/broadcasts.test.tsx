@@ -147,6 +147,30 @@ describe("composer", () => {
   });
 });
 
+describe("composer problems", () => {
+  it("shows the messages' problems once they are edited, and still counts the friends", async () => {
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const url = String(input);
+      if (url.endsWith("/catalog")) return json({ node_types: [], reports: [], friend_fields: [] });
+      if (url.endsWith("/friends/tabs")) return json([]);
+      if (url.endsWith("/broadcasts/estimate")) {
+        const body = JSON.parse(String(init?.body)) as { messages?: { text: string }[] };
+        if (body.messages && !body.messages[0].text)
+          return json({ error: "invalid", message: "invalid", errors: [{ path: "$.messages[0].text", message: "本文を入れてください" }] }, 422);
+        return json(estimate());
+      }
+      return json({});
+    });
+    render(<BroadcastComposer access={access} />);
+    expect(await screen.findByText("120人に配信")).toBeTruthy();
+    expect(screen.queryByText("本文を入れてください")).toBeNull();
+    fireEvent.change(screen.getByLabelText("本文"), { target: { value: "a" } });
+    fireEvent.change(screen.getByLabelText("本文"), { target: { value: "" } });
+    expect(await screen.findByText("本文を入れてください", undefined, { timeout: 3000 })).toBeTruthy();
+    expect(screen.getByText("120人に配信")).toBeTruthy();
+  });
+});
+
 describe("a broadcast's page", () => {
   it("knows what can be done and how often to look", () => {
     expect(actionsFor("sending")).toEqual(["pause", "cancel"]);
