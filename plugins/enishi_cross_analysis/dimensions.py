@@ -38,9 +38,30 @@ NONE_LABEL = "該当なし"
 FIELDS_SOURCE = "friend_fields.fields"
 
 ID_LIST = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": MAX_BUCKETS}
-LABELS = {"type": "array", "items": {"type": "string", "maxLength": 100}, "maxItems": MAX_BUCKETS}
-KEY = {"type": "string", "minLength": 1, "maxLength": 64}
-BOUNDS = {"type": "array", "items": {"type": "number"}, "minItems": 1, "maxItems": MAX_BUCKETS - 2}
+LABELS = {
+    "type": "array",
+    "items": {"type": "string", "maxLength": 100},
+    "maxItems": MAX_BUCKETS,
+    "title": "表示名(省略可) / Labels (optional)",
+}
+KEY = {"type": "string", "minLength": 1, "maxLength": 64, "title": "友だち情報欄 / Friend field"}
+BOUNDS = {
+    "type": "array",
+    "items": {"type": "number"},
+    "minItems": 1,
+    "maxItems": MAX_BUCKETS - 2,
+    "title": "区切りの値 / Bucket bounds",
+}
+KIND_TITLES = {
+    "tags": "タグ / Tags",
+    "field_options": "友だち情報欄の選択肢 / Field options",
+    "field_ranges": "友だち情報欄の数値の範囲 / Field ranges",
+    "age": "年代(生年月日から) / Age groups (from a birth date)",
+    "marks": "対応マーク / Response marks",
+    "assignee": "担当者 / Assignee",
+    "follow_month": "友だち追加の月 / Month followed",
+    "conditions": "条件ごと / Conditions",
+}
 NONE_FLAG = {"type": "boolean", "default": True, "title": "該当なしの列 / A bucket for the rest"}
 
 
@@ -68,31 +89,29 @@ DIMENSION_SCHEMA: Mapping[str, Any] = {
     "type": "object",
     "properties": {
         "kind": {
-            "enum": [
-                "tags",
-                "field_options",
-                "field_ranges",
-                "age",
-                "marks",
-                "assignee",
-                "follow_month",
-                "conditions",
-            ]
+            "title": "分類 / Dimension",
+            "oneOf": [{"const": kind, "title": title} for kind, title in KIND_TITLES.items()],
         }
     },
     "required": ["kind"],
     "allOf": [
         {"if": {"properties": {"kind": {"const": k}}}, "then": schema}
         for k, schema in {
-            "tags": _kind("tags", {"tag_ids": ID_LIST, "labels": LABELS}, ["tag_ids"]),
-            "field_options": _kind("field_options", {"key": KEY, "options": {**LABELS, "minItems": 1}}, ["key"]),
+            "tags": _kind("tags", {"tag_ids": {**ID_LIST, "title": "タグ / Tags"}, "labels": LABELS}, ["tag_ids"]),
+            "field_options": _kind(
+                "field_options",
+                {"key": KEY, "options": {**LABELS, "minItems": 1, "title": "選択肢 / Options"}},
+                ["key"],
+            ),
             "field_ranges": _kind("field_ranges", {"key": KEY, "bounds": BOUNDS}, ["key", "bounds"]),
             "age": _kind(
                 "age",
                 {"key": KEY, "bounds": {**BOUNDS, "items": {"type": "integer", "minimum": 0, "maximum": 150}}},
                 ["key", "bounds"],
             ),
-            "marks": _kind("marks", {"mark_ids": ID_LIST, "labels": LABELS}, ["mark_ids"]),
+            "marks": _kind(
+                "marks", {"mark_ids": {**ID_LIST, "title": "対応マーク / Marks"}, "labels": LABELS}, ["mark_ids"]
+            ),
             "assignee": _kind("assignee", {"user_ids": ID_LIST}, ["user_ids"]),
             "follow_month": _kind("follow_month", {}),
             "conditions": _kind(

@@ -52,8 +52,8 @@ PERIOD_SCHEMA: Mapping[str, Any] = {
     "type": "object",
     "title": "友だち追加の期間 / Followed between",
     "properties": {
-        "from": {"type": "string", "format": "date"},
-        "to": {"type": "string", "format": "date"},
+        "from": {"type": "string", "format": "date", "title": "開始日 / From"},
+        "to": {"type": "string", "format": "date", "title": "終了日 / To"},
     },
     "additionalProperties": False,
 }

@@ -35,7 +35,16 @@ METRICS = ("visits", "new_friends", "blocks", "conversions")
 PARAMS_SCHEMA: Mapping[str, Any] = {
     "type": "object",
     "properties": {
-        "period": {"type": "string", "enum": ["day", "week", "month"], "default": "day", "title": "期間 / Period"},
+        "period": {
+            "type": "string",
+            "oneOf": [
+                {"const": "day", "title": "日別 / Daily"},
+                {"const": "week", "title": "週別 / Weekly"},
+                {"const": "month", "title": "月別 / Monthly"},
+            ],
+            "default": "day",
+            "title": "集計単位 / Period",
+        },
         "from": {"type": "string", "format": "date", "title": "開始日 / From"},
         "to": {"type": "string", "format": "date", "title": "終了日 / To (inclusive)"},
         "route_ids": {
@@ -176,7 +185,10 @@ async def run(ctx: WorkspaceContext, params: Mapping[str, Any]) -> ReportResult:
             row: dict[str, Any] = {"route_id": route.id, "route": route.name, "folder": route.folder, "period": bucket}
             for metric in METRICS:
                 row[metric] = metrics[metric].get((route.id, bucket), 0)
-            row["conversion_rate"] = round(row["conversions"] / row["new_friends"], 4) if row["new_friends"] else 0.0
+            # A percentage (0–100), as the other reports' percent columns are.
+            row["conversion_rate"] = (
+                round(100 * row["conversions"] / row["new_friends"], 2) if row["new_friends"] else 0.0
+            )
             rows.append(row)
     series = [
         ReportSeries(

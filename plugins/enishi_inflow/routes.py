@@ -307,18 +307,13 @@ async def login_callback(request: AnyRequest) -> Response[Any]:
         name = route.name
         visit.line_user_id = user.user_id
         await session.flush()
+        # A follow being processed right now either committed already (and its friend is seen here) or waits
+        # for this commit and then finds the visit. Whoever claims the visit first runs the route.
+        await service.lock_line_user(ctx, user.user_id)
         friend_id = await service.following_friend(ctx, user.user_id)
         if friend_id is not None:
             await service.enter_claimed(ctx, visit_id, friend_id)
         bot = await service.bot_id(ctx)
-    if friend_id is None:
-        # The follow may have been processed between our look and our commit: look once more, now that the visit
-        # is stored where the follow's handler finds it. Whoever claims the visit first runs the route.
-        async with services.db.transaction(user.workspace_id) as session:
-            ctx = _context(services, state, user.workspace_id, session)
-            friend_id = await service.following_friend(ctx, user.user_id)
-            if friend_id is not None:
-                await service.enter_claimed(ctx, visit_id, friend_id)
     if friend_id is None and not user.friendship_changed:
         if services.settings.emulator:
             return Redirect(services.settings.public_url.rstrip("/") + "/emulator/simulator", status_code=302)

@@ -13,7 +13,16 @@ from urllib.parse import quote
 
 from sqlalchemy import exists, select, text, update
 
-from enishi import Friend, SchemaProblem, WorkspaceContext, check_node_config, run_action, upsert_insert, utcnow
+from enishi import (
+    Friend,
+    SchemaProblem,
+    WorkspaceContext,
+    check_node_config,
+    dialect_of,
+    run_action,
+    upsert_insert,
+    utcnow,
+)
 from enishi_inflow.models import FirstRoute, Route, Visit
 
 log = logging.getLogger(__name__)
@@ -211,6 +220,18 @@ async def enter_claimed(ctx: WorkspaceContext, visit_id: int, friend_id: int) ->
     return True
 
 
+async def lock_line_user(ctx: WorkspaceContext, line_user_id: str) -> None:
+    """Serialise the LINE Login callback and the follow of the same person until either commits.
+
+    The consent page's "add friend" box makes LINE send the follow while the browser comes back to the callback:
+    without this, the callback could look for the friend before the follow commits while the follow looks for
+    the visit before the callback commits, and neither would attribute it. (SQLite's write transactions are
+    serial already.)"""
+    if dialect_of(ctx.session) == "postgresql":
+        key = f"enishi_inflow:{ctx.workspace_id}:{line_user_id}"
+        await ctx.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
 async def following_friend(ctx: WorkspaceContext, line_user_id: str) -> int | None:
     """The friend with this LINE user id if they follow the account now."""
     found = await ctx.session.scalar(
@@ -225,6 +246,7 @@ async def attribute_pending(ctx: WorkspaceContext, friend_id: int) -> int:
     line_user_id = await ctx.session.scalar(select(Friend.line_user_id).where(Friend.id == friend_id))
     if not line_user_id:
         return 0
+    await lock_line_user(ctx, line_user_id)
     pending = await ctx.session.scalars(
         select(Visit.id)
         .where(Visit.line_user_id == line_user_id, Visit.friend_id.is_(None))
