@@ -76,6 +76,8 @@ describe("inbox page", () => {
     await within(mark).findByRole("option", { name: "要対応" });
     fireEvent.change(mark, { target: { value: "4" } });
     await waitFor(() => expect(asked.some((u) => u.includes("segment=") && decodeURIComponent(u).includes('"mark_ids":[4]'))).toBe(true));
+    // "me" is offered to staff of the workspace (user 9 is).
+    await within(screen.getByLabelText("担当者")).findByRole("option", { name: "自分" });
     fireEvent.click(screen.getByLabelText("未読のみ"));
     await waitFor(() => expect(asked.some((u) => u.includes("unread_only=true"))).toBe(true));
   });

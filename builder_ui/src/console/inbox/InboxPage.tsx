@@ -186,7 +186,8 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
               {t("inbox.filter_assignee")}
               <select value={filters.assignee} onChange={(e) => setFilters({ ...filters, assignee: e.target.value })}>
                 <option value="">{t("inbox.any")}</option>
-                <option value="me">{t("inbox.me")}</option>
+                {/* Only staff of the workspace can be assigned friends (an agency's owner may not be). */}
+                {meId !== null && (staff ?? []).some((o) => o.value === meId) && <option value="me">{t("inbox.me")}</option>}
                 <option value="nobody">{t("inbox.unassigned")}</option>
                 {(staff ?? []).map((o) => (
                   <option key={String(o.value)} value={String(o.value)}>
