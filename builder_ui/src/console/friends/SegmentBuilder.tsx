@@ -1,7 +1,7 @@
 // The segment builder: which friends, as nested "all / any" groups of conditions, each negatable. The condition
 // types come from the workspace's catalog (those usable in segments) and each one's form is generated from its
 // JSON Schema with the builder's ConfigForm, so a plugin's new condition works here with no UI code.
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, workspaceUrl, type ApiErrorItem } from "../../api";
 import { defaultConfig } from "../../editor/defaults";
@@ -152,6 +152,7 @@ interface BuilderContext {
   offered: NodeTypeDef[];
   problems: ApiErrorItem[];
   lang: string;
+  idBase: string;
 }
 
 export function SegmentBuilder(props: {
@@ -164,6 +165,8 @@ export function SegmentBuilder(props: {
   const { access, value, onChange, problems = [] } = props;
   const { t, i18n } = useTranslation();
   const { types, failed } = useConditionTypes(access);
+  // Two builders on one page (a broadcast's include and exclude) must not share element ids.
+  const idBase = useId().replace(/:/g, "");
   const [draft, setDraft] = useState<Segment>(() => draftOf(value));
   const emitted = useRef<string>(JSON.stringify(value ?? null));
 
@@ -203,6 +206,7 @@ export function SegmentBuilder(props: {
     offered: types,
     problems: aligned ? problems : [],
     lang: i18n.language,
+    idBase,
   };
   const unplaced = aligned ? [] : problems;
   return (
@@ -275,7 +279,7 @@ function GroupView({
   const mode = modeOf(node)!;
   const items = itemsOf(node);
   const root = outer.length === 0;
-  const id = `seg-${pathId(path)}`;
+  const id = `seg-${ctx.idBase}-${pathId(path)}`;
   const [adding, setAdding] = useState("");
   const add = () => {
     const type = ctx.types.get(adding);
@@ -388,7 +392,7 @@ function ConditionView({
         <ConfigForm
           nodeType={type}
           config={node.config}
-          idPrefix={`seg-${pathId(path)}`}
+          idPrefix={`seg-${ctx.idBase}-${pathId(path)}`}
           onChange={(config) => {
             if (JSON.stringify(config) !== JSON.stringify(node.config)) ctx.apply(setConfig(ctx.draft, path, config));
           }}
