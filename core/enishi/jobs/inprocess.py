@@ -62,6 +62,7 @@ class InProcessQueue(ManagedQueue):
         self._grace = grace.total_seconds()
         self._pending: dict[str, _Pending] = {}  # by job id, queued or running
         self._schedules: list[asyncio.Task[None]] = []
+        self._holds: set[asyncio.Task[Any]] = set()  # tasks that may still enqueue jobs (see hold)
         self._started = False
         self._closed = False
 
@@ -91,10 +92,17 @@ class InProcessQueue(ManagedQueue):
         self._submit(job_id, name, partial(job.fn, self.context, **kwargs), job.timeout, delay)
         return True
 
+    def hold(self, task: asyncio.Task[Any]) -> None:
+        """``task`` may still enqueue jobs (e.g. the webhook writer's waker, which gathers commits for a moment
+        before queuing them): ``drain`` waits for it too."""
+        self._holds.add(task)
+        task.add_done_callback(self._holds.discard)
+
     async def drain(self) -> None:
-        """Wait until no job is due or running, including jobs they enqueue; future deferrals are ignored."""
+        """Wait until no job is due or running, including jobs they enqueue (and jobs held tasks will enqueue);
+        future deferrals are ignored."""
         loop = asyncio.get_running_loop()
-        while due := [p.task for p in self._pending.values() if p.due <= loop.time()]:
+        while due := [*self._holds, *(p.task for p in self._pending.values() if p.due <= loop.time())]:
             await asyncio.wait(due)
 
     async def close(self) -> None:

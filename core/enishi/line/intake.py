@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapper, object_session
 from enishi.api.errors import ApiError
 from enishi.api.services import Services
 from enishi.db.base import utcnow
+from enishi.jobs.inprocess import InProcessQueue
 from enishi.line.signature import verify
 from enishi.models import LineEvent, Workspace
 
@@ -403,6 +404,9 @@ class EventWriter:
         if self._to_wake and (self._waker is None or self._waker.done()):
             # Started before the answers, so after a quiet spell the in-process queue has the job before the 200.
             self._waker = asyncio.create_task(self._wake())
+            if isinstance(self._services.jobs, InProcessQueue):
+                # Commits made while it waits are queued by it later: drain() must not return before that.
+                self._services.jobs.hold(self._waker)
         for done, ids in answers:
             if not done.done():
                 done.set_result(ids)
