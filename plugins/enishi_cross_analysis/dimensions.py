@@ -89,6 +89,7 @@ DIMENSION_SCHEMA: Mapping[str, Any] = {
     "type": "object",
     "properties": {
         "kind": {
+            "type": "string",
             "title": "分類 / Dimension",
             "oneOf": [{"const": kind, "title": title} for kind, title in KIND_TITLES.items()],
         }

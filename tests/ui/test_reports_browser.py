@@ -125,13 +125,13 @@ async def test_cross_analysis_draws_a_heat_map_with_totals_and_percentages(page:
             assert response.status_code == 200, response.text
 
     await open_report(page, shop, "クロス分析")
-    await page.locator("#params_rows_kind").select_option("tags")
+    await page.locator("#params_rows_kind").select_option(label="タグ")
     rows = page.locator("#params_rows_tag_ids")
     await rows.get_by_label("セミナー").check()
     await rows.get_by_label("購入").check()
     # The dimension's own default shows: a bucket for friends in none of the tags.
     await expect(page.locator("#params_rows_include_none")).to_be_checked()
-    await page.locator("#params_columns_kind").select_option("follow_month")
+    await page.locator("#params_columns_kind").select_option(label="友だち追加の月")
     await page.get_by_role("button", name="集計する").click()
 
     heat = page.get_by_role("table", name="ヒートマップ")
