@@ -27,6 +27,7 @@ from enishi.models.line import Message
 from enishi.models.tenancy import WorkspaceMembership
 from enishi.nodes import InvalidConfig, check_node_config, evaluate_condition, run_action
 from enishi.registry import Register
+from enishi.scenarios.lifecycle import scenarios_broken_by
 from enishi.schema_validation import SchemaProblem, validate
 from enishi.text import Text
 from enishi.types import (
@@ -111,6 +112,7 @@ __all__ = [
     "message_variables",
     "not_found",
     "run_action",
+    "scenarios_broken_by",
     "segments",
     "send_to_friend",
     "upsert_insert",

@@ -22,7 +22,7 @@ from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.exc import IntegrityError
 
-from enishi import Ctx, Friend, WorkspaceContext
+from enishi import Ctx, Friend, WorkspaceContext, scenarios_broken_by
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.audit import add_details
 from enishi_tags import service
@@ -166,13 +166,38 @@ class TagController(Controller):
         return tag_out(counted)
 
     @delete("/{tag_id:int}", permission=MANAGE)
-    async def delete_tag(self, request: AnyRequest, ctx: Ctx, tag_id: FromPath[int]) -> None:
-        """Deletes the tag and, by cascade, every friend's link to it (no tag_removed events)."""
+    async def delete_tag(
+        self,
+        request: AnyRequest,
+        ctx: Ctx,
+        tag_id: FromPath[int],
+        force: Annotated[bool, QueryParameter(description="delete even though running scenarios use the tag")] = False,
+    ) -> None:
+        """Deletes the tag and, by cascade, every friend's link to it (no tag_removed events).
+
+        Refused (409 ``in_use``, naming the scenarios) while an active scenario's published version uses the tag,
+        unless ``force``: those scenarios would otherwise go on with a condition or action pointing at nothing."""
         tag = await ctx.session.get(Tag, tag_id)
         if tag is None:
             raise not_found("tag")
         add_details(request, tag=tag.name)
-        await ctx.session.delete(tag)
+        broken = await scenarios_broken_by(ctx, lambda: ctx.session.delete(tag))
+        if broken and not force:
+            raise ApiError(
+                409,
+                "in_use",
+                "配信中のシナリオで使われています / running scenarios use this tag",
+                [
+                    {
+                        "path": "$",
+                        "scenario_id": str(b["scenario_id"]),
+                        "message": f"シナリオ「{b['name']}」で使われています / used by the scenario {b['name']}",
+                    }
+                    for b in broken
+                ],
+            )
+        if broken:
+            add_details(request, broken_scenarios=[b["scenario_id"] for b in broken])
 
     @post("/bulk", permission=ASSIGN, status_code=200)
     async def bulk(self, request: AnyRequest, ctx: Ctx, data: JSONBody[BulkIn]) -> BulkOut:

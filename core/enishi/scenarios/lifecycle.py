@@ -7,6 +7,8 @@ asked, the running ones.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -169,3 +171,34 @@ async def import_(
         document=data["document"],
     )
     return scenario, await validate_document(ctx, scenario.draft)
+
+
+async def _live_problems(ctx: WorkspaceContext) -> dict[int, tuple[str, set[Problem]]]:
+    """The problems of every active scenario's current version, by scenario id (a fresh memo: nothing cached)."""
+    fresh = replace(ctx, memo={})
+    rows = await ctx.session.execute(
+        select(Scenario.id, Scenario.name, ScenarioVersion.document)
+        .join(ScenarioVersion, ScenarioVersion.id == Scenario.current_version_id)
+        .where(Scenario.status == "active")
+        .order_by(Scenario.id)
+    )
+    return {sid: (name, set(await validate_document(fresh, document))) for sid, name, document in rows}
+
+
+async def scenarios_broken_by(ctx: WorkspaceContext, change: Callable[[], Awaitable[object]]) -> list[dict[str, Any]]:
+    """Make ``change`` in the session (e.g. delete a tag) and return the running scenarios it would break: each
+    active scenario whose published version has problems it did not have before, with those problems.
+
+    A plugin refuses a delete with this unless the user insists, so a live scenario is not left pointing at
+    nothing; raising afterwards rolls the change back with the request."""
+    before = await _live_problems(ctx)
+    await change()
+    await ctx.session.flush()
+    after = await _live_problems(ctx)
+    broken = []
+    for sid, (name, problems) in after.items():
+        new = problems - before.get(sid, (name, set()))[1]
+        if new:
+            ordered = sorted(new, key=lambda p: (p.node_id or "", p.path))
+            broken.append({"scenario_id": sid, "name": name, "problems": [p.as_dict() for p in ordered]})
+    return broken

@@ -2,7 +2,8 @@
 // server's refusal is shown where it applies).
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, workspaceUrl } from "../../api";
+import { api, ApiError, workspaceUrl } from "../../api";
+import { localized } from "../../i18n";
 import type { WorkspaceAccess } from "../../types";
 import { Field, FormProblems, Swatch, useSubmit } from "./ui";
 
@@ -265,7 +266,7 @@ function TagRow({
   canManage: boolean;
   onChanged: () => void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(tag.name);
   const [color, setColor] = useState(tag.color);
@@ -338,7 +339,18 @@ function TagRow({
             disabled={busy}
             onClick={async () => {
               if (!window.confirm(t("settings.tags.confirm_delete", { name: tag.name, count: tag.friend_count }))) return;
-              if ((await submit(() => api.del(url(`/${tag.id}`)).then(() => true))) === true) onChanged();
+              // Running scenarios that use the tag make the server refuse (in_use, naming them): ask once more.
+              const remove = () =>
+                api.del(url(`/${tag.id}`)).then(
+                  () => true,
+                  (error: unknown) => {
+                    if (!(error instanceof ApiError) || error.code !== "in_use") throw error;
+                    const scenarios = error.errors.map((e) => localized(e.message, i18n.language)).join("\n");
+                    if (!window.confirm(t("settings.tags.confirm_in_use", { scenarios }))) throw error;
+                    return api.del(url(`/${tag.id}?force=true`)).then(() => true);
+                  },
+                );
+              if ((await submit(remove)) === true) onChanged();
             }}
           >
             {t("settings.delete")}
