@@ -50,9 +50,12 @@ HAS_TAGS_CONFIG: Mapping[str, Any] = {
         "match": {
             "type": "string",
             "title": "条件 / Match",
-            "enum": ["any", "all", "none"],
+            "oneOf": [
+                {"const": "any", "title": "いずれかを持つ / Has any"},
+                {"const": "all", "title": "すべて持つ / Has all"},
+                {"const": "none", "title": "どれも持たない / Has none"},
+            ],
             "default": "any",
-            "description": "any: いずれかを持つ / has any · all: すべて持つ / has all · none: どれも持たない / none",
         },
     },
     "required": ["tag_ids"],
