@@ -7,6 +7,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -21,12 +24,29 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.mark.slow
-def test_demo_prints_a_login_that_works_on_the_server_it_starts(tmp_path: Path) -> None:
+@dataclass
+class Demo:
+    base: str
+    email: str
+    password: str
+    printed: str
+    deadline: float  # the test's time budget, shared by its waits
+
+
+def demo_env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "ENISHI_DATA_DIR": str(tmp_path), "ENISHI_LOG_LEVEL": "WARNING"}
+
+
+@contextmanager
+def running_demo(tmp_path: Path) -> Iterator[Demo]:
+    """`enishi demo` on a free port, once it has printed its login and answers; stopped afterwards."""
     port = _free_port()
-    env = {**os.environ, "ENISHI_DATA_DIR": str(tmp_path), "ENISHI_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(
-        [str(ENISHI), "demo", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [str(ENISHI), "demo", "--port", str(port)],
+        env=demo_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -34,24 +54,33 @@ def test_demo_prints_a_login_that_works_on_the_server_it_starts(tmp_path: Path) 
         deadline = time.monotonic() + 120
         while "ログイン" not in printed and time.monotonic() < deadline:
             printed += proc.stdout.readline()
-        assert f"http://127.0.0.1:{port}/" in printed
-        email, password = printed.split("ログイン:", 1)[1].split("\n", 1)[0].strip().split(" / ")
         base = f"http://127.0.0.1:{port}"
+        assert f"{base}/" in printed
+        email, password = printed.split("ログイン:", 1)[1].split("\n", 1)[0].strip().split(" / ")
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        assert f"{base}/emulator/simulator" in printed
-        with httpx.Client(base_url=base, timeout=10) as client:
-            me = client.post("/api/auth/login", json={"email": email, "password": password})
+        yield Demo(base=base, email=email, password=password, printed=printed, deadline=deadline)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_demo_prints_a_login_that_works_on_the_server_it_starts(tmp_path: Path) -> None:
+    with running_demo(tmp_path) as demo:
+        assert f"{demo.base}/emulator/simulator" in demo.printed
+        with httpx.Client(base_url=demo.base, timeout=10) as client:
+            me = client.post("/api/auth/login", json={"email": demo.email, "password": demo.password})
             assert me.status_code == 200, me.text
             workspaces = client.get("/api/workspaces").json()
             assert [w["name"] for w in workspaces] == ["縁カフェ (デモ)"]
             ws = f"/api/workspaces/{workspaces[0]['id']}"
             # 30 simulated friends followed and chatted, through signed webhooks to the demo's own URL.
-            while time.monotonic() < deadline:
+            while time.monotonic() < demo.deadline:
                 friends = client.get(f"{ws}/friends", params={"limit": 100}).json()["items"]
                 conversations = client.get(f"{ws}/inbox/conversations", params={"limit": 100}).json()["items"]
                 # (profiles are fetched in the background: a display name may arrive after the friend)
@@ -63,7 +92,7 @@ def test_demo_prints_a_login_that_works_on_the_server_it_starts(tmp_path: Path) 
             assert {c["friend"]["display_name"] for c in conversations} >= {"佐藤 花子", "小川 奏太"}
             assert all(c["unread"] == 1 for c in conversations)
             # The demo's step scenario welcomed each of them and waits to send the coupon the next day.
-            while time.monotonic() < deadline:
+            while time.monotonic() < demo.deadline:
                 [scenario] = client.get(f"{ws}/scenarios").json()["items"]
                 runs = client.get(f"{ws}/scenarios/{scenario['id']}").json()["runs_by_status"]
                 if runs.get("waiting") == 30:
@@ -89,11 +118,13 @@ def test_demo_prints_a_login_that_works_on_the_server_it_starts(tmp_path: Path) 
             arrived = time.monotonic() - sent_at
             assert latest["text"] == "席は空いていますか？" and latest["direction"] == "in"
             assert arrived < 1.0, f"took {arrived:.2f}s"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     # Seeding again is idempotent: the same workspace, the same login.
     again = subprocess.run(
-        [str(ENISHI), "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=120, check=False
+        [str(ENISHI), "demo", "--no-serve"],
+        env=demo_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert again.returncode == 0 and "workspace:  1 " in again.stdout
