@@ -10,6 +10,7 @@ import { localized } from "../../i18n";
 import { navigate } from "../../router";
 import type { NodeTypeDef, WorkspaceAccess } from "../../types";
 import { ChatThread } from "../inbox/ChatThread";
+import { AssigneeControl, MarkControl } from "../inbox/FriendControls";
 import { sectionUrl } from "../sections";
 import { cellText, formatTime, type Profile } from "./types";
 
@@ -217,117 +218,18 @@ function TagsBlock({ access, friendId, onChange }: { access: WorkspaceAccess; fr
 
 function MarkBlock({ access, friendId }: { access: WorkspaceAccess; friendId: number }) {
   const { t } = useTranslation();
-  const url = workspaceUrl(access.workspace.id, `/response_marks/friends/${friendId}`);
-  const [mark, setMark] = useState<{ id: number; label: string; color: string } | null | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
-  const { options } = useOptions("response_marks.marks");
-  const load = useCallback(
-    () =>
-      api
-        .get<{ mark: { id: number; label: string; color: string } | null }>(url)
-        .then((r) => setMark(r.mark))
-        .catch((e) => setError(message(e))),
-    [url],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const id = `friend-${friendId}-mark`;
   return (
     <section className="friend-block" aria-label={t("friends.page.mark")}>
-      <h2>
-        <label htmlFor={id}>{t("friends.page.mark")}</label>
-      </h2>
-      {mark === undefined ? (
-        <p className="muted">{t("common.loading")}</p>
-      ) : (
-        <div className="row">
-          {mark && <span className="swatch" style={{ background: mark.color }} />}
-          <select
-            id={id}
-            value={mark ? String(mark.id) : ""}
-            onChange={(e) => {
-              const value = e.target.value;
-              const request = value ? api.put(url, { mark_id: Number(value) }) : api.del(url);
-              request
-                .then(() => {
-                  setError(null);
-                  return load();
-                })
-                .catch((err) => setError(message(err)));
-            }}
-          >
-            <option value="">{t("picker.none")}</option>
-            {(options ?? []).map((o) => (
-              <option key={String(o.value)} value={String(o.value)}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </div>
-      )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <MarkControl access={access} friendId={friendId} />
     </section>
   );
 }
 
 function AssigneeBlock({ access, friendId }: { access: WorkspaceAccess; friendId: number }) {
   const { t } = useTranslation();
-  const url = workspaceUrl(access.workspace.id, `/assignment/friends/${friendId}`);
-  const [assignee, setAssignee] = useState<{ user_id: number; display_name: string } | null | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
-  const { options } = useOptions("assignment.staff");
-  const load = useCallback(
-    () =>
-      api
-        .get<{ assignee: { user_id: number; display_name: string } | null }>(url)
-        .then((r) => setAssignee(r.assignee))
-        .catch((e) => setError(message(e))),
-    [url],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const id = `friend-${friendId}-assignee`;
   return (
     <section className="friend-block" aria-label={t("friends.page.assignee")}>
-      <h2>
-        <label htmlFor={id}>{t("friends.page.assignee")}</label>
-      </h2>
-      {assignee === undefined ? (
-        <p className="muted">{t("common.loading")}</p>
-      ) : (
-        <select
-          id={id}
-          value={assignee ? String(assignee.user_id) : ""}
-          onChange={(e) => {
-            const value = e.target.value;
-            const request = value ? api.put(url, { user_id: Number(value) }) : api.del(url);
-            request
-              .then(() => {
-                setError(null);
-                return load();
-              })
-              .catch((err) => setError(message(err)));
-          }}
-        >
-          <option value="">{t("friends.page.nobody")}</option>
-          {(options ?? []).map((o) => (
-            <option key={String(o.value)} value={String(o.value)}>
-              {o.label}
-            </option>
-          ))}
-        </select>
-      )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <AssigneeControl access={access} friendId={friendId} />
     </section>
   );
 }

@@ -3,12 +3,13 @@
 // The list follows new messages live (the inbox stream).
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, ApiError, workspaceUrl } from "../../api";
+import { api, workspaceUrl } from "../../api";
 import { LookupContext, useOptions } from "../../forms/pickers";
 import { navigate } from "../../router";
 import type { Me, WorkspaceAccess } from "../../types";
 import { sectionUrl } from "../sections";
 import { ChatThread } from "./ChatThread";
+import { AssigneeControl, errorText, MarkControl } from "./FriendControls";
 import { subscribeInbox } from "./live";
 import type { Conversation, FriendBrief, Page } from "./types";
 import "./inbox.css";
@@ -48,10 +49,6 @@ export function conversationsUrl(workspaceId: number, filters: InboxFilters, meI
   if (filters.unreadOnly) params.set("unread_only", "true");
   if (after) params.set("after", after);
   return workspaceUrl(workspaceId, `/inbox/conversations?${params}`);
-}
-
-function errorText(e: unknown): string {
-  return e instanceof ApiError ? [e.message, ...e.errors.map((x) => `${x.path ?? ""} ${x.message}`)].join(" — ") : String(e);
 }
 
 export function InboxPage({ access, friendId }: { access: WorkspaceAccess; friendId: number | null }) {
@@ -280,118 +277,3 @@ function preview(c: Conversation, t: (key: string, o?: Record<string, unknown>) 
 }
 
 /** A select bound to a friend's value in a plugin (GET it, PUT {key: id}, DELETE for none). */
-function FriendSelect(props: {
-  access: WorkspaceAccess;
-  friendId: number;
-  label: string;
-  url: string;
-  read: (r: Record<string, unknown>) => number | null;
-  key_: string;
-  lookup: string;
-  permission: string;
-  noneLabel: string;
-  onChanged: () => void;
-}) {
-  const { t } = useTranslation();
-  const { options } = useOptions(props.lookup);
-  const [value, setValue] = useState<number | null | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
-  const { url, read } = props;
-  const load = useCallback(
-    () =>
-      api
-        .get<Record<string, unknown>>(url)
-        .then((r) => setValue(read(r)))
-        .catch((e) => setError(errorText(e))),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [url],
-  );
-  useEffect(() => {
-    setValue(undefined);
-    setSaved(false);
-    void load();
-  }, [load]);
-  const id = `inbox-${props.key_}-${props.friendId}`;
-  const change = async (raw: string) => {
-    setSaved(false);
-    try {
-      if (raw) await api.put(url, { [props.key_]: Number(raw) });
-      else await api.del(url);
-      setError(null);
-      setSaved(true);
-      await load();
-      props.onChanged();
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
-  return (
-    <section className="field">
-      <label htmlFor={id}>{props.label}</label>
-      {value === undefined && !error ? (
-        <span className="muted">{t("common.loading")}</span>
-      ) : (
-        <select
-          id={id}
-          value={value ? String(value) : ""}
-          disabled={!props.access.permissions.includes(props.permission)}
-          onChange={(e) => void change(e.target.value)}
-        >
-          <option value="">{props.noneLabel}</option>
-          {(options ?? []).map((o) => (
-            <option key={String(o.value)} value={String(o.value)}>
-              {o.label}
-            </option>
-          ))}
-        </select>
-      )}
-      {saved && (
-        <span className="ok small" role="status">
-          {t("inbox.changed")}
-        </span>
-      )}
-      {error && (
-        <span className="error small" role="alert">
-          {error}
-        </span>
-      )}
-    </section>
-  );
-}
-
-function MarkControl({ access, friendId, onChanged }: { access: WorkspaceAccess; friendId: number; onChanged: () => void }) {
-  const { t } = useTranslation();
-  return (
-    <FriendSelect
-      access={access}
-      friendId={friendId}
-      label={t("inbox.mark")}
-      url={workspaceUrl(access.workspace.id, `/response_marks/friends/${friendId}`)}
-      read={(r) => ((r.mark as { id: number } | null)?.id ?? null)}
-      key_="mark_id"
-      lookup="response_marks.marks"
-      permission="response_marks.assign"
-      noneLabel={t("inbox.none")}
-      onChanged={onChanged}
-    />
-  );
-}
-
-function AssigneeControl({ access, friendId, onChanged }: { access: WorkspaceAccess; friendId: number; onChanged: () => void }) {
-  const { t } = useTranslation();
-  return (
-    <FriendSelect
-      access={access}
-      friendId={friendId}
-      label={t("inbox.assignee")}
-      url={workspaceUrl(access.workspace.id, `/assignment/friends/${friendId}`)}
-      read={(r) => ((r.assignee as { user_id: number } | null)?.user_id ?? null)}
-      key_="user_id"
-      lookup="assignment.staff"
-      permission="assignment.assign"
-      noneLabel={t("inbox.unassigned")}
-      onChanged={onChanged}
-    />
-  );
-}
