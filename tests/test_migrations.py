@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
 
 from enishi import migrate
 from enishi.db.base import Base
@@ -82,5 +83,70 @@ async def test_each_plugin_branch_depends_on_core_and_can_be_removed_alone(empty
         assert "workspaces" in remaining and not any(t.startswith(tuple(f"{b}_" for b in branches)) for t in remaining)
         await migrate.upgrade(engine, host)
         assert not await migrate.pending(engine, host)
+    finally:
+        await engine.dispose()
+
+
+async def test_broadcast_counts_survive_the_move_to_shards_and_back(empty_url: str, tmp_path: Path) -> None:
+    """core_0008 moved broadcasts.sent / failed into broadcast_counts: a database that sent broadcasts before keeps
+    its totals both ways (skipped recipients were counted as failed before)."""
+    host = make_host(settings_for(tmp_path))
+    engine = make_engine(empty_url, pool=False)
+    tables = Base.metadata.tables
+    try:
+        await migrate.upgrade(engine, host)
+        async with engine.begin() as conn:
+            plan = (await conn.execute(text("SELECT id FROM plans ORDER BY id"))).scalars().first()
+            agency = (await conn.execute(insert(tables["agencies"]).values(name="代理店"))).inserted_primary_key[0]
+            workspace = (
+                await conn.execute(
+                    insert(tables["workspaces"]).values(
+                        agency_id=agency,
+                        name="店",
+                        plan_id=plan,
+                        webhook_token="t" * 32,
+                        line_channel_id="1234567890",
+                        line_channel_secret=b"x",
+                        line_access_token=b"x",
+                    )
+                )
+            ).inserted_primary_key[0]
+            broadcast = (
+                await conn.execute(
+                    insert(tables["broadcasts"]).values(
+                        workspace_id=workspace,
+                        name="冬のセール",
+                        messages=[],
+                        target={},
+                        delivery="multicast",
+                        status="completed",
+                        send_at=datetime.now(UTC),
+                        skipped=1,
+                    )
+                )
+            ).inserted_primary_key[0]
+            rows = [(0, 3, 1), (5, 2, 0)]
+            for shard, sent, failed in rows:
+                await conn.execute(
+                    insert(tables["broadcast_counts"]).values(
+                        broadcast_id=broadcast, shard=shard, sent=sent, failed=failed, workspace_id=workspace
+                    )
+                )
+
+        await migrate.downgrade(engine, host, "core_0007")
+        async with engine.connect() as conn:
+            before = (await conn.execute(text("SELECT sent, failed FROM broadcasts"))).one()
+        assert tuple(before) == (5, 2)
+
+        await migrate.upgrade(engine, host)
+        async with engine.connect() as conn:
+            counts = (
+                await conn.execute(
+                    text("SELECT SUM(sent), SUM(failed) FROM broadcast_counts WHERE broadcast_id = :b"),
+                    {"b": broadcast},
+                )
+            ).one()
+            skipped = (await conn.execute(text("SELECT skipped FROM broadcasts"))).scalar_one()
+        assert (tuple(counts), skipped) == ((5, 2), 0)
     finally:
         await engine.dispose()

@@ -1,11 +1,11 @@
-"""Broadcasts: broadcasts, their frozen recipients and counts, the LINE quota cache, and line_requests.broadcast_id.
+"""Broadcasts: broadcasts, their frozen recipients, the LINE quota cache, and line_requests.broadcast_id.
 
 line_requests only gains a nullable column and an index, both plain ALTERs: on SQLite a batch copy of that table
 would drop and recreate it, and dropping it fires the ON DELETE SET NULL of messages.request_id.
 
 Revision ID: core_0006
 Revises: core_0005
-Create Date: 2026-11-27 07:36:17.836893
+Create Date: 2026-11-27 06:10:01.474260
 """
 
 from collections.abc import Sequence
@@ -50,7 +50,8 @@ def upgrade() -> None:
         sa.Column("total", sa.Integer(), nullable=True),
         sa.Column("limited_to", sa.Integer(), nullable=True),
         sa.Column("written", sa.Integer(), nullable=False),
-        sa.Column("skipped", sa.Integer(), nullable=False),
+        sa.Column("sent", sa.Integer(), nullable=False),
+        sa.Column("failed", sa.Integer(), nullable=False),
         sa.Column("cancelled", sa.Integer(), nullable=False),
         sa.Column("lease_until", enishi.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("dispatch_runs", sa.Integer(), nullable=False),
@@ -105,27 +106,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_line_quotas")),
         sa.UniqueConstraint("workspace_id", name=op.f("uq_line_quotas_workspace_id")),
     )
-    op.create_table(
-        "broadcast_counts",
-        sa.Column("broadcast_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("shard", sa.Integer(), nullable=False),
-        sa.Column("sent", sa.Integer(), nullable=False),
-        sa.Column("failed", sa.Integer(), nullable=False),
-        sa.Column("workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["broadcast_id"],
-            ["broadcasts.id"],
-            name=op.f("fk_broadcast_counts_broadcast_id_broadcasts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_broadcast_counts_workspace_id_workspaces"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("broadcast_id", "shard", name=op.f("pk_broadcast_counts")),
-    )
     op.add_column(
         "line_requests", sa.Column("broadcast_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True)
     )
@@ -143,7 +123,6 @@ def downgrade() -> None:
     op.drop_index("ix_line_requests_broadcast", table_name="line_requests")
     op.execute("ALTER TABLE line_requests DROP COLUMN broadcast_id")  # native on both (SQLite 3.35+): no copy
 
-    op.drop_table("broadcast_counts")
     op.drop_table("line_quotas")
     with op.batch_alter_table("broadcasts", schema=None) as batch_op:
         batch_op.drop_index("ix_broadcasts_workspace_id")
