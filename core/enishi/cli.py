@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import click
-from cryptography.fernet import Fernet
-from sqlalchemy import select
 
-from enishi import migrate
-from enishi.crypto import SecretBox
-from enishi.db.engine import Database
-from enishi.plugin_host import PluginHost, discover
-from enishi.settings import Settings, SettingsError, load_settings
+# Each command imports what it needs when it runs: `enishi --help` or `enishi worker` must not pay for the web
+# framework, the LINE SDK or the JSON Schema format checkers (tests/test_startup.py keeps it that way).
+if TYPE_CHECKING:
+    from enishi.db.engine import Database
+    from enishi.plugin_host import PluginHost
+    from enishi.settings import Settings
 
 T = TypeVar("T")
 
 
 def _settings() -> Settings:
+    from enishi.settings import SettingsError, load_settings
+
     try:
         return load_settings()
     except SettingsError as exc:
@@ -31,6 +33,9 @@ def _settings() -> Settings:
 
 
 def _run(fn: Callable[[Settings, PluginHost, Database], Awaitable[T]]) -> T:
+    from enishi.db.engine import Database
+    from enishi.plugin_host import discover
+
     settings = _settings()
     host = discover(settings)
     db = Database(settings.database_url)
@@ -45,11 +50,49 @@ def _run(fn: Callable[[Settings, PluginHost, Database], Awaitable[T]]) -> T:
 
 
 async def _require_schema(db: Database, host: PluginHost) -> None:
+    from enishi import migrate
+
     if await migrate.pending(db.engine, host):
         raise click.ClickException("the database is not up to date: run `enishi db upgrade` first")
 
 
-@click.group()
+class _Commands(click.Group):
+    """Commands kept in modules of their own are imported only when run (or asked for their own help)."""
+
+    # name → (module, attribute, the first paragraph of its help, which `enishi --help` shortens as click does;
+    # tests/test_startup.py checks it still matches the command's own)
+    lazy: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "emulator": (
+            "enishi.line.emulator.cli",
+            "emulator_command",
+            "Run the LINE emulator: Messaging API, signed webhooks and the simulator page (never for production).",
+        ),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, attribute, _ = self.lazy[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click's own listing, with a stand-in carrying the help line for a command not imported yet
+        commands: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy and name not in self.commands:
+                commands.append((name, click.Command(name, help=self.lazy[name][2])))
+            elif (command := self.get_command(ctx, name)) is not None and not command.hidden:
+                commands.append((name, command))
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in commands])
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name="enishi")
 def main() -> None:
     """Enishi (縁): CRM and marketing automation for LINE Official Accounts."""
@@ -63,6 +106,10 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 def serve(host: str, port: int) -> None:
     """Serve the web app (and run jobs in-process when no ENISHI_REDIS_URL is set)."""
+    from enishi import migrate
+    from enishi.db.engine import Database
+    from enishi.plugin_host import discover
+
     _default_public_url(host, port)
     settings = _settings()
     plugins = discover(settings)
@@ -140,18 +187,11 @@ def worker(burst: bool) -> None:
         raise click.ClickException(str(exc)) from None
 
 
-def _add_emulator_command() -> None:
-    from enishi.line.emulator.cli import emulator_command
-
-    main.add_command(emulator_command)
-
-
-_add_emulator_command()
-
-
 @main.command("secret-key")
 def secret_key() -> None:
     """Print a new key for ENISHI_SECRET_KEY."""
+    from cryptography.fernet import Fernet
+
     click.echo(Fernet.generate_key().decode())
 
 
@@ -168,6 +208,8 @@ def db() -> None:
 def upgrade(target: str) -> None:
     """Apply migrations of the core and every installed plugin."""
 
+    from enishi import migrate
+
     async def go(settings: Settings, host: PluginHost, database: Database) -> set[str]:
         await migrate.upgrade(database.engine, host, target)
         return await migrate.current(database.engine, host)
@@ -180,6 +222,8 @@ def upgrade(target: str) -> None:
 def downgrade(target: str) -> None:
     """Reverse migrations down to TARGET (e.g. base, core@base, birthday@-1)."""
 
+    from enishi import migrate
+
     async def go(settings: Settings, host: PluginHost, database: Database) -> set[str]:
         await migrate.downgrade(database.engine, host, target)
         return await migrate.current(database.engine, host)
@@ -190,6 +234,7 @@ def downgrade(target: str) -> None:
 @db.command()
 def current() -> None:
     """Show the revisions the database is at."""
+    from enishi import migrate
 
     async def go(settings: Settings, host: PluginHost, database: Database) -> tuple[set[str], bool]:
         return await migrate.current(database.engine, host), await migrate.pending(database.engine, host)
@@ -212,6 +257,9 @@ def plugins_list(as_json: bool) -> None:
     """List installed plugins: name, version, source, tier, status and the workspaces where they are on."""
 
     async def go(settings: Settings, host: PluginHost, database: Database) -> list[dict[str, Any]]:
+        from sqlalchemy import select
+
+        from enishi import migrate
         from enishi.models import WorkspacePlugin
 
         enabled_in: dict[str, list[int]] = {}
@@ -272,6 +320,9 @@ def workspaces_create(
     name: str, channel_id: str, channel_secret: str, access_token: str, agency_name: str, plan_key: str, as_json: bool
 ) -> None:
     """Create a workspace; prints its id and the webhook URL to set in the LINE Developers console."""
+    from sqlalchemy import select
+
+    from enishi.crypto import SecretBox
     from enishi.models import Agency, Plan
     from enishi.tenancy.workspaces import ChannelCredentials, channel_taken, create_workspace, webhook_url
 
@@ -346,6 +397,8 @@ def users_create(
     role: str,
 ) -> None:
     """Create a staff account, optionally with an agency or workspace role."""
+    from sqlalchemy import select
+
     from enishi.auth.passwords import hash_password, password_problem
     from enishi.auth.service import normalise_email
     from enishi.models import Agency, AgencyMembership, User, Workspace
@@ -399,8 +452,13 @@ DEMO_PASSWORD = "enishi-demo"  # noqa: S105 - the printed demo login, on a local
 @click.option("--no-serve", is_flag=True, help="seed and print, but do not start the server")
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Seed a demo agency, workspace and staff login on the embedded database, print them and serve."""
+    from enishi import migrate
+    from enishi.db.engine import Database
     from enishi.demo import seed_demo
+    from enishi.plugin_host import discover
 
+    # The demo is the one place the emulator is on by default: its LINE users are simulated.
+    os.environ.setdefault("ENISHI_EMULATOR", "1")
     _default_public_url(host, port)
     settings = _settings()
     plugins = discover(settings)

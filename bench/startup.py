@@ -1,0 +1,149 @@
+"""Start-up: how long `enishi --help` takes, how long `enishi serve` takes from launch to its first 200 on
+/api/health (embedded SQLite, emulator on, a fresh data directory each time, and again on the data directory it
+left behind), and how much memory the demo (`enishi demo`) holds once it has started and gone idle.
+
+    .venv/bin/python bench/startup.py [--runs 5] [--source CHECKOUT]
+
+``--source`` runs another checkout's code (its core/ and plugins/ first on the path) with this environment, e.g.
+a `git worktree` of an older commit, to compare before and after. Prints medians and the ratio to the goal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ENISHI = Path(sys.executable).with_name("enishi")
+GOAL_SECONDS = 1.5  # launch → first answer of `enishi serve`
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def environment(data_dir: Path, source: Path | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENISHI_")}
+    env.update({"ENISHI_DATA_DIR": str(data_dir), "ENISHI_EMULATOR": "1", "ENISHI_LOG_LEVEL": "WARNING"})
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(source / "core"), str(source / "plugins")])
+    return env
+
+
+def time_help(source: Path | None) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        subprocess.run([str(ENISHI), "--help"], env=environment(Path(tmp), source), check=True, capture_output=True)
+        return time.perf_counter() - started
+
+
+def launch(command: str, data_dir: Path, source: Path | None) -> tuple[subprocess.Popen[bytes], str, float]:
+    port = free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(ENISHI), command, "--port", str(port)],
+        env=environment(data_dir, source),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return proc, f"http://127.0.0.1:{port}/api/health", started
+
+
+def first_answer(proc: subprocess.Popen[bytes], url: str, started: float, limit: float = 120) -> float:
+    """Seconds from launch to the first 200 on ``url``."""
+    with httpx.Client(timeout=5) as client:
+        while time.perf_counter() - started < limit:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {proc.returncode} before it answered")
+            try:
+                if client.get(url).status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.TransportError:
+                time.sleep(0.005)
+    raise RuntimeError(f"no answer from {url} within {limit} s")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def time_serve(source: Path | None) -> tuple[float, float]:
+    """(fresh data directory, the same directory again)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        times = []
+        for _ in range(2):
+            proc, url, started = launch("serve", Path(tmp), source)
+            try:
+                times.append(first_answer(proc, url, started))
+            finally:
+                stop(proc)
+        return times[0], times[1]
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def demo_rss(source: Path | None) -> float:
+    """The demo's resident memory once started and idle: the same reading for two seconds in a row."""
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url, started = launch("demo", Path(tmp), source)
+        try:
+            first_answer(proc, url, started)
+            readings: list[float] = []
+            deadline = time.perf_counter() + 60
+            while time.perf_counter() < deadline:
+                readings.append(rss_mib(proc.pid))
+                if len(readings) >= 5 and max(readings[-5:]) - min(readings[-5:]) < 0.5:
+                    break
+                time.sleep(0.5)
+            return readings[-1]
+        finally:
+            stop(proc)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--source", type=Path, help="another checkout to measure (its core/ and plugins/)")
+    args = parser.parse_args()
+    source = args.source.resolve() if args.source else None
+
+    helps = [time_help(source) for _ in range(args.runs)]
+    serves = [time_serve(source) for _ in range(args.runs)]
+    fresh, again = [s[0] for s in serves], [s[1] for s in serves]
+    rss = [demo_rss(source) for _ in range(max(1, args.runs // 2))]
+
+    def row(label: str, values: list[float], unit: str = "s") -> None:
+        shown = " ".join(f"{v:.2f}" for v in values)
+        print(f"{label:<38} median {statistics.median(values):7.2f} {unit}   ({shown})")
+
+    print(f"runs: {args.runs}  source: {'this checkout' if source is None else source.name}")
+    row("enishi --help", helps)
+    row("enishi serve → first 200 (fresh dir)", fresh)
+    row("enishi serve → first 200 (again)", again)
+    row("enishi demo idle RSS", rss, "MiB")
+    print(f"serve (fresh) / {GOAL_SECONDS} s goal: {statistics.median(fresh) / GOAL_SECONDS:.2f}")
+    print(f"serve (again) / {GOAL_SECONDS} s goal: {statistics.median(again) / GOAL_SECONDS:.2f}")
+
+
+if __name__ == "__main__":
+    main()
