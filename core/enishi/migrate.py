@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import io
 import os
-from contextlib import redirect_stdout
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, redirect_stdout
 from pathlib import Path
 
 from alembic import command
@@ -15,7 +16,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from enishi.plugin_host import PluginHost
 
@@ -43,15 +44,50 @@ def _run(cfg: Config, connection: Connection, fn: str, *args: str) -> str:
     return out.getvalue()
 
 
+class ForeignKeyViolation(RuntimeError):
+    """A migration left rows pointing at rows that do not exist; it was rolled back."""
+
+
+def _sqlite_foreign_keys(connection: Connection, on: bool) -> None:
+    # Straight on the driver's connection: through SQLAlchemy the statement would first begin a transaction,
+    # and SQLite ignores this pragma inside one.
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
+
+
+@asynccontextmanager
+async def _migrating(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One transaction for the whole run. On SQLite foreign keys are off meanwhile, as SQLite prescribes for
+    rebuilding a table (drop the old copy, rename the new one): with them on, dropping a referenced table would
+    fire the ON DELETE rules of every row referring to it. They are checked before committing instead."""
+    async with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            async with conn.begin():
+                yield conn
+            return
+        await conn.run_sync(_sqlite_foreign_keys, False)
+        try:
+            async with conn.begin():
+                yield conn
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise ForeignKeyViolation(f"rows refer to missing rows (table, rowid, parent): {broken[:5]}")
+        finally:
+            await conn.run_sync(_sqlite_foreign_keys, True)
+
+
 async def upgrade(engine: AsyncEngine, host: PluginHost, target: str = "heads") -> None:
     cfg = alembic_config(host, str(engine.url))
-    async with engine.begin() as conn:
+    async with _migrating(engine) as conn:
         await conn.run_sync(lambda c: _run(cfg, c, "upgrade", target))
 
 
 async def downgrade(engine: AsyncEngine, host: PluginHost, target: str) -> None:
     cfg = alembic_config(host, str(engine.url))
-    async with engine.begin() as conn:
+    async with _migrating(engine) as conn:
         await conn.run_sync(lambda c: _run(cfg, c, "downgrade", target))
 
 

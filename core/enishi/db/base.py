@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, MetaData
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, MetaData, Table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -52,6 +52,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+    @classmethod
+    def __table_cls__(cls, name: str, metadata: MetaData, *args: Any, **kwargs: Any) -> Table:
+        """Every model's table, the core's and every plugin's: AUTOINCREMENT on SQLite by default.
+
+        Without it SQLite gives a deleted newest row's id to the next insert (maybe another workspace's row), and
+        whatever still held the old id would reach the new row. A model may still pass its own value.
+        """
+        kwargs.setdefault("sqlite_autoincrement", True)
+        return Table(name, metadata, *args, **kwargs)
 
 
 class WorkspaceOwned:
