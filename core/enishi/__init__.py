@@ -10,13 +10,17 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from enishi.deferred_imports import defer_iri_syntax
+
+defer_iri_syntax()  # before anything imports jsonschema
+
 if TYPE_CHECKING:
     from enishi.api.errors import ApiError, invalid, not_found
     from enishi.api.pagination import Page, decode_cursor, encode_cursor
     from enishi.api.params import Access, Ctx, Db
     from enishi.audience import segments
     from enishi.audit import add_details
-    from enishi.context import ActionContext, JobContext, WorkspaceContext
+    from enishi.context import ActionContext, BulkActionContext, JobContext, WorkspaceContext
     from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, utcnow
     from enishi.db.engine import dialect_of, upsert_insert
     from enishi.hookspecs import hookimpl
@@ -24,7 +28,7 @@ if TYPE_CHECKING:
     from enishi.line import login as line_login
     from enishi.line import variables as message_variables
     from enishi.line.message_check import check_messages
-    from enishi.line.outbox import send_to_friend
+    from enishi.line.outbox import FriendSend, send_to_friend, send_to_friends
     from enishi.line.spec import check_message
     from enishi.manifest import PluginManifest
     from enishi.models.auth import User
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
         YES,
         ActionType,
         ApiRoutes,
+        BulkResult,
         ConditionType,
         DomainEvent,
         FriendFieldDescriptor,
@@ -65,6 +70,10 @@ if TYPE_CHECKING:
 _LAZY: dict[str, tuple[str, str | None]] = {
     "Access": ("enishi.api.params", "Access"),
     "ActionContext": ("enishi.context", "ActionContext"),
+    "BulkActionContext": ("enishi.context", "BulkActionContext"),
+    "FriendSend": ("enishi.line.outbox", "FriendSend"),
+    "send_to_friends": ("enishi.line.outbox", "send_to_friends"),
+    "BulkResult": ("enishi.types", "BulkResult"),
     "ActionType": ("enishi.types", "ActionType"),
     "ApiError": ("enishi.api.errors", "ApiError"),
     "ApiRoutes": ("enishi.types", "ApiRoutes"),
@@ -153,6 +162,9 @@ __all__ = [
     "YES",
     "Access",
     "ActionContext",
+    "BulkActionContext",
+    "BulkResult",
+    "FriendSend",
     "ActionType",
     "ApiError",
     "ApiRoutes",
@@ -206,6 +218,7 @@ __all__ = [
     "scenarios_broken_by",
     "segments",
     "send_to_friend",
+    "send_to_friends",
     "upsert_insert",
     "utcnow",
     "validate",

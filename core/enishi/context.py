@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -45,7 +46,7 @@ class WorkspaceContext:
         return self.plugin_settings.get(plugin, {})
 
     async def emit(self, name: str, friend_id: int | None, /, **data: Any) -> DomainEvent:
-        """Announce a domain event (e.g. ``tags.tag_added``) to the enabled plugins' ``enishi_domain_event``.
+        """Announce a domain event (e.g. ``tags.tag_added``) to the enabled plugins and the scenario engine.
 
         Handlers run in this context's session and transaction, so what they record (e.g. a scenario run to
         start) commits or rolls back together with the change that caused the event.
@@ -53,11 +54,32 @@ class WorkspaceContext:
         event = DomainEvent(
             name=name, workspace_id=self.workspace_id, friend_id=friend_id, occurred_at=utcnow(), data=data
         )
-        await self.host.call("enishi_domain_event", self.enabled_plugins, ctx=self, event=event)
-        from enishi.scenarios.engine import on_event  # lazily: the engine builds on this module
-
-        await on_event(self, event)
+        await self.emit_events([event])
         return event
+
+    async def emit_many(self, name: str, friend_ids: Sequence[int], /, **data: Any) -> list[DomainEvent]:
+        """The same event for a set of friends (a bulk change), announced as one batch: handlers and the scenario
+        engine take the set at once (one statement per scenario), not one friend at a time."""
+        at = utcnow()
+        events = [
+            DomainEvent(name=name, workspace_id=self.workspace_id, friend_id=f, occurred_at=at, data=data)
+            for f in friend_ids
+        ]
+        await self.emit_events(events)
+        return events
+
+    async def emit_events(self, events: Sequence[DomainEvent]) -> None:
+        """Announce events, in order: ``enishi_domain_events`` once with the batch, ``enishi_domain_event`` once per
+        event (for plugins that handle one at a time), then the scenario engine with the batch."""
+        if not events:
+            return
+        await self.host.call("enishi_domain_events", self.enabled_plugins, ctx=self, events=events)
+        if self.host.implements("enishi_domain_event", self.enabled_plugins):
+            for event in events:
+                await self.host.call("enishi_domain_event", self.enabled_plugins, ctx=self, event=event)
+        from enishi.scenarios.engine import on_events  # lazily: the engine builds on this module
+
+        await on_events(self, events)
 
 
 @dataclass(kw_only=True)
@@ -66,6 +88,24 @@ class ActionContext(WorkspaceContext):
 
     idempotency_key: str
     source: str = "manual"  # "scenario", "bulk", "manual", "route", …
+
+
+@dataclass(kw_only=True)
+class BulkActionContext(WorkspaceContext):
+    """An action applied to a set of friends at once: a batch of scenario runs at one node, or a bulk operation.
+
+    ``idempotency_keys`` (scenario steps) gives each friend's key, stable across retries of the batch, for
+    deduplicating what the action records per friend (a send); bulk operations have none.
+    """
+
+    source: str = "bulk"
+    idempotency_keys: Mapping[int, str] | None = None
+
+    def key_for(self, friend_id: int) -> str:
+        """The friend's idempotency key; an action that records something once per friend needs one."""
+        if self.idempotency_keys is None:
+            raise ValueError("this bulk action needs an idempotency key per friend (a scenario step has them)")
+        return self.idempotency_keys[friend_id]
 
 
 @dataclass(kw_only=True)

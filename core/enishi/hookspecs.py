@@ -11,6 +11,7 @@ and results are ignored unless stated. An exception in one plugin is logged and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -115,3 +116,12 @@ def enishi_friend_unfollowed(ctx: WorkspaceContext, friend_id: int) -> None:
 @hookspec
 def enishi_domain_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
     """Any domain event (friend followed, tag added, postback, …), in the transaction of the change behind it."""
+
+
+@hookspec
+def enishi_domain_events(ctx: WorkspaceContext, events: Sequence[DomainEvent]) -> None:
+    """A batch of domain events (a bulk change announces one per friend at once), in the transaction of the change.
+
+    The set form of ``enishi_domain_event``: a plugin that handles events this way does its work with one
+    statement per batch instead of one per friend. It is called before ``enishi_domain_event`` for the same batch.
+    """

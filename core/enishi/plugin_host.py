@@ -75,6 +75,10 @@ class PluginHost:
             results.append(result)
         return results
 
+    def implements(self, hook: str, enabled: Iterable[str]) -> bool:
+        """Whether any plugin in ``enabled`` implements ``hook`` (so a caller can skip building its arguments)."""
+        return bool(self._caller(hook, frozenset(enabled)).get_hookimpls())
+
     def _caller(self, hook: str, enabled: frozenset[str]) -> Any:
         key = (hook, enabled)
         if key not in self._callers:

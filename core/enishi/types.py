@@ -18,8 +18,12 @@ from enishi.text import Text
 if TYPE_CHECKING:
     from sqlalchemy.sql import ColumnElement, Select
 
-    from enishi.context import ActionContext, JobContext, WorkspaceContext
+    from enishi.context import ActionContext, BulkActionContext, JobContext, WorkspaceContext
     from enishi.schema_validation import SchemaProblem
+
+# What an action's set-based form answers: how many friends it changed, or each friend's result by friend id.
+BulkResult = int | Mapping[int, Mapping[str, Any]]
+Resumes = Mapping[int, datetime | None]  # friend id → when a wait ends for that friend (None: it does not wait)
 
 Role = Literal["owner", "admin", "operator", "viewer"]
 ROLES: tuple[Role, ...] = ("owner", "admin", "operator", "viewer")
@@ -87,8 +91,12 @@ class ActionType(NodeType):
     """Does something for one friend (a scenario step) and, optionally, for a set of friends in SQL (bulk)."""
 
     run: Callable[[ActionContext, int, Mapping[str, Any]], Awaitable[Mapping[str, Any] | None]]
-    # For bulk operations: applies the action to every friend id the select yields, in set-based SQL.
-    run_bulk: Callable[[WorkspaceContext, Select[Any], Mapping[str, Any]], Awaitable[int]] | None = None
+    # The set-based form, used by scenario steps (a batch of runs at this node) and bulk operations: applies the
+    # action to every friend id the select yields, in set-based SQL, in the caller's transaction. It answers how
+    # many friends it changed, or each friend's result (recorded on that friend's scenario step).
+    # ``ctx.idempotency_keys`` gives a key per friend when each friend's effect must happen once (a step's sends).
+    # Without it the engine runs ``run`` once per friend, which is correct but slow.
+    run_bulk: Callable[[BulkActionContext, Select[Any], Mapping[str, Any]], Awaitable[BulkResult]] | None = None
     sends_messages: bool = False
 
 
@@ -114,6 +122,13 @@ class WaitType(NodeType):
     """
 
     resume_at: Callable[[WorkspaceContext, int, Mapping[str, Any], datetime], Awaitable[datetime | None]]
+    # The set-based form for a batch of runs reaching the wait together: each friend's resume time (or None).
+    resume_at_many: (
+        Callable[
+            [WorkspaceContext, Sequence[int], Mapping[str, Any], datetime], Awaitable[Mapping[int, datetime | None]]
+        ]
+        | None
+    ) = None
     event_of: Callable[[Mapping[str, Any]], tuple[str, int | None, Mapping[str, Any]] | None] | None = None
 
 

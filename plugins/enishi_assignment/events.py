@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from enishi import WorkspaceContext
+from enishi import DomainEvent, WorkspaceContext, utcnow
 
 ASSIGNED = "assignment.assigned"
 
@@ -20,5 +20,10 @@ EVENT_LIMIT = 1000
 
 async def announce(ctx: WorkspaceContext, changes: Iterable[tuple[int, int | None, int | None]], source: str) -> None:
     """Emit ``assignment.assigned`` for each (friend_id, from_user_id, to_user_id), by friend id."""
-    for friend_id, from_user_id, to_user_id in sorted(changes, key=lambda c: c[0]):
-        await ctx.emit(ASSIGNED, friend_id, from_user_id=from_user_id, to_user_id=to_user_id, source=source)
+    at = utcnow()
+    await ctx.emit_events(
+        [
+            DomainEvent(ASSIGNED, ctx.workspace_id, f, at, {"from_user_id": a, "to_user_id": b, "source": source})
+            for f, a, b in sorted(changes, key=lambda c: c[0])
+        ]
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from enishi import WorkspaceContext
+from enishi import DomainEvent, WorkspaceContext, utcnow
 
 FIELD_CHANGED = "friend_fields.field_changed"
 
@@ -24,5 +24,16 @@ async def announce(
     ctx: WorkspaceContext, field_id: int, key: str, changes: Iterable[tuple[int, Any, Any]], source: str
 ) -> None:
     """Emit one event per (friend_id, old, new), in friend order."""
-    for friend_id, old, new in sorted(changes, key=lambda c: c[0]):
-        await ctx.emit(FIELD_CHANGED, friend_id, field_id=field_id, key=key, old=old, new=new, source=source)
+    at = utcnow()
+    await ctx.emit_events(
+        [
+            DomainEvent(
+                FIELD_CHANGED,
+                ctx.workspace_id,
+                friend_id,
+                at,
+                {"field_id": field_id, "key": key, "old": old, "new": new, "source": source},
+            )
+            for friend_id, old, new in sorted(changes, key=lambda c: c[0])
+        ]
+    )

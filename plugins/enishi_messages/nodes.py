@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from enishi import ActionContext, ActionType, SchemaProblem, Text, WorkspaceContext
+from sqlalchemy import Select
+
+from enishi import ActionContext, ActionType, BulkActionContext, SchemaProblem, Text, WorkspaceContext
 from enishi_messages import sending, templates, validation
 
 MESSAGE_SCHEMA: Mapping[str, Any] = {
@@ -85,6 +87,26 @@ async def run_send_messages(ctx: ActionContext, friend_id: int, config: Mapping[
     return out
 
 
+async def run_send_messages_bulk(
+    ctx: BulkActionContext, friend_ids: Select[Any], config: Mapping[str, Any]
+) -> Mapping[int, Mapping[str, Any]]:
+    """The set-based form for a batch of scenario steps: one write to the outbox for every friend of the batch."""
+    messages = config.get("messages")
+    template_id = config.get("template_id")
+    if messages is None:
+        template = await templates.find(ctx, int(template_id or 0))
+        if template is None:
+            raise LookupError(f"message template {template_id} is not in workspace {ctx.workspace_id}")
+        messages = template.messages
+    ids = list((await ctx.session.scalars(friend_ids)).all())
+    sent = await sending.send_many(ctx, ids, messages, source=ctx.source)
+    extra = {"template_id": template_id} if template_id is not None else {}
+    return {
+        f: {"request_id": s.request_id, "kind": s.kind, "status": s.status, "messages": len(s.messages), **extra}
+        for f, s in sent.items()
+    }
+
+
 send_messages = ActionType(
     name="send_messages",
     label=Text("メッセージを送る", "Send messages"),
@@ -97,6 +119,7 @@ send_messages = ActionType(
     config_schema=SEND_MESSAGES_CONFIG,
     ui_schema=SEND_MESSAGES_UI,
     run=run_send_messages,
+    run_bulk=run_send_messages_bulk,
     sends_messages=True,
     check_config=check_send_messages,
 )

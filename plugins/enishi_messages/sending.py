@@ -11,7 +11,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from enishi import Friend, SchemaProblem, WorkspaceContext, message_variables, send_to_friend
+from enishi import (
+    BulkActionContext,
+    Friend,
+    FriendSend,
+    SchemaProblem,
+    WorkspaceContext,
+    message_variables,
+    send_to_friend,
+    send_to_friends,
+)
 from enishi_messages import postbacks, validation, variables
 
 
@@ -55,6 +64,32 @@ async def send(
         sent_by_user_id=sent_by_user_id,
     )
     return Sent(row.id, row.kind, row.status, list(row.messages))
+
+
+async def send_many(
+    ctx: BulkActionContext, friend_ids: Sequence[int], messages: Sequence[dict[str, Any]], *, source: str
+) -> dict[int, Sent]:
+    """:func:`send` for a set of friends (a batch of scenario steps), each once per ``ctx.key_for(friend)``.
+
+    Variables are loaded once per source for the whole set and filled in per friend; messages with buttons get
+    their tokens per friend (each friend's taps are their own). One batched write to the outbox for all.
+    """
+    written = list(messages)
+    if validation.buttons(written):
+        prepared = {f: await prepare(ctx, f, written, idempotency_key=ctx.key_for(f)) for f in friend_ids}
+    else:
+        wanted = variables.used(written)
+        values = await message_variables.values_for_many(ctx, friend_ids, wanted) if wanted else {}
+        prepared = {}
+        for friend_id in friend_ids:
+            expanded = variables.expand(written, values[friend_id]) if wanted else written
+            if wanted and message_variables.grew(written, expanded):
+                expanded, problems = fit_to_line(expanded)
+                if problems:
+                    raise UnsendableMessages(problems)
+            prepared[friend_id] = expanded
+    rows = await send_to_friends(ctx, [FriendSend(f, ctx.key_for(f), prepared[f]) for f in friend_ids], source=source)
+    return {f: Sent(row.id, row.kind, row.status, list(row.messages)) for f, row in rows.items()}
 
 
 async def prepare(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from enishi import WorkspaceContext
+from enishi import DomainEvent, WorkspaceContext, utcnow
 
 MARK_CHANGED = "response_marks.mark_changed"
 
@@ -23,5 +23,11 @@ async def announce(
     ctx: WorkspaceContext, changes: Iterable[tuple[int, int | None]], to_mark_id: int | None, source: str
 ) -> None:
     """Emit ``mark_changed`` for each (friend_id, from_mark_id), in friend order."""
-    for friend_id, from_mark_id in sorted(changes, key=lambda c: c[0]):
-        await ctx.emit(MARK_CHANGED, friend_id, from_mark_id=from_mark_id, to_mark_id=to_mark_id, source=source)
+    at = utcnow()
+    data = {"to_mark_id": to_mark_id, "source": source}
+    await ctx.emit_events(
+        [
+            DomainEvent(MARK_CHANGED, ctx.workspace_id, friend_id, at, {"from_mark_id": from_mark_id, **data})
+            for friend_id, from_mark_id in sorted(changes, key=lambda c: c[0])
+        ]
+    )

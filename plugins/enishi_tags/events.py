@@ -6,6 +6,7 @@ Data of both: ``{"tag_id": int, "source": str}``, where source says how it happe
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 
 from enishi import WorkspaceContext
@@ -13,12 +14,13 @@ from enishi import WorkspaceContext
 TAG_ADDED = "tags.tag_added"
 TAG_REMOVED = "tags.tag_removed"
 
-# Above this many changed links a bulk operation announces nothing: each event runs every enabled plugin's
-# handler in the request's transaction, and a million of them would hold that transaction for minutes.
-EVENT_LIMIT = 1000
-
 
 async def announce(ctx: WorkspaceContext, name: str, links: Iterable[tuple[int, int]], source: str) -> None:
-    """Emit ``name`` for each (friend_id, tag_id) pair, in a stable order."""
+    """Emit ``name`` for each (friend_id, tag_id) pair: one batch per tag, friends in id order, so a change to a
+    thousand friends reaches the scenario engine as one set (its triggers matched once, its runs started with
+    one INSERT)."""
+    by_tag: dict[int, list[int]] = defaultdict(list)
     for friend_id, tag_id in sorted(links):
-        await ctx.emit(name, friend_id, tag_id=tag_id, source=source)
+        by_tag[tag_id].append(friend_id)
+    for tag_id, friend_ids in sorted(by_tag.items()):
+        await ctx.emit_many(name, friend_ids, tag_id=tag_id, source=source)

@@ -97,7 +97,7 @@ class BulkOut(msgspec.Struct):
     op: str
     changed: int  # links added or removed; links that already were as asked are not counted
     friends: int  # friends who gained or lost at least one of the tags
-    events_emitted: bool  # false when more than EVENT_LIMIT links changed: tag triggers did not fire
+    events_emitted: bool  # tag triggers saw the change (every change is announced, as sets of events)
 
 
 def folder_out(folder: TagFolder, tag_count: int) -> FolderOut:

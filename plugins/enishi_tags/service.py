@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Select, String, delete, distinct, exists, func, literal, select
+from sqlalchemy import Select, String, delete, exists, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from enishi import BigId, Friend, UTCDateTime, WorkspaceContext, upsert_insert
-from enishi_tags.events import EVENT_LIMIT, TAG_ADDED, TAG_REMOVED, announce
+from enishi_tags.events import TAG_ADDED, TAG_REMOVED, announce
 from enishi_tags.models import FriendTag, Tag, TagFolder
 
 Links = list[tuple[int, int]]  # (friend_id, tag_id) pairs
@@ -25,7 +25,7 @@ Links = list[tuple[int, int]]  # (friend_id, tag_id) pairs
 class LinkChange:
     links: int  # friend↔tag links added or removed
     friends: int  # friends who gained or lost at least one of the tags
-    announced: bool  # whether an event went out per link (not when more than EVENT_LIMIT changed)
+    announced: bool  # whether the change was announced (always, as sets of events)
 
 
 NO_CHANGE = LinkChange(0, 0, True)
@@ -142,8 +142,8 @@ async def add_tags(
 
     One INSERT … SELECT for any number of friends. Friends and tags not in this workspace are skipped, and links
     that exist already are left alone (NOT EXISTS, plus ON CONFLICT DO NOTHING against a concurrent request),
-    so running it twice changes nothing the second time. Announces ``tags.tag_added`` per new link unless there
-    are more than EVENT_LIMIT.
+    so running it twice changes nothing the second time. Announces ``tags.tag_added`` for every new link, as one
+    batch per tag.
     """
     if not tag_ids:
         return NO_CHANGE
@@ -160,9 +160,6 @@ async def add_tags(
             ~exists().where(FriendTag.friend_id == Friend.id, FriendTag.tag_id == Tag.id),
         )
     )
-    preview = await _preview(ctx, new_links)
-    if preview == []:
-        return NO_CHANGE
     rows = new_links.add_columns(
         literal(ctx.workspace_id, BigId),
         literal(ctx.now, UTCDateTime()),
@@ -171,10 +168,6 @@ async def add_tags(
     )
     columns = ["friend_id", "tag_id", "workspace_id", "added_at", "added_by_user_id", "source"]
     stmt = _insert_skipping_existing(ctx, columns, rows)
-    if preview is None:  # too many to announce: count them instead
-        friends = await _friends_among(ctx, new_links, tag_ids)
-        links = _rowcount(await ctx.session.execute(stmt))
-        return LinkChange(links, links if friends is None else friends, False)
     added: Links = [(f, t) for f, t in await ctx.session.execute(stmt.returning(FriendTag.friend_id, FriendTag.tag_id))]
     await announce(ctx, TAG_ADDED, added, source)
     return LinkChange(len(added), len({f for f, _ in added}), True)
@@ -186,21 +179,13 @@ async def remove_tags(
     """Take every tag of ``tag_ids`` off every friend ``friend_ids`` yields.
 
     One DELETE through the scoped session, so only this workspace's links are touched. Announces
-    ``tags.tag_removed`` per removed link unless there are more than EVENT_LIMIT.
+    ``tags.tag_removed`` for every removed link, as one batch per tag.
     """
     if not tag_ids:
         return NO_CHANGE
     criteria = (FriendTag.tag_id.in_(sorted(set(tag_ids))), FriendTag.friend_id.in_(friend_ids.correlate(None)))
-    doomed = select(FriendTag.friend_id, FriendTag.tag_id).where(*criteria)
-    preview = await _preview(ctx, doomed)
-    if preview == []:
-        return NO_CHANGE
     # Links are never held in the session while this runs, so there is nothing to synchronise.
     stmt = delete(FriendTag).where(*criteria).execution_options(synchronize_session=False)
-    if preview is None:  # too many to announce: count them instead
-        friends = await _friends_among(ctx, doomed, tag_ids)
-        links = _rowcount(await ctx.session.execute(stmt))
-        return LinkChange(links, links if friends is None else friends, False)
     removed: Links = [
         (f, t) for f, t in await ctx.session.execute(stmt.returning(FriendTag.friend_id, FriendTag.tag_id))
     ]
@@ -208,33 +193,7 @@ async def remove_tags(
     return LinkChange(len(removed), len({f for f, _ in removed}), True)
 
 
-async def _preview(ctx: WorkspaceContext, links: Select[int, int]) -> Links | None:
-    """The links a change would touch if there are at most EVENT_LIMIT of them, else None.
-
-    A cheap probe (it stops after EVENT_LIMIT + 1 rows) that decides whether the write returns its rows for
-    events; an empty list lets the caller skip the write. The write itself still reports what it really changed
-    (RETURNING or the row count), so a concurrent request between the two cannot cause a wrong count or event.
-    """
-    rows = [(f, t) for f, t in await ctx.session.execute(links.limit(EVENT_LIMIT + 1))]
-    return rows if len(rows) <= EVENT_LIMIT else None
-
-
-async def _friends_among(ctx: WorkspaceContext, links: Select[int, int], tag_ids: Sequence[int]) -> int | None:
-    """How many distinct friends the links about to change concern (read before the write changes them).
-
-    With one tag that is the number of links, known after the write: None tells the caller to use it.
-    """
-    if len(set(tag_ids)) == 1:
-        return None
-    pending = links.subquery()
-    return int(await ctx.session.scalar(select(func.count(distinct(pending.c.friend_id)))) or 0)
-
-
 def _insert_skipping_existing(ctx: WorkspaceContext, columns: list[str], rows: Select[Any]) -> Any:
     """INSERT … SELECT … ON CONFLICT (friend_id, tag_id) DO NOTHING; SQLAlchemy offers it per dialect only."""
     stmt = upsert_insert(ctx.session, FriendTag).from_select(columns, rows)
     return stmt.on_conflict_do_nothing(index_elements=["friend_id", "tag_id"])
-
-
-def _rowcount(result: Any) -> int:
-    return max(int(cast(CursorResult[Any], result).rowcount or 0), 0)

@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 from enishi.app import create_app
 from enishi.jobs import worker_settings
 from enishi.jobs.arq_queue import QUEUE_NAME
-from enishi.scenarios.engine import run_job_id
+from enishi.scenarios.engine import due_job_id
 from tests.conftest import Env, make_host, new_client, settings_for, unavailable
 from tests.scenarios.conftest import World, chain, document, node
 
@@ -99,7 +99,7 @@ async def test_an_arq_worker_runs_steps_and_defers_the_wait(arq_world: World, re
     assert run.status == "waiting" and run.resume_at is not None
     assert await world.tags_of(aoi) == {first}
     # The wake-up is a deferred job with a stable id, due when the wait ends.
-    score = await redis.zscore(QUEUE_NAME, run_job_id(run.id, run.resume_at))
+    score = await redis.zscore(QUEUE_NAME, due_job_id(run.scenario_id, run.resume_at))
     assert score is not None
     due = datetime.fromtimestamp(score / 1000, UTC)
     assert abs(due - run.resume_at) < timedelta(seconds=1)

@@ -23,20 +23,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, literal, not_, select, update
+from sqlalchemy import Select, delete, func, insert, literal, not_, select
 from sqlalchemy.exc import OperationalError
 
-from enishi.context import JobContext, WorkspaceContext
+from enishi.context import BulkActionContext, JobContext, WorkspaceContext
 from enishi.db.base import BigId, utcnow
 from enishi.db.engine import upsert_insert
 from enishi.jobs.after_commit import enqueue_after_commit, enqueue_quietly
 from enishi.jobs.workspace_state import WorkspaceState, workspace_context, workspace_state
-from enishi.models import Friend, ScenarioRun
+from enishi.models import Friend
 from enishi.models.audience_bulk import FINAL_BULK_STATUSES, BulkOperation, BulkOperationFriend
 from enishi.nodes import check_node_config
 from enishi.registry import Registered, Registry, Unavailable
 from enishi.schema_validation import SchemaProblem
-from enishi.types import ActionType, JobType, Schedule
+from enishi.types import ActionType, BulkResult, JobType, Schedule
 
 log = logging.getLogger("enishi.audience")
 
@@ -52,46 +52,16 @@ KEPT_ERRORS = 50  # failed chunks described in the report; the counters count th
 SWEEP_BATCH = 500
 FRIEND_STATUSES = ("following", "blocked", "all")
 
-BulkFn = Callable[[WorkspaceContext, Select[Any], Mapping[str, Any]], Awaitable[int]]
-
-
-# ---- the core's own bulk actions ---------------------------------------------------------------------------------
-
-
-async def _start_scenario_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], config: Mapping[str, Any]) -> int:
-    """Runs started (friends already in the scenario, or blocked, are skipped by the engine)."""
-    from enishi.scenarios.engine import start_for_friends
-
-    return await start_for_friends(ctx, int(config["scenario_id"]), friend_ids, source="bulk")
-
-
-async def _stop_scenario_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], config: Mapping[str, Any]) -> int:
-    """Runs ended, in one UPDATE (the scoped session keeps it to this workspace)."""
-    result = await ctx.session.execute(
-        update(ScenarioRun)
-        .where(
-            ScenarioRun.scenario_id == int(config["scenario_id"]),
-            ScenarioRun.ended_at.is_(None),
-            ScenarioRun.friend_id.in_(friend_ids.correlate(None)),
-        )
-        .values(status="stopped", ended_at=ctx.now, updated_at=ctx.now, error=None)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-# The scenario engine's start/stop actions work on one friend; their set-based forms live here.
-CORE_BULK: dict[str, BulkFn] = {"core.start_scenario": _start_scenario_bulk, "core.stop_scenario": _stop_scenario_bulk}
+BulkFn = Callable[[BulkActionContext, Select[Any], Mapping[str, Any]], Awaitable[BulkResult]]
 
 
 def bulk_function(entry: Registered[Any]) -> BulkFn | None:
-    """How an action type runs on a set of friends, or None when it cannot (it has no ``run_bulk``)."""
+    """How an action type runs on a set of friends, or None when it cannot in a bulk operation: it has no
+    ``run_bulk``, or it sends messages (a send to many friends is a broadcast, with its quota and pacing)."""
     item = entry.item
-    if not isinstance(item, ActionType):
+    if not isinstance(item, ActionType) or item.sends_messages:
         return None
-    if item.run_bulk is not None:
-        return item.run_bulk
-    return CORE_BULK.get(entry.key) if entry.plugin == "core" else None
+    return item.run_bulk
 
 
 def bulk_actions(registry: Registry, enabled: frozenset[str]) -> list[Registered[Any]]:
@@ -466,7 +436,8 @@ async def _apply(
     for attempt in range(1, CHUNK_ATTEMPTS + 1):
         try:
             async with ctx.session.begin_nested():
-                return int(await run_bulk(ctx, chunk, config) or 0), None
+                answer = await run_bulk(_bulk_context(ctx), chunk, config)
+                return (len(answer) if isinstance(answer, Mapping) else int(answer or 0)), None
         except OperationalError as exc:  # a deadlock or a lock time-out: worth another try
             if attempt == CHUNK_ATTEMPTS:
                 return 0, _describe(exc)
@@ -474,6 +445,23 @@ async def _apply(
             log.warning("bulk action failed on a chunk", exc_info=True)
             return 0, _describe(exc)
     raise AssertionError("unreachable")
+
+
+def _bulk_context(ctx: WorkspaceContext) -> BulkActionContext:
+    return BulkActionContext(
+        workspace_id=ctx.workspace_id,
+        session=ctx.session,
+        host=ctx.host,
+        settings=ctx.settings,
+        jobs=ctx.jobs,
+        enabled_plugins=ctx.enabled_plugins,
+        timezone=ctx.timezone,
+        actor_user_id=ctx.actor_user_id,
+        now=ctx.now,
+        plugin_settings=ctx.plugin_settings,
+        memo=ctx.memo,
+        source="bulk",
+    )
 
 
 def _describe(exc: Exception) -> str:

@@ -21,6 +21,7 @@ class WorkspaceState:
     timezone: str
     enabled: frozenset[str]
     plugin_settings: dict[str, dict[str, Any]]
+    quiet_hours: dict[str, Any] | None = None  # the workspace's default quiet hours for scenario pushes
 
 
 async def workspace_state(ctx: JobContext, workspace_id: int) -> WorkspaceState:
@@ -31,6 +32,7 @@ async def workspace_state(ctx: JobContext, workspace_id: int) -> WorkspaceState:
             timezone=workspace.timezone,
             enabled=await enabled_plugins(session, ctx.host, workspace_id, plan),
             plugin_settings=await plugin_settings(session, workspace_id),
+            quiet_hours=workspace.quiet_hours,
         )
 
 

@@ -35,7 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from linebot.v3.messaging import Message as SdkMessage
-from sqlalchemy import case, exists, insert, or_, select, update
+from sqlalchemy import case, exists, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -56,6 +56,7 @@ from enishi.types import JobType, Schedule
 log = logging.getLogger("enishi.line.outbox")
 
 DELIVER_JOB = "core.deliver_line_request"
+DELIVER_MANY_JOB = "core.deliver_line_requests"
 SWEEP_SCHEDULE = "core.sweep_line_requests"
 QUOTA_TIMEZONE = ZoneInfo("Asia/Tokyo")  # LINE's message quota runs by the Japanese calendar month
 _RETRY_KEY_LIFETIME = timedelta(hours=23)  # LINE remembers a retry key for 24 h; stay clear of the edge
@@ -193,6 +194,170 @@ async def send_to_friend(
     if status == "pending" and jobs is not None:
         enqueue_after_commit(session, jobs, row)
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class FriendSend:
+    """Messages for one friend, for :func:`send_to_friends`, once per ``idempotency_key``."""
+
+    friend_id: int
+    idempotency_key: str
+    messages: Sequence[dict[str, Any]]
+
+
+async def send_to_friends(
+    ctx: WorkspaceContext, sends: Sequence[FriendSend], *, source: str, sent_by_user_id: int | None = None
+) -> dict[int, LineRequest]:
+    """Record sends to many friends in the caller's transaction: :func:`send_to_friend` for a set, in a few
+    statements whatever its size (a batch of scenario steps).
+
+    Reply-first as for one friend: the fresh reply tokens of the batch are taken in one UPDATE (compared with
+    the token read, so a token replaced meanwhile is not used), the rest go by push. Rows are written in one
+    batched INSERT (a key already recorded keeps its first row), the conversation's messages in another, and
+    one delivery job per batch sends them, paced by the shared rate limiter. Returns each friend's row.
+    """
+    if not sends:
+        return {}
+    session, jobs, settings = ctx.session, ctx.jobs, ctx.settings
+    workspace_id = ctx.workspace_id
+    _check_ids(session, workspace_id, sends[0].idempotency_key, source)
+    reply_max_age = OutboxSettings.from_settings(settings).reply_max_age
+    now = utcnow()
+    checked: dict[int, list[dict[str, Any]]] = {}
+    bodies: dict[int, list[dict[str, Any]]] = {}
+    for send in sends:
+        body = checked.get(id(send.messages))
+        if body is None:
+            body = checked[id(send.messages)] = _check_messages(send.messages)
+        bodies[send.friend_id] = body
+    existing = {
+        row.idempotency_key: row
+        for row in (
+            await session.scalars(
+                select(LineRequest).where(
+                    LineRequest.workspace_id == workspace_id,
+                    LineRequest.idempotency_key.in_([s.idempotency_key for s in sends]),
+                )
+            )
+        ).all()
+    }
+    todo = [s for s in sends if s.idempotency_key not in existing]
+    friends = {
+        row.id: row
+        for row in (
+            await session.execute(
+                select(Friend.id, Friend.line_user_id, Friend.status, Friend.reply_token, Friend.reply_token_at).where(
+                    Friend.workspace_id == workspace_id, Friend.id.in_([s.friend_id for s in todo])
+                )
+            )
+        ).all()
+    }
+    missing = [s.friend_id for s in todo if s.friend_id not in friends]
+    if missing:
+        raise LookupError(f"friends {missing[:5]} not found in workspace {workspace_id}")
+    fresh_since = now - reply_max_age
+    candidates = [
+        (f.id, f.reply_token)
+        for f in friends.values()
+        if f.status == "following"
+        and f.reply_token is not None
+        and f.reply_token_at is not None
+        and f.reply_token_at >= fresh_since
+        and len(bodies[f.id]) <= MAX_MESSAGES
+    ]
+    replies: set[int] = set()
+    if candidates:
+        replies = set(
+            (
+                await session.scalars(
+                    update(Friend)
+                    .where(
+                        Friend.workspace_id == workspace_id,
+                        tuple_(Friend.id, Friend.reply_token).in_(candidates),
+                        Friend.reply_token_at >= fresh_since,
+                    )
+                    .values(reply_token=None, reply_token_at=None)
+                    .returning(Friend.id)
+                    .execution_options(synchronize_session=False)
+                )
+            ).all()
+        )
+    tokens = dict(candidates)
+    held = await _quota_exhausted(session, workspace_id)
+    values: list[dict[str, Any]] = []
+    for send in todo:
+        friend = friends[send.friend_id]
+        status, error, kind = "pending", None, "push"
+        if friend.status == "blocked":
+            status, error = "failed", "the friend has blocked the account; nothing was sent"
+        elif send.friend_id in replies:
+            kind = "reply"
+        elif held:
+            status, error = "held", "the monthly message quota is used up"
+        values.append(
+            {
+                "workspace_id": workspace_id,
+                "idempotency_key": send.idempotency_key,
+                "kind": kind,
+                "retry_key": None if kind == "reply" else str(uuid.uuid4()),
+                "reply_token": tokens.get(send.friend_id) if kind == "reply" else None,
+                "recipients": [friend.line_user_id],
+                "friend_ids": [send.friend_id],
+                "messages": bodies[send.friend_id],
+                "status": status,
+                "error": error,
+                "sent_by_user_id": sent_by_user_id,
+                "source": source,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+        )
+    made: dict[str, int] = {}
+    if values:
+        stmt = upsert_insert(session, LineRequest).on_conflict_do_nothing(
+            index_elements=["workspace_id", "idempotency_key"]
+        )
+        made = dict((await session.execute(stmt.returning(LineRequest.idempotency_key, LineRequest.id), values)).all())
+    written = [LineRequest(id=made[v["idempotency_key"]], **v) for v in values if v["idempotency_key"] in made]
+    conversation = [
+        {
+            "workspace_id": workspace_id,
+            "friend_id": row.friend_ids[0],
+            "direction": "out",
+            "kind": str(m.get("type", "unknown"))[:24],
+            "body": m,
+            "text": preview(m),
+            "request_id": row.id,
+            "sent_by_user_id": sent_by_user_id,
+            "source": source,
+            "occurred_at": now,
+        }
+        for row in written
+        if row.status != "failed"
+        for m in row.messages
+    ]
+    if conversation:
+        await session.execute(insert(Message), conversation)
+    pending = [row.id for row in written if row.status == "pending"]
+    if pending and jobs is not None:
+        after_commit(
+            session, jobs, DELIVER_MANY_JOB, job_id=f"line_requests:{pending[0]}:{len(pending)}", request_ids=pending
+        )
+    keys = [str(v["idempotency_key"]) for v in values]
+    if len(made) < len(values):  # keys committed by someone else meanwhile: theirs are the rows
+        existing.update(
+            (row.idempotency_key, row)
+            for row in (
+                await session.scalars(
+                    select(LineRequest).where(
+                        LineRequest.workspace_id == workspace_id,
+                        LineRequest.idempotency_key.in_([k for k in keys if k not in made]),
+                    )
+                )
+            ).all()
+        )
+    rows = {row.idempotency_key: row for row in written} | existing
+    return {s.friend_id: rows[s.idempotency_key] for s in sends if s.idempotency_key in rows}
 
 
 async def multicast_to_friends(
@@ -517,6 +682,58 @@ async def deliver(
         return claimed
     row, channel = claimed
     return await send_claimed(db, gateway, row, channel, jobs=jobs, config=config)
+
+
+async def deliver_many(
+    db: Database,
+    gateway: LineGateway,
+    request_ids: Sequence[int],
+    *,
+    jobs: JobQueue | None = None,
+    config: OutboxSettings | None = None,
+    concurrency: int = 8,
+) -> list[str]:
+    """Send a batch of outbox rows (the sends of a batch of scenario steps): claimed in one UPDATE, sent
+    ``concurrency`` at a time through the shared rate limiter, recorded in one transaction.
+
+    Rows not claimable now (not due, held, claimed by another worker) are left to their own retry or the sweeper,
+    exactly as :func:`deliver` leaves them.
+    """
+    config = config or OutboxSettings.from_settings(gateway.settings)
+    now = utcnow()
+    quota_stop = exists().where(Workspace.id == LineRequest.workspace_id, Workspace.quota_exhausted_at.is_not(None))
+    async with db.transaction() as s:
+        rows = list(
+            (
+                await s.scalars(
+                    update(LineRequest)
+                    .where(
+                        LineRequest.id.in_(list(request_ids)),
+                        LineRequest.status.in_(("pending", "sending")),
+                        LineRequest.next_attempt_at <= now,
+                        or_(LineRequest.kind == "reply", ~quota_stop),
+                    )
+                    .values(status="sending", attempts=LineRequest.attempts + 1, next_attempt_at=now + config.lease)
+                    .returning(LineRequest)
+                    .execution_options(synchronize_session=False, populate_existing=True)
+                )
+            ).all()
+        )
+        channels = {w: await load_channel(s, w) for w in {row.workspace_id for row in rows}}
+    if not rows:
+        return []
+    calls = asyncio.Semaphore(concurrency)
+
+    async def call(row: LineRequest) -> Outcome:
+        async with calls:
+            return await call_claimed(gateway, channels[row.workspace_id], row, config)
+
+    outcomes = await asyncio.gather(*(call(row) for row in rows))
+    statuses = await record_outcomes(db, list(zip(rows, outcomes, strict=True)), config=config, jobs=jobs)
+    for row, status in zip(rows, statuses, strict=True):
+        if status == "fallback":  # the reply token was refused before use: the row is a push now
+            await deliver(db, gateway, row.id, jobs=jobs, config=config)
+    return statuses
 
 
 async def send_claimed(
@@ -848,6 +1065,12 @@ async def deliver_line_request(ctx: JobContext, request_id: int) -> str:
     return await deliver(ctx.db, gateway_for(ctx.settings), request_id, jobs=ctx.jobs)
 
 
+async def deliver_line_requests(ctx: JobContext, request_ids: list[int]) -> int:
+    """Job: deliver a batch of outbox rows (``core.deliver_line_requests``); how many were accepted."""
+    statuses = await deliver_many(ctx.db, gateway_for(ctx.settings), request_ids, jobs=ctx.jobs)
+    return statuses.count("accepted")
+
+
 async def sweep_line_requests(ctx: JobContext) -> int:
     """Schedule: requeue outbox rows that are due or whose worker died, and lift quota holds of past months."""
     config = OutboxSettings.from_settings(ctx.settings)
@@ -885,6 +1108,7 @@ def register_line_jobs(registry: Registry) -> None:
 
     items: tuple[JobType | Schedule, ...] = (
         JobType(name="deliver_line_request", fn=deliver_line_request, timeout=timedelta(minutes=5)),
+        JobType(name="deliver_line_requests", fn=deliver_line_requests, timeout=timedelta(minutes=10)),
         Schedule(name="sweep_line_requests", fn=sweep_line_requests, every=timedelta(seconds=10)),
     )
     for item in items:

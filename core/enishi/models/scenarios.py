@@ -92,6 +92,15 @@ class ScenarioRun(WorkspaceOwned, Base):
             sqlite_where=text("status IN ('active', 'waiting')"),
         ),
         Index("ix_scenario_runs_scenario", "scenario_id", "status"),
+        # A batch: one version's due runs at one node.
+        Index(
+            "ix_scenario_runs_node_due",
+            "version_id",
+            "node_id",
+            "resume_at",
+            postgresql_where=text("status IN ('active', 'waiting')"),
+            sqlite_where=text("status IN ('active', 'waiting')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

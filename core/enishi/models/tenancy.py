@@ -61,6 +61,9 @@ class Workspace(Base):
     line_login_channel_secret: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     # Set when LINE answered 429 "monthly limit": sending stops until staff clear it or the month turns.
     quota_exhausted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When scenario pushes wait ({"enabled", "start", "end"} in the workspace's time zone); a scenario may set its
+    # own. None: the built-in default, 22:00–08:00. Replies are never held.
+    quiet_hours: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

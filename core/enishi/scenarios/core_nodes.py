@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from enishi.context import ActionContext, WorkspaceContext
+from enishi.context import ActionContext, BulkActionContext, WorkspaceContext
 from enishi.registry import Registered, Registry
 from enishi.schema_validation import SchemaProblem
 from enishi.text import Text
@@ -433,6 +433,20 @@ async def _run_stop(ctx: ActionContext, friend_id: int, config: Mapping[str, Any
     return {"stopped": await stop_for_friend(ctx, config["scenario_id"], friend_id)}
 
 
+async def _run_start_bulk(ctx: BulkActionContext, friend_ids: Select[Any], config: Mapping[str, Any]) -> int:
+    """Runs started, in one INSERT … SELECT (friends already in the scenario, or blocked, are left out)."""
+    from enishi.scenarios.engine import start_for_friends
+
+    return await start_for_friends(ctx, int(config["scenario_id"]), friend_ids, source=ctx.source)
+
+
+async def _run_stop_bulk(ctx: BulkActionContext, friend_ids: Select[Any], config: Mapping[str, Any]) -> int:
+    """Runs ended, in one UPDATE."""
+    from enishi.scenarios.engine import stop_for_friends
+
+    return await stop_for_friends(ctx, int(config["scenario_id"]), friend_ids)
+
+
 start_scenario = ActionType(
     name="start_scenario",
     label=Text("シナリオを開始", "Start a scenario"),
@@ -442,6 +456,7 @@ start_scenario = ActionType(
     ),
     config_schema=SCENARIO_REF,
     run=_run_start,
+    run_bulk=_run_start_bulk,
     check_config=_check_scenario_ref,
 )
 
@@ -451,6 +466,7 @@ stop_scenario = ActionType(
     description=Text("友だちの実行中のシナリオを終了します。", "Ends the friend's run of the scenario."),
     config_schema=SCENARIO_REF,
     run=_run_stop,
+    run_bulk=_run_stop_bulk,
     check_config=_check_scenario_ref,
 )
 

@@ -24,8 +24,11 @@ SCHEMA_FILE = Path(__file__).with_name("scenario.schema.json")
 DEFAULT_SETTINGS: Mapping[str, Any] = {
     "reentry": False,
     "exit_condition": None,
-    "quiet_hours": {"enabled": True, "start": "22:00", "end": "08:00"},
+    "quiet_hours": None,  # the workspace's quiet hours (see enishi.scenarios.quiet_hours)
 }
+# Scenarios started by a message are auto-replies: a friend who asks again is answered again, unless the
+# scenario says otherwise.
+REENTRANT_TRIGGERS = frozenset({"core.message_received", "core.postback_received"})
 
 
 @cache
@@ -35,11 +38,16 @@ def document_schema() -> dict[str, Any]:
 
 
 def empty_document() -> dict[str, Any]:
-    return {"schema_version": 1, "nodes": [], "edges": [], "settings": dict(DEFAULT_SETTINGS)}
+    return {"schema_version": 1, "nodes": [], "edges": [], "settings": {"exit_condition": None, "quiet_hours": None}}
 
 
 def settings_of(document: Mapping[str, Any]) -> dict[str, Any]:
-    return {**DEFAULT_SETTINGS, **(document.get("settings") or {})}
+    """The document's settings with defaults filled in; re-entry defaults to allowed for message-started ones."""
+    own = document.get("settings") or {}
+    settings = {**DEFAULT_SETTINGS, **own}
+    if "reentry" not in own:
+        settings["reentry"] = any(n.get("type") in REENTRANT_TRIGGERS for n in document.get("nodes", []))
+    return settings
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from enishi.models import Friend
 from enishi.nodes import evaluate_condition, run_action
 from enishi.registry import Unavailable
 from enishi.scenarios.document import Graph, find_type
-from enishi.scenarios.engine import in_quiet_hours
+from enishi.scenarios.quiet_hours import effective_quiet_hours, in_quiet_hours, workspace_quiet_hours
 from enishi.types import ActionType, WaitType
 
 MAX_STEPS = 500
@@ -70,6 +70,15 @@ async def dry_run(
         return await _walk(sim, graph, entry, fid, start_at, events)
     finally:
         await savepoint.rollback()
+
+
+async def _can_reply(ctx: WorkspaceContext, friend_id: int, at: datetime) -> bool:
+    """Whether a send at ``at`` would be a free reply (quiet hours never hold those)."""
+    from enishi.line.outbox import OutboxSettings  # lazily: the LINE layer is not needed to read scenarios
+
+    friend = await ctx.session.get(Friend, friend_id)
+    fresh_since = at - OutboxSettings.from_settings(ctx.settings).reply_max_age
+    return bool(friend and friend.reply_token and friend.reply_token_at and friend.reply_token_at >= fresh_since)
 
 
 async def _friend_for(ctx: WorkspaceContext, friend_id: int | None, hypothetical: HypotheticalFriend | None) -> int:
@@ -133,7 +142,8 @@ async def _walk(
         elif kind == "actions":
             assert isinstance(item, ActionType)
             if item.sends_messages:
-                quiet_end = in_quiet_hours(clock, ctx.tz, graph.settings["quiet_hours"])
+                quiet = effective_quiet_hours(graph.settings, await workspace_quiet_hours(ctx))
+                quiet_end = None if await _can_reply(ctx, friend_id, clock) else in_quiet_hours(clock, ctx.tz, quiet)
                 if quiet_end is not None:
                     detail["quiet_hours_until"] = quiet_end.isoformat()
                     clock = ctx.now = quiet_end

@@ -1,13 +1,14 @@
-"""Durable execution of step scenarios.
+"""Durable execution of step scenarios: starting runs on events, and advancing them (see :mod:`.stepper`).
 
-A run is a row: the node it is at, its status and when it resumes. Each step runs in one transaction that also
-records the step under its unique (run, node, visit) key and moves the run on, so a worker killed mid-step
-leaves nothing half done: the transaction rolls back, the sweeper finds the run due again, and the step runs
-once more. What a step sends goes through the LINE outbox in that same transaction (with the step's key as
-idempotency key), so a send happens exactly once too.
+A run is a row: the node it is at, its status and when it resumes. Runs advance in batches (the runs of one
+version due at one node together, one transaction per batch, see :mod:`enishi.scenarios.stepper`), recording
+each step under its unique (run, node, visit) key with what it sends, so a worker killed mid-batch leaves nothing
+half done and nothing happens twice.
 
-Jobs only wake runs up (``core.advance_scenario_run`` with a stable job id per due time, deferred with the queue's
-``defer_until``); ``core.sweep_scenario_runs`` re-enqueues whatever is due, so a lost job loses nothing.
+Jobs only wake workers up (``core.advance_scenario_run`` with a stable job id per scenario and due time,
+deferred with the queue's ``defer_until``); ``core.sweep_scenario_runs`` wakes whatever is due, so a lost job
+loses nothing. Events reach the engine in batches too (``WorkspaceContext.emit_events``): triggers are matched
+once per batch and runs are started with one INSERT per scenario.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping
-from datetime import UTC, datetime, time, timedelta
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, exists, func, insert, literal, select, update
@@ -24,93 +27,117 @@ from sqlalchemy.exc import OperationalError
 
 from enishi.context import JobContext, WorkspaceContext
 from enishi.db.base import utcnow
-from enishi.db.engine import upsert_insert
-from enishi.jobs.after_commit import enqueue_after_commit, enqueue_quietly
-from enishi.jobs.workspace_state import WorkspaceState, workspace_context, workspace_state
+from enishi.jobs.after_commit import enqueue_quietly
+from enishi.jobs.workspace_state import WorkspaceState
 from enishi.models import Friend
 from enishi.models.scenarios import (
     LIVE_RUN_STATUSES,
     Scenario,
     ScenarioRun,
-    ScenarioStep,
     ScenarioTrigger,
-    ScenarioVersion,
 )
-from enishi.nodes import evaluate_condition, run_action
 from enishi.registry import Registered, Registry, Unavailable
-from enishi.scenarios.core_nodes import parse_time
-from enishi.scenarios.document import Graph, find_type
-from enishi.types import ActionType, ConditionType, DomainEvent, JobType, Schedule, TriggerType, WaitType
+from enishi.scenarios.document import Graph
+from enishi.scenarios.graphs import graph_of
+from enishi.scenarios.quiet_hours import in_quiet_hours
+from enishi.scenarios.stepper import (
+    ADVANCE_JOB,
+    BatchFailed,
+    Scope,
+    batch_size,
+    due_job_id,
+    record_failure,
+    step_batch,
+    wake_after_commit,
+)
+from enishi.types import DomainEvent, JobType, Schedule, TriggerType, WaitType
 
 log = logging.getLogger("enishi.scenarios")
 
-ADVANCE_JOB = "core.advance_scenario_run"
 SWEEP_SCHEDULE = "core.sweep_scenario_runs"
-MAX_STEPS_PER_JOB = 100  # then the job re-enqueues itself, so one busy run cannot hold a worker
-MAX_FAILURES = 5
+MAX_JOB_SECONDS = 120.0  # then the job hands over to a fresh one, so one busy scenario cannot hold a worker
 SWEEP_BATCH = 1000
 
-# Published versions never change, so their graphs are cached per process (keyed by database too).
-_graphs: dict[tuple[str, int], Graph] = {}
-
-
-async def graph_of(ctx: WorkspaceContext, version_id: int) -> Graph:
-    key = (str(ctx.session.get_bind().engine.url), version_id)
-    graph = _graphs.get(key)
-    if graph is None:
-        version = await ctx.session.get_one(ScenarioVersion, version_id)
-        graph = Graph.of(version.document, ctx.host.registry)
-        if len(_graphs) > 2000:
-            _graphs.clear()
-        _graphs[key] = graph
-    return graph
-
-
-def run_job_id(run_id: int, due: datetime | None) -> str:
-    micros = 0 if due is None else (due.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
-    return f"scenario_run:{run_id}:{micros}"
-
-
-def wake_after_commit(ctx: WorkspaceContext, run_id: int, due: datetime | None) -> None:
-    enqueue_after_commit(
-        ctx.session, ctx.jobs, ADVANCE_JOB, job_id=run_job_id(run_id, due), defer_until=due, run_id=run_id
-    )
+FOLLOWED, UNFOLLOWED = "core.friend_followed", "core.friend_unfollowed"
 
 
 # ---- events: start runs, resume waits, pause and unpause --------------------------------------------------------
 
 
 async def on_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
-    """Called for every domain event, in the transaction of the change behind it."""
-    if event.friend_id is None:
-        return
-    if event.name == "core.friend_unfollowed":
-        await pause_friend(ctx, event.friend_id)
-        return
-    if event.name == "core.friend_followed" and event.data.get("unblocked"):
-        await unpause_friend(ctx, event.friend_id)
-    await _resume_waits(ctx, event)
-    await _start_triggered(ctx, event)
+    """One domain event (see :func:`on_events`)."""
+    await on_events(ctx, [event])
 
 
-async def _start_triggered(ctx: WorkspaceContext, event: DomainEvent) -> None:
-    key = ("scenario_triggers", event.name)
-    if key not in ctx.memo:
-        ctx.memo[key] = await _triggers_of(ctx, event.name)
-    started: set[int] = set()
-    for scenario_id, version_id, node_id in ctx.memo[key]:
-        if scenario_id in started:
-            continue  # two triggers of one scenario matching one event start it once
-        graph = await graph_of(ctx, version_id)
-        node = graph.nodes[node_id]
-        trigger = _usable(ctx, "triggers", node)
-        if not isinstance(trigger, TriggerType) or not trigger.matches(node["config"], event):
+async def on_events(ctx: WorkspaceContext, events: Sequence[DomainEvent]) -> None:
+    """Called for every batch of domain events, in the transaction of the change behind them.
+
+    Consecutive events of the same name are handled as a set: blocked friends' runs pause with one UPDATE,
+    triggers are matched once per distinct event data, and each scenario's new runs start with one INSERT.
+    """
+    run: list[DomainEvent] = []
+    for event in events:
+        if event.friend_id is None:
             continue
-        run_id = await enrol(
-            ctx, scenario_id, version_id, event.friend_id or 0, node_id, graph.settings["reentry"], "trigger"
-        )
-        if run_id is not None:
-            started.add(scenario_id)
+        if run and run[-1].name != event.name:
+            await _on_same_name(ctx, run)
+            run = []
+        run.append(event)
+    if run:
+        await _on_same_name(ctx, run)
+
+
+async def _on_same_name(ctx: WorkspaceContext, events: list[DomainEvent]) -> None:
+    name = events[0].name
+    friend_ids = [e.friend_id for e in events if e.friend_id is not None]
+    if name == UNFOLLOWED:
+        await pause_friends(ctx, friend_ids)
+        return
+    if name == FOLLOWED:
+        unblocked = [e.friend_id for e in events if e.data.get("unblocked") and e.friend_id is not None]
+        if unblocked:
+            await unpause_friends(ctx, unblocked)
+    await _resume_waits(ctx, events)
+    await _start_triggered(ctx, events)
+
+
+async def _start_triggered(ctx: WorkspaceContext, events: list[DomainEvent]) -> None:
+    name = events[0].name
+    key = ("scenario_triggers", name)
+    if key not in ctx.memo:
+        ctx.memo[key] = await _triggers_of(ctx, name)
+    triggers: list[tuple[int, int, str]] = ctx.memo[key]
+    if not triggers:
+        return
+    # Scenario → (version, entry node, friends in event order). Events with equal data match alike, so a set
+    # of a thousand "tag 5 added" events is matched once.
+    chosen: dict[int, tuple[int, str, list[int]]] = {}
+    by_data: dict[str, list[DomainEvent]] = defaultdict(list)
+    for event in events:
+        by_data[_data_key(event.data)].append(event)
+    for same in by_data.values():
+        sample = same[0]
+        matched: set[int] = set()
+        for scenario_id, version_id, node_id in triggers:
+            if scenario_id in matched:
+                continue  # two triggers of one scenario matching one event start it once
+            graph = await graph_of(ctx, version_id)
+            trigger = _usable(ctx, "triggers", graph.nodes[node_id])
+            if not isinstance(trigger, TriggerType) or not trigger.matches(graph.nodes[node_id]["config"], sample):
+                continue
+            matched.add(scenario_id)
+            entry = chosen.setdefault(scenario_id, (version_id, node_id, []))
+            entry[2].extend(e.friend_id for e in same if e.friend_id is not None)
+    for scenario_id, (version_id, node_id, friend_ids) in chosen.items():
+        graph = await graph_of(ctx, version_id)
+        await enrol_many(ctx, scenario_id, version_id, friend_ids, node_id, reentry_of(graph), "trigger")
+
+
+def _data_key(data: Mapping[str, Any]) -> str:
+    try:
+        return repr(sorted(data.items()))
+    except TypeError:
+        return repr(data)
 
 
 async def _triggers_of(ctx: WorkspaceContext, event_name: str) -> list[tuple[int, int, str]]:
@@ -129,28 +156,36 @@ async def _triggers_of(ctx: WorkspaceContext, event_name: str) -> list[tuple[int
     return [(int(a), int(b), str(c)) for a, b, c in rows]
 
 
-async def _resume_waits(ctx: WorkspaceContext, event: DomainEvent) -> None:
+async def _resume_waits(ctx: WorkspaceContext, events: list[DomainEvent]) -> None:
     if "event_waits" not in ctx.memo:  # most workspaces, most of the time, have no run waiting for an event
         ctx.memo["event_waits"] = await ctx.session.scalar(
             select(ScenarioRun.id).where(ScenarioRun.status == "waiting", ScenarioRun.wait_event.is_not(None)).limit(1)
         )
     if ctx.memo["event_waits"] is None:
         return
+    by_friend = {e.friend_id: e for e in events if e.friend_id is not None}
     waiting = (
-        await ctx.session.scalars(
-            select(ScenarioRun).where(
-                ScenarioRun.friend_id == event.friend_id,
+        await ctx.session.execute(
+            select(
+                ScenarioRun.id,
+                ScenarioRun.scenario_id,
+                ScenarioRun.version_id,
+                ScenarioRun.node_id,
+                ScenarioRun.friend_id,
+            ).where(
+                ScenarioRun.friend_id.in_(list(by_friend)),
                 ScenarioRun.status == "waiting",
                 ScenarioRun.wait_event.is_not(None),
             )
         )
     ).all()
-    for run in waiting:
-        graph = await graph_of(ctx, run.version_id)
-        wait = _usable(ctx, "waits", graph.nodes[run.node_id])
+    resumed: dict[int, list[int]] = defaultdict(list)  # scenario → runs
+    for run_id, scenario_id, version_id, node_id, friend_id in waiting:
+        graph = await graph_of(ctx, version_id)
+        wait = _usable(ctx, "waits", graph.nodes[node_id])
         if not isinstance(wait, WaitType) or wait.event_of is None:
             continue
-        awaited = wait.event_of(graph.nodes[run.node_id]["config"])
+        awaited = wait.event_of(graph.nodes[node_id]["config"])
         if awaited is None:
             continue
         key, version, config = awaited
@@ -158,42 +193,61 @@ async def _resume_waits(ctx: WorkspaceContext, event: DomainEvent) -> None:
             trigger = ctx.host.registry.usable("triggers", key, version, ctx.enabled_plugins).item
         except Unavailable:
             continue
+        event = by_friend[friend_id]
         if event.name in trigger.listens_to and trigger.matches(config, event):
-            run.resume_port, run.resume_at, run.wait_event = "event", ctx.now, None
-            run.updated_at = ctx.now
-            wake_after_commit(ctx, run.id, None)
+            resumed[scenario_id].append(run_id)
+    for scenario_id, run_ids in resumed.items():
+        await ctx.session.execute(
+            update(ScenarioRun)
+            .where(ScenarioRun.id.in_(run_ids), ScenarioRun.status == "waiting")
+            .values(resume_port="event", resume_at=ctx.now, wait_event=None, updated_at=ctx.now)
+            .execution_options(synchronize_session=False)
+        )
+        wake_after_commit(ctx, scenario_id, None)
 
 
 async def pause_friend(ctx: WorkspaceContext, friend_id: int) -> None:
-    """The friend blocked the account: their runs stop where they are until they unblock."""
+    await pause_friends(ctx, [friend_id])
+
+
+async def pause_friends(ctx: WorkspaceContext, friend_ids: Sequence[int]) -> None:
+    """The friends blocked the account: their runs stop where they are until they unblock."""
     await ctx.session.execute(
         update(ScenarioRun)
-        .where(ScenarioRun.friend_id == friend_id, ScenarioRun.status.in_(("active", "waiting")))
+        .where(ScenarioRun.friend_id.in_(list(friend_ids)), ScenarioRun.status.in_(("active", "waiting")))
         .values(status="paused", paused_from=ScenarioRun.status, updated_at=ctx.now)
         .execution_options(synchronize_session=False)
     )
 
 
 async def unpause_friend(ctx: WorkspaceContext, friend_id: int) -> None:
-    """The friend unblocked: each run goes back to what it was doing; a wait that ended meanwhile ends now."""
+    await unpause_friends(ctx, [friend_id])
+
+
+async def unpause_friends(ctx: WorkspaceContext, friend_ids: Sequence[int]) -> None:
+    """The friends unblocked: each run goes back to what it was doing; a wait that ended meanwhile ends now."""
     runs = (
         await ctx.session.execute(
             update(ScenarioRun)
-            .where(ScenarioRun.friend_id == friend_id, ScenarioRun.status == "paused")
+            .where(ScenarioRun.friend_id.in_(list(friend_ids)), ScenarioRun.status == "paused")
             .values(
                 status=func.coalesce(ScenarioRun.paused_from, "active"),
                 paused_from=None,
                 updated_at=ctx.now,
             )
-            .returning(ScenarioRun.id, ScenarioRun.resume_at)
+            .returning(ScenarioRun.scenario_id, ScenarioRun.resume_at)
             .execution_options(synchronize_session=False)
         )
     ).all()
-    for run_id, due in runs:
-        wake_after_commit(ctx, run_id, due if due and due > ctx.now else None)
+    for scenario_id, due in {(s, d if d and d > ctx.now else None) for s, d in runs}:
+        wake_after_commit(ctx, scenario_id, due)
 
 
 # ---- starting and stopping --------------------------------------------------------------------------------------
+
+
+def reentry_of(graph: Graph) -> bool:
+    return bool(graph.settings["reentry"])
 
 
 async def enrol(
@@ -205,28 +259,52 @@ async def enrol(
     reentry: bool,
     source: str,
 ) -> int | None:
-    """Start one run at ``entry_node_id``; None when the friend is blocked, already in it, or may not re-enter."""
-    friend = await ctx.session.execute(
-        select(Friend.status).where(Friend.id == friend_id, Friend.workspace_id == ctx.workspace_id)
-    )
-    status = friend.scalar_one_or_none()
-    if status != "following":
+    """Start one run at ``entry_node_id``; its id, or None when the friend is blocked, already in it, or may not
+    re-enter."""
+    started = await enrol_many(ctx, scenario_id, version_id, [friend_id], entry_node_id, reentry, source)
+    if not started:
         return None
-    if not reentry:
-        ran = await ctx.session.scalar(
-            select(ScenarioRun.id).where(ScenarioRun.scenario_id == scenario_id, ScenarioRun.friend_id == friend_id)
+    return await ctx.session.scalar(
+        select(ScenarioRun.id).where(
+            ScenarioRun.scenario_id == scenario_id, ScenarioRun.friend_id == friend_id, ScenarioRun.ended_at.is_(None)
         )
-        if ran is not None:
-            return None
-    run_id: int | None = await ctx.session.scalar(
-        upsert_insert(ctx.session, ScenarioRun)
-        .values(_run_values(ctx, scenario_id, version_id, entry_node_id, source) | {"friend_id": friend_id})
-        .on_conflict_do_nothing(index_elements=["scenario_id", "friend_id"], index_where=ScenarioRun.ended_at.is_(None))
-        .returning(ScenarioRun.id)
     )
-    if run_id is not None:
-        wake_after_commit(ctx, run_id, None)
-    return run_id
+
+
+async def enrol_many(
+    ctx: WorkspaceContext,
+    scenario_id: int,
+    version_id: int,
+    friend_ids: Sequence[int] | Select[Any],
+    entry_node_id: str,
+    reentry: bool,
+    source: str,
+) -> int:
+    """Start runs at ``entry_node_id`` for the following friends among ``friend_ids``, in one INSERT … SELECT.
+
+    Friends already in the scenario (or who ever were, without re-entry) are left out. One job wakes a worker
+    for the scenario's due runs, however many started.
+    """
+    chosen = friend_ids if isinstance(friend_ids, Select) else None
+    already = select(ScenarioRun.id).where(ScenarioRun.scenario_id == scenario_id, ScenarioRun.friend_id == Friend.id)
+    if reentry:
+        already = already.where(ScenarioRun.ended_at.is_(None))
+    values = _run_values(ctx, scenario_id, version_id, entry_node_id, source)
+    columns = list(values)
+    ids = Friend.id.in_(select(chosen.subquery().c[0])) if chosen is not None else Friend.id.in_(list(friend_ids))  # type: ignore[arg-type]
+    rows = select(*(literal(v, ScenarioRun.__table__.c[k].type) for k, v in values.items()), Friend.id).where(
+        ids,
+        Friend.workspace_id == ctx.workspace_id,
+        Friend.status == "following",
+        ~exists(already),
+    )
+    result = await ctx.session.execute(
+        insert(ScenarioRun).from_select([*columns, "friend_id"], rows).execution_options(synchronize_session=False)
+    )
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        wake_after_commit(ctx, scenario_id, None)
+    return count
 
 
 def _run_values(ctx: WorkspaceContext, scenario_id: int, version_id: int, node_id: str, source: str) -> dict[str, Any]:
@@ -261,17 +339,11 @@ async def start_for_friend(ctx: WorkspaceContext, scenario_id: int, friend_id: i
     entry = graph.entry(ctx.host.registry)
     if entry is None or scenario.current_version_id is None:
         return None
-    return await enrol(
-        ctx, scenario_id, scenario.current_version_id, friend_id, entry, graph.settings["reentry"], source
-    )
+    return await enrol(ctx, scenario_id, scenario.current_version_id, friend_id, entry, reentry_of(graph), source)
 
 
 async def start_for_friends(ctx: WorkspaceContext, scenario_id: int, friend_ids: Select[Any], *, source: str) -> int:
-    """Start a published scenario for every following friend ``friend_ids`` yields, in one INSERT … SELECT.
-
-    Friends already in it (or who were, without re-entry) are left out. The runs are picked up by one job that
-    works through the scenario's due runs, not by one job per friend.
-    """
+    """Start a published scenario for every following friend ``friend_ids`` yields, in one INSERT … SELECT."""
     found = await _published(ctx, scenario_id)
     if found is None:
         return 0
@@ -279,32 +351,7 @@ async def start_for_friends(ctx: WorkspaceContext, scenario_id: int, friend_ids:
     entry = graph.entry(ctx.host.registry)
     if entry is None or scenario.current_version_id is None:
         return 0
-    chosen = friend_ids.subquery()
-    already = select(ScenarioRun.id).where(ScenarioRun.scenario_id == scenario_id, ScenarioRun.friend_id == Friend.id)
-    if graph.settings["reentry"]:
-        already = already.where(ScenarioRun.ended_at.is_(None))
-    values = _run_values(ctx, scenario_id, scenario.current_version_id, entry, source)
-    columns = list(values)
-    rows = select(*(literal(v, ScenarioRun.__table__.c[k].type) for k, v in values.items()), Friend.id).where(
-        Friend.id.in_(select(chosen.c[0])),
-        Friend.workspace_id == ctx.workspace_id,
-        Friend.status == "following",
-        ~exists(already),
-    )
-    result = await ctx.session.execute(
-        insert(ScenarioRun).from_select([*columns, "friend_id"], rows).execution_options(synchronize_session=False)
-    )
-    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
-    if count:
-        enqueue_after_commit(
-            ctx.session,
-            ctx.jobs,
-            ADVANCE_JOB,
-            job_id=f"scenario_due:{scenario_id}:{ctx.now.timestamp()}",
-            run_id=None,
-            scenario_id=scenario_id,
-        )
-    return count
+    return await enrol_many(ctx, scenario_id, scenario.current_version_id, friend_ids, entry, reentry_of(graph), source)
 
 
 async def stop_for_friend(ctx: WorkspaceContext, scenario_id: int, friend_id: int) -> bool:
@@ -321,6 +368,21 @@ async def stop_for_friend(ctx: WorkspaceContext, scenario_id: int, friend_id: in
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def stop_for_friends(ctx: WorkspaceContext, scenario_id: int, friend_ids: Select[Any]) -> int:
+    """End the friends' runs of a scenario, in one UPDATE."""
+    result = await ctx.session.execute(
+        update(ScenarioRun)
+        .where(
+            ScenarioRun.scenario_id == scenario_id,
+            ScenarioRun.ended_at.is_(None),
+            ScenarioRun.friend_id.in_(friend_ids.correlate(None)),
+        )
+        .values(status="stopped", ended_at=ctx.now, updated_at=ctx.now, error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 async def end_runs(ctx: WorkspaceContext, scenario_id: int) -> int:
     """Stop every running enrolment of a scenario, in one UPDATE."""
     result = await ctx.session.execute(
@@ -332,7 +394,7 @@ async def end_runs(ctx: WorkspaceContext, scenario_id: int) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-# ---- advancing a run, step by step ------------------------------------------------------------------------------
+# ---- advancing runs ----------------------------------------------------------------------------------------------
 
 
 def _usable(ctx: WorkspaceContext, kind: str, node: Mapping[str, Any]) -> Any:
@@ -342,257 +404,78 @@ def _usable(ctx: WorkspaceContext, kind: str, node: Mapping[str, Any]) -> Any:
         return None
 
 
-def in_quiet_hours(at: datetime, tz: Any, quiet: Mapping[str, Any]) -> datetime | None:
-    """When the quiet period around ``at`` ends, or None when ``at`` is not in one."""
-    if not quiet.get("enabled"):
-        return None
-    start, end = parse_time(quiet["start"]), parse_time(quiet["end"])
-    if start == end:
-        return None
-    local = at.astimezone(tz)
-    now: time = local.time()
-    inside = start <= now < end if start < end else now >= start or now < end
-    if not inside:
-        return None
-    day = local.date() if now < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, end, tzinfo=tz)
-
-
 async def advance_run(
     ctx: JobContext, run_id: int | None = None, scenario_id: int | None = None, now: datetime | None = None
 ) -> int:
-    """Job: take a run (or every due run of a scenario) as far as it can go now; returns the steps taken."""
-    if run_id is None:
-        return await _advance_due(ctx, scenario_id=scenario_id, now=now)
+    """Job: advance every due run (of a scenario, or one run) batch by batch as far as it can go now.
+
+    Returns the steps taken. A job that has worked for ``MAX_JOB_SECONDS`` hands over to a fresh job, so a
+    worker is never held for long; the database says what is left, so nothing is lost between the two.
+    """
+    scope = Scope(scenario_id=scenario_id, run_id=run_id)
+    limit = batch_size(ctx)
     states: dict[int, WorkspaceState] = {}
     steps = 0
-    for _ in range(MAX_STEPS_PER_JOB):
-        outcome = await _step_with_retry(ctx, run_id, now or utcnow(), states)
-        if outcome != "stepped":
+    deadline = time.monotonic() + MAX_JOB_SECONDS
+    while time.monotonic() < deadline:
+        taken = await _batch_with_retry(ctx, scope, now or utcnow(), states, limit)
+        if taken is None:
             return steps
-        steps += 1
-    await enqueue_quietly(ctx.jobs, ADVANCE_JOB, f"scenario_run:{run_id}:more:{utcnow().timestamp()}", run_id=run_id)
+        steps += taken
+    await enqueue_quietly(
+        ctx.jobs,
+        ADVANCE_JOB,
+        f"scenario_more:{scenario_id}:{run_id}:{utcnow().timestamp()}",
+        None,
+        run_id=run_id,
+        scenario_id=scenario_id,
+    )
     return steps
 
 
-async def _advance_due(ctx: JobContext, *, scenario_id: int | None, now: datetime | None) -> int:
-    at = now or utcnow()
-    async with ctx.db.session() as session:
-        query = select(ScenarioRun.id).where(ScenarioRun.status.in_(("active", "waiting")), ScenarioRun.resume_at <= at)
-        if scenario_id is not None:
-            query = query.where(ScenarioRun.scenario_id == scenario_id)
-        due = (await session.scalars(query.order_by(ScenarioRun.resume_at).limit(SWEEP_BATCH))).all()
-    steps = 0
-    for rid in due:
-        steps += await advance_run(ctx, rid, now=now)
-    return steps
-
-
-async def _step_with_retry(ctx: JobContext, run_id: int, now: datetime, states: dict[int, WorkspaceState]) -> str:
+async def _batch_with_retry(
+    ctx: JobContext, scope: Scope, now: datetime, states: dict[int, WorkspaceState], limit: int
+) -> int | None:
     # SQLite refuses a second writer with OperationalError: that attempt changed nothing, so it simply runs again.
     for attempt in range(5):
         try:
-            return await _step(ctx, run_id, now, states)
+            return await step_batch(ctx, scope, now, states, limit)
         except OperationalError:
             if attempt == 4:
                 raise
             await asyncio.sleep(0.05 * (attempt + 1) * (1 + random.random()))
-    return "busy"
-
-
-async def _step(ctx: JobContext, run_id: int, now: datetime, states: dict[int, WorkspaceState]) -> str:
-    async with ctx.db.session() as session:
-        workspace_id = await session.scalar(select(ScenarioRun.workspace_id).where(ScenarioRun.id == run_id))
-    if workspace_id is None:
-        return "gone"
-    if workspace_id not in states:
-        states[workspace_id] = await workspace_state(ctx, workspace_id)
-    try:
-        async with ctx.db.transaction(workspace_id) as session:
-            wctx = workspace_context(ctx, session, workspace_id, states[workspace_id], now)
-            query = select(ScenarioRun).where(ScenarioRun.id == run_id)
-            if ctx.db.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            run = await session.scalar(query)
-            if run is None:
-                return "busy"
-            return await _take_step(wctx, run)
-    except OperationalError:
-        raise
-    except Exception as exc:
-        log.exception("scenario run %s: step failed", run_id)
-        await _record_failure(ctx, workspace_id, run_id, now, exc)
-        return "failed"
-
-
-async def _record_failure(ctx: JobContext, workspace_id: int, run_id: int, now: datetime, exc: Exception) -> None:
-    async with ctx.db.transaction(workspace_id) as session:
-        run = await session.get_one(ScenarioRun, run_id)
-        run.failures += 1
-        run.error = f"{type(exc).__name__}: {exc}"[:2000]
-        run.updated_at = now
-        if run.failures >= MAX_FAILURES:
-            run.status, run.ended_at = "failed", now
-            return
-        run.resume_at = now + timedelta(seconds=min(3600, 10 * 4 ** (run.failures - 1)) * (1 + random.random() / 4))
-        due = run.resume_at
-    await enqueue_quietly(ctx.jobs, ADVANCE_JOB, run_job_id(run_id, due), due, run_id=run_id)
-
-
-async def _take_step(ctx: WorkspaceContext, run: ScenarioRun) -> str:
-    now = ctx.now
-    if run.status not in ("active", "waiting"):
-        return "idle"
-    if run.resume_at is not None and run.resume_at > now:
-        return "not due"
-    friend_status = await ctx.session.scalar(select(Friend.status).where(Friend.id == run.friend_id))
-    if friend_status != "following":
-        run.status, run.paused_from, run.updated_at = "paused", run.status, now
-        return "paused"
-    graph = await graph_of(ctx, run.version_id)
-    node = graph.nodes.get(run.node_id)
-    if node is None:
-        return _finish(run, "failed", now, f"node {run.node_id} is not in the version")
-    exit_condition = graph.settings.get("exit_condition")
-    if exit_condition and await _holds(ctx, exit_condition, run.friend_id):
-        return _finish(run, "exited", now)
-
-    if run.status == "waiting" and run.wait_reason == "node":
-        return await _end_wait(ctx, run, graph, node)
-
-    found = find_type(ctx.host.registry, node["type"], node["type_version"])
-    item = _usable(ctx, found[0], node) if found else None
-    if found is None or item is None:
-        return _finish(run, "failed", now, f"{node['type']} v{node['type_version']} is not available in this workspace")
-    kind = found[0]
-    visit = await _next_visit(ctx, run)
-    result: Mapping[str, Any] = {}
-    if kind == "triggers":
-        port = item.outputs[0].name
-    elif kind == "conditions":
-        assert isinstance(item, ConditionType)
-        port = (
-            "yes"
-            if await evaluate_condition(ctx, node["type"], node["type_version"], run.friend_id, node["config"])
-            else "no"
-        )
-    elif kind == "actions":
-        assert isinstance(item, ActionType)
-        quiet_end = in_quiet_hours(now, ctx.tz, graph.settings["quiet_hours"]) if item.sends_messages else None
-        if quiet_end is not None:
-            run.status, run.wait_reason, run.resume_at, run.updated_at = "waiting", "quiet_hours", quiet_end, now
-            wake_after_commit(ctx, run.id, quiet_end)
-            return "waiting"
-        result = await run_action(
-            ctx,
-            node["type"],
-            node["type_version"],
-            run.friend_id,
-            node["config"],
-            idempotency_key=f"scenario:{run.id}:{node['id']}:{visit}",
-            source="scenario",
-        )
-        port = item.outputs[0].name
-    else:
-        assert isinstance(item, WaitType)
-        due = await item.resume_at(ctx, run.friend_id, node["config"], now)
-        if due is None:
-            port = item.outputs[-1].name
-        else:
-            _record(ctx, run, node, visit, None, {"until": due.isoformat()}, now)
-            event = item.event_of(node["config"]) if item.event_of else None
-            run.status, run.wait_reason, run.resume_at = "waiting", "node", due
-            run.resume_port, run.wait_event, run.updated_at = item.outputs[0].name, event[0] if event else None, now
-            wake_after_commit(ctx, run.id, due)
-            return "stepped" if due <= now else "waiting"
-    _record(ctx, run, node, visit, port, result, now)
-    return _move(ctx, run, graph, port)
-
-
-async def _end_wait(ctx: WorkspaceContext, run: ScenarioRun, graph: Graph, node: Mapping[str, Any]) -> str:
-    port = run.resume_port or "next"
-    await ctx.session.execute(
-        update(ScenarioStep)
-        .where(ScenarioStep.run_id == run.id, ScenarioStep.node_id == node["id"], ScenarioStep.port.is_(None))
-        .values(port=port, finished_at=ctx.now)
-        .execution_options(synchronize_session=False)
-    )
-    return _move(ctx, run, graph, port)
-
-
-async def _holds(ctx: WorkspaceContext, condition: Mapping[str, Any], friend_id: int) -> bool:
-    try:
-        return await evaluate_condition(
-            ctx, condition["type"], condition["type_version"], friend_id, condition["config"]
-        )
-    except Unavailable:
-        return False  # a condition of a plugin switched off since cannot end anyone's run
-
-
-async def _next_visit(ctx: WorkspaceContext, run: ScenarioRun) -> int:
-    last = await ctx.session.scalar(
-        select(func.max(ScenarioStep.visit)).where(ScenarioStep.run_id == run.id, ScenarioStep.node_id == run.node_id)
-    )
-    return int(last or 0) + 1
-
-
-def _record(
-    ctx: WorkspaceContext,
-    run: ScenarioRun,
-    node: Mapping[str, Any],
-    visit: int,
-    port: str | None,
-    result: Mapping[str, Any],
-    now: datetime,
-) -> None:
-    ctx.session.add(
-        ScenarioStep(
-            workspace_id=ctx.workspace_id,
-            run_id=run.id,
-            node_id=node["id"],
-            visit=visit,
-            node_type=node["type"],
-            port=port,
-            result=dict(result),
-            started_at=now,
-            finished_at=now,
-        )
-    )
-
-
-def _move(ctx: WorkspaceContext, run: ScenarioRun, graph: Graph, port: str) -> str:
-    target = graph.next_of.get((run.node_id, port))
-    run.updated_at = ctx.now
-    run.resume_port = run.wait_event = run.wait_reason = None
-    if target is None:
-        return _finish(run, "completed", ctx.now)
-    run.node_id, run.status, run.resume_at = target, "active", ctx.now
-    return "stepped"
-
-
-def _finish(run: ScenarioRun, status: str, now: datetime, error: str | None = None) -> str:
-    run.status, run.ended_at, run.updated_at, run.error = status, now, now, error
-    run.resume_at = run.resume_port = run.wait_event = run.wait_reason = None
-    return status
+        except BatchFailed as failed:
+            if len(failed.run_ids) == 1:
+                log.error("scenario run %s: step failed", failed.run_ids[0], exc_info=failed.cause)
+                await record_failure(ctx, failed.run_ids[0], now, failed.cause)
+                return 0
+            log.warning(
+                "a batch of %d scenario runs failed (%r); retrying them one by one", len(failed.run_ids), failed.cause
+            )
+            for rid in failed.run_ids:
+                await advance_run(ctx, run_id=rid, now=now)
+            return 0
+    return None
 
 
 # ---- the sweeper ------------------------------------------------------------------------------------------------
 
 
 async def sweep_runs(ctx: JobContext) -> int:
-    """Schedule: re-enqueue every run that is due (a lost job, a killed worker, a wait that ended)."""
+    """Schedule: wake a worker for every scenario with due runs (a lost job, a killed worker, a wait that ended)."""
     now = utcnow()
     async with ctx.db.session() as session:
         due = (
-            await session.execute(
-                select(ScenarioRun.id, ScenarioRun.resume_at)
+            await session.scalars(
+                select(ScenarioRun.scenario_id)
                 .where(ScenarioRun.status.in_(("active", "waiting")), ScenarioRun.resume_at <= now)
-                .order_by(ScenarioRun.resume_at)
+                .group_by(ScenarioRun.scenario_id)
                 .limit(SWEEP_BATCH)
             )
         ).all()
-    for run_id, at in due:
-        await enqueue_quietly(ctx.jobs, ADVANCE_JOB, run_job_id(run_id, at), run_id=run_id)
+    slot = int(now.timestamp()) // 15  # one wake-up per scenario per sweep, however often it is asked
+    for scenario_id in due:
+        await enqueue_quietly(ctx.jobs, ADVANCE_JOB, f"scenario_sweep:{scenario_id}:{slot}", scenario_id=scenario_id)
     return len(due)
 
 
@@ -613,11 +496,16 @@ __all__ = [
     "ADVANCE_JOB",
     "LIVE_RUN_STATUSES",
     "advance_run",
+    "due_job_id",
     "end_runs",
     "enrol",
+    "enrol_many",
+    "in_quiet_hours",
     "on_event",
+    "on_events",
     "start_for_friend",
     "start_for_friends",
     "stop_for_friend",
+    "stop_for_friends",
     "sweep_runs",
 ]
