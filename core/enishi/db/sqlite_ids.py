@@ -24,6 +24,13 @@ def has_autoincrement(connection: Connection, table: str) -> bool:
     return "AUTOINCREMENT" in str(sql).upper()
 
 
+def _referenced(connection: Connection, table: str) -> bool:
+    others = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").scalars().all()
+    return any(
+        fk[2] == table for other in others for fk in connection.exec_driver_sql(f'PRAGMA foreign_key_list("{other}")')
+    )
+
+
 def rebuild_with_autoincrement(tables: Iterable[str], *, autoincrement: bool = True) -> None:
     """On SQLite, rebuild each table with (or, to downgrade, without) AUTOINCREMENT, keeping its rows, indexes
     (partial ones too), constraints and ON DELETE rules. Nothing to do on PostgreSQL, whose sequences never
@@ -31,11 +38,12 @@ def rebuild_with_autoincrement(tables: Iterable[str], *, autoincrement: bool = T
     connection = op.get_bind()
     if connection.dialect.name != "sqlite":
         return
-    if connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
-        # Dropping the old copy of a referenced table would cascade into, or null out, the rows referring to it.
-        raise RuntimeError("rebuilding tables needs foreign keys off on SQLite: run it through `enishi db upgrade`")
+    foreign_keys_on = bool(connection.exec_driver_sql("PRAGMA foreign_keys").scalar())
     for table in tables:
         if has_autoincrement(connection, table) == autoincrement:
             continue
+        if foreign_keys_on and _referenced(connection, table):
+            # Dropping the old copy would cascade into, or null out, the rows referring to it.
+            raise RuntimeError(f"rebuilding {table} needs foreign keys off on SQLite: run `enishi db upgrade`")
         with op.batch_alter_table(table, recreate="always", table_kwargs={"sqlite_autoincrement": autoincrement}):
             pass  # the copy itself is the change: batch mode reflects the table and creates it anew

@@ -41,9 +41,10 @@ def _create_schema(conn: Connection) -> None:
     Base.metadata.drop_all(conn)
     core = [t for t in Base.metadata.sorted_tables if t.name not in PLUGIN_TABLES]
     Base.metadata.create_all(conn, tables=core)
-    # The plugin's table comes from its migration, as in production, not from the model.
+    # The plugin's table comes from its migrations, as in production, not from the model.
     with Operations.context(MigrationContext.configure(conn)):
-        load_migration().upgrade()
+        for path in sorted(MIGRATIONS.glob("[0-9]*.py")):
+            load_migration(path.name).upgrade()
 
 
 def _database_urls() -> list[Any]:
