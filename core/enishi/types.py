@@ -72,6 +72,10 @@ class NodeType:
     # Node keys (``<plugin>.<name>``) this node may connect to; None allows any node that has an input.
     allowed_targets: tuple[str, ...] | None = None
     deprecated: bool = False
+    # The permission (``<plugin>.<name>``) a user needs to put this node in a scenario (saving, publishing,
+    # starting it) or to apply it in a bulk operation, as when doing the same by hand; None when changing
+    # scenarios (core.write) is enough. Without it a revoked permission could be used through a scenario.
+    permission: str | None = None
     # Checks the schema cannot make, against the workspace's data: tags, fields or marks the config names that do
     # not exist (any more). Problems carry paths relative to the config, e.g. ``$.tag_ids[1]``.
     check_config: Callable[[WorkspaceContext, Mapping[str, Any]], Awaitable[Sequence[SchemaProblem]]] | None = None
