@@ -198,6 +198,7 @@ def assigned_matches(config: Mapping[str, Any], event: DomainEvent) -> bool:
 
 assigned = TriggerType(
     name="assigned",
+    permission="core.search_friends",
     label=Text("担当者が決まったとき", "When an assignee is set"),
     description=Text(
         "友だちの担当者が設定・変更されたときに開始します(指定したスタッフが担当になったときだけにもできます)。",
@@ -256,6 +257,7 @@ async def run_assign_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], config
 
 assign = ActionType(
     name="assign",
+    permission="assignment.assign",
     label=Text("担当者を設定", "Set the assignee"),
     description=Text(
         "友だちの担当者を指定したスタッフにする、振り分けグループから順番に決める、または外します。",
@@ -296,6 +298,7 @@ def _users(ids: Sequence[int]) -> Select[Any]:
 
 notify_staff = ActionType(
     name="notify_staff",
+    permission="assignment.assign",
     label=Text("スタッフに通知", "Notify staff"),
     description=Text(
         "担当者または指定したスタッフに管理画面の通知を送ります(友だちにはなにも送りません)。",
@@ -330,6 +333,7 @@ def compile_assignee_is(ctx: WorkspaceContext, config: Mapping[str, Any]) -> Col
 
 assignee_is = ConditionType(
     name="assignee_is",
+    permission="core.search_friends",
     label=Text("担当者", "Assignee"),
     description=Text(
         "担当者が指定したスタッフのいずれか/それ以外、担当者あり、または未割り当ての友だち。",

@@ -288,6 +288,7 @@ async def check_field_changed(ctx: WorkspaceContext, config: Mapping[str, Any]) 
 
 field_changed = TriggerType(
     name="field_changed",
+    permission="core.search_friends",
     label=Text("友だち情報が変わったとき", "When a friend field changes"),
     description=Text(
         "指定した友だち情報欄の値が変わったときに開始します(同じ値での上書きでは開始しません)。",
@@ -401,6 +402,7 @@ async def run_set_field_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], con
 
 set_field = ActionType(
     name="set_field",
+    permission="friend_fields.edit",
     label=Text("友だち情報を設定", "Set a friend field"),
     description=Text(
         "友だち情報欄に値を入れます。固定の値、今日や現在日時からの日付、数値の加算、または空にする。",
@@ -634,6 +636,7 @@ def _sort_key(ctx: WorkspaceContext, value: Any) -> Any:
 
 field_compare = ConditionType(
     name="field_compare",
+    permission="core.search_friends",
     label=Text("友だち情報", "Friend field"),
     description=Text(
         "友だち情報欄の値で絞り込みます(一致・含む・大小・範囲・日付・選択肢・空かどうか)。",

@@ -92,6 +92,7 @@ def compile_came_from(ctx: WorkspaceContext, config: Mapping[str, Any]) -> Colum
 
 came_from = ConditionType(
     name="came_from",
+    permission="core.search_friends",
     label=Text("流入経路", "Came from route"),
     description=Text(
         "最初の流入経路(またはいずれかの訪問)が指定した経路である友だち。",
@@ -115,6 +116,7 @@ def route_entered_matches(config: Mapping[str, Any], event: DomainEvent) -> bool
 
 route_entered = TriggerType(
     name="route_entered",
+    permission="core.search_friends",
     label=Text("流入経路から来たとき", "When a friend comes in through a route"),
     description=Text(
         "友だちが流入経路(URL・QRコード)から来たことがわかったときに開始します。",

@@ -69,6 +69,7 @@ def points_reached_matches(config: Mapping[str, Any], event: DomainEvent) -> boo
 
 points_reached = TriggerType(
     name="points_reached",
+    permission="core.search_friends",
     label=Text("ポイントが指定値に達したとき", "When points reach a threshold"),
     description=Text(
         "会員証のポイントが指定した値に達したとき(下回っていた値から到達したとき)に開始します。",
@@ -100,6 +101,7 @@ async def check_rank_changed(ctx: WorkspaceContext, config: Mapping[str, Any]) -
 
 rank_changed = TriggerType(
     name="rank_changed",
+    permission="core.search_friends",
     label=Text("ランクが変わったとき", "When the rank changes"),
     description=Text(
         "ポイントの増減で会員ランクが変わったときに開始します。変更後のランクで絞り込めます。",
@@ -179,6 +181,7 @@ async def run_add_points_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], co
 
 add_points = ActionType(
     name="add_points",
+    permission="member_cards.points",
     label=Text("ポイントを加算・減算", "Add or subtract points"),
     description=Text(
         "会員証のポイント(とスタンプ)を加算します。マイナスで減算。会員証がなければ発行します。"
@@ -237,6 +240,7 @@ async def run_send_card_link(ctx: ActionContext, friend_id: int, config: Mapping
 
 send_card_link = ActionType(
     name="send_card_link",
+    permission="member_cards.points",
     label=Text("会員証のリンクを送る", "Send the member card link"),
     description=Text(
         "友だちに会員証ページへのリンク(期限付き)をメッセージで送ります。会員証がなければ発行します。",
@@ -278,6 +282,7 @@ def compile_points(ctx: WorkspaceContext, config: Mapping[str, Any]) -> ColumnEl
 
 points = ConditionType(
     name="points",
+    permission="core.search_friends",
     label=Text("ポイント・スタンプ数", "Points or stamps"),
     description=Text(
         "会員証のポイント(またはスタンプ数)を値と比べます。会員証のない友だちは0として扱います。",
@@ -319,6 +324,7 @@ async def check_rank_is(ctx: WorkspaceContext, config: Mapping[str, Any]) -> Seq
 
 rank_is = ConditionType(
     name="rank_is",
+    permission="core.search_friends",
     label=Text("会員ランク", "Member rank"),
     description=Text(
         "会員ランクが指定したランクのいずれかである(またはどれでもない)友だち。",

@@ -109,6 +109,7 @@ async def run_send_messages_bulk(
 
 send_messages = ActionType(
     name="send_messages",
+    permission="messages.send",
     label=Text("メッセージを送る", "Send messages"),
     description=Text(
         "テキスト・画像・スタンプ・ボタンやカルーセル・Flexメッセージを1〜5件送ります。"

@@ -81,6 +81,7 @@ def compile_notes_contain(ctx: WorkspaceContext, config: Mapping[str, Any]) -> C
 
 notes_contain = ConditionType(
     name="notes_contain",
+    permission="core.search_friends",
     label=Text("メモの内容", "Notes text"),
     description=Text(
         "個別メモにその文言を含む(含まない)友だち。大文字・小文字、全角・半角は区別しません。",
@@ -170,6 +171,7 @@ def _row(ctx: WorkspaceContext, note: Note) -> dict[str, Any]:
 
 add_note = ActionType(
     name="add_note",
+    permission="notes.write",
     label=Text("メモを残す", "Add a note"),
     description=Text(
         "友だちに個別メモを追加します(シナリオの記録などに)。変数で友だちの情報を差し込めます。",

@@ -138,6 +138,7 @@ async def check_mark_changed(ctx: WorkspaceContext, config: Mapping[str, Any]) -
 
 mark_changed = TriggerType(
     name="mark_changed",
+    permission="core.search_friends",
     label=Text("対応マークが変わったとき", "When a response mark changes"),
     description=Text(
         "友だちの対応マークが変わったときに開始します。変更後・変更前のマークで絞り込めます"
@@ -190,6 +191,7 @@ async def check_set_mark(ctx: WorkspaceContext, config: Mapping[str, Any]) -> Se
 
 set_mark = ActionType(
     name="set_mark",
+    permission="response_marks.assign",
     label=Text("対応マークを設定", "Set response mark"),
     description=Text(
         "友だちの対応マークを指定したマークにします。空にするとマークを外します。",
@@ -231,6 +233,7 @@ async def check_mark_is(ctx: WorkspaceContext, config: Mapping[str, Any]) -> Seq
 
 mark_is = ConditionType(
     name="mark_is",
+    permission="core.search_friends",
     label=Text("対応マーク", "Response mark"),
     description=Text(
         "対応マークが指定したマークのいずれか(またはマークなし)である友だち、またはどれでもない友だち。",

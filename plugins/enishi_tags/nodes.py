@@ -84,6 +84,7 @@ def tag_matches(config: Mapping[str, Any], event: DomainEvent) -> bool:
 
 tag_added = TriggerType(
     name="tag_added",
+    permission="core.search_friends",
     label=Text("タグが付いたとき", "When a tag is added"),
     description=Text(
         "指定したタグのいずれかが友だちに付いたときに開始します(既に付いていた場合は開始しません)。",
@@ -97,6 +98,7 @@ tag_added = TriggerType(
 
 tag_removed = TriggerType(
     name="tag_removed",
+    permission="core.search_friends",
     label=Text("タグが外れたとき", "When a tag is removed"),
     description=Text(
         "指定したタグのいずれかが友だちから外れたときに開始します。",
@@ -142,6 +144,7 @@ async def run_remove_tag_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], co
 
 add_tag = ActionType(
     name="add_tag",
+    permission="tags.assign",
     label=Text("タグを付ける", "Add tags"),
     description=Text("友だちに指定したタグを付けます。", "Adds the tags to the friend."),
     config_schema=TAG_IDS_CONFIG,
@@ -152,6 +155,7 @@ add_tag = ActionType(
 
 remove_tag = ActionType(
     name="remove_tag",
+    permission="tags.assign",
     label=Text("タグを外す", "Remove tags"),
     description=Text("友だちから指定したタグを外します。", "Removes the tags from the friend."),
     config_schema=TAG_IDS_CONFIG,
@@ -186,6 +190,7 @@ def compile_has_tags(ctx: WorkspaceContext, config: Mapping[str, Any]) -> Column
 
 has_tags = ConditionType(
     name="has_tags",
+    permission="core.search_friends",
     label=Text("タグ", "Tags"),
     description=Text(
         "指定したタグのいずれか/すべてを持つ、またはどれも持たない友だち。",

@@ -28,6 +28,7 @@ def _compile_status(ctx: WorkspaceContext, config: Mapping[str, Any]) -> ColumnE
 
 follow_status = ConditionType(
     name="follow_status",
+    permission="core.search_friends",
     label=Text("ブロック状態", "Blocked or not"),
     description=Text("友だち登録中か、ブロックされているか。", "Whether the friend follows the account or blocked it."),
     config_schema={
@@ -78,6 +79,7 @@ RANGE_SCHEMA = {
 
 followed_between = ConditionType(
     name="followed_between",
+    permission="core.search_friends",
     label=Text("友だち追加日", "Date followed"),
     description=Text(
         "友だち追加した日が期間内(日付はワークスペースのタイムゾーン)。",
@@ -107,6 +109,7 @@ def _compile_last_inbound(ctx: WorkspaceContext, config: Mapping[str, Any]) -> C
 
 last_inbound = ConditionType(
     name="last_inbound",
+    permission="core.search_friends",
     label=Text("最後にメッセージをくれた日", "Last message from the friend"),
     description=Text(
         "友だちから最後にメッセージが届いた日時で絞り込みます(一度もない、直近N日以内、N日以上ない等)。",
@@ -148,6 +151,7 @@ def _compile_name(ctx: WorkspaceContext, config: Mapping[str, Any]) -> ColumnEle
 
 display_name = ConditionType(
     name="display_name",
+    permission="core.search_friends",
     label=Text("LINEの表示名", "LINE display name"),
     description=Text(
         "表示名が一致・含む・前方一致。", "The LINE display name equals, contains or starts with the text."

@@ -60,6 +60,7 @@ def _followed_matches(config: Mapping[str, Any], event: DomainEvent) -> bool:
 
 friend_followed = TriggerType(
     name="friend_followed",
+    permission="core.search_friends",
     label=Text("友だち追加されたとき", "When a friend adds the account"),
     description=Text(
         "新しく友だち追加されたとき、またはブロック解除されたときに開始します。",
@@ -128,6 +129,7 @@ async def _check_message_config(ctx: WorkspaceContext, config: Mapping[str, Any]
 
 message_received = TriggerType(
     name="message_received",
+    permission="core.search_friends",
     label=Text("メッセージを受信したとき", "When a message arrives"),
     description=Text(
         "友だちからメッセージが届いたときに開始します。キーワードで絞り込めます。",
@@ -179,6 +181,7 @@ async def _check_postback_config(ctx: WorkspaceContext, config: Mapping[str, Any
 
 postback_received = TriggerType(
     name="postback_received",
+    permission="core.search_friends",
     label=Text("ボタンが押されたとき(ポストバック)", "When a button is tapped (postback)"),
     description=Text(
         "ポストバックのデータが一致したときに開始します。",
@@ -449,6 +452,7 @@ async def _run_stop_bulk(ctx: BulkActionContext, friend_ids: Select[Any], config
 
 start_scenario = ActionType(
     name="start_scenario",
+    permission="core.write",
     label=Text("シナリオを開始", "Start a scenario"),
     description=Text(
         "友だちを別のシナリオに登録します(公開中のシナリオのみ。すでに実行中なら何もしません)。",
@@ -462,6 +466,7 @@ start_scenario = ActionType(
 
 stop_scenario = ActionType(
     name="stop_scenario",
+    permission="core.write",
     label=Text("シナリオを停止", "Stop a scenario"),
     description=Text("友だちの実行中のシナリオを終了します。", "Ends the friend's run of the scenario."),
     config_schema=SCENARIO_REF,
