@@ -26,7 +26,7 @@ from enishi.api.bulk_routes import BulkController
 from enishi.api.deps import DEPENDENCIES, WORKSPACE_DEPENDENCIES, workspace_guard
 from enishi.api.errors import handle_http_exception, handle_unexpected
 from enishi.api.inbox_routes import InboxController
-from enishi.api.middleware import AuditFallbackMiddleware, StaffAuthMiddleware
+from enishi.api.middleware import AuditFallbackMiddleware, IdRangeMiddleware, StaffAuthMiddleware
 from enishi.api.platform_routes import PlatformController
 from enishi.api.report_routes import ReportController
 from enishi.api.scenario_routes import ScenarioController
@@ -210,7 +210,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
     return Litestar(
         route_handlers=handlers,
         dependencies=DEPENDENCIES,
-        middleware=[AuditFallbackMiddleware],
+        middleware=[AuditFallbackMiddleware, IdRangeMiddleware],
         exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
         openapi_config=OpenAPIConfig(title="Enishi", version=CORE_API_VERSION, path="/schema"),
         request_max_body_size=settings.max_request_bytes,

@@ -82,6 +82,12 @@ async def provide_ctx(
     )
 
 
+def _is_options(connection: AnyConnection) -> bool:
+    """Litestar answers OPTIONS itself (204 and the route's Allow header, the same for every workspace) and, like
+    browsers' preflights, without authentication; the guards have no caller to check then."""
+    return connection.scope.get("method") == "OPTIONS"
+
+
 async def workspace_guard(connection: AnyConnection, handler: BaseRouteHandler) -> None:
     """Resolves the caller's access to ``{workspace_id}`` once, for every workspace route, core or plugin.
 
@@ -89,6 +95,8 @@ async def workspace_guard(connection: AnyConnection, handler: BaseRouteHandler) 
     reveals that it exists); a missing permission answers 403. Changes need ``core.write`` unless the route
     names a narrower permission in ``opt={"permission": ...}``.
     """
+    if _is_options(connection):
+        return
     services = services_of(connection)
     workspace_id = connection.path_params.get("workspace_id")
     user: User = connection.auth.user
@@ -108,6 +116,8 @@ async def workspace_guard(connection: AnyConnection, handler: BaseRouteHandler) 
 
 
 async def platform_admin_guard(connection: AnyConnection, _: BaseRouteHandler) -> None:
+    if _is_options(connection):
+        return
     if not connection.auth.user.is_platform_admin:
         raise ApiError(403, "forbidden", "プラットフォーム管理者のみ / platform admins only")
 

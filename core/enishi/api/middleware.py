@@ -1,14 +1,20 @@
-"""Staff authentication (session cookie + CSRF token, or bearer API token) and the audit fallback."""
+"""Staff authentication (session cookie + CSRF token, or bearer API token), id range checks and the audit
+fallback."""
 
 from __future__ import annotations
 
+import re
+import typing
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.constants import RESERVED_KWARGS
+from litestar.datastructures import MultiDict
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.params import BodyKwarg, DependencyKwarg, ParameterKwarg
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from enishi.api.errors import ApiError
+from enishi.api.errors import ApiError, invalid
 from enishi.api.services import services_of
 from enishi.audit import AUDITED_FLAG, UNSAFE_METHODS, entry_for
 from enishi.auth.service import from_api_token, from_cookie
@@ -72,3 +78,74 @@ class AuditFallbackMiddleware:
         if code < 400 and not connection.state.get(AUDITED_FLAG):
             async with services_of(connection).db.transaction() as session:
                 session.add(entry_for(connection, code))
+
+
+# Every id is a 64-bit integer in the database; Litestar parses integers of any size, and a bigger one would only
+# fail deep in the database driver (a 500).
+ID_MIN, ID_MAX = -(2**63), 2**63 - 1
+_INTEGER = re.compile(r"\s*([+-]?)0*(\d+)\s*", re.ASCII)
+
+
+def _within_64_bits(value: str) -> bool:
+    match = _INTEGER.fullmatch(value)
+    if match is None:
+        return True  # not an integer at all: the route's own validation answers
+    digits = match.group(2)
+    return len(digits) <= 19 and ID_MIN <= int(match.group(1) + digits) <= ID_MAX
+
+
+def _mentions_int(annotation: Any) -> bool:
+    if annotation is int:
+        return True
+    return any(_mentions_int(arg) for arg in typing.get_args(annotation) if arg is not bool)
+
+
+def _int_query_keys(handler: Any, path_params: dict[str, Any]) -> list[str]:
+    """The query parameters a handler parses as integers (``int``, ``int | None``, ``list[int]``)."""
+    signature = getattr(handler, "parsed_fn_signature", None)
+    if signature is None:
+        return []
+    dependencies = handler.resolve_dependencies()
+    keys = []
+    for name, field in signature.parameters.items():
+        kwarg = field.kwarg_definition
+        if name in path_params or name in RESERVED_KWARGS or name in dependencies:
+            continue
+        if isinstance(kwarg, DependencyKwarg | BodyKwarg):
+            continue
+        if isinstance(kwarg, ParameterKwarg) and (kwarg.header or kwarg.cookie):
+            continue
+        if _mentions_int(field.annotation):
+            keys.append(kwarg.query if isinstance(kwarg, ParameterKwarg) and kwarg.query else name)
+    return keys
+
+
+class IdRangeMiddleware:
+    """Refuses ids that cannot exist before any handler sees them, for every route, core and plugin alike: a path
+    id past 64 bits answers 404 (no such record), an integer query parameter past 64 bits 422 naming it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path_params: dict[str, Any] = scope.get("path_params") or {}
+            for value in path_params.values():
+                if isinstance(value, int) and not ID_MIN <= value <= ID_MAX:
+                    raise ApiError(404, "not_found", "not found")
+            if scope.get("query_string"):
+                self._check_query(scope, path_params)
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _check_query(scope: Scope, path_params: dict[str, Any]) -> None:
+        keys = _int_query_keys(scope.get("route_handler"), path_params)
+        if not keys:
+            return
+        query: MultiDict[Any] = ASGIConnection(scope).query_params
+        for key in keys:
+            if not all(_within_64_bits(value) for value in query.getall(key, [])):
+                raise invalid(
+                    [{"path": f"query:{key}", "message": "64ビットの整数にしてください / must fit in 64 bits"}],
+                    "64ビットの整数にしてください / must fit in 64 bits",
+                )

@@ -138,6 +138,25 @@ def _workspace_deleted(mapper: Mapper[Any], connection: Any, target: Workspace) 
     _forget_everywhere(target.id)
 
 
+# Past this no datetime exists (Python's end at 9999-12-31), and LINE sends the present anyway.
+MAX_TIMESTAMP_MS = 253_402_300_800_000
+# LINE's events nest a few levels; the database's JSON functions give up near 1,000 and so does the decoder.
+MAX_DEPTH = 64
+
+
+def _too_deep(document: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether the decoded body nests deeper than ``limit`` arrays and objects (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
 def _bad(path: str, message: str) -> ApiError:
     return ApiError(400, "invalid_webhook", message, [{"path": path, "message": message}])
 
@@ -156,8 +175,8 @@ def event_rows(workspace_id: int, events: Any) -> list[dict[str, Any]]:
             raise _bad(f"$.events[{i}].webhookEventId", "webhookEventId must be a string")
         if not isinstance(kind, str) or not 1 <= len(kind) <= 40:
             raise _bad(f"$.events[{i}].type", "type must be a string")
-        if not isinstance(timestamp, int) or isinstance(timestamp, bool) or timestamp < 0:
-            raise _bad(f"$.events[{i}].timestamp", "timestamp must be milliseconds since the epoch")
+        if not isinstance(timestamp, int) or isinstance(timestamp, bool) or not 0 <= timestamp < MAX_TIMESTAMP_MS:
+            raise _bad(f"$.events[{i}].timestamp", "timestamp must be milliseconds since the epoch, before year 10000")
         source: dict[str, Any] = event_["source"] if isinstance(event_.get("source"), dict) else {}
         delivery: dict[str, Any] = event_["deliveryContext"] if isinstance(event_.get("deliveryContext"), dict) else {}
         user_id = source.get("userId")
@@ -497,8 +516,13 @@ async def receive_webhook(scope: Scope, receive: Receive, send: Send) -> None:
         document = _decode(body)
     except msgspec.DecodeError:
         raise _bad("$", "the body is not JSON") from None
+    except RecursionError:
+        raise _bad("$", f"the body nests deeper than {MAX_DEPTH} levels") from None
     if not isinstance(document, dict):
         raise _bad("$", "the body must be a JSON object")
+    # Counting brackets runs at C speed; only a body with more of them than the limit is walked.
+    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and _too_deep(document):
+        raise _bad("$", f"the body nests deeper than {MAX_DEPTH} levels")
     rows = event_rows(channel.workspace_id, document.get("events"))
     if rows:  # no events: LINE's connectivity check
         writer: EventWriter = state["enishi_event_writer"]
