@@ -1,13 +1,13 @@
-"""Staff accounts, browser sessions, personal API tokens and login attempts."""
+"""Staff accounts, browser sessions, personal API tokens, login attempts and staff invitations."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from enishi.db.base import Base, BigId, utcnow
+from enishi.db.base import Base, BigId, WorkspaceOwned, utcnow
 
 
 class User(Base):
@@ -22,6 +22,11 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(8), default="ja")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Two-factor sign-in (TOTP): the secret encrypted like channel secrets; a pending one until a code confirms it.
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    totp_pending_secret: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # The last time step whose code was accepted: a code is good once, so an overheard one cannot be replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class StaffSession(Base):
@@ -70,3 +75,38 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+INVITATION_STATUSES = ("pending", "accepted", "declined", "revoked")
+
+
+class StaffInvitation(WorkspaceOwned, Base):
+    """An offer of a role in a workspace to whoever signs in with this email; nobody is staff until they accept.
+
+    Keyed by email, not by account, so the inviter learns nothing about whether an account exists."""
+
+    __tablename__ = "staff_invitations"
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'admin', 'operator', 'viewer')", name="role"),
+        CheckConstraint("status IN ('pending', 'accepted', 'declined', 'revoked')", name="status"),
+        Index("ix_staff_invitations_email", "email"),
+        # One open invitation per person and workspace.
+        Index(
+            "uq_staff_invitations_pending",
+            "workspace_id",
+            "email",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))  # lower-cased
+    role: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    invited_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    responded_at: Mapped[datetime | None] = mapped_column(default=None)
