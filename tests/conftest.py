@@ -81,6 +81,9 @@ def settings_for(tmp_path: Path, database_url: str | None = None, **env: str) ->
     if database_url:
         values["ENISHI_DATABASE_URL"] = database_url
         values.setdefault("ENISHI_SECRET_KEY", TEST_SECRET_KEY)
+    if "ENISHI_LINE_API_URL" not in values:
+        # The app only serves the emulator when asked; the tests on SQLite have always talked to it in-process.
+        values.setdefault("ENISHI_EMULATOR", "1" if (database_url or "sqlite").startswith("sqlite") else "0")
     return load_settings(values)
 
 

@@ -76,6 +76,7 @@ def test_demo_prints_a_login_that_works_on_the_server_it_starts(tmp_path: Path) 
         with httpx.Client(base_url=demo.base, timeout=10) as client:
             me = client.post("/api/auth/login", json={"email": demo.email, "password": demo.password})
             assert me.status_code == 200, me.text
+            client.headers["X-CSRF-Token"] = me.json()["csrf_token"]  # the simulated user's message below
             workspaces = client.get("/api/workspaces").json()
             assert [w["name"] for w in workspaces] == ["縁カフェ (デモ)"]
             ws = f"/api/workspaces/{workspaces[0]['id']}"

@@ -11,9 +11,9 @@ from enishi.settings import SettingsError, load_settings
 
 def test_no_settings_is_embedded_mode(tmp_path: Path) -> None:
     s = load_settings({"ENISHI_DATA_DIR": str(tmp_path)})
-    assert s.embedded and not s.uses_redis and s.emulator
+    assert s.embedded and not s.uses_redis and not s.emulator  # the emulator only when asked for
     assert s.database_url == f"sqlite+aiosqlite:///{tmp_path / 'enishi.db'}"
-    assert s.line_api_url == "http://127.0.0.1:8000/emulator"
+    assert s.line_api_url == "https://api.line.me"
     # The generated key is kept, so a restart can still decrypt channel secrets.
     assert load_settings({"ENISHI_DATA_DIR": str(tmp_path)}).secret_keys == s.secret_keys
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600

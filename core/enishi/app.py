@@ -38,6 +38,7 @@ from enishi.jobs import make_queue
 from enishi.line.gateway import close_gateways
 from enishi.line.intake import ChannelCache, EventWriter, receive_webhook
 from enishi.plugin_host import PluginHost, discover
+from enishi.security_headers import add_security_headers
 from enishi.settings import Settings, load_settings
 from enishi.version import CORE_API_VERSION
 
@@ -183,11 +184,10 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
     }
     emulator = None
     if settings.emulator:
-        from enishi.line.embedded import STATE_KEY, register_channels
-        from enishi.line.emulator import Emulator, create_emulator_router
+        from enishi.line.embedded import STATE_KEY, emulator_router, new_emulator, register_channels
 
-        emulator = Emulator()
-        handlers.append(create_emulator_router(emulator))
+        emulator = new_emulator()
+        handlers.append(emulator_router(emulator))
         state[STATE_KEY] = emulator
     handlers.extend(ui_handlers())
 
@@ -212,6 +212,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         dependencies=DEPENDENCIES,
         middleware=[AuditFallbackMiddleware, IdRangeMiddleware],
         exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
+        before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(title="Enishi", version=CORE_API_VERSION, path="/schema"),
         request_max_body_size=settings.max_request_bytes,
         state=State(state),

@@ -1,8 +1,9 @@
 """Settings from ``ENISHI_*`` environment variables, read when the app is created (never at import time).
 
-No settings at all is the embedded mode: a SQLite file in the data directory, the in-process job runner and the
-built-in LINE emulator. ``ENISHI_DATABASE_URL`` (PostgreSQL) and ``ENISHI_REDIS_URL`` turn it into a deployment
-of several web processes and arq workers.
+No settings at all is the embedded mode: a SQLite file in the data directory and the in-process job runner, talking
+to LINE; ``ENISHI_EMULATOR=1`` (the demo sets it) serves the built-in LINE emulator at ``/emulator`` instead.
+``ENISHI_DATABASE_URL`` (PostgreSQL) and ``ENISHI_REDIS_URL`` turn it into a deployment of several web processes
+and arq workers.
 """
 
 from __future__ import annotations
@@ -74,9 +75,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     redis_url = _redis_url(env.get("ENISHI_REDIS_URL"))
     public_url = _public_url(env.get("ENISHI_PUBLIC_URL", "http://127.0.0.1:8000"))
     embedded = database_url.startswith("sqlite")
-    emulator = env_bool(env, "ENISHI_EMULATOR", default=embedded)
-    line_api_url = env.get("ENISHI_LINE_API_URL") or (f"{public_url}/emulator" if emulator else "https://api.line.me")
+    # The emulator answers for every channel's users and holds their secrets: it is never on unless asked for
+    # (the demo asks), and never beside a real LINE.
+    emulator = env_bool(env, "ENISHI_EMULATOR", default=False)
+    own_emulator = f"{public_url}/emulator"
+    line_api_url = env.get("ENISHI_LINE_API_URL") or (own_emulator if emulator else "https://api.line.me")
     _check_url("ENISHI_LINE_API_URL", line_api_url)
+    if emulator and line_api_url.rstrip("/") != own_emulator:
+        raise SettingsError(
+            "ENISHI_EMULATOR",
+            f"is on, but ENISHI_LINE_API_URL points at {line_api_url!r}, not this app's {own_emulator}",
+        )
     line_login_url = env.get("ENISHI_LINE_LOGIN_URL") or (
         f"{public_url}/emulator" if emulator else "https://access.line.me"
     )

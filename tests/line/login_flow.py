@@ -76,7 +76,7 @@ class LoginShop:
         return user.user_id, friend
 
     async def set_id_token_fault(self, fault: str | None) -> None:
-        response = await self.browser().put(
+        response = await self.staff.put(  # the emulator's control API is for the workspace's staff
             f"/emulator/_control/login-channels/{self.login_channel_id}/id-token-fault", json={"fault": fault}
         )
         assert response.status_code == 200, response.text

@@ -12,7 +12,9 @@ KEY = "bS1pcy1hLXZhbGlkLWZlcm5ldC1rZXktb2YtMzJieXQ="
 
 
 def test_embedded_mode_logs_in_at_the_emulator(tmp_path: Path) -> None:
-    s = load_settings({"ENISHI_DATA_DIR": str(tmp_path), "ENISHI_PUBLIC_URL": "http://shop.test:8000/"})
+    s = load_settings(
+        {"ENISHI_DATA_DIR": str(tmp_path), "ENISHI_PUBLIC_URL": "http://shop.test:8000/", "ENISHI_EMULATOR": "1"}
+    )
     assert s.line_login_url == "http://shop.test:8000/emulator"
     assert s.line_api_url == "http://shop.test:8000/emulator"  # token and keys
     assert s.line_login_state_seconds == 600

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Parameter, QueryParameter
-from litestar.response import File, Redirect, ServerSentEvent, ServerSentEventMessage
+from litestar.response import ServerSentEvent, ServerSentEventMessage
 from sqlalchemy import and_, func, select
 
 from enishi.api.errors import ApiError, invalid, not_found
@@ -401,8 +401,13 @@ class InboxController(Controller):
         if message is None or message.kind not in media.MEDIA_KINDS:
             raise not_found("media message")
         provider = message.body.get("contentProvider") or {}
-        if provider.get("type") == "external" and provider.get("originalContentUrl"):
-            return Redirect(provider["originalContentUrl"])
+        if provider.get("type") == "external":
+            # Never a redirect of ours to a URL a friend's client chose: the console links it itself.
+            raise ApiError(
+                409,
+                "external_content",
+                "このコンテンツは外部にあります / the content is hosted elsewhere (body.contentProvider)",
+            )
         meta = media.stored(services.settings, message.workspace_id, message.id)
         if meta is None:
             await services.jobs.enqueue(
@@ -417,7 +422,7 @@ class InboxController(Controller):
         if "error" in meta:
             raise ApiError(413, "too_large", f"the content is {meta['size']} bytes, over the limit of {meta['limit']}")
         path = media.content_path(services.settings, message.workspace_id, message.id)
-        return File(path=path, media_type=meta["content_type"], content_disposition_type="inline")
+        return media.content_file(path, meta["content_type"], message.body.get("fileName"))
 
     @put("/friends/{friend_id:int}/read", status_code=200)
     async def mark_read(

@@ -1,17 +1,52 @@
-"""The emulator inside the app (embedded mode): it learns every workspace's channel and sends webhooks to it."""
+"""The emulator inside the app (``ENISHI_EMULATOR=1``): it learns every workspace's channel and sends webhooks to
+it, and only to it. Its control API and simulator page are for signed-in staff, each on their workspaces' channels
+(a platform admin on all); the Messaging API and LINE Login answer as LINE's do."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from litestar import Router
+from litestar.middleware import DefineMiddleware
 from sqlalchemy import select
 
-from enishi.api.services import Services
-from enishi.line.emulator import Emulator
+from enishi.api.middleware import StaffAuthMiddleware
+from enishi.api.services import Services, services_of
+from enishi.auth.service import Authenticated
+from enishi.line.emulator import Emulator, create_emulator_router
+from enishi.line.emulator.control import AnyConnection, ControlScope
 from enishi.models import Friend, Workspace
+from enishi.tenancy.access import visible_workspaces_query
 from enishi.tenancy.workspaces import webhook_url
 
 STATE_KEY = "enishi_emulator"
+SIGN_IN_PAGE = "/login"
+
+
+def new_emulator() -> Emulator:
+    """The app's emulator: a channel's webhooks go only to the app's own URL for that channel."""
+    return Emulator(pin_webhooks=True)
+
+
+def emulator_router(emulator: Emulator) -> Router:
+    """``/emulator``, its control API and simulator page behind the app's staff sign-in."""
+    return create_emulator_router(
+        emulator,
+        scope_of=staff_scope,
+        control_middleware=[DefineMiddleware(StaffAuthMiddleware)],
+        sign_in_url=SIGN_IN_PAGE,
+    )
+
+
+async def staff_scope(connection: AnyConnection) -> ControlScope:
+    """The channels of the workspaces the signed-in staff member may see; a platform admin may do everything."""
+    auth: Authenticated = connection.auth
+    if auth.user.is_platform_admin:
+        return ControlScope(channels=None, admin=True, csrf_token=auth.csrf_token)
+    query = visible_workspaces_query(auth.user).with_only_columns(Workspace.line_channel_id)
+    async with services_of(connection).db.session() as session:
+        channels = frozenset(str(c) for c in await session.scalars(query))
+    return ControlScope(channels=channels, admin=False, csrf_token=auth.csrf_token)
 
 
 async def register_channels(services: Services, emulator: Emulator, workspace_ids: list[int] | None = None) -> int:
@@ -49,11 +84,13 @@ def register_workspace(
     for channel_id in {old_channel_id, workspace.line_channel_id} - {None}:
         if _known(emulator, str(channel_id)):
             emulator.remove_channel(str(channel_id))
+    url = webhook_url(services.settings, workspace)
+    emulator.pin_webhook(workspace.line_channel_id, url)
     emulator.add_channel(
         workspace.line_channel_id,
         services.secrets.decrypt(workspace.line_channel_secret),
         services.secrets.decrypt(workspace.line_access_token),
-        webhook_url(services.settings, workspace),
+        url,
         display_name=workspace.name,
     )
     register_login_channel(services, emulator, workspace)

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApiBlob, Configuration
+from litestar.response import File
 
 from enishi.context import JobContext
 from enishi.crypto import SecretBox
 from enishi.line.gateway import load_channel
 from enishi.models import Message
+from enishi.security_headers import untrusted_content
 from enishi.settings import Settings, env_int
 
 log = logging.getLogger("enishi.line.media")
@@ -48,6 +50,20 @@ def stored(settings: Settings, workspace_id: int, message_id: int) -> dict[str, 
         return None
     loaded: dict[str, Any] = json.loads(sidecar.read_text())
     return loaded
+
+
+def content_file(path: Path, content_type: str, file_name: Any = None) -> File:
+    """The stored bytes as a response. They are a friend's choice (an "image" may be SVG with a script), so they
+    download in a sandbox unless their type is one a browser only shows."""
+    media_type, disposition, headers = untrusted_content(content_type)
+    name = file_name if isinstance(file_name, str) and file_name.strip() else path.name
+    return File(
+        path=path,
+        filename=name,
+        media_type=media_type,
+        content_disposition_type=disposition,
+        headers={**headers, "Cache-Control": "private, no-store"},
+    )
 
 
 async def fetch_content(ctx: JobContext, workspace_id: int, message_id: int) -> bool:

@@ -309,6 +309,8 @@ def api_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
             endpoint = body.get("endpoint") if isinstance(body, dict) else None
             if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
                 raise errors.invalid_body([errors.Detail("must be an http(s) URL", "endpoint")])
+            if not emulator.allows_webhook(channel.channel_id, endpoint):
+                raise errors.invalid_body([errors.Detail("must be this channel's webhook URL in the app", "endpoint")])
             emulator.update_channel(channel.channel_id, webhook_url=endpoint)
             return {}
 
@@ -319,7 +321,10 @@ def api_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
         async def op(channel: Channel, request_id: str) -> Any:
             body = await json_body(request)
             url = body.get("endpoint") if isinstance(body, dict) else None
-            result = await emulator.test_webhook(channel, url if isinstance(url, str) and url else None)
+            url = url if isinstance(url, str) and url else None
+            if not emulator.allows_webhook(channel.channel_id, url):
+                raise errors.invalid_body([errors.Detail("must be this channel's webhook URL in the app", "endpoint")])
+            result = await emulator.test_webhook(channel, url)
             return {
                 "success": result.ok,
                 "timestamp": datetime.fromtimestamp(result.at, JST).isoformat(timespec="seconds"),

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, Router
 from litestar.exceptions import HTTPException
+from litestar.response import Redirect
+from litestar.types import Middleware
 
 from enishi.line.emulator.api import api_handlers
-from enishi.line.emulator.control import control_handlers
+from enishi.line.emulator.control import ScopeOf, control_guard, control_handlers
 from enishi.line.emulator.errors import LineApiError
 from enishi.line.emulator.oauth import oauth_handlers
-from enishi.line.emulator.simulator import simulator_handlers
+from enishi.line.emulator.simulator import page_handlers, simulator_handlers
 from enishi.line.emulator.state import Emulator
 
 
@@ -32,21 +34,54 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 EXCEPTION_HANDLERS: dict[Any, Any] = {LineApiError: line_error, HTTPException: http_error}
 
 
-def create_emulator_router(emulator: Emulator, path: str = "/emulator") -> Router:
+def _to_sign_in(url: str) -> Any:
+    """Errors in LINE's shape, except that a person who is not signed in and opens the page is sent to sign in."""
+
+    def handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+        page = (request.route_handler.opt or {}).get("simulator_page")
+        if page and exc.status_code == 401 and request.method == "GET":
+            return Redirect(url, status_code=303)
+        return http_error(request, exc)
+
+    return handler
+
+
+def create_emulator_router(
+    emulator: Emulator,
+    path: str = "/emulator",
+    *,
+    scope_of: ScopeOf | None = None,
+    control_middleware: Sequence[Middleware] = (),
+    sign_in_url: str | None = None,
+) -> Router:
     """All of the emulator under ``path``: the Messaging API (``<path>/v2/bot/...``, which is also the data host),
     LINE Login (``<path>/oauth2/v2.1/...``, both the authorisation host and the API host), the control API
     (``<path>/_control/...``) and the simulator page (``<path>/simulator``).
 
+    The Messaging API and LINE Login answer as LINE's do (channel access tokens, channel secrets). The control API
+    and the simulator page are open unless ``scope_of`` says what each caller may do; ``control_middleware``
+    (e.g. the app's sign-in) runs before it, and an anonymous visit of the page goes to ``sign_in_url``.
+
     Point the SDK at it with ``Configuration(host="http://127.0.0.1:8000/emulator")``. The routes are left out of
     the OpenAPI schema and opt out of the audit log (``opt={"audit": False}``): they are not staff actions.
     """
+    control_exceptions = dict(EXCEPTION_HANDLERS)
+    if sign_in_url is not None:
+        control_exceptions[HTTPException] = _to_sign_in(sign_in_url)
+    control = Router(
+        path="/",
+        route_handlers=[*control_handlers(emulator), *page_handlers()],
+        guards=[control_guard(emulator, scope_of)],
+        middleware=list(control_middleware),
+        exception_handlers=control_exceptions,
+    )
     return Router(
         path=path,
         route_handlers=[
             *api_handlers(emulator),
             *oauth_handlers(emulator),
-            *control_handlers(emulator),
             *simulator_handlers(),
+            control,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         opt={"audit": False, "line_emulator": True},

@@ -1,26 +1,84 @@
 """The control API (JSON under ``/_control``) for tests, the demo and the simulator page.
 
-It has no authentication: the emulator is a development and demo tool and must not be reachable from the
-internet. Keys are camelCase, like LINE's. Errors have LINE's shape (``{"message", "details"}``).
+Standalone (``enishi emulator``, on 127.0.0.1 unless told otherwise) it has no authentication. Inside the app,
+``scope_of`` says what the caller may do (a signed-in staff member: the channels of their workspaces; a platform
+admin: everything), and a channel the caller may not see answers 404 as if it did not exist. No answer ever
+carries a channel secret or access token. Keys are camelCase, like LINE's. Errors have LINE's shape
+(``{"message", "details"}``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response, delete, get, patch, post, put
+from litestar.connection import ASGIConnection
 from litestar.enums import MediaType
-from litestar.handlers import HTTPRouteHandler
+from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.params import FromPath
 
 from enishi.line.emulator import errors
 from enishi.line.emulator.api import json_body
 from enishi.line.emulator.errors import Detail
+from enishi.line.emulator.login import ALGORITHMS
 from enishi.line.emulator.state import ENDPOINTS, MAX_CONTENT_BYTES, Emulator, Faults, RateLimit, UserAction
+from enishi.security_headers import untrusted_content
 
 MAX_IMAGE_REQUEST = 16 * 1024 * 1024
+SCOPE_KEY = "line_emulator_scope"
+
+AnyConnection = ASGIConnection[Any, Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class ControlScope:
+    """What a caller of the control API (and the simulator page) may see and change."""
+
+    channels: frozenset[str] | None = None  # the Messaging API channels it may act on; None: every one
+    admin: bool = True  # the emulator as a whole: settings, limits, faults, reset, adding and removing channels
+    csrf_token: str | None = None  # the simulator page sends it back with each change (cookie sessions)
+
+    def sees(self, channel_id: str | None) -> bool:
+        return channel_id is not None and (self.channels is None or str(channel_id) in self.channels)
+
+
+EVERYTHING = ControlScope()
+NOTHING = ControlScope(frozenset(), admin=False)
+ScopeOf = Callable[[AnyConnection], Awaitable[ControlScope]]
+
+
+def scope_of_request(connection: AnyConnection) -> ControlScope:
+    """The caller's scope, set by the control guard (nothing at all if it somehow did not run)."""
+    scope: ControlScope = connection.state.get(SCOPE_KEY, NOTHING)
+    return scope
+
+
+def control_guard(emulator: Emulator, scope_of: ScopeOf | None) -> Callable[..., Awaitable[None]]:
+    """A guard for the control routes: works out the caller's scope and checks the route's ``opt["control"]``:
+    ``admin`` (the emulator as a whole), ``channel`` / ``login`` (the ``{channel_id}`` of the path, a Messaging
+    API or LINE Login channel) or ``scoped`` (the handler filters or checks what it touches)."""
+
+    async def guard(connection: AnyConnection, handler: BaseRouteHandler) -> None:
+        scope = EVERYTHING if scope_of is None else await scope_of(connection)
+        connection.state[SCOPE_KEY] = scope
+        need = handler.opt.get("control")
+        channel_id = str(connection.path_params.get("channel_id", ""))
+        if need == "admin" and not scope.admin:
+            raise errors.LineApiError(403, "プラットフォーム管理者のみ / platform admins only")
+        if need == "channel" and not scope.sees(channel_id):
+            raise errors.not_found(f"no channel {channel_id}")
+        if need == "login":
+            login = emulator.login.channels.get(channel_id)
+            if login is None or not scope.sees(login.messaging_channel_id):
+                raise errors.not_found(f"no LINE Login channel {channel_id}")
+        if need not in ("admin", "channel", "login", "scoped"):
+            raise errors.not_found()  # a route that forgot to say: closed
+
+    return guard
 
 
 def _object(body: Any) -> dict[str, Any]:
@@ -73,11 +131,19 @@ def _rate_limit(name: str, value: Any) -> RateLimit | float | None:
 def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
     """The control API route handlers bound to ``emulator``."""
 
-    def overview() -> dict[str, Any]:
+    def channels(scope: ControlScope) -> list[dict[str, Any]]:
+        with emulator.lock:
+            return [c.as_dict() for c in emulator.channels.values() if scope.sees(c.channel_id)]
+
+    def login_channels(scope: ControlScope) -> list[dict[str, Any]]:
+        with emulator.login.lock:
+            return [c.as_dict() for c in emulator.login.channels.values() if scope.sees(c.messaging_channel_id)]
+
+    def overview(scope: ControlScope) -> dict[str, Any]:
         with emulator.lock:
             return {
-                "channels": [c.as_dict() for c in emulator.channels.values()],
-                "loginChannels": [c.as_dict() for c in emulator.login.channels.values()],
+                "channels": channels(scope),
+                "loginChannels": login_channels(scope),
                 "rateLimits": {k: v.as_dict() for k, v in emulator.rate_limits.items()},
                 "faults": emulator.faults.as_dict(),
                 "settings": settings(),
@@ -91,17 +157,17 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
             "webhookTimeoutSeconds": emulator.webhooks.timeout,
         }
 
-    @get("/_control")
-    async def get_overview() -> dict[str, Any]:
-        return overview()
+    @get("/_control", opt={"control": "scoped"})
+    async def get_overview(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        return overview(scope_of_request(request))
 
-    @post("/_control/reset", status_code=200)
+    @post("/_control/reset", status_code=200, opt={"control": "admin"})
     async def reset(request: Request[Any, Any, Any]) -> dict[str, Any]:
         body = _object(await json_body(request))
         emulator.reset(keep_channels=bool(body.get("keepChannels")))
-        return overview()
+        return overview(scope_of_request(request))
 
-    @put("/_control/settings")
+    @put("/_control/settings", opt={"control": "admin"})
     async def put_settings(request: Request[Any, Any, Any]) -> dict[str, Any]:
         body = _object(await json_body(request))
         values = {k: _number(body, k) for k in ("replyTokenTtlSeconds", "retryKeyTtlSeconds", "webhookTimeoutSeconds")}
@@ -117,7 +183,7 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
                 emulator.webhooks.timeout = values["webhookTimeoutSeconds"]
         return settings()
 
-    @put("/_control/rate-limits")
+    @put("/_control/rate-limits", opt={"control": "admin"})
     async def put_rate_limits(request: Request[Any, Any, Any]) -> dict[str, Any]:
         body = _object(await json_body(request))
         limits = body.get("limits", {})
@@ -128,7 +194,7 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
         )
         return {"rateLimits": {k: v.as_dict() for k, v in emulator.rate_limits.items()}}
 
-    @put("/_control/faults")
+    @put("/_control/faults", opt={"control": "admin"})
     async def put_faults(request: Request[Any, Any, Any]) -> dict[str, Any]:
         body = _object(await json_body(request))
         endpoints = body.get("endpoints")
@@ -145,12 +211,11 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
 
     # -- channels ---------------------------------------------------------------------------------------------
 
-    @get("/_control/channels")
-    async def list_channels() -> dict[str, Any]:
-        with emulator.lock:
-            return {"channels": [c.as_dict() for c in emulator.channels.values()]}
+    @get("/_control/channels", opt={"control": "scoped"})
+    async def list_channels(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        return {"channels": channels(scope_of_request(request))}
 
-    @post("/_control/channels", status_code=200)
+    @post("/_control/channels", status_code=200, opt={"control": "admin"})
     async def put_channel(request: Request[Any, Any, Any]) -> dict[str, Any]:
         body = _object(await json_body(request))
         channel = emulator.add_channel(
@@ -163,7 +228,7 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
         )
         return channel.as_dict()
 
-    @get("/_control/channels/{channel_id:str}")
+    @get("/_control/channels/{channel_id:str}", opt={"control": "channel"})
     async def get_channel(channel_id: FromPath[str]) -> dict[str, Any]:
         with emulator.lock:
             channel = emulator.channel(channel_id)
@@ -173,7 +238,7 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
                 "richMenuList": [m.as_dict() for m in channel.rich_menus.values()],
             }
 
-    @patch("/_control/channels/{channel_id:str}")
+    @patch("/_control/channels/{channel_id:str}", opt={"control": "channel"})
     async def patch_channel(request: Request[Any, Any, Any], channel_id: FromPath[str]) -> dict[str, Any]:
         body = _object(await json_body(request))
         changes: dict[str, Any] = {}
@@ -189,39 +254,56 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
             changes["display_name"] = _string(body, "displayName", required=True, max_length=100)
         return emulator.update_channel(channel_id, **changes).as_dict()
 
-    @delete("/_control/channels/{channel_id:str}", status_code=200)
+    @delete("/_control/channels/{channel_id:str}", status_code=200, opt={"control": "admin"})
     async def delete_channel(channel_id: FromPath[str]) -> dict[str, Any]:
         emulator.remove_channel(channel_id)
         return {}
 
     # -- LINE Login channels ------------------------------------------------------------------------------------
 
-    @get("/_control/login-channels")
-    async def list_login_channels() -> dict[str, Any]:
-        with emulator.login.lock:
-            return {"channels": [c.as_dict() for c in emulator.login.channels.values()]}
+    @get("/_control/login-channels", opt={"control": "scoped"})
+    async def list_login_channels(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        return {"channels": login_channels(scope_of_request(request))}
 
-    @post("/_control/login-channels", status_code=200)
+    @post("/_control/login-channels", status_code=200, opt={"control": "scoped"})
     async def put_login_channel(request: Request[Any, Any, Any]) -> dict[str, Any]:
         body = _object(await json_body(request))
+        scope = scope_of_request(request)
+        login_id = _string(body, "channelId", required=True, max_length=64) or ""
+        messaging_id = _string(body, "messagingChannelId", required=True, max_length=64) or ""
+        known = emulator.login.channels.get(login_id)
+        # Neither linking to someone else's channel nor taking over a login channel linked to one.
+        if not scope.sees(messaging_id) or (known is not None and not scope.sees(known.messaging_channel_id)):
+            raise errors.not_found(f"no channel {messaging_id}")
         return emulator.login.add_channel(
-            _string(body, "channelId", required=True, max_length=64) or "",
+            login_id,
             _string(body, "channelSecret", required=True, max_length=256) or "",
-            _string(body, "messagingChannelId", required=True, max_length=64) or "",
+            messaging_id,
             _string(body, "idTokenAlg", max_length=8) or "ES256",
         ).as_dict()
 
-    @delete("/_control/login-channels/{channel_id:str}", status_code=200)
+    @patch("/_control/login-channels/{channel_id:str}", opt={"control": "login"})
+    async def patch_login_channel(request: Request[Any, Any, Any], channel_id: FromPath[str]) -> dict[str, Any]:
+        body = _object(await json_body(request))
+        alg = _string(body, "idTokenAlg", required=True, max_length=8)
+        if alg not in ALGORITHMS:
+            raise errors.invalid_body([Detail(f"must be one of {', '.join(ALGORITHMS)}", "idTokenAlg")])
+        with emulator.login.lock:
+            channel = emulator.login.channel(channel_id)
+            channel.alg = alg
+            return channel.as_dict()
+
+    @delete("/_control/login-channels/{channel_id:str}", status_code=200, opt={"control": "login"})
     async def delete_login_channel(channel_id: FromPath[str]) -> dict[str, Any]:
         emulator.login.remove_channel(channel_id)
         return {}
 
-    @put("/_control/login-channels/{channel_id:str}/id-token-fault")
+    @put("/_control/login-channels/{channel_id:str}/id-token-fault", opt={"control": "login"})
     async def put_id_token_fault(request: Request[Any, Any, Any], channel_id: FromPath[str]) -> dict[str, Any]:
         body = _object(await json_body(request))
         return emulator.login.set_id_token_fault(channel_id, _string(body, "fault", max_length=32)).as_dict()
 
-    @put("/_control/channels/{channel_id:str}/quota")
+    @put("/_control/channels/{channel_id:str}/quota", opt={"control": "channel"})
     async def put_quota(request: Request[Any, Any, Any], channel_id: FromPath[str]) -> dict[str, Any]:
         body = _object(await json_body(request))
         limit, used = _number(body, "limit"), _number(body, "consumption")
@@ -229,12 +311,12 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
             channel_id, None if limit is None else int(limit), None if used is None else int(used)
         ).as_dict()
 
-    @get("/_control/channels/{channel_id:str}/webhooks")
+    @get("/_control/channels/{channel_id:str}/webhooks", opt={"control": "channel"})
     async def webhook_log(channel_id: FromPath[str]) -> dict[str, Any]:
         with emulator.lock:
             return {"webhooks": [r.as_dict() for r in emulator.channel(channel_id).webhook_log]}
 
-    @post("/_control/channels/{channel_id:str}/events", status_code=200)
+    @post("/_control/channels/{channel_id:str}/events", status_code=200, opt={"control": "channel"})
     async def send_events(request: Request[Any, Any, Any], channel_id: FromPath[str]) -> dict[str, Any]:
         body = _object(await json_body(request))
         events = body.get("events")
@@ -245,7 +327,7 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
         result = await emulator.send_event(channel_id, events, redelivery=bool(body.get("redelivery")))
         return result.as_dict()
 
-    @post("/_control/channels/{channel_id:str}/redeliver", status_code=200)
+    @post("/_control/channels/{channel_id:str}/redeliver", status_code=200, opt={"control": "channel"})
     async def redeliver(request: Request[Any, Any, Any], channel_id: FromPath[str]) -> dict[str, Any]:
         body = _object(await json_body(request))
         ids = body.get("webhookEventIds")
@@ -253,30 +335,37 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
             raise errors.invalid_body([Detail("must be a non-empty list of webhookEventId", "webhookEventIds")])
         return (await emulator.redeliver(channel_id, ids)).as_dict()
 
-    @get("/_control/channels/{channel_id:str}/content/{message_id:str}")
+    @get("/_control/channels/{channel_id:str}/content/{message_id:str}", opt={"control": "channel"})
     async def user_content(channel_id: FromPath[str], message_id: FromPath[str]) -> Response[bytes]:
         with emulator.lock:
             hit = emulator.channel(channel_id).contents.get(message_id)
         if hit is None:
             raise errors.not_found()
-        return Response(hit[0], media_type=hit[1])
+        # What a simulated user "sent" is served from the app's origin: never as a page that could run there.
+        media_type, disposition, headers = untrusted_content(hit[1])
+        return Response(
+            hit[0],
+            media_type=media_type,
+            headers={**headers, "Content-Disposition": disposition},
+        )
 
-    @get("/_control/channels/{channel_id:str}/richmenus/{rich_menu_id:str}/image")
+    @get("/_control/channels/{channel_id:str}/richmenus/{rich_menu_id:str}/image", opt={"control": "channel"})
     async def rich_menu_image(channel_id: FromPath[str], rich_menu_id: FromPath[str]) -> Response[bytes]:
         with emulator.lock:
             menu = emulator.channel(channel_id).rich_menus.get(rich_menu_id)
         if menu is None or menu.image is None:
             raise errors.not_found()
-        return Response(menu.image[0], media_type=menu.image[1])
+        media_type, disposition, headers = untrusted_content(menu.image[1])
+        return Response(menu.image[0], media_type=media_type, headers={**headers, "Content-Disposition": disposition})
 
     # -- simulated users --------------------------------------------------------------------------------------
 
-    @get("/_control/channels/{channel_id:str}/users")
+    @get("/_control/channels/{channel_id:str}/users", opt={"control": "channel"})
     async def list_users(channel_id: FromPath[str]) -> dict[str, Any]:
         with emulator.lock:
             return {"users": [u.as_dict() for u in emulator.channel(channel_id).users.values()]}
 
-    @post("/_control/channels/{channel_id:str}/users", status_code=201)
+    @post("/_control/channels/{channel_id:str}/users", status_code=201, opt={"control": "channel"})
     async def create_user(request: Request[Any, Any, Any], channel_id: FromPath[str]) -> dict[str, Any]:
         body = _object(await json_body(request))
         user_id = _string(body, "userId", max_length=33)
@@ -293,12 +382,12 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
         )
         return user.as_dict()
 
-    @get("/_control/channels/{channel_id:str}/users/{user_id:str}")
+    @get("/_control/channels/{channel_id:str}/users/{user_id:str}", opt={"control": "channel"})
     async def get_user(channel_id: FromPath[str], user_id: FromPath[str]) -> dict[str, Any]:
         with emulator.lock:
             return emulator.user(channel_id, user_id).as_dict()
 
-    @patch("/_control/channels/{channel_id:str}/users/{user_id:str}")
+    @patch("/_control/channels/{channel_id:str}/users/{user_id:str}", opt={"control": "channel"})
     async def patch_user(
         request: Request[Any, Any, Any], channel_id: FromPath[str], user_id: FromPath[str]
     ) -> dict[str, Any]:
@@ -313,11 +402,11 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
             changes["language"] = _string(body, "language", required=True, max_length=10)
         return emulator.update_user(channel_id, user_id, **changes).as_dict()
 
-    @get("/_control/channels/{channel_id:str}/users/{user_id:str}/deliveries")
+    @get("/_control/channels/{channel_id:str}/users/{user_id:str}/deliveries", opt={"control": "channel"})
     async def deliveries(channel_id: FromPath[str], user_id: FromPath[str]) -> dict[str, Any]:
         return {"deliveries": [e.as_dict() for e in emulator.deliveries(channel_id, user_id)]}
 
-    @get("/_control/channels/{channel_id:str}/users/{user_id:str}/timeline")
+    @get("/_control/channels/{channel_id:str}/users/{user_id:str}/timeline", opt={"control": "channel"})
     async def timeline(
         request: Request[Any, Any, Any], channel_id: FromPath[str], user_id: FromPath[str]
     ) -> dict[str, Any]:
@@ -385,6 +474,7 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
         "/_control/channels/{channel_id:str}/users/{user_id:str}/{action:str}",
         status_code=200,
         request_max_body_size=MAX_IMAGE_REQUEST,
+        opt={"control": "channel"},
     )
     async def user_action(
         request: Request[Any, Any, Any], channel_id: FromPath[str], user_id: FromPath[str], action: FromPath[str]
@@ -407,6 +497,7 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
         delete_channel,
         list_login_channels,
         put_login_channel,
+        patch_login_channel,
         delete_login_channel,
         put_id_token_fault,
         put_quota,

@@ -55,7 +55,6 @@ class LoginChannel:
     def as_dict(self) -> dict[str, Any]:
         return {
             "channelId": self.channel_id,
-            "channelSecret": self.secret,
             "messagingChannelId": self.messaging_channel_id,
             "idTokenAlg": self.alg,
             "idTokenFault": self.id_token_fault,

@@ -273,9 +273,8 @@ class Channel:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            # Never the secret or the access token: whoever reads this may not be whoever holds them.
             "channelId": self.channel_id,
-            "channelSecret": self.secret,
-            "accessToken": self.access_token,
             "webhookUrl": self.webhook_url,
             "webhookActive": self.webhook_active,
             "botUserId": self.bot_user_id,
@@ -316,6 +315,9 @@ class Emulator:
     maps endpoint names (``ENDPOINTS``) to limits and is empty (no limits) unless given; ``seed`` makes fault
     injection repeatable; ``clock`` (seconds since the epoch) lets tests move time; ``webhook_transport`` routes
     webhooks through an httpx transport (e.g. ``httpx.ASGITransport``) instead of the network.
+
+    With ``pin_webhooks`` (the emulator inside the app) a channel's webhooks only ever go to the URL given to
+    ``pin_webhook`` for it, so that no one can make the server post elsewhere by changing the URL.
     """
 
     def __init__(
@@ -329,8 +331,10 @@ class Emulator:
         webhook_transport: httpx.AsyncBaseTransport | None = None,
         seed: int | None = None,
         clock: Callable[[], float] = time.time,
+        pin_webhooks: bool = False,
     ) -> None:
         self.lock = threading.RLock()
+        self.pinned_webhooks: dict[str, str] | None = {} if pin_webhooks else None
         self.clock = clock
         self.reply_token_ttl = reply_token_ttl
         self.retry_key_ttl = retry_key_ttl
@@ -367,6 +371,22 @@ class Emulator:
 
     # -- channels -----------------------------------------------------------------------------------------------
 
+    def pin_webhook(self, channel_id: str, url: str) -> None:
+        """The one webhook URL the channel may have (with ``pin_webhooks``)."""
+        with self.lock:
+            if self.pinned_webhooks is not None:
+                self.pinned_webhooks[str(channel_id)] = url
+
+    def allows_webhook(self, channel_id: str, url: str | None) -> bool:
+        """Whether the channel's webhooks may go to ``url`` (no URL is always allowed)."""
+        if not url or self.pinned_webhooks is None:
+            return True
+        return self.pinned_webhooks.get(str(channel_id)) == url
+
+    def _check_webhook(self, channel_id: str, url: str | None, field_name: str) -> None:
+        if not self.allows_webhook(channel_id, url):
+            raise errors.invalid_body([errors.Detail("must be this channel's webhook URL in the app", field_name)])
+
     def add_channel(
         self,
         channel_id: str,
@@ -381,6 +401,7 @@ class Emulator:
         channel_id, secret, access_token = str(channel_id).strip(), str(secret).strip(), str(access_token).strip()
         if not channel_id or not secret or not access_token:
             raise errors.bad_request("channelId, channelSecret and accessToken are required")
+        self._check_webhook(channel_id, webhook_url, "webhookUrl")
         with self.lock:
             other = self._by_token.get(access_token)
             if other is not None and other.channel_id != channel_id:
@@ -411,6 +432,8 @@ class Emulator:
 
     def update_channel(self, channel_id: str, **changes: Any) -> Channel:
         """Change ``secret``, ``access_token``, ``webhook_url``, ``webhook_active`` or ``display_name``."""
+        if "webhook_url" in changes:
+            self._check_webhook(channel_id, changes["webhook_url"], "webhookUrl")
         with self.lock:
             channel = self.channel(channel_id)
             if "access_token" in changes and changes["access_token"] != channel.access_token:
@@ -734,6 +757,8 @@ class Emulator:
         result = WebhookResult(url, [e["webhookEventId"] for e in events], redelivery, self.now())
         if not url:
             result.error = "no webhook URL" if not channel.webhook_url else "webhook is turned off"
+        elif not self.allows_webhook(channel.channel_id, url):
+            result.error = "the webhook URL is not this channel's URL in the app"  # the last line against SSRF
         else:
             payload = {"destination": channel.bot_user_id, "events": events}
             await self.webhooks.post(url, channel.secret, payload, result)

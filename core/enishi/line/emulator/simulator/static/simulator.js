@@ -2,6 +2,9 @@
 // Talks only to the emulator's control API (<base>/_control/...). No build step, no dependencies.
 
 const BASE = document.querySelector('meta[name="emulator-base"]').content.replace(/\/$/, "");
+// Inside the app the page is a signed-in staff member's: changes carry the session's CSRF token.
+const CSRF = document.querySelector('meta[name="csrf-token"]')?.content || "";
+const CAN_REGISTER = document.querySelector('meta[name="emulator-can-register"]')?.content !== "0";
 const POLL_MS = 1000;
 const USERS_POLL_MS = 4000;
 
@@ -117,6 +120,7 @@ function toast(message, isError = false) {
 
 async function control(path, options = {}) {
   const init = { method: options.method || "GET", headers: { accept: "application/json" } };
+  if (CSRF && init.method !== "GET") init.headers["x-csrf-token"] = CSRF;
   if (options.body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(options.body);
@@ -166,7 +170,7 @@ async function loadChannels() {
       ? channels.map((c) => el("option", { value: c.channelId, text: `${c.displayName} (${c.channelId})` }))
       : [el("option", { value: "", text: t("noChannels") })]),
   );
-  $("channel-form-box").open = channels.length === 0;
+  $("channel-form-box").open = CAN_REGISTER && channels.length === 0;
   const keep = channels.find((c) => c.channelId === state.channelId);
   const chosen = keep ? keep.channelId : channels[0]?.channelId || null;
   select.value = chosen || "";
@@ -878,6 +882,8 @@ function toggleStickers(open) {
 }
 
 function wire() {
+  // Inside the app channels come from the workspaces; only a platform admin may add others.
+  $("channel-form-box").hidden = !CAN_REGISTER;
   for (const button of document.querySelectorAll("[data-lang]")) {
     button.addEventListener("click", () => {
       state.lang = button.dataset.lang;
