@@ -25,7 +25,7 @@ from sqlalchemy import select
 from enishi.line.embedded import emulator_of, register_channels
 from enishi.line.emulator import Emulator
 from enishi.models import LineEvent, Workspace
-from tests.conftest import Env, unavailable
+from tests.conftest import PASSWORD, Env, unavailable
 from tests.line import test_inbox
 
 # The app with the embedded emulator on a live server, as in the inbox tests. The page and the browser do not
@@ -102,6 +102,13 @@ document.addEventListener("DOMContentLoaded", () => {
   }).observe(toast, { attributes: true, childList: true, characterData: true, subtree: true });
 });
 """
+# What the page's Content-Security-Policy blocked (it must block nothing the page itself needs).
+RECORD_CSP_VIOLATIONS = """
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+});
+"""
 
 
 @pytest.fixture
@@ -113,10 +120,12 @@ async def page(browser: Browser, live: Env, request: pytest.FixtureRequest) -> A
     )
     await context.route(OUTSIDE, _outside)
     await context.add_init_script(RECORD_ERROR_TOASTS)
+    await context.add_init_script(RECORD_CSP_VIOLATIONS)
     new_page = await context.new_page()
     thrown: list[Error] = []
     new_page.on("pageerror", lambda error: thrown.append(error))
     shown: list[str] = []
+    blocked: list[str] = []
     try:
         yield new_page
     finally:
@@ -125,9 +134,11 @@ async def page(browser: Browser, live: Env, request: pytest.FixtureRequest) -> A
         await new_page.screenshot(path=ARTIFACTS / f"simulator-{name}.png", full_page=True)
         if new_page.url.startswith("http"):
             shown = await new_page.evaluate("window.simulatorErrors")
+            blocked = await new_page.evaluate("window.cspViolations")
         await context.close()
     assert not thrown, f"the page threw: {thrown}"
     assert not shown, f"the page showed errors: {shown}"
+    assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
 
 
 @dataclass
@@ -194,20 +205,35 @@ class Shop:
         assert response.status_code == 202, response.text
 
 
+OWNER = "owner@shop.example"
+
+
 @pytest.fixture
 async def shop(live: Env) -> Shop:
-    owner = await live.user("owner@shop.example")
+    owner = await live.user(OWNER)
     workspace = await live.workspace(await live.agency(owner=owner), "縁カフェ")
     emulator = emulator_of(live.app.state)
     assert emulator is not None
     await register_channels(live.app.state["enishi"], emulator)
-    return Shop(live, workspace, await _login(live, "owner@shop.example"), emulator)
+    return Shop(live, workspace, await _login(live, OWNER), emulator)
 
 
 # -- what the person does in the page --------------------------------------------------------------------------
 
 
+async def sign_in(page: Page, shop: Shop) -> None:
+    """The simulator page is a signed-in staff member's: sign the browser in as the shop's owner, unless it is
+    already (the console in another tab of the same browser shares the session)."""
+    request = page.context.request
+    base = shop.env.settings.public_url
+    if (await request.get(f"{base}/api/auth/me")).status == 200:
+        return
+    response = await request.post(f"{base}/api/auth/login", data={"email": OWNER, "password": PASSWORD})
+    assert response.ok, await response.text()
+
+
 async def open_simulator(page: Page, shop: Shop) -> None:
+    await sign_in(page, shop)
     await page.goto(shop.simulator_url)
     channel = page.get_by_label("チャネル", exact=True)
     await expect(channel).to_have_value(shop.workspace.line_channel_id)
