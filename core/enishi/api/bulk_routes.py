@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -13,10 +14,14 @@ from sqlalchemy import select
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, keyset_by_id, page_of
 from enishi.api.params import Access, AppServices, Ctx, Db
+from enishi.api.scenario_routes import broadcast_error, missing_permissions_error
 from enishi.api.workspace_routes import NodeTypeOut, node_type_out
 from enishi.audience import bulk
 from enishi.audit import add_details
+from enishi.context import WorkspaceContext
 from enishi.models.audience_bulk import BULK_STATUSES, BulkOperation
+from enishi.tenancy.access import WorkspaceAccess
+from enishi.tenancy.permissions import BROADCAST, needs_broadcast, scenario_needs
 
 Limit = Annotated[int, Parameter(ge=1, le=200)]
 Id = Annotated[int, msgspec.Meta(ge=1)]
@@ -139,6 +144,25 @@ def _idempotency_key(value: str | None) -> str | None:
     return value
 
 
+async def _require_permissions(ctx: WorkspaceContext, access: WorkspaceAccess, data: BulkIn) -> None:
+    """403 unless the user holds what applying the action by hand would need: its own permission and, for
+    core.start_scenario, that of every node in the scenario it starts (sending to a segment or many friends is
+    then a broadcast)."""
+    action = {"type": data.action.type, "type_version": data.action.type_version, "config": data.action.config}
+    needs = await scenario_needs(ctx.session, ctx.host.registry, ctx.enabled_plugins, {"nodes": [action]})
+    missing = needs.missing(access.permissions)
+    if missing:
+        raise missing_permissions_error(
+            [
+                replace(n, path="$.action.type" if n.through_scenario is None else "$.action.config.scenario_id")
+                for n in missing
+            ]
+        )
+    friends = None if data.target.friend_ids is None else len(set(data.target.friend_ids))
+    if BROADCAST not in access.permissions and needs_broadcast(needs, friends=friends):
+        raise broadcast_error("$.target")
+
+
 class BulkController(Controller):
     path = "/bulk-operations"
     tags = ("bulk operations",)
@@ -175,6 +199,7 @@ class BulkController(Controller):
         self,
         request: Request[Any, Any, Any],
         ctx: Ctx,
+        access: Access,
         data: JSONBody[BulkIn],
         idempotency_key: Annotated[str | None, HeaderParameter(name=IDEMPOTENCY_HEADER)] = None,
     ) -> Response[OperationOut]:
@@ -184,6 +209,7 @@ class BulkController(Controller):
         (``Idempotent-Replayed: true``) instead of making another one.
         """
         key = _idempotency_key(idempotency_key)
+        await _require_permissions(ctx, access, data)
         bulk_request = bulk.BulkRequest(
             action_type=data.action.type,
             action_version=data.action.type_version,

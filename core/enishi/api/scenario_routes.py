@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, keyset_by_id, page_of
-from enishi.api.params import Ctx, Db
+from enishi.api.params import Access, Ctx, Db
 from enishi.audit import add_details
 from enishi.context import WorkspaceContext
 from enishi.db.base import utcnow
@@ -24,6 +24,8 @@ from enishi.scenarios import lifecycle
 from enishi.scenarios.document import Problem, validate_document
 from enishi.scenarios.dry_run import DryRunError, HypotheticalFriend, dry_run
 from enishi.scenarios.engine import start_for_friends, stop_for_friend
+from enishi.tenancy.access import WorkspaceAccess
+from enishi.tenancy.permissions import BROADCAST, MANY_FRIENDS, NodeNeed, needs_broadcast, scenario_needs
 
 Limit = Annotated[int, Parameter(ge=1, le=200)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -194,6 +196,67 @@ async def _scenario(db: Any, scenario_id: int) -> Scenario:
     return scenario
 
 
+def missing_permissions_error(missing: list[NodeNeed]) -> ApiError:
+    """403 naming the nodes the user may not use and the permissions they lack."""
+    permissions = ", ".join(sorted({n.permission for n in missing}))
+    ja = "、".join(dict.fromkeys(f"「{n.label.ja}」" for n in missing))
+    en = ", ".join(dict.fromkeys(f"“{n.label.en}”" for n in missing))
+    errors = []
+    for n in missing:
+        where_ja = f"(開始するシナリオ {n.through_scenario} の中)" if n.through_scenario else ""
+        where_en = f" (in scenario {n.through_scenario}, which it starts)" if n.through_scenario else ""
+        errors.append(
+            {
+                "path": n.path,
+                "message": f"「{n.label.ja}」{where_ja}には {n.permission} の権限が必要です / "
+                f"“{n.label.en}”{where_en} needs the permission {n.permission}",
+            }
+        )
+    return ApiError(
+        403,
+        "missing_permission",
+        f"{ja} を使う権限 ({permissions}) がありません / you lack the permission {permissions} to use {en}",
+        errors,
+    )
+
+
+def broadcast_error(path: str) -> ApiError:
+    return ApiError(
+        403,
+        "missing_permission",
+        f"メッセージを送るシナリオを{MANY_FRIENDS}人を超える友だちやセグメントに開始するには"
+        f"一斉配信の権限 ({BROADCAST}) が必要です / starting a scenario that sends messages for more than "
+        f"{MANY_FRIENDS} friends or a segment is a broadcast and needs the permission {BROADCAST}",
+        [{"path": path, "message": f"{BROADCAST} が必要です / needs {BROADCAST}"}],
+    )
+
+
+async def require_node_permissions(
+    ctx: WorkspaceContext,
+    access: WorkspaceAccess,
+    document: Any,
+    *,
+    scenario_id: int | None = None,
+    friends: int | msgspec.UnsetType | None = msgspec.UNSET,
+    friends_path: str = "$.friend_ids",
+) -> None:
+    """Refuses (403) a document with a node the user may not use, directly or through a scenario it starts; with
+    ``friends`` (a count, or None for a segment) also starting a message-sending scenario for many friends
+    without the broadcast permission."""
+    needs = await scenario_needs(ctx.session, ctx.host.registry, ctx.enabled_plugins, document, scenario_id=scenario_id)
+    missing = needs.missing(access.permissions)
+    if missing:
+        raise missing_permissions_error(missing)
+    if friends is not msgspec.UNSET and BROADCAST not in access.permissions and needs_broadcast(needs, friends=friends):
+        raise broadcast_error(friends_path)
+
+
+async def _published_document(ctx: WorkspaceContext, scenario: Scenario) -> dict[str, Any]:
+    if scenario.current_version_id is None:
+        return {}
+    return (await ctx.session.get_one(ScenarioVersion, scenario.current_version_id)).document
+
+
 def _structural(document: Any) -> None:
     problems = lifecycle.structural_problems(document)
     if problems:
@@ -225,10 +288,11 @@ class ScenarioController(Controller):
 
     @post("/", status_code=201)
     async def create_scenario(
-        self, request: Request[Any, Any, Any], ctx: Ctx, data: JSONBody[ScenarioIn]
+        self, request: Request[Any, Any, Any], ctx: Ctx, access: Access, data: JSONBody[ScenarioIn]
     ) -> ScenarioDetailOut:
         if data.document is not None:
             _structural(data.document)
+            await require_node_permissions(ctx, access, data.document)
         scenario = await lifecycle.create(
             ctx, data.name, folder=data.folder, description=data.description, document=data.document
         )
@@ -242,7 +306,7 @@ class ScenarioController(Controller):
 
     @post("/import", status_code=201)
     async def import_scenario(
-        self, request: Request[Any, Any, Any], ctx: Ctx, data: JSONBody[dict[str, Any]]
+        self, request: Request[Any, Any, Any], ctx: Ctx, access: Access, data: JSONBody[dict[str, Any]]
     ) -> ImportOut:
         problems = []
         if data.get("format") != lifecycle.EXPORT_FORMAT:
@@ -258,6 +322,11 @@ class ScenarioController(Controller):
         )
         if structural:
             raise invalid([{"path": "$.document" + p.path[1:], "message": p.message} for p in structural])
+        try:
+            await require_node_permissions(ctx, access, document)
+        except ApiError as exc:
+            exc.errors = [{**e, "path": "$.document" + e["path"][1:]} for e in exc.errors]
+            raise
         scenario, found = await lifecycle.import_(ctx, data)
         add_details(request, scenario_id=scenario.id)
         return ImportOut(await scenario_out(ctx.session, scenario), problem_dicts(found))
@@ -286,15 +355,22 @@ class ScenarioController(Controller):
         await ctx.session.delete(scenario)
 
     @put("/{scenario_id:int}/draft")
-    async def save_draft(self, ctx: Ctx, scenario_id: FromPath[int], data: JSONBody[dict[str, Any]]) -> ProblemsOut:
+    async def save_draft(
+        self, ctx: Ctx, access: Access, scenario_id: FromPath[int], data: JSONBody[dict[str, Any]]
+    ) -> ProblemsOut:
         """Store the draft; the answer lists what still stops it from being published."""
         scenario = await _scenario(ctx.session, scenario_id)
         _structural(data)
+        await require_node_permissions(ctx, access, data, scenario_id=scenario.id)
         return ProblemsOut(problem_dicts(await lifecycle.save_draft(ctx, scenario, data)))
 
     @post("/{scenario_id:int}/publish", status_code=200)
-    async def publish(self, request: Request[Any, Any, Any], ctx: Ctx, scenario_id: FromPath[int]) -> ScenarioOut:
+    async def publish(
+        self, request: Request[Any, Any, Any], ctx: Ctx, access: Access, scenario_id: FromPath[int]
+    ) -> ScenarioOut:
         scenario = await _scenario(ctx.session, scenario_id)
+        # Checked again here: the draft may have been saved by someone who holds permissions this user lacks.
+        await require_node_permissions(ctx, access, scenario.draft, scenario_id=scenario.id)
         try:
             version = await lifecycle.publish(ctx, scenario)
         except lifecycle.NotPublishable as exc:
@@ -317,8 +393,9 @@ class ScenarioController(Controller):
         return StopOut(await scenario_out(ctx.session, scenario), ended)
 
     @post("/{scenario_id:int}/restart", status_code=200)
-    async def restart(self, ctx: Ctx, scenario_id: FromPath[int]) -> ScenarioOut:
+    async def restart(self, ctx: Ctx, access: Access, scenario_id: FromPath[int]) -> ScenarioOut:
         scenario = await _scenario(ctx.session, scenario_id)
+        await require_node_permissions(ctx, access, await _published_document(ctx, scenario), scenario_id=scenario.id)
         try:
             await lifecycle.restart(ctx, scenario)
         except lifecycle.NotPublishable as exc:
@@ -382,12 +459,27 @@ class ScenarioController(Controller):
 
     @post("/{scenario_id:int}/runs", status_code=200)
     async def start(
-        self, request: Request[Any, Any, Any], ctx: Ctx, scenario_id: FromPath[int], data: JSONBody[StartIn]
+        self,
+        request: Request[Any, Any, Any],
+        ctx: Ctx,
+        access: Access,
+        scenario_id: FromPath[int],
+        data: JSONBody[StartIn],
     ) -> StartOut:
-        """Start the published scenario for these friends (blocked ones and those already in it are skipped)."""
+        """Start the published scenario for these friends (blocked ones and those already in it are skipped).
+
+        Needs the permission of every node in it; when it sends messages, more than a few friends need the
+        broadcast permission too."""
         scenario = await _scenario(ctx.session, scenario_id)
         if scenario.status != "active":
             raise ApiError(409, "not_active", "公開中のシナリオではありません / the scenario is not running")
+        await require_node_permissions(
+            ctx,
+            access,
+            await _published_document(ctx, scenario),
+            scenario_id=scenario.id,
+            friends=len(set(data.friend_ids)),
+        )
         started = await start_for_friends(
             ctx, scenario_id, select(Friend.id).where(Friend.id.in_(data.friend_ids)), source="manual"
         )
