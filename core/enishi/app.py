@@ -20,7 +20,7 @@ from litestar.params import FromPath
 from litestar.static_files import create_static_files_router
 
 from enishi.api.audience_routes import FriendController
-from enishi.api.auth_routes import AuthController
+from enishi.api.auth_routes import AccountController, AuthController
 from enishi.api.broadcast_routes import BroadcastController
 from enishi.api.bulk_routes import BulkController
 from enishi.api.deps import DEPENDENCIES, WORKSPACE_DEPENDENCIES, workspace_guard
@@ -172,7 +172,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
     )
     api = Router(
         path="/",
-        route_handlers=[health, AuthController, PlatformController, workspace_router],
+        route_handlers=[health, AuthController, AccountController, PlatformController, workspace_router],
         middleware=[DefineMiddleware(StaffAuthMiddleware)],
     )
     handlers: list[Any] = [api, receive_webhook, *public_plugin_routes]

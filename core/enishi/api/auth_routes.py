@@ -1,4 +1,5 @@
-"""Sign in and out, who am I, personal API tokens."""
+"""Sign in and out (with an optional one-time code), who am I, my password, two-factor sign-in, personal API
+tokens, my staff invitations; and platform admins' handling of accounts."""
 
 from __future__ import annotations
 
@@ -7,25 +8,36 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, JSONBody
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enishi.api.errors import ApiError, not_found
+from enishi.api.deps import platform_admin_guard
+from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.middleware import SESSION_COOKIE
 from enishi.api.params import AppServices, Auth, CurrentUser, Db
 from enishi.audit import add_details
+from enishi.auth import invitations
 from enishi.auth import service as auth_service
+from enishi.auth.passwords import password_problem, verify_password
 from enishi.db.base import utcnow
-from enishi.models import AgencyMembership, ApiToken, User, WorkspaceMembership
+from enishi.models import AgencyMembership, ApiToken, LoginAttempt, User, WorkspaceMembership
+from enishi.tenancy.workspaces import SeatLimitReached
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^\s*[^@\s]+@[^@\s]+\s*$")]
 
 
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+
+
 class LoginIn(msgspec.Struct):
     email: Email
-    password: Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+    password: Password
+    totp_code: Code | None = None  # asked for (401 two_factor_required) when the account has two-factor sign-in
 
 
 class UserOut(msgspec.Struct):
@@ -34,6 +46,55 @@ class UserOut(msgspec.Struct):
     display_name: str
     is_platform_admin: bool
     locale: str
+    two_factor_enabled: bool = False
+
+
+class PasswordChangeIn(msgspec.Struct):
+    current_password: Password
+    new_password: Password
+
+
+class TwoFactorStartOut(msgspec.Struct):
+    secret: str  # for typing into an app by hand
+    otpauth_uri: str  # for a QR code
+
+
+class CodeIn(msgspec.Struct):
+    code: Code
+
+
+class MyInvitationOut(msgspec.Struct):
+    id: int
+    workspace_id: int
+    workspace_name: str
+    role: str
+    invited_by: str | None  # the inviter's display name
+    created_at: datetime
+    expires_at: datetime
+
+
+class InvitationAnswerOut(msgspec.Struct):
+    id: int
+    workspace_id: int
+    role: str
+    status: str
+
+
+class AccountOut(msgspec.Struct):
+    id: int
+    email: str
+    display_name: str
+    is_platform_admin: bool
+    is_active: bool
+    two_factor_enabled: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class PasswordResetIn(msgspec.Struct):
+    new_password: Password
+    # For someone who lost their authenticator app: they sign in with the password alone and may enrol again.
+    reset_two_factor: bool = False
 
 
 class MembershipOut(msgspec.Struct):
@@ -69,7 +130,55 @@ class NewTokenOut(msgspec.Struct):
 
 
 def user_out(user: CurrentUser) -> UserOut:
-    return UserOut(user.id, user.email, user.display_name, user.is_platform_admin, user.locale)
+    return UserOut(
+        user.id, user.email, user.display_name, user.is_platform_admin, user.locale, user.totp_secret is not None
+    )
+
+
+def account_out(u: User) -> AccountOut:
+    return AccountOut(
+        u.id,
+        u.email,
+        u.display_name,
+        u.is_platform_admin,
+        u.is_active,
+        u.totp_secret is not None,
+        u.created_at,
+        u.last_login_at,
+    )
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def json_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """A form or ``text/plain`` post needs no CORS preflight, so another site could sign a visitor in to an
+    account of its choosing (login CSRF); a JSON content type it cannot send without asking. (Guards run before
+    the body is read.)"""
+    media_type = connection.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "Content-Type は application/json にしてください / send Content-Type: application/json",
+        )
+
+
+def throttled(exc: auth_service.TooManyAttempts) -> ApiError:
+    return ApiError(
+        429,
+        "too_many_attempts",
+        f"失敗が続いたため、{exc.retry_after}秒後に再度お試しください / too many failed attempts, wait a moment",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+def bad_code(path: str = "$.code") -> ApiError:
+    return invalid(
+        [{"path": path, "message": "確認コードが違います / the code is wrong or was used already"}],
+        "確認コードが違います / the code is wrong or was used already",
+    )
 
 
 def token_out(t: ApiToken) -> TokenOut:
@@ -91,22 +200,38 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ("auth",)
 
-    @post("/login", exclude_from_auth=True, status_code=200, audit="core.login")
+    @post("/login", exclude_from_auth=True, status_code=200, audit="core.login", guards=[json_only])
     async def login(
         self, request: Request[Any, Any, Any], data: JSONBody[LoginIn], db: Db, services: AppServices
     ) -> Response[MeOut]:
-        ip = request.client.host if request.client else "unknown"
         try:
             result = await auth_service.login(
-                db, services.settings, data.email, data.password, ip, request.headers.get("user-agent")
+                db,
+                services.settings,
+                data.email,
+                data.password,
+                client_address(request),
+                request.headers.get("user-agent"),
+                box=services.secrets,
+                totp_code=data.totp_code,
             )
         except auth_service.TooManyAttempts as exc:
             await db.commit()
+            raise throttled(exc) from None
+        except auth_service.SecondFactorNeeded:
             raise ApiError(
-                429,
-                "too_many_attempts",
-                f"ログインの失敗が続いたため、{exc.retry_after}秒後に再度お試しください / too many failed logins",
-                headers={"Retry-After": str(exc.retry_after)},
+                401,
+                "two_factor_required",
+                "認証アプリの確認コードを入力してください / enter the code from your authenticator app",
+                [{"path": "$.totp_code", "message": "required"}],
+            ) from None
+        except auth_service.BadSecondFactor:
+            await db.commit()  # keep the failed attempt: guessing codes is throttled like guessing passwords
+            raise ApiError(
+                401,
+                "bad_two_factor_code",
+                "確認コードが違います / the code is wrong or was used already",
+                [{"path": "$.totp_code", "message": "wrong code"}],
             ) from None
         if result is None:
             await db.commit()  # keep the failed attempt: it counts toward throttling
@@ -158,3 +283,157 @@ class AuthController(Controller):
         if token is None:
             raise not_found("token")
         token.revoked_at = token.revoked_at or utcnow()
+
+    # -- my password and two-factor sign-in ------------------------------------------------------------------
+
+    @post("/password", status_code=204, audit="core.password_changed")
+    async def change_password(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[PasswordChangeIn],
+        auth: Auth,
+        db: Db,
+        services: AppServices,
+    ) -> None:
+        """Change my password; my other sessions end. The current password is checked and throttled like a login."""
+        user, ip = await db.get_one(User, auth.user.id), client_address(request)
+        try:
+            await auth_service.check_throttle(db, services.settings, user.email, ip)
+        except auth_service.TooManyAttempts as exc:
+            raise throttled(exc) from None
+        if not verify_password(user.password_hash, data.current_password):
+            db.add(LoginAttempt(email=user.email, ip=ip, succeeded=False))
+            await db.commit()  # kept although the request fails: it counts toward throttling
+            raise invalid([{"path": "$.current_password", "message": "パスワードが違います / wrong password"}])
+        problem = password_problem(data.new_password)
+        if problem:
+            raise invalid([{"path": "$.new_password", "message": problem}])
+        await auth_service.set_password(db, user, data.new_password, keep_session=auth.session_id)
+
+    @post("/two-factor", status_code=201, audit="core.two_factor_started")
+    async def start_two_factor(self, auth: Auth, db: Db, services: AppServices) -> TwoFactorStartOut:
+        """A new secret for my authenticator app; two-factor sign-in starts once a code from it is confirmed."""
+        user = await db.get_one(User, auth.user.id)
+        if user.totp_secret is not None:
+            raise ApiError(409, "two_factor_enabled", "二段階認証は有効です / two-factor sign-in is on already")
+        secret, uri = auth_service.start_two_factor(services.secrets, user)
+        return TwoFactorStartOut(secret, uri)
+
+    @post("/two-factor/confirm", status_code=204, audit="core.two_factor_enabled")
+    async def confirm_two_factor(self, data: JSONBody[CodeIn], auth: Auth, db: Db, services: AppServices) -> None:
+        user = await db.get_one(User, auth.user.id)
+        if user.totp_secret is not None:
+            raise ApiError(409, "two_factor_enabled", "二段階認証は有効です / two-factor sign-in is on already")
+        if not auth_service.confirm_two_factor(services.secrets, user, data.code):
+            raise bad_code()
+
+    @post("/two-factor/disable", status_code=204, audit="core.two_factor_disabled")
+    async def disable_two_factor(self, data: JSONBody[CodeIn], auth: Auth, db: Db, services: AppServices) -> None:
+        user = await db.get_one(User, auth.user.id)
+        if user.totp_secret is None:
+            raise ApiError(409, "two_factor_off", "二段階認証は無効です / two-factor sign-in is off")
+        if not auth_service.disable_two_factor(services.secrets, user, data.code):
+            raise bad_code()
+
+    # -- my staff invitations --------------------------------------------------------------------------------
+
+    @get("/invitations")
+    async def my_invitations(self, user: CurrentUser, db: Db) -> list[MyInvitationOut]:
+        """Workspaces that offer me a role; I become staff only by accepting."""
+        return [
+            MyInvitationOut(
+                o.invitation.id,
+                o.invitation.workspace_id,
+                o.workspace_name,
+                o.invitation.role,
+                o.invited_by_name,
+                o.invitation.created_at,
+                o.invitation.expires_at,
+            )
+            for o in await invitations.open_for(db, user.email)
+        ]
+
+    @post("/invitations/{invitation_id:int}/accept", status_code=200, audit="core.invitation_accepted")
+    async def accept_invitation(
+        self, request: Request[Any, Any, Any], invitation_id: FromPath[int], user: CurrentUser, db: Db
+    ) -> InvitationAnswerOut:
+        return await self._answer(request, invitation_id, user, db, accept=True)
+
+    @post("/invitations/{invitation_id:int}/decline", status_code=200, audit="core.invitation_declined")
+    async def decline_invitation(
+        self, request: Request[Any, Any, Any], invitation_id: FromPath[int], user: CurrentUser, db: Db
+    ) -> InvitationAnswerOut:
+        return await self._answer(request, invitation_id, user, db, accept=False)
+
+    @staticmethod
+    async def _answer(
+        request: Request[Any, Any, Any], invitation_id: int, user: User, db: AsyncSession, *, accept: bool
+    ) -> InvitationAnswerOut:
+        try:
+            invitation = await invitations.respond(db, user, invitation_id, accept=accept)
+        except invitations.InvitationGone:
+            raise not_found("invitation") from None
+        except SeatLimitReached as exc:
+            raise ApiError(403, "seat_limit", str(exc)) from None
+        request.state["audit_workspace_id"] = invitation.workspace_id  # the workspace's own log shows the answer
+        add_details(request, invitation_id=invitation.id, role=invitation.role, email=user.email)
+        return InvitationAnswerOut(invitation.id, invitation.workspace_id, invitation.role, invitation.status)
+
+
+class AccountController(Controller):
+    """Platform admins: every account, password resets, deactivation."""
+
+    path = "/api/users"
+    tags = ("auth",)
+    guards = [platform_admin_guard]  # noqa: RUF012 - Litestar's own attribute, read once
+
+    @get("/")
+    async def list_accounts(self, db: Db) -> list[AccountOut]:
+        return [account_out(u) for u in await db.scalars(select(User).order_by(User.id))]
+
+    @post("/{user_id:int}/password", status_code=204, audit="core.password_reset")
+    async def reset_password(
+        self, request: Request[Any, Any, Any], user_id: FromPath[int], data: JSONBody[PasswordResetIn], db: Db
+    ) -> None:
+        """Set a staff member's password (they are signed out everywhere), and optionally end two-factor sign-in."""
+        target = await db.get(User, user_id)
+        if target is None:
+            raise not_found("user")
+        problem = password_problem(data.new_password)
+        if problem:
+            raise invalid([{"path": "$.new_password", "message": problem}])
+        await auth_service.set_password(db, target, data.new_password)
+        if data.reset_two_factor:
+            target.totp_secret = target.totp_pending_secret = target.totp_last_step = None
+        add_details(request, email=target.email, reset_two_factor=data.reset_two_factor)
+
+    @post("/{user_id:int}/deactivate", status_code=200, audit="core.user_deactivated")
+    async def deactivate(
+        self, request: Request[Any, Any, Any], user_id: FromPath[int], user: CurrentUser, db: Db
+    ) -> AccountOut:
+        """The account can no longer sign in; its sessions end and its API tokens stop working."""
+        target = await db.get(User, user_id)
+        if target is None:
+            raise not_found("user")
+        if target.id == user.id:
+            raise ApiError(409, "own_account", "自分のアカウントは無効にできません / you cannot deactivate yourself")
+        if target.is_platform_admin and target.is_active:
+            others = await db.scalar(
+                select(func.count()).where(
+                    User.is_platform_admin.is_(True), User.is_active.is_(True), User.id != user_id
+                )
+            )
+            if not others:
+                raise ApiError(409, "last_admin", "最後の管理者は無効にできません / the last platform admin stays")
+        await auth_service.set_active(db, target, False)
+        add_details(request, email=target.email)
+        return account_out(target)
+
+    @post("/{user_id:int}/activate", status_code=200, audit="core.user_activated")
+    async def activate(self, request: Request[Any, Any, Any], user_id: FromPath[int], db: Db) -> AccountOut:
+        target = await db.get(User, user_id)
+        if target is None:
+            raise not_found("user")
+        await auth_service.set_active(db, target, True)
+        add_details(request, email=target.email)
+        return account_out(target)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.api.deps import platform_admin_guard
@@ -19,10 +19,13 @@ from enishi.api.params import Access, AppServices, Db
 from enishi.api.platform_routes import AuditOut, PlanOut, WorkspaceOut, audit_page, plan_out, workspace_out
 from enishi.api.services import Services
 from enishi.audit import add_details
+from enishi.auth import invitations
 from enishi.auth.passwords import hash_password, password_problem
 from enishi.auth.service import normalise_email
+from enishi.db.base import utcnow
 from enishi.line.embedded import emulator_of, register_login_channel, register_workspace
 from enishi.models import Friend, Plan, RoleGrant, User, WorkspaceMembership, WorkspacePlugin
+from enishi.models.auth import StaffInvitation
 from enishi.registry import Registered
 from enishi.schema_validation import validate
 from enishi.tenancy.access import WorkspaceAccess
@@ -33,7 +36,6 @@ from enishi.tenancy.workspaces import (
     CHANNEL_SECRET_RE,
     ChannelCredentials,
     SeatLimitReached,
-    add_member,
     channel_taken,
     notify_enabled,
 )
@@ -109,8 +111,19 @@ class PlanChangeOut(msgspec.Struct):
 class StaffIn(msgspec.Struct):
     email: Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
     role: Role
+    # With both, an account is made for an email that has none yet (its owner signs in with this password and
+    # accepts); an existing account is never touched. The answer is the same either way.
     display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
-    password: str | None = None  # needed only when no account exists for the email yet
+    password: str | None = None
+
+
+class InvitationOut(msgspec.Struct):
+    id: int
+    email: str
+    role: str
+    status: str  # pending until the person accepts or declines after signing in
+    created_at: datetime
+    expires_at: datetime
 
 
 class StaffPatch(msgspec.Struct):
@@ -256,6 +269,18 @@ async def staff_out(db: AsyncSession, membership_id: int) -> StaffOut:
     return StaffOut(m.id, u.id, u.email, u.display_name, m.role, m.created_at)
 
 
+def invitation_out(i: StaffInvitation) -> InvitationOut:
+    return InvitationOut(i.id, i.email, i.role, i.status, i.created_at, i.expires_at)
+
+
+async def check_seats(db: AsyncSession, access: WorkspaceAccess) -> None:
+    """Refuse to invite into a full plan (accepting checks again, atomically)."""
+    plan = await db.get_one(Plan, access.workspace.plan_id)
+    taken = await db.scalar(select(func.count()).select_from(WorkspaceMembership))
+    if plan.staff_seats is not None and (taken or 0) >= plan.staff_seats:
+        raise ApiError(403, "seat_limit", str(SeatLimitReached(plan)))
+
+
 async def owners_left(db: AsyncSession, excluding: int) -> int:
     return int(
         await db.scalar(
@@ -397,43 +422,82 @@ class WorkspaceController(Controller):
         return [StaffOut(m.id, u.id, u.email, u.display_name, m.role, m.created_at) for m, u in rows]
 
     @post("/staff", permission="core.manage_staff", status_code=201)
-    async def add_staff(
+    async def invite_staff(
         self, request: Request[Any, Any, Any], data: JSONBody[StaffIn], access: Access, db: Db
-    ) -> StaffOut:
+    ) -> InvitationOut:
+        """Invite someone by email: they become staff when they accept after signing in. Whether an account exists
+        for the email changes nothing in the answer, so this cannot be used to find out who has one."""
         check_role_change(access, None, data.role)
         email = normalise_email(data.email)
-        user = await db.scalar(select(User).where(User.email == email))
-        if user is None:
-            problem = (
-                password_problem(data.password or "")
-                if data.password
-                else "新しいアカウントにはパスワードが必要です / a new account needs a password"
-            )
+        new_password = None
+        if data.password is not None or data.display_name is not None:
+            problem = password_problem(data.password or "")
             if problem or not data.display_name:
                 raise invalid(
                     [
-                        {
-                            "path": "$.password" if problem else "$.display_name",
-                            "message": problem or "required for a new account",
-                        }
+                        {"path": "$.password", "message": problem}
+                        if problem
+                        else {"path": "$.display_name", "message": "required with a password"}
                     ]
                 )
-            user = User(email=email, display_name=data.display_name, password_hash=hash_password(data.password or ""))
-            db.add(user)
-            await db.flush()
-        elif await db.scalar(select(WorkspaceMembership.id).where(WorkspaceMembership.user_id == user.id)):
+            new_password = hash_password(data.password or "")  # hashed either way, so both take as long
+        if await db.scalar(
+            select(WorkspaceMembership.id).join(User, User.id == WorkspaceMembership.user_id).where(User.email == email)
+        ):
             raise ApiError(
                 409,
                 "already_member",
                 "既にスタッフです / already a staff member",
                 [{"path": "$.email", "message": "already a member"}],
             )
-        try:
-            membership = await add_member(db, access.workspace, user, data.role)
-        except SeatLimitReached as exc:
-            raise ApiError(403, "seat_limit", str(exc)) from None
-        add_details(request, email=email, role=data.role)
-        return await staff_out(db, membership.id)
+        if await db.scalar(
+            select(StaffInvitation.id).where(
+                StaffInvitation.email == email,
+                StaffInvitation.status == "pending",
+                StaffInvitation.expires_at > utcnow(),
+            )
+        ):
+            raise ApiError(
+                409,
+                "already_invited",
+                "既に招待しています / already invited",
+                [{"path": "$.email", "message": "already invited"}],
+            )
+        await check_seats(db, access)
+        # An expired invitation is closed now, so the new one is the only open one.
+        await db.execute(
+            update(StaffInvitation)
+            .where(StaffInvitation.email == email, StaffInvitation.status == "pending")
+            .values(status="revoked", responded_at=utcnow())
+        )
+        if new_password is not None and not await db.scalar(select(User.id).where(User.email == email)):
+            db.add(User(email=email, display_name=data.display_name, password_hash=new_password))
+        invitation = invitations.new_invitation(access.workspace_id, email, data.role, request.auth.user.id)
+        db.add(invitation)
+        await db.flush()
+        add_details(request, invitation_id=invitation.id, email=email, role=data.role)
+        return invitation_out(invitation)
+
+    @get("/staff/invitations")
+    async def list_invitations(self, db: Db) -> list[InvitationOut]:
+        """Invitations not yet answered."""
+        rows = await db.scalars(
+            select(StaffInvitation)
+            .where(StaffInvitation.status == "pending", StaffInvitation.expires_at > utcnow())
+            .order_by(StaffInvitation.id)
+        )
+        return [invitation_out(i) for i in rows]
+
+    @delete("/staff/invitations/{invitation_id:int}", permission="core.manage_staff", status_code=204)
+    async def revoke_invitation(
+        self, request: Request[Any, Any, Any], invitation_id: FromPath[int], access: Access, db: Db
+    ) -> None:
+        invitation = await db.get(StaffInvitation, invitation_id)
+        if invitation is None or invitation.status != "pending":
+            raise not_found("invitation")
+        check_role_change(access, invitation.role, None)
+        invitation.status, invitation.responded_at = "revoked", utcnow()
+        add_details(request, invitation_id=invitation.id, email=invitation.email, role=invitation.role)
 
     @patch("/staff/{membership_id:int}", permission="core.manage_staff")
     async def change_staff_role(
