@@ -91,6 +91,8 @@ async def test_a_bulk_operation_needs_the_actions_permission(shop: Shop) -> None
 
     response = await shop.operator.post(shop.url("/bulk-operations"), json=bulk)
     _assert_names(response, "tags.assign", "タグを付ける", "$.action.type")
+    offered = {a["key"] for a in (await shop.operator.get(shop.url("/bulk-operations/actions"))).json()}
+    assert "tags.add_tag" not in offered and "tags.remove_tag" not in offered and "notes.add_note" in offered
     assert await shop.count(BulkOperation) == 0
     # Still allowed where the permission is held.
     assert (await shop.owner.post(shop.url("/bulk-operations"), json=bulk)).status_code == 202

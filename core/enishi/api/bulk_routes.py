@@ -191,8 +191,13 @@ class BulkController(Controller):
 
     @get("/actions")
     async def list_actions(self, access: Access, services: AppServices) -> list[NodeTypeOut]:
-        """The action types this workspace can apply in bulk, with their config schemas (the form to fill in)."""
-        return [node_type_out("actions", e) for e in bulk.bulk_actions(services.host.registry, access.enabled_plugins)]
+        """The action types this workspace can apply in bulk and the user may use, with their config schemas (the
+        form to fill in)."""
+        return [
+            node_type_out("actions", e)
+            for e in bulk.bulk_actions(services.host.registry, access.enabled_plugins)
+            if e.item.permission is None or e.item.permission in access.permissions
+        ]
 
     @post("/", status_code=202, audit="core.create_bulk_operation")
     async def create(
