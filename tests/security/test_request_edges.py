@@ -6,13 +6,15 @@ Each answered 500 before; each must be a clear 4xx that changes nothing.
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from sqlalchemy import func, select
 
-from enishi.models import LineEvent
+from enishi.models import Friend, LineEvent
 from tests.conftest import Env
 from tests.line.test_intake import Line, text
+from tests.scenarios.conftest import World, document, node
 
 HUGE = "99999999999999999999"  # > 2**64
 
@@ -112,3 +114,61 @@ async def test_an_ordinary_delivery_of_many_events_is_still_accepted(env: Env) -
     events = [text(1_700_000_000_000 + i, f"メッセージ{i}", user="U" + f"{i:032d}") for i in range(60)]
     assert (await line.post(*events)).status_code == 200
     assert await _stored(env) == 60
+
+
+# -- staff-written regular expressions (ReDoS) ----------------------------------------------------------------
+
+BACKTRACKING = r"^(a|aa)+$"  # exponential on a run of "a" that does not end the text
+
+
+@pytest.fixture
+async def world(env: Env) -> World:
+    """A workspace with one friend, for scenarios (like tests/scenarios' ``world``, which is not shared here)."""
+    owner = await env.user("owner@scenario.example")
+    agency = await env.agency(owner=owner)
+    workspace = await env.workspace(agency, members={owner: "owner"})
+    other = await env.workspace(agency, "別の店")
+    async with env.db.transaction(workspace.id) as s:
+        aoi = Friend(line_user_id="U" + "a" * 32, display_name="aoi", status="following")
+        s.add(aoi)
+        await s.flush()
+        friends = {"aoi": aoi.id}
+    return World(env, await env.login("owner@scenario.example"), workspace.id, other.id, friends)
+
+
+async def test_a_regex_keyword_that_backtracks_gives_up_and_others_still_match(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    evil = await world.scenario(
+        document([start := node("core.message_received", {"match": "regex", "keywords": [BACKTRACKING]})], []),
+        name="悪い正規表現",
+    )
+    booking = await world.scenario(
+        document([node("core.message_received", {"match": "regex", "keywords": [r"予約\s*(\d+)"]})], []),
+        name="予約",
+    )
+    assert start["type"] == "core.message_received"
+    aoi = world.friends["aoi"]
+    with caplog.at_level(logging.WARNING, logger="enishi.scenarios.core_nodes"):
+        await world.emit("core.message_received", aoi, kind="text", text="a" * 34 + "!")
+    assert any(BACKTRACKING in r.getMessage() and "gave up" in r.getMessage() for r in caplog.records)
+    assert await world.runs(evil) == []  # timed out: no match
+    await world.emit("core.message_received", aoi, kind="text", text="予約 12名")
+    await world.settle()
+    assert len(await world.runs(booking)) == 1
+    assert await world.runs(evil) == []
+
+
+async def test_a_regex_keyword_that_does_not_compile_is_refused_at_its_field(world: World) -> None:
+    cases = [
+        (node("core.message_received", {"match": "regex", "keywords": ["ok", "(unclosed"]}), "keywords[1]"),
+        (node("core.message_received", {"match": "regex", "keywords": ["ok", "a{2,1}"]}), "keywords[1]"),
+        (node("core.postback_received", {"match": "regex", "data": "[z-a]"}), "data"),
+    ]
+    for trigger, field in cases:
+        saved = await world.client.post(world.url(), json={"name": "x", "document": document([trigger], [])})
+        [problem] = saved.json()["problems"]  # a draft keeps its problems, each at its field
+        assert problem["path"] == f"$.nodes[0].config.{field}" and "正規表現" in problem["message"]
+        published = await world.client.post(world.url(f"/{saved.json()['scenario']['id']}/publish"))
+        assert published.status_code == 422, published.text
+        assert f"$.nodes[0].config.{field}" in [e["path"] for e in published.json()["errors"]]

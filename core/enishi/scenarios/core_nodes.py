@@ -5,11 +5,12 @@ Plugins provide everything else (tags, marks, fields, messages …) through the 
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import regex
 from sqlalchemy import Select, select
 
 from enishi.context import ActionContext, BulkActionContext, WorkspaceContext
@@ -84,6 +85,23 @@ friend_followed = TriggerType(
 )
 
 MATCH_MODES = ["any", "exact", "contains", "starts_with", "regex"]
+# Staff write these patterns and friends write the text: a pattern that backtracks without end (ReDoS) must not
+# hold up the processing of a workspace's messages. The ``regex`` package stops a search after this long.
+REGEX_TIMEOUT_SECONDS = 0.1
+log = logging.getLogger(__name__)
+
+
+def regex_search(pattern: str, text: str) -> bool:
+    """Whether the staff-written ``pattern`` matches; one that takes too long (or was saved broken) does not."""
+    try:
+        return regex.search(pattern, text, timeout=REGEX_TIMEOUT_SECONDS) is not None
+    except TimeoutError:
+        log.warning(
+            "regular expression %r gave up after %ss on %d characters", pattern, REGEX_TIMEOUT_SECONDS, len(text)
+        )
+    except regex.error as exc:
+        log.warning("regular expression %r does not compile: %s", pattern, exc)
+    return False
 
 
 def text_matches(mode: str, patterns: Sequence[str], text: str | None) -> bool:
@@ -98,7 +116,7 @@ def text_matches(mode: str, patterns: Sequence[str], text: str | None) -> bool:
             (mode == "exact" and folded == p)
             or (mode == "contains" and p in folded)
             or (mode == "starts_with" and folded.startswith(p))
-            or (mode == "regex" and re.search(pattern, text) is not None)
+            or (mode == "regex" and regex_search(pattern, text))
         ):
             return True
     return False
@@ -117,8 +135,8 @@ def _check_patterns(config: Mapping[str, Any], field: str) -> list[SchemaProblem
     problems = []
     for i, pattern in enumerate(config.get(field) or []):
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            regex.compile(pattern)  # the same engine that matches
+        except regex.error as exc:
             problems.append(SchemaProblem(f"$.{field}[{i}]", f"正規表現が正しくありません / invalid regex: {exc}"))
     return problems
 
