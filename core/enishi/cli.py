@@ -440,6 +440,71 @@ def users_create(
     click.echo(f"user {_run(go)} created")
 
 
+def _change_user(email: str, change: Callable[[Any, Any], Awaitable[str]]) -> None:
+    """Run ``change(session, user)`` on the account with this email and print what it says."""
+    from sqlalchemy import select
+
+    from enishi.auth.service import normalise_email
+    from enishi.models import User
+
+    async def go(settings: Settings, host: PluginHost, database: Database) -> str:
+        await _require_schema(database, host)
+        async with database.transaction() as session:
+            user = await session.scalar(select(User).where(User.email == normalise_email(email)))
+            if user is None:
+                raise click.ClickException(f"--email: no user {email}")
+            return await change(session, user)
+
+    click.echo(_run(go))
+
+
+@users.command("set-password")
+@click.option("--email", required=True)
+@click.option("--password", envvar="ENISHI_NEW_PASSWORD", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--reset-two-factor", is_flag=True, help="also end two-factor sign-in (a lost authenticator app)")
+def users_set_password(email: str, password: str, reset_two_factor: bool) -> None:
+    """Set a user's password; their sessions end."""
+    from enishi.auth.passwords import password_problem
+    from enishi.auth.service import set_password
+
+    if problem := password_problem(password):
+        raise click.ClickException(f"--password: {problem}")
+
+    async def change(session: Any, user: Any) -> str:
+        await set_password(session, user, password)
+        if reset_two_factor:
+            user.totp_secret = user.totp_pending_secret = user.totp_last_step = None
+        return f"password of {user.email} set" + (", two-factor sign-in ended" if reset_two_factor else "")
+
+    _change_user(email, change)
+
+
+@users.command("deactivate")
+@click.option("--email", required=True)
+def users_deactivate(email: str) -> None:
+    """The user can no longer sign in; their sessions end and their API tokens stop working."""
+    from enishi.auth.service import set_active
+
+    async def change(session: Any, user: Any) -> str:
+        await set_active(session, user, False)
+        return f"{user.email} deactivated"
+
+    _change_user(email, change)
+
+
+@users.command("activate")
+@click.option("--email", required=True)
+def users_activate(email: str) -> None:
+    """Let a deactivated user sign in again."""
+    from enishi.auth.service import set_active
+
+    async def change(session: Any, user: Any) -> str:
+        await set_active(session, user, True)
+        return f"{user.email} activated"
+
+    _change_user(email, change)
+
+
 # -- demo --------------------------------------------------------------------------------------------------------
 
 DEMO_EMAIL = "demo@enishi.example"

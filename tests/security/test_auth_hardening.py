@@ -3,15 +3,21 @@ deactivation, and two-factor sign-in with one-time codes."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pyotp
 import pytest
+from click.testing import CliRunner, Result
 from sqlalchemy import select, update
 
 from enishi.auth import totp
+from enishi.auth.passwords import verify_password
+from enishi.cli import main
 from enishi.db.base import utcnow
 from enishi.models import AuditEntry, LoginAttempt, User
 from tests.conftest import PASSWORD, Env
@@ -276,3 +282,39 @@ async def test_expired_failures_are_not_counted(env: Env) -> None:
         assert (await s.scalar(select(User.last_login_at).where(User.email == EMAIL))) is not None
     async with env.db.transaction() as s:
         await s.execute(update(User).values(last_login_at=None))
+
+
+# -- the command line -----------------------------------------------------------------------------------------
+
+
+def test_users_commands_set_a_password_deactivate_and_activate(tmp_path: Path) -> None:
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        env = {"ENISHI_DATA_DIR": str(tmp_path), "ENISHI_LOG_LEVEL": "WARNING"}
+        return runner.invoke(main, list(args), env=env)
+
+    def account() -> tuple[str, bool, bytes | None]:
+        with closing(sqlite3.connect(tmp_path / "enishi.db")) as db:
+            hashed, active, secret = db.execute(
+                "SELECT password_hash, is_active, totp_secret FROM users WHERE email = ?", (EMAIL,)
+            ).fetchone()
+        return hashed, bool(active), secret
+
+    assert run("db", "upgrade").exit_code == 0
+    made = run("users", "create", "--email", EMAIL, "--name", "管理者", "--password", PASSWORD)
+    assert made.exit_code == 0, made.output
+    short = run("users", "set-password", "--email", EMAIL, "--password", "short")
+    assert short.exit_code != 0 and "--password" in short.output
+    unknown = run("users", "deactivate", "--email", "ghost@shop.example")
+    assert unknown.exit_code != 0 and "--email: no user ghost@shop.example" in unknown.output
+
+    changed = run("users", "set-password", "--email", EMAIL.upper(), "--password", NEW_PASSWORD, "--reset-two-factor")
+    assert changed.exit_code == 0, changed.output
+    hashed, active, secret = account()
+    assert verify_password(hashed, NEW_PASSWORD) and not verify_password(hashed, PASSWORD)
+    assert active and secret is None
+    assert run("users", "deactivate", "--email", EMAIL).exit_code == 0
+    assert account()[1] is False
+    assert run("users", "activate", "--email", EMAIL).exit_code == 0
+    assert account()[1] is True
