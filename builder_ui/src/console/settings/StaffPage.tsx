@@ -17,6 +17,15 @@ interface Staff {
   role: string;
 }
 
+/** An invitation not yet answered: the person becomes staff only by accepting it after signing in. */
+interface Invitation {
+  id: number;
+  email: string;
+  role: string;
+  status: string;
+  expires_at: string;
+}
+
 interface Permission {
   key: string;
   plugin: string;
@@ -35,7 +44,16 @@ export function StaffPage({ access }: { access: WorkspaceAccess }) {
   const canManage = access.permissions.includes("core.manage_staff");
   const roles = assignableRoles(access.role);
   const [staff, setStaff] = useState<Staff[] | null>(null);
-  const load = useCallback(async () => setStaff(await api.get<Staff[]>(base)), [base]);
+  const [invitations, setInvitations] = useState<Invitation[]>([]);
+  const [invited, setInvited] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    const [members, pending] = await Promise.all([
+      api.get<Staff[]>(base),
+      api.get<Invitation[]>(`${base}/invitations`).catch(() => []),
+    ]);
+    setStaff(members);
+    setInvitations(Array.isArray(pending) ? pending.filter((i) => i.status === "pending") : []);
+  }, [base]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -43,7 +61,24 @@ export function StaffPage({ access }: { access: WorkspaceAccess }) {
   return (
     <section className="settings-page" aria-labelledby="staff-title">
       <h2 id="staff-title">{t("settings.staff.title")}</h2>
-      {canManage && <AddStaff base={base} roles={roles} onAdded={load} />}
+      {canManage && (
+        <AddStaff
+          base={base}
+          roles={roles}
+          onAdded={(email) => {
+            setInvited(email);
+            void load();
+          }}
+        />
+      )}
+      {invited && (
+        <p role="status" className="notice">
+          {t("settings.staff.invited", { email: invited })}
+        </p>
+      )}
+      {invitations.length > 0 && (
+        <PendingInvitations base={base} invitations={invitations} roles={roles} canManage={canManage} onChanged={load} />
+      )}
       <table className="list" aria-label={t("settings.staff.title")}>
         <thead>
           <tr>
@@ -63,7 +98,63 @@ export function StaffPage({ access }: { access: WorkspaceAccess }) {
   );
 }
 
-function AddStaff({ base, roles, onAdded }: { base: string; roles: string[]; onAdded: () => void }) {
+function PendingInvitations({
+  base,
+  invitations,
+  roles,
+  canManage,
+  onChanged,
+}: {
+  base: string;
+  invitations: Invitation[];
+  roles: string[];
+  canManage: boolean;
+  onChanged: () => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const { errors, busy, submit } = useSubmit();
+  return (
+    <table className="list" aria-label={t("settings.staff.invitations")}>
+      <caption>{t("settings.staff.invitations")}</caption>
+      <thead>
+        <tr>
+          <th>{t("settings.staff.email")}</th>
+          <th>{t("settings.staff.role")}</th>
+          <th>{t("settings.staff.expires")}</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {invitations.map((i) => (
+          <tr key={i.id} data-invitation={i.email}>
+            <td>{i.email}</td>
+            <td>{t(`settings.roles.${i.role}`)}</td>
+            <td>{new Date(i.expires_at).toLocaleDateString(i18n.language)}</td>
+            <td className="actions">
+              {canManage && roles.includes(i.role) && (
+                <button
+                  type="button"
+                  className="small danger"
+                  disabled={busy}
+                  onClick={async () => {
+                    if (!window.confirm(t("settings.staff.confirm_revoke", { email: i.email }))) return;
+                    const done = await submit(() => api.del(`${base}/invitations/${i.id}`).then(() => true));
+                    if (done === true) onChanged();
+                  }}
+                >
+                  {t("settings.staff.revoke")}
+                </button>
+              )}
+              <FormProblems errors={errors} shown={[]} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function AddStaff({ base, roles, onAdded }: { base: string; roles: string[]; onAdded: (email: string) => void }) {
   const { t } = useTranslation();
   const blank = { email: "", role: "operator", display_name: "", password: "" };
   const [form, setForm] = useState(blank);
@@ -83,7 +174,7 @@ function AddStaff({ base, roles, onAdded }: { base: string; roles: string[]; onA
         };
         if (await submit(() => api.post(base, body))) {
           setForm(blank);
-          onAdded();
+          onAdded(form.email);
         }
       }}
     >
