@@ -48,6 +48,7 @@ def birthday_matches(config: Mapping[str, Any], event: DomainEvent) -> bool:
 
 birthday_today = TriggerType(
     name="birthday_today",
+    permission="core.search_friends",
     label=Text("誕生日当日", "On the friend's birthday"),
     description=Text("友だちの誕生日にシナリオを開始します。", "Starts the scenario on a friend's birthday."),
     config_schema=TRIGGER_CONFIG,
@@ -80,6 +81,8 @@ async def run_set_birthday_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], 
 
 set_birthday = ActionType(
     name="set_birthday",
+    # What a user needs to use it in a scenario or a bulk operation: the same as setting a birthday by hand.
+    permission="birthday.manage",
     label=Text("誕生日を登録", "Set birthday"),
     description=Text("友だちの誕生日を登録・上書きします。", "Records or overwrites the friend's birthday."),
     config_schema=SET_BIRTHDAY_CONFIG,
@@ -108,6 +111,7 @@ def compile_in_month(ctx: WorkspaceContext, config: Mapping[str, Any]) -> Column
 
 birthday_in_month = ConditionType(
     name="birthday_in_month",
+    permission="core.search_friends",
     label=Text("誕生月", "Birthday in month"),
     description=Text("誕生日が指定の月にある友だち", "Friends whose birthday is in the given month."),
     config_schema=IN_MONTH_CONFIG,
