@@ -6,6 +6,7 @@ import { LoginPage } from "./pages/LoginPage";
 import { ScenarioEditor } from "./pages/ScenarioEditor";
 import { ScenarioList } from "./pages/ScenarioList";
 import { AgencyPage } from "./console/agency";
+import { Invitations } from "./console/account/Invitations";
 import { findSection, SECTIONS_AFTER_SCENARIOS, SECTIONS_BEFORE_SCENARIOS, sectionUrl, type Section } from "./console/sections";
 import { navigate, parseRoute, usePath } from "./router";
 import type { Me, WorkspaceAccess, WorkspaceSummary } from "./types";
@@ -166,7 +167,11 @@ export function App() {
           {t("layout.logout")}
         </button>
       </header>
-      <main className="content">{content}</main>
+      <main className="content">
+        {/* Workspaces that invite this person: they join by accepting (then the workspace list is read again). */}
+        <Invitations onAnswered={() => void loadSession()} />
+        {content}
+      </main>
     </div>
   );
 }

@@ -7,6 +7,8 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
   const { t } = useTranslation();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
+  // Asked for when the account has two-factor sign-in (the server answers two_factor_required).
+  const [code, setCode] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -15,11 +17,15 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
     setBusy(true);
     setError(null);
     try {
-      const me = await api.post<Me>("/api/auth/login", { email, password });
+      const me = await api.post<Me>("/api/auth/login", code === null ? { email, password } : { email, password, totp_code: code });
       setCsrfToken(me.csrf_token);
       await onLoggedIn();
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) setError(t("login.wrong"));
+      if (e instanceof ApiError && e.code === "two_factor_required") {
+        setCode("");
+        setError(t("account.code_needed"));
+      } else if (e instanceof ApiError && e.code === "bad_two_factor_code") setError(t("account.code_wrong"));
+      else if (e instanceof ApiError && e.status === 401) setError(t("login.wrong"));
       else if (e instanceof ApiError && e.status === 429) setError(t("login.throttled"));
       else setError(t("common.failed", { message: e instanceof Error ? e.message : String(e) }));
     } finally {
@@ -46,6 +52,20 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
             required
           />
         </label>
+        {code !== null && (
+          <label>
+            {t("account.code")}
+            <input
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              pattern="[0-9 ]{6,7}"
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+              required
+              autoFocus
+            />
+          </label>
+        )}
         {error && (
           <p role="alert" className="error">
             {error}
