@@ -36,7 +36,8 @@ async def test_wrong_password_and_unknown_email_look_the_same(env: Env) -> None:
     assert (await client.get("/api/auth/me")).status_code == 401
 
 
-async def test_repeated_failures_are_throttled_even_with_the_right_password(env: Env) -> None:
+async def test_repeated_failures_make_that_client_wait_even_with_the_right_password(env: Env) -> None:
+    """Only the failing client waits (see tests/security/test_auth_hardening.py for everyone else)."""
     await env.user("staff@shop.example")
     client = env.new_client()
     for _ in range(env.settings.login_max_failures):
