@@ -164,6 +164,27 @@ async def test_login_channels_of_another_workspace_are_out_of_reach(shops: Shops
     )
 
 
+async def test_line_login_of_the_emulator_sends_nobody_elsewhere(shops: Shops) -> None:
+    shops.emulator.login.add_channel("2000000003", "login-secret", shops.mine.line_channel_id)
+    query = {
+        "response_type": "code",
+        "client_id": "2000000003",
+        "state": "s",
+        "scope": "openid profile",
+        "redirect_uri": "https://evil.example/callback",
+    }
+    browser = shops.env.new_client()
+    page = await browser.get("/emulator/oauth2/v2.1/authorize", params=query)
+    assert page.status_code == 400 and "location" not in page.headers
+    answer = await browser.post(
+        "/emulator/oauth2/v2.1/authorize", data={**query, "user_id": "__new__", "decision": "allow"}
+    )
+    assert answer.status_code == 400 and "location" not in answer.headers
+    # The app's own callback goes on as LINE's does.
+    own = {**query, "redirect_uri": f"{shops.env.settings.public_url}/p/inflow/callback"}
+    assert (await browser.get("/emulator/oauth2/v2.1/authorize", params=own)).status_code == 200
+
+
 async def test_no_secret_or_access_token_in_any_control_answer(shops: Shops) -> None:
     admin = await shops.env.user("admin@platform.example", admin=True)
     assert admin.is_platform_admin

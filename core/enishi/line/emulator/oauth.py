@@ -58,6 +58,11 @@ def _is_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and len(value) <= MAX_FIELD
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
 def _back(redirect_uri: str, **params: str) -> Redirect:
     joiner = "&" if urlsplit(redirect_uri).query else "?"
     return Redirect(path=redirect_uri + joiner + urlencode(params), status_code=302)
@@ -77,6 +82,11 @@ def oauth_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
             return _refusal("Invalid client_id (no such LINE Login channel)")
         if not _is_url(params.get("redirect_uri", "")):
             return _refusal("Invalid redirect_uri")
+        if emulator.pinned_webhooks is not None:
+            # Inside the app LINE's registered callback URLs are the app's own: never a redirect elsewhere.
+            own = emulator.pinned_webhooks.get(login.channels[client_id].messaging_channel_id)
+            if own is None or _origin(params["redirect_uri"]) != _origin(own):
+                return _refusal("Invalid redirect_uri (not a callback URL of this app)")
         return None
 
     def problem(params: dict[str, str]) -> tuple[str, str] | None:
