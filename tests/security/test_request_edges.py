@@ -48,6 +48,7 @@ async def test_options_on_workspace_routes_answers_the_allowed_methods(env: Env)
         "/api/workspaces/{ws}/friends/-" + HUGE,
         "/api/workspaces/{ws}/tags/" + HUGE,
         "/api/workspaces/{ws}/scenarios/" + HUGE,
+        "/api/workspaces/{ws}/friends/" + "9" * 5000,  # past what Python turns into an int by default
     ],
 )
 async def test_path_ids_past_64_bits_are_not_found(env: Env, path: str) -> None:
@@ -66,6 +67,7 @@ async def test_path_ids_past_64_bits_are_not_found(env: Env, path: str) -> None:
         ("/api/workspaces/{ws}/audit?user_id=" + HUGE, "user_id"),
         ("/api/workspaces/{ws}/audit?user_id=-" + HUGE, "user_id"),
         ("/api/audit?user_id=" + HUGE, "user_id"),
+        ("/api/audit?user_id=" + "9" * 5000, "user_id"),
     ],
 )
 async def test_query_ids_past_64_bits_are_refused_with_the_parameter_named(env: Env, path: str, key: str) -> None:
@@ -78,6 +80,11 @@ async def test_query_ids_past_64_bits_are_refused_with_the_parameter_named(env: 
     # A word that merely looks like a big number is not an id, and still searches.
     found = await client.get(f"/api/workspaces/{workspace.id}/tags/?q={HUGE}")
     assert found.status_code == 200 and found.json() == []
+
+
+async def test_public_plugin_routes_refuse_ids_past_64_bits_too(env: Env) -> None:
+    response = await env.new_client().get("/p/member_cards/login/" + HUGE)
+    assert response.status_code == 404, response.text
 
 
 async def _stored(env: Env) -> int:
