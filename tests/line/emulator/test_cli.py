@@ -60,3 +60,14 @@ def test_runs_the_standalone_app_with_channels(monkeypatch: pytest.MonkeyPatch) 
 def test_bad_channel_is_refused() -> None:
     result = CliRunner().invoke(emulator_command, ["--channel", "only:two"])
     assert result.exit_code == 2 and "ID:SECRET:TOKEN" in result.output
+
+
+def test_listening_beyond_loopback_warns_that_the_control_api_is_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
+    loopback = CliRunner().invoke(emulator_command, ["--port", "9124"])
+    assert loopback.exit_code == 0 and "警告" not in loopback.output
+    exposed = CliRunner().invoke(emulator_command, ["--host", "0.0.0.0", "--port", "9124"])  # noqa: S104
+    assert exposed.exit_code == 0
+    assert "警告" in exposed.output and "no sign-in" in exposed.output

@@ -80,6 +80,13 @@ def emulator_command(
         rate_limits=LINE_RATE_LIMITS if line_rate_limits else None,
         seed=seed,
     )
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        # Its control API has no sign-in: whoever reaches the port can act as any user and read the webhook log.
+        click.echo(
+            f"警告: {host} で待ち受けます。操作用 API にログインはありません / warning: listening on {host}; "
+            "the control API has no sign-in, keep the port away from the internet",
+            err=True,
+        )
     base = f"http://{host}:{port}{prefix}"
     click.echo(f"LINE emulator: {base}  (SDK host / ENISHI_LINE_API_URL)")
     click.echo(f"simulator:     {base}/simulator")
