@@ -10,6 +10,7 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.api.deps import platform_admin_guard
@@ -474,7 +475,10 @@ class WorkspaceController(Controller):
             db.add(User(email=email, display_name=data.display_name, password_hash=new_password))
         invitation = invitations.new_invitation(access.workspace_id, email, data.role, request.auth.user.id)
         db.add(invitation)
-        await db.flush()
+        try:
+            await db.flush()
+        except IntegrityError:  # the same person invited at the same moment by someone else
+            raise ApiError(409, "already_invited", "既に招待しています / already invited") from None
         add_details(request, invitation_id=invitation.id, email=email, role=data.role)
         return invitation_out(invitation)
 
