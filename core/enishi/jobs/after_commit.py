@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from enishi.jobs.queue import JobQueue
+from enishi.jobs.queue import JobQueue, QueueUnavailable
 
 log = logging.getLogger("enishi.jobs")
 _PENDING = "enishi.jobs.after_commit"
@@ -74,5 +74,8 @@ async def enqueue_quietly(
     """Enqueue, logging a failure instead of raising: the row is there, and a sweeper will find it."""
     try:
         await jobs.enqueue(name, job_id=job_id, defer_until=defer_until, **kwargs)
+    except QueueUnavailable:
+        # The queue logged the outage once; one line per job would bury the log while it lasts.
+        log.debug("queue unavailable: %s (%s) is left to the sweepers", name, job_id)
     except Exception:
         log.exception("could not enqueue %s (%s); a sweeper will pick the work up", name, job_id)

@@ -77,6 +77,9 @@ class InProcessQueue(ManagedQueue):
         for key, schedule in schedules:
             self._schedules.append(asyncio.create_task(self._tick(key, schedule), name=f"enishi schedule {key}"))
 
+    async def check(self) -> dict[str, str]:
+        return {}  # nothing outside this process to lose
+
     async def enqueue(
         self, name: str, *, job_id: str | None = None, defer_until: datetime | None = None, **kwargs: Any
     ) -> bool:

@@ -29,6 +29,11 @@ class UnknownJobError(JobError, LookupError):
     pass
 
 
+class QueueUnavailable(JobError):
+    """The queue cannot be reached (Redis is down). Nothing is lost: the work is in the database, and the
+    sweepers queue it again once the queue is back."""
+
+
 class JobQueue(Protocol):
     """What plugins and core code enqueue work through (``ctx.jobs``)."""
 
@@ -49,6 +54,11 @@ class ManagedQueue(JobQueue, Protocol):
     """A queue as the process that owns it sees it: started at startup, closed at shutdown."""
 
     async def start(self) -> None: ...
+
+    async def check(self) -> dict[str, str]:
+        """What of the queue does not work (the part, e.g. ``redis``, and what is wrong), for the health endpoint;
+        empty while it all works."""
+        ...
 
 
 def find_job(registry: Registry, name: str) -> JobType:
