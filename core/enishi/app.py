@@ -57,8 +57,11 @@ UI_NOT_BUILT = """<!doctype html><html lang="ja"><meta charset="utf-8"><title>En
 
 
 @get("/api/health", exclude_from_auth=True, tags=["platform"])
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
+async def health(state: State) -> dict[str, Any]:
+    """Always 200 while the process serves, so a load balancer keeps it: with Redis down it still takes webhooks
+    and requests (the work waits in the database). ``degraded`` names the parts that are down, and why."""
+    down = await state["enishi"].jobs.check()
+    return {"status": "degraded", "degraded": down} if down else {"status": "ok"}
 
 
 _frozen = False

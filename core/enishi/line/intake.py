@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapper, object_session
 from enishi.api.errors import ApiError
 from enishi.api.services import Services
 from enishi.db.base import utcnow
+from enishi.jobs.after_commit import enqueue_quietly
 from enishi.jobs.inprocess import InProcessQueue
 from enishi.line.signature import verify
 from enishi.models import LineEvent, Workspace
@@ -436,12 +437,14 @@ class EventWriter:
             for workspace_id, ids in pending.items():
                 for start in range(0, len(ids), WAKE_CHUNK):
                     chunk = ids[start : start + WAKE_CHUNK]
-                    try:  # committed already: if this is lost, the sweeper still finds the events
-                        await self._services.jobs.enqueue(
-                            PROCESS_JOB, job_id=f"line-events:{chunk[0]}", workspace_id=workspace_id, event_ids=chunk
-                        )
-                    except Exception:
-                        log.exception("workspace %s: could not enqueue event processing", workspace_id)
+                    # committed already: if this is lost (Redis down), the sweeper still finds the events
+                    await enqueue_quietly(
+                        self._services.jobs,
+                        PROCESS_JOB,
+                        f"line-events:{chunk[0]}",
+                        workspace_id=workspace_id,
+                        event_ids=chunk,
+                    )
             # Under load, what is committed meanwhile gathers for one job instead of one job per commit.
             await asyncio.sleep(WAKE_INTERVAL)
             if not self._to_wake:
