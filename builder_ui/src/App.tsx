@@ -6,6 +6,7 @@ import { LoginPage } from "./pages/LoginPage";
 import { ScenarioEditor } from "./pages/ScenarioEditor";
 import { ScenarioList } from "./pages/ScenarioList";
 import { AgencyPage } from "./console/agency";
+import { AccountPanel } from "./console/account/AccountPanel";
 import { Invitations } from "./console/account/Invitations";
 import { findSection, SECTIONS_AFTER_SCENARIOS, SECTIONS_BEFORE_SCENARIOS, sectionUrl, type Section } from "./console/sections";
 import { navigate, parseRoute, usePath } from "./router";
@@ -21,6 +22,7 @@ export function App() {
   const [accessError, setAccessError] = useState(false);
   const [accessVersion, setAccessVersion] = useState(0);
   const reloadAccess = useCallback(() => setAccessVersion((v) => v + 1), []);
+  const [showAccount, setShowAccount] = useState(false);
 
   const loadSession = useCallback(async () => {
     try {
@@ -162,7 +164,9 @@ export function App() {
           {t("agency.title")}
         </a>
         <LanguageSwitch />
-        <span className="user">{me.user.display_name}</span>
+        <button type="button" className="link user" aria-expanded={showAccount} onClick={() => setShowAccount((v) => !v)}>
+          {me.user.display_name}
+        </button>
         <button type="button" className="link" onClick={logout}>
           {t("layout.logout")}
         </button>
@@ -170,6 +174,7 @@ export function App() {
       <main className="content">
         {/* Workspaces that invite this person: they join by accepting (then the workspace list is read again). */}
         <Invitations onAnswered={() => void loadSession()} />
+        {showAccount && <AccountPanel onClose={() => setShowAccount(false)} />}
         {content}
       </main>
     </div>
