@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import typing
+import weakref
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -100,8 +101,21 @@ def _mentions_int(annotation: Any) -> bool:
     return any(_mentions_int(arg) for arg in typing.get_args(annotation) if arg is not bool)
 
 
+# Per route handler, worked out on its first request with a query string (a handler's signature never changes).
+_int_query_keys_of: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
+
+
 def _int_query_keys(handler: Any, path_params: dict[str, Any]) -> list[str]:
     """The query parameters a handler parses as integers (``int``, ``int | None``, ``list[int]``)."""
+    if handler is None:
+        return []
+    keys = _int_query_keys_of.get(handler)
+    if keys is None:
+        keys = _int_query_keys_of[handler] = _find_int_query_keys(handler, path_params)
+    return keys
+
+
+def _find_int_query_keys(handler: Any, path_params: dict[str, Any]) -> list[str]:
     signature = getattr(handler, "parsed_fn_signature", None)
     if signature is None:
         return []
