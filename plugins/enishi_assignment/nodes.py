@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, exists, literal, select
 from enishi import (
     ActionContext,
     ActionType,
+    BulkActionContext,
     ConditionType,
     DomainEvent,
     Friend,
@@ -272,6 +273,18 @@ assign = ActionType(
 
 
 async def run_notify(ctx: ActionContext, friend_id: int, config: Mapping[str, Any]) -> Mapping[str, Any]:
+    return await _notify(ctx, friend_id, config, ctx.idempotency_key)
+
+
+async def run_notify_bulk(
+    ctx: BulkActionContext, friend_ids: Select[Any], config: Mapping[str, Any]
+) -> Mapping[int, Mapping[str, Any]]:
+    """The set-based form for a batch of scenario steps. Each notification names its own friend (and may go to
+    that friend's own assignee), so they are written friend by friend, in the batch's transaction."""
+    return {f: await _notify(ctx, f, config, ctx.key_for(f)) for f in (await ctx.session.scalars(friend_ids)).all()}
+
+
+async def _notify(ctx: WorkspaceContext, friend_id: int, config: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     friend = await _one_friend(ctx, friend_id)
     listed: list[int] = list(config.get("user_ids") or ())
     recipients: Select[Any]
@@ -286,8 +299,8 @@ async def run_notify(ctx: ActionContext, friend_id: int, config: Mapping[str, An
         recipients,
         friend_id=friend_id,
         text=notifications.render(config["message"], friend),
-        source=ctx.source,
-        idempotency_key=ctx.idempotency_key,
+        source=getattr(ctx, "source", "scenario"),
+        idempotency_key=key,
     )
     return {"notified": notified}
 
@@ -307,6 +320,7 @@ notify_staff = ActionType(
     config_schema=NOTIFY_CONFIG,
     ui_schema={"user_ids": STAFF_PICKER, "message": {"ui:widget": "textarea"}},
     run=run_notify,
+    run_bulk=run_notify_bulk,
     check_config=check_notify,
 )
 

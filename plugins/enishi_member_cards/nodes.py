@@ -15,14 +15,17 @@ from sqlalchemy import ColumnElement, Select, func, not_, select
 from enishi import (
     ActionContext,
     ActionType,
+    BulkActionContext,
     ConditionType,
     DomainEvent,
     Friend,
+    FriendSend,
     SchemaProblem,
     Text,
     TriggerType,
     WorkspaceContext,
     send_to_friend,
+    send_to_friends,
 )
 from enishi_member_cards import links, service
 from enishi_member_cards.events import POINTS_CHANGED, RANK_CHANGED
@@ -175,7 +178,7 @@ async def run_add_points_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], co
         int(config["delta"]),
         int(config.get("stamps", 0)),
         reason=str(config.get("reason", "")),
-        source="bulk",
+        source=getattr(ctx, "source", "bulk"),
     )
 
 
@@ -238,6 +241,30 @@ async def run_send_card_link(ctx: ActionContext, friend_id: int, config: Mapping
     return {"member_number": card.member_number, "line_request_id": request.id}
 
 
+async def run_send_card_link_bulk(
+    ctx: BulkActionContext, friend_ids: Select[Any], config: Mapping[str, Any]
+) -> Mapping[int, Mapping[str, Any]]:
+    """The set-based form: cards issued with one INSERT … SELECT, every link sent in one write to the outbox."""
+    await service.issue_many(ctx, friend_ids)
+    cards = dict(
+        (
+            await ctx.session.execute(
+                select(Card.friend_id, Card.member_number).where(Card.friend_id.in_(friend_ids.correlate(None)))
+            )
+        ).all()
+    )
+    minutes = timedelta(minutes=int(config.get("minutes", 24 * 60)))
+    text = str(config.get("text") or SEND_LINK_CONFIG["properties"]["text"]["default"])
+    base = f"{ctx.settings.public_url}/p/member_cards/card/"
+
+    def link(friend_id: int) -> str:
+        return base + links.sign(ctx.settings.secret_keys, ctx.workspace_id, friend_id, ctx.now, minutes)
+
+    sends = [FriendSend(f, ctx.key_for(f), [{"type": "text", "text": f"{text}\n{link(f)}"}]) for f in cards]
+    sent = await send_to_friends(ctx, sends, source=ctx.source, sent_by_user_id=ctx.actor_user_id)
+    return {f: {"member_number": cards[f], "line_request_id": row.id} for f, row in sent.items()}
+
+
 send_card_link = ActionType(
     name="send_card_link",
     permission="member_cards.points",
@@ -248,6 +275,7 @@ send_card_link = ActionType(
     ),
     config_schema=SEND_LINK_CONFIG,
     run=run_send_card_link,
+    run_bulk=run_send_card_link_bulk,
     sends_messages=True,
 )
 

@@ -146,7 +146,12 @@ async def run_add_note_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], conf
             body = _body(template, values[friend_id])
             if body:
                 note = service.new_note(
-                    friend_id, body, author=ctx.actor_user_id, source="bulk", pinned=pinned, now=ctx.now
+                    friend_id,
+                    body,
+                    author=ctx.actor_user_id,
+                    source=getattr(ctx, "source", "bulk"),
+                    pinned=pinned,
+                    now=ctx.now,
                 )
                 rows.append(_row(ctx, note))
         if rows:

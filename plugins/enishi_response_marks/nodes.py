@@ -179,7 +179,7 @@ async def run_set_mark_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], conf
     mark_id = config.get("mark_id")
     if not await _mark_exists(ctx, mark_id):
         return 0
-    return (await service.set_friend_marks(ctx, friend_ids, mark_id, source="bulk")).friends
+    return (await service.set_friend_marks(ctx, friend_ids, mark_id, source=getattr(ctx, "source", "bulk"))).friends
 
 
 async def check_set_mark(ctx: WorkspaceContext, config: Mapping[str, Any]) -> Sequence[SchemaProblem]:

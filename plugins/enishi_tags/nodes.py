@@ -129,7 +129,7 @@ async def run_add_tag(ctx: ActionContext, friend_id: int, config: Mapping[str, A
 
 async def run_add_tag_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], config: Mapping[str, Any]) -> int:
     """How many friends gained at least one of the tags (the core counts friends, not links)."""
-    return (await service.add_tags(ctx, friend_ids, config["tag_ids"], source="bulk")).friends
+    return (await service.add_tags(ctx, friend_ids, config["tag_ids"], source=getattr(ctx, "source", "bulk"))).friends
 
 
 async def run_remove_tag(ctx: ActionContext, friend_id: int, config: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -139,7 +139,9 @@ async def run_remove_tag(ctx: ActionContext, friend_id: int, config: Mapping[str
 
 async def run_remove_tag_bulk(ctx: WorkspaceContext, friend_ids: Select[Any], config: Mapping[str, Any]) -> int:
     """How many friends lost at least one of the tags."""
-    return (await service.remove_tags(ctx, friend_ids, config["tag_ids"], source="bulk")).friends
+    return (
+        await service.remove_tags(ctx, friend_ids, config["tag_ids"], source=getattr(ctx, "source", "bulk"))
+    ).friends
 
 
 add_tag = ActionType(

@@ -1,4 +1,5 @@
-"""A worker killed (SIGKILL) at random moments: every step still happens exactly once, every send once."""
+"""Workers killed (SIGKILL) at random moments, two racing each other over batches of runs: every step still
+happens exactly once, every send once."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from enishi.models import Friend, LineRequest, ScenarioRun, ScenarioStep
 from tests.scenarios.conftest import World, chain, document, node
 
 ROOT = Path(__file__).resolve().parents[2]
-FRIENDS = 40
+FRIENDS = 3000
+BATCH = "250"  # runs per transaction in the workers: many batches, each big enough to be cut in the middle
 
 
 @pytest.mark.slow
@@ -37,28 +39,27 @@ async def test_killed_workers_leave_every_step_and_send_done_once(world: World) 
     response = await world.client.post(world.url(f"/{scenario_id}/runs"), json={"friend_ids": friend_ids})
     assert response.json() == {"started": FRIENDS}
 
-    env = {**os.environ, **_env_of(world)}
-    rng = random.Random(20261127)
+    env = {**os.environ, **_env_of(world), "ENISHI_SCENARIO_BATCH": BATCH}
+    rng = random.Random(20261206)
     kills = 0
     for _ in range(12):
-        worker = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.scenarios.step_worker", cwd=ROOT, env=env
-        )
+        # Two workers race over the same due runs; both are killed together at a random moment.
+        workers = [await _worker(env), await _worker(env)]
         try:
-            await asyncio.wait_for(worker.wait(), timeout=rng.uniform(1.5, 3.0))
+            await asyncio.wait_for(asyncio.gather(*(w.wait() for w in workers)), timeout=rng.uniform(1.5, 3.5))
         except TimeoutError:
-            worker.send_signal(signal.SIGKILL)
-            await worker.wait()
-            kills += 1
+            for worker in workers:
+                if worker.returncode is None:
+                    worker.send_signal(signal.SIGKILL)
+                    kills += 1
+            await asyncio.gather(*(w.wait() for w in workers))
             continue
-        assert worker.returncode == 0
+        assert [w.returncode for w in workers] == [0, 0]
         break
     else:
-        worker = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.scenarios.step_worker", cwd=ROOT, env=env
-        )
+        worker = await _worker(env)
         assert await worker.wait() == 0
-    assert kills >= 1, "the worker finished before it could be killed: raise FRIENDS"
+    assert kills >= 1, "the workers finished before they could be killed: raise FRIENDS"
 
     async with world.db.session() as s:
         statuses = dict((await s.execute(select(ScenarioRun.status, func.count()).group_by(ScenarioRun.status))).all())
@@ -79,11 +80,14 @@ async def _worker(env: dict[str, str]) -> asyncio.subprocess.Process:
 
 
 async def _friends(world: World, count: int) -> list[int]:
+    rows = [
+        {"workspace_id": world.workspace_id, "line_user_id": f"Ucrash{n:08d}", "display_name": f"友だち{n}"}
+        for n in range(count)
+    ]
     async with world.db.transaction(world.workspace_id) as s:
-        friends = [Friend(line_user_id=f"Ucrash{n:08d}", display_name=f"友だち{n}") for n in range(count)]
-        s.add_all(friends)
-        await s.flush()
-        return [f.id for f in friends]
+        await s.execute(insert(Friend), rows)
+        found = await s.scalars(select(Friend.id).where(Friend.line_user_id.startswith("Ucrash")).order_by(Friend.id))
+        return list(found.all())
 
 
 def _env_of(world: World) -> dict[str, str]:

@@ -40,7 +40,7 @@ from enishi.tenancy.workspaces import (
     channel_taken,
     notify_enabled,
 )
-from enishi.types import ROLES, ConditionType
+from enishi.types import ROLES, ActionType, ConditionType
 
 Role = Annotated[str, msgspec.Meta(pattern=r"^(owner|admin|operator|viewer)$")]
 
@@ -171,6 +171,10 @@ class NodeTypeOut(msgspec.Struct):
     deprecated: bool
     # Conditions only: whether a segment (friend list, broadcast, bulk operation) may use it; null otherwise.
     usable_in_segments: bool | None = None
+    # Actions only: whether it runs for a whole batch of friends at once (its set-based form); an action without
+    # one still works in scenarios, one friend at a time, and cannot be a bulk operation. Null otherwise.
+    set_based: bool | None = None
+    sends_messages: bool | None = None
 
 
 class ReportTypeOut(msgspec.Struct):
@@ -256,6 +260,8 @@ def node_type_out(kind: str, e: Registered[Any]) -> NodeTypeOut:
         allowed_targets=list(t.allowed_targets) if t.allowed_targets is not None else None,
         deprecated=t.deprecated,
         usable_in_segments=t.usable_in_segments if isinstance(t, ConditionType) else None,
+        set_based=t.run_bulk is not None if isinstance(t, ActionType) else None,
+        sends_messages=t.sends_messages if isinstance(t, ActionType) else None,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +17,8 @@ from sqlalchemy.pool import NullPool
 
 from enishi.db.scoping import ScopedSession
 from enishi.db.sqlite_exists import _exists_select_one  # noqa: F401  (registers the SQLite form of EXISTS)
+
+WRITER_WAIT = 10.0  # seconds, as SQLite's busy_timeout below
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -79,6 +83,7 @@ class Database:
         self.write_sessionmaker = async_sessionmaker(
             self.write_engine, expire_on_commit=False, sync_session_class=ScopedSession
         )
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
     @property
     def dialect(self) -> str:
@@ -96,9 +101,36 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, workspace_id: int | None = None) -> AsyncIterator[AsyncSession]:
-        """A session that commits when the block ends and rolls back if it raises."""
-        async with self.session(workspace_id, write=True) as session, session.begin():
+        """A session that commits when the block ends and rolls back if it raises.
+
+        On SQLite the process's writers also queue on one asyncio lock, first come first served: SQLite's own
+        busy handler polls with growing sleeps, so a writer that commits and begins again at once (a worker
+        going through batches) would otherwise starve the others until their busy timeout.
+        """
+        if self.write_engine is self.engine:
+            async with self.session(workspace_id, write=True) as session, session.begin():
+                yield session
+            return
+        async with self._writer_turn(), self.session(workspace_id, write=True) as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def _writer_turn(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        lock = self._writers.get(loop)
+        if lock is None:
+            lock = self._writers[loop] = asyncio.Lock()
+        try:
+            # A writer nested in another (never done on purpose) must not wait for itself for ever: after the
+            # busy timeout it goes on, and SQLite's own locking decides, as it did before this lock.
+            await asyncio.wait_for(lock.acquire(), WRITER_WAIT)
+        except TimeoutError:
+            yield
+            return
+        try:
+            yield
+        finally:
+            lock.release()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

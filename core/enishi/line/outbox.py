@@ -35,7 +35,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from linebot.v3.messaging import Message as SdkMessage
-from sqlalchemy import case, exists, insert, or_, select, tuple_, update
+from sqlalchemy import and_, case, exists, insert, or_, select, tuple_, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -59,7 +60,10 @@ DELIVER_JOB = "core.deliver_line_request"
 DELIVER_MANY_JOB = "core.deliver_line_requests"
 SWEEP_SCHEDULE = "core.sweep_line_requests"
 QUOTA_TIMEZONE = ZoneInfo("Asia/Tokyo")  # LINE's message quota runs by the Japanese calendar month
-_RETRY_KEY_LIFETIME = timedelta(hours=23)  # LINE remembers a retry key for 24 h; stay clear of the edge
+_RETRY_KEY_LIFETIME = timedelta(hours=23)
+# A batch's rows are its delivery job's for this long (that job may wait behind others) before the sweeper
+# counts them as lost and sends them one by one.
+BATCH_GRACE = timedelta(seconds=30)  # LINE remembers a retry key for 24 h; stay clear of the edge
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -309,7 +313,7 @@ async def send_to_friends(
                 "sent_by_user_id": sent_by_user_id,
                 "source": source,
                 "created_at": now,
-                "next_attempt_at": now,
+                "next_attempt_at": now + BATCH_GRACE if status == "pending" else now,
             }
         )
     made: dict[str, int] = {}
@@ -710,7 +714,11 @@ async def deliver_many(
                     .where(
                         LineRequest.id.in_(list(request_ids)),
                         LineRequest.status.in_(("pending", "sending")),
-                        LineRequest.next_attempt_at <= now,
+                        # due, or never tried yet (a batch's rows wait out BATCH_GRACE for this job only)
+                        or_(
+                            LineRequest.next_attempt_at <= now,
+                            and_(LineRequest.status == "pending", LineRequest.attempts == 0),
+                        ),
                         or_(LineRequest.kind == "reply", ~quota_stop),
                     )
                     .values(status="sending", attempts=LineRequest.attempts + 1, next_attempt_at=now + config.lease)
@@ -729,7 +737,15 @@ async def deliver_many(
             return await call_claimed(gateway, channels[row.workspace_id], row, config)
 
     outcomes = await asyncio.gather(*(call(row) for row in rows))
-    statuses = await record_outcomes(db, list(zip(rows, outcomes, strict=True)), config=config, jobs=jobs)
+    settled = list(zip(rows, outcomes, strict=True))
+    for attempt in range(5):  # what LINE said must be written down: a busy SQLite writer is waited for
+        try:
+            statuses = await record_outcomes(db, settled, config=config, jobs=jobs)
+            break
+        except OperationalError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1))
     for row, status in zip(rows, statuses, strict=True):
         if status == "fallback":  # the reply token was refused before use: the row is a push now
             await deliver(db, gateway, row.id, jobs=jobs, config=config)

@@ -1,8 +1,11 @@
 """Processing stored webhook events, after the 200: friend lifecycle, conversation, plugins.
 
-Each event is processed in its own transaction that also marks it processed, so its effects happen once even
-if a job runs twice (on PostgreSQL the row is locked with SKIP LOCKED; SQLite runs one writer at a time).
-Events may arrive out of order: the follow state only moves forward in LINE's ``timestamp``.
+A job's events are processed in batches, in the order they arrived: one transaction per batch applies each event
+and marks them processed together, so their effects happen once even if a job runs twice (on PostgreSQL the
+rows are locked with SKIP LOCKED; SQLite runs one writer at a time). Lookups that hold for the transaction
+(which scenarios a message starts, …) are made once per batch. A batch that fails is rolled back and its events
+are processed one by one, so one bad event is recorded on itself and holds nobody else up. Events may arrive
+out of order: the follow state only moves forward in LINE's ``timestamp``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ log = logging.getLogger("enishi.line.processing")
 MAX_ATTEMPTS = 10
 CONFLICT_RETRIES = 5
 FETCH_PROFILE_JOB = "core.fetch_profile"
+BATCH = 200  # events per transaction
 MESSAGE_KINDS = {"text", "image", "video", "audio", "file", "location", "sticker"}
 
 
@@ -35,10 +39,55 @@ async def process_events(ctx: JobContext, workspace_id: int, event_ids: list[int
     """The job behind every webhook delivery; returns how many events it processed."""
     state = await workspace_state(ctx, workspace_id)
     done = 0
-    for event_id in sorted(event_ids):
-        if await process_one(ctx, workspace_id, event_id, state):
-            done += 1
+    ids = sorted(event_ids)
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        processed = await _process_batch(ctx, workspace_id, chunk, state) if len(chunk) > 1 else None
+        if processed is not None:
+            done += processed
+            continue
+        for event_id in chunk:
+            if await process_one(ctx, workspace_id, event_id, state):
+                done += 1
     return done
+
+
+async def _process_batch(ctx: JobContext, workspace_id: int, event_ids: list[int], state: WorkspaceState) -> int | None:
+    """Events in one transaction, in order; None when the batch failed (nothing of it was kept)."""
+    for attempt in range(CONFLICT_RETRIES):
+        try:
+            follow_up: list[tuple[str, dict[str, Any]]] = []
+            async with ctx.db.transaction(workspace_id) as session:
+                query = (
+                    select(LineEvent)
+                    .where(LineEvent.id.in_(event_ids), LineEvent.processed_at.is_(None))
+                    .order_by(LineEvent.id)
+                )
+                if ctx.db.dialect == "postgresql":
+                    query = query.with_for_update(skip_locked=True)
+                events = list((await session.scalars(query)).all())
+                wctx = workspace_context(ctx, session, workspace_id, state)
+                for event in events:
+                    follow_up += await apply_event(wctx, event)
+                now = utcnow()
+                for event in events:
+                    event.processed_at, event.attempts = now, event.attempts + 1
+            await _enqueue_follow_up(ctx, workspace_id, follow_up)
+            return len(events)
+        except OperationalError:  # SQLite busy, or two batches waiting on each other's friends: all undone
+            await asyncio.sleep(0.05 * (attempt + 1) * (1 + random.random()))
+        except Exception:
+            log.warning("workspace %s: a batch of %d events failed; one by one now", workspace_id, len(event_ids))
+            return None
+    return None
+
+
+async def _enqueue_follow_up(ctx: JobContext, workspace_id: int, follow_up: list[tuple[str, dict[str, Any]]]) -> None:
+    for job, kwargs in follow_up:  # after the commit; a lost follow-up is not a lost event
+        try:
+            await ctx.jobs.enqueue(job, **kwargs)
+        except Exception:
+            log.exception("workspace %s: could not enqueue %s", workspace_id, job)
 
 
 async def sweep_events(ctx: JobContext) -> int:
@@ -100,11 +149,7 @@ async def _process_once(ctx: JobContext, workspace_id: int, event_id: int, state
                 .values(attempts=LineEvent.attempts + 1, error=f"{type(exc).__name__}: {exc}"[:2000])
             )
         return False
-    for job, kwargs in follow_up:  # after the commit; a lost follow-up is not a lost event
-        try:
-            await ctx.jobs.enqueue(job, **kwargs)
-        except Exception:
-            log.exception("workspace %s: could not enqueue %s", workspace_id, job)
+    await _enqueue_follow_up(ctx, workspace_id, follow_up)
     return True
 
 

@@ -51,6 +51,11 @@ CALLS: list[tuple[str, int, Any]] = []
 
 
 async def rename(ctx: ActionContext, friend_id: int, config: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Renames the friend; refuses a friend named 「故障」 (a step that fails for one friend only). It has no
+    set-based form, so the engine runs it one friend at a time."""
+    current = await ctx.session.scalar(select(Friend.display_name).where(Friend.id == friend_id))
+    if current == "故障":
+        raise RuntimeError("この友だちは変更できません / this friend cannot be renamed")
     await ctx.session.execute(update(Friend).where(Friend.id == friend_id).values(display_name=config["name"]))
     return {"renamed": friend_id}
 
