@@ -2,25 +2,29 @@
 
 Tags in folders, a response mark, a friend field; an inflow route with an action on entry and its QR code as a
 download; a plugin switched off (its page leaves the menu) and one the plan does not include (with the reason);
-staff added with a role and the role matrix; and bad input answered by the server next to the field it
-concerns. Screenshots are kept in ``test-artifacts/``.
+staff invited with a role, who join only on accepting after signing in (in a browser of their own), and the
+role matrix; and bad input answered by the server next to the field it concerns. Screenshots are kept in
+``test-artifacts/``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
 import pytest
-from playwright.async_api import Dialog, Locator, Page, expect
+from playwright.async_api import Browser, Dialog, Error, Locator, Page, expect
 
-from tests.line.emulator.test_simulator_browser import Shop
+from tests.line.emulator.test_simulator_browser import OUTSIDE, Shop, _outside
 from tests.ui.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 expect.set_options(timeout=10_000)
 OWNER = "owner@shop.example"
+HANAKO_PASSWORD = "a-long-enough-secret-42"
 
 
 async def open_settings(page: Page, shop: Shop, sub: str | None = None) -> None:
@@ -63,6 +67,37 @@ async def get(shop: Shop, path: str, **params: Any) -> Any:
     response = await shop.staff.get(f"{shop.api}{path}", params=params)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+@asynccontextmanager
+async def own_browser(browser: Browser, shop: Shop) -> AsyncIterator[Page]:
+    """Another person's browser (a profile of its own, as the test's page has); it must not throw either."""
+    context = await browser.new_context(
+        locale="ja-JP", timezone_id="Asia/Tokyo", viewport={"width": 1280, "height": 800}
+    )
+    await context.route(OUTSIDE, _outside)
+    other = await context.new_page()
+    thrown: list[Error] = []
+    other.on("pageerror", lambda error: thrown.append(error))
+    try:
+        yield other
+    finally:
+        await context.close()
+    assert not thrown, f"the other person's page threw: {thrown}"
+
+
+async def join_staff(shop: Shop, email: str, name: str, role: str = "operator") -> None:
+    """Someone joins the shop's staff the only way there is: the owner invites them (a new account with a first
+    password), they sign in and accept the invitation."""
+    password = "long-pw-77-abc"
+    body = {"email": email, "role": role, "display_name": name, "password": password}
+    invited = await shop.staff.post(f"{shop.api}/staff", json=body)
+    assert invited.status_code == 201, invited.text
+    person = await shop.env.login(email, password)
+    [invitation] = (await person.get("/api/auth/invitations")).json()
+    assert invitation["workspace_id"] == shop.workspace.id
+    accepted = await person.post(f"/api/auth/invitations/{invitation['id']}/accept")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted", accepted.text
 
 
 async def test_tags_in_folders_a_mark_and_a_field_with_the_servers_errors_next_to_the_fields(
@@ -252,20 +287,71 @@ async def agency_of(shop: Shop) -> Any:
         return await s.get(Agency, shop.workspace.agency_id)
 
 
-async def test_staff_added_with_a_role_and_the_role_matrix_and_the_workspace_settings(page: Page, shop: Shop) -> None:
+async def test_staff_invited_join_by_accepting_and_the_role_matrix_and_the_workspace_settings(
+    page: Page, shop: Shop, browser: Browser
+) -> None:
     await open_settings(page, shop, "スタッフ")
     form = page.get_by_role("form", name="スタッフを追加")
+    staff_list = page.get_by_role("table", name="スタッフ", exact=True)
+    pending = page.get_by_role("table", name="承諾待ちの招待", exact=True)
+    await expect(staff_list).to_be_visible()
+
+    # An email nobody has an account for, without a password: invited like anyone else, with no error and nothing
+    # said about whether an account exists; nobody joins until the invitation is accepted.
+    await form.get_by_label("メールアドレス").fill("nobody@elsewhere.example")
+    await form.get_by_label("役割").select_option(label="閲覧のみ")
+    await form.get_by_role("button", name="スタッフを追加").click()
+    await expect(page.get_by_role("status").filter(has_text="nobody@elsewhere.example")).to_have_text(
+        "nobody@elsewhere.example さんを招待しました。承諾されるとスタッフに加わります。"
+    )
+    await expect(form.locator(".field-error")).to_have_count(0)
+    nobody = pending.locator('tr[data-invitation="nobody@elsewhere.example"]')
+    await expect(nobody).to_contain_text("閲覧のみ")
+    await expect(staff_list.locator('tr[data-staff="nobody@elsewhere.example"]')).to_have_count(0)
+    # Revoked again (after the confirmation): the table of invitations awaiting an answer goes.
+    await nobody.get_by_role("button", name="取り消す").click()
+    await expect(pending).to_have_count(0)
+    assert await get(shop, "/staff/invitations") == []
+
+    # Hanako has no account yet: the owner gives a name and a first password with the invitation.
     await form.get_by_label("メールアドレス").fill("hanako@shop.example")
     await form.get_by_label("役割").select_option(label="オペレーター")
-    await form.get_by_role("button", name="スタッフを追加").click()
-    # A new account needs a password: said at the password field.
-    await expect(field(form, "password").locator(".field-error")).to_be_visible()
     await form.get_by_label("表示名").fill("花子")
-    await form.get_by_label("初期パスワード").fill("a-long-enough-secret-42")
+    await form.get_by_label("初期パスワード").fill(HANAKO_PASSWORD)
     await form.get_by_role("button", name="スタッフを追加").click()
-    row = page.locator('tr[data-staff="hanako@shop.example"]')
+    await expect(page.get_by_role("status").filter(has_text="hanako@shop.example")).to_have_text(
+        "hanako@shop.example さんを招待しました。承諾されるとスタッフに加わります。"
+    )
+    await expect(form.get_by_label("メールアドレス")).to_have_value("")
+    await expect(pending.locator('tr[data-invitation="hanako@shop.example"]')).to_contain_text("オペレーター")
+    await expect(staff_list.locator('tr[data-staff="hanako@shop.example"]')).to_have_count(0)
+    assert "hanako@shop.example" not in {s["email"] for s in await get(shop, "/staff")}
+    await shot(page, "staff-invited")
+
+    # Hanako signs in in her own browser: no workspace yet, and the shop's invitation to answer.
+    async with own_browser(browser, shop) as hanako:
+        await hanako.goto(shop.env.settings.public_url + "/")
+        await hanako.get_by_label("メールアドレス").fill("hanako@shop.example")
+        await hanako.get_by_label("パスワード").fill(HANAKO_PASSWORD)
+        await hanako.get_by_role("button", name="ログイン").click()
+        await expect(hanako.get_by_text("参加しているワークスペースがありません。")).to_be_visible()
+        invitations = hanako.get_by_role("region", name="ワークスペースへの招待")
+        offer = invitations.locator('li[data-invitation="縁カフェ"]')
+        await expect(offer).to_contain_text("縁カフェ に「オペレーター」として招待されています")
+        await expect(offer).to_contain_text("スタッフさんから")  # the owner's name
+        await offer.get_by_role("button", name="参加する").click()
+        # She is staff now: the invitation is answered and the shop's console opens.
+        await expect(invitations).to_have_count(0)
+        await expect(hanako.get_by_role("heading", name="友だち", exact=True)).to_be_visible()
+        await expect(hanako.get_by_label("ワークスペース")).to_have_value(str(shop.workspace.id))
+        await shot(hanako, "staff-joined")
+
+    # The owner's staff page, opened again, lists her with the role she was invited with; nothing is pending.
+    await page.reload()
+    row = staff_list.locator('tr[data-staff="hanako@shop.example"]')
     await expect(row).to_be_visible()
     await expect(row.get_by_label("花子さんの役割")).to_have_value("operator")
+    await expect(pending).to_have_count(0)
     await row.get_by_label("花子さんの役割").select_option(label="閲覧のみ")
     await expect(row.get_by_label("花子さんの役割")).to_have_value("viewer")
     staff = {s["email"]: s["role"] for s in await get(shop, "/staff")}
@@ -301,10 +387,7 @@ async def test_staff_added_with_a_role_and_the_role_matrix_and_the_workspace_set
 
 
 async def test_member_card_design_and_an_assignment_pool(page: Page, shop: Shop) -> None:
-    await shop.staff.post(
-        f"{shop.api}/staff",
-        json={"email": "jiro@shop.example", "role": "operator", "display_name": "次郎", "password": "long-pw-77-abc"},
-    )
+    await join_staff(shop, "jiro@shop.example", "次郎")
     await open_settings(page, shop, "会員証")
     await page.get_by_label("会員証の名前").fill("縁カフェ会員証")
     await page.get_by_label("会員番号の接頭辞").fill("EN-")
