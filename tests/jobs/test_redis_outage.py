@@ -53,8 +53,6 @@ RECIPIENTS = 1_000
 SENDING = 8  # in flight at once, like LINE's own retrying delivery
 TEXT = "Redis が落ちても一度だけ / once, Redis or not"
 
-pytestmark = [pytest.mark.redis, pytest.mark.slow]
-
 
 class RedisServer:
     """A redis-server of this test's own on a free port, without persistence, that the test kills and restarts."""
@@ -205,6 +203,8 @@ async def outage_env(
                 await c.aclose()
 
 
+@pytest.mark.redis
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_redis_dies_in_a_burst_of_webhooks_and_a_broadcast_and_nothing_is_lost_or_done_twice(
     outage_env: Env, redis_server: RedisServer, tmp_path: Path, app_log: Records
@@ -405,3 +405,37 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+async def test_without_redis_enqueueing_fails_fast_and_quietly_and_the_outage_is_logged_once(
+    app_log: Records, make_host: Any
+) -> None:
+    """No redis-server needed: a port nothing listens on is a Redis that is down. The backoff runs on a clock the
+    test moves by hand."""
+    from enishi.jobs import ArqQueue, QueueUnavailable
+    from enishi.jobs.after_commit import enqueue_quietly
+    from enishi.jobs.outage import BACKOFF_CAP, Outage
+    from enishi.types import JobType
+
+    async def nothing(ctx: Any) -> None: ...
+
+    now = [1000.0]
+    host = make_host(JobType(name="nothing", fn=nothing))
+    queue = ArqQueue(f"redis://127.0.0.1:{_free_port()}/0", host.registry)
+    queue._outage = outage = Outage("test", clock=lambda: now[0])
+    try:
+        await queue.start()  # the web process starts anyway
+        assert (outage.is_down, outage.failures) == (True, 1)
+        assert set(await queue.check()) == {"redis"}
+        for i in range(200):
+            await enqueue_quietly(queue, "test.nothing", f"job-{i}")
+        with pytest.raises(QueueUnavailable, match="Redis"):
+            await queue.enqueue("test.nothing", job_id="one-more")
+        assert outage.failures == 1  # while it backs off, nobody waits on the network
+        now[0] += BACKOFF_CAP
+        await enqueue_quietly(queue, "test.nothing", "after-the-backoff")
+        assert outage.failures == 2  # then it tries again, and backs off longer
+    finally:
+        await queue.close()
+    lines = [r.getMessage() for r in app_log.records]
+    assert len(lines) == 1 and "Redis (the job queue) is unreachable" in lines[0], lines
