@@ -61,11 +61,32 @@ async def test_every_runtime_hook_reaches_an_enabled_plugin(env: Env) -> None:
         ("line_event", workspace.id, "follow"),
         ("followed", workspace.id, (7, True)),
         ("unfollowed", workspace.id, 7),
+        ("domain_events", workspace.id, (7,)),
         ("domain_event", workspace.id, "probe.renamed"),
         ("enabled", workspace.id, None),
     ]
     trigger = env.host.registry.get("triggers", "probe.renamed").item
     assert event.name in trigger.listens_to and trigger.matches({}, event)
+
+
+async def test_a_set_of_events_reaches_the_batch_hook_once_and_the_single_hook_per_friend(env: Env) -> None:
+    workspace = await env.workspace(await env.agency(), plan="pro")
+    enishi_probe.CALLS.clear()
+    async with env.db.transaction(workspace.id) as s:
+        ctx = WorkspaceContext(
+            workspace_id=workspace.id,
+            session=s,
+            host=env.host,
+            settings=env.settings,
+            jobs=None,
+            enabled_plugins=frozenset({"probe"}),
+        )
+        events = await ctx.emit_many("probe.renamed", [7, 8, 9], name="新")
+    assert [(e.friend_id, e.data) for e in events] == [(7, {"name": "新"}), (8, {"name": "新"}), (9, {"name": "新"})]
+    assert enishi_probe.CALLS == [
+        ("domain_events", workspace.id, (7, 8, 9)),
+        *[("domain_event", workspace.id, "probe.renamed")] * 3,
+    ]
 
 
 async def test_registered_items_work_through_the_catalog_and_sql(env: Env) -> None:

@@ -202,5 +202,10 @@ async def enishi_friend_unfollowed(ctx: WorkspaceContext, friend_id: int) -> Non
 
 
 @hookimpl
+def enishi_domain_events(ctx: WorkspaceContext, events: Sequence[DomainEvent]) -> None:
+    CALLS.append(("domain_events", ctx.workspace_id, tuple(e.friend_id for e in events)))
+
+
+@hookimpl
 def enishi_domain_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
     CALLS.append(("domain_event", ctx.workspace_id, event.name))
