@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.connections import ArqRedis, RedisSettings, create_pool, log_redis_info
 from arq.constants import in_progress_key_prefix
 from arq.cron import CronJob, cron
 from arq.typing import WorkerCoroutine
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from enishi.settings import Settings
 
 log = logging.getLogger("enishi.jobs")
+arq_log = logging.getLogger("arq.worker")
 
 QUEUE_NAME = "enishi:queue"
 # Cron job ids are unique per tick; a kept result stops a lagging worker from re-queuing a finished tick.
@@ -149,6 +150,8 @@ class ResilientWorker(Worker):
                 await asyncio.sleep(self.outage.failed(exc))
         self.outage.recovered()
         log.info("worker started for %d job types and %d schedules", len(self.functions), len(self.cron_jobs))
+        with contextlib.suppress(*REDIS_DOWN):  # arq's note of the Redis it uses; nothing depends on it
+            await log_redis_info(self.pool, arq_log.info)
         self.ctx["redis"] = self.pool
         if self.on_startup:
             await self.on_startup(self.ctx)
