@@ -12,7 +12,7 @@ import time_machine
 from enishi_tags.models import FriendTag
 from sqlalchemy import func, insert, select, update
 
-from enishi.models import Friend, LineRequest, ScenarioRun, ScenarioStep, Workspace
+from enishi.models import Friend, LineRequest, ScenarioRun, ScenarioStep
 from enishi.scenarios.engine import advance_run
 from enishi.types import ActionType
 from tests.scenarios.conftest import World, chain, document, edge, node
@@ -179,13 +179,15 @@ async def test_scenarios_without_their_own_quiet_hours_use_the_workspaces(at_noo
     send = node("messages.send_messages", {"messages": [{"type": "text", "text": "お知らせ"}]})
     own = await world.scenario(document([start, send], chain(start, send), quiet_hours=None), name="既定")
     aoi, ren = world.friends["aoi"], world.friends["ren"]
-    # The workspace is quiet from 11:00 to 13:00; the scenario says nothing of its own.
-    async with world.db.transaction() as s:
-        await s.execute(
-            update(Workspace)
-            .where(Workspace.id == world.workspace_id)
-            .values(quiet_hours={"enabled": True, "start": "11:00", "end": "13:00"})
-        )
+    # The workspace is quiet from 11:00 to 13:00 (set on the workspace); the scenario says nothing of its own.
+    workspace = f"/api/workspaces/{world.workspace_id}"
+    shown = (await world.client.get(workspace)).json()["workspace"]["quiet_hours"]
+    assert shown == {"enabled": True, "start": "22:00", "end": "08:00"}  # the built-in default
+    bad = await world.client.patch(workspace, json={"quiet_hours": {"enabled": True, "start": "25:00", "end": "13:00"}})
+    assert bad.status_code in (400, 422) and "quiet_hours" in bad.text and "start" in bad.text
+    lunch = {"enabled": True, "start": "11:00", "end": "13:00"}
+    changed = await world.client.patch(workspace, json={"quiet_hours": lunch})
+    assert changed.status_code == 200 and changed.json()["quiet_hours"] == lunch
     await world.client.post(world.url(f"/{own}/runs"), json={"friend_ids": [aoi]})
     await world.settle()
     [run] = await world.runs(own)

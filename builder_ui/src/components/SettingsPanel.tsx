@@ -11,14 +11,19 @@ type Exit = { type: string; type_version: number; config: Record<string, unknown
 export function SettingsPanel({
   settings,
   types,
+  messageStarted = false,
   onChange,
 }: {
   settings: Settings;
   types: Map<string, NodeTypeDef>;
+  /** Started by a message or a tap: re-entry is then on unless the scenario says otherwise. */
+  messageStarted?: boolean;
   onChange: (s: Settings) => void;
 }) {
   const { t, i18n } = useTranslation();
-  const quiet = (settings.quiet_hours ?? { enabled: true, start: "22:00", end: "08:00" }) as Quiet;
+  const ownQuiet = (settings.quiet_hours ?? null) as Quiet | null;
+  const quiet = ownQuiet ?? { enabled: true, start: "22:00", end: "08:00" };
+  const reentry = typeof settings.reentry === "boolean" ? settings.reentry : messageStarted;
   const exit = (settings.exit_condition ?? null) as Exit;
   const conditions = [...types.values()].filter((x) => x.kind === "condition" && !x.deprecated);
   const exitType = exit ? types.get(exit.type) : undefined;
@@ -26,27 +31,48 @@ export function SettingsPanel({
     <section className="settings" aria-label={t("scenario_settings.title")}>
       <h2>{t("scenario_settings.title")}</h2>
       <label className="check">
-        <input type="checkbox" checked={Boolean(settings.reentry)} onChange={(e) => onChange({ ...settings, reentry: e.target.checked })} />
+        <input type="checkbox" checked={reentry} onChange={(e) => onChange({ ...settings, reentry: e.target.checked })} />
         {t("scenario_settings.reentry")}
       </label>
       <fieldset>
         <legend>{t("scenario_settings.quiet_hours")}</legend>
+        <p className="muted small">{t("scenario_settings.quiet_note")}</p>
         <label className="check">
           <input
             type="checkbox"
-            checked={quiet.enabled}
-            onChange={(e) => onChange({ ...settings, quiet_hours: { ...quiet, enabled: e.target.checked } })}
+            checked={ownQuiet === null}
+            onChange={(e) => onChange({ ...settings, quiet_hours: e.target.checked ? null : { ...quiet } })}
           />
-          {t("scenario_settings.quiet_enabled")}
+          {t("scenario_settings.quiet_workspace")}
         </label>
-        <label>
-          {t("scenario_settings.from")}
-          <input type="time" value={quiet.start} onChange={(e) => onChange({ ...settings, quiet_hours: { ...quiet, start: e.target.value } })} />
-        </label>
-        <label>
-          {t("scenario_settings.to")}
-          <input type="time" value={quiet.end} onChange={(e) => onChange({ ...settings, quiet_hours: { ...quiet, end: e.target.value } })} />
-        </label>
+        {ownQuiet !== null && (
+          <>
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={ownQuiet.enabled}
+                onChange={(e) => onChange({ ...settings, quiet_hours: { ...ownQuiet, enabled: e.target.checked } })}
+              />
+              {t("scenario_settings.quiet_enabled")}
+            </label>
+            <label>
+              {t("scenario_settings.from")}
+              <input
+                type="time"
+                value={ownQuiet.start}
+                onChange={(e) => onChange({ ...settings, quiet_hours: { ...ownQuiet, start: e.target.value } })}
+              />
+            </label>
+            <label>
+              {t("scenario_settings.to")}
+              <input
+                type="time"
+                value={ownQuiet.end}
+                onChange={(e) => onChange({ ...settings, quiet_hours: { ...ownQuiet, end: e.target.value } })}
+              />
+            </label>
+          </>
+        )}
       </fieldset>
       <fieldset>
         <legend>{t("scenario_settings.exit_condition")}</legend>

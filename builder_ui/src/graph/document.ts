@@ -18,11 +18,15 @@ export interface FlowGraph {
   edges: FlowEdge[];
 }
 
+// Re-entry is left unset: the server then allows it for message-started scenarios (auto-replies) only. Quiet
+// hours null: the workspace's.
 export const DEFAULT_SETTINGS = {
-  reentry: false,
   exit_condition: null,
-  quiet_hours: { enabled: true, start: "22:00", end: "08:00" },
+  quiet_hours: null,
 };
+
+// Trigger types whose scenarios answer every time by default (the server's REENTRANT_TRIGGERS).
+export const REENTRANT_TRIGGERS = ["core.message_received", "core.postback_received"];
 
 export function newId(): string {
   if (typeof crypto.randomUUID === "function") return crypto.randomUUID();

@@ -30,6 +30,7 @@ import { LookupContext, forgetLookups } from "../forms/pickers";
 import { copySelection, pasteClip, type Clip } from "../graph/clipboard";
 import {
   DEFAULT_SETTINGS,
+  REENTRANT_TRIGGERS,
   documentToFlow,
   flowNode,
   flowToDocument,
@@ -712,6 +713,7 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
                   <SettingsPanel
                     settings={settings}
                     types={types}
+                    messageStarted={nodes.some((n) => REENTRANT_TRIGGERS.includes(n.data.typeKey))}
                     onChange={(s) => {
                       if (editingNode.current !== "$settings") {
                         history.current.record(snapshot());

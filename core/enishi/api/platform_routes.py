@@ -22,6 +22,7 @@ from enishi.line.embedded import emulator_of, register_workspace
 from enishi.manifest import TIERS
 from enishi.models import Agency, AgencyMembership, AuditEntry, Plan, User, Workspace
 from enishi.plugin_host import PluginInfo
+from enishi.scenarios.quiet_hours import WORKSPACE_DEFAULT
 from enishi.tenancy.access import visible_workspaces_query
 from enishi.tenancy.permissions import ROLE_RANK
 from enishi.tenancy.workspaces import ChannelCredentials, channel_taken, create_workspace, webhook_url
@@ -61,6 +62,8 @@ class WorkspaceOut(msgspec.Struct):
     # Set when LINE said the monthly message quota is used up: sending is held until it is cleared.
     quota_exhausted_at: datetime | None = None
     line_login_channel_id: str | None = None  # LINE Login (its secret is never shown)
+    # When scenario pushes wait, unless a scenario sets its own: {"enabled", "start", "end"} (workspace time zone).
+    quiet_hours: dict[str, Any] = msgspec.field(default_factory=lambda: dict(WORKSPACE_DEFAULT))
 
 
 class PlanIn(msgspec.Struct):
@@ -137,6 +140,7 @@ def workspace_out(services: Services, w: Workspace) -> WorkspaceOut:
         w.created_at,
         w.quota_exhausted_at,
         w.line_login_channel_id,
+        dict(w.quiet_hours or WORKSPACE_DEFAULT),
     )
 
 

@@ -45,6 +45,15 @@ from enishi.types import ROLES, ActionType, ConditionType
 Role = Annotated[str, msgspec.Meta(pattern=r"^(owner|admin|operator|viewer)$")]
 
 
+TimeOfDay = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class QuietHours(msgspec.Struct, forbid_unknown_fields=True):
+    enabled: bool
+    start: TimeOfDay
+    end: TimeOfDay
+
+
 class WorkspacePatch(msgspec.Struct, omit_defaults=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | msgspec.UnsetType = msgspec.UNSET
     timezone: str | msgspec.UnsetType = msgspec.UNSET
@@ -54,6 +63,8 @@ class WorkspacePatch(msgspec.Struct, omit_defaults=True):
     # LINE Login (optional): null removes it. The secret is stored encrypted and never shown again.
     login_channel_id: str | msgspec.UnsetType | None = msgspec.UNSET
     login_channel_secret: str | msgspec.UnsetType = msgspec.UNSET
+    # Default quiet hours for scenario pushes: {"enabled": bool, "start": "HH:MM", "end": "HH:MM"}.
+    quiet_hours: QuietHours | msgspec.UnsetType = msgspec.UNSET
 
 
 SECRET_FIELDS = ("channel_secret", "access_token", "login_channel_secret")
@@ -375,6 +386,8 @@ class WorkspaceController(Controller):
             workspace.name = changes["name"]
         if "timezone" in changes:
             workspace.timezone = changes["timezone"]
+        if "quiet_hours" in changes:
+            workspace.quiet_hours = msgspec.structs.asdict(data.quiet_hours)  # type: ignore[arg-type]
         add_details(
             request,
             fields=sorted(k for k in changes if k not in SECRET_FIELDS)
