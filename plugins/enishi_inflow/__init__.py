@@ -12,6 +12,7 @@ trigger ``inflow.route_entered`` and the report ``inflow.routes``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from enishi import (
@@ -103,16 +104,15 @@ def enishi_register_migrations(register: Register[MigrationLocation]) -> None:
 
 
 @hookimpl
-async def enishi_domain_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
+async def enishi_domain_events(ctx: WorkspaceContext, events: Sequence[DomainEvent]) -> None:
     """A friend sent a visit's code ("#A1B2C3"), or followed after LINE Login named them for a visit: the visit,
-    and the route, are theirs."""
-    if event.friend_id is None:
-        return
-    if event.name == FRIEND_FOLLOWED:
-        await service.attribute_pending(ctx, event.friend_id)
-        return
-    if event.name != MESSAGE_RECEIVED:
-        return
-    ref = service.ref_in(event.data.get("text"))
-    if ref is not None:
-        await service.attribute(ctx, event.friend_id, ref)
+    and the route, are theirs. Other events are skipped at once."""
+    for event in events:
+        if event.friend_id is None or event.name not in (FRIEND_FOLLOWED, MESSAGE_RECEIVED):
+            continue
+        if event.name == FRIEND_FOLLOWED:
+            await service.attribute_pending(ctx, event.friend_id)
+            continue
+        ref = service.ref_in(event.data.get("text"))
+        if ref is not None:
+            await service.attribute(ctx, event.friend_id, ref)

@@ -16,6 +16,7 @@ Registered (namespaced ``member_cards.<name>``): triggers ``points_reached`` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from enishi import (
@@ -108,10 +109,12 @@ async def enishi_workspace_plugin_enabled(ctx: WorkspaceContext) -> None:
 
 
 @hookimpl
-async def enishi_domain_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
+async def enishi_domain_events(ctx: WorkspaceContext, events: Sequence[DomainEvent]) -> None:
     """A friend who follows gets a card, if the design says so (once: a repeat follow keeps the card)."""
-    if event.name != FRIEND_FOLLOWED or event.friend_id is None:
+    followed = [e.friend_id for e in events if e.name == FRIEND_FOLLOWED and e.friend_id is not None]
+    if not followed:
         return
     design = await service.design_of(ctx)
     if design.issue_on_follow:
-        await service.issue(ctx, event.friend_id, source="follow")
+        for friend_id in followed:
+            await service.issue(ctx, friend_id, source="follow")

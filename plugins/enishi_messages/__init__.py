@@ -12,6 +12,7 @@ actions and LINE's limits handled) or :func:`enishi_messages.variables.expand_fo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from enishi import (
@@ -65,5 +66,6 @@ def enishi_register_migrations(register: Register[MigrationLocation]) -> None:
 
 
 @hookimpl
-async def enishi_domain_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
-    await taps.on_domain_event(ctx, event)
+async def enishi_domain_events(ctx: WorkspaceContext, events: Sequence[DomainEvent]) -> None:
+    for event in events:
+        await taps.on_domain_event(ctx, event)

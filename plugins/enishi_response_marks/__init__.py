@@ -12,6 +12,7 @@ auto rule set to 要対応, once: switching it off and on again keeps what staff
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from enishi import (
@@ -98,9 +99,10 @@ async def enishi_workspace_plugin_enabled(ctx: WorkspaceContext) -> None:
 
 
 @hookimpl
-async def enishi_domain_event(ctx: WorkspaceContext, event: DomainEvent) -> None:
-    """The auto rule: a friend's message may mark the friend (and the message)."""
-    if event.name != MESSAGE_RECEIVED or event.friend_id is None:
-        return
-    message_id = event.data.get("message_id")
-    await service.apply_auto_rule(ctx, event.friend_id, message_id if isinstance(message_id, int) else None)
+async def enishi_domain_events(ctx: WorkspaceContext, events: Sequence[DomainEvent]) -> None:
+    """The auto rule: a friend's message may mark the friend (and the message). Other events are skipped at once."""
+    for event in events:
+        if event.name != MESSAGE_RECEIVED or event.friend_id is None:
+            continue
+        message_id = event.data.get("message_id")
+        await service.apply_auto_rule(ctx, event.friend_id, message_id if isinstance(message_id, int) else None)

@@ -92,6 +92,7 @@ class ScenarioRun(WorkspaceOwned, Base):
             sqlite_where=text("status IN ('active', 'waiting')"),
         ),
         Index("ix_scenario_runs_scenario", "scenario_id", "status"),
+        Index("ix_scenario_runs_scenario_friend", "scenario_id", "friend_id"),
         # A batch: one version's due runs at one node.
         Index(
             "ix_scenario_runs_node_due",
