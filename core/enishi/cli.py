@@ -132,7 +132,8 @@ def serve(host: str, port: int) -> None:
 def _pause_gc() -> None:
     """No cyclic garbage collection while starting up: imports, models and routes are hundreds of thousands of
     objects that live as long as the process, and the collector would walk them over and over as they are made
-    (a third of the start-up time). The app collects once and freezes them when it is up, then it resumes."""
+    (a quarter to a third of the start-up time). The app collects once and freezes them when it is up, then it
+    resumes."""
     gc.disable()
 
 
