@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enishi.context import JobContext, WorkspaceContext
 from enishi.db.base import utcnow
 from enishi.db.engine import dialect_of, upsert_insert
+from enishi.jobs.after_commit import enqueue_quietly
 from enishi.jobs.workspace_state import WorkspaceState, workspace_context, workspace_state
 from enishi.line.spec import check_event
 from enishi.models import Friend, LineEvent, Message
@@ -84,10 +85,7 @@ async def _process_batch(ctx: JobContext, workspace_id: int, event_ids: list[int
 
 async def _enqueue_follow_up(ctx: JobContext, workspace_id: int, follow_up: list[tuple[str, dict[str, Any]]]) -> None:
     for job, kwargs in follow_up:  # after the commit; a lost follow-up is not a lost event
-        try:
-            await ctx.jobs.enqueue(job, **kwargs)
-        except Exception:
-            log.exception("workspace %s: could not enqueue %s", workspace_id, job)
+        await enqueue_quietly(ctx.jobs, job, **kwargs)  # quietly: a Redis outage is logged once, not per event
 
 
 async def sweep_events(ctx: JobContext) -> int:
