@@ -27,6 +27,7 @@ from enishi.api.deps import DEPENDENCIES, WORKSPACE_DEPENDENCIES, workspace_guar
 from enishi.api.errors import handle_http_exception, handle_unexpected
 from enishi.api.inbox_routes import InboxController
 from enishi.api.middleware import AuditFallbackMiddleware, IdRangeMiddleware, StaffAuthMiddleware
+from enishi.api.openapi import ErrorResponsesPlugin
 from enishi.api.platform_routes import PlatformController
 from enishi.api.report_routes import ReportController
 from enishi.api.scenario_routes import ScenarioController
@@ -217,6 +218,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
         before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(title="Enishi", version=CORE_API_VERSION, path="/schema"),
+        plugins=[ErrorResponsesPlugin()],  # every operation's error statuses, in the one error shape
         request_max_body_size=settings.max_request_bytes,
         state=State(state),
         lifespan=[lifespan],

@@ -200,7 +200,14 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ("auth",)
 
-    @post("/login", exclude_from_auth=True, status_code=200, audit="core.login", guards=[json_only])
+    @post(
+        "/login",
+        exclude_from_auth=True,
+        status_code=200,
+        audit="core.login",
+        guards=[json_only],
+        errors=(401, 415, 429),  # wrong password, not JSON, throttled: documented (enishi.api.openapi)
+    )
     async def login(
         self, request: Request[Any, Any, Any], data: JSONBody[LoginIn], db: Db, services: AppServices
     ) -> Response[MeOut]:
@@ -286,7 +293,7 @@ class AuthController(Controller):
 
     # -- my password and two-factor sign-in ------------------------------------------------------------------
 
-    @post("/password", status_code=204, audit="core.password_changed")
+    @post("/password", status_code=204, audit="core.password_changed", errors=(429,))
     async def change_password(
         self,
         request: Request[Any, Any, Any],
