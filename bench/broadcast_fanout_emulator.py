@@ -52,6 +52,12 @@ def bench_routes(emulator: Emulator, app: Any) -> Any:
         query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
         if scope["path"] == "/bench/seq":
             body: Any = {"seq": emulator.next_seq()}
+        elif scope["path"] == "/bench/tokens":  # reply tokens the emulator will accept, as LINE issues them
+            channel = emulator.channel(query["channel"])
+            users = [channel.users[user_id(n)] for n in range(1, int(query["users"]) + 1)]
+            body = {
+                "tokens": [[emulator.issue_reply_token(channel, u) for u in users] for _ in range(int(query["each"]))]
+            }
         elif scope["path"] == "/bench/forget":  # after a run was checked: the next one starts from the same state
             with emulator.lock:
                 for channel in emulator.channels.values():
