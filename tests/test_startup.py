@@ -106,3 +106,16 @@ def test_the_iri_parser_loads_on_the_first_iri_check_and_checks_as_before() -> N
         assert "rfc3987_syntax.syntax_helpers" in sys.modules
     """
     assert "jsonschema" in loaded_after(code)
+
+
+def test_the_app_and_every_plugin_load_without_the_line_sdk_until_line_is_called() -> None:
+    # The SDK takes about a second to import: a web process pays it on its first call to LINE, not at start-up.
+    code = """
+        from enishi.app import create_app
+        from enishi.plugin_host import discover
+        from enishi.settings import load_settings
+        import enishi.line.outbox, enishi.delivery.engine, enishi.line.processing
+        discover(load_settings({}))
+    """
+    assert "linebot.v3.messaging" not in loaded_after(code)
+    assert "linebot.v3.messaging" in loaded_after("from enishi.line.gateway import gateway_for")

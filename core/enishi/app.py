@@ -36,7 +36,6 @@ from enishi.api.workspace_routes import WorkspaceController
 from enishi.crypto import SecretBox
 from enishi.db.engine import Database
 from enishi.jobs import make_queue
-from enishi.line.gateway import close_gateways
 from enishi.line.intake import ChannelCache, EventWriter, receive_webhook
 from enishi.plugin_host import PluginHost, discover
 from enishi.security_headers import add_security_headers
@@ -206,6 +205,8 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         finally:
             await event_writer.close()  # commits in flight, their jobs queued, its connection returned
             await services.jobs.close()
+            from enishi.line.gateway import close_gateways  # loaded by then if LINE was ever called
+
             await close_gateways()  # the LINE API clients of this process
             if emulator is not None:
                 await emulator.aclose()

@@ -30,7 +30,7 @@ from enishi.audit import add_details
 from enishi.context import WorkspaceContext
 from enishi.db.base import utcnow
 from enishi.delivery import compose, engine, progress, quota
-from enishi.line.gateway import MAX_MULTICAST
+from enishi.line.channels import MAX_MULTICAST
 from enishi.line.ratelimit import RateLimitSettings
 from enishi.models import Friend, LineRequest
 from enishi.models.broadcasts import BROADCAST_STATUSES, Broadcast, BroadcastRecipient

@@ -23,7 +23,7 @@ from sqlalchemy import Select, func, select
 from enishi.audience.segments import check_segment, friends_in
 from enishi.context import WorkspaceContext
 from enishi.line import variables
-from enishi.line.gateway import MAX_MESSAGES
+from enishi.line.channels import MAX_MESSAGES
 from enishi.line.message_check import check_messages
 from enishi.models.audience import SavedSegment
 from enishi.schema_validation import SchemaProblem

@@ -51,8 +51,8 @@ from enishi.delivery import compose, progress, quota
 from enishi.jobs.after_commit import enqueue_after_commit, enqueue_quietly
 from enishi.jobs.workspace_state import WorkspaceState, workspace_context, workspace_state
 from enishi.line import variables
+from enishi.line.channels import MAX_MULTICAST, load_channel
 from enishi.line.errors import Outcome
-from enishi.line.gateway import MAX_MULTICAST, gateway_for, load_channel
 from enishi.line.outbox import OutboxRequest, OutboxSettings, call_claimed, record_outcomes, record_requests
 from enishi.models import Friend, LineRequest, Workspace
 from enishi.models.broadcasts import Broadcast, BroadcastRecipient
@@ -418,6 +418,8 @@ class Dispatcher:
             channel = await load_channel(s, self.workspace_id)
         if channel is None:
             return "missing"
+        from enishi.line.gateway import gateway_for  # the LINE SDK loads when a broadcast is first sent
+
         gateway = gateway_for(self.ctx.settings)
         calls = asyncio.Semaphore(self.config.concurrency)  # requests in flight
         windows = asyncio.Semaphore(2)  # windows written and not yet recorded

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enishi.delivery import quota
 from enishi.jobs.after_commit import enqueue_after_commit
 from enishi.jobs.queue import JobQueue
-from enishi.line.gateway import MAX_MULTICAST
+from enishi.line.channels import MAX_MULTICAST
 from enishi.line.ratelimit import RateLimitSettings
 from enishi.models import LineRequest
 from enishi.models.broadcasts import COUNT_SHARDS, Broadcast, BroadcastCount

@@ -24,8 +24,8 @@ from enishi.context import JobContext, WorkspaceContext
 from enishi.db.base import utcnow
 from enishi.db.engine import upsert_insert
 from enishi.jobs.after_commit import enqueue_after_commit
+from enishi.line.channels import load_channel
 from enishi.line.errors import LineError
-from enishi.line.gateway import gateway_for, load_channel
 from enishi.line.outbox import QUOTA_TIMEZONE
 from enishi.models import Plan, Workspace
 from enishi.models.broadcasts import Broadcast, BroadcastCount, LineQuota
@@ -265,6 +265,8 @@ async def refresh_line_quota(ctx: JobContext, workspace_id: int) -> str:
         channel = await load_channel(s, workspace_id)
     if channel is None:
         return "missing"
+    from enishi.line.gateway import gateway_for  # the LINE SDK loads when it is first needed
+
     gateway = gateway_for(ctx.settings)
     now = utcnow()
     values: dict[str, Any]

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -41,10 +40,18 @@ from linebot.v3.messaging import (
     UserProfileResponse,
 )
 from linebot.v3.messaging.exceptions import ApiException
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.crypto import SecretBox
+from enishi.line.channels import (  # noqa: F401  (re-exported: they were defined here)
+    _PART_NAMESPACE,
+    FOLLOWERS_PAGE,
+    MAX_MESSAGES,
+    MAX_MULTICAST,
+    Channel,
+    load_channel,
+    message_parts,
+    part_key,
+)
 from enishi.line.errors import (
     Accepted,
     LineError,
@@ -57,15 +64,9 @@ from enishi.line.errors import (
     sent_message_ids,
 )
 from enishi.line.ratelimit import RateLimiter, make_limiter
-from enishi.models import Workspace
 from enishi.settings import Settings, env_float
 
 log = logging.getLogger("enishi.line.gateway")
-
-MAX_MESSAGES = 5  # message objects per request
-MAX_MULTICAST = 500  # user ids per multicast request
-FOLLOWERS_PAGE = 1000  # the most /v2/bot/followers/ids returns at once
-_PART_NAMESPACE = uuid.UUID("6f2b2c1e-6d0b-4a8e-9d2a-2f3c8e1b7a10")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,41 +83,6 @@ class GatewaySettings:
             retry_base=env_float(env, "ENISHI_LINE_RETRY_BASE_SECONDS", 1.0, 0.0, 3600.0),
             retry_cap=env_float(env, "ENISHI_LINE_RETRY_MAX_SECONDS", 300.0, 0.0, 86_400.0),
         )
-
-
-@dataclass(frozen=True)
-class Channel:
-    """What the gateway needs of a workspace: its channel (the rate-limit key) and its encrypted access token."""
-
-    workspace_id: int
-    channel_id: str
-    access_token: bytes  # encrypted with SecretBox, as stored in workspaces.line_access_token
-
-    @classmethod
-    def of(cls, workspace: Workspace) -> Channel:
-        return cls(workspace.id, workspace.line_channel_id, workspace.line_access_token)
-
-
-async def load_channel(session: AsyncSession, workspace_id: int) -> Channel | None:
-    row = (
-        await session.execute(
-            select(Workspace.id, Workspace.line_channel_id, Workspace.line_access_token).where(
-                Workspace.id == workspace_id
-            )
-        )
-    ).one_or_none()
-    return None if row is None else Channel(row[0], row[1], row[2])
-
-
-def part_key(retry_key: str, index: int) -> str:
-    """The retry key of part ``index`` of a split send: the key itself for part 0, a UUIDv5 of it after that."""
-    if index == 0:
-        return retry_key
-    return str(uuid.uuid5(_PART_NAMESPACE, f"{retry_key}:{index}"))
-
-
-def message_parts(messages: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    return [list(messages[i : i + MAX_MESSAGES]) for i in range(0, len(messages), MAX_MESSAGES)]
 
 
 @dataclass(frozen=True)

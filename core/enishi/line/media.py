@@ -12,12 +12,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApiBlob, Configuration
 from litestar.response import File
 
 from enishi.context import JobContext
 from enishi.crypto import SecretBox
-from enishi.line.gateway import load_channel
+from enishi.line.channels import load_channel
 from enishi.models import Message
 from enishi.security_headers import untrusted_content
 from enishi.settings import Settings, env_int
@@ -77,6 +76,8 @@ async def fetch_content(ctx: JobContext, workspace_id: int, message_id: int) -> 
         return False
     token = SecretBox(ctx.settings.secret_keys).decrypt(channel.access_token)
     limit = max_bytes(ctx.settings)
+    from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApiBlob, Configuration  # on first use: ~1 s
+
     async with AsyncApiClient(Configuration(host=data_url(ctx.settings), access_token=token)) as client:
         response = await AsyncMessagingApiBlob(client).get_message_content_with_http_info(message.line_message_id)
     data = bytes(response.data or b"")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from enishi.line.channels import MAX_MESSAGES
 from enishi.line.emulator.validation import request_details
-from enishi.line.gateway import MAX_MESSAGES
 from enishi.line.spec import check_message
 from enishi.schema_validation import SchemaProblem
 

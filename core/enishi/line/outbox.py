@@ -31,10 +31,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from linebot.v3.messaging import Message as SdkMessage
 from sqlalchemy import and_, case, exists, insert, or_, select, tuple_, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,12 +46,15 @@ from enishi.db.engine import Database, upsert_insert
 from enishi.jobs.after_commit import enqueue_after_commit as after_commit
 from enishi.jobs.after_commit import enqueue_quietly
 from enishi.jobs.queue import JobQueue
+from enishi.line.channels import MAX_MESSAGES, MAX_MULTICAST, load_channel, part_key
 from enishi.line.errors import Accepted, Outcome, QuotaExhausted, Rejected, RetryLater, backoff
-from enishi.line.gateway import MAX_MESSAGES, MAX_MULTICAST, LineGateway, gateway_for, load_channel, part_key
 from enishi.models import Friend, LineRequest, Message, Workspace
 from enishi.registry import Registered, Registry
 from enishi.settings import Settings, env_float, env_int
 from enishi.types import JobType, Schedule
+
+if TYPE_CHECKING:
+    from enishi.line.gateway import LineGateway
 
 log = logging.getLogger("enishi.line.outbox")
 
@@ -565,6 +567,8 @@ def _check_messages(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Refuse what LINE would refuse anyway, now, where the caller can still tell the user."""
     if not messages:
         raise ValueError("nothing to send: messages is empty")
+    from linebot.v3.messaging import Message as SdkMessage  # the LINE SDK loads on the first send
+
     body = [dict(m) for m in messages]
     for i, message in enumerate(body):
         try:
@@ -1078,11 +1082,15 @@ async def _hold_workspace(session: AsyncSession, workspace_id: int, now: datetim
 
 async def deliver_line_request(ctx: JobContext, request_id: int) -> str:
     """Job: deliver one outbox row (``core.deliver_line_request``)."""
+    from enishi.line.gateway import gateway_for
+
     return await deliver(ctx.db, gateway_for(ctx.settings), request_id, jobs=ctx.jobs)
 
 
 async def deliver_line_requests(ctx: JobContext, request_ids: list[int]) -> int:
     """Job: deliver a batch of outbox rows (``core.deliver_line_requests``); how many were accepted."""
+    from enishi.line.gateway import gateway_for
+
     statuses = await deliver_many(ctx.db, gateway_for(ctx.settings), request_ids, jobs=ctx.jobs)
     return statuses.count("accepted")
 

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 
 from enishi.context import JobContext
 from enishi.db.base import utcnow
+from enishi.line.channels import load_channel
 from enishi.line.errors import LineError, RetryLater
-from enishi.line.gateway import gateway_for, load_channel
 from enishi.models import Friend
 
 log = logging.getLogger("enishi.line.profiles")
@@ -27,6 +27,8 @@ async def fetch_profile(ctx: JobContext, workspace_id: int, friend_id: int, atte
     if friend is None or channel is None or friend.status != "following":
         return False  # gone, or blocked: LINE would not give the profile anyway
     try:
+        from enishi.line.gateway import gateway_for  # the LINE SDK loads when it is first needed
+
         profile = await gateway_for(ctx.settings).get_profile(channel, friend.line_user_id)
     except LineError as exc:
         outcome = exc.outcome

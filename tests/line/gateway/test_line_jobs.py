@@ -16,6 +16,7 @@ from enishi.jobs.schedules import cron_spec
 from enishi.line.gateway import close_gateways
 from enishi.line.outbox import (
     DELIVER_JOB,
+    DELIVER_MANY_JOB,
     SWEEP_SCHEDULE,
     deliver,
     job_id,
@@ -56,7 +57,7 @@ def line_host() -> PluginHost:
 
 def test_the_job_and_the_schedule_are_registered_under_core() -> None:
     entries = {e.key: e for e in line_host().registry.all("jobs")}
-    assert set(entries) == {DELIVER_JOB, SWEEP_SCHEDULE}
+    assert set(entries) == {DELIVER_JOB, DELIVER_MANY_JOB, SWEEP_SCHEDULE}  # one row, or a batch of rows
     assert isinstance(entries[DELIVER_JOB].item, JobType) and entries[DELIVER_JOB].plugin == "core"
     schedule = entries[SWEEP_SCHEDULE].item
     assert isinstance(schedule, Schedule) and schedule.every == timedelta(seconds=10)
