@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -83,7 +84,7 @@ def _fuzz(schema: Any, base_url: str, ids: dict[str, Any]) -> dict[str, Any]:
         "not_reached": [],
     }
     deadline = time.monotonic() + BUDGET
-    turn = Counter()
+    turn: Counter[str] = Counter()
     for result in schema.get_all_operations():
         operation = result.ok()
         key = (operation.method.upper(), operation.path)
@@ -95,28 +96,7 @@ def _fuzz(schema: Any, base_url: str, ids: dict[str, Any]) -> dict[str, Any]:
             report["not_reached"].append(" ".join(key))
             continue
         label = " ".join(key)
-
-        def check(case: Any, label: str = label) -> None:
-            # The signed-in workspace, and every other case a record it has (the rest: ids that do not exist).
-            if "workspace_id" in case.path_parameters:
-                case.path_parameters["workspace_id"] = ids["workspace_id"]
-            turn[label] += 1
-            if turn[label] % 2:
-                for name in case.path_parameters:
-                    if name in ids and not (name == "key" and "/reports/" in label):
-                        case.path_parameters[name] = ids[name]
-            response = case.call(base_url=base_url, session=session, timeout=30)
-            report["cases"] += 1
-            report["statuses"][response.status_code] += 1
-            if response.status_code >= 500:
-                report["server_errors"].append(f"{label} → {response.status_code}: {case.as_curl_command()}")
-            try:
-                case.validate_response(
-                    response, checks=[status_code_conformance, content_type_conformance, response_schema_conformance]
-                )
-            except FailureGroup as exc:  # the failed checks and the case
-                first = str(exc).strip().splitlines()
-                report["off_schema"].append(f"{label} → {response.status_code}: {' / '.join(first[:6])}")
+        check = _checker(label, base_url, session, ids, report, turn)
 
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             run = settings(
@@ -134,3 +114,36 @@ def _fuzz(schema: Any, base_url: str, ids: dict[str, Any]) -> dict[str, Any]:
                 if "Unsatisfiable" not in type(exc).__name__ and "negative" not in str(exc).lower():
                     raise
     return report
+
+
+def _checker(
+    label: str,
+    base_url: str,
+    session: requests.Session,
+    ids: dict[str, Any],
+    report: dict[str, Any],
+    turn: Counter[str],
+) -> Callable[[Any], None]:
+    def check(case: Any) -> None:
+        # The signed-in workspace, and every other case a record it has (the rest: ids that do not exist).
+        if "workspace_id" in case.path_parameters:
+            case.path_parameters["workspace_id"] = ids["workspace_id"]
+        turn[label] += 1
+        if turn[label] % 2:
+            for name in case.path_parameters:
+                if name in ids and not (name == "key" and "/reports/" in label):
+                    case.path_parameters[name] = ids[name]
+        response = case.call(base_url=base_url, session=session, timeout=30)
+        report["cases"] += 1
+        report["statuses"][response.status_code] += 1
+        if response.status_code >= 500:
+            report["server_errors"].append(f"{label} → {response.status_code}: {case.as_curl_command()}")
+        try:
+            case.validate_response(
+                response, checks=[status_code_conformance, content_type_conformance, response_schema_conformance]
+            )
+        except FailureGroup as exc:  # the failed checks and the case
+            first = str(exc).strip().splitlines()
+            report["off_schema"].append(f"{label} → {response.status_code}: {' / '.join(first[:6])}")
+
+    return check
