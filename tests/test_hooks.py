@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 from pathlib import Path
+from typing import Any
 
 import enishi_probe
 import pytest
@@ -39,18 +40,22 @@ def test_the_probe_implements_every_hook(env: Env) -> None:
     assert implemented == set(HOOKS)
 
 
+def probe_context(env: Env, workspace_id: int, session: Any) -> WorkspaceContext:
+    return WorkspaceContext(
+        workspace_id=workspace_id,
+        session=session,
+        host=env.host,
+        settings=env.settings,
+        jobs=None,
+        enabled_plugins=frozenset({"probe"}),
+    )
+
+
 async def test_every_runtime_hook_reaches_an_enabled_plugin(env: Env) -> None:
     workspace = await env.workspace(await env.agency(), plan="pro")
     enishi_probe.CALLS.clear()
     async with env.db.transaction(workspace.id) as s:
-        ctx = WorkspaceContext(
-            workspace_id=workspace.id,
-            session=s,
-            host=env.host,
-            settings=env.settings,
-            jobs=None,
-            enabled_plugins=frozenset({"probe"}),
-        )
+        ctx = probe_context(env, workspace.id, s)
         await env.host.call("enishi_line_event", ctx.enabled_plugins, ctx=ctx, event={"type": "follow"})
         await env.host.call("enishi_friend_followed", ctx.enabled_plugins, ctx=ctx, friend_id=7, unblocked=True)
         await env.host.call("enishi_friend_unfollowed", ctx.enabled_plugins, ctx=ctx, friend_id=7)
@@ -73,14 +78,7 @@ async def test_a_set_of_events_reaches_the_batch_hook_once_and_the_single_hook_p
     workspace = await env.workspace(await env.agency(), plan="pro")
     enishi_probe.CALLS.clear()
     async with env.db.transaction(workspace.id) as s:
-        ctx = WorkspaceContext(
-            workspace_id=workspace.id,
-            session=s,
-            host=env.host,
-            settings=env.settings,
-            jobs=None,
-            enabled_plugins=frozenset({"probe"}),
-        )
+        ctx = probe_context(env, workspace.id, s)
         events = await ctx.emit_many("probe.renamed", [7, 8, 9], name="新")
     assert [(e.friend_id, e.data) for e in events] == [(7, {"name": "新"}), (8, {"name": "新"}), (9, {"name": "新"})]
     assert enishi_probe.CALLS == [

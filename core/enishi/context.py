@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,8 @@ from enishi.jobs.queue import JobQueue
 from enishi.plugin_host import PluginHost
 from enishi.settings import Settings
 from enishi.types import DomainEvent
+
+C = TypeVar("C", bound="WorkspaceContext")
 
 
 @dataclass(kw_only=True)
@@ -44,6 +47,11 @@ class WorkspaceContext:
 
     def settings_of(self, plugin: str) -> dict[str, Any]:
         return self.plugin_settings.get(plugin, {})
+
+    def as_(self, kind: type[C], **extra: Any) -> C:
+        """This context as a more specific one (an action's, a bulk action's): same session, memo and the rest."""
+        shared = {f.name: getattr(self, f.name) for f in dataclasses.fields(WorkspaceContext)}
+        return kind(**shared, **extra)
 
     async def emit(self, name: str, friend_id: int | None, /, **data: Any) -> DomainEvent:
         """Announce a domain event (e.g. ``tags.tag_added``) to the enabled plugins and the scenario engine.

@@ -70,20 +70,7 @@ async def run_action(
     problems = validate(dict(item.config_schema), config)
     if problems:
         raise InvalidConfig(problems)
-    action_ctx = ActionContext(
-        workspace_id=ctx.workspace_id,
-        session=ctx.session,
-        host=ctx.host,
-        settings=ctx.settings,
-        jobs=ctx.jobs,
-        enabled_plugins=ctx.enabled_plugins,
-        timezone=ctx.timezone,
-        actor_user_id=ctx.actor_user_id,
-        now=ctx.now,
-        plugin_settings=ctx.plugin_settings,
-        idempotency_key=idempotency_key,
-        source=source,
-    )
+    action_ctx = ctx.as_(ActionContext, idempotency_key=idempotency_key, source=source)
     return dict(await item.run(action_ctx, friend_id, config) or {})
 
 

@@ -66,15 +66,20 @@ async def check_send_messages(ctx: WorkspaceContext, config: Mapping[str, Any]) 
     return [SchemaProblem("$.template_id", f"定型文「{template.name}」: {p.path[2:]}: {p.message}") for p in problems]
 
 
+async def _messages_of(ctx: WorkspaceContext, config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The messages written in the node, or its template's as they are now."""
+    if config.get("messages") is not None:
+        return list(config["messages"])
+    template = await templates.find(ctx, int(config.get("template_id") or 0))
+    if template is None:
+        raise LookupError(f"message template {config.get('template_id')} is not in workspace {ctx.workspace_id}")
+    return list(template.messages)
+
+
 async def run_send_messages(ctx: ActionContext, friend_id: int, config: Mapping[str, Any]) -> Mapping[str, Any]:
     """Records the send in the step's transaction (the outbox row); re-running it with the same key sends nothing."""
-    messages = config.get("messages")
+    messages = await _messages_of(ctx, config)
     template_id = config.get("template_id")
-    if messages is None:
-        template = await templates.find(ctx, int(template_id or 0))
-        if template is None:
-            raise LookupError(f"message template {template_id} is not in workspace {ctx.workspace_id}")
-        messages = template.messages
     sent = await sending.send(ctx, friend_id, messages, idempotency_key=ctx.idempotency_key, source=ctx.source)
     out: dict[str, Any] = {
         "request_id": sent.request_id,
@@ -91,13 +96,8 @@ async def run_send_messages_bulk(
     ctx: BulkActionContext, friend_ids: Select[Any], config: Mapping[str, Any]
 ) -> Mapping[int, Mapping[str, Any]]:
     """The set-based form for a batch of scenario steps: one write to the outbox for every friend of the batch."""
-    messages = config.get("messages")
+    messages = await _messages_of(ctx, config)
     template_id = config.get("template_id")
-    if messages is None:
-        template = await templates.find(ctx, int(template_id or 0))
-        if template is None:
-            raise LookupError(f"message template {template_id} is not in workspace {ctx.workspace_id}")
-        messages = template.messages
     ids = list((await ctx.session.scalars(friend_ids)).all())
     sent = await sending.send_many(ctx, ids, messages, source=ctx.source)
     extra = {"template_id": template_id} if template_id is not None else {}

@@ -448,20 +448,7 @@ async def _apply(
 
 
 def _bulk_context(ctx: WorkspaceContext) -> BulkActionContext:
-    return BulkActionContext(
-        workspace_id=ctx.workspace_id,
-        session=ctx.session,
-        host=ctx.host,
-        settings=ctx.settings,
-        jobs=ctx.jobs,
-        enabled_plugins=ctx.enabled_plugins,
-        timezone=ctx.timezone,
-        actor_user_id=ctx.actor_user_id,
-        now=ctx.now,
-        plugin_settings=ctx.plugin_settings,
-        memo=ctx.memo,
-        source="bulk",
-    )
+    return ctx.as_(BulkActionContext, source="bulk")
 
 
 def _describe(exc: Exception) -> str:

@@ -344,7 +344,7 @@ class Batch:
         keys = {r.friend_id: f"scenario:{r.id}:{node['id']}:{visits[r.id]}" for r in runs}
         results: Mapping[int, Mapping[str, Any]] = {}
         if item.run_bulk is not None:
-            bulk_ctx = BulkActionContext(**_fields_of(self.ctx), source="scenario", idempotency_keys=keys)
+            bulk_ctx = self.ctx.as_(BulkActionContext, source="scenario", idempotency_keys=keys)
             friends: Select[Any] = select(Friend.id).where(Friend.id.in_(list(keys)))
             answer = await item.run_bulk(bulk_ctx, friends, node["config"])
             if isinstance(answer, Mapping):
@@ -508,22 +508,6 @@ class Batch:
             )
             .execution_options(synchronize_session=False)
         )
-
-
-def _fields_of(ctx: WorkspaceContext) -> dict[str, Any]:
-    return {
-        "workspace_id": ctx.workspace_id,
-        "session": ctx.session,
-        "host": ctx.host,
-        "settings": ctx.settings,
-        "jobs": ctx.jobs,
-        "enabled_plugins": ctx.enabled_plugins,
-        "timezone": ctx.timezone,
-        "actor_user_id": ctx.actor_user_id,
-        "now": ctx.now,
-        "plugin_settings": ctx.plugin_settings,
-        "memo": ctx.memo,
-    }
 
 
 def _iso(value: datetime | None) -> str | None:
