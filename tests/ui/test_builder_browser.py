@@ -122,6 +122,7 @@ async def test_a_three_step_scenario_built_by_drag_and_drop_greets_a_new_friend(
     await connect(page, "core.wait_delay", "core.friend_followed")
     await expect(page.locator(".react-flow__edge")).to_have_count(0)
     await connect(page, "core.friend_followed", "core.wait_delay")
+    await expect(page.locator(".react-flow__edge")).to_have_count(1)  # seen before the next one is drawn
     await connect(page, "core.wait_delay", "messages.send_messages")
     await expect(page.locator(".react-flow__edge")).to_have_count(2)
     # One edge per output port: a second edge from the trigger is refused.
@@ -151,9 +152,11 @@ async def test_a_three_step_scenario_built_by_drag_and_drop_greets_a_new_friend(
     await expect(preview.locator(".line-bubble")).to_have_text(["ご登録ありがとうございます！"])
     await expect(preview.get_by_role("group", name="ご案内").locator("li")).to_have_text(["購入希望"])
 
-    # Sends in quiet hours would wait for the morning: off for this scenario.
+    # Pushes in quiet hours would wait for the morning: this scenario sets its own quiet hours, off.
     await page.get_by_role("tab", name="シナリオ設定").click()
-    await page.get_by_label("この時間帯はメッセージを送らず、終わるまで待つ").uncheck()
+    await expect(page.get_by_label("ワークスペースの設定に従う")).to_be_checked()
+    await page.get_by_label("ワークスペースの設定に従う").uncheck()
+    await page.get_by_label("この時間帯はプッシュを送らず、終わるまで待つ").uncheck()
 
     await page.get_by_role("tab", name="問題").click()
     await expect(page.get_by_text("問題はありません。公開できます。")).to_be_visible()

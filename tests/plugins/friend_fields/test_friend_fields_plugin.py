@@ -129,7 +129,9 @@ def test_migration_is_one_branch_on_top_of_the_core(tmp_path: Path) -> None:
     assert revision.down_revision is None and revision.dependencies == "core_0001"
     covering = script.get_revision("friend_fields_0002")
     assert covering is not None and covering.down_revision == "friend_fields_0001"
-    assert "friend_fields_0002" in script.get_heads()
+    ids = script.get_revision("friend_fields_0003")  # rebuilt so that SQLite never reuses an id
+    assert ids is not None and ids.down_revision == "friend_fields_0002"
+    assert "friend_fields_0003" in script.get_heads()
 
 
 async def test_branch_downgrades_and_upgrades_on_its_own(world: World) -> None:
@@ -141,7 +143,7 @@ async def test_branch_downgrades_and_upgrades_on_its_own(world: World) -> None:
     async with engine.connect() as conn:
         left = await conn.run_sync(tables)
     assert not TABLES & left and "friends" in left  # the core stays
-    assert not {"friend_fields_0001", "friend_fields_0002"} & await current(engine, host)
+    assert not {"friend_fields_0001", "friend_fields_0002", "friend_fields_0003"} & await current(engine, host)
     await upgrade(engine, host)
-    assert "friend_fields_0002" in await current(engine, host)
+    assert "friend_fields_0003" in await current(engine, host)
     assert (await world.field("again"))["key"] == "again"

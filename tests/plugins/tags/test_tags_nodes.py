@@ -150,7 +150,7 @@ async def test_bulk_actions_are_set_based_and_stay_in_the_workspace(world: TagsW
         assert await nodes.run_remove_tag_bulk(ctx, select(Friend.id), {"tag_ids": [a, b]}) == 1003  # + aoi, ren
     announced = world.recorder.take()
     assert sum(1 for e in announced if e[0] == TAG_ADDED) == 2002
-    assert sum(1 for e in announced if e[0] == TAG_REMOVED) == 2006
+    assert sum(1 for e in announced if e[0] == TAG_REMOVED) == 2005  # many's 2002 + aoi's a + ren's a and b
     assert await links(world) == {(f["aoi"], c): "bulk"}
 
     # Under it, too: several tags for one friend count once.

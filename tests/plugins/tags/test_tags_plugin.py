@@ -95,7 +95,9 @@ def test_migration_is_one_branch_on_top_of_the_core(tmp_path: Path) -> None:
     assert revision.down_revision is None and revision.dependencies == "core_0001"
     pinned = script.get_revision("tags_0002")
     assert pinned is not None and pinned.down_revision == "tags_0001"
-    assert "tags_0002" in script.get_heads()
+    ids = script.get_revision("tags_0003")  # rebuilt so that SQLite never reuses an id
+    assert ids is not None and ids.down_revision == "tags_0002"
+    assert "tags_0003" in script.get_heads()
 
 
 async def test_migration_matches_the_models(world: TagsWorld) -> None:
@@ -131,9 +133,9 @@ async def test_branch_downgrades_and_upgrades_on_its_own(world: TagsWorld) -> No
     async with engine.connect() as conn:
         left = await conn.run_sync(tables)
     assert not TAG_TABLES & left and "friends" in left  # the core stays
-    assert not {"tags_0001", "tags_0002"} & await current(engine, world.host)
+    assert not {"tags_0001", "tags_0002", "tags_0003"} & await current(engine, world.host)
     await upgrade(engine, world.host)
-    assert "tags_0002" in await current(engine, world.host)
+    assert "tags_0003" in await current(engine, world.host)
     assert await world.tag("VIP") > 0
 
 
