@@ -6,7 +6,7 @@ Plugins provide everything else (tags, marks, fields, messages …) through the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -239,6 +239,21 @@ manual_start = TriggerType(
 # --- waits -------------------------------------------------------------------------------------------------
 
 
+def _same_for_everyone(
+    resume_at: Callable[[WorkspaceContext, int, Mapping[str, Any], datetime], Awaitable[datetime | None]],
+) -> Callable[[WorkspaceContext, Sequence[int], Mapping[str, Any], datetime], Awaitable[dict[int, datetime | None]]]:
+    """The set-based form of a wait whose end does not depend on the friend: computed once for the batch."""
+
+    async def many(
+        ctx: WorkspaceContext, friend_ids: Sequence[int], config: Mapping[str, Any], since: datetime
+    ) -> dict[int, datetime | None]:
+        if not friend_ids:
+            return {}
+        return dict.fromkeys(friend_ids, await resume_at(ctx, friend_ids[0], config, since))
+
+    return many
+
+
 async def _delay_until(ctx: WorkspaceContext, friend_id: int, config: Mapping[str, Any], since: datetime) -> datetime:
     return since + duration(config)
 
@@ -249,6 +264,7 @@ wait_delay = WaitType(
     description=Text("指定した時間が経ってから次へ進みます。", "Goes on after the given time."),
     config_schema={**DURATION_SCHEMA, "title": "待ち時間 / Wait"},
     resume_at=_delay_until,
+    resume_at_many=_same_for_everyone(_delay_until),
 )
 
 
@@ -284,6 +300,7 @@ wait_until_time = WaitType(
         "additionalProperties": False,
     },
     resume_at=_time_of_day,
+    resume_at_many=_same_for_everyone(_time_of_day),
 )
 
 FIELD_REF = {
@@ -327,15 +344,24 @@ def _as_datetime(value: Any, tz: Any, at: time | None) -> datetime | None:
 async def _field_date(
     ctx: WorkspaceContext, friend_id: int, config: Mapping[str, Any], since: datetime
 ) -> datetime | None:
+    return (await _field_dates(ctx, [friend_id], config, since))[friend_id]
+
+
+async def _field_dates(
+    ctx: WorkspaceContext, friend_ids: Sequence[int], config: Mapping[str, Any], since: datetime
+) -> dict[int, datetime | None]:
+    """Each friend's date from the field, with the offset: one load for the whole batch."""
     entry = ctx.host.registry.usable("friend_fields", config["field"]["source"], None, ctx.enabled_plugins)
-    values = await entry.item.load(ctx, [friend_id], [config["field"]["key"]])
+    key = config["field"]["key"]
+    values = await entry.item.load(ctx, list(friend_ids), [key])
     at = parse_time(config["time"]) if config.get("time") else None
-    base = _as_datetime((values.get(friend_id) or {}).get(config["field"]["key"]), ctx.tz, at)
-    if base is None:
-        return None
     offset = timedelta(days=config.get("offset_days", 0), hours=config.get("offset_hours", 0))
-    due = base + offset
-    return None if due < since else due
+    dues: dict[int, datetime | None] = {}
+    for friend_id in friend_ids:
+        base = _as_datetime((values.get(friend_id) or {}).get(key), ctx.tz, at)
+        due = None if base is None else base + offset
+        dues[friend_id] = None if due is None or due < since else due
+    return dues
 
 
 async def _check_field_ref(ctx: WorkspaceContext, config: Mapping[str, Any]) -> list[SchemaProblem]:
@@ -375,6 +401,7 @@ wait_until_field_date = WaitType(
     },
     outputs=(NEXT, SKIPPED),
     resume_at=_field_date,
+    resume_at_many=_field_dates,
     check_config=_check_field_ref,
 )
 
@@ -418,6 +445,7 @@ wait_for_event = WaitType(
     },
     outputs=(TIMEOUT, EVENT),
     resume_at=_event_timeout,
+    resume_at_many=_same_for_everyone(_event_timeout),
     event_of=_event_of,
 )
 
