@@ -1,11 +1,13 @@
 // /agency: the client workspaces of the user's agencies, each with its plan and enabled plugins and a way in;
-// agency admins add a client workspace there. Platform admins also manage the plans (a tab only they see).
+// agency admins add a client workspace there. Platform admins also manage the plans and every account (tabs only
+// they see).
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "../../api";
 import { localized } from "../../i18n";
 import type { Me, WorkspaceSummary } from "../../types";
 import { Field } from "./Field";
+import { AccountsAdmin } from "./AccountsAdmin";
 import { fieldErrors, type FieldErrors, type InstalledPlugin, type Plan } from "./forms";
 import { PlansAdmin } from "./PlansAdmin";
 import "./agency.css";
@@ -36,7 +38,7 @@ export function AgencyPage() {
   const { t } = useTranslation();
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [tab, setTab] = useState<"clients" | "plans">("clients");
+  const [tab, setTab] = useState<"clients" | "plans" | "accounts">("clients");
 
   const load = useCallback(async () => {
     try {
@@ -70,10 +72,15 @@ export function AgencyPage() {
           <button type="button" role="tab" aria-selected={tab === "plans"} onClick={() => setTab("plans")}>
             {t("agency.plans")}
           </button>
+          <button type="button" role="tab" aria-selected={tab === "accounts"} onClick={() => setTab("accounts")}>
+            {t("agency.accounts.tab")}
+          </button>
         </div>
       )}
       {admin && tab === "plans" ? (
         <PlansAdmin plans={loaded.plans} plugins={loaded.plugins} onChanged={load} />
+      ) : admin && tab === "accounts" ? (
+        <AccountsAdmin meId={loaded.me.user.id} />
       ) : (
         <Clients loaded={loaded} onChanged={load} />
       )}
