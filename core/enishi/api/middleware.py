@@ -18,7 +18,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from enishi.api.errors import ApiError, invalid
 from enishi.api.services import services_of
 from enishi.audit import AUDITED_FLAG, UNSAFE_METHODS, entry_for
-from enishi.auth.service import from_api_token, from_cookie
+from enishi.auth.service import from_api_token, from_cookie, record_token_use
 from enishi.crypto import same
 
 SESSION_COOKIE = "enishi_session"
@@ -40,6 +40,8 @@ class StaffAuthMiddleware(AbstractAuthenticationMiddleware):
                 auth = await from_cookie(session, cookie) if cookie else None
         if auth is None:
             raise ApiError(401, "unauthorized", "ログインしてください / sign in first")
+        if auth.api_token_id is not None:
+            await record_token_use(services.db, auth)
         # Cookies are sent by the browser on its own, so a state change must also prove it came from our page.
         if auth.via_cookie and connection.scope.get("method") in UNSAFE_METHODS:
             sent = connection.headers.get(CSRF_HEADER, "")

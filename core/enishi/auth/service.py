@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +20,12 @@ from enishi.db.base import utcnow
 from enishi.models import ApiToken, LoginAttempt, StaffSession, User
 from enishi.settings import Settings
 
+if TYPE_CHECKING:
+    from enishi.db.engine import Database
+
+log = logging.getLogger("enishi.auth")
 API_TOKEN_PREFIX = "enishi_"  # noqa: S105 - a public prefix, not a secret
+TOKEN_USE_GRANULARITY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,7 @@ class Authenticated:
     session_id: int | None = None
     csrf_token: str | None = None
     api_token_id: int | None = None
+    api_token_last_used_at: datetime | None = None
 
     @property
     def via_cookie(self) -> bool:
@@ -222,14 +230,33 @@ async def from_api_token(session: AsyncSession, token: str) -> Authenticated | N
     now = utcnow()
     if api_token.revoked_at is not None or (api_token.expires_at and api_token.expires_at <= now) or not user.is_active:
         return None
-    # Recorded at most once a minute, so a busy script does not write on every request.
-    if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
-        try:
-            await session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
-            await session.commit()
-        except OperationalError:  # busy database: the timestamp is a convenience, the request goes on
-            await session.rollback()
-    return Authenticated(user=user, api_token_id=api_token.id)
+    return Authenticated(user=user, api_token_id=api_token.id, api_token_last_used_at=api_token.last_used_at)
+
+
+async def record_token_use(db: Database, auth: Authenticated) -> None:
+    """Notes when ``auth``'s API token was last used, at most once a minute so a busy script does not write on
+    every request.
+
+    In a transaction of its own, after the token was read: a failed write in the reading session rolled it back
+    and expired the user just read, whose next attribute read then did IO from plain async code
+    (``MissingGreenlet`` on SQLite, where a read transaction's upgrade to a write loses to any commit in between).
+    """
+    if auth.api_token_id is None:
+        return
+    now = utcnow()
+    stale = now - TOKEN_USE_GRANULARITY
+    if auth.api_token_last_used_at is not None and auth.api_token_last_used_at > stale:
+        return
+    try:
+        async with db.transaction() as session:
+            await session.execute(
+                update(ApiToken)
+                .where(ApiToken.id == auth.api_token_id)
+                .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= stale))
+                .values(last_used_at=now)
+            )
+    except OperationalError:  # busy database: the timestamp is a convenience, the request goes on
+        log.info("API token %s: last use not recorded (database busy)", auth.api_token_id)
 
 
 async def create_api_token(
