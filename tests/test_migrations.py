@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -15,6 +17,7 @@ from sqlalchemy import insert, inspect, text
 from enishi import migrate
 from enishi.db.base import Base
 from enishi.db.engine import make_engine
+from enishi.plugin_host import PluginHost
 from tests.conftest import PG_ADMIN_URL, _pg_admin, _pg_reachable, _pg_url, make_host, settings_for, unavailable
 
 
@@ -148,5 +151,69 @@ async def test_broadcast_counts_survive_the_move_to_shards_and_back(empty_url: s
             ).one()
             skipped = (await conn.execute(text("SELECT skipped FROM broadcasts"))).scalar_one()
         assert (tuple(counts), skipped) == ((5, 2), 0)
+    finally:
+        await engine.dispose()
+
+
+def _redirect_branch(host: PluginHost, plugin: str, folder: Path) -> None:
+    """Point a plugin's migration branch at another folder (as if the plugin had been upgraded in place)."""
+    bucket = host.registry.items["migrations"]
+    slot, entry = next((s, e) for s, e in bucket.items() if e.plugin == plugin)
+    bucket[slot] = dataclasses.replace(entry, item=dataclasses.replace(entry.item, path=folder))
+
+
+async def test_the_embedded_start_upgrades_when_scripts_or_version_rows_changed_and_only_then(tmp_path: Path) -> None:
+    """`enishi serve` on SQLite upgrades at every start unless the database is known to be at head (the version
+    rows recorded beside it for the same migration scripts). A plugin added or upgraded, a downgrade or a bad
+    record must each still bring the database to head."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'enishi.db'}"
+    record = tmp_path / f"enishi.db{migrate.HEAD_RECORD_SUFFIX}"
+    without_notes = make_host(settings_for(tmp_path, ENISHI_DISABLE_PLUGINS="notes"))
+    host = make_host(settings_for(tmp_path))
+    engine = make_engine(url, pool=False)
+
+    async def tables() -> set[str]:
+        async with engine.connect() as conn:
+            return await conn.run_sync(_tables)
+
+    try:
+        assert await migrate.upgrade_if_needed(engine, without_notes)  # a new database
+        assert record.is_file() and "notes_notes" not in await tables()
+        assert not await migrate.upgrade_if_needed(engine, without_notes)
+
+        assert await migrate.upgrade_if_needed(engine, host)  # a plugin with migrations installed
+        assert "notes_notes" in await tables()
+        assert not await migrate.upgrade_if_needed(engine, host)
+        assert not await migrate.pending(engine, host)
+
+        # The plugin upgraded: its branch gains a revision.
+        upgraded = tmp_path / "notes_migrations"
+        shutil.copytree(next(e.item.path for e in host.registry.all("migrations") if e.plugin == "notes"), upgraded)
+        (upgraded / "notes_9999_upgraded.py").write_text(
+            'revision = "notes_9999"\ndown_revision = "notes_0002"\nbranch_labels = None\ndepends_on = None\n\n\n'
+            "def upgrade() -> None:\n    pass\n\n\ndef downgrade() -> None:\n    pass\n"
+        )
+        _redirect_branch(host, "notes", upgraded)
+        assert await migrate.pending(engine, host)
+        assert await migrate.upgrade_if_needed(engine, host)
+        assert "notes_9999" in (await migrate.stored_versions(engine) or set())
+        assert not await migrate.upgrade_if_needed(engine, host)
+
+        # An edited script counts as a change too (nothing to apply, but alembic is asked again).
+        (upgraded / "notes_9999_upgraded.py").write_text(
+            (upgraded / "notes_9999_upgraded.py").read_text() + "# edited\n"
+        )
+        assert await migrate.upgrade_if_needed(engine, host)
+        assert not await migrate.upgrade_if_needed(engine, host)
+
+        await migrate.downgrade(engine, host, "notes@base")  # version rows that were never seen at head
+        assert "notes_notes" not in await tables()
+        assert await migrate.upgrade_if_needed(engine, host)
+        assert "notes_notes" in await tables()
+
+        record.write_text("{not json")  # an unreadable record is no record
+        assert await migrate.upgrade_if_needed(engine, host)
+        assert not await migrate.upgrade_if_needed(engine, host)
+        assert not await migrate.pending(engine, host)
     finally:
         await engine.dispose()

@@ -118,8 +118,8 @@ def serve(host: str, port: int) -> None:
 
     async def prepare(db: Database) -> None:
         try:
-            if settings.embedded:
-                await migrate.upgrade(db.engine, plugins)  # one file, one process: keep it up to date
+            if settings.embedded:  # one file, one process: keep it up to date (cheaply when it already is)
+                await migrate.upgrade_if_needed(db.engine, plugins)
             else:
                 await _require_schema(db, plugins)
         finally:
@@ -543,7 +543,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     async def go() -> dict[str, Any]:
         database = Database(settings.database_url)
         try:
-            await migrate.upgrade(database.engine, plugins)
+            await migrate.upgrade_if_needed(database.engine, plugins)
             return await seed_demo(database, settings, plugins, DEMO_EMAIL, DEMO_PASSWORD)
         finally:
             await database.dispose()
