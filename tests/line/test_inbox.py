@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from enishi.app import create_app
 from enishi.line.embedded import emulator_of, register_channels
-from enishi.models import Friend, LineRequest
+from enishi.models import Friend, LineRequest, Message
 from tests.conftest import PASSWORD, Env, make_host, settings_for
 from tests.live_server import listening_socket, serve
 
@@ -251,3 +252,63 @@ async def _newest_image(staff: httpx.AsyncClient, base: str, after: int) -> Any:
     items = (await staff.get(f"{base}/conversations")).json()["items"]
     last = items[0]["last_message"] if items else None
     return last if last and last["kind"] == "image" and last["id"] > after else None
+
+
+async def test_media_asked_for_while_the_queue_is_down_is_fetched_once_it_is_back(
+    live: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from enishi.context import JobContext
+    from enishi.jobs import QueueUnavailable
+    from enishi.line import media
+
+    owner = await live.user("owner@shop.example")
+    workspace = await live.workspace(await live.agency(owner=owner))
+    emulator = emulator_of(live.app.state)
+    assert emulator is not None
+    await register_channels(live.app.state["enishi"], emulator)
+    channel = workspace.line_channel_id
+    user = emulator.add_user(channel, "花子")
+    await emulator.follow(channel, user.user_id)
+    picture = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2
+    await emulator.send_image(channel, user.user_id, picture, "image/png")
+    staff = await _login(live, "owner@shop.example")
+    base = f"/api/workspaces/{workspace.id}/inbox"
+    image = await _until(lambda: _newest_image(staff, base, 0))
+    url = f"{base}/messages/{image['id']}/content"
+    services = live.app.state["enishi"]
+
+    async def queue_down(*_args: Any, **_kwargs: Any) -> bool:
+        raise QueueUnavailable("Redis is unreachable")
+
+    monkeypatch.setattr(services.jobs, "enqueue", queue_down)
+    for _ in range(2):  # the console asks again while it is fetching
+        asked = await staff.get(url)
+        assert asked.status_code == 202, asked.text
+        assert asked.json() == {"status": "fetching"}
+
+    async def wanted_at() -> Any:
+        async with live.db.session() as s:
+            return await s.scalar(select(Message.content_wanted_at).where(Message.id == image["id"]))
+
+    wanted = await wanted_at()
+    assert wanted is not None  # the database holds the wish, not the queue
+    monkeypatch.undo()
+
+    # Once the queue is back the sweeper queues the fetch (nobody asks again), after the job's grace period.
+    jobs_ctx = JobContext(settings=services.settings, db=services.db, host=services.host, jobs=services.jobs)
+    assert await media.sweep_wanted_content(jobs_ctx) == 0
+    async with live.db.transaction() as s:
+        await s.execute(
+            update(Message)
+            .where(Message.id == image["id"])
+            .values(content_wanted_at=wanted - media.SWEEP_AFTER - timedelta(seconds=1))
+        )
+    assert await media.sweep_wanted_content(jobs_ctx) == 1
+
+    async def no_longer_wanted() -> bool:
+        return await wanted_at() is None
+
+    assert await _until(no_longer_wanted)
+    served = await staff.get(url)
+    assert served.status_code == 200 and served.content == picture
+    assert await media.sweep_wanted_content(jobs_ctx) == 0

@@ -410,12 +410,7 @@ class InboxController(Controller):
             )
         meta = media.stored(services.settings, message.workspace_id, message.id)
         if meta is None:
-            await services.jobs.enqueue(
-                media.FETCH_CONTENT_JOB,
-                job_id=f"content:{message.id}",
-                workspace_id=message.workspace_id,
-                message_id=message.id,
-            )
+            await media.want_content(services.db, services.jobs, message)
             return Response(
                 {"status": "fetching"}, status_code=202, headers={"Retry-After": "1"}, media_type="application/json"
             )

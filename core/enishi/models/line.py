@@ -49,6 +49,13 @@ class Message(WorkspaceOwned, Base):
         CheckConstraint("direction IN ('in', 'out')", name="direction"),
         Index("ix_messages_workspace_friend_id", "workspace_id", "friend_id", "id"),
         UniqueConstraint("workspace_id", "line_message_id"),
+        # The content sweeper looks for contents staff asked for that are not fetched yet (few rows at a time).
+        Index(
+            "ix_messages_content_wanted",
+            "content_wanted_at",
+            postgresql_where=text("content_wanted_at IS NOT NULL"),
+            sqlite_where=text("content_wanted_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -67,6 +74,9 @@ class Message(WorkspaceOwned, Base):
     )
     source: Mapped[str] = mapped_column(String(24), default="line")  # line, staff, scenario, broadcast, auto
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When staff first asked for this image's, video's, audio's or file's content and it was not fetched yet: the
+    # fetch's row, so a lost job (the queue down) is queued again by the sweeper. Cleared once it is stored.
+    content_wanted_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class LineRequest(WorkspaceOwned, Base):
