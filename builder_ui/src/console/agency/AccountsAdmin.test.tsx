@@ -1,6 +1,9 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import i18n from "../../i18n";
 import { AccountsAdmin, generatePassword, type Account } from "./AccountsAdmin";
+import en from "./locales/en.json";
+import ja from "./locales/ja.json";
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
@@ -54,9 +57,14 @@ function fakeServer(accounts: Account[]) {
   return { posted, fetchMock };
 }
 
-afterEach(() => {
+afterEach(async () => {
   vi.restoreAllMocks();
+  await i18n.changeLanguage("ja");
 });
+
+/** Every key path of a nested strings object. */
+const keyPaths = (o: object, prefix = ""): string[] =>
+  Object.entries(o).flatMap(([k, v]) => (v && typeof v === "object" ? keyPaths(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
 
 describe("accounts (platform admins)", () => {
   it("lists every account in words: status, two-factor sign-in and the last sign-in", async () => {
@@ -157,5 +165,20 @@ describe("accounts (platform admins)", () => {
     const seen = new Set(Array.from({ length: 200 }, () => generatePassword()).join(""));
     for (const c of "0O1lI") expect(seen.has(c)).toBe(false);
     expect(seen.size).toBe(57);
+  });
+
+  it("speaks English when asked, with the same strings in both languages", async () => {
+    expect(keyPaths(en.accounts).sort()).toEqual(keyPaths(ja.accounts).sort());
+    fakeServer([account({ id: 1 })]);
+    await i18n.changeLanguage("en");
+    vi.spyOn(window, "confirm").mockReturnValue(true);
+    render(<AccountsAdmin meId={1} />);
+    const table = await screen.findByRole("table", { name: "Accounts" });
+    const row = within(table).getAllByRole("row")[1];
+    expect(within(row).getAllByRole("cell").slice(1, 4).map((c) => c.textContent)).toEqual(["Active", "Off", "Never"]);
+    fireEvent.click(within(row).getByRole("button", { name: "Deactivate 運営" }));
+    await waitFor(() =>
+      expect(within(row).getByRole("alert").textContent).toBe("You cannot deactivate your own account. Ask another platform admin."),
+    );
   });
 });

@@ -1,7 +1,7 @@
 // Accounts (platform admins only): everyone who can sign in, with a way to set a new password for someone who
 // lost theirs (optionally ending their two-factor sign-in too), and to deactivate or reactivate an account.
 // The server refuses to deactivate oneself or the last platform admin; its answer is shown on the account's row.
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { Fragment, useCallback, useEffect, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "../../api";
 import { localized } from "../../i18n";
@@ -48,7 +48,7 @@ export function AccountsAdmin({ meId }: { meId: number }) {
   const [notes, setNotes] = useState<Record<number, Note>>({});
   const [busy, setBusy] = useState<number | null>(null);
   // A generated password, shown once after it is set so that it can be handed on.
-  const [handOn, setHandOn] = useState<{ name: string; password: string } | null>(null);
+  const [handOn, setHandOn] = useState<{ id: number; password: string } | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -99,20 +99,9 @@ export function AccountsAdmin({ meId }: { meId: number }) {
 
   if (loadError) return <p className="error">{t("common.failed", { message: loadError })}</p>;
   if (!accounts) return <p className="loading">{t("common.loading")}</p>;
-  const current = accounts.find((a) => a.id === resetting) ?? null;
   return (
     <section className="accounts" aria-label={t("agency.accounts.title")}>
       <p className="muted">{t("agency.accounts.intro")}</p>
-      {handOn && (
-        <div className="card hand-on" role="group" aria-label={t("agency.accounts.hand_on", { name: handOn.name })}>
-          <p>{t("agency.accounts.hand_on", { name: handOn.name })}</p>
-          <CopyField value={handOn.password} label={t("agency.accounts.new_password")} />
-          <p className="muted small">{t("agency.accounts.hand_on_once")}</p>
-          <button type="button" onClick={() => setHandOn(null)}>
-            {t("common.close")}
-          </button>
-        </div>
-      )}
       <table className="list" aria-label={t("agency.accounts.title")}>
         <thead>
           <tr>
@@ -131,74 +120,93 @@ export function AccountsAdmin({ meId }: { meId: number }) {
             const name = nameOf(a);
             const said = notes[a.id];
             return (
-              <tr key={a.id} className={a.is_active ? undefined : "inactive"}>
-                <th scope="row">
-                  {name}
-                  {a.id === meId && <span className="muted small"> {t("agency.accounts.you")}</span>}
-                  {a.is_platform_admin && <span className="badge">{t("agency.accounts.platform_admin")}</span>}
-                </th>
-                <td>{a.email}</td>
-                <td>{t(a.is_active ? "agency.accounts.active" : "agency.accounts.inactive")}</td>
-                <td>{t(a.two_factor_enabled ? "agency.accounts.on" : "agency.accounts.off")}</td>
-                <td>{when(a.last_login_at)}</td>
-                <td>
-                  <div className="row-actions">
-                    <button
-                      type="button"
-                      aria-label={t("agency.accounts.reset_of", { name })}
-                      onClick={() => (setResetting(a.id), setHandOn(null), note(a.id, null))}
-                    >
-                      {t("agency.accounts.reset")}
-                    </button>
-                    {a.is_active ? (
+              <Fragment key={a.id}>
+                <tr className={a.is_active ? undefined : "inactive"}>
+                  <th scope="row">
+                    {name}
+                    {a.id === meId && <span className="muted small"> {t("agency.accounts.you")}</span>}
+                    {a.is_platform_admin && <span className="badge">{t("agency.accounts.platform_admin")}</span>}
+                  </th>
+                  <td>{a.email}</td>
+                  <td>{t(a.is_active ? "agency.accounts.active" : "agency.accounts.inactive")}</td>
+                  <td>{t(a.two_factor_enabled ? "agency.accounts.on" : "agency.accounts.off")}</td>
+                  <td>{when(a.last_login_at)}</td>
+                  <td>
+                    <div className="row-actions">
                       <button
                         type="button"
-                        className="danger"
-                        disabled={busy === a.id}
-                        aria-label={t("agency.accounts.deactivate_of", { name })}
-                        onClick={() => void setActive(a, false)}
+                        aria-label={t("agency.accounts.reset_of", { name })}
+                        onClick={() => (setResetting(a.id), setHandOn(null), note(a.id, null))}
                       >
-                        {t("agency.accounts.deactivate")}
+                        {t("agency.accounts.reset")}
                       </button>
-                    ) : (
-                      <button
-                        type="button"
-                        disabled={busy === a.id}
-                        aria-label={t("agency.accounts.activate_of", { name })}
-                        onClick={() => void setActive(a, true)}
-                      >
-                        {t("agency.accounts.activate")}
-                      </button>
+                      {a.is_active ? (
+                        <button
+                          type="button"
+                          className="danger"
+                          disabled={busy === a.id}
+                          aria-label={t("agency.accounts.deactivate_of", { name })}
+                          onClick={() => void setActive(a, false)}
+                        >
+                          {t("agency.accounts.deactivate")}
+                        </button>
+                      ) : (
+                        <button
+                          type="button"
+                          disabled={busy === a.id}
+                          aria-label={t("agency.accounts.activate_of", { name })}
+                          onClick={() => void setActive(a, true)}
+                        >
+                          {t("agency.accounts.activate")}
+                        </button>
+                      )}
+                    </div>
+                    {said && (
+                      <p role={said.error ? "alert" : "status"} className={said.error ? "error small" : "muted small"}>
+                        {said.text}
+                      </p>
                     )}
-                  </div>
-                  {said && (
-                    <p role={said.error ? "alert" : "status"} className={said.error ? "error small" : "muted small"}>
-                      {said.text}
-                    </p>
-                  )}
-                </td>
-              </tr>
+                  </td>
+                </tr>
+                {/* Under the account's own row: the password form, or the generated password to hand on. */}
+                {(resetting === a.id || handOn?.id === a.id) && (
+                  <tr className="account-detail">
+                    <td colSpan={6}>
+                      {resetting === a.id ? (
+                        <PasswordReset
+                          account={a}
+                          problem={problem}
+                          onCancel={() => setResetting(null)}
+                          onDone={async (password, generated, twoFactorToo) => {
+                            setResetting(null);
+                            if (generated) setHandOn({ id: a.id, password });
+                            note(a.id, {
+                              error: false,
+                              text: t(twoFactorToo ? "agency.accounts.reset_done_two_factor" : "agency.accounts.reset_done"),
+                            });
+                            await load();
+                          }}
+                        />
+                      ) : (
+                        handOn && (
+                          <div className="card hand-on" role="group" aria-label={t("agency.accounts.hand_on", { name })}>
+                            <p>{t("agency.accounts.hand_on", { name })}</p>
+                            <CopyField value={handOn.password} label={t("agency.accounts.new_password")} />
+                            <p className="muted small">{t("agency.accounts.hand_on_once")}</p>
+                            <button type="button" onClick={() => setHandOn(null)}>
+                              {t("common.close")}
+                            </button>
+                          </div>
+                        )
+                      )}
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
             );
           })}
         </tbody>
       </table>
-      {current && (
-        <PasswordReset
-          key={current.id}
-          account={current}
-          problem={problem}
-          onCancel={() => setResetting(null)}
-          onDone={async (password, generated, twoFactorToo) => {
-            setResetting(null);
-            if (generated) setHandOn({ name: nameOf(current), password });
-            note(current.id, {
-              error: false,
-              text: t(twoFactorToo ? "agency.accounts.reset_done_two_factor" : "agency.accounts.reset_done"),
-            });
-            await load();
-          }}
-        />
-      )}
     </section>
   );
 }
