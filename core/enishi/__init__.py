@@ -16,6 +16,7 @@ defer_iri_syntax()  # before anything imports jsonschema
 
 if TYPE_CHECKING:
     from enishi.api.errors import ApiError, invalid, not_found
+    from enishi.api.node_permissions import require_action_permissions
     from enishi.api.pagination import Page, decode_cursor, encode_cursor
     from enishi.api.params import Access, Ctx, Db
     from enishi.audience import segments
@@ -128,6 +129,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "line_login": ("enishi.line.login", None),
     "message_variables": ("enishi.line.variables", None),
     "not_found": ("enishi.api.errors", "not_found"),
+    "require_action_permissions": ("enishi.api.node_permissions", "require_action_permissions"),
     "run_action": ("enishi.nodes", "run_action"),
     "scenarios_broken_by": ("enishi.scenarios.lifecycle", "scenarios_broken_by"),
     "segments": ("enishi.audience.segments", None),
@@ -214,6 +216,7 @@ __all__ = [
     "line_login",
     "message_variables",
     "not_found",
+    "require_action_permissions",
     "run_action",
     "scenarios_broken_by",
     "segments",

@@ -102,6 +102,13 @@ class ActionType(NodeType):
     # Without it the engine runs ``run`` once per friend, which is correct but slow.
     run_bulk: Callable[[BulkActionContext, Select[Any], Mapping[str, Any]], Awaitable[BulkResult]] | None = None
     sends_messages: bool = False
+    # The actions a config carries that run later on their own, e.g. those behind a message's buttons, run when a
+    # friend taps: ``(path relative to the config, {"type", "type_version", "config"})`` each, those of anything
+    # the config refers to (a saved template) included. Whoever puts this action to work (a scenario, a bulk
+    # operation) needs their permissions too, as when configuring them anywhere else.
+    actions_inside: (
+        Callable[[WorkspaceContext, Mapping[str, Any]], Awaitable[Sequence[tuple[str, Mapping[str, Any]]]]] | None
+    ) = None
 
 
 @dataclass(frozen=True, kw_only=True)

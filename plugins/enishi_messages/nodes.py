@@ -66,6 +66,19 @@ async def check_send_messages(ctx: WorkspaceContext, config: Mapping[str, Any]) 
     return [SchemaProblem("$.template_id", f"定型文「{template.name}」: {p.path[2:]}: {p.message}") for p in problems]
 
 
+async def send_messages_actions(
+    ctx: WorkspaceContext, config: Mapping[str, Any]
+) -> Sequence[tuple[str, Mapping[str, Any]]]:
+    """The actions behind the buttons of the messages, or of the template's (reported at ``$.template_id``)."""
+    if config.get("messages") is not None:
+        return validation.tap_actions(config["messages"], "$.messages")
+    template_id = config.get("template_id")
+    template = await templates.find(ctx, template_id) if isinstance(template_id, int) else None
+    if template is None:
+        return []
+    return [("$.template_id", action) for _, action in validation.tap_actions(template.messages)]
+
+
 async def _messages_of(ctx: WorkspaceContext, config: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The messages written in the node, or its template's as they are now."""
     if config.get("messages") is not None:
@@ -120,6 +133,7 @@ send_messages = ActionType(
     config_schema=SEND_MESSAGES_CONFIG,
     ui_schema=SEND_MESSAGES_UI,
     run=run_send_messages,
+    actions_inside=send_messages_actions,
     run_bulk=run_send_messages_bulk,
     sends_messages=True,
     check_config=check_send_messages,

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from enishi import (
+    Access,
     ApiError,
     Ctx,
     Friend,
@@ -35,6 +36,7 @@ from enishi import (
     encode_cursor,
     invalid,
     not_found,
+    require_action_permissions,
     utcnow,
 )
 from enishi_messages import sending, templates, validation, variables
@@ -81,9 +83,12 @@ class TemplateController(Controller):
         return Page([template_out(t) for t in page], encode_cursor(page[-1].id) if len(rows) > limit else None)
 
     @post("/", permission=MANAGE_TEMPLATES, status_code=201)
-    async def create_template(self, request: AnyRequest, ctx: Ctx, data: JSONBody[TemplateIn]) -> TemplateOut:
+    async def create_template(
+        self, request: AnyRequest, ctx: Ctx, access: Access, data: JSONBody[TemplateIn]
+    ) -> TemplateOut:
         name = data.name.strip()
         await _require_valid(ctx, data.messages)
+        await require_action_permissions(ctx, access, validation.tap_actions(data.messages))
         if await templates.name_taken(ctx, name):
             raise name_conflict()
         now = utcnow()
@@ -107,11 +112,12 @@ class TemplateController(Controller):
 
     @patch("/{template_id:int}", permission=MANAGE_TEMPLATES)
     async def update_template(
-        self, request: AnyRequest, ctx: Ctx, template_id: FromPath[int], data: JSONBody[TemplatePatch]
+        self, request: AnyRequest, ctx: Ctx, access: Access, template_id: FromPath[int], data: JSONBody[TemplatePatch]
     ) -> TemplateOut:
         template = await require_template(ctx, template_id)
         if not isinstance(data.messages, msgspec.UnsetType):
             await _require_valid(ctx, data.messages)
+            await require_action_permissions(ctx, access, validation.tap_actions(data.messages))
             template.messages = data.messages
         if not isinstance(data.name, msgspec.UnsetType):
             name = data.name.strip()
@@ -157,10 +163,15 @@ class MessagesController(Controller):
         )
 
     @post("/send", permission=SEND, status_code=202)
-    async def send(self, request: AnyRequest, ctx: Ctx, data: JSONBody[SendIn]) -> Response[SendOut]:
+    async def send(self, request: AnyRequest, ctx: Ctx, access: Access, data: JSONBody[SendIn]) -> Response[SendOut]:
         """Send to one friend now: free by reply while a fresh reply token exists, else by push."""
         messages = await _messages_of(ctx, data.messages, data.template_id)
         await _require_valid(ctx, messages)
+        # The buttons' actions run when the friend taps, so sending them needs what configuring them needs.
+        actions = validation.tap_actions(messages)
+        if data.template_id is not None:
+            actions = [("$.template_id", action) for _, action in actions]
+        await require_action_permissions(ctx, access, actions)
         friend = await require_friend(ctx, data.friend_id)
         if friend.status != "following":
             raise ApiError(

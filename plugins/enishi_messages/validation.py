@@ -100,6 +100,29 @@ def buttons(messages: Any, path: str = "$") -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
+def tap_actions(messages: Any, path: str = "$.messages") -> list[tuple[str, dict[str, Any]]]:
+    """Every action behind a button (``enishi_actions``), those of the buttons in tap replies included, each with
+    its path: what these messages put to work when friends tap, so whoever configures them needs its permission.
+    Messages nested too deeply to be valid have none (they are refused before anything is stored or sent)."""
+    if nesting(messages) > MAX_NESTING:
+        return []
+    found: list[tuple[str, dict[str, Any]]] = []
+    pending = [(messages, path)]
+    while pending:
+        current, at = pending.pop(0)
+        for button_path, button in buttons(current, at):
+            actions = button.get("enishi_actions")
+            if isinstance(actions, list):
+                found += [
+                    (f"{button_path}.enishi_actions[{i}]", action)
+                    for i, action in enumerate(actions)
+                    if isinstance(action, dict)
+                ]
+            if "reply" in button:
+                pending.append((button["reply"], f"{button_path}.reply"))
+    return found
+
+
 def as_line_sees_it(messages: Any) -> Any:
     """A copy to check against LINE's rules: buttons as they will be sent and URLs with sample values."""
     copied = copy.deepcopy(messages)

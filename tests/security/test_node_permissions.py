@@ -14,9 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
+from enishi_messages.models import MessageTemplate, PostbackButton
 from sqlalchemy import func, select
 
 from enishi.models import BulkOperation, Friend, LineRequest, ScenarioRun
+from enishi.models.scenarios import Scenario
 from enishi.tenancy.permissions import MANY_FRIENDS, declared
 from tests.conftest import Env, make_host, settings_for
 from tests.scenarios.conftest import chain, document, node
@@ -195,6 +197,110 @@ async def test_starting_a_sending_scenario_for_many_friends_is_a_broadcast(shop:
     assert response.json() == {"started": len(shop.friends)}
     response = await shop.owner.post(shop.url(f"/scenarios/{sending}/runs"), json={"friend_ids": shop.friends})
     assert response.json() == {"started": len(shop.friends) - MANY_FRIENDS}
+
+
+def _button(actions: list[dict[str, Any]], reply: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    postback: dict[str, Any] = {"type": "postback", "label": "受け取る", "enishi_actions": actions}
+    if reply is not None:
+        postback["reply"] = reply
+    return {
+        "type": "template",
+        "altText": "特典",
+        "template": {"type": "buttons", "text": "特典を受け取る", "actions": [postback]},
+    }
+
+
+BUTTON_ACTION = "$.messages[0].template.actions[0].enishi_actions[0]"
+
+
+async def test_actions_behind_a_messages_buttons_need_their_permission_wherever_they_are_configured(
+    shop: Shop,
+) -> None:
+    """A button's actions run when a friend taps it, long after whoever wrote the message: a template, a send or a
+    scenario that holds such a button needs the permission of each action, as the action itself would."""
+    vip = await shop.tag("VIP")
+    tag = {"type": "tags.add_tag", "type_version": 1, "config": {"tag_ids": [vip]}}
+    note = {"type": "notes.add_note", "type_version": 1, "config": {"body": "タップしました"}}
+    messages = [_button([note, tag])]
+    await shop.revoke("tags.assign")
+
+    response = await shop.operator.post(shop.url("/messages/templates"), json={"name": "特典", "messages": messages})
+    _assert_names(response, "tags.assign", "タグを付ける", "$.messages[0].template.actions[0].enishi_actions[1]")
+    # A button in a tap's reply is checked too.
+    nested = [_button([note], reply=[_button([tag])])]
+    response = await shop.operator.post(shop.url("/messages/templates"), json={"name": "特典", "messages": nested})
+    _assert_names(
+        response,
+        "tags.assign",
+        "タグを付ける",
+        "$.messages[0].template.actions[0].reply[0].template.actions[0].enishi_actions[0]",
+    )
+    response = await shop.operator.post(
+        shop.url("/messages/send"), json={"friend_id": shop.friends[0], "messages": [_button([tag])]}
+    )
+    _assert_names(response, "tags.assign", "タグを付ける", BUTTON_ACTION)
+    start, send = node("core.manual_start"), node("messages.send_messages", {"messages": [_button([tag])]})
+    response = await shop.operator.post(
+        shop.url("/scenarios"), json={"name": "特典", "document": document([start, send], chain(start, send))}
+    )
+    _assert_names(response, "tags.assign", "タグを付ける", "$.nodes[1].config" + BUTTON_ACTION[1:])
+
+    # A template the owner saved puts its buttons' actions to work for whoever sends it or uses it in a scenario.
+    created = await shop.owner.post(shop.url("/messages/templates"), json={"name": "特典", "messages": messages})
+    assert created.status_code == 201, created.text
+    template_id = created.json()["id"]
+    response = await shop.operator.post(
+        shop.url("/messages/send"), json={"friend_id": shop.friends[0], "template_id": template_id}
+    )
+    _assert_names(response, "tags.assign", "タグを付ける", "$.template_id")
+    start, send = node("core.manual_start"), node("messages.send_messages", {"template_id": template_id})
+    response = await shop.operator.post(
+        shop.url("/scenarios"), json={"name": "特典", "document": document([start, send], chain(start, send))}
+    )
+    _assert_names(response, "tags.assign", "タグを付ける", "$.nodes[1].config.template_id")
+    response = await shop.operator.patch(
+        shop.url(f"/messages/templates/{template_id}"), json={"messages": [_button([tag])]}
+    )
+    _assert_names(response, "tags.assign", "タグを付ける", BUTTON_ACTION)
+
+    assert await shop.count(LineRequest) == 0 and await shop.count(PostbackButton) == 0
+    assert await shop.count(MessageTemplate) == 1 and await shop.count(Scenario) == 0
+    # Buttons whose actions the operator may use are fine.
+    response = await shop.operator.post(
+        shop.url("/messages/send"), json={"friend_id": shop.friends[0], "messages": [_button([note])]}
+    )
+    assert response.status_code == 202, response.text
+    response = await shop.operator.patch(
+        shop.url(f"/messages/templates/{template_id}"), json={"messages": [_button([note])]}
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_an_inflow_routes_actions_need_their_permission(shop: Shop) -> None:
+    """The actions of an inflow route (流入経路) run on their own for everyone who comes in through it."""
+    grant = await shop.owner.put(
+        shop.url("/permissions"), json={"role": "operator", "permission": "inflow.manage", "granted": True}
+    )
+    assert grant.status_code == 200, grant.text
+    vip = await shop.tag("VIP")
+    tag = {"type": "tags.add_tag", "type_version": 1, "config": {"tag_ids": [vip]}}
+    note = {"type": "notes.add_note", "type_version": 1, "config": {"body": "流入"}}
+    await shop.revoke("tags.assign")
+
+    response = await shop.operator.post(shop.url("/inflow/routes"), json={"name": "チラシ", "actions": [note, tag]})
+    _assert_names(response, "tags.assign", "タグを付ける", "$.actions[1]")
+    created = await shop.operator.post(shop.url("/inflow/routes"), json={"name": "チラシ", "actions": [note]})
+    assert created.status_code == 201, created.text
+    route = created.json()["id"]
+    response = await shop.operator.patch(shop.url(f"/inflow/routes/{route}"), json={"actions": [tag]})
+    _assert_names(response, "tags.assign", "タグを付ける", "$.actions[0]")
+    # Nor through an action that carries others: a message whose button tags.
+    send = {"type": "messages.send_messages", "type_version": 1, "config": {"messages": [_button([tag])]}}
+    response = await shop.operator.patch(shop.url(f"/inflow/routes/{route}"), json={"actions": [send]})
+    _assert_names(response, "tags.assign", "タグを付ける", "$.actions[0].config" + BUTTON_ACTION[1:])
+    shown = (await shop.operator.get(shop.url(f"/inflow/routes/{route}"))).json()
+    assert [a["type"] for a in shown["actions"]] == ["notes.add_note"]
+    assert (await shop.owner.patch(shop.url(f"/inflow/routes/{route}"), json={"actions": [tag]})).status_code == 200
 
 
 def test_every_node_type_declares_a_permission_that_exists(tmp_path: Any) -> None:

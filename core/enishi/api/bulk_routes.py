@@ -12,16 +12,16 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Para
 from sqlalchemy import select
 
 from enishi.api.errors import ApiError, invalid, not_found
+from enishi.api.node_permissions import broadcast_error, missing_permissions_error
 from enishi.api.pagination import Page, keyset_by_id, page_of
 from enishi.api.params import Access, AppServices, Ctx, Db
-from enishi.api.scenario_routes import broadcast_error, missing_permissions_error
 from enishi.api.workspace_routes import NodeTypeOut, node_type_out
 from enishi.audience import bulk
 from enishi.audit import add_details
 from enishi.context import WorkspaceContext
 from enishi.models.audience_bulk import BULK_STATUSES, BulkOperation
 from enishi.tenancy.access import WorkspaceAccess
-from enishi.tenancy.permissions import BROADCAST, needs_broadcast, scenario_needs
+from enishi.tenancy.permissions import BROADCAST, NodeNeed, actions_needs, needs_broadcast
 
 Limit = Annotated[int, Parameter(ge=1, le=200)]
 Id = Annotated[int, msgspec.Meta(ge=1)]
@@ -149,18 +149,21 @@ async def _require_permissions(ctx: WorkspaceContext, access: WorkspaceAccess, d
     core.start_scenario, that of every node in the scenario it starts (sending to a segment or many friends is
     then a broadcast)."""
     action = {"type": data.action.type, "type_version": data.action.type_version, "config": data.action.config}
-    needs = await scenario_needs(ctx.session, ctx.host.registry, ctx.enabled_plugins, {"nodes": [action]})
+    needs = await actions_needs(ctx, [("$.action", action)])
     missing = needs.missing(access.permissions)
     if missing:
-        raise missing_permissions_error(
-            [
-                replace(n, path="$.action.type" if n.through_scenario is None else "$.action.config.scenario_id")
-                for n in missing
-            ]
-        )
+        raise missing_permissions_error([replace(n, path=_where(n)) for n in missing])
     friends = None if data.target.friend_ids is None else len(set(data.target.friend_ids))
     if BROADCAST not in access.permissions and needs_broadcast(needs, friends=friends):
         raise broadcast_error("$.target")
+
+
+def _where(need: NodeNeed) -> str:
+    """The action's type for its own permission; the scenario it starts for that scenario's nodes; the field of
+    its config for an action it carries."""
+    if need.through_scenario is not None:
+        return "$.action.config.scenario_id"
+    return "$.action.type" if need.path == "$.action" else need.path
 
 
 class BulkController(Controller):

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy import func, select
 
 from enishi.api.errors import ApiError, invalid, not_found
+from enishi.api.node_permissions import require_node_permissions
 from enishi.api.pagination import Page, keyset_by_id, page_of
 from enishi.api.params import Access, Ctx, Db
 from enishi.audit import add_details
@@ -24,8 +25,6 @@ from enishi.scenarios import lifecycle
 from enishi.scenarios.document import Problem, validate_document
 from enishi.scenarios.dry_run import DryRunError, HypotheticalFriend, dry_run
 from enishi.scenarios.engine import start_for_friends, stop_for_friend
-from enishi.tenancy.access import WorkspaceAccess
-from enishi.tenancy.permissions import BROADCAST, MANY_FRIENDS, NodeNeed, needs_broadcast, scenario_needs
 
 Limit = Annotated[int, Parameter(ge=1, le=200)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -194,61 +193,6 @@ async def _scenario(db: Any, scenario_id: int) -> Scenario:
     if scenario is None:
         raise not_found("scenario")
     return scenario
-
-
-def missing_permissions_error(missing: list[NodeNeed]) -> ApiError:
-    """403 naming the nodes the user may not use and the permissions they lack."""
-    permissions = ", ".join(sorted({n.permission for n in missing}))
-    ja = "、".join(dict.fromkeys(f"「{n.label.ja}」" for n in missing))
-    en = ", ".join(dict.fromkeys(f"“{n.label.en}”" for n in missing))
-    errors = []
-    for n in missing:
-        where_ja = f"(開始するシナリオ {n.through_scenario} の中)" if n.through_scenario else ""
-        where_en = f" (in scenario {n.through_scenario}, which it starts)" if n.through_scenario else ""
-        errors.append(
-            {
-                "path": n.path,
-                "message": f"「{n.label.ja}」{where_ja}には {n.permission} の権限が必要です / "
-                f"“{n.label.en}”{where_en} needs the permission {n.permission}",
-            }
-        )
-    return ApiError(
-        403,
-        "missing_permission",
-        f"{ja} を使う権限 ({permissions}) がありません / you lack the permission {permissions} to use {en}",
-        errors,
-    )
-
-
-def broadcast_error(path: str) -> ApiError:
-    return ApiError(
-        403,
-        "missing_permission",
-        f"メッセージを送るシナリオを{MANY_FRIENDS}人を超える友だちやセグメントに開始するには"
-        f"一斉配信の権限 ({BROADCAST}) が必要です / starting a scenario that sends messages for more than "
-        f"{MANY_FRIENDS} friends or a segment is a broadcast and needs the permission {BROADCAST}",
-        [{"path": path, "message": f"{BROADCAST} が必要です / needs {BROADCAST}"}],
-    )
-
-
-async def require_node_permissions(
-    ctx: WorkspaceContext,
-    access: WorkspaceAccess,
-    document: Any,
-    *,
-    scenario_id: int | None = None,
-    friends: int | msgspec.UnsetType | None = msgspec.UNSET,
-    friends_path: str = "$.friend_ids",
-) -> None:
-    """Refuses (403) a document with a node the user may not use, directly or through a scenario it starts; with
-    ``friends`` (a count, or None for a segment) also starting a message-sending scenario for many friends
-    without the broadcast permission."""
-    needs = await scenario_needs(ctx.session, ctx.host.registry, ctx.enabled_plugins, document, scenario_id=scenario_id)
-    missing = needs.missing(access.permissions)
-    if missing:
-        raise missing_permissions_error(missing)
-    if friends is not msgspec.UNSET and BROADCAST not in access.permissions and needs_broadcast(needs, friends=friends):
-        raise broadcast_error(friends_path)
 
 
 async def _published_document(ctx: WorkspaceContext, scenario: Scenario) -> dict[str, Any]:

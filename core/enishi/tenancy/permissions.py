@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,9 @@ from enishi.models import RoleGrant
 from enishi.registry import NODE_KINDS, Registry
 from enishi.text import Text
 from enishi.types import ActionType, NodeType, Permission
+
+if TYPE_CHECKING:
+    from enishi.context import WorkspaceContext
 
 ROLE_RANK = {"viewer": 0, "operator": 1, "admin": 2, "owner": 3}
 
@@ -87,55 +90,66 @@ def _node_type(registry: Registry, enabled: frozenset[str], key: Any, version: A
     return None
 
 
-async def scenario_needs(
-    session: AsyncSession,
-    registry: Registry,
-    enabled: Iterable[str],
-    document: Any,
-    *,
-    scenario_id: int | None = None,
-) -> ScenarioNeeds:
+async def scenario_needs(ctx: WorkspaceContext, document: Any, *, scenario_id: int | None = None) -> ScenarioNeeds:
     """Every permission the nodes of a scenario document need, following start_scenario nodes into the published
-    versions of the scenarios they start (a scenario could otherwise send through one published by someone else).
+    versions of the scenarios they start (a scenario could otherwise send through one published by someone else),
+    and the actions a node carries to run later (a message's buttons: ``ActionType.actions_inside``).
 
-    ``session`` is scoped to the workspace, so only its own scenarios are followed.
+    ``ctx.session`` is scoped to the workspace, so only its own scenarios and templates are followed.
     """
+    nodes = document.get("nodes") if isinstance(document, dict) else None
+    placed = [(f"$.nodes[{i}]", node) for i, node in enumerate(nodes if isinstance(nodes, list) else [])]
+    return await _needs(ctx, placed, {scenario_id})
+
+
+async def actions_needs(ctx: WorkspaceContext, actions: Iterable[tuple[str, Any]]) -> ScenarioNeeds:
+    """What configuring these actions (``(path, {"type", "type_version", "config"})`` each) needs, as for nodes."""
+    return await _needs(ctx, list(actions), {None})
+
+
+async def _needs(ctx: WorkspaceContext, placed: list[tuple[str, Any]], seen: set[int | None]) -> ScenarioNeeds:
     from enishi.models.scenarios import Scenario, ScenarioVersion
 
     needs = ScenarioNeeds()
-    plugins = frozenset(enabled)
-    seen = {scenario_id}
-    pending: list[tuple[Any, str | None, int | None]] = [(document, None, None)]
+    plugins = frozenset(ctx.enabled_plugins)
+    registry = ctx.host.registry
+    # (where it is reported, the node, the scenario it is in when reached through a start_scenario node)
+    pending: list[tuple[str, Any, int | None]] = [(path, node, None) for path, node in reversed(placed)]
     while pending:
-        doc, outer_path, through = pending.pop()
-        nodes = doc.get("nodes") if isinstance(doc, dict) else None
-        for i, node in enumerate(nodes if isinstance(nodes, list) else []):
-            if not isinstance(node, dict):
+        path, node, through = pending.pop()
+        if not isinstance(node, dict):
+            continue
+        raw_config = node.get("config")
+        config: dict[str, Any] = raw_config if isinstance(raw_config, dict) else {}
+        used = [(node.get("type"), node.get("type_version"))]
+        event = config.get("event")
+        if node.get("type") == "core.wait_for_event" and isinstance(event, dict):
+            used.append((event.get("type"), event.get("type_version")))  # the trigger it waits for
+        for key, version in used:
+            item = _node_type(registry, plugins, key, version)
+            if item is None:
                 continue
-            path = outer_path or f"$.nodes[{i}]"
-            raw_config = node.get("config")
-            config: dict[str, Any] = raw_config if isinstance(raw_config, dict) else {}
-            used = [(node.get("type"), node.get("type_version"))]
-            event = config.get("event")
-            if node.get("type") == "core.wait_for_event" and isinstance(event, dict):
-                used.append((event.get("type"), event.get("type_version")))  # the trigger it waits for
-            for key, version in used:
-                item = _node_type(registry, plugins, key, version)
-                if item is None:
-                    continue
-                needs.sends_messages |= isinstance(item, ActionType) and item.sends_messages
-                if item.permission:
-                    needs.nodes.append(NodeNeed(path, str(key), item.label, item.permission, through))
-            target = config.get("scenario_id")
-            if node.get("type") == "core.start_scenario" and isinstance(target, int) and target not in seen:
-                seen.add(target)
-                started = await session.scalar(
-                    select(ScenarioVersion.document)
-                    .join(Scenario, Scenario.current_version_id == ScenarioVersion.id)
-                    .where(Scenario.id == target)
+            needs.sends_messages |= isinstance(item, ActionType) and item.sends_messages
+            if item.permission:
+                needs.nodes.append(NodeNeed(path, str(key), item.label, item.permission, through))
+            if isinstance(item, ActionType) and item.actions_inside is not None:
+                inside = await item.actions_inside(ctx, config)
+                # Inside a started scenario everything is reported at the start_scenario node that leads there.
+                pending.extend(
+                    (path if through else f"{path}.config{at.removeprefix('$')}", action, through)
+                    for at, action in reversed(inside)
                 )
-                if started is not None:
-                    pending.append((started, path, target))
+        target = config.get("scenario_id")
+        if node.get("type") == "core.start_scenario" and isinstance(target, int) and target not in seen:
+            seen.add(target)
+            started = await ctx.session.scalar(
+                select(ScenarioVersion.document)
+                .join(Scenario, Scenario.current_version_id == ScenarioVersion.id)
+                .where(Scenario.id == target)
+            )
+            started_nodes = started.get("nodes") if isinstance(started, dict) else None
+            if isinstance(started_nodes, list):
+                pending.extend((path, inner, target) for inner in reversed(started_nodes))
     return needs
 
 
