@@ -7,21 +7,67 @@ simulator page, in memory. The demo and every test that talks to "LINE" use it; 
     Configuration(host="http://127.0.0.1:8000/emulator", access_token=token)  # the official SDK, unchanged
 """
 
-from enishi.line.emulator.app import create_emulator_app, create_emulator_router
-from enishi.line.emulator.errors import Detail, LineApiError
-from enishi.line.emulator.state import (
-    ENDPOINTS,
-    LINE_RATE_LIMITS,
-    Channel,
-    Emulator,
-    Faults,
-    LogEntry,
-    Quota,
-    RateLimit,
-    SimUser,
-    UserAction,
-)
-from enishi.line.emulator.webhooks import WebhookResult, sign
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The names below are loaded from their modules on first use: enishi.line.message_check needs only the request
+# validation module, and importing the package must not build the emulator's web app for it (the web process
+# without the emulator never needs the rest).
+if TYPE_CHECKING:
+    from enishi.line.emulator.app import create_emulator_app, create_emulator_router
+    from enishi.line.emulator.errors import Detail, LineApiError
+    from enishi.line.emulator.state import (
+        ENDPOINTS,
+        LINE_RATE_LIMITS,
+        Channel,
+        Emulator,
+        Faults,
+        LogEntry,
+        Quota,
+        RateLimit,
+        SimUser,
+        UserAction,
+    )
+    from enishi.line.emulator.webhooks import WebhookResult, sign
+
+_FROM = {
+    "create_emulator_app": "app",
+    "create_emulator_router": "app",
+    "Detail": "errors",
+    "LineApiError": "errors",
+    **dict.fromkeys(
+        (
+            "ENDPOINTS",
+            "LINE_RATE_LIMITS",
+            "Channel",
+            "Emulator",
+            "Faults",
+            "LogEntry",
+            "Quota",
+            "RateLimit",
+            "SimUser",
+            "UserAction",
+        ),
+        "state",
+    ),
+    "WebhookResult": "webhooks",
+    "sign": "webhooks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _FROM:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_FROM[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FROM})
+
 
 __all__ = [
     "ENDPOINTS",
