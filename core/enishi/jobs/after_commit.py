@@ -53,6 +53,12 @@ def enqueue_after_commit(
     pending.append(_Enqueue(jobs, name, job_id, defer_until, kwargs))
 
 
+def pending_after_commit(session: AsyncSession) -> list[_Enqueue]:
+    """The jobs ``session`` will queue when it commits (so a caller can avoid queuing the same twice)."""
+    pending: list[_Enqueue] = session.sync_session.info.get(_PENDING) or []
+    return pending
+
+
 def _enqueue_pending(sync: Session) -> None:
     pending: list[_Enqueue] = sync.info.pop(_PENDING, None) or []
     if not pending:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,8 +27,9 @@ from enishi.db.base import utcnow
 from enishi.db.engine import dialect_of, upsert_insert
 from enishi.jobs.after_commit import enqueue_quietly
 from enishi.jobs.workspace_state import WorkspaceState, workspace_context, workspace_state
-from enishi.line.spec import check_event
+from enishi.line.spec import check_event, event_schema_names
 from enishi.models import Friend, LineEvent, Message
+from enishi.types import DomainEvent
 
 log = logging.getLogger("enishi.line.processing")
 MAX_ATTEMPTS = 10
@@ -68,8 +71,7 @@ async def _process_batch(ctx: JobContext, workspace_id: int, event_ids: list[int
                     query = query.with_for_update(skip_locked=True)
                 events = list((await session.scalars(query)).all())
                 wctx = workspace_context(ctx, session, workspace_id, state)
-                for event in events:
-                    follow_up += await apply_event(wctx, event)
+                follow_up += await apply_events(wctx, events)
                 now = utcnow()
                 for event in events:
                     event.processed_at, event.attempts = now, event.attempts + 1
@@ -152,93 +154,167 @@ async def _process_once(ctx: JobContext, workspace_id: int, event_id: int, state
 
 
 async def apply_event(ctx: WorkspaceContext, event: LineEvent) -> list[tuple[str, dict[str, Any]]]:
-    """Apply one event; returns jobs to enqueue once it is committed."""
-    payload = event.payload
-    known, problems = check_event(payload)
-    if problems:
-        event.error = "; ".join(f"{p.path}: {p.message}" for p in problems)[:2000]
-        log.warning(
-            "workspace %s: event %s does not match LINE's spec: %s",
-            ctx.workspace_id,
-            event.webhook_event_id,
-            event.error,
-        )
-        return []
-    if not known:
-        log.info("workspace %s: stored an event of unknown type %r", ctx.workspace_id, event.type)
-    follow_up: list[tuple[str, dict[str, Any]]] = []
-    friend: Friend | None = None
-    if known and event.source_type == "user" and event.line_user_id:
-        friend, created = await _friend(ctx.session, event.line_user_id, event)
-        kind = event.type
-        if kind == "follow":
-            unblocked = bool((payload.get("follow") or {}).get("isUnblocked"))
-            if _moves_state_forward(friend, event.occurred_at):
-                friend.status, friend.blocked_at, friend.state_changed_at = "following", None, event.occurred_at
-            follow_up.append((FETCH_PROFILE_JOB, {"workspace_id": ctx.workspace_id, "friend_id": friend.id}))
-            await ctx.host.call(
-                "enishi_friend_followed",
-                ctx.enabled_plugins,
-                ctx=ctx,
-                friend_id=friend.id,
-                unblocked=unblocked and not created,
+    """Apply one event (see :func:`apply_events`)."""
+    return await apply_events(ctx, [event])
+
+
+async def apply_events(ctx: WorkspaceContext, events: Sequence[LineEvent]) -> list[tuple[str, dict[str, Any]]]:
+    """Apply a batch of events, in order; returns jobs to enqueue once it is committed.
+
+    Set-based: the batch's friends are locked (PostgreSQL) and created with one statement each, its messages
+    inserted together, and the domain events it causes announced as one batch, each friend's in their order, so
+    triggers are matched and runs started once per scenario, not once per event.
+    """
+    checked: list[LineEvent] = []
+    for event in events:
+        known, problems = check_event(event.payload)
+        if problems:
+            event.error = "; ".join(f"{p.path}: {p.message}" for p in problems)[:2000]
+            log.warning(
+                "workspace %s: event %s does not match LINE's spec: %s",
+                ctx.workspace_id,
+                event.webhook_event_id,
+                event.error,
             )
-            await ctx.emit("core.friend_followed", friend.id, unblocked=unblocked and not created)
-        elif kind == "unfollow":
-            if _moves_state_forward(friend, event.occurred_at):
-                friend.status, friend.blocked_at, friend.state_changed_at = (
-                    "blocked",
-                    event.occurred_at,
-                    event.occurred_at,
+            continue
+        if not known:
+            log.info("workspace %s: stored an event of unknown type %r", ctx.workspace_id, event.type)
+        checked.append(event)
+    friends, created = await _friends(ctx.session, ctx.workspace_id, [e for e in checked if _of_a_friend(e)])
+    hooks = _PerEventHooks(ctx)
+    follow_up: list[tuple[str, dict[str, Any]]] = []
+    announced: list[tuple[int, str, dict[str, Any]]] = []  # (friend, name, data), in event order
+    inbound: list[tuple[Message, Friend]] = []
+    for event in checked:
+        payload = event.payload
+        friend = friends.get(event.line_user_id or "") if _of_a_friend(event) else None
+        if friend is not None:
+            new = friend.id in created and created.pop(friend.id)  # the friend's first event made them
+            kind = event.type
+            if kind == "follow":
+                unblocked = bool((payload.get("follow") or {}).get("isUnblocked")) and not new
+                if _moves_state_forward(friend, event.occurred_at):
+                    friend.status, friend.blocked_at, friend.state_changed_at = "following", None, event.occurred_at
+                follow_up.append((FETCH_PROFILE_JOB, {"workspace_id": ctx.workspace_id, "friend_id": friend.id}))
+                await hooks.followed(friend.id, unblocked)
+                announced.append((friend.id, "core.friend_followed", {"unblocked": unblocked}))
+            elif kind == "unfollow":
+                if _moves_state_forward(friend, event.occurred_at):
+                    friend.status, friend.blocked_at, friend.state_changed_at = (
+                        "blocked",
+                        event.occurred_at,
+                        event.occurred_at,
+                    )
+                    friend.reply_token = None  # a blocked friend cannot be replied to
+                await hooks.unfollowed(friend.id)
+                announced.append((friend.id, "core.friend_unfollowed", {}))
+            elif kind in ("message", "postback"):
+                # The token first: what plugins and scenarios answer to this message then goes as a free reply.
+                _take_reply_token(friend, payload, event.occurred_at)
+                body = (
+                    payload.get("message") or {}
+                    if kind == "message"
+                    else {"type": "postback", **(payload.get("postback") or {})}
                 )
-                friend.reply_token = None  # a blocked friend cannot be replied to
-            await ctx.host.call("enishi_friend_unfollowed", ctx.enabled_plugins, ctx=ctx, friend_id=friend.id)
-            await ctx.emit("core.friend_unfollowed", friend.id)
-        elif kind == "message":
-            # The token first: what plugins and scenarios answer to this message then goes as a free reply.
-            _take_reply_token(friend, payload, event.occurred_at)
-            await _store_inbound(ctx, friend, event, payload.get("message") or {})
-        elif kind == "postback":
-            _take_reply_token(friend, payload, event.occurred_at)
-            postback = payload.get("postback") or {}
-            await _store_inbound(ctx, friend, event, {"type": "postback", **postback})
-        if created and kind != "follow":
-            follow_up.append((FETCH_PROFILE_JOB, {"workspace_id": ctx.workspace_id, "friend_id": friend.id}))
-        if kind not in ("message", "postback"):
-            _take_reply_token(friend, payload, event.occurred_at)
-    await ctx.host.call("enishi_line_event", ctx.enabled_plugins, ctx=ctx, event=payload)
+                inbound.append((_inbound(friend, event, body), friend))
+                announced.append((friend.id, "", {"message": len(inbound) - 1}))
+            if new and kind != "follow":
+                follow_up.append((FETCH_PROFILE_JOB, {"workspace_id": ctx.workspace_id, "friend_id": friend.id}))
+            if kind not in ("message", "postback"):
+                _take_reply_token(friend, payload, event.occurred_at)
+        await hooks.line_event(payload)
+    if inbound:
+        ctx.session.add_all([message for message, _ in inbound])
+        await ctx.session.flush()  # one INSERT for the batch's messages (their ids go into the events)
+    await ctx.emit_events(_domain_events(ctx, announced, inbound))
     return follow_up
 
 
-async def _friend(session: AsyncSession, line_user_id: str, event: LineEvent) -> tuple[Friend, bool]:
-    """The friend for a LINE user, created if new; two events of a new user processed at once make one friend."""
-    query = select(Friend).where(Friend.line_user_id == line_user_id)
+def _of_a_friend(event: LineEvent) -> bool:
+    """A known event from a user (not a group or room): it concerns a friend."""
+    return event.source_type == "user" and bool(event.line_user_id) and event.type in event_schema_names()
+
+
+class _PerEventHooks:
+    """The one-event-at-a-time plugin hooks, called only when an enabled plugin implements them."""
+
+    def __init__(self, ctx: WorkspaceContext) -> None:
+        self.ctx = ctx
+        self.wanted = {
+            hook
+            for hook in ("enishi_friend_followed", "enishi_friend_unfollowed", "enishi_line_event")
+            if ctx.host.implements(hook, ctx.enabled_plugins)
+        }
+
+    async def followed(self, friend_id: int, unblocked: bool) -> None:
+        if "enishi_friend_followed" in self.wanted:
+            ctx = self.ctx
+            await ctx.host.call(
+                "enishi_friend_followed", ctx.enabled_plugins, ctx=ctx, friend_id=friend_id, unblocked=unblocked
+            )
+
+    async def unfollowed(self, friend_id: int) -> None:
+        if "enishi_friend_unfollowed" in self.wanted:
+            ctx = self.ctx
+            await ctx.host.call("enishi_friend_unfollowed", ctx.enabled_plugins, ctx=ctx, friend_id=friend_id)
+
+    async def line_event(self, payload: dict[str, Any]) -> None:
+        if "enishi_line_event" in self.wanted:
+            ctx = self.ctx
+            await ctx.host.call("enishi_line_event", ctx.enabled_plugins, ctx=ctx, event=payload)
+
+
+async def _friends(
+    session: AsyncSession, workspace_id: int, events: Sequence[LineEvent]
+) -> tuple[dict[str, Friend], dict[int, bool]]:
+    """The batch's friends by LINE user id, created where new (two batches meeting a new user make one friend),
+    and the ids of those this batch created. On PostgreSQL their rows are locked in id order, so batches sharing
+    friends take turns instead of deadlocking."""
+    if not events:
+        return {}, {}
+    first: dict[str, LineEvent] = {}
+    for event in events:
+        first.setdefault(str(event.line_user_id), event)
+    query = select(Friend).where(Friend.line_user_id.in_(sorted(first))).order_by(Friend.id)
     if dialect_of(session) == "postgresql":
-        query = query.with_for_update()  # one event of a friend at a time
-    friend = await session.scalar(query)
-    if friend is not None:
-        return friend, False
-    # An unfollow can be the first we hear of someone (e.g. events from before the account was connected).
-    status = "blocked" if event.type == "unfollow" else "following"
-    values = {
-        "workspace_id": event.workspace_id,
-        "line_user_id": line_user_id,
-        "display_name": "",
-        "status": status,
-        "followed_at": event.occurred_at,
-        "blocked_at": event.occurred_at if status == "blocked" else None,
-        "state_changed_at": event.occurred_at if event.type in ("follow", "unfollow") else None,
-        "created_at": utcnow(),
-    }
-    created_id = await session.scalar(
-        upsert_insert(session, Friend)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["workspace_id", "line_user_id"])
-        .returning(Friend.id)
+        query = query.with_for_update()
+    found = {f.line_user_id: f for f in (await session.scalars(query)).all()}
+    missing = sorted(set(first) - set(found))
+    if not missing:
+        return found, {}
+    now = utcnow()
+    rows = []
+    for line_user_id in missing:  # sorted, so concurrent batches insert in the same order
+        event = first[line_user_id]
+        # An unfollow can be the first we hear of someone (e.g. events from before the account was connected).
+        status = "blocked" if event.type == "unfollow" else "following"
+        rows.append(
+            {
+                "workspace_id": workspace_id,
+                "line_user_id": line_user_id,
+                "display_name": "",
+                "status": status,
+                "followed_at": event.occurred_at,
+                "blocked_at": event.occurred_at if status == "blocked" else None,
+                "state_changed_at": event.occurred_at if event.type in ("follow", "unfollow") else None,
+                "created_at": now,
+            }
+        )
+    made = set(
+        (
+            await session.scalars(
+                upsert_insert(session, Friend)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["workspace_id", "line_user_id"])
+                .returning(Friend.id)
+            )
+        ).all()
     )
-    friend = await session.scalar(query)
-    assert friend is not None
-    return friend, created_id is not None
+    query = select(Friend).where(Friend.line_user_id.in_(missing)).order_by(Friend.id)
+    if dialect_of(session) == "postgresql":
+        query = query.with_for_update()
+    found.update({f.line_user_id: f for f in (await session.scalars(query)).all()})
+    return found, {friend_id: True for friend_id in made}
 
 
 def _moves_state_forward(friend: Friend, at: datetime) -> bool:
@@ -256,11 +332,13 @@ def _take_reply_token(friend: Friend, payload: dict[str, Any], at: datetime) -> 
         friend.reply_token, friend.reply_token_at = token[:64], at
 
 
-async def _store_inbound(ctx: WorkspaceContext, friend: Friend, event: LineEvent, body: dict[str, Any]) -> None:
+def _inbound(friend: Friend, event: LineEvent, body: dict[str, Any]) -> Message:
     kind = str(body.get("type", "unknown"))[:24]
     text = body.get("text") if kind == "text" else body.get("data") if kind == "postback" else None
     line_message_id = body.get("id") if kind in MESSAGE_KINDS else None
-    message = Message(
+    if friend.last_inbound_at is None or event.occurred_at > friend.last_inbound_at:
+        friend.last_inbound_at = event.occurred_at
+    return Message(
         friend_id=friend.id,
         direction="in",
         kind=kind,
@@ -271,9 +349,26 @@ async def _store_inbound(ctx: WorkspaceContext, friend: Friend, event: LineEvent
         source="line",
         occurred_at=event.occurred_at,
     )
-    ctx.session.add(message)
-    await ctx.session.flush()
-    if friend.last_inbound_at is None or event.occurred_at > friend.last_inbound_at:
-        friend.last_inbound_at = event.occurred_at
-    name = "core.postback_received" if kind == "postback" else "core.message_received"
-    await ctx.emit(name, friend.id, message_id=message.id, kind=kind, text=message.text)
+
+
+def _domain_events(
+    ctx: WorkspaceContext, announced: list[tuple[int, str, dict[str, Any]]], inbound: list[tuple[Message, Friend]]
+) -> list[DomainEvent]:
+    """The batch's domain events, each friend's in the order they happened, grouped by name where that order
+    allows: a friend's n-th event goes in round n, and each round is sorted by name, so the engine takes every
+    round's follows (or messages) as one set."""
+    rounds: list[list[DomainEvent]] = []
+    seen: dict[int, int] = defaultdict(int)
+    at = utcnow()
+    for friend_id, name, data in announced:
+        if not name:  # a message or postback: its row has an id now
+            message = inbound[data["message"]][0]
+            name = "core.postback_received" if message.kind == "postback" else "core.message_received"
+            data = {"message_id": message.id, "kind": message.kind, "text": message.text}
+        n = seen[friend_id]
+        seen[friend_id] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        event = DomainEvent(name=name, workspace_id=ctx.workspace_id, friend_id=friend_id, occurred_at=at, data=data)
+        rounds[n].append(event)
+    return [event for round_ in rounds for event in sorted(round_, key=lambda e: e.name)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.context import BulkActionContext, JobContext, WorkspaceContext
 from enishi.db.engine import dialect_of
-from enishi.jobs.after_commit import enqueue_after_commit
+from enishi.jobs.after_commit import enqueue_after_commit, pending_after_commit
 from enishi.jobs.workspace_state import WorkspaceState, workspace_context, workspace_state
 from enishi.models import Friend
 from enishi.models.scenarios import ScenarioRun, ScenarioStep, ScenarioVersion
@@ -63,15 +64,22 @@ def due_job_id(scenario_id: int, due: datetime | None) -> str:
 
 
 def wake_after_commit(ctx: WorkspaceContext, scenario_id: int, due: datetime | None) -> None:
-    """Wake a worker for the scenario's due runs once the transaction commits (at ``due``, or now)."""
-    enqueue_after_commit(
-        ctx.session,
-        ctx.jobs,
-        ADVANCE_JOB,
-        job_id=due_job_id(scenario_id, due),
-        defer_until=due,
-        scenario_id=scenario_id,
-    )
+    """Wake a worker for the scenario's due runs once the transaction commits (at ``due``, or now).
+
+    A wake-up for now is one per transaction and scenario, under an id of its own: a shared id would be refused
+    while a job of that id is still running, and runs committed after that job's last look would wait for the
+    sweeper. A second job finding the runs taken does nothing.
+    """
+    if due is None:
+        if any(
+            job.name == ADVANCE_JOB and job.defer_until is None and job.kwargs.get("scenario_id") == scenario_id
+            for job in pending_after_commit(ctx.session)
+        ):
+            return
+        job_id = f"scenario_now:{scenario_id}:{uuid.uuid4().hex}"
+    else:
+        job_id = due_job_id(scenario_id, due)
+    enqueue_after_commit(ctx.session, ctx.jobs, ADVANCE_JOB, job_id=job_id, defer_until=due, scenario_id=scenario_id)
 
 
 @dataclass(frozen=True, slots=True)
