@@ -4,11 +4,16 @@ the tests look at which modules a fresh interpreter has loaded."""
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import click
+import pytest
 
 import enishi
 from enishi.cli import _Commands, main
@@ -32,15 +37,17 @@ HEAVY = (
 )
 
 
-def loaded_after(code: str) -> list[str]:
-    """Which HEAVY modules a new interpreter has loaded after running ``code``."""
+def loaded_after(code: str, modules: Sequence[str] = HEAVY, env: Mapping[str, str] | None = None) -> list[str]:
+    """Which of ``modules`` (the HEAVY ones) a new interpreter has loaded after running ``code``."""
     probe = textwrap.dedent(code) + textwrap.dedent(
         f"""
         import json, sys
-        print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
+        print(json.dumps([m for m in {tuple(modules)!r} if m in sys.modules]))
         """
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300, env=env
+    )
     return list(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -119,3 +126,67 @@ def test_the_app_and_every_plugin_load_without_the_line_sdk_until_line_is_called
     """
     assert "linebot.v3.messaging" not in loaded_after(code)
     assert "linebot.v3.messaging" in loaded_after("from enishi.line.gateway import gateway_for")
+
+
+# What `enishi serve` loads only when it has to: alembic when the database is not known to be at head, the LINE SDK
+# when LINE is first called, the IRI parser on the first IRI check, the emulator's web app with ENISHI_EMULATOR.
+SERVE_LOADS_LATER = (
+    "alembic",
+    "linebot.v3.messaging",
+    "linebot.v3.webhooks",
+    "aiohttp",
+    "rfc3987_syntax.syntax_helpers",
+    "lark",
+    "enishi.line.emulator.app",
+)
+
+# `enishi serve` up to its first answer, in-process: uvicorn.run gives way to a test client that starts the app
+# (its lifespan) and asks /api/health.
+SERVE = """
+    import uvicorn
+    from litestar.testing import TestClient
+
+    def first_answer(app, **kwargs):
+        with TestClient(app) as client:
+            assert client.get("/api/health").status_code == 200
+
+    uvicorn.run = first_answer
+    from enishi.cli import main
+    main(["serve", "--port", "8999"], standalone_mode=False)
+"""
+
+
+def test_serve_on_a_database_at_head_loads_neither_alembic_nor_what_it_does_not_use(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENISHI_")}
+    env.update({"ENISHI_DATA_DIR": str(tmp_path), "ENISHI_EMULATOR": "0", "ENISHI_LOG_LEVEL": "WARNING"})
+    first = loaded_after(SERVE, SERVE_LOADS_LATER, env)
+    assert "alembic" in first  # a new database: migrated on the first start
+    with sqlite3.connect(tmp_path / "enishi.db") as db:
+        assert db.execute("SELECT count(*) FROM alembic_version").fetchone()[0] > 0
+        assert db.execute("SELECT count(*) FROM plans").fetchone()[0] > 0
+    assert loaded_after(SERVE, SERVE_LOADS_LATER, env) == []  # already at head: no migration to load
+    env["ENISHI_EMULATOR"] = "1"
+    assert loaded_after(SERVE, SERVE_LOADS_LATER, env) == ["enishi.line.emulator.app"]
+
+
+def test_no_password_is_hashed_at_import_and_the_unknown_email_check_costs_a_real_verification() -> None:
+    code = """
+        from argon2 import PasswordHasher
+
+        def counted(self, *args, **kwargs):
+            raise AssertionError("a password was hashed")
+
+        PasswordHasher.hash = counted
+        import enishi.auth.passwords, enishi.auth.service, enishi.app
+    """
+    assert loaded_after(code, ["enishi.auth.passwords"]) == ["enishi.auth.passwords"]
+    from argon2 import PasswordHasher, extract_parameters
+    from argon2.exceptions import VerifyMismatchError
+
+    from enishi.auth.passwords import _DUMMY_HASH, hash_password, verify_password
+
+    # verifying against the stand-in runs Argon2 with the very parameters of a real hash, and never matches
+    assert extract_parameters(_DUMMY_HASH) == extract_parameters(hash_password("correct horse battery"))
+    with pytest.raises(VerifyMismatchError):  # computed and compared, not refused as malformed
+        PasswordHasher().verify(_DUMMY_HASH, "correct horse battery")
+    assert verify_password(None, "correct horse battery") is False

@@ -4,7 +4,7 @@ it, and only to it. Its control API and simulator page are for signed-in staff, 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Router
 from litestar.middleware import DefineMiddleware
@@ -13,11 +13,15 @@ from sqlalchemy import select
 from enishi.api.middleware import StaffAuthMiddleware
 from enishi.api.services import Services, services_of
 from enishi.auth.service import Authenticated
-from enishi.line.emulator import Emulator, create_emulator_router
-from enishi.line.emulator.control import AnyConnection, ControlScope
 from enishi.models import Friend, Workspace
 from enishi.tenancy.access import visible_workspaces_query
 from enishi.tenancy.workspaces import webhook_url
+
+# The emulator itself (its state, API and pages) loads when the app mounts it: the API modules import this one for
+# emulator_of and register_workspace, and without ENISHI_EMULATOR there is no emulator to look for.
+if TYPE_CHECKING:
+    from enishi.line.emulator import Emulator
+    from enishi.line.emulator.control import AnyConnection, ControlScope
 
 STATE_KEY = "enishi_emulator"
 SIGN_IN_PAGE = "/login"
@@ -25,11 +29,15 @@ SIGN_IN_PAGE = "/login"
 
 def new_emulator() -> Emulator:
     """The app's emulator: a channel's webhooks go only to the app's own URL for that channel."""
+    from enishi.line.emulator import Emulator
+
     return Emulator(pin_webhooks=True)
 
 
 def emulator_router(emulator: Emulator) -> Router:
     """``/emulator``, its control API and simulator page behind the app's staff sign-in."""
+    from enishi.line.emulator import create_emulator_router
+
     return create_emulator_router(
         emulator,
         scope_of=staff_scope,
@@ -40,6 +48,8 @@ def emulator_router(emulator: Emulator) -> Router:
 
 async def staff_scope(connection: AnyConnection) -> ControlScope:
     """The channels of the workspaces the signed-in staff member may see; a platform admin may do everything."""
+    from enishi.line.emulator.control import ControlScope
+
     auth: Authenticated = connection.auth
     if auth.user.is_platform_admin:
         return ControlScope(channels=None, admin=True, csrf_token=auth.csrf_token)
