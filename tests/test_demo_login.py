@@ -27,6 +27,10 @@ def test_a_demo_route_url_logs_a_friend_in_end_to_end(tmp_path: Path) -> None:
         ):
             login = staff.post("/api/auth/login", json={"email": demo.email, "password": demo.password})
             staff.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+            # The emulator's consent page, where a simulated LINE user is picked, is for signed-in staff (the demo
+            # prints its login); the page's form carries the session's CSRF token back.
+            signed_in = browser.post("/api/auth/login", json={"email": demo.email, "password": demo.password})
+            assert signed_in.status_code == 200, signed_in.text
             ws = f"/api/workspaces/{staff.get('/api/workspaces').json()[0]['id']}"
             assert staff.get(ws).json()["workspace"]["line_login_channel_id"]
             route = staff.post(f"{ws}/inflow/routes", json={"name": "デモのチラシ"})

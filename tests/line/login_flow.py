@@ -59,7 +59,11 @@ class LoginShop:
         return f"/api/workspaces/{self.workspace_id}{path}"
 
     def browser(self, *, follow: bool = True) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(base_url=self.base, follow_redirects=follow, timeout=30)
+        """A browser in which the workspace's staff member is signed in: inside the app the emulator's consent page
+        (where a simulated LINE user is picked) is theirs, like its simulator."""
+        client = httpx.AsyncClient(
+            base_url=self.base, follow_redirects=follow, timeout=30, cookies=httpx.Cookies(self.staff.cookies)
+        )
         self.browsers.append(client)
         return client
 

@@ -173,16 +173,65 @@ async def test_line_login_of_the_emulator_sends_nobody_elsewhere(shops: Shops) -
         "scope": "openid profile",
         "redirect_uri": "https://evil.example/callback",
     }
-    browser = shops.env.new_client()
+    browser = await shops.env.login("me@shop.example")  # the consent page is the workspace's staff's
     page = await browser.get("/emulator/oauth2/v2.1/authorize", params=query)
     assert page.status_code == 400 and "location" not in page.headers
+    csrf = browser.headers["X-CSRF-Token"]
     answer = await browser.post(
-        "/emulator/oauth2/v2.1/authorize", data={**query, "user_id": "__new__", "decision": "allow"}
+        "/emulator/oauth2/v2.1/authorize",
+        data={**query, "user_id": "__new__", "decision": "allow", "csrf_token": csrf},
     )
     assert answer.status_code == 400 and "location" not in answer.headers
     # The app's own callback goes on as LINE's does.
     own = {**query, "redirect_uri": f"{shops.env.settings.public_url}/p/inflow/callback"}
     assert (await browser.get("/emulator/oauth2/v2.1/authorize", params=own)).status_code == 200
+
+
+async def test_line_logins_consent_page_is_a_signed_in_staff_members_of_the_channels_workspace(
+    shops: Shops,
+) -> None:
+    """Picking a simulated user on the consent page logs in as that LINE user (their member card, their visits), so
+    it is the simulator's: the workspace's staff (or a platform admin) only, and its answer proves it came from
+    the page."""
+    await shops.env.user("admin@platform.example", admin=True)
+    mine = shops.mine.line_channel_id
+    shops.emulator.login.add_channel("2000000004", "login-secret", mine)
+    hanako = shops.emulator.add_user(mine, "花子")
+    query = {
+        "response_type": "code",
+        "client_id": "2000000004",
+        "state": "s",
+        "scope": "openid profile",
+        "redirect_uri": f"{shops.env.settings.public_url}/p/inflow/callback",
+    }
+    authorize = "/emulator/oauth2/v2.1/authorize"
+    answer = {**query, "user_id": hanako.user_id, "decision": "allow"}
+
+    anonymous = shops.env.new_client()
+    page = await anonymous.get(authorize, params=query)
+    assert page.status_code == 303 and page.headers["location"] == "/login"
+    assert (await anonymous.post(authorize, data={**answer, "user_id": "__new__"})).status_code == 401
+    # Another workspace's staff: no such LINE Login channel, as for one that does not exist.
+    them = await shops.env.login("them@other.example")
+    page = await them.get(authorize, params=query)
+    assert page.status_code == 400 and "花子" not in page.text
+    taken = await them.post(authorize, data={**answer, "csrf_token": them.headers["X-CSRF-Token"]})
+    assert taken.status_code == 400 and "location" not in taken.headers
+    # The workspace's staff: the page, whose answer must carry the session's CSRF token (a form cannot send the
+    # header).
+    staff = await shops.env.login("me@shop.example")
+    page = await staff.get(authorize, params=query)
+    assert page.status_code == 200 and "花子" in page.text
+    token = staff.headers["X-CSRF-Token"]
+    assert f'<input type="hidden" name="csrf_token" value="{token}">' in page.text
+    for forged in ({}, {"csrf_token": "forged"}):
+        refused = await staff.post(authorize, data={**answer, "user_id": "__new__", **forged})
+        assert refused.status_code == 403 and "location" not in refused.headers
+    assert list(shops.emulator.channel(mine).users) == [hanako.user_id]
+    done = await staff.post(authorize, data={**answer, "csrf_token": token})
+    assert done.status_code == 302 and done.headers["location"].startswith(query["redirect_uri"] + "?code=")
+    admin = await shops.env.login("admin@platform.example")
+    assert (await admin.get(authorize, params=query)).status_code == 200
 
 
 async def test_no_secret_or_access_token_in_any_control_answer(shops: Shops) -> None:

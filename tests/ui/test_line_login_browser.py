@@ -58,10 +58,21 @@ async def test_owner_sets_line_login_and_a_friend_logs_in_through_a_route(page: 
     assert route.status_code == 201, route.text
     await settings_link(page, "流入経路").click()
 
-    # A friend opens the route's URL (as from the QR code) and logs in with LINE.
+    # A friend opens the route's URL (as from the QR code) and logs in with LINE. The emulator's consent page, where
+    # the simulated friend is picked, is for the workspace's signed-in staff (this page signed in above); a
+    # browser that has not signed in is sent to sign in first.
     hanako = shop.emulator.add_user(shop.workspace.line_channel_id, "山田 花子")
     await shop.emulator.follow(shop.workspace.line_channel_id, hanako.user_id)
     hanako_id = await friend_of(shop, hanako.user_id)
+    assert page.context.browser is not None
+    stranger = await page.context.browser.new_context()
+    try:
+        elsewhere = await stranger.new_page()
+        await elsewhere.goto(route.json()["url"])
+        await expect(elsewhere.get_by_role("button", name="ログイン")).to_be_visible()
+        assert elsewhere.url.endswith("/login")
+    finally:
+        await stranger.close()
     await page.goto(route.json()["url"])
     await expect(page.get_by_role("heading", name="LINEでログイン (エミュレーター)")).to_be_visible()
     await page.get_by_label("ユーザー / user").select_option(label="山田 花子 (following)")

@@ -42,12 +42,18 @@ class StaffAuthMiddleware(AbstractAuthenticationMiddleware):
             raise ApiError(401, "unauthorized", "ログインしてください / sign in first")
         if auth.api_token_id is not None:
             await record_token_use(services.db, auth)
-        # Cookies are sent by the browser on its own, so a state change must also prove it came from our page.
-        if auth.via_cookie and connection.scope.get("method") in UNSAFE_METHODS:
+        # Cookies are sent by the browser on its own, so a state change must also prove it came from our page: by
+        # the header, or (a plain HTML form, e.g. the LINE emulator's consent page) by a field the route checks.
+        if auth.via_cookie and connection.scope.get("method") in UNSAFE_METHODS and not _checks_csrf_form(connection):
             sent = connection.headers.get(CSRF_HEADER, "")
             if not sent or not auth.csrf_token or not same(sent, auth.csrf_token):
                 raise ApiError(403, "csrf", "CSRF token missing or wrong (send the X-CSRF-Token header)")
         return AuthenticationResult(user=auth.user, auth=auth)
+
+
+def _checks_csrf_form(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    handler = connection.scope.get("route_handler")
+    return (getattr(handler, "opt", None) or {}).get("csrf") == "form"
 
 
 class AuditFallbackMiddleware:

@@ -14,7 +14,7 @@ from litestar.types import Middleware
 from enishi.line.emulator.api import api_handlers
 from enishi.line.emulator.control import ScopeOf, control_guard, control_handlers
 from enishi.line.emulator.errors import LineApiError
-from enishi.line.emulator.oauth import oauth_handlers
+from enishi.line.emulator.oauth import consent_handlers, oauth_handlers
 from enishi.line.emulator.simulator import page_handlers, simulator_handlers
 from enishi.line.emulator.state import Emulator
 
@@ -58,9 +58,10 @@ def create_emulator_router(
     LINE Login (``<path>/oauth2/v2.1/...``, both the authorisation host and the API host), the control API
     (``<path>/_control/...``) and the simulator page (``<path>/simulator``).
 
-    The Messaging API and LINE Login answer as LINE's do (channel access tokens, channel secrets). The control API
-    and the simulator page are open unless ``scope_of`` says what each caller may do; ``control_middleware``
-    (e.g. the app's sign-in) runs before it, and an anonymous visit of the page goes to ``sign_in_url``.
+    The Messaging API and LINE Login answer as LINE's do (channel access tokens, channel secrets). The control API,
+    the simulator page and LINE Login's consent page (picking a simulated user logs in as them) are open unless
+    ``scope_of`` says what each caller may do; ``control_middleware`` (e.g. the app's sign-in) runs before it, and
+    an anonymous visit of a page goes to ``sign_in_url``.
 
     Point the SDK at it with ``Configuration(host="http://127.0.0.1:8000/emulator")``. The routes are left out of
     the OpenAPI schema and opt out of the audit log (``opt={"audit": False}``): they are not staff actions.
@@ -70,7 +71,7 @@ def create_emulator_router(
         control_exceptions[HTTPException] = _to_sign_in(sign_in_url)
     control = Router(
         path="/",
-        route_handlers=[*control_handlers(emulator), *page_handlers()],
+        route_handlers=[*control_handlers(emulator), *page_handlers(), *consent_handlers(emulator)],
         guards=[control_guard(emulator, scope_of)],
         middleware=list(control_middleware),
         exception_handlers=control_exceptions,

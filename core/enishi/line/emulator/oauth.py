@@ -10,10 +10,16 @@ GET  /v2/profile              the profile of an access token's user
 
 A request LINE would refuse without redirecting (unknown channel, a redirect URI that is not a URL) gets an error
 page; anything else goes back to the client with ``error`` and ``error_description``, as LINE does.
+
+Picking a simulated user on the consent page logs in as that LINE user, so inside the app the two consent routes
+are the simulator's: they go behind the control API's guard (:func:`consent_handlers`), a channel the caller may
+not see is refused like an unknown one, and the form carries the session's CSRF token back. The other routes
+answer with channel secrets, codes and tokens, as LINE's do.
 """
 
 from __future__ import annotations
 
+import hmac
 import html
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -24,12 +30,14 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
+from enishi.line.emulator.control import ControlScope, scope_of_request
 from enishi.line.emulator.errors import LineApiError
 from enishi.line.emulator.login import OAuthError
 from enishi.line.emulator.state import Emulator
 
 AnyRequest = Request[Any, Any, Any]
 NEW_USER = "__new__"
+CSRF_FIELD = "csrf_token"
 MAX_FIELD = 2000
 PAGE = """<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -72,13 +80,15 @@ def _oauth_error(exc: OAuthError) -> Response[Any]:
     return Response(exc.body(), status_code=exc.status_code, media_type=MediaType.JSON)
 
 
-def oauth_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
+def consent_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
+    """The consent page and its answer, which go behind the control API's guard (``opt["control"] ==
+    "scoped"``): they check the LINE Login channel against the caller's scope themselves."""
     login = emulator.login
 
-    def check(params: dict[str, str]) -> Response[str] | None:
+    def check(params: dict[str, str], scope: ControlScope) -> Response[str] | None:
         """An error page for what LINE refuses without redirecting, None if the request may go on."""
         client_id = params.get("client_id", "")
-        if client_id not in login.channels:
+        if client_id not in login.channels or not scope.sees(login.channels[client_id].messaging_channel_id):
             return _refusal("Invalid client_id (no such LINE Login channel)")
         if not _is_url(params.get("redirect_uri", "")):
             return _refusal("Invalid redirect_uri")
@@ -102,10 +112,12 @@ def oauth_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
             return "invalid_request", "bot_prompt must be normal or aggressive"
         return None
 
-    @get("/oauth2/v2.1/authorize", media_type=MediaType.HTML)
+    # A signed-in staff member's page (the control guard's scope); one who is not signed in is sent to sign in.
+    @get("/oauth2/v2.1/authorize", media_type=MediaType.HTML, opt={"control": "scoped", "simulator_page": True})
     async def authorize_page(request: AnyRequest) -> Response[Any]:
+        scope = scope_of_request(request)
         params = {k: v for k, v in request.query_params.items() if isinstance(v, str) and len(v) <= MAX_FIELD}
-        refused = check(params)
+        refused = check(params, scope)
         if refused is not None:
             return refused
         wrong = problem(params)
@@ -119,6 +131,8 @@ def oauth_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
             for k, v in params.items()
             if k in ("response_type", "client_id", "redirect_uri", "state", "scope", "nonce", "bot_prompt")
         )
+        if scope.csrf_token:  # a staff member's session: the answer proves it came from this page
+            hidden += f'<input type="hidden" name="{CSRF_FIELD}" value="{e(scope.csrf_token)}">'
         options = "".join(f'<option value="{e(u.user_id)}">{e(u.display_name)} ({e(u.state)})</option>' for u in users)
         options += f'<option value="{NEW_USER}">新しいユーザー / a new user</option>'
         friend = ""
@@ -141,10 +155,15 @@ channel {e(channel.channel_id)} asks for your profile.</p>
 </form>"""
         return _page(200, body)
 
-    @post("/oauth2/v2.1/authorize", status_code=302)
+    # A form post cannot send the X-CSRF-Token header: the page's hidden field carries the token instead.
+    @post("/oauth2/v2.1/authorize", status_code=302, opt={"control": "scoped", "csrf": "form"})
     async def authorize_answer(request: AnyRequest) -> Response[Any]:
+        scope = scope_of_request(request)
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and len(v) <= MAX_FIELD}
-        refused = check(form)
+        sent = form.get(CSRF_FIELD, "").encode()
+        if scope.csrf_token and not hmac.compare_digest(sent, scope.csrf_token.encode()):
+            return _page(403, "<h1>403 Forbidden</h1><p id='error'>CSRF token missing or wrong</p>")
+        refused = check(form, scope)
         if refused is not None:
             return refused
         wrong = problem(form)
@@ -175,6 +194,13 @@ channel {e(channel.channel_id)} asks for your profile.</p>
         if form.get("bot_prompt"):
             back["friendship_status_changed"] = "true" if changed else "false"
         return _back(redirect_uri, **back)
+
+    return [authorize_page, authorize_answer]
+
+
+def oauth_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
+    """LINE Login's API: codes for tokens, keys, verification and profiles (what the app's server calls)."""
+    login = emulator.login
 
     @post("/oauth2/v2.1/token")
     async def token(request: AnyRequest) -> Response[Any]:
@@ -211,4 +237,4 @@ channel {e(channel.channel_id)} asks for your profile.</p>
         except OAuthError as exc:
             return _oauth_error(exc)
 
-    return [authorize_page, authorize_answer, token, certs, verify_access_token, verify_id_token, profile]
+    return [token, certs, verify_access_token, verify_id_token, profile]
