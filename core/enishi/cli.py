@@ -549,6 +549,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
             await database.dispose()
 
     seeded = asyncio.run(go())
+    gc.collect()  # seeding leaves megabytes of cyclic garbage, which the app would otherwise freeze with the rest
     simulator = f"{settings.public_url}/emulator/simulator" if settings.emulator else None
     click.echo(
         "\n".join(
