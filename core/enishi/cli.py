@@ -126,6 +126,8 @@ def serve(host: str, port: int) -> None:
             await db.dispose()
 
     asyncio.run(prepare(Database(settings.database_url)))
+    if "alembic" in sys.modules:  # migrations ran or were looked at: their garbage must not be frozen with the app
+        gc.collect()
     _serve(settings, plugins, host, port)
 
 
