@@ -16,7 +16,7 @@ from enishi.schema_validation import SchemaProblem
 
 _SAMPLE_USER = "U" + "0" * 32
 _LINE_PATH = re.compile(r"^messages(?=$|[.\[])")
-_REQUIRED = re.compile(r"^'([A-Za-z0-9_]+)' is a required property$")
+_REQUIRED = re.compile(r"""^["']([A-Za-z0-9_]+)["'] is a required property$""")
 
 
 def check_messages(messages: Any, prefix: str = "$.messages") -> list[SchemaProblem]:
