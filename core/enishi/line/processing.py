@@ -34,7 +34,7 @@ from enishi.types import DomainEvent
 log = logging.getLogger("enishi.line.processing")
 MAX_ATTEMPTS = 10
 CONFLICT_RETRIES = 5
-FETCH_PROFILE_JOB = "core.fetch_profile"
+FETCH_PROFILES_JOB = "core.fetch_profiles"
 BATCH = 200  # events per transaction
 MESSAGE_KINDS = {"text", "image", "video", "audio", "file", "location", "sticker"}
 
@@ -185,6 +185,7 @@ async def apply_events(ctx: WorkspaceContext, events: Sequence[LineEvent]) -> li
     follow_up: list[tuple[str, dict[str, Any]]] = []
     announced: list[tuple[int, str, dict[str, Any]]] = []  # (friend, name, data), in event order
     inbound: list[tuple[Message, Friend]] = []
+    profiles: list[int] = []  # friends to (re)read the LINE profile of: one job for the batch
     for event in checked:
         payload = event.payload
         friend = friends.get(event.line_user_id or "") if _of_a_friend(event) else None
@@ -195,7 +196,7 @@ async def apply_events(ctx: WorkspaceContext, events: Sequence[LineEvent]) -> li
                 unblocked = bool((payload.get("follow") or {}).get("isUnblocked")) and not new
                 if _moves_state_forward(friend, event.occurred_at):
                     friend.status, friend.blocked_at, friend.state_changed_at = "following", None, event.occurred_at
-                follow_up.append((FETCH_PROFILE_JOB, {"workspace_id": ctx.workspace_id, "friend_id": friend.id}))
+                profiles.append(friend.id)
                 await hooks.followed(friend.id, unblocked)
                 announced.append((friend.id, "core.friend_followed", {"unblocked": unblocked}))
             elif kind == "unfollow":
@@ -219,7 +220,7 @@ async def apply_events(ctx: WorkspaceContext, events: Sequence[LineEvent]) -> li
                 inbound.append((_inbound(friend, event, body), friend))
                 announced.append((friend.id, "", {"message": len(inbound) - 1}))
             if new and kind != "follow":
-                follow_up.append((FETCH_PROFILE_JOB, {"workspace_id": ctx.workspace_id, "friend_id": friend.id}))
+                profiles.append(friend.id)
             if kind not in ("message", "postback"):
                 _take_reply_token(friend, payload, event.occurred_at)
         await hooks.line_event(payload)
@@ -227,6 +228,10 @@ async def apply_events(ctx: WorkspaceContext, events: Sequence[LineEvent]) -> li
         ctx.session.add_all([message for message, _ in inbound])
         await ctx.session.flush()  # one INSERT for the batch's messages (their ids go into the events)
     await ctx.emit_events(_domain_events(ctx, announced, inbound))
+    if profiles:
+        follow_up.append(
+            (FETCH_PROFILES_JOB, {"workspace_id": ctx.workspace_id, "friend_ids": list(dict.fromkeys(profiles))})
+        )
     return follow_up
 
 
