@@ -5,7 +5,7 @@ A plugin installed later simply brings its branch along: the next ``enishi db up
 Alembic is imported only when a migration runs or the revision graph is needed: loading it and every migration
 script takes most of a second, and ``enishi serve`` on an embedded database, which checks at each start, usually
 finds nothing to do. That check (:func:`upgrade_if_needed`) reads the version table and compares it with a record
-kept beside the database of which version rows were at head for which migration scripts (see :class:`HeadState`).
+kept beside the database of which version rows were at head for which migration scripts (see :class:`HeadRecord`).
 """
 
 from __future__ import annotations
