@@ -23,7 +23,8 @@ client; LINE itself allows 2,000 a second).
     .venv/bin/python bench/scenario_steps.py [--friends 100000] [--backends sqlite,postgresql] [--workers 1,2]
         [--scenarios a,b,c] [--profile]
 
-``--profile`` runs the SQLite worker of scenario (a) under cProfile and prints where its time goes.
+``--profile`` runs the SQLite worker of scenario (a) (``--profile-scenarios a,c``: of those) under cProfile and prints
+where its time goes.
 """
 
 from __future__ import annotations
@@ -319,7 +320,7 @@ async def run_backend(backend: str, args: argparse.Namespace, tmp: Path, rows: l
                 before = await fanout.mark(base)
                 if mode == "in-process":
                     result = await in_process(
-                        env, channel.workspace_id, scenario, friends, args.profile and kind == "a"
+                        env, channel.workspace_id, scenario, friends, args.profile and kind in args.profile_scenarios
                     )
                 else:
                     workers = int(mode.split()[0])
@@ -368,6 +369,7 @@ async def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--scenarios", default="a,b,c")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile-scenarios", default="a", help="which scenarios --profile profiles (e.g. a,c)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--env", help=argparse.SUPPRESS)
     parser.add_argument("--workspace", type=int, help=argparse.SUPPRESS)

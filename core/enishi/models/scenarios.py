@@ -92,6 +92,14 @@ class ScenarioRun(WorkspaceOwned, Base):
             sqlite_where=text("status IN ('active', 'waiting')"),
         ),
         Index("ix_scenario_runs_scenario", "scenario_id", "status"),
+        # A scenario's earliest due run: what the stepper asks before each batch.
+        Index(
+            "ix_scenario_runs_scenario_due",
+            "scenario_id",
+            "resume_at",
+            postgresql_where=text("status IN ('active', 'waiting')"),
+            sqlite_where=text("status IN ('active', 'waiting')"),
+        ),
         Index("ix_scenario_runs_scenario_friend", "scenario_id", "friend_id"),
         # A batch: one version's due runs at one node.
         Index(

@@ -46,6 +46,7 @@ from enishi.scenarios.stepper import (
     Scope,
     batch_size,
     due_job_id,
+    due_status,
     record_failure,
     step_batch,
     wake_after_commit,
@@ -468,7 +469,7 @@ async def sweep_runs(ctx: JobContext) -> int:
         due = (
             await session.scalars(
                 select(ScenarioRun.scenario_id)
-                .where(ScenarioRun.status.in_(("active", "waiting")), ScenarioRun.resume_at <= now)
+                .where(due_status(), ScenarioRun.resume_at <= now)
                 .group_by(ScenarioRun.scenario_id)
                 .limit(SWEEP_BATCH)
             )
