@@ -21,6 +21,8 @@ _REQUIRED = re.compile(r"""^["']([A-Za-z0-9_]+)["'] is a required property$""")
 
 def check_messages(messages: Any, prefix: str = "$.messages") -> list[SchemaProblem]:
     """Every problem of a list of message objects as they would be sent, at most one per path."""
+    if isinstance(messages, tuple):  # a JSON array is a list; the compiled validator would take a tuple for one
+        return [SchemaProblem(prefix, "must be of type array")]
     found: dict[str, SchemaProblem] = {}
     if isinstance(messages, list):
         for i, message in enumerate(messages[:MAX_MESSAGES]):

@@ -8,10 +8,11 @@ import pytest
 from linebot.v3.messaging import AsyncMessagingApi, PushMessageRequest, TextMessage
 from linebot.v3.messaging.exceptions import ApiException
 
-from enishi.line.emulator.validation import request_details
+from enishi.line.emulator.validation import WEBHOOK_URI, request_details, schema_details
 from tests.line.emulator.conftest import CHANNEL_ID, Line
 
 TEXT = {"type": "text", "text": "hi"}
+USER = "U" + "0" * 32
 
 
 async def post(line: Line, path: str, body: Any) -> Any:
@@ -127,3 +128,62 @@ def test_limits_beyond_the_spec() -> None:
     assert request_details(
         "ReplyMessageRequest", {"replyToken": "t", "messages": [{"type": "text", "text": "😀" * 2501}]}
     )
+
+
+def test_nested_actions_and_flex_components_are_checked_against_their_own_schema() -> None:
+    flex = {
+        "type": "flex",
+        "altText": "f",
+        "contents": {
+            "type": "bubble",
+            "body": {
+                "type": "box",
+                "layout": "vertical",
+                "contents": [
+                    {"type": "button", "action": {"type": "teleport", "label": "x"}},
+                    {"type": "box", "layout": "vertical", "contents": [{"type": "hologram"}, {"type": "image"}]},
+                    {"type": "button", "action": {"type": "uri", "label": "x", "uri": "https://example.com/a b"}},
+                ],
+            },
+        },
+    }
+    found = {d.property: d.message for d in request_details("PushMessageRequest", {"to": USER, "messages": [flex]})}
+    body = "messages[0].contents.body.contents"
+    assert found == {
+        f"{body}[0].action.type": "must be one of: camera, cameraRoll, clipboard, datetimepicker, location, message, "
+        "postback, richmenuswitch, uri",
+        f"{body}[1].contents[0].type": "must be one of: box, button, image, video, icon, text, span, separator, filler",
+        f"{body}[1].contents[1].url": "must be specified",
+        f"{body}[2].action.uri": "must be a valid uri",
+    }
+
+
+def test_a_property_failing_two_checks_is_reported_by_the_first_the_spec_lists() -> None:
+    # A type that is not a string fails both the base's "type: string" and the list of known types; the spec
+    # states the former first.
+    found = request_details("PushMessageRequest", {"to": USER, "messages": [{"type": 5}]})
+    assert [(d.property, d.message) for d in found] == [("messages[0].type", "must be of type string")]
+    alias = {"richMenuId": "richmenu-1"}
+    too_long = schema_details("CreateRichMenuAliasRequest", {**alias, "richMenuAliasId": "a" * 40})
+    assert [(d.property, d.message) for d in too_long] == [("richMenuAliasId", "Length must be between 1 and 32")]
+    upper = schema_details("CreateRichMenuAliasRequest", {**alias, "richMenuAliasId": "Menu"})
+    assert [(d.property, d.message) for d in upper] == [("richMenuAliasId", "must match ^[a-z0-9_-]{1,32}$")]
+
+
+def test_webhook_bodies_are_checked_with_the_same_wording() -> None:
+    event = {"mode": "active", "timestamp": 1, "webhookEventId": "e", "deliveryContext": {"isRedelivery": False}}
+    body = {
+        "destination": "Uxyz",
+        "events": [{"type": "teleport"}, {**event, "type": "message", "message": {"type": "text", "id": "1"}}],
+    }
+    found = {d.property: d.message for d in schema_details("CallbackRequest", body, WEBHOOK_URI)}
+    assert found["destination"] == "must match ^U[0-9a-f]{32}$"
+    assert found["events[0].type"].startswith("must be one of: message, unsend, follow")
+    assert found["events[1].message.text"] == "must be specified"
+
+
+def test_a_number_json_cannot_carry_is_not_a_number() -> None:
+    # json.loads reads NaN and Infinity, which LINE's JSON parser refuses.
+    location = {"type": "location", "title": "t", "address": "a", "latitude": float("nan"), "longitude": 1.0}
+    found = request_details("PushMessageRequest", {"to": USER, "messages": [location]})
+    assert [(d.property, d.message) for d in found] == [("messages[0].latitude", "must be of type number")]
