@@ -51,3 +51,24 @@ def _json_path(parts: Any, prefix: str = "$") -> str:
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else f".{part}"
     return out
+
+
+MAX_NESTING = 256  # far beyond any real LINE message (flex nests a few levels) or form answer
+
+
+def nested_deeper_than(value: Any, limit: int = MAX_NESTING) -> bool:
+    """Whether ``value`` nests lists and objects more than ``limit`` deep, found without recursion.
+
+    Checked before a compiled validator sees a value: jsonschema-rs recurses natively and a value nested some
+    20,000 deep would crash the process instead of raising.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend((v, depth + 1) for v in item)
+    return False

@@ -28,7 +28,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -952,12 +953,9 @@ async def record_outcomes(
     plans = [_plan(row, outcome, config, now) for row, outcome in settled]
     recorded: set[int] = set()
     async with db.transaction() as s:
-        # A broadcast's rows have no conversation messages to give LINE's message ids to.
-        plain = [
-            p
-            for p in plans
-            if isinstance(p.outcome, Accepted) and (p.row.broadcast_id is not None or not p.outcome.sent_message_ids)
-        ]
+        # Acceptances are written with one UPDATE per attempt count; LINE's ids for the conversation's messages
+        # (a broadcast's rows have none) with one statement for the set.
+        plain = [p for p in plans if isinstance(p.outcome, Accepted)]
         plain_ids = {p.row.id for p in plain}
         for attempts in sorted({p.row.attempts for p in plain}):
             group = [p for p in plain if p.row.attempts == attempts]
@@ -981,6 +979,17 @@ async def record_outcomes(
                 .execution_options(synchronize_session=False)
             )
             recorded.update(done.all())
+        await _store_message_ids(
+            s,
+            {
+                p.row.id: p.outcome.sent_message_ids
+                for p in plain
+                if isinstance(p.outcome, Accepted)
+                and p.outcome.sent_message_ids
+                and p.row.broadcast_id is None
+                and p.row.id in recorded
+            },
+        )
         for plan in plans:
             if plan.row.id in plain_ids:
                 continue
@@ -997,8 +1006,6 @@ async def record_outcomes(
             if not getattr(result, "rowcount", 0):
                 continue
             recorded.add(plan.row.id)
-            if isinstance(plan.outcome, Accepted) and plan.outcome.sent_message_ids:
-                await _store_message_ids(s, plan.row, plan.outcome.sent_message_ids)
             if isinstance(plan.outcome, QuotaExhausted):
                 await _hold_workspace(s, plan.row.workspace_id, now)
         for_broadcasts = [
@@ -1044,18 +1051,36 @@ def _progress(row: LineRequest, parts_accepted: int) -> dict[str, Any]:
     }
 
 
-async def _store_message_ids(session: AsyncSession, row: LineRequest, ids: Sequence[str | None]) -> None:
-    """Give the request's outbound messages the ids LINE assigned (for unsend, quotes, the inbox).
+async def _store_message_ids(session: AsyncSession, ids_of: Mapping[int, Sequence[str | None]]) -> None:
+    """Give the requests' outbound messages the ids LINE assigned (for unsend, quotes, the inbox): one read and
+    one UPDATE by primary key for the set.
 
-    The ids belong to the messages still on the row, which are the last ones of the request: a split send that
-    stopped part-way dropped the parts already accepted from the front (see ``_progress``).
+    A request's ids belong to the messages still on its row, which are the last ones of the request: a split send
+    that stopped part-way dropped the parts already accepted from the front (see ``_progress``).
     """
-    messages = (await session.scalars(select(Message).where(Message.request_id == row.id).order_by(Message.id))).all()
-    if len(ids) > len(messages):
+    if not ids_of:
         return
-    for message, line_id in zip(messages[len(messages) - len(ids) :], ids, strict=True):
-        if line_id is not None:
-            message.line_message_id = line_id[:64]
+    rows = (
+        await session.execute(
+            select(Message.request_id, Message.id)
+            .where(Message.request_id.in_(list(ids_of)))
+            .order_by(Message.request_id, Message.id)
+        )
+    ).all()
+    messages: dict[int, list[int]] = defaultdict(list)
+    for request_id, message_id in rows:
+        if request_id is not None:
+            messages[int(request_id)].append(int(message_id))
+    changes = []
+    for request_id, ids in ids_of.items():
+        mine = messages.get(request_id, [])
+        if len(ids) > len(mine):
+            continue
+        for message_id, line_id in zip(mine[len(mine) - len(ids) :], ids, strict=True):
+            if line_id is not None:
+                changes.append({"id": message_id, "line_message_id": line_id[:64]})
+    if changes:
+        await session.execute(update(Message), changes)
 
 
 async def _hold_workspace(session: AsyncSession, workspace_id: int, now: datetime) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
-from enishi.schema_validation import SchemaProblem, _json_path
+from enishi.schema_validation import MAX_NESTING, SchemaProblem, _json_path, nested_deeper_than
 
 SPEC_DIR = Path(__file__).parent / "spec"
 _WEBHOOK = "urn:enishi:line:webhook"
@@ -62,6 +62,8 @@ def message_schema_names() -> dict[str, str]:
 
 
 def _problems(validator: jsonschema_rs.Draft202012Validator, value: Any, prefix: str) -> list[SchemaProblem]:
+    if nested_deeper_than(value):
+        return [SchemaProblem(prefix, f"nested more than {MAX_NESTING} levels deep")]
     try:
         errors = sorted(validator.iter_errors(value), key=lambda e: [str(p) for p in e.instance_path])
     except ValueError as exc:  # something that is not a JSON value (the validator takes JSON values only)

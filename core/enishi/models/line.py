@@ -49,6 +49,13 @@ class Message(WorkspaceOwned, Base):
         CheckConstraint("direction IN ('in', 'out')", name="direction"),
         Index("ix_messages_workspace_friend_id", "workspace_id", "friend_id", "id"),
         UniqueConstraint("workspace_id", "line_message_id"),
+        # A request's messages, when LINE's answer gives them their ids (and when a request row is deleted).
+        Index(
+            "ix_messages_request",
+            "request_id",
+            postgresql_where=text("request_id IS NOT NULL"),
+            sqlite_where=text("request_id IS NOT NULL"),
+        ),
         # The content sweeper looks for contents staff asked for that are not fetched yet (few rows at a time).
         Index(
             "ix_messages_content_wanted",

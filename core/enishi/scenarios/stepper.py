@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, literal_column, select, update
+from sqlalchemy import Select, Table, and_, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -107,6 +107,7 @@ class DueRun:
     status: str
     wait_reason: str | None
     resume_port: str | None
+    following: bool = True  # the friend still follows the account (read with the lock, in the same statement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +190,14 @@ async def _peek_group(ctx: JobContext, scope: Scope, now: datetime) -> Group | N
 async def _lock_batch(session: AsyncSession, group: Group, scope: Scope, now: datetime, limit: int) -> list[DueRun]:
     query = (
         select(
-            ScenarioRun.id, ScenarioRun.friend_id, ScenarioRun.status, ScenarioRun.wait_reason, ScenarioRun.resume_port
+            ScenarioRun.id,
+            ScenarioRun.friend_id,
+            ScenarioRun.status,
+            ScenarioRun.wait_reason,
+            ScenarioRun.resume_port,
+            Friend.status == "following",
         )
+        .outerjoin(Friend, and_(Friend.id == ScenarioRun.friend_id, Friend.workspace_id == ScenarioRun.workspace_id))
         .where(
             *scope.where(now),
             ScenarioRun.version_id == group.version_id,
@@ -200,8 +207,8 @@ async def _lock_batch(session: AsyncSession, group: Group, scope: Scope, now: da
         .limit(limit)
     )
     if dialect_of(session) == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return [DueRun(*row) for row in (await session.execute(query)).all()]
+        query = query.with_for_update(skip_locked=True, of=ScenarioRun)  # the runs only: friends stay free
+    return [DueRun(*row[:5], following=bool(row[5])) for row in (await session.execute(query)).all()]
 
 
 class Batch:
@@ -218,6 +225,7 @@ class Batch:
         self.now = ctx.now
         self.steps: list[dict[str, Any]] = []
         self.moves: dict[str, list[int]] = defaultdict(list)  # output port → runs leaving through it
+        self.waiting = {r.id for r in runs if r.status != "active"}  # runs whose status moves to active
 
     @property
     def session(self) -> AsyncSession:
@@ -245,18 +253,7 @@ class Batch:
 
     async def _pause_blocked(self, runs: list[DueRun]) -> list[DueRun]:
         """Runs of friends who blocked the account (or were deleted) stop where they are, in one UPDATE."""
-        following = set(
-            (
-                await self.session.scalars(
-                    select(Friend.id).where(
-                        Friend.id.in_({r.friend_id for r in runs}),
-                        Friend.workspace_id == self.ctx.workspace_id,
-                        Friend.status == "following",
-                    )
-                )
-            ).all()
-        )
-        stopped = [r.id for r in runs if r.friend_id not in following]
+        stopped = [r.id for r in runs if not r.following]
         if stopped:
             await self.session.execute(
                 update(ScenarioRun)
@@ -264,7 +261,7 @@ class Batch:
                 .values(status="paused", paused_from=ScenarioRun.status, updated_at=self.now)
                 .execution_options(synchronize_session=False)
             )
-        return [r for r in runs if r.friend_id in following]
+        return [r for r in runs if r.following]
 
     async def _exit(self, runs: list[DueRun]) -> list[DueRun]:
         condition = self.graph.settings.get("exit_condition")
@@ -492,20 +489,29 @@ class Batch:
             if target is None:
                 await self._finish(ids, "completed")
                 continue
-            await self.session.execute(
-                update(ScenarioRun)
-                .where(ScenarioRun.id.in_(ids))
-                .values(
-                    node_id=target,
-                    status="active",
-                    resume_at=self.now,
-                    resume_port=None,
-                    wait_event=None,
-                    wait_reason=None,
-                    updated_at=self.now,
+            # Most runs moving on are active already: leaving status out of their UPDATE spares the indexes on it
+            # (an UPDATE naming a column rewrites every index with that column, changed or not).
+            waiting = self.waiting & set(ids)
+            for chosen, values in (
+                ([i for i in ids if i not in waiting], {}),
+                ([i for i in ids if i in waiting], {"status": "active"}),
+            ):
+                if not chosen:
+                    continue
+                await self.session.execute(
+                    update(ScenarioRun)
+                    .where(ScenarioRun.id.in_(chosen))
+                    .values(
+                        node_id=target,
+                        resume_at=self.now,
+                        resume_port=None,
+                        wait_event=None,
+                        wait_reason=None,
+                        updated_at=self.now,
+                        **values,
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-                .execution_options(synchronize_session=False)
-            )
 
     async def _finish(self, run_ids: Sequence[int], status: str, error: str | None = None) -> None:
         await self.session.execute(

@@ -33,6 +33,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from enishi.line.emulator.errors import Detail
+from enishi.schema_validation import MAX_NESTING, nested_deeper_than
 
 SPEC_DIR = Path(__file__).resolve().parents[1] / "spec"
 MESSAGING_URI = "urn:enishi:emulator:messaging-api"
@@ -247,6 +248,8 @@ def _detail(kind: str, schema: Mapping[str, Any], error: jsonschema_rs.Validatio
 
 def schema_details(schema_name: str, body: Any, uri: str = MESSAGING_URI) -> list[Detail]:
     """Every schema problem of ``body``, one per property (the first jsonschema would report), ordered by path."""
+    if nested_deeper_than(body):
+        return [Detail(f"must not nest more than {MAX_NESTING} levels deep", "")]
     checker = validator(schema_name, uri)
     try:
         if checker.is_valid(body):
@@ -440,7 +443,7 @@ def limit_details(messages: Any, path: str = "messages") -> list[Detail]:
 def request_details(schema_name: str, body: Any) -> list[Detail]:
     """Schema problems plus LINE's limits, at most one per property, ordered by property."""
     found = {d.property: d for d in schema_details(schema_name, body)}
-    if isinstance(body, dict):
+    if isinstance(body, dict) and not nested_deeper_than(body):  # (too deep: the one detail says so)
         for detail in limit_details(body.get("messages")):
             found.setdefault(detail.property, detail)
     return sorted(found.values(), key=_order)
