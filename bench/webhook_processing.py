@@ -211,8 +211,19 @@ async def run(args: argparse.Namespace, workers: int, tmp: Path) -> dict[str, An
             print(await conn.fetch("SELECT status, count(*) FROM scenario_runs GROUP BY 1"))
             print(await conn.fetch("SELECT kind, status, count(*), max(error) FROM line_requests GROUP BY 1, 2"))
             print(await conn.fetch("SELECT count(*), max(error) FROM line_events WHERE error IS NOT NULL"))
-            print(await conn.fetch("SELECT reply_token IS NULL, count(*), min(reply_token_at), max(last_inbound_at) FROM friends GROUP BY 1"))
-            print(await conn.fetch("SELECT r.kind, min(r.created_at), max(r.created_at) FROM line_requests r GROUP BY 1"))
+            timeline = """
+                WITH t0 AS (SELECT min(received_at) AS t FROM line_events)
+                SELECT 'events processed' AS what, percentile_cont(ARRAY[0.5, 0.99, 1]) WITHIN GROUP
+                    (ORDER BY extract(epoch FROM processed_at - (SELECT t FROM t0))) FROM line_events
+                UNION ALL SELECT 'runs started', percentile_cont(ARRAY[0.5, 0.99, 1]) WITHIN GROUP
+                    (ORDER BY extract(epoch FROM started_at - (SELECT t FROM t0))) FROM scenario_runs
+                UNION ALL SELECT 'replies queued', percentile_cont(ARRAY[0.5, 0.99, 1]) WITHIN GROUP
+                    (ORDER BY extract(epoch FROM created_at - (SELECT t FROM t0))) FROM line_requests
+                UNION ALL SELECT 'replies accepted', percentile_cont(ARRAY[0.5, 0.99, 1]) WITHIN GROUP
+                    (ORDER BY extract(epoch FROM accepted_at - (SELECT t FROM t0))) FROM line_requests
+            """
+            for row in await conn.fetch(timeline):  # seconds after the first event arrived: median, p99, last
+                print(f"    {row[0]:<18} " + "  ".join(f"{v:6.2f}" for v in row[1]))
         await conn.close()
         got = await fanout.copies(base, channel, before)
     finally:

@@ -21,6 +21,7 @@ from redis.exceptions import ResponseError, WatchError
 from enishi.jobs.outage import REDIS_DOWN, UNREACHABLE, outage_for
 from enishi.jobs.queue import JobError, ManagedQueue, QueueUnavailable, check_request, find_job
 from enishi.jobs.schedules import SCHEDULE_TIMEOUT, cron_spec
+from enishi.settings import env_float, env_int
 from enishi.types import JobType, Schedule
 
 if TYPE_CHECKING:
@@ -286,6 +287,11 @@ def worker_settings(
         "queue_name": queue_name,
         "timezone": UTC,  # the cron grid is in UTC, the same grid the in-process runner uses
         "keep_result": 0,
+        # arq looks for jobs every poll_delay seconds (0.5 by default) and runs at most max_jobs (10) at once: a
+        # worker whose short jobs (a batch of webhook events, of scenario steps) end in 50 ms then sat idle for the
+        # rest of the half second. The database holds the work, so asking Redis often is cheap and safe.
+        "poll_delay": env_float(settings.extra, "ENISHI_WORKER_POLL_SECONDS", 0.05, 0.005, 5.0),
+        "max_jobs": env_int(settings.extra, "ENISHI_WORKER_MAX_JOBS", 32, 1, 1000),
     }
 
 

@@ -43,7 +43,7 @@ from sqlalchemy.orm.util import identity_key
 
 from enishi.context import JobContext, WorkspaceContext
 from enishi.db.base import utcnow
-from enishi.db.engine import Database, upsert_insert
+from enishi.db.engine import Database, dialect_of, upsert_insert
 from enishi.jobs.after_commit import enqueue_after_commit as after_commit
 from enishi.jobs.after_commit import enqueue_quietly
 from enishi.jobs.queue import JobQueue
@@ -273,6 +273,15 @@ async def send_to_friends(
         and len(bodies[f.id]) <= MAX_MESSAGES
     ]
     replies: set[int] = set()
+    if candidates and dialect_of(session) == "postgresql":
+        # Webhook processing locks friends in id order: so do we, or the two wait on each other until PostgreSQL
+        # breaks the deadlock a second later (while a burst of messages is being answered, again and again).
+        await session.execute(
+            select(Friend.id)
+            .where(Friend.id.in_(sorted(f for f, _ in candidates)))
+            .order_by(Friend.id)
+            .with_for_update()
+        )
     if candidates:
         replies = set(
             (

@@ -42,6 +42,7 @@ from enishi.scenarios.graphs import graph_of
 from enishi.scenarios.quiet_hours import in_quiet_hours
 from enishi.scenarios.stepper import (
     ADVANCE_JOB,
+    TAKEN,
     BatchFailed,
     Scope,
     batch_size,
@@ -420,7 +421,7 @@ async def advance_run(
     deadline = time.monotonic() + MAX_JOB_SECONDS
     while time.monotonic() < deadline:
         taken = await _batch_with_retry(ctx, scope, now or utcnow(), states, limit)
-        if taken is None:
+        if taken is None or taken == TAKEN:  # nothing due, or another job is on it (rather than spin beside it)
             return steps
         steps += taken
     await enqueue_quietly(

@@ -48,6 +48,7 @@ log = logging.getLogger("enishi.scenarios")
 ADVANCE_JOB = "core.advance_scenario_run"
 MAX_FAILURES = 5
 DUE = ("active", "waiting")
+TAKEN = -1  # step_batch: the due runs it found are being stepped by another job
 MAX_WAKE_TIMES = 50  # distinct resume times woken by jobs per batch; the sweeper catches any others
 
 
@@ -138,7 +139,8 @@ class BatchFailed(Exception):
 async def step_batch(
     ctx: JobContext, scope: Scope, now: datetime, states: dict[int, WorkspaceState], limit: int
 ) -> int | None:
-    """Take one batch of due runs through their node; the steps taken, or None when nothing in scope is due."""
+    """Take one batch of due runs through their node; the steps taken, None when nothing in scope is due, or
+    ``TAKEN`` when the earliest due runs are all another job's batch (that job carries on after it)."""
     group = await _peek_group(ctx, scope, now)
     if group is None:
         return None
@@ -150,7 +152,7 @@ async def step_batch(
         async with ctx.db.transaction(group.workspace_id) as session:
             runs = await _lock_batch(session, group, scope, now, limit)
             if not runs:
-                return 0  # another worker has them
+                return TAKEN  # another job has them, and goes on to what is due after them
             taken = [r.id for r in runs]
             wctx = workspace_context(ctx, session, group.workspace_id, state, now)
             return await Batch(
