@@ -4,36 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import httpx
-import pytest
 from sqlalchemy import select
 
-from enishi.app import create_app
 from enishi.line.embedded import emulator_of, register_channels
 from enishi.line.emulator.state import Faults
 from enishi.models import Friend
-from tests.conftest import Env, make_host, settings_for
-from tests.live_server import listening_socket, serve
+from tests.conftest import Env
+from tests.line.test_inbox import live
 
-
-@pytest.fixture
-async def live(database_url: str, tmp_path: Path) -> AsyncIterator[Env]:
-    sock = listening_socket()
-    port = sock.getsockname()[1]
-    settings = settings_for(
-        tmp_path, database_url, ENISHI_PUBLIC_URL=f"http://127.0.0.1:{port}", ENISHI_EMULATOR="true"
-    )
-    host = make_host(settings)
-    app = create_app(settings, host)
-    async with serve(app, lifespan="on", sock=sock):
-        client = httpx.AsyncClient(base_url=settings.public_url, timeout=10)
-        try:
-            yield Env(settings=settings, host=host, db=app.state["enishi"].db, app=app, client=client)
-        finally:
-            await client.aclose()
+__all__ = ["live"]  # the live server with the embedded emulator, as in the inbox tests
 
 
 async def _names(env: Env, workspace_id: int, want: int, seconds: float = 20) -> dict[str, str]:

@@ -190,7 +190,8 @@ async def apply_events(ctx: WorkspaceContext, events: Sequence[LineEvent]) -> li
         payload = event.payload
         friend = friends.get(event.line_user_id or "") if _of_a_friend(event) else None
         if friend is not None:
-            new = friend.id in created and created.pop(friend.id)  # the friend's first event made them
+            new = friend.id in created  # this batch made the friend: their first event here is the new one
+            created.discard(friend.id)
             kind = event.type
             if kind == "follow":
                 unblocked = bool((payload.get("follow") or {}).get("isUnblocked")) and not new
@@ -271,12 +272,12 @@ class _PerEventHooks:
 
 async def _friends(
     session: AsyncSession, workspace_id: int, events: Sequence[LineEvent]
-) -> tuple[dict[str, Friend], dict[int, bool]]:
+) -> tuple[dict[str, Friend], set[int]]:
     """The batch's friends by LINE user id, created where new (two batches meeting a new user make one friend),
     and the ids of those this batch created. On PostgreSQL their rows are locked in id order, so batches sharing
     friends take turns instead of deadlocking."""
     if not events:
-        return {}, {}
+        return {}, set()
     first: dict[str, LineEvent] = {}
     for event in events:
         first.setdefault(str(event.line_user_id), event)
@@ -286,7 +287,7 @@ async def _friends(
     found = {f.line_user_id: f for f in (await session.scalars(query)).all()}
     missing = sorted(set(first) - set(found))
     if not missing:
-        return found, {}
+        return found, set()
     now = utcnow()
     rows = []
     for line_user_id in missing:  # sorted, so concurrent batches insert in the same order
@@ -319,7 +320,7 @@ async def _friends(
     if dialect_of(session) == "postgresql":
         query = query.with_for_update()
     found.update({f.line_user_id: f for f in (await session.scalars(query)).all()})
-    return found, {friend_id: True for friend_id in made}
+    return found, made
 
 
 def _moves_state_forward(friend: Friend, at: datetime) -> bool:
