@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 
 import uvicorn
 
-from enishi.line.emulator import Emulator, create_emulator_app
+from enishi_line_emulator import Emulator, create_emulator_app
 
 
 def user_id(n: int) -> str:

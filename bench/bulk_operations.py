@@ -3,8 +3,10 @@
 The operation freezes the audience, then applies ``tags.add_tag`` chunk by chunk, each chunk its own transaction
 with its progress and a ``tags.tag_added`` event per new link, announced as one set per chunk: a published
 scenario triggered by that tag starts for every friend tagged (its runs inserted with one statement per chunk).
-The baseline is the single statement a one-off script would run — the same INSERT … SELECT … NOT EXISTS the
-tags plugin writes, on freshly analysed tables — with no progress, no resuming, no events, no runs. The
+The baseline is the single statement a one-off script would run: INSERT … SELECT … ON CONFLICT DO NOTHING on
+freshly analysed tables, with no progress, no resuming, no events, no runs. (Not the NOT EXISTS form: in one
+statement over the whole table, PostgreSQL plans its anti-join against the empty link table and then scans the
+rows it is inserting once per friend, which made the baseline 70 times slower than the operation.) The
 operation runs twice: as it is, and with the tags plugin's announcements turned off, which shows what freezing
 and chunking cost by themselves. Printed: friends per second, the ratio operation ÷ statement, and events on ÷
 events off (goal ≥ 0.5), on SQLite and PostgreSQL side by side in one run, on a fresh database per backend.
@@ -81,8 +83,7 @@ def hand_sql(workspace_id: int, tag_id: int) -> str:
         "INSERT INTO tags_friend_tags (friend_id, tag_id, added_at, source, workspace_id)"  # noqa: S608
         f" SELECT f.id, {tag_id}, CURRENT_TIMESTAMP, 'bulk', {workspace_id} FROM friends f"
         f" WHERE f.workspace_id = {workspace_id} AND f.status = 'following'"
-        " AND NOT EXISTS (SELECT 1 FROM tags_friend_tags t"
-        f" WHERE t.friend_id = f.id AND t.tag_id = {tag_id})"
+        " ON CONFLICT (friend_id, tag_id) DO NOTHING"
     )
 
 
@@ -181,12 +182,15 @@ async def run_backend(backend: str, friends: int, workdir: Path) -> tuple[float,
 
         job = JobContext(settings=settings, db=db, host=host, jobs=QuietQueue())
         scenario_id = await tag_scenario(job, ws, tag_id)
-        timings = [hand]
+        best: dict[bool, float] = {}
         announce = tags_service.announce
-        for events in (True, False):
+        # Each way twice, alternating, the faster counted: the first pass over emptied tables also pays for growing
+        # them (new pages, on SQLite a longer file), which the order would otherwise charge to one of the two.
+        for events in (False, True, False, True):
             # Without events: what freezing and chunking cost by themselves (nothing is announced).
             tags_service.announce = announce if events else _silent  # type: ignore[assignment]
-            timings.append(await through_operation(job, ws, tag_id, linked))
+            took = await through_operation(job, ws, tag_id, linked)
+            best[events] = min(took, best.get(events, took))
             async with db.transaction(ws) as s:
                 started = await s.scalar(
                     select(func.count()).select_from(ScenarioRun).where(ScenarioRun.scenario_id == scenario_id)
@@ -196,7 +200,7 @@ async def run_backend(backend: str, friends: int, workdir: Path) -> tuple[float,
                 await s.execute(delete(FriendTag))
                 await s.execute(delete(ScenarioRun))
         tags_service.announce = announce
-        return timings[0], timings[1], timings[2], linked
+        return hand, best[True], best[False], linked
     finally:
         await db.dispose()
         if pg_name is not None:

@@ -37,6 +37,8 @@ setup_python() {
 setup_ui() {
   [ -f builder_ui/package.json ] || return 0
   command -v npm >/dev/null 2>&1 || { echo "the builder UI needs Node.js 20+ and npm" >&2; return 1; }
-  echo "==> building the builder UI"
-  (cd builder_ui && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build --silent)
+  echo "==> building the builder UI and the plugins' console modules"
+  # Installed again when package-lock.json changed after node_modules was made (npm writes its own lock there).
+  (cd builder_ui && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \
+    && npm run build --silent)
 }

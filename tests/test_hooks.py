@@ -56,14 +56,14 @@ async def test_every_runtime_hook_reaches_an_enabled_plugin(env: Env) -> None:
     enishi_probe.CALLS.clear()
     async with env.db.transaction(workspace.id) as s:
         ctx = probe_context(env, workspace.id, s)
-        await env.host.call("enishi_line_event", ctx.enabled_plugins, ctx=ctx, event={"type": "follow"})
+        await env.host.call("enishi_line_event", ctx.enabled_plugins, ctx=ctx, event={"type": "follow"}, friend_id=7)
         await env.host.call("enishi_friend_followed", ctx.enabled_plugins, ctx=ctx, friend_id=7, unblocked=True)
         await env.host.call("enishi_friend_unfollowed", ctx.enabled_plugins, ctx=ctx, friend_id=7)
         event = await ctx.emit("probe.renamed", 7, name="新")
         await env.host.call("enishi_workspace_plugin_enabled", ["probe"], ctx=ctx)
     assert event.data == {"name": "新"} and event.workspace_id == workspace.id
     assert enishi_probe.CALLS == [
-        ("line_event", workspace.id, "follow"),
+        ("line_event", workspace.id, ("follow", 7)),
         ("followed", workspace.id, (7, True)),
         ("unfollowed", workspace.id, 7),
         ("domain_events", workspace.id, (7,)),
@@ -84,6 +84,29 @@ async def test_a_set_of_events_reaches_the_batch_hook_once_and_the_single_hook_p
     assert enishi_probe.CALLS == [
         ("domain_events", workspace.id, (7, 8, 9)),
         *[("domain_event", workspace.id, "probe.renamed")] * 3,
+    ]
+
+
+async def test_the_scenario_engine_hears_events_last_through_the_core_plugin(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine is the core plugin's trylast ``enishi_domain_events``: after every plugin's handlers, batch and
+    single, in the same transaction."""
+    from enishi import core_plugin
+
+    async def engine(ctx: WorkspaceContext, events: Any) -> None:
+        assert ctx.session is session
+        enishi_probe.CALLS.append(("engine", ctx.workspace_id, tuple(e.friend_id for e in events)))
+
+    monkeypatch.setattr(core_plugin, "on_events", engine)
+    workspace = await env.workspace(await env.agency(), plan="pro")
+    enishi_probe.CALLS.clear()
+    async with env.db.transaction(workspace.id) as session:
+        await probe_context(env, workspace.id, session).emit_many("probe.renamed", [7, 8], name="新")
+    assert enishi_probe.CALLS == [
+        ("domain_events", workspace.id, (7, 8)),
+        *[("domain_event", workspace.id, "probe.renamed")] * 2,
+        ("engine", workspace.id, (7, 8)),
     ]
 
 

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Iterator
 from importlib.metadata import EntryPoint
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
+import pluggy
 import pytest
 
-from enishi.plugin_host import discover
+from enishi import hookspecs
+from enishi.hookspecs import hookimpl
+from enishi.manifest import PluginManifest
+from enishi.plugin_host import PluginHost, PluginInfo, discover
+from enishi.registry import Registry
+from enishi.text import Text
 from tests.conftest import PROBE, settings_for
 
 
@@ -88,7 +98,7 @@ async def test_runtime_hooks_reach_only_the_enabled_plugins_and_survive_a_failin
 
     # A plugin that raises is logged and does not stop the call for the others.
     caplog.set_level(logging.ERROR, logger="enishi.plugins")
-    results = await host.call("enishi_line_event", ["probe"], ctx=None, event={"type": "follow"})
+    results = await host.call("enishi_line_event", ["probe"], ctx=None, event={"type": "follow"}, friend_id=None)
     assert results == []
     assert "plugin probe failed in enishi_line_event" in caplog.text
 
@@ -110,3 +120,136 @@ def test_a_disabled_plugins_node_types_cannot_be_used(tmp_path: Path) -> None:
         host.registry.usable("actions", "probe.rename", 9, {"probe"})
     with pytest.raises(Unavailable, match=r"unknown probe\.nothing"):
         host.registry.usable("actions", "probe.nothing", 1, {"probe"})
+
+
+def _ordered_plugin(name: str, calls: list[str], **order: bool) -> ModuleType:
+    """A plugin whose ``enishi_friend_unfollowed`` records its name; ``order`` is ``tryfirst`` or ``trylast``."""
+    if name.startswith("async"):
+
+        async def unfollowed(ctx: Any, friend_id: int) -> str:
+            calls.append(name)
+            return name
+
+    else:
+
+        def unfollowed(ctx: Any, friend_id: int) -> str:  # type: ignore[misc]
+            calls.append(name)
+            if name == "failing":
+                raise RuntimeError("boom")
+            return name
+
+    plugin = ModuleType(f"enishi_{name}")
+    plugin.enishi_friend_unfollowed = hookimpl(**order)(unfollowed)  # type: ignore[attr-defined]
+    return plugin
+
+
+async def test_runtime_hooks_are_called_in_pluggys_order(caplog: pytest.LogCaptureFixture) -> None:
+    """tryfirst first, trylast last, the rest from the last registered to the first, as pluggy itself calls them;
+    async implementations are awaited in their turn and a failing one does not stop the others."""
+    caplog.set_level(logging.ERROR, logger="enishi.plugins")
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    host = PluginHost(pm=pm, registry=Registry())
+    calls: list[str] = []
+    plugins = {
+        "plain_a": {},
+        "late_a": {"trylast": True},
+        "early_a": {"tryfirst": True},
+        "async_plain": {},
+        "failing": {},
+        "async_late": {"trylast": True},
+        "early_b": {"tryfirst": True},
+        "plain_b": {},
+    }
+    for name, order in plugins.items():  # registered in this order, as discover registers in name order
+        pm.register(_ordered_plugin(name, calls, **order), name=name)
+        host.plugins[name] = PluginInfo(name=name, version="1", source="local", status="loaded")
+    expected = ["early_b", "early_a", "plain_b", "failing", "async_plain", "plain_a", "late_a", "async_late"]
+
+    results = await host.call("enishi_friend_unfollowed", plugins, ctx=None, friend_id=1)
+    assert calls == expected
+    assert results == [n for n in expected if n != "failing"]
+    assert "plugin failing failed in enishi_friend_unfollowed" in caplog.text
+
+    # What pluggy's own call does with the same plugins (its synchronous ones; async ones return coroutines).
+    calls.clear()
+    for name in ("async_plain", "async_late", "failing"):
+        pm.unregister(name=name)
+        del host.plugins[name]
+    pm.hook.enishi_friend_unfollowed(ctx=None, friend_id=1)
+    assert calls == [n for n in expected if not n.startswith("async") and n != "failing"]
+    calls.clear()
+    await host.call("enishi_friend_unfollowed", host.plugins, ctx=None, friend_id=1)
+    assert calls == [n for n in expected if not n.startswith("async") and n != "failing"]
+
+    # Only the enabled plugins are called, still in that order.
+    calls.clear()
+    await host.call("enishi_friend_unfollowed", ["plain_a", "late_a", "early_a", "plain_b"], ctx=None, friend_id=1)
+    assert calls == ["early_a", "plain_b", "plain_a", "late_a"]
+
+    # A caller with something to do before the fallbacks calls the others first, then the trylast ones.
+    calls.clear()
+    await host.call("enishi_friend_unfollowed", host.plugins, trylast=False, ctx=None, friend_id=1)
+    assert calls == ["early_b", "early_a", "plain_b", "plain_a"]
+    calls.clear()
+    await host.call("enishi_friend_unfollowed", host.plugins, trylast=True, ctx=None, friend_id=1)
+    assert calls == ["late_a"]
+
+
+def test_discover_registers_the_installed_core_plugin_last_and_never_off(tmp_path: Path) -> None:
+    from enishi import core_plugin
+
+    host = discover(settings_for(tmp_path), extra=[PROBE])
+    assert host.pm.get_plugin("core") is core_plugin
+    assert [name for name, _ in host.pm.list_name_plugin()][-1] == "core"
+    assert "core" not in host.plugins  # not a plugin a workspace can switch off
+    assert host.registry.get("jobs", "core.advance_scenario_run") is not None
+    assert host.registry.get("waits", "core.wait_delay") is not None
+    assert host.registry.get("permissions", "core.broadcast") is not None
+    assert host.implements("enishi_domain_events", enabled=[])  # the engine hears every workspace's events
+
+
+def test_the_composition_root_hands_discover_its_core_plugin(tmp_path: Path) -> None:
+    registered: list[Registry] = []
+    core = ModuleType("stand_in_core")
+    core.register_core = registered.append  # type: ignore[attr-defined]
+    host = discover(settings_for(tmp_path), core=core)  # type: ignore[arg-type]
+    assert host.pm.get_plugin("core") is core and registered == [host.registry]
+    assert host.registry.get("jobs", "core.advance_scenario_run") is None
+
+
+def test_a_plugin_may_not_take_the_cores_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = ModuleType("enishi_core")
+    module.manifest = PluginManifest(  # type: ignore[attr-defined]
+        title=Text("コア", "Core"), description=Text("コア", "Core"), tier="start"
+    )
+    monkeypatch.setitem(sys.modules, "enishi_core", module)
+    host = discover(settings_for(tmp_path), extra=[ep("core")])
+    assert host.plugins["core"].status == "refused"
+    assert "the name 'core' is the core's own" in (host.plugins["core"].error or "")
+    assert host.pm.get_plugin("core") is not module
+
+
+def test_a_plugin_may_not_take_the_name_of_the_emulators_package(tmp_path: Path) -> None:
+    """Its package would be enishi_line_emulator, which the core's own distribution ships."""
+    host = discover(settings_for(tmp_path), extra=[ep("line_emulator")])
+    assert host.plugins["line_emulator"].status == "refused"
+    assert "the name 'line_emulator' is the core's own" in (host.plugins["line_emulator"].error or "")
+
+
+def test_a_plugin_with_a_hook_wrapper_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The core calls each implementation itself, so a wrapper would silently never run."""
+    module = ModuleType("enishi_wrapping")
+    module.manifest = PluginManifest(  # type: ignore[attr-defined]
+        title=Text("ラップ", "Wrapping"), description=Text("ラップ", "Wrapping"), tier="start"
+    )
+
+    def enishi_friend_unfollowed(ctx: Any, friend_id: int) -> Iterator[None]:
+        yield
+
+    module.enishi_friend_unfollowed = hookimpl(wrapper=True)(enishi_friend_unfollowed)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "enishi_wrapping", module)
+    host = discover(settings_for(tmp_path), extra=[PROBE, ep("wrapping")])
+    assert host.plugins["wrapping"].status == "refused"
+    assert "hook wrappers are not supported: enishi_friend_unfollowed" in (host.plugins["wrapping"].error or "")
+    assert host.plugins["probe"].status == "loaded"

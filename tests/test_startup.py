@@ -87,11 +87,11 @@ def test_the_emulator_command_is_listed_without_importing_it_and_with_its_own_he
         with contextlib.redirect_stdout(out):
             main(["--help"], standalone_mode=False)
         assert "emulator " in out.getvalue() and "Run the LINE emulator" in out.getvalue()
-        assert "enishi.line.emulator.cli" not in sys.modules
+        assert "enishi_line_emulator.cli" not in sys.modules
         """
     )
     assert listing == []
-    from enishi.line.emulator.cli import emulator_command
+    from enishi_line_emulator.cli import emulator_command
 
     own_first_paragraph = (emulator_command.help or "").split("\n\n")[0].strip()
     assert _Commands.lazy["emulator"][2] == own_first_paragraph
@@ -137,7 +137,7 @@ SERVE_LOADS_LATER = (
     "aiohttp",
     "rfc3987_syntax.syntax_helpers",
     "lark",
-    "enishi.line.emulator.app",
+    "enishi_line_emulator.app",
 )
 
 # `enishi serve` up to its first answer, in-process: uvicorn.run gives way to a test client that starts the app
@@ -166,7 +166,7 @@ def test_serve_on_a_database_at_head_loads_neither_alembic_nor_what_it_does_not_
         assert db.execute("SELECT count(*) FROM plans").fetchone()[0] > 0
     assert loaded_after(SERVE, SERVE_LOADS_LATER, env) == []  # already at head: no migration to load
     env["ENISHI_EMULATOR"] = "1"
-    assert loaded_after(SERVE, SERVE_LOADS_LATER, env) == ["enishi.line.emulator.app"]
+    assert loaded_after(SERVE, SERVE_LOADS_LATER, env) == ["enishi_line_emulator.app"]
 
 
 def test_no_password_is_hashed_at_import_and_the_unknown_email_check_costs_a_real_verification() -> None:

@@ -20,9 +20,9 @@ def _enishi(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     return subprocess.run([str(ENISHI), *args], env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
-@pytest.mark.slow
-def test_template_installs_migrates_lists_and_works(tmp_path: Path) -> None:
-    site = tmp_path / "site"
+def install_plugin(source: Path, site: Path) -> None:
+    """pip-install the plugin at ``source`` into the folder ``site`` (for PYTHONPATH or sys.path), offline: no
+    index, no build isolation (hatchling comes with Enishi's development tools), no dependencies."""
     install = subprocess.run(
         [
             sys.executable,
@@ -30,11 +30,12 @@ def test_template_installs_migrates_lists_and_works(tmp_path: Path) -> None:
             "pip",
             "install",
             "--quiet",
+            "--no-index",
             "--no-build-isolation",
             "--no-deps",
             "--target",
             str(site),
-            str(TEMPLATE),
+            str(source),
         ],
         capture_output=True,
         text=True,
@@ -42,6 +43,12 @@ def test_template_installs_migrates_lists_and_works(tmp_path: Path) -> None:
         check=False,
     )
     assert install.returncode == 0, install.stderr
+
+
+@pytest.mark.slow
+def test_template_installs_migrates_lists_and_works(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    install_plugin(TEMPLATE, site)
     data = tmp_path / "data"
     base_env = {**os.environ, "ENISHI_DATA_DIR": str(data), "ENISHI_LOG_LEVEL": "WARNING"}
     base_env.pop("PYTHONPATH", None)

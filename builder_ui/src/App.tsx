@@ -1,16 +1,30 @@
-import { useCallback, useEffect, useState } from "react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, setCsrfToken } from "./api";
-import { LANGUAGES, setLanguage, type Language } from "./i18n";
+import { LANGUAGES, localized, setLanguage, type Language } from "./i18n";
 import { LoginPage } from "./pages/LoginPage";
-import { ScenarioEditor } from "./pages/ScenarioEditor";
-import { ScenarioList } from "./pages/ScenarioList";
-import { AgencyPage } from "./console/agency";
 import { AccountPanel } from "./console/account/AccountPanel";
 import { Invitations } from "./console/account/Invitations";
-import { findSection, SECTIONS_AFTER_SCENARIOS, SECTIONS_BEFORE_SCENARIOS, sectionUrl, type Section } from "./console/sections";
+import {
+  findSection,
+  pluginSections,
+  SECTIONS_AFTER_PLUGINS,
+  SECTIONS_AFTER_SCENARIOS,
+  SECTIONS_BEFORE_SCENARIOS,
+  sectionUrl,
+  type Section,
+} from "./console/sections";
+import { CatalogProvider } from "./platform/catalog";
+import { UiModuleProblems, UiModulesProvider, useContributions, useUiModules } from "./platform/modules";
+import { queryClient, queryKeys } from "./query";
 import { navigate, parseRoute, usePath } from "./router";
 import type { Me, WorkspaceAccess, WorkspaceSummary } from "./types";
+
+// Pages with heavy libraries (the canvas, the agency's forms) are chunks of their own, read when first opened.
+const ScenarioEditor = lazy(() => import("./pages/ScenarioEditor").then((m) => ({ default: m.ScenarioEditor })));
+const ScenarioList = lazy(() => import("./pages/ScenarioList").then((m) => ({ default: m.ScenarioList })));
+const AgencyPage = lazy(() => import("./console/agency").then((m) => ({ default: m.AgencyPage })));
 
 export function App() {
   const { t } = useTranslation();
@@ -18,10 +32,6 @@ export function App() {
   const route = parseRoute(path);
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [workspaces, setWorkspaces] = useState<WorkspaceSummary[]>([]);
-  const [access, setAccess] = useState<WorkspaceAccess | null>(null);
-  const [accessError, setAccessError] = useState(false);
-  const [accessVersion, setAccessVersion] = useState(0);
-  const reloadAccess = useCallback(() => setAccessVersion((v) => v + 1), []);
   const [showAccount, setShowAccount] = useState(false);
 
   const loadSession = useCallback(async () => {
@@ -55,28 +65,34 @@ export function App() {
 
   const workspaceId = "workspaceId" in route ? route.workspaceId : workspaces[0]?.id;
 
-  // The role, permissions and enabled plugins of the workspace being looked at.
-  useEffect(() => {
-    if (!me || workspaceId === undefined) return;
-    let live = true;
-    setAccessError(false);
-    api
-      .get<WorkspaceAccess>(`/api/workspaces/${workspaceId}`)
-      .then((a) => live && setAccess(a))
-      .catch(() => live && (setAccess(null), setAccessError(true)));
-    return () => {
-      live = false;
-    };
-  }, [me, workspaceId, accessVersion]);
+  // The role, permissions and enabled plugins of the workspace being looked at (the last workspace's stays
+  // while another is read; the page below waits for the one it shows).
+  const accessQuery = useQuery(
+    {
+      queryKey: [...queryKeys.workspace(workspaceId ?? 0), "access"],
+      queryFn: ({ signal }) => api.get<WorkspaceAccess>(`/api/workspaces/${workspaceId}`, signal),
+      enabled: Boolean(me) && workspaceId !== undefined,
+      placeholderData: keepPreviousData,
+    },
+    queryClient,
+  );
+  const access = accessQuery.data ?? null;
+  const accessError = accessQuery.isError;
+  // After plugins or roles changed: everything read for the workspace is read again (access, catalog, lists).
+  const reloadAccess = useCallback(() => {
+    if (workspaceId !== undefined) void queryClient.invalidateQueries({ queryKey: queryKeys.workspace(workspaceId) });
+  }, [workspaceId]);
 
   if (me === undefined) return <div className="loading">{t("common.loading")}</div>;
   if (me === null || route.name === "login") {
-    return <LoginPage onLoggedIn={() => loadSession()} />;
+    // Another person may sign in here: nothing read for the last one is shown to them.
+    return <LoginPage onLoggedIn={() => (queryClient.clear(), loadSession())} />;
   }
 
   const logout = async () => {
     await api.post("/api/auth/logout").catch(() => undefined);
     setCsrfToken(null);
+    queryClient.clear();
     setMe(null);
     navigate("/login");
   };
@@ -92,7 +108,11 @@ export function App() {
   else if (route.name === "section") {
     const section = findSection(route.section);
     const Page = section?.component;
-    content = Page ? <Page key={route.section} access={access} rest={route.rest} reloadAccess={reloadAccess} /> : <p className="empty">{t("layout.page_not_found")}</p>;
+    content = Page ? (
+      <Page key={route.section} access={access} rest={route.rest} reloadAccess={reloadAccess} />
+    ) : (
+      <PluginSectionPage key={route.section} access={access} sectionKey={route.section} rest={route.rest} />
+    );
   } else content = <ScenarioList access={access} />;
 
   const sectionLink = (section: Section) =>
@@ -111,7 +131,7 @@ export function App() {
       </a>
     );
 
-  return (
+  const page = (
     <div className="app">
       <header className="topbar">
         <span className="brand">縁 Enishi</span>
@@ -150,6 +170,10 @@ export function App() {
             </a>
           )}
           {access && access.workspace.id === workspaceId && SECTIONS_AFTER_SCENARIOS.map(sectionLink)}
+          {access && access.workspace.id === workspaceId && (
+            <PluginSectionLinks access={access} current={route.name === "section" ? route.section : null} />
+          )}
+          {access && access.workspace.id === workspaceId && SECTIONS_AFTER_PLUGINS.map(sectionLink)}
         </nav>
         <span className="spacer" />
         <a
@@ -175,10 +199,59 @@ export function App() {
         {/* Workspaces that invite this person: they join by accepting (then the workspace list is read again). */}
         <Invitations onAnswered={() => void loadSession()} />
         {showAccount && <AccountPanel onClose={() => setShowAccount(false)} />}
-        {content}
+        {access && access.workspace.id === workspaceId && <UiModuleProblems />}
+        <Suspense fallback={<p className="loading">{t("common.loading")}</p>}>{content}</Suspense>
       </main>
     </div>
   );
+  // The workspace's catalog and its plugins' UI modules, for the menu as for the page (another workspace's
+  // catalog never answers: the provider reads the one of the workspace in `access`).
+  return access ? (
+    <CatalogProvider workspaceId={access.workspace.id}>
+      <UiModulesProvider>{page}</UiModulesProvider>
+    </CatalogProvider>
+  ) : (
+    page
+  );
+}
+
+/** The menu links of plugins' sections (menuSection) the role may see. */
+function PluginSectionLinks({ access, current }: { access: WorkspaceAccess; current: string | null }) {
+  const { i18n } = useTranslation();
+  const sections = pluginSections(useContributions("menuSection")).filter(
+    ({ slot }) => !slot.permission || access.permissions.includes(slot.permission),
+  );
+  return (
+    <>
+      {sections.map(({ plugin, slot }) => (
+        <a
+          key={slot.key}
+          href={sectionUrl(access.workspace.id, slot.key)}
+          data-plugin={plugin}
+          aria-current={current === slot.key ? "page" : undefined}
+          onClick={(e) => {
+            e.preventDefault();
+            navigate(sectionUrl(access.workspace.id, slot.key));
+          }}
+        >
+          {localized(slot.title, i18n.language)}
+        </a>
+      ))}
+    </>
+  );
+}
+
+/** A plugin's section at /w/{id}/{key}/{rest…}; while the workspace's modules load, a loading line. */
+function PluginSectionPage({ access, sectionKey, rest }: { access: WorkspaceAccess; sectionKey: string; rest: string[] }) {
+  const { t } = useTranslation();
+  const { ready } = useUiModules();
+  const found = pluginSections(useContributions("menuSection")).find(({ slot }) => slot.key === sectionKey);
+  if (!found) return ready ? <p className="empty">{t("layout.page_not_found")}</p> : <p className="loading">{t("common.loading")}</p>;
+  if (found.slot.permission && !access.permissions.includes(found.slot.permission)) {
+    return <p className="empty">{t("layout.page_not_found")}</p>;
+  }
+  const Page = found.slot.component;
+  return <Page workspaceId={access.workspace.id} permissions={access.permissions} rest={rest} />;
 }
 
 function LanguageSwitch() {

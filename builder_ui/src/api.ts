@@ -30,7 +30,13 @@ export function csrfHeaders(): Record<string, string> {
   return csrfToken ? { "X-CSRF-Token": csrfToken } : {};
 }
 
-export async function request<T>(method: string, url: string, body?: unknown, extraHeaders?: Record<string, string>): Promise<T> {
+export async function request<T>(
+  method: string,
+  url: string,
+  body?: unknown,
+  extraHeaders?: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json", ...extraHeaders };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
@@ -39,6 +45,7 @@ export async function request<T>(method: string, url: string, body?: unknown, ex
     headers,
     credentials: "same-origin",
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
   });
   if (response.status === 204) return undefined as T;
   const text = await response.text();
@@ -69,7 +76,8 @@ export async function postForFile(url: string, body: unknown): Promise<{ blob: B
 }
 
 export const api = {
-  get: <T>(url: string) => request<T>("GET", url),
+  /** `signal` lets a read no screen waits for any more be dropped (TanStack Query passes one). */
+  get: <T>(url: string, signal?: AbortSignal) => request<T>("GET", url, undefined, undefined, signal),
   post: <T>(url: string, body?: unknown) => request<T>("POST", url, body ?? {}),
   put: <T>(url: string, body?: unknown) => request<T>("PUT", url, body ?? {}),
   patch: <T>(url: string, body?: unknown) => request<T>("PATCH", url, body ?? {}),
@@ -77,3 +85,11 @@ export const api = {
 };
 
 export const workspaceUrl = (workspaceId: number, path = "") => `/api/workspaces/${workspaceId}${path}`;
+
+/** An error as one line for the person: an API error's messages at their fields ("path: message / …"), or any
+ * other error's text. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError && e.errors.length)
+    return e.errors.map((x) => (x.path ? `${x.path}: ${x.message}` : x.message)).join(" / ");
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,4 +1,5 @@
-// The shapes of what the Enishi API sends and takes, as far as the builder uses them.
+// The shapes of what the Enishi API sends and takes, as far as the builder uses them. src/openapi/checks.ts checks
+// several against the server's OpenAPI document; a new screen can take its types from there (src/openapi/client.ts).
 
 export type Localized = { ja: string; en?: string };
 

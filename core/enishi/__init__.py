@@ -15,17 +15,26 @@ from enishi.deferred_imports import defer_iri_syntax
 defer_iri_syntax()  # before anything imports jsonschema
 
 if TYPE_CHECKING:
+    from enishi import events
     from enishi.api.errors import ApiError, invalid, not_found
+    from enishi.api.helpers import already_taken, flush_or_conflict, get_or_404, missing_ids, unknown_ids
     from enishi.api.node_permissions import require_action_permissions
-    from enishi.api.pagination import Page, decode_cursor, encode_cursor
+    from enishi.api.pagination import Page, bad_cursor, decode_cursor, encode_cursor, read_cursor
     from enishi.api.params import Access, Ctx, Db
     from enishi.audience import segments
     from enishi.audit import add_details
     from enishi.context import ActionContext, BulkActionContext, JobContext, WorkspaceContext
     from enishi.db.base import Base, BigId, JsonDoc, UTCDateTime, WorkspaceOwned, utcnow
     from enishi.db.engine import dialect_of, upsert_insert
+    from enishi.events import EventType
     from enishi.hookspecs import hookimpl
-    from enishi.jobs.workspace_state import workspace_state
+    from enishi.jobs.workspace_state import (
+        WorkspaceUnavailable,
+        open_workspace,
+        plugin_enabled,
+        workspace_context,
+        workspace_state,
+    )
     from enishi.line import login as line_login
     from enishi.line import variables as message_variables
     from enishi.line.message_check import check_messages
@@ -54,6 +63,7 @@ if TYPE_CHECKING:
         FriendFieldDescriptor,
         FriendFieldSource,
         JobType,
+        Lookup,
         MigrationLocation,
         Permission,
         Port,
@@ -61,8 +71,11 @@ if TYPE_CHECKING:
         ReportResult,
         ReportSeries,
         ReportType,
+        Resource,
+        ResourceColumn,
         Schedule,
         TriggerType,
+        UiModule,
     )
     from enishi.version import CORE_API_VERSION
 
@@ -85,6 +98,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Ctx": ("enishi.api.params", "Ctx"),
     "Db": ("enishi.api.params", "Db"),
     "DomainEvent": ("enishi.types", "DomainEvent"),
+    "EventType": ("enishi.events", "EventType"),
     "Friend": ("enishi.models.friends", "Friend"),
     "FriendFieldDescriptor": ("enishi.types", "FriendFieldDescriptor"),
     "FriendFieldSource": ("enishi.types", "FriendFieldSource"),
@@ -93,6 +107,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "JobContext": ("enishi.context", "JobContext"),
     "JobType": ("enishi.types", "JobType"),
     "JsonDoc": ("enishi.db.base", "JsonDoc"),
+    "Lookup": ("enishi.types", "Lookup"),
     "Message": ("enishi.models.line", "Message"),
     "MigrationLocation": ("enishi.types", "MigrationLocation"),
     "NEXT": ("enishi.types", "NEXT"),
@@ -106,17 +121,23 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "ReportResult": ("enishi.types", "ReportResult"),
     "ReportSeries": ("enishi.types", "ReportSeries"),
     "ReportType": ("enishi.types", "ReportType"),
+    "Resource": ("enishi.types", "Resource"),
+    "ResourceColumn": ("enishi.types", "ResourceColumn"),
     "Schedule": ("enishi.types", "Schedule"),
     "SchemaProblem": ("enishi.schema_validation", "SchemaProblem"),
     "Text": ("enishi.text", "Text"),
     "TriggerType": ("enishi.types", "TriggerType"),
+    "UiModule": ("enishi.types", "UiModule"),
     "UTCDateTime": ("enishi.db.base", "UTCDateTime"),
     "User": ("enishi.models.auth", "User"),
     "WorkspaceContext": ("enishi.context", "WorkspaceContext"),
     "WorkspaceMembership": ("enishi.models.tenancy", "WorkspaceMembership"),
     "WorkspaceOwned": ("enishi.db.base", "WorkspaceOwned"),
+    "WorkspaceUnavailable": ("enishi.jobs.workspace_state", "WorkspaceUnavailable"),
     "YES": ("enishi.types", "YES"),
     "add_details": ("enishi.audit", "add_details"),
+    "already_taken": ("enishi.api.helpers", "already_taken"),
+    "bad_cursor": ("enishi.api.pagination", "bad_cursor"),
     "check_message": ("enishi.line.spec", "check_message"),
     "check_messages": ("enishi.line.message_check", "check_messages"),
     "check_node_config": ("enishi.nodes", "check_node_config"),
@@ -124,19 +145,28 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "dialect_of": ("enishi.db.engine", "dialect_of"),
     "encode_cursor": ("enishi.api.pagination", "encode_cursor"),
     "evaluate_condition": ("enishi.nodes", "evaluate_condition"),
+    "events": ("enishi.events", None),
+    "flush_or_conflict": ("enishi.api.helpers", "flush_or_conflict"),
+    "get_or_404": ("enishi.api.helpers", "get_or_404"),
     "hookimpl": ("enishi.hookspecs", "hookimpl"),
     "invalid": ("enishi.api.errors", "invalid"),
     "line_login": ("enishi.line.login", None),
     "message_variables": ("enishi.line.variables", None),
+    "missing_ids": ("enishi.api.helpers", "missing_ids"),
     "not_found": ("enishi.api.errors", "not_found"),
+    "open_workspace": ("enishi.jobs.workspace_state", "open_workspace"),
+    "plugin_enabled": ("enishi.jobs.workspace_state", "plugin_enabled"),
+    "read_cursor": ("enishi.api.pagination", "read_cursor"),
     "require_action_permissions": ("enishi.api.node_permissions", "require_action_permissions"),
     "run_action": ("enishi.nodes", "run_action"),
     "scenarios_broken_by": ("enishi.scenarios.lifecycle", "scenarios_broken_by"),
     "segments": ("enishi.audience.segments", None),
     "send_to_friend": ("enishi.line.outbox", "send_to_friend"),
+    "unknown_ids": ("enishi.api.helpers", "unknown_ids"),
     "upsert_insert": ("enishi.db.engine", "upsert_insert"),
     "utcnow": ("enishi.db.base", "utcnow"),
     "validate": ("enishi.schema_validation", "validate"),
+    "workspace_context": ("enishi.jobs.workspace_state", "workspace_context"),
     "workspace_state": ("enishi.jobs.workspace_state", "workspace_state"),
 }
 
@@ -175,6 +205,7 @@ __all__ = [
     "Ctx",
     "Db",
     "DomainEvent",
+    "EventType",
     "Friend",
     "FriendFieldDescriptor",
     "FriendFieldSource",
@@ -183,6 +214,7 @@ __all__ = [
     "JobContext",
     "JobType",
     "JsonDoc",
+    "Lookup",
     "Message",
     "MigrationLocation",
     "Page",
@@ -194,16 +226,22 @@ __all__ = [
     "ReportResult",
     "ReportSeries",
     "ReportType",
+    "Resource",
+    "ResourceColumn",
     "Schedule",
     "SchemaProblem",
     "Text",
     "TriggerType",
     "UTCDateTime",
+    "UiModule",
     "User",
     "WorkspaceContext",
     "WorkspaceMembership",
     "WorkspaceOwned",
+    "WorkspaceUnavailable",
     "add_details",
+    "already_taken",
+    "bad_cursor",
     "check_message",
     "check_messages",
     "check_node_config",
@@ -211,19 +249,28 @@ __all__ = [
     "dialect_of",
     "encode_cursor",
     "evaluate_condition",
+    "events",
+    "flush_or_conflict",
+    "get_or_404",
     "hookimpl",
     "invalid",
     "line_login",
     "message_variables",
+    "missing_ids",
     "not_found",
+    "open_workspace",
+    "plugin_enabled",
+    "read_cursor",
     "require_action_permissions",
     "run_action",
     "scenarios_broken_by",
     "segments",
     "send_to_friend",
     "send_to_friends",
+    "unknown_ids",
     "upsert_insert",
     "utcnow",
     "validate",
+    "workspace_context",
     "workspace_state",
 ]

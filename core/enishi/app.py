@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import gc
+import gzip
 import logging
 import mimetypes
 import os
+import re
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, MediaType, Response, Router, get
-from litestar.datastructures import CacheControlHeader, State
+from litestar import HttpMethod, Litestar, MediaType, Request, Response, Router, get, route
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath
-from litestar.static_files import create_static_files_router
+from litestar.plugins import PluginProtocol
 
 from enishi.api.audience_routes import FriendController
 from enishi.api.auth_routes import AccountController, AuthController
@@ -34,20 +36,39 @@ from enishi.api.report_routes import ReportController
 from enishi.api.scenario_routes import ScenarioController
 from enishi.api.services import Services
 from enishi.api.workspace_routes import WorkspaceController
+from enishi.composition import load_plugins
 from enishi.crypto import SecretBox
 from enishi.db.engine import Database
 from enishi.jobs import make_queue
 from enishi.line.intake import ChannelCache, EventWriter, receive_webhook
-from enishi.plugin_host import PluginHost, discover
+from enishi.plugin_host import PluginHost
+from enishi.registry import ui_module_digest
 from enishi.security_headers import add_security_headers
 from enishi.settings import Settings, load_settings
 from enishi.version import CORE_API_VERSION
 
 log = logging.getLogger("enishi")
-# ENISHI_UI_DIST serves another build of the UI (e.g. one built to its own directory while another is rebuilt).
-UI_DIST = Path(os.environ.get("ENISHI_UI_DIST") or Path(__file__).resolve().parents[2] / "builder_ui" / "dist")
+
+
+def find_ui_dist() -> Path:
+    """The console's build: ENISHI_UI_DIST (another build, e.g. one made to its own directory while another is
+    rebuilt), else the checkout's builder_ui/dist, else the copy a wheel carries inside the package (hatch_build.py
+    puts it there). With none built, the checkout's path, so ``/`` says how to build it."""
+    configured = os.environ.get("ENISHI_UI_DIST")
+    if configured:
+        return Path(configured)
+    checkout = Path(__file__).resolve().parents[2] / "builder_ui" / "dist"
+    packaged = Path(__file__).resolve().parent / "console"
+    if not (checkout / "index.html").is_file() and (packaged / "index.html").is_file():
+        return packaged
+    return checkout
+
+
+UI_DIST = find_ui_dist()
 # Paths that are never the builder UI's client routes: an unknown one answers 404, not the UI's page.
-NOT_UI = ("api", "emulator", "schema", "webhook", "p")
+NOT_UI = ("api", "emulator", "schema", "webhook", "p", "ui")
+CLIENT_ROUTE_ROOTS = ("w", "agency", "login")  # the console's own pages (builder_ui/src/router.ts)
+GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
 UI_NOT_BUILT = """<!doctype html><html lang="ja"><meta charset="utf-8"><title>Enishi</title>
 <body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
 <h1>Enishi</h1>
@@ -96,62 +117,172 @@ def ui_handlers(dist: Path = UI_DIST) -> list[Any]:
 
     root = dist.resolve()
 
-    def page(relative: str) -> Response[bytes]:
+    def page(request: Request[Any, Any, Any], relative: str) -> Response[bytes]:
         if relative.split("/", 1)[0] in NOT_UI:
             raise NotFoundException()
         if relative:
             candidate = (root / relative).resolve()
             if candidate.is_relative_to(root) and candidate.is_file():
-                return Response(candidate.read_bytes(), media_type=_media_type(candidate))
-            if "." in relative.rsplit("/", 1)[-1]:
-                raise NotFoundException()  # a missing file, not a client route
+                # The build's assets carry a content hash in their names: cached for good.
+                cache = IMMUTABLE if relative.startswith("assets/") else "no-cache"
+                return static_file(request, candidate, _media_type(candidate), cache)
+            # A missing file, not a client route; the console's own pages may end in a dotted key
+            # (/w/1/reports/inflow.routes).
+            if "." in relative.rsplit("/", 1)[-1] and relative.split("/", 1)[0] not in CLIENT_ROUTE_ROOTS:
+                raise NotFoundException()
         # A client route: the page, never cached, so a new build is picked up on the next visit.
-        return Response(index.read_bytes(), media_type=MediaType.HTML, headers={"Cache-Control": "no-cache"})
+        return static_file(request, index, MediaType.HTML, "no-cache")
 
-    @get("/", include_in_schema=False, sync_to_thread=False)
-    def ui_index() -> Response[bytes]:
-        return page("")
+    # HEAD as well, as the static files router that served the assets answered it (the server leaves out the body).
+    @route("/", http_method=GET_HEAD, include_in_schema=False, sync_to_thread=False)
+    def ui_index(request: Request[Any, Any, Any]) -> Response[bytes]:
+        return page(request, "")
 
-    @get("/{path:path}", include_in_schema=False, sync_to_thread=False)
-    def ui_page(path: FromPath[str]) -> Response[bytes]:
-        return page(path.strip("/"))
+    @route("/{path:path}", http_method=GET_HEAD, include_in_schema=False, sync_to_thread=False)
+    def ui_page(request: Request[Any, Any, Any], path: FromPath[str]) -> Response[bytes]:
+        return page(request, path.strip("/"))
 
-    handlers: list[Any] = [ui_index, ui_page]
-    if (dist / "assets").is_dir():
-        handlers.append(
-            create_static_files_router(
-                path="/assets",
-                directories=[dist / "assets"],
-                include_in_schema=False,
-                cache_control=CacheControlHeader(max_age=31_536_000, public=True),  # names carry a content hash
+    return [ui_index, ui_page]
+
+
+JAVASCRIPT = "text/javascript"  # Litestar adds "; charset=utf-8" to text types
+IMMUTABLE = "public, max-age=31536000, immutable"
+MODULE_FILE_RE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,99})\.js$")
+
+
+def ui_module_handlers(host: PluginHost, dist: Path = UI_DIST) -> list[Any]:
+    """What the console loads at run time beside its own build: each installed plugin's UI module, named by its
+    content hash (``/ui/plugins/<plugin>/<digest>.js``, as the catalog gives it, cached for good), and the shared
+    runtime its modules import React and the console's kit from (``/ui/shared/<name>.js``, built with the console,
+    never cached). Same origin, so the console's CSP (``script-src 'self'``) lets them run."""
+
+    @get("/ui/plugins/{plugin:str}/{file:str}", include_in_schema=False, sync_to_thread=False)
+    def plugin_ui_module(
+        request: Request[Any, Any, Any], plugin: FromPath[str], file: FromPath[str]
+    ) -> Response[bytes]:
+        found = MODULE_FILE_RE.match(file)
+        if found is not None:
+            for entry in host.registry.all("ui_modules"):
+                if entry.plugin == plugin and ui_module_digest(entry.item.path) == found["name"]:
+                    return static_file(request, entry.item.path, JAVASCRIPT, IMMUTABLE)
+        raise NotFoundException()
+
+    shared = dist / "shared"
+
+    @get("/ui/shared/{file:str}", include_in_schema=False, sync_to_thread=False)
+    def shared_ui_module(request: Request[Any, Any, Any], file: FromPath[str]) -> Response[bytes]:
+        candidate = shared / file
+        if MODULE_FILE_RE.match(file) is None or not candidate.is_file():
+            raise NotFoundException()
+        # Not hashed: the console's build rewrites them, and every module imports them by this name.
+        return static_file(request, candidate, JAVASCRIPT, "no-cache")
+
+    return [plugin_ui_module, shared_ui_module]
+
+
+# The console's files, the shared shims and the plugins' modules go out gzipped to a client that accepts it,
+# compressed here once per file and modification rather than at build time: a third-party plugin's module comes
+# from its own wheel, which Enishi's build never sees, and a checkout serves builder_ui/dist as Vite writes it.
+# Not Litestar's CompressionConfig either, which compresses every answer anew (a 1.5 MB bundle each visit) and
+# would sit in front of the inbox's event stream. gzip only: the standard library has it, brotli would be a new
+# dependency for a few percent.
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/manifest+json", "image/svg+xml")
+COMPRESS_FROM_BYTES = 1024  # below a packet, compression saves nothing
+GZIP_CACHE_FILES = 256
+_gzipped: dict[Path, tuple[tuple[int, int], bytes]] = {}
+
+
+def static_file(request: Request[Any, Any, Any], path: Path, media_type: str, cache_control: str) -> Response[bytes]:
+    """A file, gzipped if the client accepts it and it is worth it; ``Vary: Accept-Encoding`` whenever it could be,
+    so a shared cache keeps the two apart."""
+    stat = path.stat()
+    headers = {"Cache-Control": cache_control}
+    if media_type.startswith(COMPRESSIBLE) and stat.st_size >= COMPRESS_FROM_BYTES:
+        headers["Vary"] = "Accept-Encoding"
+        if accepts_gzip(request.headers.get("accept-encoding", "")):
+            headers["Content-Encoding"] = "gzip"
+            return Response(
+                _gzipped_file(path, (stat.st_mtime_ns, stat.st_size)), media_type=media_type, headers=headers
             )
-        )
-    return handlers
+    return Response(path.read_bytes(), media_type=media_type, headers=headers)
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip (by name or ``*``, with a quality above 0)."""
+    allowed: dict[str, bool] = {}
+    for item in accept_encoding.split(","):
+        coding, _, params = item.partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        allowed[coding.strip().lower()] = quality > 0
+    return allowed.get("gzip", allowed.get("x-gzip", allowed.get("*", False)))
+
+
+def _gzipped_file(path: Path, stamp: tuple[int, int]) -> bytes:
+    """The file gzipped, read and compressed only when it is new or changed since (``stamp``: time and size)."""
+    cached = _gzipped.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    compressed = gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
+    if len(_gzipped) >= GZIP_CACHE_FILES:
+        del _gzipped[next(iter(_gzipped))]  # the oldest: a rebuild leaves the previous build's names behind
+    _gzipped[path] = (stamp, compressed)
+    return compressed
 
 
 def _media_type(path: Path) -> str:
     return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
-def plugin_routers(host: PluginHost) -> tuple[list[Router], list[Router]]:
-    """Each plugin's routes in a router tagged with its name, so the guard can check enablement."""
+WORKSPACE_PATH = "/api/workspaces/{workspace_id:int}"
+
+
+def plugin_routers(host: PluginHost, **workspace_layers: Any) -> tuple[list[Router], list[Router]]:
+    """Each plugin's routes in a router tagged with its name, so the guard can check enablement.
+
+    A plugin's workspace routes are given the workspace router's path and layers (``workspace_layers``: guards,
+    dependencies, middleware) and registered beside it rather than inside it: Litestar deep-copies a router each
+    time it is registered, so a router nested in another is copied twice.
+    """
     workspace: list[Router] = []
     public: list[Router] = []
     for entry in host.registry.all("routes"):
+        if entry.item.public:
+            path, layers = f"/p/{entry.plugin}", {}
+        else:
+            path, layers = f"{WORKSPACE_PATH}/{entry.plugin}", workspace_layers
         router = Router(
-            path=f"/{entry.plugin}" if not entry.item.public else f"/p/{entry.plugin}",
+            path=path,
             route_handlers=list(entry.item.handlers),
             opt={"plugin": entry.plugin},
             tags=[entry.plugin],
+            **layers,
         )
         (public if entry.item.public else workspace).append(router)
     return workspace, public
 
 
+class MsgspecLitestar(Litestar):
+    """Litestar without its Pydantic plugins: the API's types are msgspec structs and dataclasses, and Litestar adds
+    the plugins (importing Pydantic, a third of a second) whenever Pydantic is installed, as the LINE SDK needs it."""
+
+    @staticmethod
+    def _get_default_plugins(plugins: list[PluginProtocol]) -> list[PluginProtocol]:
+        from litestar.plugins.core import MsgspecDIPlugin
+
+        return [*plugins, MsgspecDIPlugin()]
+
+
 def create_app(settings: Settings | None = None, host: PluginHost | None = None) -> Litestar:
     settings = settings or load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    host = host or discover(settings)
+    host = host or load_plugins(settings)
     db = Database(settings.database_url)
     services = Services(
         settings=settings,
@@ -160,15 +291,18 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         secrets=SecretBox(settings.secret_keys),
         jobs=make_queue(settings, host, db),
     )
-    workspace_plugin_routes, public_plugin_routes = plugin_routers(host)
-
-    # The staff API is two routers side by side rather than the workspace one inside the other: Litestar deep-copies
-    # a router when it is registered, so a nested one with every workspace route was copied twice (a good part of
-    # building the app). Layer for layer the routes are the same: the app, staff authentication, then the
-    # workspace guard and dependencies.
+    # The staff API is routers side by side rather than nested: Litestar deep-copies a router when it is
+    # registered, so a router inside another is copied twice (a good part of building the app). Layer for layer
+    # the routes are the same: the app, staff authentication, then the workspace guard and dependencies.
     staff_auth = [DefineMiddleware(StaffAuthMiddleware)]
+    workspace_layers: dict[str, Any] = {
+        "guards": [workspace_guard],
+        "dependencies": WORKSPACE_DEPENDENCIES,
+        "middleware": staff_auth,
+    }
+    workspace_plugin_routes, public_plugin_routes = plugin_routers(host, **workspace_layers)
     workspace_router = Router(
-        path="/api/workspaces/{workspace_id:int}",
+        path=WORKSPACE_PATH,
         route_handlers=[
             WorkspaceController,
             InboxController,
@@ -177,18 +311,15 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
             BroadcastController,
             FriendController,
             ReportController,
-            *workspace_plugin_routes,
         ],
-        guards=[workspace_guard],
-        dependencies=WORKSPACE_DEPENDENCIES,
-        middleware=staff_auth,
+        **workspace_layers,
     )
     api = Router(
         path="/",
         route_handlers=[health, AuthController, AccountController, PlatformController],
         middleware=staff_auth,
     )
-    handlers: list[Any] = [api, workspace_router, receive_webhook, *public_plugin_routes]
+    handlers: list[Any] = [api, workspace_router, *workspace_plugin_routes, receive_webhook, *public_plugin_routes]
     event_writer = EventWriter(services)
     state: dict[str, Any] = {
         "enishi": services,
@@ -202,6 +333,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         emulator = new_emulator()
         handlers.append(emulator_router(emulator))
         state[STATE_KEY] = emulator
+    handlers.extend(ui_module_handlers(host))
     handlers.extend(ui_handlers())
 
     @asynccontextmanager
@@ -222,7 +354,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
                 await emulator.aclose()
             await db.dispose()
 
-    return Litestar(
+    return MsgspecLitestar(
         route_handlers=handlers,
         dependencies=DEPENDENCIES,
         middleware=[AuditFallbackMiddleware, IdRangeMiddleware],

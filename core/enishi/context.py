@@ -78,16 +78,15 @@ class WorkspaceContext:
 
     async def emit_events(self, events: Sequence[DomainEvent]) -> None:
         """Announce events, in order: ``enishi_domain_events`` once with the batch, ``enishi_domain_event`` once per
-        event (for plugins that handle one at a time), then the scenario engine with the batch."""
+        event (for plugins that handle one at a time), then the ``trylast`` implementations of
+        ``enishi_domain_events``, the last of which is the core plugin's: the scenario engine, with the batch."""
         if not events:
             return
-        await self.host.call("enishi_domain_events", self.enabled_plugins, ctx=self, events=events)
+        await self.host.call("enishi_domain_events", self.enabled_plugins, trylast=False, ctx=self, events=events)
         if self.host.implements("enishi_domain_event", self.enabled_plugins):
             for event in events:
                 await self.host.call("enishi_domain_event", self.enabled_plugins, ctx=self, event=event)
-        from enishi.scenarios.engine import on_events  # lazily: the engine builds on this module
-
-        await on_events(self, events)
+        await self.host.call("enishi_domain_events", self.enabled_plugins, trylast=True, ctx=self, events=events)
 
 
 @dataclass(kw_only=True)

@@ -5,7 +5,8 @@ callback; the core namespaces each item as ``<plugin>.<name>``, validates its sc
 and version supplied it. They must not be async.
 
 Runtime hooks are called for one workspace, only on the plugins enabled there. An implementation may be a plain
-function or ``async def``; the core awaits awaitable results. Every implementation is called (no firstresult)
+function or ``async def``; the core awaits awaitable results. Every implementation is called (no firstresult),
+in pluggy's order (``tryfirst`` first, ``trylast`` last, the others from the last registered plugin to the first),
 and results are ignored unless stated. An exception in one plugin is logged and does not stop the others.
 """
 
@@ -18,6 +19,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from enishi.context import WorkspaceContext
+    from enishi.events import EventType
     from enishi.registry import Register
     from enishi.types import (
         ActionType,
@@ -26,11 +28,14 @@ if TYPE_CHECKING:
         DomainEvent,
         FriendFieldSource,
         JobType,
+        Lookup,
         MigrationLocation,
         Permission,
         ReportType,
+        Resource,
         Schedule,
         TriggerType,
+        UiModule,
     )
 
 PROJECT = "enishi"
@@ -46,6 +51,11 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 @hookspec
 def enishi_register_triggers(register: Register[TriggerType]) -> None:
     """Register trigger node types: domain events that start or resume scenarios."""
+
+
+@hookspec
+def enishi_register_events(register: Register[EventType]) -> None:
+    """Declare the domain events the plugin announces, with the data of each (the events catalogue)."""
 
 
 @hookspec
@@ -84,6 +94,11 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 
 
 @hookspec
+def enishi_register_screens(register: Register[Lookup | Resource | UiModule]) -> None:
+    """Register what the console draws: lookups forms pick from, lists and forms over REST routes, UI modules."""
+
+
+@hookspec
 def enishi_register_migrations(register: Register[MigrationLocation]) -> None:
     """Register the folder of the plugin's Alembic branch (branch label = plugin name)."""
 
@@ -99,8 +114,12 @@ def enishi_workspace_plugin_enabled(ctx: WorkspaceContext) -> None:
 
 
 @hookspec
-def enishi_line_event(ctx: WorkspaceContext, event: dict[str, Any]) -> None:
-    """A LINE webhook event (as LINE sent it, unknown fields kept) has been stored and is being processed."""
+def enishi_line_event(ctx: WorkspaceContext, event: dict[str, Any], friend_id: int | None) -> None:
+    """A LINE webhook event (as LINE sent it, unknown fields kept) has been stored and is being processed.
+
+    ``friend_id`` is the friend the event is from (their row exists by then), None for events of groups and rooms
+    and of unknown types.
+    """
 
 
 @hookspec
@@ -123,5 +142,7 @@ def enishi_domain_events(ctx: WorkspaceContext, events: Sequence[DomainEvent]) -
     """A batch of domain events (a bulk change announces one per friend at once), in the transaction of the change.
 
     The set form of ``enishi_domain_event``: a plugin that handles events this way does its work with one
-    statement per batch instead of one per friend. It is called before ``enishi_domain_event`` for the same batch.
+    statement per batch instead of one per friend. It is called before ``enishi_domain_event`` for the same batch,
+    except its ``trylast`` implementations, called after it: the last of them is the core plugin's, the scenario
+    engine, so the engine sees what every plugin's handlers did.
     """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -16,6 +17,9 @@ from enishi.version import CORE_API_VERSION
 
 Tier = Literal["start", "standard", "pro"]
 TIERS: tuple[Tier, ...] = ("start", "standard", "pro")
+
+
+CALLBACK_PATH = re.compile(r"(/[A-Za-z0-9_.~-]+)+")
 
 
 class InvalidManifest(ValueError):
@@ -36,6 +40,9 @@ class PluginManifest:
     core_api: str = ">=1,<2"
     settings_schema: Mapping[str, Any] = field(default_factory=lambda: dict(EMPTY_OBJECT_SCHEMA))
     homepage: str | None = None
+    # The path under /p/<plugin> where LINE Login sends people back, for a plugin that signs LINE users in with
+    # the workspace's LINE Login channel: the workspace page lists its full URL, to register on LINE Developers.
+    line_login_callback: str | None = None
 
     def check(self, where: str) -> None:
         if not isinstance(self.title, Text) or not isinstance(self.description, Text):
@@ -53,6 +60,10 @@ class PluginManifest:
         check_schema(dict(self.settings_schema), f"{where}: settings_schema")
         if self.settings_schema.get("type") != "object":
             raise InvalidManifest(f"{where}: settings_schema must describe an object")
+        if self.line_login_callback is not None and not CALLBACK_PATH.fullmatch(self.line_login_callback):
+            raise InvalidManifest(
+                f"{where}: line_login_callback must be a path such as '/login', not {self.line_login_callback!r}"
+            )
 
 
 def tier_rank(tier: str) -> int:

@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from enishi.schema_validation import check_schema
+from enishi.events import EventType, check_event_type
+from enishi.schema_validation import check_schema, validate
 from enishi.types import (
     ActionType,
     ApiRoutes,
     ConditionType,
     FriendFieldSource,
     JobType,
+    Lookup,
     MigrationLocation,
     NodeType,
     Permission,
     ReportType,
+    Resource,
     Schedule,
     TriggerType,
+    UiModule,
     WaitType,
 )
 
+log = logging.getLogger("enishi.plugins")
+
 T = TypeVar("T")
+CORE = "core"  # the core plugin's reserved name: its keys are core.<name> and it is never off
+# Names no plugin may take: the core's, and those whose package (enishi_<name>) the core's own distribution ships.
+RESERVED_PLUGIN_NAMES = frozenset({CORE, "line_emulator"})
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -50,6 +62,7 @@ class Registered(Generic[T]):
 # Which registration hook feeds which collection, and what it accepts.
 KINDS: dict[str, tuple[type, ...]] = {
     "triggers": (TriggerType,),
+    "events": (EventType,),
     "actions": (ActionType,),
     "conditions": (ConditionType,),
     "friend_fields": (FriendFieldSource,),
@@ -58,16 +71,25 @@ KINDS: dict[str, tuple[type, ...]] = {
     "jobs": (JobType, Schedule),
     "permissions": (Permission,),
     "migrations": (MigrationLocation,),
+    "screens": (Lookup, Resource, UiModule),
 }
 # Kinds only the core registers (no hook): the scenario engine's waits.
 CORE_KINDS: dict[str, tuple[type, ...]] = {"waits": (WaitType,)}
 NODE_KINDS = ("triggers", "actions", "conditions", "waits")
+# Items of one hook kept apart by type, so a lookup and a resource may share a name ("tags.tags"): the collection
+# each goes to. Everything else goes to the collection of its hook's kind.
+COLLECTIONS: dict[type, str] = {Lookup: "lookups", Resource: "resources", UiModule: "ui_modules"}
+
+
+def collection_of(kind: str, item: Any) -> str:
+    """The registry collection an item a hook of ``kind`` registered goes to."""
+    return COLLECTIONS.get(type(item), kind)
 
 
 @dataclass
 class Registry:
     items: dict[str, dict[tuple[str, int], Registered[Any]]] = field(
-        default_factory=lambda: {kind: {} for kind in (*KINDS, *CORE_KINDS)}
+        default_factory=lambda: {kind: {} for kind in (*KINDS, *CORE_KINDS, *COLLECTIONS.values())}
     )
 
     def add(self, kind: str, entry: Registered[Any]) -> None:
@@ -139,7 +161,10 @@ class Register(Generic[T]):
         key = f"{self.plugin}.{name}"
         _check_item(item, key)
         entry = Registered(key=key, plugin=self.plugin, plugin_version=self.plugin_version, item=item)
-        if any((e.key, e.version) == (key, entry.version) for e in self.collected):
+        if any(
+            (collection_of(self.kind, e.item), e.key, e.version) == (collection_of(self.kind, item), key, entry.version)
+            for e in self.collected
+        ):
             raise RegistrationError(f"{key} v{entry.version} is registered twice")
         self.collected.append(entry)
 
@@ -162,5 +187,99 @@ def _check_item(item: Any, key: str) -> None:
         from enishi.jobs.schedules import cron_spec  # lazily: the registry should not pull in arq
 
         cron_spec(key, item.every)  # refuses an interval workers could not keep
+    if isinstance(item, EventType) and (problem := check_event_type(item)):
+        raise RegistrationError(f"{key}: {problem}")
     if isinstance(item, MigrationLocation) and not item.path.is_dir():
         raise RegistrationError(f"{key}: migration folder {item.path.name!r} does not exist")
+    if isinstance(item, Lookup):
+        check_lookup(item, key)
+    if isinstance(item, Resource):
+        check_resource(item, key)
+    if isinstance(item, UiModule) and not item.path.is_file():
+        # Registered all the same: the file may be built later; the catalog lists it once it exists.
+        log.warning("%s: no UI module at %s (is its UI built?); the console will not load it", key, item.path)
+
+
+PATH_RE = re.compile(r"^/[^\s#]*$")
+FIELD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+WIDGET_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+PERMISSION_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+COLUMN_FORMATS = frozenset({"text", "color", "number", "datetime", "boolean", "lookup"})
+
+
+def check_lookup(lookup: Lookup, key: str) -> None:
+    """Refuses a lookup the console could not use: a path outside the workspace, fields or types it cannot read."""
+    if not PATH_RE.match(lookup.path):
+        raise RegistrationError(f"{key}: path {lookup.path!r} must start with '/' (below /api/workspaces/{{id}})")
+    _check_fields(key, value_field=lookup.value_field, label_field=lookup.label_field)
+    _check_fields(key, hint_field=lookup.hint_field, color_field=lookup.color_field, optional=True)
+    for prop, json_type in lookup.properties.items():
+        if not FIELD_RE.match(prop):
+            raise RegistrationError(f"{key}: property name {prop!r} is not a plain name")
+        if json_type not in ("integer", "string"):
+            raise RegistrationError(f"{key}: property {prop!r} must be of type 'integer' or 'string', not {json_type}")
+    for widget in lookup.widgets:
+        if not WIDGET_RE.match(widget):
+            raise RegistrationError(f"{key}: widget name {widget!r} is not a plain name")
+
+
+def check_resource(resource: Resource, key: str) -> None:
+    """Refuses a resource whose routes, form or columns the console could not use, or whose example its own schema
+    refuses (the example is what its tests send)."""
+    for attr in ("path", "item_path"):
+        value = getattr(resource, attr)
+        if not isinstance(value, str) or not PATH_RE.match(value):
+            raise RegistrationError(f"{key}: {attr} {value!r} must start with '/' (below /api/workspaces/{{id}})")
+    if "{id}" not in resource.item_path:
+        raise RegistrationError(f"{key}: item_path {resource.item_path!r} must contain '{{id}}', the row's id")
+    check_schema(dict(resource.schema), f"{key}: schema")
+    if resource.schema.get("type") != "object":
+        raise RegistrationError(f"{key}: schema must describe an object (the body of the write routes)")
+    if not isinstance(resource.ui_schema, Mapping):
+        raise RegistrationError(f"{key}: ui_schema must be an object")
+    if resource.group not in ("data", "workspace"):
+        raise RegistrationError(f"{key}: group must be 'data' or 'workspace', not {resource.group!r}")
+    if resource.update not in ("patch", "put", None):
+        raise RegistrationError(f"{key}: update must be 'patch', 'put' or None, not {resource.update!r}")
+    if resource.permission is not None and not PERMISSION_RE.match(resource.permission):
+        raise RegistrationError(f"{key}: permission {resource.permission!r} must be a key like '<plugin>.<name>'")
+    _check_fields(key, id_field=resource.id_field, label_field=resource.label_field)
+    for column in resource.columns:
+        _check_fields(key, field=column.field)
+        if column.format not in COLUMN_FORMATS:
+            raise RegistrationError(f"{key}: column {column.field!r}: unknown format {column.format!r}")
+        if (column.format == "lookup") != (column.lookup is not None):
+            raise RegistrationError(f"{key}: column {column.field!r}: a lookup column names its lookup, no other does")
+    problems = validate(dict(resource.schema), dict(resource.example))
+    if problems:
+        listed = "; ".join(f"{p.path}: {p.message}" for p in problems[:5])
+        raise RegistrationError(f"{key}: example does not match the schema: {listed}")
+
+
+_digests: dict[Path, tuple[int, str]] = {}
+
+
+def ui_module_digest(path: Path) -> str | None:
+    """The first 16 hex digits of the file's SHA-256, its name in URLs (None while the file does not exist).
+
+    Computed once per file and modification time: the catalog names it on every visit, a rebuild changes it."""
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    cached = _digests.get(path)
+    if cached is None or cached[0] != mtime:
+        try:
+            cached = (mtime, hashlib.sha256(path.read_bytes()).hexdigest()[:16])
+        except OSError:
+            return None
+        _digests[path] = cached
+    return cached[1]
+
+
+def _check_fields(key: str, *, optional: bool = False, **fields: str | None) -> None:
+    for attr, value in fields.items():
+        if value is None and optional:
+            continue
+        if not isinstance(value, str) or not FIELD_RE.match(value):
+            raise RegistrationError(f"{key}: {attr} {value!r} must name a field of the rows")

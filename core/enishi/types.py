@@ -245,3 +245,83 @@ class MigrationLocation:
 
     path: Path
     name: str = "migrations"
+
+
+# -- what the console draws (enishi_register_screens) -------------------------------------------------------------
+
+LookupType = Literal["integer", "string"]
+ColumnFormat = Literal["text", "color", "number", "datetime", "boolean", "lookup"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lookup:
+    """A named list of the workspace's data that forms pick from: a tag, a mark, a staff member, a template.
+
+    ``path`` is below ``/api/workspaces/{id}`` and answers a list of rows (a page ``{items: [...]}`` if ``paged``);
+    each row's ``value_field`` is what a config stores, ``label_field`` what a person sees. A schema property named
+    in ``properties`` (with that JSON type, or an array of it) gets this picker wherever it appears; a uiSchema names
+    it explicitly with ``{"ui:options": {"lookup": "<plugin>.<name>"}}`` or through one of its ``widgets``.
+    """
+
+    name: str
+    label: Text
+    path: str
+    paged: bool = False
+    value_field: str = "id"
+    label_field: str = "name"
+    hint_field: str | None = None
+    color_field: str | None = None
+    properties: Mapping[str, LookupType] = field(default_factory=dict)
+    widgets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResourceColumn:
+    """A column of a resource's list: a field of each row, shown as ``format`` (``lookup``: that lookup's label)."""
+
+    field: str
+    title: Text
+    format: ColumnFormat = "text"
+    lookup: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resource:
+    """A list and an edit form the console draws over a plugin's plain REST routes, with no UI code.
+
+    ``path`` (below ``/api/workspaces/{id}``) lists with GET and creates with POST; ``item_path`` (with ``{id}``)
+    changes with ``update`` (PATCH or PUT) and removes with DELETE. ``schema`` is the body those write routes accept,
+    exactly; ``example`` is one such body, which the tests create, find in the list, update and delete.
+    """
+
+    name: str
+    title: Text
+    path: str
+    item_path: str
+    schema: Mapping[str, Any]
+    example: Mapping[str, Any]
+    description: Text | None = None
+    group: Literal["data", "workspace"] = "data"
+    order: int = 100
+    paged: bool = False
+    id_field: str = "id"
+    label_field: str = "name"
+    columns: Sequence[ResourceColumn] = ()
+    ui_schema: Mapping[str, Any] = field(default_factory=dict)
+    create: bool = True
+    update: Literal["patch", "put"] | None = "patch"
+    delete: bool = True
+    # The permission (``<plugin>.<name>``) the write routes require; the list shows to everyone who may use the plugin.
+    permission: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UiModule:
+    """A prebuilt ES module inside the plugin's package, served from the app's origin under a content hash.
+
+    Its default export receives the console's slot API and fills settings pages, panels, columns and widgets.
+    A module whose file is missing (its UI was not built) is left out of the catalog, with one warning.
+    """
+
+    path: Path
+    name: str = "ui"

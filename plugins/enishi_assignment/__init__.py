@@ -20,6 +20,7 @@ from enishi import (
     ActionType,
     ApiRoutes,
     ConditionType,
+    EventType,
     FriendFieldSource,
     MigrationLocation,
     Permission,
@@ -29,10 +30,13 @@ from enishi import (
     TriggerType,
     hookimpl,
 )
+from enishi.types import Lookup, Resource, UiModule
+from enishi_assignment.events import EVENTS
 from enishi_assignment.fields import assignee_field
 from enishi_assignment.nodes import assign, assigned, assignee_is, notify_staff
 from enishi_assignment.permissions import PERMISSIONS
 from enishi_assignment.routes import FriendController, NotificationController, PoolController, StaffController
+from enishi_assignment.screens import SCREENS
 
 manifest = PluginManifest(
     title=Text(ja="担当者", en="Assignment"),
@@ -50,6 +54,12 @@ manifest = PluginManifest(
 @hookimpl
 def enishi_register_triggers(register: Register[TriggerType]) -> None:
     register(assigned)
+
+
+@hookimpl
+def enishi_register_events(register: Register[EventType]) -> None:
+    for event in EVENTS:
+        register(event)
 
 
 @hookimpl
@@ -77,6 +87,12 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 @hookimpl
 def enishi_register_routes(register: Register[ApiRoutes]) -> None:
     register(ApiRoutes(handlers=[StaffController, FriendController, PoolController, NotificationController]))
+
+
+@hookimpl
+def enishi_register_screens(register: Register[Lookup | Resource | UiModule]) -> None:
+    for screen in SCREENS:
+        register(screen)
 
 
 @hookimpl

@@ -8,10 +8,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypedDict
 
-from enishi import DomainEvent, WorkspaceContext, utcnow
+from enishi import DomainEvent, EventType, Text, WorkspaceContext, utcnow
 
 ASSIGNED = "assignment.assigned"
+
+
+class AssignedData(TypedDict):
+    from_user_id: int | None  # None: nobody was assigned
+    to_user_id: int | None  # None: the friend was unassigned
+    source: str  # "manual", "bulk", "scenario", …
+
+
+EVENTS = (
+    EventType(
+        name="assigned",
+        description=Text("友だちの担当者が変わった", "A friend's assignee changed"),
+        data=AssignedData,
+    ),
+)
 
 # Above this many changed friends a bulk change announces nothing: each event runs every enabled plugin's handler
 # in the request's transaction, and a million of them would hold that transaction for minutes.

@@ -27,7 +27,6 @@ from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from enishi import (
     ApiError,
@@ -36,10 +35,14 @@ from enishi import (
     Page,
     WorkspaceContext,
     add_details,
-    decode_cursor,
+    already_taken,
     encode_cursor,
+    flush_or_conflict,
+    get_or_404,
     invalid,
-    not_found,
+    missing_ids,
+    read_cursor,
+    unknown_ids,
 )
 from enishi_assignment import notifications, service, staff
 from enishi_assignment.models import AssignmentChange, Pool, PoolMember
@@ -69,7 +72,6 @@ from enishi_assignment.schemas import (
 AnyRequest = Request[Any, Any, Any]
 Limit = Annotated[int, Parameter(ge=1, le=200, description="page size")]
 After = Annotated[str | None, QueryParameter(description="the `next` of the previous page")]
-MAX_LISTED_PROBLEMS = 100  # per field: a list of 10,000 unknown ids helps nobody
 NOT_STAFF = "このワークスペースのスタッフではありません / not a staff member of this workspace"
 
 
@@ -94,8 +96,8 @@ class StaffController(Controller):
     async def bulk(self, request: AnyRequest, ctx: Ctx, data: JSONBody[BulkIn]) -> BulkOut:
         """Assign (to a staff member or round-robin over a pool) or unassign a list of friends; idempotent."""
         problems = await assign_problems(ctx, data)
-        missing = await missing_friends(ctx, data.friend_ids)
-        problems += unknown_at(data.friend_ids, missing, "$.friend_ids")
+        missing = await missing_ids(ctx, Friend.id, data.friend_ids)
+        problems += unknown_ids(data.friend_ids, missing, "$.friend_ids")
         if problems:
             raise invalid(problems)
         change = await apply(ctx, service.friends_by_id(data.friend_ids), data, source="bulk")
@@ -131,7 +133,7 @@ class FriendController(Controller):
             user_id = int(assignee)
             if await staff.non_staff(ctx, [user_id]):
                 raise invalid([{"path": "query:assignee", "message": NOT_STAFF}])
-        rows = await service.friends_of(ctx, user_id, after=int_cursor(after), limit=limit, status=status)
+        rows = await service.friends_of(ctx, user_id, after=read_cursor(after, int), limit=limit, status=status)
         items, cursor = rows[:limit], encode_cursor(rows[limit - 1].friend_id) if len(rows) > limit else None
         return Page(
             [AssignedFriendOut(r.friend_id, r.display_name, r.status, r.assigned_at, r.source) for r in items], cursor
@@ -139,14 +141,14 @@ class FriendController(Controller):
 
     @get("/{friend_id:int}")
     async def show(self, ctx: Ctx, friend_id: FromPath[int]) -> FriendAssigneeOut:
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         return await friend_assignee_out(ctx, friend_id)
 
     @put("/{friend_id:int}", permission=ASSIGN)
     async def assign(
         self, request: AnyRequest, ctx: Ctx, friend_id: FromPath[int], data: JSONBody[AssignIn]
     ) -> ChangeOut:
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         problems = await assign_problems(ctx, data)
         if problems:
             raise invalid(problems)
@@ -157,7 +159,7 @@ class FriendController(Controller):
 
     @delete("/{friend_id:int}", permission=ASSIGN, status_code=200)
     async def unassign(self, request: AnyRequest, ctx: Ctx, friend_id: FromPath[int]) -> ChangeOut:
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         change = await service.unassign(ctx, service.friends_by_id([friend_id]), source="manual")
         add_details(request, user_id=None, changed=change.friends > 0)
         return ChangeOut(friend_id, None, change.friends > 0)
@@ -166,8 +168,8 @@ class FriendController(Controller):
     async def history(
         self, ctx: Ctx, friend_id: FromPath[int], after: After = None, limit: Limit = 50
     ) -> Page[HistoryOut]:
-        await require_friend(ctx, friend_id)
-        rows = await service.history_of(ctx, friend_id, before=int_cursor(after), limit=limit)
+        await get_or_404(ctx, Friend, friend_id, "friend")
+        rows = await service.history_of(ctx, friend_id, before=read_cursor(after, int), limit=limit)
         items, cursor = rows[:limit], encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
         names = await staff.names_of(
             ctx, [u for r in items for u in (r.from_user_id, r.to_user_id, r.changed_by_user_id) if u is not None]
@@ -193,7 +195,7 @@ class PoolController(Controller):
             raise name_conflict()
         pool = Pool(name=name, turns=0)
         ctx.session.add(pool)
-        await flush(ctx)
+        await flush_or_conflict(ctx, name_conflict())
         await set_members(ctx, pool.id, data.members)
         add_details(request, pool=name, members=[m.user_id for m in data.members])
         [out] = await pools_out(ctx, [pool])
@@ -201,14 +203,14 @@ class PoolController(Controller):
 
     @get("/{pool_id:int}")
     async def show_pool(self, ctx: Ctx, pool_id: FromPath[int]) -> PoolOut:
-        [out] = await pools_out(ctx, [await require_pool(ctx, pool_id)])
+        [out] = await pools_out(ctx, [await get_or_404(ctx, Pool, pool_id, "pool")])
         return out
 
     @patch("/{pool_id:int}", permission=MANAGE_POOLS)
     async def update_pool(
         self, request: AnyRequest, ctx: Ctx, pool_id: FromPath[int], data: JSONBody[PoolPatch]
     ) -> PoolOut:
-        pool = await require_pool(ctx, pool_id)
+        pool = await get_or_404(ctx, Pool, pool_id, "pool")
         if not isinstance(data.members, msgspec.UnsetType):
             problems = await member_problems(ctx, data.members)
             if problems:
@@ -221,7 +223,7 @@ class PoolController(Controller):
         if not isinstance(data.members, msgspec.UnsetType):
             await set_members(ctx, pool.id, data.members)
             pool.updated_at = ctx.now  # a change of members alone does not touch the pool row
-        await flush(ctx)
+        await flush_or_conflict(ctx, name_conflict())
         add_details(
             request,
             pool=pool.name,
@@ -233,7 +235,7 @@ class PoolController(Controller):
     @delete("/{pool_id:int}", permission=MANAGE_POOLS)
     async def delete_pool(self, request: AnyRequest, ctx: Ctx, pool_id: FromPath[int]) -> None:
         """Friends keep the assignees the pool gave them; scenario nodes naming the pool are flagged."""
-        pool = await require_pool(ctx, pool_id)
+        pool = await get_or_404(ctx, Pool, pool_id, "pool")
         add_details(request, pool=pool.name)
         await ctx.session.delete(pool)
 
@@ -251,7 +253,7 @@ class NotificationController(Controller):
     ) -> Page[NotificationOut]:
         """My notifications: unread first, then read ones, newest first in each."""
         rows = await notifications.page(
-            ctx, ctx.actor_user_id or 0, after=notification_cursor(after), limit=limit, unread_only=unread
+            ctx, ctx.actor_user_id or 0, after=read_cursor(after, (bool, int)), limit=limit, unread_only=unread
         )
         items = rows[:limit]
         cursor = None
@@ -272,7 +274,7 @@ class NotificationController(Controller):
         if (ids is None) != data.all:
             raise invalid([{"path": "$", "message": "ids か all: true のどちらか一つ / give either ids or all: true"}])
         if ids is not None:
-            problems = unknown_at(ids, await notifications.missing(ctx, me, ids), "$.ids")
+            problems = unknown_ids(ids, await notifications.missing(ctx, me, ids), "$.ids")
             if problems:
                 raise invalid(problems)
         marked = await notifications.mark_read(ctx, me, ids)
@@ -369,24 +371,6 @@ async def pool_name_taken(ctx: WorkspaceContext, name: str, but: int | None) -> 
     return bool(await ctx.session.scalar(query))
 
 
-async def require_pool(ctx: WorkspaceContext, pool_id: int) -> Pool:
-    pool = await ctx.session.get(Pool, pool_id)
-    if pool is None:
-        raise not_found("pool")
-    return pool
-
-
-async def require_friend(ctx: WorkspaceContext, friend_id: int) -> None:
-    # Another workspace's friend gets the same 404 as a missing one, so ids reveal nothing.
-    if await ctx.session.get(Friend, friend_id) is None:
-        raise not_found("friend")
-
-
-async def missing_friends(ctx: WorkspaceContext, ids: list[int]) -> set[int]:
-    wanted = set(ids)
-    return wanted - set(await ctx.session.scalars(select(Friend.id).where(Friend.id.in_(wanted))))
-
-
 async def friend_assignee_out(ctx: WorkspaceContext, friend_id: int) -> FriendAssigneeOut:
     row = await service.assignee_of(ctx, friend_id)
     if row is None:
@@ -401,59 +385,8 @@ async def friend_assignee_out(ctx: WorkspaceContext, friend_id: int) -> FriendAs
     )
 
 
-async def flush(ctx: WorkspaceContext) -> None:
-    """Write now, so that a name taken by a concurrent request is a 409 rather than a failed commit (500)."""
-    try:
-        await ctx.session.flush()
-    except IntegrityError:
-        raise name_conflict() from None
-
-
 def name_conflict() -> ApiError:
-    return ApiError(
-        409,
-        "name_taken",
-        "同じ名前が既にあります / the name is already taken",
-        [{"path": "$.name", "message": "already taken"}],
-    )
-
-
-def unknown_at(ids: list[int], missing: set[int], field: str) -> list[dict[str, str]]:
-    """One problem per position of an unknown id, e.g. ``$.friend_ids[2]``; a long list is cut short."""
-    paths = [f"{field}[{i}]" for i, value in enumerate(ids) if value in missing]
-    problems = [{"path": p, "message": "見つかりません / not found in this workspace"} for p in paths]
-    if len(problems) > MAX_LISTED_PROBLEMS:
-        rest = len(problems) - MAX_LISTED_PROBLEMS
-        problems = [*problems[:MAX_LISTED_PROBLEMS], {"path": field, "message": f"and {rest} more not found"}]
-    return problems
-
-
-def bad_cursor() -> ApiError:
-    return ApiError(400, "bad_cursor", "the cursor is not valid", [{"path": "query:after", "message": "bad cursor"}])
-
-
-def int_cursor(after: str | None) -> int | None:
-    if after is None:
-        return None
-    value = decode_cursor(after)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise bad_cursor()
-    return value
-
-
-def notification_cursor(after: str | None) -> tuple[bool, int] | None:
-    if after is None:
-        return None
-    value = decode_cursor(after)
-    if (
-        not isinstance(value, list)
-        or len(value) != 2
-        or value[0] not in (0, 1)
-        or not isinstance(value[1], int)
-        or isinstance(value[1], bool)
-    ):
-        raise bad_cursor()
-    return bool(value[0]), value[1]
+    return already_taken("name", "同じ名前が既にあります / the name is already taken")
 
 
 def staff_out(c: service.StaffCount) -> StaffOut:

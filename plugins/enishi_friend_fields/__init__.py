@@ -15,6 +15,7 @@ from enishi import (
     ActionType,
     ApiRoutes,
     ConditionType,
+    EventType,
     FriendFieldSource,
     MigrationLocation,
     Permission,
@@ -24,6 +25,8 @@ from enishi import (
     TriggerType,
     hookimpl,
 )
+from enishi.types import Lookup, Resource, UiModule
+from enishi_friend_fields.events import EVENTS
 from enishi_friend_fields.fields import fields_source
 from enishi_friend_fields.nodes import field_changed, field_compare, set_field
 from enishi_friend_fields.permissions import PERMISSIONS
@@ -34,6 +37,7 @@ from enishi_friend_fields.routes import (
     FieldController,
     FriendValuesController,
 )
+from enishi_friend_fields.screens import SCREENS
 
 manifest = PluginManifest(
     title=Text(ja="友だち情報欄", en="Friend fields"),
@@ -65,6 +69,12 @@ def enishi_register_triggers(register: Register[TriggerType]) -> None:
 
 
 @hookimpl
+def enishi_register_events(register: Register[EventType]) -> None:
+    for event in EVENTS:
+        register(event)
+
+
+@hookimpl
 def enishi_register_actions(register: Register[ActionType]) -> None:
     register(set_field)
 
@@ -88,6 +98,12 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 @hookimpl
 def enishi_register_routes(register: Register[ApiRoutes]) -> None:
     register(ApiRoutes(handlers=[FieldController, FriendValuesController, BulkController]))
+
+
+@hookimpl
+def enishi_register_screens(register: Register[Lookup | Resource | UiModule]) -> None:
+    for screen in SCREENS:
+        register(screen)
 
 
 @hookimpl

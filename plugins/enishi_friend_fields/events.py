@@ -9,11 +9,28 @@ scenario started by a change can tell a staff member's edit from automation. Edi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypedDict
 
-from enishi import DomainEvent, WorkspaceContext, utcnow
+from enishi import DomainEvent, EventType, Text, WorkspaceContext, utcnow
 
 FIELD_CHANGED = "friend_fields.field_changed"
+
+
+class FieldChangedData(TypedDict):
+    field_id: int
+    key: str  # the field's key
+    old: Any  # the value before, as the field's API gives it; None when empty
+    new: Any  # the value after; None when emptied
+    source: str  # "manual", "bulk", "scenario", …
+
+
+EVENTS = (
+    EventType(
+        name="field_changed",
+        description=Text("友だち情報の値が変わった", "The value of a friend field changed"),
+        data=FieldChangedData,
+    ),
+)
 
 # Above this many changed values a bulk operation announces nothing: each event runs every enabled plugin's
 # handler in the request's transaction, and a million of them would hold that transaction for minutes.

@@ -28,9 +28,23 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from sqlalchemy import case, select, update
-from sqlalchemy.exc import IntegrityError
 
-from enishi import ApiError, Ctx, Friend, SchemaProblem, WorkspaceContext, add_details, invalid, not_found, utcnow
+from enishi import (
+    ApiError,
+    Ctx,
+    Friend,
+    SchemaProblem,
+    WorkspaceContext,
+    add_details,
+    already_taken,
+    flush_or_conflict,
+    get_or_404,
+    invalid,
+    missing_ids,
+    not_found,
+    unknown_ids,
+    utcnow,
+)
 from enishi_friend_fields import kinds, service
 from enishi_friend_fields.kinds import CHOICE_TYPES, FILE, Stored
 from enishi_friend_fields.models import FieldDefinition, FieldFile, FieldValue
@@ -93,7 +107,7 @@ class FieldController(Controller):
             description=data.description,
         )
         ctx.session.add(field)
-        await flush(ctx)
+        await flush_or_conflict(ctx, key_conflict())
         add_details(request, key=field.key, type=field.type)
         return field_out(field, 0)
 
@@ -124,7 +138,7 @@ class FieldController(Controller):
 
     @get("/{field_id:int}")
     async def show_field(self, ctx: Ctx, field_id: FromPath[int]) -> FieldOut:
-        field = await require_field(ctx, field_id)
+        field = await get_or_404(ctx, FieldDefinition, field_id, "field")
         return field_out(field, (await service.value_counts(ctx, [field.id])).get(field.id, 0))
 
     @patch("/{field_id:int}", permission=MANAGE)
@@ -133,7 +147,7 @@ class FieldController(Controller):
     ) -> FieldOut:
         """Changing the type is refused while friends have values; removing a choice that friends hold is
         refused unless ``force=true``, which takes it out of their values (without field_changed events)."""
-        field = await require_field(ctx, field_id)
+        field = await get_or_404(ctx, FieldDefinition, field_id, "field")
         if not isinstance(data.key, msgspec.UnsetType) and data.key != field.key:
             raise invalid([{"path": "$.key", "message": "キーは作成後に変更できません / the key cannot change"}])
         held = await service.has_values(ctx, field.id)
@@ -186,14 +200,14 @@ class FieldController(Controller):
         if not isinstance(data.group, msgspec.UnsetType):
             field.group = data.group.strip() if data.group else None
         field.updated_at = utcnow()
-        await flush(ctx)
+        await flush_or_conflict(ctx, key_conflict())
         add_details(request, key=field.key, fields=changed_fields(data))
         return field_out(field, (await service.value_counts(ctx, [field.id])).get(field.id, 0))
 
     @delete("/{field_id:int}", permission=MANAGE)
     async def delete_field(self, request: AnyRequest, ctx: Ctx, field_id: FromPath[int], force: Force = False) -> None:
         """Deleting a field that friends have values in needs ``force=true``; the values and files go with it."""
-        field = await require_field(ctx, field_id)
+        field = await get_or_404(ctx, FieldDefinition, field_id, "field")
         held = await service.has_values(ctx, field.id)
         if held and not force:
             raise ApiError(
@@ -211,7 +225,7 @@ class FriendValuesController(Controller):
 
     @get("/")
     async def show_values(self, ctx: Ctx, friend_id: FromPath[int]) -> FriendValuesOut:
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         return friend_values_out(friend_id, await service.value_rows(ctx, [friend_id]))
 
     @patch("/", permission=EDIT)
@@ -219,7 +233,7 @@ class FriendValuesController(Controller):
         self, request: AnyRequest, ctx: Ctx, friend_id: FromPath[int], data: JSONBody[ValuesIn]
     ) -> FriendValuesOut:
         """Sets the given fields and clears those given as null; nothing changes unless every value is valid."""
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         planned = await plan_values(ctx, data.values, friend_id=friend_id)
         changed = []
         for field, stored in planned:
@@ -233,7 +247,7 @@ class FriendValuesController(Controller):
     async def clear_value(
         self, request: AnyRequest, ctx: Ctx, friend_id: FromPath[int], key: FromPath[str]
     ) -> ClearOut:
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         field = await require_key(ctx, key)
         if field.required:
             raise invalid([{"path": "$.key", "message": "必須項目は空にできません / the field is required"}])
@@ -251,7 +265,7 @@ class FriendValuesController(Controller):
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> FileOut:
         """Stores the uploaded part ``file`` as the field's value; the file it replaces is deleted."""
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         field = await require_key(ctx, key)
         if field.type != FILE:
             raise invalid([{"path": "$.key", "message": "ファイル項目ではありません / not a file field"}])
@@ -296,7 +310,7 @@ class FriendValuesController(Controller):
 
     @get("/files/{key:str}")
     async def download_file(self, ctx: Ctx, friend_id: FromPath[int], key: FromPath[str]) -> Response[bytes]:
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         field = await require_key(ctx, key)
         value = await ctx.session.get(FieldValue, (friend_id, field.id))
         if value is None or value.value_file_id is None:
@@ -328,12 +342,7 @@ class BulkController(Controller):
     @post("/", permission=EDIT, status_code=200)
     async def bulk_set(self, request: AnyRequest, ctx: Ctx, data: JSONBody[BulkIn]) -> BulkOut:
         """Set or clear fields on a list of friends (a page of search results), one statement per field."""
-        missing = await service_missing_friends(ctx, data.friend_ids)
-        problems = [
-            {"path": f"$.friend_ids[{i}]", "message": "見つかりません / not found in this workspace"}
-            for i, f in enumerate(data.friend_ids)
-            if f in missing
-        ]
+        problems = unknown_ids(data.friend_ids, await missing_ids(ctx, Friend.id, data.friend_ids), "$.friend_ids")
         planned = await plan_values(ctx, data.values, friend_id=None, already=problems)
         friends = service.friends_by_id(data.friend_ids)
         changed: dict[str, int] = {}
@@ -458,19 +467,6 @@ def _rename_problems(
     return problems
 
 
-async def require_friend(ctx: WorkspaceContext, friend_id: int) -> None:
-    # Another workspace's friend gets the same 404 as a missing one, so ids reveal nothing.
-    if await ctx.session.get(Friend, friend_id) is None:
-        raise not_found("friend")
-
-
-async def require_field(ctx: WorkspaceContext, field_id: int) -> FieldDefinition:
-    field = await ctx.session.get(FieldDefinition, field_id)
-    if field is None:
-        raise not_found("field")
-    return field
-
-
 async def require_key(ctx: WorkspaceContext, key: str) -> FieldDefinition:
     field = (await service.definitions_by_key(ctx, [key])).get(key)
     if field is None:
@@ -478,26 +474,8 @@ async def require_key(ctx: WorkspaceContext, key: str) -> FieldDefinition:
     return field
 
 
-async def service_missing_friends(ctx: WorkspaceContext, ids: list[int]) -> set[int]:
-    found = set(await ctx.session.scalars(service.friends_by_id(ids)))
-    return set(ids) - found
-
-
-async def flush(ctx: WorkspaceContext) -> None:
-    """Write now, so that a key taken by a concurrent request is a 409 rather than a failed commit (500)."""
-    try:
-        await ctx.session.flush()
-    except IntegrityError:
-        raise key_conflict() from None
-
-
 def key_conflict() -> ApiError:
-    return ApiError(
-        409,
-        "key_taken",
-        "同じキーの項目が既にあります / a field with this key exists",
-        [{"path": "$.key", "message": "already taken"}],
-    )
+    return already_taken("key", "同じキーの項目が既にあります / a field with this key exists")
 
 
 def max_file_bytes(ctx: WorkspaceContext) -> int:

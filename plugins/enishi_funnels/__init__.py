@@ -21,9 +21,11 @@ from enishi import (
     Text,
     hookimpl,
 )
+from enishi.types import Lookup, Resource, UiModule
 from enishi_funnels.permissions import PERMISSIONS
 from enishi_funnels.report import PARAMS_SCHEMA, run_funnel
 from enishi_funnels.routes import FunnelController
+from enishi_funnels.screens import SCREENS
 
 manifest = PluginManifest(
     title=Text(ja="ファネル分析", en="Funnels"),
@@ -62,6 +64,12 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 @hookimpl
 def enishi_register_routes(register: Register[ApiRoutes]) -> None:
     register(ApiRoutes(handlers=[FunnelController]))
+
+
+@hookimpl
+def enishi_register_screens(register: Register[Lookup | Resource | UiModule]) -> None:
+    for screen in SCREENS:
+        register(screen)
 
 
 @hookimpl

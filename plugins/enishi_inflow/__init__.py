@@ -19,6 +19,7 @@ from enishi import (
     ApiRoutes,
     ConditionType,
     DomainEvent,
+    EventType,
     FriendFieldSource,
     MigrationLocation,
     Permission,
@@ -30,16 +31,18 @@ from enishi import (
     WorkspaceContext,
     hookimpl,
 )
+from enishi.events import FRIEND_FOLLOWED, MESSAGE_RECEIVED
+from enishi.types import Lookup, Resource, UiModule
 from enishi_inflow import service
+from enishi_inflow.events import EVENTS
 from enishi_inflow.fields import inflow_field
 from enishi_inflow.nodes import came_from, route_entered
 from enishi_inflow.report import routes_report
 from enishi_inflow.routes import RouteController, login_callback, open_route
-
-MESSAGE_RECEIVED = "core.message_received"
-FRIEND_FOLLOWED = "core.friend_followed"
+from enishi_inflow.screens import SCREENS
 
 manifest = PluginManifest(
+    line_login_callback=service.LOGIN_CALLBACK,
     title=Text(ja="流入経路分析", en="Inflow routes"),
     description=Text(
         ja="URL・QRコードごとに友だちの流入経路を記録し、経路ごとのアクション(タグ付けなど)と分析を行います。",
@@ -64,6 +67,12 @@ manifest = PluginManifest(
 @hookimpl
 def enishi_register_triggers(register: Register[TriggerType]) -> None:
     register(route_entered)
+
+
+@hookimpl
+def enishi_register_events(register: Register[EventType]) -> None:
+    for event in EVENTS:
+        register(event)
 
 
 @hookimpl
@@ -96,6 +105,12 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 def enishi_register_routes(register: Register[ApiRoutes]) -> None:
     register(ApiRoutes(handlers=[RouteController]))
     register(ApiRoutes(handlers=[open_route, login_callback], public=True, name="public"))
+
+
+@hookimpl
+def enishi_register_screens(register: Register[Lookup | Resource | UiModule]) -> None:
+    for screen in SCREENS:
+        register(screen)
 
 
 @hookimpl

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, false, select
 
 from enishi import ConditionType, DomainEvent, Friend, SchemaProblem, Text, TriggerType, WorkspaceContext
+from enishi_inflow.events import ROUTE_ENTERED
 from enishi_inflow.models import FirstRoute, Route, Visit
-from enishi_inflow.service import ROUTE_ENTERED
 
 MAX_ROUTES_PER_NODE = 100
 MISSING = "流入経路が見つかりません(削除された可能性があります) / no such route in this workspace (deleted?)"

@@ -25,13 +25,13 @@ from sqlalchemy import func, select
 from enishi import (
     Access,
     Ctx,
-    JobContext,
     WorkspaceContext,
     add_details,
+    get_or_404,
     invalid,
     line_login,
-    not_found,
     require_action_permissions,
+    workspace_context,
     workspace_state,
 )
 from enishi_inflow import service
@@ -104,13 +104,6 @@ async def route_out(ctx: WorkspaceContext, route: Route, counts: tuple[int, int]
     }
 
 
-async def require_route(ctx: WorkspaceContext, route_id: int) -> Route:
-    route = await ctx.session.get(Route, route_id)
-    if route is None:
-        raise not_found("route")
-    return route
-
-
 def _placed(actions: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     """A route's actions with their paths. They run on their own whenever someone comes in, so saving them needs
     what applying them by hand needs (403 ``missing_permission`` naming each)."""
@@ -164,13 +157,13 @@ class RouteController(Controller):
 
     @get("/{route_id:int}")
     async def show_route(self, ctx: Ctx, route_id: FromPath[int]) -> dict[str, Any]:
-        return await route_out(ctx, await require_route(ctx, route_id))
+        return await route_out(ctx, await get_or_404(ctx, Route, route_id, "route"))
 
     @patch("/{route_id:int}", permission=MANAGE)
     async def update_route(
         self, request: AnyRequest, ctx: Ctx, access: Access, route_id: FromPath[int], data: JSONBody[RoutePatch]
     ) -> dict[str, Any]:
-        route = await require_route(ctx, route_id)
+        route = await get_or_404(ctx, Route, route_id, "route")
         if not isinstance(data.actions, msgspec.UnsetType):
             actions = _action_dicts(data.actions)
             problems = await service.check_actions(ctx, actions, "$.actions")
@@ -192,7 +185,7 @@ class RouteController(Controller):
 
     @delete("/{route_id:int}", permission=MANAGE, status_code=204)
     async def delete_route(self, request: AnyRequest, ctx: Ctx, route_id: FromPath[int]) -> None:
-        route = await require_route(ctx, route_id)
+        route = await get_or_404(ctx, Route, route_id, "route")
         add_details(request, route=route.name)
         await ctx.session.delete(route)
 
@@ -200,7 +193,7 @@ class RouteController(Controller):
     async def qr_png(
         self, ctx: Ctx, route_id: FromPath[int], scale: Annotated[int, Parameter(ge=1, le=40)] = 10
     ) -> Response[bytes]:
-        route = await require_route(ctx, route_id)
+        route = await get_or_404(ctx, Route, route_id, "route")
         out = io.BytesIO()
         segno.make(service.route_url(ctx.settings.public_url, route.code), error="m").save(
             out, kind="png", scale=scale, border=4
@@ -209,7 +202,7 @@ class RouteController(Controller):
 
     @get("/{route_id:int}/qr.svg")
     async def qr_svg(self, ctx: Ctx, route_id: FromPath[int]) -> Response[bytes]:
-        route = await require_route(ctx, route_id)
+        route = await get_or_404(ctx, Route, route_id, "route")
         out = io.BytesIO()
         segno.make(service.route_url(ctx.settings.public_url, route.code), error="m").save(
             out, kind="svg", scale=10, border=4, xmldecl=True
@@ -246,7 +239,7 @@ def _page(status: int, title: str, body: str, cookie: tuple[str, str] | None = N
 
 
 def login_callback_url(public_url: str) -> str:
-    return public_url.rstrip("/") + f"/p/{service.PLUGIN}/login"
+    return line_login.callback_url(public_url, service.PLUGIN, service.LOGIN_CALLBACK)
 
 
 def not_found_page() -> Response[str]:
@@ -257,26 +250,13 @@ def not_found_page() -> Response[str]:
     )
 
 
-def _context(services: Any, state: Any, workspace_id: int, session: Any) -> WorkspaceContext:
-    return WorkspaceContext(
-        workspace_id=workspace_id,
-        session=session,
-        host=services.host,
-        settings=services.settings,
-        jobs=services.jobs,
-        enabled_plugins=state.enabled,
-        timezone=state.timezone,
-        plugin_settings=state.plugin_settings,
-    )
-
-
 async def _open_with_login(services: Any, state: Any, workspace_id: int, route_id: int) -> Response[Any]:
     """The visit is recorded now (it counts even if the person stops at LINE's page); LINE Login says whose it is."""
     async with services.db.transaction(workspace_id) as session:
         route = await session.get(Route, route_id)
         if route is None or not route.enabled:
             return not_found_page()
-        visit = await service.record_visit(_context(services, state, workspace_id, session), route)
+        visit = await service.record_visit(workspace_context(services, session, workspace_id, state), route)
         visit_id = visit.id
     url = await line_login.begin(
         services,
@@ -290,7 +270,7 @@ async def _open_with_login(services: Any, state: Any, workspace_id: int, route_i
     return Redirect(url, status_code=302, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
 
-@get("/login", include_in_schema=False, opt={"audit": False})
+@get(service.LOGIN_CALLBACK, include_in_schema=False, opt={"audit": False})
 async def login_callback(request: AnyRequest) -> Response[Any]:
     """LINE Login's callback: a friend's visit runs the route now; a person who is not a friend yet has it kept
     until their follow arrives, and is sent on to add the account."""
@@ -305,13 +285,12 @@ async def login_callback(request: AnyRequest) -> Response[Any]:
             f"<h1>ログインできませんでした</h1><p id='error'>{html.escape(exc.message)}</p>"
             "<p>もう一度リンクを開いてください。 / Please open the link again.</p>",
         )
-    job = JobContext(settings=services.settings, db=services.db, host=services.host, jobs=services.jobs)
-    state = await workspace_state(job, user.workspace_id)
+    state = await workspace_state(services, user.workspace_id)
     if service.PLUGIN not in state.enabled or not user.target.isdigit():
         return not_found_page()
     visit_id = int(user.target)
     async with services.db.transaction(user.workspace_id) as session:
-        ctx = _context(services, state, user.workspace_id, session)
+        ctx = workspace_context(services, session, user.workspace_id, state)
         visit = await session.get(Visit, visit_id)
         route = await session.get(Route, visit.route_id) if visit is not None else None
         if visit is None or route is None or not route.enabled:
@@ -350,14 +329,13 @@ async def open_route(request: AnyRequest, code: FromPath[str]) -> Response[str]:
     if found is None:
         return not_found_page()
     workspace_id, route_id = found
-    job = JobContext(settings=services.settings, db=services.db, host=services.host, jobs=services.jobs)
-    state = await workspace_state(job, workspace_id)
+    state = await workspace_state(services, workspace_id)
     if service.PLUGIN not in state.enabled:
         return not_found_page()
     if await line_login.channel_of(services, workspace_id) is not None:
         return await _open_with_login(services, state, workspace_id, route_id)
     async with services.db.transaction(workspace_id) as session:
-        ctx = _context(services, state, workspace_id, session)
+        ctx = workspace_context(services, session, workspace_id, state)
         route = await session.get(Route, route_id)
         if route is None or not route.enabled:
             return not_found_page()

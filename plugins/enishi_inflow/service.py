@@ -23,13 +23,14 @@ from enishi import (
     upsert_insert,
     utcnow,
 )
+from enishi_inflow.events import ROUTE_ENTERED
 from enishi_inflow.models import FirstRoute, Route, Visit
 
 log = logging.getLogger(__name__)
 
 PLUGIN = "inflow"
+LOGIN_CALLBACK = "/login"  # the manifest's line_login_callback: the callback route, under /p/inflow
 LOGIN_PURPOSE = "inflow.route"  # a LINE Login started by opening a route's URL; its target is "<visit id>"
-ROUTE_ENTERED = "inflow.route_entered"
 # Without ambiguous characters (0/O, 1/I): people may type the code by hand.
 REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 REF_LENGTH = 6

@@ -11,7 +11,8 @@ subtract points and stamps by member number.
 Registered (namespaced ``member_cards.<name>``): triggers ``points_reached`` and ``rank_changed``, actions
 ``add_points`` and ``send_card_link``, conditions ``points`` and ``rank_is``, friend field source ``card``
 (member number, points, stamps, rank — also message variables such as ``{{member_cards.points}}``), report
-``ranks`` (cards, points and stamps per rank).
+``ranks`` (cards, points and stamps per rank). Its console module (``ui/``, built into ``ui/dist/module.js`` by
+the console's build) adds the card design to the settings pages and the friend's card to a friend's page.
 """
 
 from __future__ import annotations
@@ -24,27 +25,33 @@ from enishi import (
     ApiRoutes,
     ConditionType,
     DomainEvent,
+    EventType,
     FriendFieldSource,
+    Lookup,
     MigrationLocation,
     Permission,
     PluginManifest,
     Register,
     ReportType,
+    Resource,
     Text,
     TriggerType,
+    UiModule,
     WorkspaceContext,
     hookimpl,
 )
+from enishi.events import FRIEND_FOLLOWED
 from enishi_member_cards import service
-from enishi_member_cards.events import FRIEND_FOLLOWED
+from enishi_member_cards.events import EVENTS
 from enishi_member_cards.fields import card_field
 from enishi_member_cards.nodes import add_points, points, points_reached, rank_changed, rank_is, send_card_link
-from enishi_member_cards.page import card_login, card_login_callback, card_page
+from enishi_member_cards.page import LOGIN_CALLBACK, card_login, card_login_callback, card_page
 from enishi_member_cards.permissions import PERMISSIONS
 from enishi_member_cards.report import ranks_report
 from enishi_member_cards.routes import CardController, DesignController, PointsController
 
 manifest = PluginManifest(
+    line_login_callback=LOGIN_CALLBACK,
     title=Text(ja="会員証", en="Member cards"),
     description=Text(
         ja="LINEで開く会員証(バーコード・QRコード付き)。ポイント・スタンプ・会員ランク、"
@@ -61,6 +68,12 @@ manifest = PluginManifest(
 def enishi_register_triggers(register: Register[TriggerType]) -> None:
     register(points_reached)
     register(rank_changed)
+
+
+@hookimpl
+def enishi_register_events(register: Register[EventType]) -> None:
+    for event in EVENTS:
+        register(event)
 
 
 @hookimpl
@@ -95,6 +108,15 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 def enishi_register_routes(register: Register[ApiRoutes]) -> None:
     register(ApiRoutes(handlers=[DesignController, CardController, PointsController]))
     register(ApiRoutes(handlers=[card_page, card_login, card_login_callback], public=True, name="card_page"))
+
+
+# Built by builder_ui/scripts/build-plugin-modules.js (part of the console's build) from ui/src/index.tsx.
+UI_MODULE = Path(__file__).parent / "ui" / "dist" / "module.js"
+
+
+@hookimpl
+def enishi_register_screens(register: Register[Lookup | Resource | UiModule]) -> None:
+    register(UiModule(path=UI_MODULE))
 
 
 @hookimpl

@@ -26,14 +26,14 @@ from litestar import MediaType, Request, Response, get
 from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy import select
-from sqlalchemy.exc import NoResultFound
 
-from enishi import Friend, JobContext, line_login, utcnow, workspace_state
+from enishi import Friend, line_login, plugin_enabled, utcnow
 from enishi_member_cards import links
 from enishi_member_cards.models import Card, Design
 
 PLUGIN = "member_cards"
 LOGIN_PURPOSE = "member_cards.card"
+LOGIN_CALLBACK = "/login"  # the manifest's line_login_callback: the callback route, under /p/member_cards
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",  # the link is the credential: never pass it on
@@ -125,7 +125,7 @@ async def card_page(request: Request[Any, Any, Any], token: FromPath[str]) -> Re
             "リンクが無効です",
             "このリンクは無効か、有効期限が切れています。LINEのトーク画面から会員証をもう一度開いてください。",
         )
-    if not await _enabled(services, link.workspace_id):
+    if not await plugin_enabled(services, link.workspace_id, PLUGIN):
         return refusal(404, "会員証が見つかりません", "このお店の会員証は現在ご利用いただけません。")
     return await _card_of(services, link.workspace_id, Friend.id == link.friend_id)
 
@@ -139,20 +139,20 @@ async def card_login(request: Request[Any, Any, Any], workspace_id: FromPath[int
     """On to LINE Login (302), to come back to the card of whoever logs in."""
     services = request.app.state["enishi"]
     url = None
-    if await _enabled(services, workspace_id):
+    if await plugin_enabled(services, workspace_id, PLUGIN):
         url = await line_login.begin(
             services,
             workspace_id=workspace_id,
             purpose=LOGIN_PURPOSE,
             target="",
-            redirect_uri=services.settings.public_url.rstrip("/") + f"/p/{PLUGIN}/login",
+            redirect_uri=line_login.callback_url(services.settings.public_url, PLUGIN, LOGIN_CALLBACK),
         )
     if url is None:
         return refusal(404, "会員証が見つかりません", "このお店の会員証は現在ご利用いただけません。")
     return Redirect(url, status_code=302, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
 
-@get("/login", media_type=MediaType.HTML, include_in_schema=False, opt={"audit": False})
+@get(LOGIN_CALLBACK, media_type=MediaType.HTML, include_in_schema=False, opt={"audit": False})
 async def card_login_callback(request: Request[Any, Any, Any]) -> Response[str]:
     """LINE Login's callback: the logged-in LINE user's own card."""
     services = request.app.state["enishi"]
@@ -161,18 +161,9 @@ async def card_login_callback(request: Request[Any, Any, Any]) -> Response[str]:
         user = await line_login.complete(services, params, purposes=(LOGIN_PURPOSE,))
     except line_login.LoginError as exc:
         return refusal(exc.status, "ログインできませんでした", exc.message)
-    if not await _enabled(services, user.workspace_id):
+    if not await plugin_enabled(services, user.workspace_id, PLUGIN):
         return refusal(404, "会員証が見つかりません", "このお店の会員証は現在ご利用いただけません。")
     return await _card_of(services, user.workspace_id, Friend.line_user_id == user.user_id)
-
-
-async def _enabled(services: Any, workspace_id: int) -> bool:
-    job = JobContext(settings=services.settings, db=services.db, host=services.host, jobs=services.jobs)
-    try:
-        state = await workspace_state(job, workspace_id)
-    except NoResultFound:  # the workspace is gone
-        return False
-    return PLUGIN in state.enabled
 
 
 async def _card_of(services: Any, workspace_id: int, which: Any) -> Response[str]:

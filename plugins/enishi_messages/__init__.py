@@ -27,10 +27,12 @@ from enishi import (
     WorkspaceContext,
     hookimpl,
 )
+from enishi.types import Lookup, Resource, UiModule
 from enishi_messages import taps
 from enishi_messages.nodes import send_messages
 from enishi_messages.permissions import PERMISSIONS
 from enishi_messages.routes import MessagesController, TemplateController
+from enishi_messages.screens import SCREENS
 
 manifest = PluginManifest(
     title=Text(ja="メッセージ", en="Messages"),
@@ -57,6 +59,12 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 @hookimpl
 def enishi_register_routes(register: Register[ApiRoutes]) -> None:
     register(ApiRoutes(handlers=[TemplateController, MessagesController]))
+
+
+@hookimpl
+def enishi_register_screens(register: Register[Lookup | Resource | UiModule]) -> None:
+    for screen in SCREENS:
+        register(screen)
 
 
 @hookimpl

@@ -41,7 +41,8 @@ SEND_MESSAGES_CONFIG: Mapping[str, Any] = {
 
 SEND_MESSAGES_UI: Mapping[str, Any] = {
     "ui:order": ["messages", "template_id"],
-    "messages": {"ui:field": "lineMessages"},  # the builder's message editor with a LINE-like preview
+    # The builder's message editor with a LINE-like preview, and the route that shows them as a friend would.
+    "messages": {"ui:field": "lineMessages", "ui:options": {"preview": "/messages/preview"}},
     "template_id": {"ui:widget": "messageTemplate"},  # a picker over GET …/messages/templates
 }
 

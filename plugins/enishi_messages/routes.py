@@ -21,7 +21,6 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from enishi import (
     Access,
@@ -32,10 +31,13 @@ from enishi import (
     SchemaProblem,
     WorkspaceContext,
     add_details,
-    decode_cursor,
+    already_taken,
     encode_cursor,
+    flush_or_conflict,
+    get_or_404,
     invalid,
     not_found,
+    read_cursor,
     require_action_permissions,
     utcnow,
 )
@@ -76,8 +78,8 @@ class TemplateController(Controller):
         query = select(MessageTemplate).order_by(MessageTemplate.id.desc()).limit(limit + 1)
         if q:
             query = query.where(MessageTemplate.name.contains(q, autoescape=True))
-        if after is not None:
-            query = query.where(MessageTemplate.id < _cursor_id(after))
+        if (last := read_cursor(after, int)) is not None:
+            query = query.where(MessageTemplate.id < last)
         rows = list(await ctx.session.scalars(query))
         page = rows[:limit]
         return Page([template_out(t) for t in page], encode_cursor(page[-1].id) if len(rows) > limit else None)
@@ -102,7 +104,7 @@ class TemplateController(Controller):
             updated_by_user_id=ctx.actor_user_id,
         )
         ctx.session.add(template)
-        await flush(ctx)
+        await flush_or_conflict(ctx, name_conflict())
         add_details(request, template=name, messages=len(data.messages))
         return template_out(template)
 
@@ -128,7 +130,7 @@ class TemplateController(Controller):
             template.description = data.description
         template.updated_at = utcnow()
         template.updated_by_user_id = ctx.actor_user_id
-        await flush(ctx)
+        await flush_or_conflict(ctx, name_conflict())
         add_details(request, template=template.name, fields=changed_fields(data))
         return template_out(template)
 
@@ -149,7 +151,7 @@ class MessagesController(Controller):
         messages = await _messages_of(ctx, data.messages, data.template_id)
         await _require_valid(ctx, messages)
         if data.friend_id is not None:
-            await require_friend(ctx, data.friend_id)
+            await get_or_404(ctx, Friend, data.friend_id, "friend")
             shown, values, warnings = await sending.preview(ctx, data.friend_id, messages, lambda v: "")
         else:
             labels = {a.name: a.label.ja for a in await variables.Catalog(ctx).available()}
@@ -172,7 +174,7 @@ class MessagesController(Controller):
         if data.template_id is not None:
             actions = [("$.template_id", action) for _, action in actions]
         await require_action_permissions(ctx, access, actions)
-        friend = await require_friend(ctx, data.friend_id)
+        friend = await get_or_404(ctx, Friend, data.friend_id, "friend")
         if friend.status != "following":
             raise ApiError(
                 409, "blocked", "この友だちはブロック中のため送信できません / the friend has blocked the account"
@@ -213,8 +215,8 @@ class MessagesController(Controller):
         )
         if friend_id is not None:
             query = query.where(PostbackTap.friend_id == friend_id)
-        if after is not None:
-            query = query.where(PostbackTap.id < _cursor_id(after))
+        if (last := read_cursor(after, int)) is not None:
+            query = query.where(PostbackTap.id < last)
         rows = [(t, b) for t, b in await ctx.session.execute(query)]
         page = rows[:limit]
         return Page([tap_out(t, b) for t, b in page], encode_cursor(page[-1][0].id) if len(rows) > limit else None)
@@ -245,36 +247,8 @@ async def require_template(ctx: WorkspaceContext, template_id: int) -> MessageTe
     return template
 
 
-async def require_friend(ctx: WorkspaceContext, friend_id: int) -> Friend:
-    # Another workspace's friend gets the same 404 as a missing one, so ids reveal nothing.
-    friend = await ctx.session.get(Friend, friend_id)
-    if friend is None:
-        raise not_found("friend")
-    return friend
-
-
-def _cursor_id(cursor: str) -> int:
-    value = decode_cursor(cursor)
-    if not isinstance(value, int):
-        raise ApiError(400, "bad_cursor", "the cursor is not valid", [{"path": "query:after", "message": "bad cursor"}])
-    return value
-
-
-async def flush(ctx: WorkspaceContext) -> None:
-    """Write now, so that a name taken by a concurrent request is a 409 rather than a failed commit (500)."""
-    try:
-        await ctx.session.flush()
-    except IntegrityError:
-        raise name_conflict() from None
-
-
 def name_conflict() -> ApiError:
-    return ApiError(
-        409,
-        "name_taken",
-        "同じ名前の定型文が既にあります / a template with this name already exists",
-        [{"path": "$.name", "message": "already taken"}],
-    )
+    return already_taken("name", "同じ名前の定型文が既にあります / a template with this name already exists")
 
 
 def changed_fields(data: msgspec.Struct) -> list[str]:

@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from enishi import DomainEvent, WorkspaceContext, run_action, upsert_insert
+from enishi.events import POSTBACK_RECEIVED
 from enishi_messages import sending
 from enishi_messages.models import PostbackButton, PostbackTap
 from enishi_messages.validation import POSTBACK_PREFIX
 
 log = logging.getLogger("enishi.plugins.messages")
 
-POSTBACK_RECEIVED = "core.postback_received"
 TAP_SOURCE = "postback"
 
 

@@ -3,7 +3,7 @@
 This module only declares the plugin and wires it up; the logic lives in the sibling modules. Everything
 registered is namespaced ``notes.<name>``: condition ``notes.notes_contain``, action ``notes.add_note``, friend
 field source ``notes.latest`` (keys latest, latest_at, count), permissions ``notes.write`` and
-``notes.moderate``.
+``notes.moderate``, and the console module ``notes.ui`` (the friend page's notes panel).
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from enishi import (
     Text,
     hookimpl,
 )
+from enishi.types import Lookup, Resource, UiModule
 from enishi_notes.fields import latest_source
 from enishi_notes.nodes import add_note, notes_contain
 from enishi_notes.permissions import PERMISSIONS
 from enishi_notes.routes import FriendNotesController, NoteController
+from enishi_notes.screens import SCREENS
 
 manifest = PluginManifest(
     title=Text(ja="個別メモ", en="Notes"),
@@ -62,6 +64,12 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 @hookimpl
 def enishi_register_routes(register: Register[ApiRoutes]) -> None:
     register(ApiRoutes(handlers=[FriendNotesController, NoteController]))
+
+
+@hookimpl
+def enishi_register_screens(register: Register[Lookup | Resource | UiModule]) -> None:
+    for screen in SCREENS:
+        register(screen)
 
 
 @hookimpl

@@ -21,7 +21,7 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from enishi import Access, ApiError, Ctx, Friend, WorkspaceContext, add_details, not_found, utcnow
+from enishi import Access, ApiError, Ctx, Friend, WorkspaceContext, add_details, get_or_404, not_found, utcnow
 from enishi_notes import service
 from enishi_notes.models import Note
 from enishi_notes.permissions import MODERATE, WRITE
@@ -49,7 +49,7 @@ class FriendNotesController(Controller):
     async def list_notes(
         self, ctx: Ctx, access: Access, friend_id: FromPath[int], after: After = None, limit: Limit = 50
     ) -> NotePage:
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         moderator = MODERATE in access.permissions
         notes, following = await service.friend_page(ctx, friend_id, after, limit, with_deleted=False)
         return NotePage(await outs(ctx, notes, ctx.actor_user_id, moderator), following)
@@ -58,7 +58,7 @@ class FriendNotesController(Controller):
     async def add_note(
         self, request: AnyRequest, ctx: Ctx, access: Access, friend_id: FromPath[int], data: JSONBody[NoteIn]
     ) -> NoteOut:
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         body = checked_body(data.body)
         note = service.new_note(
             friend_id, body, author=ctx.actor_user_id, source="manual", pinned=data.pinned, now=utcnow()
@@ -178,12 +178,6 @@ def checked_body(body: str) -> str:
             [{"path": "$.body", "message": f"{len(trimmed)} characters"}],
         )
     return trimmed
-
-
-async def require_friend(ctx: WorkspaceContext, friend_id: int) -> None:
-    # Another workspace's friend gets the same 404 as a missing one, so ids reveal nothing.
-    if await ctx.session.get(Friend, friend_id) is None:
-        raise not_found("friend")
 
 
 async def require_note(ctx: WorkspaceContext, note_id: int, *, deleted_too: bool) -> Note:

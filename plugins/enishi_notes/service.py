@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
-from enishi import ApiError, WorkspaceContext, decode_cursor, encode_cursor, upsert_insert
+from enishi import ApiError, WorkspaceContext, encode_cursor, read_cursor, upsert_insert
 from enishi_notes.models import Note, NoteRevision
 from enishi_notes.text import fold
 
@@ -24,20 +24,6 @@ def check_limit(limit: int) -> int:
             400, "bad_limit", f"limit must be 1–{MAX_LIMIT}", [{"path": "query:limit", "message": f"1–{MAX_LIMIT}"}]
         )
     return limit
-
-
-def bad_cursor() -> ApiError:
-    return ApiError(400, "bad_cursor", "the cursor is not valid", [{"path": "query:after", "message": "bad cursor"}])
-
-
-def cursor_ints(after: str | None, size: int) -> list[int] | None:
-    """A cursor of ``size`` integers, or None for the first page."""
-    if after is None:
-        return None
-    value = decode_cursor(after)
-    if not (isinstance(value, list) and len(value) == size and all(type(v) is int for v in value)):
-        raise bad_cursor()
-    return value
 
 
 # --- writing -----------------------------------------------------------------------------------------------
@@ -119,9 +105,9 @@ async def friend_page(
     query = select(Note).where(Note.friend_id == friend_id)
     if not with_deleted:
         query = query.where(Note.deleted_at.is_(None))
-    last = cursor_ints(after, 2)
+    last = read_cursor(after, (bool, int))
     if last is not None:
-        pinned, note_id = bool(last[0]), last[1]
+        pinned, note_id = last
         query = query.where(
             or_(Note.pinned < pinned, and_(Note.pinned == pinned, Note.id < note_id))
             if pinned
@@ -135,7 +121,7 @@ async def search(ctx: WorkspaceContext, q: str, after: str | None, limit: int) -
     """Notes whose text contains ``q`` (ignoring case and full/half width), newest first; keyset on id."""
     check_limit(limit)
     query = select(Note).where(Note.deleted_at.is_(None), Note.body_folded.contains(fold(q), autoescape=True))
-    last = cursor_ints(after, 1)
+    last = read_cursor(after, (int,))
     if last is not None:
         query = query.where(Note.id < last[0])
     rows = list(await ctx.session.scalars(query.order_by(Note.id.desc()).limit(limit + 1)))
@@ -146,7 +132,7 @@ async def history(ctx: WorkspaceContext, note_id: int, after: str | None, limit:
     """A note's changes, oldest first; keyset on id."""
     check_limit(limit)
     query = select(NoteRevision).where(NoteRevision.note_id == note_id)
-    last = cursor_ints(after, 1)
+    last = read_cursor(after, (int,))
     if last is not None:
         query = query.where(NoteRevision.id > last[0])
     rows = list(await ctx.session.scalars(query.order_by(NoteRevision.id).limit(limit + 1)))

@@ -4,7 +4,8 @@ Each friend carries at most one mark, with a history of every change (who or wha
 single inbound messages can carry a mark too. A workspace's rule can mark friends automatically when they send a
 message. This module only declares the plugin and wires it up; the logic lives in the sibling modules.
 Everything registered is namespaced ``response_marks.<name>``: trigger ``response_marks.mark_changed``, action
-``response_marks.set_mark``, condition ``response_marks.mark_is``, friend field ``response_marks.mark``.
+``response_marks.set_mark``, condition ``response_marks.mark_is``, friend field ``response_marks.mark``. Its console
+module (``ui/``, built into ``ui/dist/module.js`` by the console's build) is the marks' settings page (screens.py).
 
 Switching the plugin on in a workspace seeds 要対応 (red) / 対応中 (yellow) / 対応済 (green) and a switched-off
 auto rule set to 要対応, once: switching it off and on again keeps what staff changed.
@@ -20,6 +21,7 @@ from enishi import (
     ApiRoutes,
     ConditionType,
     DomainEvent,
+    EventType,
     FriendFieldSource,
     MigrationLocation,
     Permission,
@@ -30,7 +32,10 @@ from enishi import (
     WorkspaceContext,
     hookimpl,
 )
+from enishi.events import MESSAGE_RECEIVED
+from enishi.types import Lookup, Resource, UiModule
 from enishi_response_marks import service
+from enishi_response_marks.events import EVENTS
 from enishi_response_marks.fields import mark_field
 from enishi_response_marks.nodes import mark_changed, mark_is, set_mark
 from enishi_response_marks.permissions import PERMISSIONS
@@ -40,8 +45,7 @@ from enishi_response_marks.routes import (
     MarkController,
     MessageMarkController,
 )
-
-MESSAGE_RECEIVED = "core.message_received"
+from enishi_response_marks.screens import SCREENS
 
 manifest = PluginManifest(
     title=Text(ja="対応マーク", en="Response marks"),
@@ -59,6 +63,12 @@ manifest = PluginManifest(
 @hookimpl
 def enishi_register_triggers(register: Register[TriggerType]) -> None:
     register(mark_changed)
+
+
+@hookimpl
+def enishi_register_events(register: Register[EventType]) -> None:
+    for event in EVENTS:
+        register(event)
 
 
 @hookimpl
@@ -85,6 +95,12 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 @hookimpl
 def enishi_register_routes(register: Register[ApiRoutes]) -> None:
     register(ApiRoutes(handlers=[MarkController, AutoRuleController, FriendMarkController, MessageMarkController]))
+
+
+@hookimpl
+def enishi_register_screens(register: Register[Lookup | Resource | UiModule]) -> None:
+    for screen in SCREENS:
+        register(screen)
 
 
 @hookimpl

@@ -9,10 +9,26 @@ friend, by staff), "bulk" (a list of friends, a segment, or a deleted mark's fri
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypedDict
 
-from enishi import DomainEvent, WorkspaceContext, utcnow
+from enishi import DomainEvent, EventType, Text, WorkspaceContext, utcnow
 
 MARK_CHANGED = "response_marks.mark_changed"
+
+
+class MarkChangedData(TypedDict):
+    from_mark_id: int | None  # None: the friend had no mark
+    to_mark_id: int | None  # None: the mark was cleared
+    source: str  # "manual", "bulk", "scenario" or "auto"
+
+
+EVENTS = (
+    EventType(
+        name="mark_changed",
+        description=Text("友だちの対応マークが変わった", "A friend's response mark changed"),
+        data=MarkChangedData,
+    ),
+)
 
 # Above this many changed friends a bulk change announces nothing: each event runs every enabled plugin's
 # handler in the request's transaction, and a million of them would hold that transaction for minutes.

@@ -21,6 +21,7 @@ from enishi import (
     Text,
     TriggerType,
     WorkspaceContext,
+    missing_ids,
 )
 from enishi_response_marks import service
 from enishi_response_marks.events import MARK_CHANGED
@@ -105,7 +106,7 @@ MARK_IS_CONFIG: Mapping[str, Any] = {
 async def _missing_at(ctx: WorkspaceContext, config: Mapping[str, Any], *fields: str) -> list[SchemaProblem]:
     """A problem per id of a mark that is not in this workspace, e.g. ``$.to_mark_ids[1]``."""
     wanted = {i for f in fields for i in (config.get(f) or ()) if isinstance(i, int)}
-    missing = await service.missing_ids(ctx, Mark.id, sorted(wanted))
+    missing = await missing_ids(ctx, Mark.id, sorted(wanted))
     return [
         SchemaProblem(f"$.{f}[{n}]", MISSING)
         for f in fields

@@ -34,12 +34,16 @@ from enishi import (
     Friend,
     Message,
     Page,
-    WorkspaceContext,
     add_details,
-    decode_cursor,
+    already_taken,
     encode_cursor,
+    flush_or_conflict,
+    get_or_404,
     invalid,
+    missing_ids,
     not_found,
+    read_cursor,
+    unknown_ids,
 )
 from enishi_response_marks import service
 from enishi_response_marks.models import AutoRule, FriendMark, Mark, MarkChange, MessageMark
@@ -71,7 +75,6 @@ from enishi_response_marks.schemas import (
 
 AnyRequest = Request[Any, Any, Any]
 Limit = Annotated[int, Parameter(ge=1, le=200, description="items per page")]
-MAX_LISTED_PROBLEMS = 100  # per field: a list of 10,000 unknown ids helps nobody
 NO_SUCH_MARK = "対応マークが見つかりません / no such mark in this workspace"
 
 
@@ -90,7 +93,7 @@ class MarkController(Controller):
         sort_order = data.sort_order if data.sort_order is not None else await service.next_sort_order(ctx)
         mark = Mark(label=label, color=data.color.lower(), sort_order=sort_order, created_at=ctx.now)
         ctx.session.add(mark)
-        await flush(ctx)
+        await flush_or_conflict(ctx, label_conflict())
         add_details(request, mark=label)
         return mark_out(service.MarkCounts(mark, 0, 0))
 
@@ -105,7 +108,7 @@ class MarkController(Controller):
     async def update_mark(
         self, request: AnyRequest, ctx: Ctx, mark_id: FromPath[int], data: JSONBody[MarkPatch]
     ) -> MarkOut:
-        mark = await require_mark(ctx, mark_id)
+        mark = await get_or_404(ctx, Mark, mark_id, "mark")
         if not isinstance(data.label, msgspec.UnsetType):
             label = data.label.strip()
             if await service.label_taken(ctx, label, but=mark.id):
@@ -115,7 +118,7 @@ class MarkController(Controller):
             mark.color = data.color.lower()
         if not isinstance(data.sort_order, msgspec.UnsetType):
             mark.sort_order = data.sort_order
-        await flush(ctx)
+        await flush_or_conflict(ctx, label_conflict())
         add_details(request, mark=mark.label, fields=changed_fields(data))
         [counted] = await service.marks_with_counts(ctx, mark_id=mark.id)
         return mark_out(counted)
@@ -132,7 +135,7 @@ class MarkController(Controller):
         clear: Annotated[bool, QueryParameter(description="take the mark off everyone carrying it")] = False,
     ) -> DeleteOut:
         """A mark nobody carries is simply deleted; one in use needs ``reassign_to`` or ``clear=true``."""
-        mark = await require_mark(ctx, mark_id)
+        mark = await get_or_404(ctx, Mark, mark_id, "mark")
         if reassign_to is not None and clear:
             raise invalid([{"path": "query:clear", "message": "reassign_to と clear はどちらか一方 / not both"}])
         replacement = None
@@ -169,7 +172,7 @@ class MarkController(Controller):
     @put("/order", permission=MANAGE)
     async def reorder_marks(self, request: AnyRequest, ctx: Ctx, data: JSONBody[OrderIn]) -> list[MarkOut]:
         """The new order of the mark list: every mark's id exactly once."""
-        problems = unknown_at(data.mark_ids, await service.missing_ids(ctx, Mark.id, data.mark_ids), "$.mark_ids")
+        problems = unknown_ids(data.mark_ids, await missing_ids(ctx, Mark.id, data.mark_ids), "$.mark_ids")
         seen: set[int] = set()
         for n, mark_id in enumerate(data.mark_ids):
             if mark_id in seen:
@@ -245,14 +248,14 @@ class FriendMarkController(Controller):
     ) -> Page[MarkedFriendOut]:
         """Friends carrying a mark, e.g. the 要対応 queue (``order=oldest``: who has waited longest first)."""
         if mark_id is not None:
-            await require_mark(ctx, mark_id)
+            await get_or_404(ctx, Mark, mark_id, "mark")
         query = select(Friend, FriendMark, Mark).join(FriendMark, FriendMark.friend_id == Friend.id)
         query = query.join(Mark, Mark.id == FriendMark.mark_id)
         if mark_id is not None:
             query = query.where(FriendMark.mark_id == mark_id)
         newest = order == "newest"
-        if after is not None:
-            at, last_id = time_cursor(after)
+        if (position := read_cursor(after, (datetime, int))) is not None:
+            at, last_id = position
             if newest:
                 query = query.where(
                     or_(FriendMark.set_at < at, and_(FriendMark.set_at == at, FriendMark.friend_id < last_id))
@@ -279,24 +282,24 @@ class FriendMarkController(Controller):
 
     @get("/{friend_id:int}")
     async def show_friend_mark(self, ctx: Ctx, friend_id: FromPath[int]) -> FriendMarkOut:
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         return friend_mark_out(friend_id, (await service.current_marks(ctx, [friend_id])).get(friend_id))
 
     @put("/{friend_id:int}", permission=ASSIGN)
     async def set_friend_mark(
         self, request: AnyRequest, ctx: Ctx, friend_id: FromPath[int], data: JSONBody[MarkIdIn]
     ) -> SetOut:
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         label = None
         if data.mark_id is not None:
-            label = (await require_mark(ctx, data.mark_id)).label
+            label = (await get_or_404(ctx, Mark, data.mark_id, "mark")).label
         change = await service.set_friend_marks(ctx, service.friends_by_id([friend_id]), data.mark_id, source="manual")
         add_details(request, friend_id=friend_id, mark=label, changed=change.friends > 0)
         return SetOut(friend_id, data.mark_id, change.friends > 0)
 
     @delete("/{friend_id:int}", permission=ASSIGN, status_code=200)
     async def clear_friend_mark(self, request: AnyRequest, ctx: Ctx, friend_id: FromPath[int]) -> SetOut:
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         change = await service.set_friend_marks(ctx, service.friends_by_id([friend_id]), None, source="manual")
         add_details(request, friend_id=friend_id, mark=None, changed=change.friends > 0)
         return SetOut(friend_id, None, change.friends > 0)
@@ -309,10 +312,10 @@ class FriendMarkController(Controller):
         after: Annotated[str | None, QueryParameter(description="the `next` of the previous page")] = None,
         limit: Limit = 50,
     ) -> Page[HistoryOut]:
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         query = service.history_query(friend_id)
-        if after is not None:
-            query = query.where(MarkChange.id < id_cursor(after))
+        if (last := read_cursor(after, int)) is not None:
+            query = query.where(MarkChange.id < last)
         rows = list(await ctx.session.scalars(query.order_by(MarkChange.id.desc()).limit(limit + 1)))
         page = rows[:limit]
         return Page([history_out(h) for h in page], encode_cursor(page[-1].id) if len(rows) > limit else None)
@@ -320,9 +323,7 @@ class FriendMarkController(Controller):
     @post("/bulk", permission=ASSIGN, status_code=200)
     async def bulk(self, request: AnyRequest, ctx: Ctx, data: JSONBody[BulkIn]) -> BulkOut:
         """Set (or, with ``mark_id: null``, clear) the mark of a list of friends in one go; idempotent."""
-        problems = unknown_at(
-            data.friend_ids, await service.missing_ids(ctx, Friend.id, data.friend_ids), "$.friend_ids"
-        )
+        problems = unknown_ids(data.friend_ids, await missing_ids(ctx, Friend.id, data.friend_ids), "$.friend_ids")
         label = None
         if data.mark_id is not None:
             mark = await ctx.session.get(Mark, data.mark_id)
@@ -353,9 +354,9 @@ class MessageMarkController(Controller):
     ) -> Page[MessageMarkOut]:
         """Marked messages, newest first: e.g. every message still 要対応, or the marks in one conversation."""
         if mark_id is not None:
-            await require_mark(ctx, mark_id)
+            await get_or_404(ctx, Mark, mark_id, "mark")
         if friend_id is not None:
-            await require_friend(ctx, friend_id)
+            await get_or_404(ctx, Friend, friend_id, "friend")
         query = (
             select(Message.id, Message.friend_id, Message.kind, Message.text, Message.occurred_at, Mark, MessageMark)
             .join(MessageMark, MessageMark.message_id == Message.id)
@@ -365,8 +366,8 @@ class MessageMarkController(Controller):
             query = query.where(MessageMark.mark_id == mark_id)
         if friend_id is not None:
             query = query.where(Message.friend_id == friend_id)
-        if after is not None:
-            query = query.where(Message.id < id_cursor(after))
+        if (last := read_cursor(after, int)) is not None:
+            query = query.where(Message.id < last)
         rows = (await ctx.session.execute(query.order_by(Message.id.desc()).limit(limit + 1))).all()
         page = rows[:limit]
         items = [message_mark_out(i, f, k, t, o, (m, link)) for i, f, k, t, o, m, link in page]
@@ -374,7 +375,7 @@ class MessageMarkController(Controller):
 
     @get("/{message_id:int}")
     async def show_message_mark(self, ctx: Ctx, message_id: FromPath[int]) -> MessageMarkOut:
-        message = await require_message(ctx, message_id)
+        message = await get_or_404(ctx, Message, message_id, "message")
         row = (
             await ctx.session.execute(
                 select(Mark, MessageMark)
@@ -390,7 +391,7 @@ class MessageMarkController(Controller):
     async def set_message_mark(
         self, request: AnyRequest, ctx: Ctx, message_id: FromPath[int], data: JSONBody[MarkIdIn]
     ) -> MessageSetOut:
-        message = await require_message(ctx, message_id)
+        message = await get_or_404(ctx, Message, message_id, "message")
         if message.direction != "in":
             raise invalid(
                 [
@@ -402,87 +403,21 @@ class MessageMarkController(Controller):
             )
         label = None
         if data.mark_id is not None:
-            label = (await require_mark(ctx, data.mark_id)).label
+            label = (await get_or_404(ctx, Mark, data.mark_id, "mark")).label
         changed = await service.set_message_mark(ctx, message_id, data.mark_id)
         add_details(request, message_id=message_id, mark=label, changed=changed)
         return MessageSetOut(message_id, data.mark_id, changed)
 
     @delete("/{message_id:int}", permission=ASSIGN, status_code=200)
     async def clear_message_mark(self, request: AnyRequest, ctx: Ctx, message_id: FromPath[int]) -> MessageSetOut:
-        await require_message(ctx, message_id)
+        await get_or_404(ctx, Message, message_id, "message")
         changed = await service.set_message_mark(ctx, message_id, None)
         add_details(request, message_id=message_id, mark=None, changed=changed)
         return MessageSetOut(message_id, None, changed)
 
 
-async def require_friend(ctx: WorkspaceContext, friend_id: int) -> None:
-    # Another workspace's friend gets the same 404 as a missing one, so ids reveal nothing.
-    if await ctx.session.get(Friend, friend_id) is None:
-        raise not_found("friend")
-
-
-async def require_mark(ctx: WorkspaceContext, mark_id: int) -> Mark:
-    mark = await ctx.session.get(Mark, mark_id)
-    if mark is None:
-        raise not_found("mark")
-    return mark
-
-
-async def require_message(ctx: WorkspaceContext, message_id: int) -> Message:
-    message = await ctx.session.get(Message, message_id)
-    if message is None:
-        raise not_found("message")
-    return message
-
-
-async def flush(ctx: WorkspaceContext) -> None:
-    """Write now, so that a label taken by a concurrent request is a 409 rather than a failed commit (500)."""
-    try:
-        await ctx.session.flush()
-    except IntegrityError:
-        raise label_conflict() from None
-
-
 def label_conflict() -> ApiError:
-    return ApiError(
-        409,
-        "label_taken",
-        "同じ名前の対応マークが既にあります / a mark with this label already exists",
-        [{"path": "$.label", "message": "already taken"}],
-    )
-
-
-def bad_cursor() -> ApiError:
-    return ApiError(400, "bad_cursor", "the cursor is not valid", [{"path": "query:after", "message": "bad cursor"}])
-
-
-def id_cursor(after: str) -> int:
-    value = decode_cursor(after)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise bad_cursor()
-    return value
-
-
-def time_cursor(after: str) -> tuple[datetime, int]:
-    value = decode_cursor(after)
-    try:
-        at, last_id = value
-        moment = datetime.fromisoformat(at)
-    except (TypeError, ValueError):
-        raise bad_cursor() from None
-    if not isinstance(last_id, int) or moment.tzinfo is None:
-        raise bad_cursor()
-    return moment, last_id
-
-
-def unknown_at(ids: list[int], missing: set[int], field: str) -> list[dict[str, str]]:
-    """One problem per position of an unknown id, e.g. ``$.friend_ids[2]``; a long list is cut short."""
-    paths = [f"{field}[{i}]" for i, value in enumerate(ids) if value in missing]
-    problems = [{"path": p, "message": "見つかりません / not found in this workspace"} for p in paths]
-    if len(problems) > MAX_LISTED_PROBLEMS:
-        rest = len(problems) - MAX_LISTED_PROBLEMS
-        problems = [*problems[:MAX_LISTED_PROBLEMS], {"path": field, "message": f"and {rest} more not found"}]
-    return problems
+    return already_taken("label", "同じ名前の対応マークが既にあります / a mark with this label already exists")
 
 
 def changed_fields(data: msgspec.Struct) -> list[str]:

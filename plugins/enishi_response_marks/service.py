@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import aliased
 
 from enishi import BigId, Friend, UTCDateTime, WorkspaceContext, dialect_of, upsert_insert
 from enishi_response_marks.events import EVENT_LIMIT, announce
@@ -65,15 +65,6 @@ class Usage:
 
 
 # --- marks ---------------------------------------------------------------------------------------------------
-
-
-async def missing_ids(ctx: WorkspaceContext, column: InstrumentedAttribute[int], ids: Sequence[int]) -> set[int]:
-    """The ids in ``ids`` with no row in this workspace (another workspace's rows count as missing)."""
-    wanted = set(ids)
-    if not wanted:
-        return set()
-    found = set(await ctx.session.scalars(select(column).where(column.in_(wanted))))
-    return wanted - found
 
 
 async def label_taken(ctx: WorkspaceContext, label: str, but: int | None) -> bool:

@@ -2,7 +2,8 @@
 
 This module only declares the plugin and wires it up; the logic lives in the sibling modules. Everything
 registered is namespaced ``tags.<name>``: triggers ``tags.tag_added`` / ``tags.tag_removed``, actions
-``tags.add_tag`` / ``tags.remove_tag``, condition ``tags.has_tags``, friend field ``tags.tags``.
+``tags.add_tag`` / ``tags.remove_tag``, condition ``tags.has_tags``, friend field ``tags.tags``. Its console module
+(``ui/``, built into ``ui/dist/module.js`` by the console's build) is the tags' settings page (screens.py).
 
 Nothing is seeded when the plugin is switched on: tags without a folder already show as 未分類, so a default
 folder would only be a second, emptier 未分類.
@@ -16,6 +17,7 @@ from enishi import (
     ActionType,
     ApiRoutes,
     ConditionType,
+    EventType,
     FriendFieldSource,
     MigrationLocation,
     Permission,
@@ -25,10 +27,13 @@ from enishi import (
     TriggerType,
     hookimpl,
 )
+from enishi.types import Lookup, Resource, UiModule
+from enishi_tags.events import EVENTS
 from enishi_tags.fields import tags_field
 from enishi_tags.nodes import add_tag, has_tags, remove_tag, tag_added, tag_removed
 from enishi_tags.permissions import PERMISSIONS
 from enishi_tags.routes import FolderController, FriendTagController, TagController
+from enishi_tags.screens import SCREENS
 
 manifest = PluginManifest(
     title=Text(ja="タグ管理", en="Tags"),
@@ -45,6 +50,12 @@ manifest = PluginManifest(
 def enishi_register_triggers(register: Register[TriggerType]) -> None:
     register(tag_added)
     register(tag_removed)
+
+
+@hookimpl
+def enishi_register_events(register: Register[EventType]) -> None:
+    for event in EVENTS:
+        register(event)
 
 
 @hookimpl
@@ -72,6 +83,12 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 @hookimpl
 def enishi_register_routes(register: Register[ApiRoutes]) -> None:
     register(ApiRoutes(handlers=[FolderController, FriendTagController, TagController]))
+
+
+@hookimpl
+def enishi_register_screens(register: Register[Lookup | Resource | UiModule]) -> None:
+    for screen in SCREENS:
+        register(screen)
 
 
 @hookimpl

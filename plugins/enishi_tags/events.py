@@ -8,11 +8,31 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TypedDict
 
-from enishi import WorkspaceContext
+from enishi import EventType, Text, WorkspaceContext
 
 TAG_ADDED = "tags.tag_added"
 TAG_REMOVED = "tags.tag_removed"
+
+
+class TagChangedData(TypedDict):
+    tag_id: int
+    source: str  # "manual", "bulk", "scenario", "route", …
+
+
+EVENTS = (
+    EventType(
+        name="tag_added",
+        description=Text("友だちにタグが付いた", "A tag was added to a friend"),
+        data=TagChangedData,
+    ),
+    EventType(
+        name="tag_removed",
+        description=Text("友だちからタグが外れた", "A tag was removed from a friend"),
+        data=TagChangedData,
+    ),
+)
 
 
 async def announce(ctx: WorkspaceContext, name: str, links: Iterable[tuple[int, int]], source: str) -> None:

@@ -20,9 +20,17 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
-from sqlalchemy.exc import IntegrityError
 
-from enishi import Ctx, Friend, WorkspaceContext, scenarios_broken_by
+from enishi import (
+    Ctx,
+    Friend,
+    already_taken,
+    flush_or_conflict,
+    get_or_404,
+    missing_ids,
+    scenarios_broken_by,
+    unknown_ids,
+)
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.audit import add_details
 from enishi_tags import service
@@ -45,7 +53,6 @@ from enishi_tags.schemas import (
 )
 
 AnyRequest = Request[Any, Any, Any]
-MAX_LISTED_PROBLEMS = 100  # per field: a list of 10,000 unknown ids helps nobody
 
 
 class FolderController(Controller):
@@ -62,7 +69,7 @@ class FolderController(Controller):
             raise name_conflict()
         folder = TagFolder(name=name, sort_order=data.sort_order)
         ctx.session.add(folder)
-        await flush(ctx)
+        await flush_or_conflict(ctx, name_conflict())
         add_details(request, folder=name)
         return folder_out(folder, 0)
 
@@ -80,7 +87,7 @@ class FolderController(Controller):
             folder.name = name
         if not isinstance(data.sort_order, msgspec.UnsetType):
             folder.sort_order = data.sort_order
-        await flush(ctx)
+        await flush_or_conflict(ctx, name_conflict())
         add_details(request, folder=folder.name, fields=changed_fields(data))
         [(_, count)] = await service.folders_with_counts(ctx, folder_id=folder.id)
         return folder_out(folder, count)
@@ -125,7 +132,7 @@ class TagController(Controller):
             pinned=data.pinned,
         )
         ctx.session.add(tag)
-        await flush(ctx)
+        await flush_or_conflict(ctx, name_conflict())
         add_details(request, tag=name)
         return tag_out(service.TagCounts(tag, 0, 0))
 
@@ -160,7 +167,7 @@ class TagController(Controller):
             tag.sort_order = data.sort_order
         if not isinstance(data.pinned, msgspec.UnsetType):
             tag.pinned = data.pinned
-        await flush(ctx)
+        await flush_or_conflict(ctx, name_conflict())
         add_details(request, tag=tag.name, fields=changed_fields(data))
         [counted] = await service.tags_with_counts(ctx, tag_id=tag.id)
         return tag_out(counted)
@@ -202,10 +209,8 @@ class TagController(Controller):
     @post("/bulk", permission=ASSIGN, status_code=200)
     async def bulk(self, request: AnyRequest, ctx: Ctx, data: JSONBody[BulkIn]) -> BulkOut:
         """Add or remove tags on a list of friends (a page of search results) in one statement; idempotent."""
-        problems = unknown_at(data.tag_ids, await service.missing_ids(ctx, Tag.id, data.tag_ids), "$.tag_ids")
-        problems += unknown_at(
-            data.friend_ids, await service.missing_ids(ctx, Friend.id, data.friend_ids), "$.friend_ids"
-        )
+        problems = unknown_ids(data.tag_ids, await missing_ids(ctx, Tag.id, data.tag_ids), "$.tag_ids")
+        problems += unknown_ids(data.friend_ids, await missing_ids(ctx, Friend.id, data.friend_ids), "$.friend_ids")
         if problems:
             raise invalid(problems)
         change_links = service.add_tags if data.op == "add" else service.remove_tags
@@ -225,15 +230,15 @@ class FriendTagController(Controller):
 
     @get("/")
     async def list_friend_tags(self, ctx: Ctx, friend_id: FromPath[int]) -> list[FriendTagOut]:
-        await require_friend(ctx, friend_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
         return [friend_tag_out(tag, link) for tag, link in await service.tags_of_friend(ctx, friend_id)]
 
     @put("/{tag_id:int}", permission=ASSIGN)
     async def add_friend_tag(
         self, request: AnyRequest, ctx: Ctx, friend_id: FromPath[int], tag_id: FromPath[int]
     ) -> AssignOut:
-        await require_friend(ctx, friend_id)
-        tag = await require_tag(ctx, tag_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
+        tag = await get_or_404(ctx, Tag, tag_id, "tag")
         change = await service.add_tags(ctx, service.friends_by_id([friend_id]), [tag_id], source="manual")
         add_details(request, tag=tag.name, changed=change.links > 0)
         return AssignOut(friend_id, tag_id, change.links > 0)
@@ -242,51 +247,15 @@ class FriendTagController(Controller):
     async def remove_friend_tag(
         self, request: AnyRequest, ctx: Ctx, friend_id: FromPath[int], tag_id: FromPath[int]
     ) -> AssignOut:
-        await require_friend(ctx, friend_id)
-        tag = await require_tag(ctx, tag_id)
+        await get_or_404(ctx, Friend, friend_id, "friend")
+        tag = await get_or_404(ctx, Tag, tag_id, "tag")
         change = await service.remove_tags(ctx, service.friends_by_id([friend_id]), [tag_id], source="manual")
         add_details(request, tag=tag.name, changed=change.links > 0)
         return AssignOut(friend_id, tag_id, change.links > 0)
 
 
-async def require_friend(ctx: WorkspaceContext, friend_id: int) -> None:
-    # Another workspace's friend gets the same 404 as a missing one, so ids reveal nothing.
-    if await ctx.session.get(Friend, friend_id) is None:
-        raise not_found("friend")
-
-
-async def require_tag(ctx: WorkspaceContext, tag_id: int) -> Tag:
-    tag = await ctx.session.get(Tag, tag_id)
-    if tag is None:
-        raise not_found("tag")
-    return tag
-
-
-async def flush(ctx: WorkspaceContext) -> None:
-    """Write now, so that a name taken by a concurrent request is a 409 rather than a failed commit (500)."""
-    try:
-        await ctx.session.flush()
-    except IntegrityError:
-        raise name_conflict() from None
-
-
 def name_conflict() -> ApiError:
-    return ApiError(
-        409,
-        "name_taken",
-        "同じ名前が既にあります / the name is already taken",
-        [{"path": "$.name", "message": "already taken"}],
-    )
-
-
-def unknown_at(ids: list[int], missing: set[int], field: str) -> list[dict[str, str]]:
-    """One problem per position of an unknown id, e.g. ``$.tag_ids[2]``; a long list is cut short."""
-    paths = [f"{field}[{i}]" for i, value in enumerate(ids) if value in missing]
-    problems = [{"path": p, "message": "見つかりません / not found in this workspace"} for p in paths]
-    if len(problems) > MAX_LISTED_PROBLEMS:
-        rest = len(problems) - MAX_LISTED_PROBLEMS
-        problems = [*problems[:MAX_LISTED_PROBLEMS], {"path": field, "message": f"and {rest} more not found"}]
-    return problems
+    return already_taken("name", "同じ名前が既にあります / the name is already taken")
 
 
 def changed_fields(data: msgspec.Struct) -> list[str]:

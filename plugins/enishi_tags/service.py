@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, String, delete, exists, func, literal, select
-from sqlalchemy.orm import InstrumentedAttribute
 
 from enishi import BigId, Friend, UTCDateTime, WorkspaceContext, upsert_insert
 from enishi_tags.events import TAG_ADDED, TAG_REMOVED, announce
@@ -39,15 +38,6 @@ class TagCounts:
 
 
 # --- lookups -----------------------------------------------------------------------------------------------
-
-
-async def missing_ids(ctx: WorkspaceContext, column: InstrumentedAttribute[int], ids: Sequence[int]) -> set[int]:
-    """The ids in ``ids`` with no row in this workspace (another workspace's rows count as missing)."""
-    wanted = set(ids)
-    if not wanted:
-        return set()
-    found = set(await ctx.session.scalars(select(column).where(column.in_(wanted))))
-    return wanted - found
 
 
 async def name_taken(ctx: WorkspaceContext, model: type[Tag] | type[TagFolder], name: str, but: int | None) -> bool:

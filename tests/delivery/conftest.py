@@ -26,9 +26,9 @@ from enishi.app import create_app
 from enishi.auth.passwords import hash_password
 from enishi.context import JobContext
 from enishi.line.embedded import emulator_of, register_channels
-from enishi.line.emulator import Emulator
 from enishi.models import Friend, Plan, User, Workspace
 from enishi.models.broadcasts import LineQuota
+from enishi_line_emulator import Emulator
 from tests.conftest import PASSWORD, Env, make_host, settings_for
 from tests.live_server import listening_socket, serve
 

@@ -17,10 +17,12 @@ from redis.asyncio import Redis
 from enishi.context import JobContext
 from enishi.db.base import utcnow
 from enishi.db.engine import Database
-from enishi.jobs import ArqQueue, NoRedisError, ScheduleError, UnknownJobError, run_worker, worker_settings
+from enishi.jobs import ArqQueue, NoRedisError, ScheduleError, UnknownJobError, worker_settings
+from enishi.jobs.queue import ahead_of_queue
 from enishi.plugin_host import PluginHost
 from enishi.settings import Settings, load_settings
 from enishi.types import JobType, Schedule
+from enishi.worker import run_worker
 
 HostFactory = Callable[..., PluginHost]
 
@@ -121,6 +123,29 @@ async def test_defer_until_reaches_redis(redis_url: str, redis_token: str, make_
 
 
 @pytest.mark.redis
+async def test_work_someone_waits_for_runs_before_a_backlog_queued_earlier(
+    redis_url: str, redis_token: str, tmp_path: Path, make_host: HostFactory, db: Database
+) -> None:
+    """A reply to a friend is not held back by a burst of webhook batches queued before it (one job at a time)."""
+    settings = redis_settings(tmp_path, redis_url).with_changes(extra={"ENISHI_WORKER_MAX_JOBS": "1"})
+    host = make_host(JobType(name="append", fn=append_line), plugin=f"t{redis_token}")
+    name, queue_name, out = f"t{redis_token}.append", f"enishi-test:{redis_token}", tmp_path / "order.txt"
+    queue = ArqQueue(redis_url, host.registry, queue_name=queue_name)
+    try:
+        await queue.start()
+        for n in range(5):
+            await queue.enqueue(name, path=str(out), word=f"backlog{n}")
+        await queue.enqueue(name, defer_until=ahead_of_queue(), path=str(out), word="reply")
+        worker = await run_burst(settings, host, db, queue_name)
+        assert (worker.jobs_complete, worker.jobs_failed) == (6, 0)
+        words = [line.split()[0] for line in out.read_text().splitlines()]
+        # The backlog shares one millisecond score, so Redis orders it by job id: only the reply's place is promised.
+        assert words[0] == "reply" and sorted(words[1:]) == [f"backlog{n}" for n in range(5)]
+    finally:
+        await queue.close()
+
+
+@pytest.mark.redis
 async def test_schedules_run_on_a_real_worker(
     redis_url: str, redis_token: str, tmp_path: Path, make_host: HostFactory, db: Database
 ) -> None:
@@ -158,7 +183,7 @@ from pathlib import Path
 import pluggy
 
 import enishi.plugin_host as plugin_host
-from enishi.jobs import run_worker
+from enishi.worker import run_worker
 from enishi.registry import Registered, Registry
 from enishi.types import JobType
 
@@ -169,7 +194,7 @@ async def touch(ctx, word):
     out.write_text(f"{word} {type(ctx.db).__name__}")
 
 
-def discover(settings, extra=()):
+def discover(settings, extra=(), core=None):
     # Stands in for entry-point discovery, so the worker serves exactly one test job.
     host = plugin_host.PluginHost(pm=pluggy.PluginManager("enishi"), registry=Registry())
     job = JobType(name="touch", fn=touch)

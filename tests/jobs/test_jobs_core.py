@@ -29,7 +29,7 @@ def core_host() -> PluginHost:
 
 def test_core_jobs_are_registered_under_core() -> None:
     entries = {e.key: e for e in core_host().registry.all("jobs")}
-    assert set(entries) == {"core.purge_sessions", "core.purge_sessions_now"}
+    assert set(entries) == {"core.analyze_table", "core.purge_sessions", "core.purge_sessions_now"}
     schedule, job = entries["core.purge_sessions"], entries["core.purge_sessions_now"]
     assert isinstance(schedule.item, Schedule) and schedule.item.every == timedelta(minutes=10)
     assert isinstance(job.item, JobType) and job.item.fn is schedule.item.fn is purge_sessions

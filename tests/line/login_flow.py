@@ -21,7 +21,7 @@ from sqlalchemy import select
 from enishi import Friend
 from enishi.app import create_app
 from enishi.line.embedded import emulator_of, register_channels
-from enishi.line.emulator import Emulator
+from enishi_line_emulator import Emulator
 from tests.conftest import PASSWORD, Env, make_host, settings_for
 from tests.live_server import listening_socket, serve
 

@@ -110,7 +110,36 @@ async def test_follow_message_and_duplicates_are_processed_once(env: Env) -> Non
     assert ("followed", workspace.id, (friend.id, False)) in seen
     core_events = [c[2] for c in seen if c[0] == "domain_event" and c[2].startswith("core.")]  # plugins add theirs
     assert core_events == ["core.friend_followed", "core.message_received"]
-    assert len([c for c in seen if c[0] == "line_event"]) == 2
+    assert [c for c in seen if c[0] == "line_event"] == [
+        ("line_event", workspace.id, ("follow", friend.id)),
+        ("line_event", workspace.id, ("message", friend.id)),
+    ]
+
+
+async def test_the_line_event_hook_gets_the_friend_the_event_is_from(env: Env) -> None:
+    """The friend's row exists when the hook runs, even for the first event of someone new; events of groups and
+    of unknown types are from no friend."""
+    import enishi_probe
+
+    workspace = await env.workspace(await env.agency(), plan="pro")
+    line = Line(env, workspace)
+    enishi_probe.CALLS.clear()
+    newcomer = "U" + "3" * 32
+    group = {**text(1_000, "グループ"), "source": {"type": "group", "groupId": "C" + "0" * 32, "userId": USER}}
+    assert (
+        await line.post(text(2_000, "はじめまして", user=newcomer), group, event("somethingNew", 3_000))
+    ).status_code == 200
+    await line.post(event("unfollow", 4_000, user=newcomer))
+    await line.settle()
+    async with env.db.session(workspace.id) as s:
+        newcomer_id = await s.scalar(select(Friend.id).where(Friend.line_user_id == newcomer))
+    assert newcomer_id is not None
+    assert [c[2] for c in enishi_probe.CALLS if c[0] == "line_event"] == [
+        ("message", newcomer_id),
+        ("message", None),
+        ("somethingNew", None),
+        ("unfollow", newcomer_id),
+    ]
 
 
 async def test_out_of_order_block_and_unblock_keep_the_newest_state(env: Env) -> None:

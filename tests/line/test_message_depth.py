@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from enishi.line.emulator.validation import request_details
 from enishi.line.message_check import check_messages
 from enishi.line.spec import check_event
+from enishi_line_emulator.validation import request_details
 
 
 def _deep(levels: int) -> dict[str, Any]:

@@ -8,8 +8,8 @@ import time
 from sqlalchemy import select
 
 from enishi.line.embedded import emulator_of, register_channels
-from enishi.line.emulator.state import Faults
 from enishi.models import Friend
+from enishi_line_emulator.state import Faults
 from tests.conftest import Env
 from tests.line.test_inbox import live
 

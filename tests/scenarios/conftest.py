@@ -7,7 +7,6 @@ The app's in-process job runner is live, as in embedded mode; tests that depend 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,21 +23,10 @@ from enishi.db.base import utcnow
 from enishi.jobs.workspace_state import workspace_context, workspace_state
 from enishi.models import Friend, LineRequest, ScenarioRun, ScenarioStep
 from enishi.scenarios.engine import advance_run
+from enishi.testing import chain as chain
+from enishi.testing import edge as edge
+from enishi.testing import node as node
 from tests.conftest import Env
-
-
-def node(type_: str, config: dict[str, Any] | None = None, version: int = 1) -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "type": type_, "type_version": version, "config": config or {}}
-
-
-def edge(source: dict[str, Any], target: dict[str, Any], port: str = "next") -> dict[str, Any]:
-    return {
-        "id": str(uuid.uuid4()),
-        "source": source["id"],
-        "source_port": port,
-        "target": target["id"],
-        "target_port": "in",
-    }
 
 
 def document(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], **settings: Any) -> dict[str, Any]:
@@ -50,10 +38,6 @@ def document(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], **setting
     }
     doc["settings"].update(settings)
     return doc
-
-
-def chain(*nodes: dict[str, Any]) -> list[dict[str, Any]]:
-    return [edge(a, b) for a, b in itertools.pairwise(nodes)]
 
 
 @dataclass

@@ -45,7 +45,7 @@ async def arq_world(database_url: str, tmp_path: Path, redis: Redis) -> AsyncIte
     settings = settings_for(tmp_path, database_url, ENISHI_REDIS_URL=REDIS_URL)
     host = make_host(settings)
     app = create_app(settings, host)
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         env = Env(settings=settings, host=host, db=app.state["enishi"].db, app=app, client=new_client(app))
         owner = await env.user("owner@arq.example")
         workspace = await env.workspace(await env.agency(owner=owner), "縁カフェ")

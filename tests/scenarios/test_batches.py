@@ -273,3 +273,40 @@ async def test_the_catalog_says_which_actions_run_for_a_whole_batch(world: World
     assert actions["messages.send_messages"]["set_based"] is True
     assert actions["messages.send_messages"]["sends_messages"] is True
     assert all(t["set_based"] is None for t in catalog["node_types"] if t["kind"] != "action")
+
+
+async def test_a_loop_through_a_wait_counts_each_visit_of_its_nodes(world: World) -> None:
+    """Nodes on a loop are visited again (visit 1, 2, 3 …); the stepper skips that lookup only for the others."""
+    counted = await world.tag("来店")
+    many = await _friends(world, 30, prefix="Uloop")
+    start = node("core.manual_start")
+    before = node("tags.add_tag", {"tag_ids": [counted]})
+    again = node("tags.remove_tag", {"tag_ids": [counted]})
+    wait = node("core.wait_delay", {"days": 1})
+    # start → before → again → wait → back to again, once a day
+    doc = document(
+        [start, before, again, wait],
+        [edge(start, before), edge(before, again), edge(again, wait), edge(wait, again)],
+        quiet_hours={**QUIET, "enabled": False},
+    )
+    scenario_id = await world.scenario(doc)
+    await world.env.app.state["enishi"].jobs.close()
+    response = await world.client.post(world.url(f"/{scenario_id}/runs"), json={"friend_ids": many})
+    assert response.json() == {"started": len(many)}
+    now = datetime.now(TOKYO)
+    for day in range(3):
+        await advance_run(world.job_context(), scenario_id=scenario_id, now=now + timedelta(days=day, minutes=1))
+    async with world.db.session() as s:
+        visits = (
+            await s.execute(
+                select(ScenarioStep.node_id, func.max(ScenarioStep.visit), func.count())
+                .join(ScenarioRun, ScenarioRun.id == ScenarioStep.run_id)
+                .where(ScenarioRun.scenario_id == scenario_id)
+                .group_by(ScenarioStep.node_id)
+            )
+        ).all()
+    by_node = {node_id: (last, count) for node_id, last, count in visits}
+    assert by_node[start["id"]] == (1, 30)
+    assert by_node[before["id"]] == (1, 30)
+    assert by_node[again["id"]] == (3, 90), "the looped node's third visit is visit 3, for every friend"
+    assert by_node[wait["id"]] == (3, 90)

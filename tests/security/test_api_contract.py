@@ -3,13 +3,13 @@ against the live app (uvicorn on a free port, SQLite) signed in as a workspace o
 server error (5xx) and no answer off the documented statuses, content types and schemas.
 
 Bounded so the file stays within a few minutes on two cores: EXAMPLES per operation and generation mode (derandomized,
-so a run is repeatable), and BUDGET seconds in all. The fuzz runs on SQLite only: it is about the contract, which does
+so a run is repeatable). Every operation is reached: no clock decides what is checked, so a loaded machine is slower,
+never greener or redder. The fuzz runs on SQLite only: it is about the contract, which does
 not depend on the backend, and PostgreSQL would double the time (the matrices run on both)."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -31,7 +31,6 @@ from tests.live_server import serve
 from tests.security.api_matrix import seed
 
 EXAMPLES = 6  # per operation and generation mode
-BUDGET = 150.0  # seconds for the whole run; an operation not reached fails the gate
 # Not fuzzed, each a real false positive:
 SKIP = {
     # An endless event stream: a request never ends, and the document has no schema for its events.
@@ -58,14 +57,12 @@ async def test_fuzzed_requests_get_documented_answers_and_no_server_error(env: E
     summary = (
         f"contract: {report['operations']} operations ({report['skipped']} skipped), {report['cases']} cases, "
         f"statuses {dict(sorted(report['statuses'].items()))}, 5xx {len(report['server_errors'])}, "
-        f"off-schema {len(report['off_schema'])}, not reached in time {report['not_reached']}"
+        f"off-schema {len(report['off_schema'])}"
     )
     print(summary)
     record_property("summary", summary)  # in the junit report
     details = "\n".join(report["server_errors"][:20] + report["off_schema"][:40])
-    assert not report["server_errors"] and not report["off_schema"] and not report["not_reached"], (
-        summary + "\n" + details
-    )
+    assert not report["server_errors"] and not report["off_schema"], summary + "\n" + details
     assert report["statuses"].get(200, 0) + report["statuses"].get(201, 0) > 0, summary  # it was signed in
 
 
@@ -81,9 +78,7 @@ def _fuzz(schema: Any, base_url: str, ids: dict[str, Any]) -> dict[str, Any]:
         "statuses": Counter(),
         "server_errors": [],
         "off_schema": [],
-        "not_reached": [],
     }
-    deadline = time.monotonic() + BUDGET
     turn: Counter[str] = Counter()
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -91,9 +86,6 @@ def _fuzz(schema: Any, base_url: str, ids: dict[str, Any]) -> dict[str, Any]:
         report["operations"] += 1
         if key in SKIP:
             report["skipped"] += 1
-            continue
-        if time.monotonic() > deadline:
-            report["not_reached"].append(" ".join(key))
             continue
         label = " ".join(key)
         check = _checker(label, base_url, session, ids, report, turn)

@@ -14,10 +14,10 @@ from asgi_lifespan import LifespanManager
 from enishi.app import create_app
 from enishi.crypto import SecretBox
 from enishi.line.embedded import emulator_of, register_channels
-from enishi.line.emulator import Emulator
 from enishi.models import Workspace
 from enishi.settings import SettingsError, load_settings
 from enishi.tenancy.workspaces import webhook_url
+from enishi_line_emulator import Emulator
 from tests.conftest import PASSWORD, Env, make_host, new_client, settings_for
 
 ELSEWHERE = "http://169.254.169.254/latest/meta-data/"
@@ -29,7 +29,7 @@ async def app_env(database_url: str, tmp_path: Path) -> AsyncIterator[Env]:
     settings = settings_for(tmp_path, database_url, ENISHI_EMULATOR="1")
     host = make_host(settings)
     app = create_app(settings, host)
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         env = Env(settings=settings, host=host, db=app.state["enishi"].db, app=app, client=new_client(app))
         try:
             yield env
@@ -342,7 +342,7 @@ async def test_not_served_unless_asked_for_and_never_beside_line(database_url: s
 
     settings = settings_for(tmp_path, database_url, ENISHI_LINE_API_URL="https://api.line.me")
     app = create_app(settings, make_host(settings))
-    async with LifespanManager(app), new_client(app) as client:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60), new_client(app) as client:
         assert emulator_of(app.state) is None
         for path in ("/emulator/_control", "/emulator/simulator", "/emulator/v2/bot/info"):
             assert (await client.get(path)).status_code == 404, path

@@ -86,10 +86,11 @@ async def test_messages_appear_live_replies_reach_the_user_and_filters_work(page
 
     # Her mark and assignee are changed beside the thread.
     side = page.get_by_role("complementary", name="友だち")
-    await side.get_by_label("対応マーク").select_option(label="対応済")
+    # (Each is its plugin's friend panel, a region named as its select.)
+    await side.get_by_role("combobox", name="対応マーク").select_option(label="対応済")
     await expect(side.get_by_role("status")).to_have_text("変更しました")
-    await side.get_by_label("担当者").select_option(label="スタッフ")
-    await expect(side.get_by_label("担当者")).to_have_value(re.compile(r"^\d+$"))
+    await side.get_by_role("combobox", name="担当者").select_option(label="スタッフ")
+    await expect(side.get_by_role("combobox", name="担当者")).to_have_value(re.compile(r"^\d+$"))
 
     # Another user writes; the list now holds both, newest first.
     simulator2 = await page.context.new_page()
@@ -125,5 +126,6 @@ async def test_messages_appear_live_replies_reach_the_user_and_filters_work(page
     # On a tablet the friend's controls move under the thread; the reply box stays in reach.
     await page.set_viewport_size({"width": 820, "height": 1180})
     await expect(page.get_by_label("返信")).to_be_in_viewport()
-    await expect(page.get_by_role("complementary", name="友だち").get_by_label("担当者")).to_be_visible()
+    side = page.get_by_role("complementary", name="友だち")
+    await expect(side.get_by_role("combobox", name="担当者")).to_be_visible()
     await page.screenshot(path=ARTIFACTS / "inbox-tablet.png")

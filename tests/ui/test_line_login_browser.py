@@ -45,7 +45,8 @@ async def test_owner_sets_line_login_and_a_friend_logs_in_through_a_route(page: 
     assert (await get(shop, ""))["workspace"]["line_login_channel_id"] == "2000000777"
     await expect(page.get_by_label("ログインチャネルのシークレット")).to_have_value("")  # never shown back
     public = shop.env.settings.public_url
-    await expect(page.get_by_label("コールバックURL（流入経路）")).to_have_value(f"{public}/p/inflow/login")
+    # One per enabled plugin that signs LINE users in, named by the plugin's title (their manifests say where).
+    await expect(page.get_by_label("コールバックURL（流入経路分析）")).to_have_value(f"{public}/p/inflow/login")
     await expect(page.get_by_label("コールバックURL（会員証）")).to_have_value(f"{public}/p/member_cards/login")
     await shot(page, "line-login")
 

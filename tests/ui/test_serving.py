@@ -23,7 +23,7 @@ async def test_a_build_is_served_with_index_html_for_client_routes(tmp_path: Pat
     (tmp_path / "logo.svg").write_text("<svg/>", encoding="utf-8")
     (tmp_path.parent / "secret.txt").write_text("top secret", encoding="utf-8")
     async with client(tmp_path) as http:
-        for path in ("/", "/login", "/w/3/scenarios/12"):
+        for path in ("/", "/login", "/w/3/scenarios/12", "/w/1/reports/inflow.routes", "/w/1/settings/tags/tags"):
             response = await http.get(path)
             assert response.status_code == 200, path
             assert response.text.startswith("<!doctype html>")
@@ -32,7 +32,7 @@ async def test_a_build_is_served_with_index_html_for_client_routes(tmp_path: Pat
         assert asset.status_code == 200 and "max-age=31536000" in asset.headers["cache-control"]
         assert (await http.get("/logo.svg")).headers["content-type"].startswith("image/svg")
         # Not the UI's: unknown API paths, missing files, and nothing outside the build.
-        for path in ("/api/nothing", "/emulator/nothing", "/webhook/x", "/missing.png", "/assets/gone.js"):
+        for path in ("/api/nothing", "/emulator/nothing", "/webhook/x", "/missing.png", "/assets/gone.js", "/x/a.js"):
             assert (await http.get(path)).status_code == 404, path
         for path in ("/..%2Fsecret.txt", "/assets/..%2F..%2Fsecret.txt"):
             assert "top secret" not in (await http.get(path)).text, path

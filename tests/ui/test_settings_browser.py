@@ -258,13 +258,20 @@ async def test_plugins_switched_off_leave_the_menu_and_the_plan_says_why_one_can
     await expect(settings_link(page, "タグ")).to_have_count(0)
     assert "tags" not in (await get(shop, ""))["enabled_plugins"]
     await shot(page, "plugin-off")
-    # The tags' page itself says the plugin is off.
-    await page.goto(f"{shop.env.settings.public_url}/w/{shop.workspace.id}/settings/tags")
+    # The tags' page itself (its link is the plugin's resource name, the dot as a slash) says the plugin is off.
+    tags_page = f"{shop.env.settings.public_url}/w/{shop.workspace.id}/settings/tags/tags"
+    await page.goto(tags_page)
     await expect(page.get_by_text("このページのプラグインはこのワークスペースでオフになっています。")).to_be_visible()
 
     await settings_link(page, "プラグイン").click()
     await tags.get_by_role("switch").click()
     await expect(settings_link(page, "タグ")).to_be_visible()
+    # Switched on again, the same link opens the page: the tags plugin's own (its module's), with the folders.
+    await page.goto(tags_page)
+    await expect(settings_link(page, "タグ")).to_have_attribute("aria-current", "page")
+    await expect(page.get_by_role("heading", name="タグ", exact=True)).to_be_visible()
+    await expect(page.get_by_role("navigation", name="タグのフォルダ")).to_be_visible()
+    await settings_link(page, "プラグイン").click()
 
     # The smaller plan's workspace: inflow routes cannot be switched on, and the reason is given.
     await page.get_by_label("ワークスペース").select_option(str(small.id))
@@ -418,14 +425,89 @@ async def test_member_card_design_and_an_assignment_pool(page: Page, shop: Shop)
     ]
     await shot(page, "member-card")
 
-    await settings_link(page, "担当の振り分け").click()
-    await page.get_by_role("button", name="振り分けを追加").click()
-    form = page.get_by_role("form", name="振り分けを追加")
-    await form.get_by_label("振り分けの名前").fill("新規担当")
-    await form.get_by_role("checkbox", name="次郎").check()
-    await form.get_by_label("次郎さんの重み").fill("2")
-    await form.get_by_role("button", name="振り分けを作成").click()
-    await expect(page.locator('tr[data-pool="新規担当"]')).to_contain_text("次郎 ×2")
+    # Assignment pools are drawn by the generic resource page from the plugin's schema.
+    await settings_link(page, "振り分けグループ").click()
+    await page.get_by_role("button", name="追加", exact=True).click()
+    form = page.get_by_role("form", name="振り分けグループを追加")
+    await form.get_by_label(re.compile("^名前")).fill("新規担当")
+    # 次郎 twice: the server's refusal is shown at the second member's staff field.
+    for _ in range(2):
+        await form.get_by_role("button", name="追加", exact=True).click()
+    await form.get_by_label("担当者", exact=True).nth(0).select_option(label="次郎")
+    await form.get_by_label("担当者", exact=True).nth(1).select_option(label="次郎")
+    await form.get_by_label("重み").nth(0).fill("2")
+    await form.get_by_role("button", name="作成").click()
+    await expect(field(form, "members.1.user_id").locator(".field-error")).to_have_text("重複しています")
+    await expect(field(form, "members.0.user_id")).to_have_count(0)
+    await shot(page, "pool-error")
+    await form.get_by_role("button", name="削除").nth(1).click()
+    await form.get_by_role("button", name="作成").click()
+    row = page.locator('tr[data-row="新規担当"]')
+    await expect(row).to_be_visible()
     [pool] = await get(shop, "/assignment/pools")
     assert [(m["display_name"], m["weight"]) for m in pool["members"]] == [("次郎", 2)]
     await shot(page, "pools")
+
+    # Renamed, then deleted after the confirmation.
+    await row.get_by_role("button", name="「新規担当」を編集").click()
+    form = page.get_by_role("form", name="「新規担当」を編集")
+    await form.get_by_label(re.compile("^名前")).fill("受付チーム")
+    await form.get_by_role("button", name="保存").click()
+    row = page.locator('tr[data-row="受付チーム"]')
+    await expect(row).to_be_visible()
+    assert [p["name"] for p in await get(shop, "/assignment/pools")] == ["受付チーム"]
+    await row.get_by_role("button", name="「受付チーム」を削除").click()
+    await expect(row).to_have_count(0)
+    assert await get(shop, "/assignment/pools") == []
+
+
+async def test_message_templates_and_tag_folders_on_the_generic_resource_pages(page: Page, shop: Shop) -> None:
+    """Pages the console draws from a plugin's resource alone: a list, a form from its schema, the server's
+    objections at their field, editing and deleting."""
+    await open_settings(page, shop, "定型文")
+    await page.get_by_role("button", name="追加", exact=True).click()
+    form = page.get_by_role("form", name="定型文を追加")
+    await form.get_by_label(re.compile("^名前")).fill("来店のお礼")
+    await form.get_by_role("button", name="テキスト", exact=True).click()
+    await form.get_by_label("本文", exact=True).fill("{{friend.display_name}}さん、ご来店ありがとうございました!")
+    await form.get_by_label(re.compile("^説明")).fill("来店の翌日に送ります")
+    await form.get_by_role("button", name="作成").click()
+    row = page.locator('tr[data-row="来店のお礼"]')
+    await expect(row).to_contain_text("来店の翌日に送ります")
+    [template] = (await get(shop, "/messages/templates"))["items"]
+    assert template["messages"] == [
+        {"type": "text", "text": "{{friend.display_name}}さん、ご来店ありがとうございました!"}
+    ]
+
+    # The same name again: the server's refusal is shown at the name, in Japanese.
+    await page.get_by_role("button", name="追加", exact=True).click()
+    form = page.get_by_role("form", name="定型文を追加")
+    await form.get_by_label(re.compile("^名前")).fill("来店のお礼")
+    await form.get_by_role("button", name="テキスト", exact=True).click()
+    await form.get_by_label("本文", exact=True).fill("またお越しください")
+    await form.get_by_role("button", name="作成").click()
+    await expect(field(form, "name").locator(".field-error")).to_have_text("同じ名前の定型文が既にあります")
+    await shot(page, "template-error")
+    await form.get_by_role("button", name="キャンセル").click()
+
+    await row.get_by_role("button", name="「来店のお礼」を編集").click()
+    form = page.get_by_role("form", name="「来店のお礼」を編集")
+    await form.get_by_label(re.compile("^名前")).fill("ご来店のお礼")
+    await form.get_by_role("button", name="保存").click()
+    row = page.locator('tr[data-row="ご来店のお礼"]')
+    await expect(row).to_be_visible()
+    await shot(page, "templates")
+    await row.get_by_role("button", name="「ご来店のお礼」を削除").click()
+    await expect(row).to_have_count(0)
+    assert (await get(shop, "/messages/templates"))["items"] == []
+
+    # Tag folders: the tag count comes with the list.
+    await settings_link(page, "タグフォルダ").click()
+    await page.get_by_role("button", name="追加", exact=True).click()
+    form = page.get_by_role("form", name="タグフォルダを追加")
+    await form.get_by_label(re.compile("^名前")).fill("来店状況")
+    await form.get_by_role("button", name="作成").click()
+    folder_row = page.locator('tr[data-row="来店状況"]')
+    await expect(folder_row).to_contain_text("0")
+    [folder] = await get(shop, "/tags/folders")
+    assert folder["name"] == "来店状況"

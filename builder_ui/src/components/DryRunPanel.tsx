@@ -1,12 +1,25 @@
-// Dry run: a real friend or a described one (with tags set first); the path comes back with the time of
-// each step and is highlighted on the canvas.
-import { useEffect, useState } from "react";
+// Dry run: a real friend or a described one (with any of the actions that change a friend's data done first:
+// tags, marks, fields … whatever the workspace's plugins offer); the path comes back with the time of each step
+// and is highlighted on the canvas.
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl } from "../api";
-import { useOptions } from "../forms/pickers";
+import { defaultConfig } from "../editor/defaults";
+import { ConfigForm } from "../forms/ConfigForm";
 import type { FlowNode } from "../graph/document";
 import { localized } from "../i18n";
+import { useApiGet } from "../query";
 import type { DryRunResult, NodeTypeDef } from "../types";
+
+/** An action done to the described friend before the run. */
+interface SetupAction {
+  id: number;
+  type: NodeTypeDef;
+  config: Record<string, unknown>;
+}
+
+const NO_FRIENDS: Friend[] = [];
+const NO_ACTIONS: NodeTypeDef[] = [];
 
 interface Friend {
   id: number;
@@ -17,7 +30,6 @@ interface Friend {
 export function DryRunPanel({
   workspaceId,
   scenarioId,
-  enabledPlugins,
   nodes,
   types,
   timezone,
@@ -28,7 +40,6 @@ export function DryRunPanel({
 }: {
   workspaceId: number;
   scenarioId: number;
-  enabledPlugins: string[];
   nodes: FlowNode[];
   types: Map<string, NodeTypeDef>;
   timezone: string;
@@ -40,22 +51,20 @@ export function DryRunPanel({
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const [mode, setMode] = useState<"friend" | "described">("described");
-  const [friends, setFriends] = useState<Friend[]>([]);
   const [friendId, setFriendId] = useState("");
   const [name, setName] = useState(t("dry.sample_name"));
-  const [tagIds, setTagIds] = useState<number[]>([]);
+  const [setup, setSetup] = useState<SetupAction[]>([]);
   const [startAt, setStartAt] = useState("");
   const [events, setEvents] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const tags = useOptions(enabledPlugins.includes("tags") ? "tags.tags" : null);
-
-  useEffect(() => {
-    api
-      .get<{ items: Friend[] }>(workspaceUrl(workspaceId, "/friends?limit=200"))
-      .then((r) => setFriends(r.items))
-      .catch(() => setFriends([]));
-  }, [workspaceId]);
+  const friends = useApiGet<{ items: Friend[] }>(workspaceUrl(workspaceId, "/friends?limit=200")).data?.items ?? NO_FRIENDS;
+  // The actions that change a friend's data (those offered for bulk operations on friends).
+  const offered = useApiGet<NodeTypeDef[]>(workspaceUrl(workspaceId, "/bulk-operations/actions")).data ?? NO_ACTIONS;
+  const addSetup = (key: string) => {
+    const type = offered.find((a) => a.key === key);
+    if (type) setSetup((s) => [...s, { id: (s[s.length - 1]?.id ?? 0) + 1, type, config: defaultConfig(type) }]);
+  };
 
   const waitsForEvents = nodes.filter((n) => n.data.typeKey === "core.wait_for_event");
 
@@ -77,7 +86,7 @@ export function DryRunPanel({
       } else {
         body.friend = {
           display_name: name || t("dry.sample_name"),
-          setup: tagIds.length ? [{ type: "tags.add_tag", config: { tag_ids: tagIds } }] : [],
+          setup: setup.map((s) => ({ type: s.type.key, type_version: s.type.version, config: s.config })),
         };
       }
       if (startAt) body.start_at = new Date(startAt).toISOString();
@@ -133,28 +142,46 @@ export function DryRunPanel({
             {t("dry.name")}
             <input value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />
           </label>
-          {tags.options && tags.options.length > 0 && (
-            <div className="field" role="group" aria-label={t("dry.tags")}>
-              {t("dry.tags")}
-              <ul className="checks">
-                {tags.options.map((o) => (
-                  <li key={String(o.value)}>
-                    <label>
-                      <input
-                        type="checkbox"
-                        checked={tagIds.includes(Number(o.value))}
-                        onChange={() =>
-                          setTagIds((ids) =>
-                            ids.includes(Number(o.value)) ? ids.filter((x) => x !== Number(o.value)) : [...ids, Number(o.value)],
-                          )
-                        }
-                      />
-                      {o.label}
-                    </label>
-                  </li>
-                ))}
-              </ul>
-            </div>
+          {offered.length > 0 && (
+            <fieldset className="dry-setup">
+              <legend>{t("dry.setup")}</legend>
+              {setup.map((s, i) => {
+                const label = localized(s.type.label, lang);
+                return (
+                  <div key={s.id} className="dry-setup-action" role="group" aria-label={t("dry.setup_nth", { n: i + 1, label })}>
+                    <div className="row">
+                      <strong>{label}</strong>
+                      <span className="spacer" />
+                      <button
+                        type="button"
+                        className="small"
+                        aria-label={t("dry.remove_setup", { n: i + 1, label })}
+                        onClick={() => setSetup((all) => all.filter((x) => x.id !== s.id))}
+                      >
+                        {t("dry.remove")}
+                      </button>
+                    </div>
+                    <ConfigForm
+                      nodeType={s.type}
+                      config={s.config}
+                      onChange={(config) => setSetup((all) => all.map((x) => (x.id === s.id ? { ...x, config } : x)))}
+                      idPrefix={`dry-setup-${s.id}`}
+                    />
+                  </div>
+                );
+              })}
+              <label className="field">
+                {t("dry.add_setup")}
+                <select value="" onChange={(e) => addSetup(e.target.value)}>
+                  <option value="">{t("picker.choose")}</option>
+                  {offered.map((a) => (
+                    <option key={a.key} value={a.key}>
+                      {localized(a.label, lang)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </fieldset>
           )}
         </>
       )}

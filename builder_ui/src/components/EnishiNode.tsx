@@ -31,7 +31,7 @@ function EnishiNodeView({ id, data, selected }: NodeProps<FlowNode>) {
   if (dry) classes.push("on-path");
   if (dryRun.size && !dry) classes.push("off-path");
   const title = data.label || (type ? localized(type.label, lang) : data.typeKey);
-  const summary = summarize(t, data.typeKey, data.config ?? {}, type?.config_schema, lang);
+  const summary = summarize(t, data.typeKey, data.config ?? {}, type?.config_schema, lang, type?.ui_schema);
   const inputs = type?.inputs ?? [];
   const outputs = type?.outputs ?? [];
   return (
@@ -49,7 +49,7 @@ function EnishiNodeView({ id, data, selected }: NodeProps<FlowNode>) {
           type="target"
           position={Position.Top}
           style={{ left: `${((i + 1) * 100) / (inputs.length + 1)}%` }}
-          aria-label={localized(port.label, lang)}
+          title={localized(port.label, lang)}
         />
       ))}
       <div className="node-kind">{t(`kind.${kind}`)}</div>
@@ -63,7 +63,7 @@ function EnishiNodeView({ id, data, selected }: NodeProps<FlowNode>) {
       )}
       {waitingByNode[id] ? <div className="node-waiting">{t("editor.waiting_here", { count: waitingByNode[id] })}</div> : null}
       {dry && (
-        <div className="node-dry" aria-label={t("dry.step_label")}>
+        <div className="node-dry" role="group" aria-label={t("dry.step_label")}>
           {dry.order.map((o, i) => (
             <span key={o}>
               #{o} {formatTime(dry.at[i], lang, timezone)}
@@ -88,7 +88,7 @@ function EnishiNodeView({ id, data, selected }: NodeProps<FlowNode>) {
           type="source"
           position={Position.Bottom}
           style={{ left: `${((i + 1) * 100) / (outputs.length + 1)}%` }}
-          aria-label={localized(port.label, lang)}
+          title={localized(port.label, lang)}
         />
       ))}
     </div>

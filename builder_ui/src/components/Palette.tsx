@@ -42,6 +42,8 @@ export function Palette({
     event.dataTransfer.effectAllowed = "move";
   };
 
+  const groupTitle = (plugin: string) => (plugin === "core" ? t("palette.core") : pluginTitles[plugin] ?? plugin);
+
   return (
     <aside className="palette" aria-label={t("palette.title")}>
       <h2>{t("palette.title")}</h2>
@@ -54,30 +56,35 @@ export function Palette({
       />
       {groups.length === 0 && <p className="muted small">{t("palette.nothing")}</p>}
       {groups.map(([plugin, types]) => (
-        <section key={plugin} className="palette-group" aria-label={pluginTitles[plugin] ?? plugin}>
-          <h3>{plugin === "core" ? t("palette.core") : pluginTitles[plugin] ?? plugin}</h3>
+        <section key={plugin} className="palette-group" aria-label={groupTitle(plugin)}>
+          <h3>{groupTitle(plugin)}</h3>
           <ul>
             {types.map((n) => (
+              // The list item is what is dragged; the button inside it (named by the type's label alone) adds the
+              // type from the keyboard. The kind is written beside the button, not inside it.
               <li
                 key={n.key}
                 className={`palette-item kind-${n.kind}`}
                 draggable
-                tabIndex={0}
-                role="button"
                 data-node-type={n.key}
-                aria-label={localized(n.label, lang)}
                 title={localized(n.description, lang) || n.key}
                 onDragStart={(e) => onDragStart(e, n.key)}
-                onKeyDown={(e) => {
-                  if (e.key === "Enter" || e.key === " ") {
-                    e.preventDefault();
-                    onAdd(n.key);
-                  }
-                }}
                 onDoubleClick={() => onAdd(n.key)}
               >
                 <span className="palette-kind">{t(`kind.${n.kind}`)}</span>
-                {localized(n.label, lang)}
+                <span
+                  className="palette-label"
+                  role="button"
+                  tabIndex={0}
+                  onKeyDown={(e) => {
+                    if (e.key === "Enter" || e.key === " ") {
+                      e.preventDefault();
+                      onAdd(n.key);
+                    }
+                  }}
+                >
+                  {localized(n.label, lang)}
+                </span>
               </li>
             ))}
           </ul>

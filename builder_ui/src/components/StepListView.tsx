@@ -95,7 +95,7 @@ export function StepListView({
           <div className="step-when">{t("steps.start")}</div>
           <div className="step-what">
             <strong>{trigger ? localized(trigger.label, lang) : list.trigger.data.typeKey}</strong>
-            <span className="muted small"> {summarize(t, list.trigger.data.typeKey, list.trigger.data.config, trigger?.config_schema, lang)}</span>
+            <span className="muted small"> {summarize(t, list.trigger.data.typeKey, list.trigger.data.config, trigger?.config_schema, lang, trigger?.ui_schema)}</span>
           </div>
           <button type="button" className="small" onClick={() => onEdit(list.trigger.id)}>
             {t("common.edit")}
@@ -108,7 +108,7 @@ export function StepListView({
               <TimingEditor timing={step.timing} dayBefore={days[i]} onChange={(timing) => setStep(i, { ...step, timing })} />
               <div className="step-what">
                 <strong>{step.action.data.label || (type ? localized(type.label, lang) : step.action.data.typeKey)}</strong>
-                <span className="muted small"> {summarize(t, step.action.data.typeKey, step.action.data.config, type?.config_schema, lang)}</span>
+                <span className="muted small"> {summarize(t, step.action.data.typeKey, step.action.data.config, type?.config_schema, lang, type?.ui_schema)}</span>
               </div>
               <div className="step-buttons">
                 <button type="button" className="small" onClick={() => onEdit(step.action.id)}>

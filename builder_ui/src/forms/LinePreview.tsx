@@ -7,8 +7,8 @@ type Action = { type?: string; label?: string; uri?: string; text?: string };
 export function LinePreview({ messages, accountName }: { messages: Message[]; accountName?: string }) {
   const { t } = useTranslation();
   return (
-    <div className="line-preview" aria-label={t("messages.preview")} role="region">
-      <div className="line-head">{accountName ?? t("messages.account")}</div>
+    <div className="line-preview" aria-label={t("message_editor.preview")} role="region">
+      <div className="line-head">{accountName ?? t("message_editor.account")}</div>
       <ol className="line-talk">
         {messages.map((m, i) => (
           <li key={i} className="line-row">
@@ -30,12 +30,12 @@ function PreviewMessage({ message }: { message: Message }) {
       return <p className="line-bubble">{String(message.text ?? "")}</p>;
     case "image":
       return message.previewImageUrl || message.originalContentUrl ? (
-        <img className="line-image" alt={t("messages.image")} src={String(message.previewImageUrl || message.originalContentUrl)} />
+        <img className="line-image" alt={t("message_editor.image")} src={String(message.previewImageUrl || message.originalContentUrl)} />
       ) : (
-        <p className="line-bubble muted">{t("messages.image")}</p>
+        <p className="line-bubble muted">{t("message_editor.image")}</p>
       );
     case "sticker":
-      return <p className="line-bubble">{t("messages.sticker")}</p>;
+      return <p className="line-bubble">{t("message_editor.sticker")}</p>;
     case "template": {
       const template = (message.template ?? {}) as Record<string, unknown>;
       const actions = (template.actions ?? []) as Action[];

@@ -1,15 +1,20 @@
 // The message editor for `"ui:field": "lineMessages"`: text, picture and button messages (buttons may run
 // actions of any plugin when tapped), other LINE message objects as JSON, and a LINE-like preview of what
-// the server makes of them (POST …/messages/preview).
+// the server makes of them (POSTed to the route the field's uiSchema names: `"ui:options": {"preview": …}`).
 import type { FieldProps } from "@rjsf/utils";
-import { useContext, useEffect, useState } from "react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useContext, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, ApiError, workspaceUrl } from "../api";
+import { ApiError, request, workspaceUrl } from "../api";
 import { useEditor } from "../editor/context";
 import { localized } from "../i18n";
 import { ConfigForm } from "./ConfigForm";
 import { LinePreview } from "./LinePreview";
 import { LookupContext } from "./pickers";
+import { messagesProperty } from "../graph/summary";
+import { keyOfUrl, queryClient } from "../query";
+import { useSettled } from "../useSettled";
+import type { NodeTypeDef } from "../types";
 
 type Message = Record<string, unknown>;
 type Action = Record<string, unknown>;
@@ -48,14 +53,14 @@ export function MessagesField(props: FieldProps) {
 
   return (
     <fieldset className="messages-editor">
-      <legend>{t("messages.title")}</legend>
+      <legend>{t("message_editor.title")}</legend>
       {messages.map((m, i) => (
-        <div className="message-item" key={i} role="group" aria-label={t("messages.nth", { n: i + 1 })}>
+        <div className="message-item" key={i} role="group" aria-label={t("message_editor.nth", { n: i + 1 })}>
           <div className="message-item-head">
-            <strong>{t("messages.nth", { n: i + 1 })}</strong>
-            <span className="muted">{t(`messages.kind.${messageKind(m)}`)}</span>
+            <strong>{t("message_editor.nth", { n: i + 1 })}</strong>
+            <span className="muted">{t(`message_editor.kind.${messageKind(m)}`)}</span>
             <span className="spacer" />
-            <button type="button" className="small" disabled={i === 0} onClick={() => set(swap(messages, i, i - 1))} aria-label={t("messages.up")}>
+            <button type="button" className="small" disabled={i === 0} onClick={() => set(swap(messages, i, i - 1))} aria-label={t("message_editor.up")}>
               ↑
             </button>
             <button
@@ -63,7 +68,7 @@ export function MessagesField(props: FieldProps) {
               className="small"
               disabled={i === messages.length - 1}
               onClick={() => set(swap(messages, i, i + 1))}
-              aria-label={t("messages.down")}
+              aria-label={t("message_editor.down")}
             >
               ↓
             </button>
@@ -76,15 +81,15 @@ export function MessagesField(props: FieldProps) {
       ))}
       {messages.length < MAX_MESSAGES && (
         <div className="add-message">
-          <span>{t("messages.add")}:</span>
+          <span>{t("message_editor.add")}:</span>
           {(["text", "image", "buttons"] as const).map((kind) => (
             <button type="button" key={kind} onClick={() => set([...messages, newMessage(kind)])}>
-              {t(`messages.kind.${kind}`)}
+              {t(`message_editor.kind.${kind}`)}
             </button>
           ))}
         </div>
       )}
-      <ServerPreview messages={messages} />
+      <ServerPreview messages={messages} path={previewPath(props.uiSchema)} />
     </fieldset>
   );
 }
@@ -102,7 +107,7 @@ function MessageEditor({ message, onChange, index }: { message: Message; onChang
   if (kind === "text") {
     return (
       <label className="field">
-        {t("messages.text")}
+        {t("message_editor.text")}
         <textarea
           id={`${id}-text`}
           rows={3}
@@ -117,7 +122,7 @@ function MessageEditor({ message, onChange, index }: { message: Message; onChang
     return (
       <>
         <label className="field">
-          {t("messages.image_url")}
+          {t("message_editor.image_url")}
           <input
             type="url"
             value={String(message.originalContentUrl ?? "")}
@@ -125,7 +130,7 @@ function MessageEditor({ message, onChange, index }: { message: Message; onChang
           />
         </label>
         <label className="field">
-          {t("messages.preview_url")}
+          {t("message_editor.preview_url")}
           <input
             type="url"
             value={String(message.previewImageUrl ?? "")}
@@ -145,7 +150,7 @@ function JsonEditor({ message, onChange }: { message: Message; onChange: (m: Mes
   const [bad, setBad] = useState(false);
   return (
     <label className="field">
-      {t("messages.json")}
+      {t("message_editor.json")}
       <textarea
         rows={8}
         className="mono"
@@ -161,7 +166,7 @@ function JsonEditor({ message, onChange }: { message: Message; onChange: (m: Mes
           }
         }}
       />
-      {bad && <span className="error small">{t("messages.bad_json")}</span>}
+      {bad && <span className="error small">{t("message_editor.bad_json")}</span>}
     </label>
   );
 }
@@ -175,11 +180,11 @@ function ButtonsEditor({ message, onChange }: { message: Message; onChange: (m: 
   return (
     <div className="buttons-editor">
       <label className="field">
-        {t("messages.alt_text")}
+        {t("message_editor.alt_text")}
         <input value={String(message.altText ?? "")} maxLength={400} onChange={(e) => onChange({ ...message, altText: e.target.value })} />
       </label>
       <label className="field">
-        {t("messages.card_title")}
+        {t("message_editor.card_title")}
         <input
           value={String(template.title ?? "")}
           maxLength={40}
@@ -191,7 +196,7 @@ function ButtonsEditor({ message, onChange }: { message: Message; onChange: (m: 
         />
       </label>
       <label className="field">
-        {t("messages.card_text")}
+        {t("message_editor.card_text")}
         <textarea rows={2} maxLength={160} value={String(template.text ?? "")} onChange={(e) => setTemplate({ text: e.target.value })} />
       </label>
       {actions.map((a, i) => (
@@ -205,7 +210,7 @@ function ButtonsEditor({ message, onChange }: { message: Message; onChange: (m: 
       ))}
       {actions.length < MAX_BUTTONS && (
         <button type="button" onClick={() => setTemplate({ actions: [...actions, { type: "postback", label: "", enishi_actions: [] }] })}>
-          {t("messages.add_button")}
+          {t("message_editor.add_button")}
         </button>
       )}
     </div>
@@ -240,18 +245,18 @@ function ButtonEditor({
     onChange(list.length || !("reply" in action) ? { ...rest, enishi_actions: list } : rest);
   };
   return (
-    <div className="button-editor" role="group" aria-label={t("messages.button_n", { n: index + 1 })}>
+    <div className="button-editor" role="group" aria-label={t("message_editor.button_n", { n: index + 1 })}>
       <div className="row">
         <label className="field grow">
-          {t("messages.button_label")}
+          {t("message_editor.button_label")}
           <input value={String(action.label ?? "")} maxLength={20} onChange={(e) => onChange({ ...action, label: e.target.value })} />
         </label>
         <label className="field">
-          {t("messages.button_does")}
+          {t("message_editor.button_does")}
           <select value={kind} onChange={(e) => setKind(e.target.value)}>
-            <option value="postback">{t("messages.does.postback")}</option>
-            <option value="uri">{t("messages.does.uri")}</option>
-            <option value="message">{t("messages.does.message")}</option>
+            <option value="postback">{t("message_editor.does.postback")}</option>
+            <option value="uri">{t("message_editor.does.uri")}</option>
+            <option value="message">{t("message_editor.does.message")}</option>
           </select>
         </label>
         <button type="button" className="small danger" onClick={onRemove}>
@@ -266,14 +271,14 @@ function ButtonEditor({
       )}
       {kind === "message" && (
         <label className="field">
-          {t("messages.button_text")}
+          {t("message_editor.button_text")}
           <input value={String(action.text ?? "")} maxLength={300} onChange={(e) => onChange({ ...action, text: e.target.value })} />
         </label>
       )}
       {kind === "postback" && (
         <div className="tap-actions">
           <label className="field">
-            {t("messages.display_text")}
+            {t("message_editor.display_text")}
             <input
               value={String(action.displayText ?? "")}
               maxLength={300}
@@ -284,11 +289,11 @@ function ButtonEditor({
               }}
             />
           </label>
-          <p className="small muted">{t("messages.on_tap")}</p>
+          <p className="small muted">{t("message_editor.on_tap")}</p>
           {enishiActions.map((ea, j) => {
             const type = types.get(ea.type);
             return (
-              <div className="tap-action" key={j} role="group" aria-label={t("messages.tap_action_n", { n: j + 1 })}>
+              <div className="tap-action" key={j} role="group" aria-label={t("message_editor.tap_action_n", { n: j + 1 })}>
                 <div className="row">
                   <strong>{type ? localized(type.label, i18n.language) : ea.type}</strong>
                   <span className="spacer" />
@@ -309,7 +314,7 @@ function ButtonEditor({
           })}
           {enishiActions.length < 5 && (
             <label className="field">
-              {t("messages.add_tap_action")}
+              {t("message_editor.add_tap_action")}
               <select
                 value=""
                 onChange={(e) => {
@@ -319,7 +324,8 @@ function ButtonEditor({
               >
                 <option value="">{t("picker.choose")}</option>
                 {actionTypes
-                  .filter((x) => x.key !== "messages.send_messages")
+                  // Not an action that itself sends messages (a button inside a message sending more).
+                  .filter((x) => messagesProperty(x.ui_schema) === null)
                   .map((x) => (
                     <option key={x.key} value={x.key}>
                       {localized(x.label, i18n.language)}
@@ -334,53 +340,83 @@ function ButtonEditor({
   );
 }
 
+const PREVIEW_DELAY_MS = 400;
+
+function objections(e: ApiError): string[] {
+  return e.errors.map((x) => `${x.path ?? ""}: ${x.message}`).concat(e.errors.length ? [] : [e.message]);
+}
+
+/** The workspace route that shows messages as a friend would see them, as the field's uiSchema names it
+ * (`"ui:options": {"preview": "/…"}`); none, no server preview. */
+export function previewPath(uiSchema: unknown): string | null {
+  const options = (uiSchema as { "ui:options"?: { preview?: unknown } } | undefined)?.["ui:options"];
+  const path = options?.preview;
+  return typeof path === "string" && /^\/[A-Za-z0-9_\-/]+$/.test(path) ? path : null;
+}
+
+/** The preview route of a message editor some enabled plugin's node type declares (for message editors of the
+ * core's own, such as a broadcast's), or null. */
+export function declaredPreviewPath(types: Iterable<NodeTypeDef>): string | null {
+  for (const type of types) {
+    const key = messagesProperty(type.ui_schema);
+    const path = key ? previewPath(type.ui_schema[key]) : null;
+    if (path) return path;
+  }
+  return null;
+}
+
 /** What the server makes of the messages (variables filled in with samples), or its objections. */
-function ServerPreview({ messages }: { messages: Message[] }) {
+function ServerPreview({ messages, path }: { messages: Message[]; path: string | null }) {
   const { t } = useTranslation();
   const source = useContext(LookupContext);
-  const [shown, setShown] = useState<Message[]>(messages);
-  const [problems, setProblems] = useState<string[]>([]);
-  const usable = source?.enabledPlugins.includes("messages");
+  // The route is the one the field's plugin names; a field without one shows the messages as written only.
+  const usable = Boolean(source && path);
   const body = JSON.stringify(messages);
-
-  useEffect(() => {
-    setShown(messages);
-    if (!source || !usable || messages.length === 0) {
-      setProblems([]);
-      return;
-    }
-    let live = true;
-    const timer = setTimeout(() => {
-      api
-        .post<{ messages: Message[]; warnings: { path: string; message: string }[] }>(
-          workspaceUrl(source.workspaceId, "/messages/preview"),
-          { messages },
-        )
-        .then((r) => {
-          if (!live) return;
-          setShown(r.messages);
-          setProblems(r.warnings.map((w) => `${w.path}: ${w.message}`));
-        })
-        .catch((e) => {
-          if (!live) return;
-          setProblems(
-            e instanceof ApiError ? e.errors.map((x) => `${x.path ?? ""}: ${x.message}`).concat(e.errors.length ? [] : [e.message]) : [String(e)],
+  const asked = useSettled(body, PREVIEW_DELAY_MS);
+  const url = workspaceUrl(source?.workspaceId ?? 0, path ?? "");
+  const query = useQuery(
+    {
+      queryKey: [...keyOfUrl(url), asked],
+      queryFn: async ({ signal }): Promise<{ messages: Message[] | null; problems: string[] }> => {
+        try {
+          const r = await request<{ messages: Message[]; warnings: { path: string; message: string }[] }>(
+            "POST",
+            url,
+            { messages: JSON.parse(asked) as Message[] },
+            undefined,
+            signal,
           );
-        });
-    }, 400);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [body, source, usable]);
+          return { messages: r.messages, problems: r.warnings.map((w) => `${w.path}: ${w.message}`) };
+        } catch (e) {
+          // The server's objections to these messages are its answer (shown until the next one).
+          if (!(e instanceof ApiError) || e.status >= 500 || e.status === 429 || e.status === 408) throw e;
+          return { messages: null, problems: objections(e) };
+        }
+      },
+      // Only the messages on screen, once settled (never those of a moment ago).
+      enabled: usable && messages.length > 0 && asked === body,
+      placeholderData: keepPreviousData,
+      staleTime: 0,
+    },
+    queryClient,
+  );
+  // The messages as written until the server's answer for them comes; its remarks stay until the next ones.
+  const current = usable && asked === body && !query.isPlaceholderData ? query.data : undefined;
+  const shown = current?.messages ?? messages;
+  const problems = !usable
+    ? []
+    : query.error
+      ? query.error instanceof ApiError
+        ? objections(query.error)
+        : [String(query.error)]
+      : (query.data?.problems ?? []);
 
-  if (messages.length === 0) return <p className="muted small">{t("messages.none")}</p>;
+  if (messages.length === 0) return <p className="muted small">{t("message_editor.none")}</p>;
   return (
     <div className="preview-box">
       <LinePreview messages={shown} />
       {problems.length > 0 && (
-        <ul className="problems small" aria-label={t("messages.problems")}>
+        <ul className="problems small" aria-label={t("message_editor.problems")}>
           {problems.map((p, i) => (
             <li key={i}>{p}</li>
           ))}

@@ -1,10 +1,11 @@
-import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { NODE_TYPES } from "../test/fixtures";
 import { defaultConfig } from "../editor/defaults";
 import { ConfigForm } from "./ConfigForm";
 import { LinePreview } from "./LinePreview";
-import { forgetLookups, LookupContext, pickerFor } from "./pickers";
+import { lookupsOf, TEST_LOOKUPS } from "./lookups.fixture";
+import { forgetLookups, lookupForWidget, LookupContext, LookupWidget, pickerFor } from "./pickers";
 import { decorateUiSchema, formSchema, localizeSchema } from "./schema";
 
 const tagType = NODE_TYPES.find((t) => t.key === "tags.add_tag")!;
@@ -23,15 +24,21 @@ describe("schemas for forms", () => {
   it("drops constraint-only anyOf from the layout", () => {
     expect(formSchema(waitType.config_schema)).not.toHaveProperty("anyOf");
   });
-  it("chooses pickers by lookup name or well-known property, else a plain widget", () => {
-    expect(pickerFor("tag_ids", { type: "array", items: { type: "integer" } })).toBe("tags.tags");
-    expect(pickerFor("mark_id", { type: ["integer", "null"] })).toBe("response_marks.marks");
-    expect(pickerFor("key", { type: "string" })).toBe("friend_fields.fields");
-    expect(pickerFor("key", { type: "integer" })).toBeNull();
-    expect(pickerFor("anything", { type: "integer" }, "assignment.staff")).toBe("assignment.staff");
-    expect(pickerFor("colour", { type: "string" })).toBeNull();
-    const ui = decorateUiSchema(tagType.config_schema, {});
+  it("chooses pickers by lookup name or a property a lookup claims with its type, else a plain widget", () => {
+    const all = TEST_LOOKUPS;
+    expect(pickerFor("tag_ids", { type: "array", items: { type: "integer" } }, undefined, all)).toBe("tags.tags");
+    expect(pickerFor("mark_id", { type: ["integer", "null"] }, undefined, all)).toBe("response_marks.marks");
+    expect(pickerFor("key", { type: "string" }, undefined, all)).toBe("friend_fields.fields");
+    expect(pickerFor("key", { type: "integer" }, undefined, all)).toBeNull();
+    expect(pickerFor("anything", { type: "integer" }, "assignment.staff", all)).toBe("assignment.staff");
+    expect(pickerFor("colour", { type: "string" }, undefined, all)).toBeNull();
+    // A property no enabled plugin's lookup claims is a plain field.
+    expect(pickerFor("tag_ids", { type: "array", items: { type: "integer" } }, undefined, lookupsOf())).toBeNull();
+    expect(lookupForWidget("messageTemplate", all)).toBe("messages.templates");
+    expect(lookupForWidget("messageTemplate", lookupsOf("tags"))).toBeNull();
+    const ui = decorateUiSchema(tagType.config_schema, {}, all);
     expect(ui.tag_ids).toMatchObject({ "ui:widget": "lookup", "ui:options": { lookup: "tags.tags", multiple: true } });
+    expect(decorateUiSchema(tagType.config_schema, {}, [])).not.toHaveProperty("tag_ids");
   });
   it("gives a new node its schema's defaults but no empty list items", () => {
     expect(defaultConfig(waitType)).toEqual({ days: 0, hours: 0, minutes: 0 });
@@ -55,7 +62,7 @@ describe("config form", () => {
     );
     const onChange = vi.fn();
     render(
-      <LookupContext.Provider value={{ workspaceId: 3, enabledPlugins: ["tags"] }}>
+      <LookupContext.Provider value={{ workspaceId: 3, lookups: lookupsOf("tags") }}>
         <ConfigForm nodeType={tagType} config={{}} onChange={onChange} />
       </LookupContext.Provider>,
     );
@@ -64,15 +71,113 @@ describe("config form", () => {
     expect(fetchMock.mock.calls[0][0]).toBe("/api/workspaces/3/tags");
   });
 
-  it("lets you type ids when the plugin is off", async () => {
+  it("lets you type ids when the list is empty, cannot be read, or its plugin is off", async () => {
+    const typed = async (lookups = lookupsOf("tags"), ui: Record<string, unknown> = {}) => {
+      const onChange = vi.fn();
+      const view = render(
+        <LookupContext.Provider value={{ workspaceId: 3, lookups }}>
+          <ConfigForm nodeType={{ ...tagType, ui_schema: ui }} config={{}} onChange={onChange} />
+        </LookupContext.Provider>,
+      );
+      fireEvent.change(await screen.findByLabelText("タグ"), { target: { value: "4, 5" } });
+      await waitFor(() => expect(onChange).toHaveBeenLastCalledWith({ tag_ids: [4, 5] }));
+      const note = view.container.querySelector(".lookup .muted")?.textContent;
+      view.unmount();
+      forgetLookups();
+      return note;
+    };
+    const fetchMock = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("[]", { status: 200 }));
+    expect(await typed()).toContain("選べる項目がまだありません");
+    fetchMock.mockResolvedValue(new Response("{}", { status: 500 }));
+    expect(await typed()).toContain("一覧を読み込めません");
+    // The node's uiSchema names the list, but the workspace does not offer it.
+    fetchMock.mockClear();
+    expect(await typed(lookupsOf(), { tag_ids: { "ui:options": { lookup: "tags.tags" } } })).toContain("選べる項目");
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  it("reads paged lists, shows hints, and fills a widget a lookup claims by name", async () => {
+    const fetchMock = vi.spyOn(globalThis, "fetch").mockResolvedValue(
+      new Response(JSON.stringify({ items: [{ id: 11, name: "春の案内" }], next_cursor: null }), { status: 200 }),
+    );
     const onChange = vi.fn();
+    const props = {
+      id: "t",
+      name: "template_id",
+      label: "テンプレート",
+      value: undefined,
+      schema: { type: "integer" as const },
+      uiSchema: { "ui:widget": "messageTemplate" },
+      options: {},
+      onChange,
+      onBlur: vi.fn(),
+      onFocus: vi.fn(),
+      registry: {} as never,
+    };
     render(
-      <LookupContext.Provider value={{ workspaceId: 3, enabledPlugins: [] }}>
-        <ConfigForm nodeType={tagType} config={{}} onChange={onChange} />
+      <LookupContext.Provider value={{ workspaceId: 3, lookups: TEST_LOOKUPS }}>
+        <LookupWidget {...(props as unknown as Parameters<typeof LookupWidget>[0])} />
       </LookupContext.Provider>,
     );
-    fireEvent.change(await screen.findByLabelText("タグ"), { target: { value: "4, 5" } });
-    await waitFor(() => expect(onChange).toHaveBeenLastCalledWith({ tag_ids: [4, 5] }));
+    fireEvent.change(await screen.findByRole("combobox", { name: "テンプレート" }), { target: { value: "11" } });
+    expect(onChange).toHaveBeenLastCalledWith(11);
+    expect(fetchMock.mock.calls[0][0]).toBe("/api/workspaces/3/messages/templates?limit=200");
+  });
+
+  it("offers a filter box over more than eight options, and reads a list once per workspace", async () => {
+    const rows = Array.from({ length: 9 }, (_, n) => ({ id: n + 1, name: `タグ${n + 1}`, color: "#000000" }));
+    const fetchMock = vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response(JSON.stringify(rows), { status: 200 }));
+    const view = render(
+      <LookupContext.Provider value={{ workspaceId: 3, lookups: lookupsOf("tags") }}>
+        <ConfigForm nodeType={tagType} config={{}} onChange={vi.fn()} />
+        <ConfigForm nodeType={tagType} config={{}} onChange={vi.fn()} idPrefix="other" />
+      </LookupContext.Provider>,
+    );
+    const [filter] = await screen.findAllByLabelText("絞り込み");
+    fireEvent.change(filter, { target: { value: "タグ9" } });
+    await waitFor(() => expect(view.container.querySelectorAll(".lookup")[0].querySelectorAll("li")).toHaveLength(1));
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("server preview of messages", () => {
+  it("shows the messages as written until the server's answer for them comes; an older answer never lands", async () => {
+    const sendType = NODE_TYPES.find((t) => t.key === "messages.send_messages")!;
+    const answers: { text: string; resolve: (r: Response) => void }[] = [];
+    vi.spyOn(globalThis, "fetch").mockImplementation(
+      (url, init) =>
+        new Promise<Response>((resolve) => {
+          expect(String(url)).toBe("/api/workspaces/3/messages/preview");
+          const text = (JSON.parse(String(init!.body)) as { messages: { text: string }[] }).messages[0].text;
+          answers.push({ text, resolve });
+        }),
+    );
+    const answer = (i: number, shown: string, warnings: unknown[] = []) =>
+      act(() => answers[i].resolve(new Response(JSON.stringify({ messages: [{ type: "text", text: shown }], warnings }), { status: 200 })));
+    const form = (text: string) => (
+      <LookupContext.Provider value={{ workspaceId: 3, lookups: TEST_LOOKUPS }}>
+        <ConfigForm nodeType={sendType} config={{ messages: [{ type: "text", text }] }} onChange={vi.fn()} />
+      </LookupContext.Provider>
+    );
+    const view = render(form("{{friend.display_name}}さん"));
+    const bubbles = () => [...view.container.querySelectorAll(".line-bubble")].map((b) => b.textContent);
+    await waitFor(() => expect(answers).toHaveLength(1));
+    expect(bubbles()).toEqual(["{{friend.display_name}}さん"]);
+    await answer(0, "山田さん", [{ path: "$[0].text", message: "見本の名前です" }]);
+    await waitFor(() => expect(bubbles()).toEqual(["山田さん"]));
+    expect(screen.getByText("$[0].text: 見本の名前です")).toBeTruthy();
+
+    view.rerender(form("{{friend.display_name}}様"));
+    expect(bubbles()).toEqual(["{{friend.display_name}}様"]); // at once, as written
+    await waitFor(() => expect(answers).toHaveLength(2));
+    view.rerender(form("{{friend.display_name}}殿"));
+    await waitFor(() => expect(answers.map((a) => a.text)).toEqual(["{{friend.display_name}}さん", "{{friend.display_name}}様", "{{friend.display_name}}殿"]));
+    await answer(1, "山田様"); // late, for what is no longer written
+    expect(bubbles()).toEqual(["{{friend.display_name}}殿"]);
+    expect(screen.getByText("$[0].text: 見本の名前です")).toBeTruthy(); // the last remarks stay meanwhile
+    await answer(2, "山田殿");
+    await waitFor(() => expect(bubbles()).toEqual(["山田殿"]));
+    expect(screen.queryByText("$[0].text: 見本の名前です")).toBeNull();
   });
 });
 

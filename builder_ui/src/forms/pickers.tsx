@@ -1,11 +1,17 @@
-// Pickers for data of the workspace (tags, marks, fields, staff …): a registry from a lookup name to where its
-// options come from, and from a property name to a lookup. A plugin names a lookup in its uiSchema
-// (`"ui:options": {"lookup": "response_marks.marks"}`); well-known property names get one without it.
-// Anything else gets RJSF's plain widgets, so a new plugin's node types work with no UI code.
-import type { WidgetProps } from "@rjsf/utils";
-import { createContext, useContext, useEffect, useMemo, useState } from "react";
+// Pickers for data of the workspace (tags, marks, fields, staff …). The plugins describe each list they offer
+// as a lookup in the workspace's catalog: where its rows come from, which fields are value, label, hint and
+// colour, the property names that mean it wherever a schema uses them, and the `ui:widget` names that mean it.
+// A plugin names a lookup in its uiSchema (`"ui:options": {"lookup": "<plugin>.<list>"}`), or uses one of those
+// property or widget names; anything else gets RJSF's plain widgets, so a new plugin's node types work with no
+// UI code. The console names no plugin here: it only reads the catalog.
+import type { RegistryWidgetsType, WidgetProps } from "@rjsf/utils";
+import { useQuery } from "@tanstack/react-query";
+import { createContext, useContext, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../api";
+import { useCatalog } from "../platform/catalog";
+import { queryClient, queryKeys } from "../query";
+import type { CatalogLookup } from "../platform/contract";
 
 export interface Option {
   value: string | number;
@@ -14,161 +20,103 @@ export interface Option {
   color?: string;
 }
 
-interface Lookup {
-  plugin: string | null; // null: the core's
-  path: string;
-  paged?: boolean;
-  toOption: (row: Record<string, unknown>) => Option;
-}
-
 const s = (v: unknown) => (v === null || v === undefined ? "" : String(v));
 
-export const LOOKUPS: Record<string, Lookup> = {
-  "tags.tags": {
-    plugin: "tags",
-    path: "/tags",
-    toOption: (r) => ({ value: r.id as number, label: s(r.name), color: s(r.color) }),
-  },
-  "response_marks.marks": {
-    plugin: "response_marks",
-    path: "/response_marks/marks",
-    toOption: (r) => ({ value: r.id as number, label: s(r.label), color: s(r.color) }),
-  },
-  "friend_fields.fields": {
-    plugin: "friend_fields",
-    path: "/friend_fields/fields",
-    toOption: (r) => ({ value: s(r.key), label: s(r.label), hint: s(r.key) }),
-  },
-  "assignment.staff": {
-    plugin: "assignment",
-    path: "/assignment/staff",
-    toOption: (r) => ({ value: r.user_id as number, label: s(r.display_name) }),
-  },
-  "assignment.pools": {
-    plugin: "assignment",
-    path: "/assignment/pools",
-    toOption: (r) => ({ value: r.id as number, label: s(r.name) }),
-  },
-  "messages.templates": {
-    plugin: "messages",
-    path: "/messages/templates?limit=200",
-    paged: true,
-    toOption: (r) => ({ value: r.id as number, label: s(r.name) }),
-  },
-  "inflow.routes": {
-    plugin: "inflow",
-    path: "/inflow/routes",
-    toOption: (r) => ({ value: r.id as number, label: s(r.name), hint: s(r.folder) }),
-  },
-  "funnels.funnels": {
-    plugin: "funnels",
-    path: "/funnels",
-    toOption: (r) => ({ value: r.id as number, label: s(r.name) }),
-  },
-  "core.scenarios": {
-    plugin: null,
-    path: "/scenarios?limit=200",
-    paged: true,
-    toOption: (r) => ({ value: r.id as number, label: s(r.name) }),
-  },
-};
-
-// Property names that mean the same data in every plugin that uses them.
-const BY_PROPERTY: Record<string, string> = {
-  tag_id: "tags.tags",
-  tag_ids: "tags.tags",
-  mark_id: "response_marks.marks",
-  mark_ids: "response_marks.marks",
-  to_mark_ids: "response_marks.marks",
-  from_mark_ids: "response_marks.marks",
-  user_id: "assignment.staff",
-  user_ids: "assignment.staff",
-  to_user_ids: "assignment.staff",
-  pool_id: "assignment.pools",
-  key: "friend_fields.fields",
-  keys: "friend_fields.fields",
-  route_id: "inflow.routes",
-  route_ids: "inflow.routes",
-  funnel_id: "funnels.funnels",
-  scenario_id: "core.scenarios",
-  template_id: "messages.templates",
-};
-
-const LOOKUP_WIDGETS: Record<string, string> = { messageTemplate: "messages.templates" };
-
-/** The lookup for a property, or null for a plain widget. */
-export function pickerFor(name: string, prop: Record<string, unknown>, named?: string): string | null {
-  if (named) return LOOKUPS[named] ? named : null;
-  const lookup = BY_PROPERTY[name];
-  if (!lookup) return null;
-  const item = prop.type === "array" ? (prop.items as Record<string, unknown> | undefined) : prop;
-  const types = ([] as unknown[]).concat(item?.type ?? []);
-  const wantsString = lookup === "friend_fields.fields";
-  const fits = wantsString ? types.includes("string") : types.includes("integer");
-  return fits ? lookup : null;
+/** One row of a lookup's answer as an option (hint and colour only where the lookup names their fields). */
+export function toOption(lookup: CatalogLookup, row: Record<string, unknown>): Option {
+  const option: Option = { value: row[lookup.value_field] as string | number, label: s(row[lookup.label_field]) };
+  if (lookup.hint_field) option.hint = s(row[lookup.hint_field]);
+  if (lookup.color_field) option.color = s(row[lookup.color_field]);
+  return option;
 }
 
-export function lookupForWidget(widget: string): string | null {
-  return LOOKUP_WIDGETS[widget] ?? null;
+/** The lookup for a property, or null for a plain widget. A lookup named by the uiSchema is kept even when the
+ * workspace does not offer it (its plugin is off): the widget then lets the value be typed. Otherwise the
+ * property's name must be one a lookup claims, with the JSON type it claims it with. */
+export function pickerFor(
+  name: string,
+  prop: Record<string, unknown>,
+  named?: string,
+  lookups: readonly CatalogLookup[] = [],
+): string | null {
+  if (named) return named;
+  const item = prop.type === "array" ? (prop.items as Record<string, unknown> | undefined) : prop;
+  const types = ([] as unknown[]).concat(item?.type ?? []);
+  const lookup = lookups.find((l) => l.properties[name] && types.includes(l.properties[name]));
+  return lookup ? lookup.name : null;
+}
+
+/** The lookup an RJSF `ui:widget` name means, or null. */
+export function lookupForWidget(widget: string, lookups: readonly CatalogLookup[]): string | null {
+  return lookups.find((l) => l.widgets.includes(widget))?.name ?? null;
+}
+
+/** The RJSF widgets of the lookups: "lookup" (named by `ui:options`) and every widget name a lookup claims. */
+export function lookupWidgets(lookups: readonly CatalogLookup[]): RegistryWidgetsType {
+  const widgets: RegistryWidgetsType = { lookup: LookupWidget };
+  for (const l of lookups) for (const w of l.widgets) widgets[w] = LookupWidget;
+  return widgets;
 }
 
 export interface LookupSource {
   workspaceId: number;
-  enabledPlugins: string[];
+  /** The workspace's lookups; left out, they are read from the workspace's catalog (`useCatalog`). */
+  lookups?: readonly CatalogLookup[];
 }
 
 export const LookupContext = createContext<LookupSource | null>(null);
 
-const cache = new Map<string, Promise<Option[]>>();
-
-export function forgetLookups(): void {
-  cache.clear();
+/** The lookups the forms below may use: the context's, else the catalog's; null while the catalog loads. */
+export function useLookups(): readonly CatalogLookup[] | null {
+  const source = useContext(LookupContext);
+  const catalog = useCatalog();
+  return source?.lookups ?? catalog?.lookups ?? null;
 }
 
+function optionsQuery(source: LookupSource, name: string) {
+  const lookup = source.lookups?.find((l) => l.name === name);
+  return {
+    queryKey: [...queryKeys.lookup(source.workspaceId, name), lookup?.path ?? null],
+    queryFn: async ({ signal }: { signal: AbortSignal }): Promise<Option[]> => {
+      if (!lookup) return []; // a lookup the workspace does not offer (its plugin is off)
+      const data = await api.get<unknown>(workspaceUrl(source.workspaceId, lookup.path), signal);
+      const rows = (lookup.paged ? (data as { items: unknown[] }).items : data) as Record<string, unknown>[];
+      return rows.map((row) => toOption(lookup, row));
+    },
+  };
+}
+
+/** After a list changed (a tag was added): the pickers on screen read it again, the others when next shown. */
+export function forgetLookups(): void {
+  void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] === "workspace" && q.queryKey[2] === "lookup" });
+}
+
+/** The options of a lookup (shared by every picker of the workspace); none for a lookup it does not offer. */
 export function loadOptions(source: LookupSource, name: string): Promise<Option[]> {
-  const lookup = LOOKUPS[name];
-  if (!lookup) return Promise.resolve([]);
-  if (lookup.plugin && !source.enabledPlugins.includes(lookup.plugin)) return Promise.resolve([]);
-  const key = `${source.workspaceId}:${name}`;
-  let found = cache.get(key);
-  if (!found) {
-    found = api
-      .get<unknown>(workspaceUrl(source.workspaceId, lookup.path))
-      .then((data) => {
-        const rows = (lookup.paged ? (data as { items: unknown[] }).items : data) as Record<string, unknown>[];
-        return rows.map(lookup.toOption);
-      })
-      .catch((error) => {
-        cache.delete(key);
-        throw error;
-      });
-    cache.set(key, found);
-  }
-  return found;
+  return queryClient.fetchQuery(optionsQuery(source, name));
 }
 
 export function useOptions(name: string | null): { options: Option[] | null; failed: boolean } {
   const source = useContext(LookupContext);
-  const [options, setOptions] = useState<Option[] | null>(null);
-  const [failed, setFailed] = useState(false);
-  useEffect(() => {
-    if (!source || !name) return;
-    let live = true;
-    loadOptions(source, name)
-      .then((o) => live && setOptions(o))
-      .catch(() => live && setFailed(true));
-    return () => {
-      live = false;
-    };
-  }, [source, name]);
-  return { options, failed };
+  const lookups = useLookups();
+  const workspaceId = source?.workspaceId;
+  const ready = workspaceId !== undefined && Boolean(name) && lookups !== null;
+  const { data, isError } = useQuery(
+    { ...optionsQuery({ workspaceId: workspaceId ?? 0, lookups: lookups ?? [] }, name ?? ""), enabled: ready },
+    queryClient,
+  );
+  return { options: data ?? null, failed: isError };
 }
 
 /** RJSF widget: a select (one value) or a list of checkboxes (several), filled from the lookup. */
 export function LookupWidget(props: WidgetProps) {
   const { t } = useTranslation();
-  const { id, value, onChange, options: uiOptions, schema, label, disabled, readonly, required } = props;
-  const name = (uiOptions.lookup as string | undefined) ?? lookupForWidget(String(uiOptions.widget ?? ""));
+  const { id, value, onChange, options: uiOptions, schema, label, disabled, readonly, required, uiSchema } = props;
+  const lookups = useLookups();
+  const widget = uiSchema?.["ui:widget"];
+  const name =
+    (uiOptions.lookup as string | undefined) ??
+    (typeof widget === "string" && lookups ? lookupForWidget(widget, lookups) : null);
   const multiple = Boolean(uiOptions.multiple) || schema.type === "array";
   const { options, failed } = useOptions(name ?? null);
   const [filter, setFilter] = useState("");
@@ -184,7 +132,9 @@ export function LookupWidget(props: WidgetProps) {
     [options, filter],
   );
 
-  if (failed || (options && options.length === 0)) {
+  // A widget name no lookup of the workspace claims (its plugin is off) has nothing to pick from either.
+  const nothing = (options && options.length === 0) || (lookups !== null && !name);
+  if (failed || nothing) {
     // Nothing to pick from (or the plugin's list is not reachable): type the value.
     const text = Array.isArray(value) ? value.join(",") : value ?? "";
     return (

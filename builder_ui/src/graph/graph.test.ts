@@ -3,10 +3,12 @@ import { NODE_TYPES } from "../test/fixtures";
 import type { ScenarioDocument } from "../types";
 import { copySelection, pasteClip } from "./clipboard";
 import { documentToFlow, flowNode, flowToDocument, newId, type FlowEdge, type FlowNode } from "./document";
+import i18n from "../i18n";
 import { History } from "./history";
 import { autoLayout } from "./layout";
 import { connectionRefusal, typesByKey } from "./rules";
 import { graphToSteps, isStepList, stepsToGraph, type StepList } from "./steps";
+import { messagesProperty, summarize } from "./summary";
 
 const types = typesByKey(NODE_TYPES);
 
@@ -193,5 +195,23 @@ describe("copy and paste", () => {
     expect(pasted.edges[0]).toMatchObject({ source: pasted.nodes[0].id, target: pasted.nodes[1].id });
     pasted.nodes[0].data.config.hours = 5;
     expect(a.data.config.hours).toBe(1);
+  });
+});
+
+describe("a node's one-line summary", () => {
+  const t = i18n.getFixedT("ja");
+  it("sums up any type that edits messages by its first message, whatever its plugin", () => {
+    const ui = { body: { "ui:field": "lineMessages" } };
+    const messages = [{ type: "text", text: "ようこそ！" }, { type: "sticker" }];
+    expect(summarize(t, "shop.greet", { body: messages }, undefined, "ja", ui)).toBe("ようこそ！ ほか1件");
+    expect(summarize(t, "shop.greet", { body: [] }, undefined, "ja", ui)).toBe("");
+  });
+  it("shows the first fields of other types by their titles", () => {
+    const tag = types.get("tags.add_tag")!;
+    expect(summarize(t, tag.key, { tag_ids: [1, 2] }, tag.config_schema, "ja", tag.ui_schema)).toBe("タグ: 1・2");
+  });
+  it("keeps actions that send messages out of a message's buttons", () => {
+    expect(messagesProperty(types.get("messages.send_messages")!.ui_schema)).toBe("messages");
+    expect(messagesProperty(types.get("tags.add_tag")!.ui_schema)).toBeNull();
   });
 });

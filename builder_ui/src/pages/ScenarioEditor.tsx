@@ -14,6 +14,7 @@ import {
   type IsValidConnection,
   type OnBeforeDelete,
 } from "@xyflow/react";
+import { useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl } from "../api";
@@ -27,6 +28,8 @@ import { VersionsPanel } from "../components/VersionsPanel";
 import { defaultConfig } from "../editor/defaults";
 import { EditorContext, type DryMark, type EditorShared } from "../editor/context";
 import { LookupContext, forgetLookups } from "../forms/pickers";
+import { useCatalog, useWorkspaceCatalog } from "../platform/catalog";
+import type { PlatformCatalog } from "../platform/contract";
 import { copySelection, pasteClip, type Clip } from "../graph/clipboard";
 import {
   DEFAULT_SETTINGS,
@@ -43,8 +46,8 @@ import { History } from "../graph/history";
 import { autoLayout } from "../graph/layout";
 import { connectionRefusal, typesByKey } from "../graph/rules";
 import { localized } from "../i18n";
+import { keyOfUrl, queryClient, queryKeys } from "../query";
 import type {
-  Catalog,
   DryRunResult,
   Problem,
   Scenario,
@@ -107,9 +110,6 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
   const flow = useReactFlow<FlowNode, FlowEdge>();
 
   const [scenario, setScenario] = useState<Scenario | null>(null);
-  const [catalog, setCatalog] = useState<Catalog | null>(null);
-  const [pluginTitles, setPluginTitles] = useState<Record<string, { ja: string; en?: string }>>({});
-  const [loadError, setLoadError] = useState<string | null>(null);
   const [nodes, setNodes, onNodesChange] = useNodesState<FlowNode>([]);
   const [edges, setEdges, onEdgesChange] = useEdgesState<FlowEdge>([]);
   const [settings, setSettings] = useState<Record<string, unknown>>({ ...DEFAULT_SETTINGS });
@@ -133,46 +133,68 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
   settingsRef.current = settings;
   const importInput = useRef<HTMLInputElement>(null);
 
-  const types = useMemo(() => typesByKey(catalog?.node_types ?? []), [catalog]);
-
   // -- loading --------------------------------------------------------------------------------------------
+  // The draft as it is when the editor opens: read afresh each time (kept in no cache once closed), and not
+  // again once the editor shows it (what is on the canvas is the edits made from it).
+  const started = useRef(performance.now());
+  const detailUrl = workspaceUrl(workspaceId, `/scenarios/${scenarioId}`);
+  const detailQuery = useQuery(
+    {
+      queryKey: [...keyOfUrl(detailUrl), "editor"],
+      queryFn: ({ signal }) => api.get<ScenarioDetail>(detailUrl, signal),
+      enabled: scenario === null,
+      staleTime: Infinity,
+      gcTime: 0,
+    },
+    queryClient,
+  );
+  // The workspace's catalog and its plugins' titles: the console's shared reads.
+  const { catalog, failed: catalogFailed } = useWorkspaceCatalog(workspaceId);
+  const pluginsUrl = workspaceUrl(workspaceId, "/plugins");
+  const pluginsQuery = useQuery(
+    {
+      queryKey: keyOfUrl(pluginsUrl),
+      queryFn: ({ signal }) => api.get<{ name: string; title: { ja: string; en?: string } }[]>(pluginsUrl, signal),
+    },
+    queryClient,
+  );
+  const pluginTitles = useMemo<Record<string, { ja: string; en?: string }>>(
+    () => Object.fromEntries((pluginsQuery.data ?? []).map((p) => [p.name, p.title])),
+    [pluginsQuery.data],
+  );
+  const failure = scenario ? null : (detailQuery.error ?? (catalogFailed ? queryClient.getQueryState(queryKeys.catalog(workspaceId))?.error : null));
+  const loadError = failure ? (failure instanceof Error ? failure.message : String(failure)) : null;
+
   useEffect(() => {
-    let live = true;
-    const started = performance.now();
     forgetLookups();
-    Promise.all([
-      api.get<ScenarioDetail>(workspaceUrl(workspaceId, `/scenarios/${scenarioId}`)),
-      api.get<Catalog>(workspaceUrl(workspaceId, "/catalog")),
-      api.get<{ name: string; title: { ja: string; en?: string } }[]>(workspaceUrl(workspaceId, "/plugins")).catch(() => []),
-    ])
-      .then(([detail, cat, plugins]) => {
-        if (!live) return;
-        const graph = documentToFlow(detail.draft);
-        const laidOut = graph.missingPositions ? autoLayout(graph.nodes, graph.edges) : graph.nodes;
-        setCatalog(cat);
-        setPluginTitles(Object.fromEntries(plugins.map((p) => [p.name, p.title])));
-        setScenario(detail.scenario);
-        setNodes(laidOut);
-        setEdges(graph.edges);
-        setSettings({ ...DEFAULT_SETTINGS, ...(detail.draft.settings ?? {}) });
-        setProblems(attachProblems(detail.problems, detail.draft));
-        setWaiting(detail.waiting_by_node);
-        history.current.clear();
-        requestAnimationFrame(() => {
-          window.enishiBuilder = {
-            openedAt: performance.now() - started,
-            validatedAt: performance.now() - started,
-            nodes: laidOut.length,
-            problems: detail.problems.length,
-          };
-        });
-      })
-      .catch((e) => live && setLoadError(e instanceof Error ? e.message : String(e)));
-    return () => {
-      live = false;
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [workspaceId, scenarioId]);
+
+  // Once the draft and the catalog are read (and the titles, or they failed): the editor opens on the draft.
+  const detail = detailQuery.data;
+  const pluginsPending = pluginsQuery.isPending;
+  useEffect(() => {
+    if (scenario || !detail || !catalog || pluginsPending) return;
+    const graph = documentToFlow(detail.draft);
+    const laidOut = graph.missingPositions ? autoLayout(graph.nodes, graph.edges) : graph.nodes;
+    setScenario(detail.scenario);
+    setNodes(laidOut);
+    setEdges(graph.edges);
+    setSettings({ ...DEFAULT_SETTINGS, ...(detail.draft.settings ?? {}) });
+    setProblems(attachProblems(detail.problems, detail.draft));
+    setWaiting(detail.waiting_by_node);
+    history.current.clear();
+    requestAnimationFrame(() => {
+      window.enishiBuilder = {
+        openedAt: performance.now() - started.current,
+        validatedAt: performance.now() - started.current,
+        nodes: laidOut.length,
+        problems: detail.problems.length,
+      };
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [detail, catalog, pluginsPending, scenario]);
+
+  const types = useMemo(() => typesByKey(catalog?.node_types ?? []), [catalog]);
 
   // -- changes and history --------------------------------------------------------------------------------
   const snapshot = () => ({ nodes: nodesRef.current, edges: edgesRef.current, settings: settingsRef.current });
@@ -485,9 +507,14 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
     () => ({ types, problemsByNode, dryRun: dryMarks, waitingByNode: waiting, timezone: access.workspace.timezone }),
     [types, problemsByNode, dryMarks, waiting, access.workspace.timezone],
   );
+  // The workspace's lookups: the shared catalog's, else those of the catalog this editor read itself.
+  const workspaceCatalog = useCatalog();
   const lookupSource = useMemo(
-    () => ({ workspaceId, enabledPlugins: access.enabled_plugins }),
-    [workspaceId, access.enabled_plugins],
+    () => ({
+      workspaceId,
+      lookups: workspaceCatalog?.lookups ?? (catalog as Partial<PlatformCatalog> | null)?.lookups ?? [],
+    }),
+    [workspaceId, workspaceCatalog, catalog],
   );
 
   const selected = nodes.filter((n) => n.selected);
@@ -686,7 +713,6 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
                   <DryRunPanel
                     workspaceId={workspaceId}
                     scenarioId={scenarioId}
-                    enabledPlugins={access.enabled_plugins}
                     nodes={nodes}
                     types={types}
                     timezone={access.workspace.timezone}

@@ -46,6 +46,7 @@ export const NODE_TYPES: NodeTypeDef[] = [
       type: "object",
       properties: { messages: { type: "array", items: { type: "object" }, minItems: 1, maxItems: 5 } },
     },
+    ui_schema: { messages: { "ui:field": "lineMessages", "ui:options": { preview: "/messages/preview" } } },
   }),
   type("tags.add_tag", "action", {
     label: { ja: "タグを付ける", en: "Add tags" },

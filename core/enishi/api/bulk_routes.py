@@ -15,7 +15,7 @@ from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.node_permissions import broadcast_error, missing_permissions_error
 from enishi.api.pagination import Page, keyset_by_id, page_of
 from enishi.api.params import Access, AppServices, Ctx, Db
-from enishi.api.workspace_routes import NodeTypeOut, node_type_out
+from enishi.api.workspace_schemas import NodeTypeOut, node_type_out
 from enishi.audience import bulk
 from enishi.audit import add_details
 from enishi.context import WorkspaceContext

@@ -1,7 +1,9 @@
-"""Routes under ``/api/workspaces/{workspace_id}``: every one passes the workspace guard first."""
+"""Routes under ``/api/workspaces/{workspace_id}``: every one passes the workspace guard first. Their request and
+response bodies are in :mod:`enishi.api.workspace_schemas`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,17 +19,47 @@ from enishi.api.deps import platform_admin_guard
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, keyset_by_id, page_of
 from enishi.api.params import Access, AppServices, Db
-from enishi.api.platform_routes import AuditOut, PlanOut, WorkspaceOut, audit_page, plan_out, workspace_out
+from enishi.api.platform_routes import AuditOut, WorkspaceOut, audit_page, plan_out, workspace_out
 from enishi.api.services import Services
+from enishi.api.workspace_schemas import (
+    AccessOut,
+    CatalogOut,
+    FieldSourceOut,
+    FriendOut,
+    InvitationOut,
+    LoginCallbackOut,
+    NodeTypeOut,  # noqa: F401 - importable from here as before
+    PermissionOut,
+    PlanChange,
+    PlanChangeOut,
+    PluginStateIn,
+    QuietHours,  # noqa: F401 - importable from here as before
+    ReportTypeOut,
+    Role,  # noqa: F401 - importable from here as before
+    RoleGrantIn,
+    StaffIn,
+    StaffOut,
+    StaffPatch,
+    TimeOfDay,  # noqa: F401 - importable from here as before
+    WorkspacePatch,
+    WorkspacePluginOut,
+    friend_out,
+    invitation_out,
+    lookup_out,
+    node_type_out,
+    resource_out,
+    ui_module_out,
+)
 from enishi.audit import add_details
 from enishi.auth import invitations
 from enishi.auth.passwords import hash_password, password_problem
 from enishi.auth.service import normalise_email
 from enishi.db.base import utcnow
+from enishi.line import login as line_login
 from enishi.line.embedded import emulator_of, register_login_channel, register_workspace
 from enishi.models import Friend, Plan, RoleGrant, User, WorkspaceMembership, WorkspacePlugin
 from enishi.models.auth import StaffInvitation
-from enishi.registry import Registered
+from enishi.plugin_host import PluginHost
 from enishi.schema_validation import validate
 from enishi.tenancy.access import WorkspaceAccess
 from enishi.tenancy.permissions import ROLE_RANK, declared, permissions_of
@@ -40,32 +72,7 @@ from enishi.tenancy.workspaces import (
     channel_taken,
     notify_enabled,
 )
-from enishi.types import ROLES, ActionType, ConditionType
-
-Role = Annotated[str, msgspec.Meta(pattern=r"^(owner|admin|operator|viewer)$")]
-
-
-TimeOfDay = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
-
-
-class QuietHours(msgspec.Struct, forbid_unknown_fields=True):
-    enabled: bool
-    start: TimeOfDay
-    end: TimeOfDay
-
-
-class WorkspacePatch(msgspec.Struct, omit_defaults=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | msgspec.UnsetType = msgspec.UNSET
-    timezone: str | msgspec.UnsetType = msgspec.UNSET
-    channel_id: str | msgspec.UnsetType = msgspec.UNSET
-    channel_secret: str | msgspec.UnsetType = msgspec.UNSET
-    access_token: str | msgspec.UnsetType = msgspec.UNSET
-    # LINE Login (optional): null removes it. The secret is stored encrypted and never shown again.
-    login_channel_id: str | msgspec.UnsetType | None = msgspec.UNSET
-    login_channel_secret: str | msgspec.UnsetType = msgspec.UNSET
-    # Default quiet hours for scenario pushes: {"enabled": bool, "start": "HH:MM", "end": "HH:MM"}.
-    quiet_hours: QuietHours | msgspec.UnsetType = msgspec.UNSET
-
+from enishi.types import ROLES
 
 SECRET_FIELDS = ("channel_secret", "access_token", "login_channel_secret")
 LOGIN_FIELDS = ("login_channel_id", "login_channel_secret")
@@ -111,171 +118,6 @@ def login_channel_problems(
     return [], (channel_id, stored)
 
 
-class PlanChange(msgspec.Struct):
-    plan_id: int
-
-
-class PlanChangeOut(msgspec.Struct):
-    plan: PlanOut
-    disabled_plugins: list[str]
-
-
-class StaffIn(msgspec.Struct):
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
-    role: Role
-    # With both, an account is made for an email that has none yet (its owner signs in with this password and
-    # accepts); an existing account is never touched. The answer is the same either way.
-    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
-    password: str | None = None
-
-
-class InvitationOut(msgspec.Struct):
-    id: int
-    email: str
-    role: str
-    status: str  # pending until the person accepts or declines after signing in
-    created_at: datetime
-    expires_at: datetime
-
-
-class StaffPatch(msgspec.Struct):
-    role: Role
-
-
-class StaffOut(msgspec.Struct):
-    id: int  # the membership id
-    user_id: int
-    email: str
-    display_name: str
-    role: str
-    created_at: datetime
-
-
-class PluginStateIn(msgspec.Struct):
-    enabled: bool
-    settings: dict[str, Any] | None = None
-
-
-class WorkspacePluginOut(msgspec.Struct):
-    name: str
-    title: dict[str, str]
-    tier: str
-    enabled: bool
-    allowed_by_plan: bool
-    reason: str | None  # why it is off, or cannot be turned on
-    settings: dict[str, Any]
-    settings_schema: dict[str, Any]
-
-
-class NodeTypeOut(msgspec.Struct):
-    key: str
-    kind: str  # trigger / action / condition
-    version: int
-    plugin: str
-    label: dict[str, str]
-    description: dict[str, str] | None
-    config_schema: dict[str, Any]
-    ui_schema: dict[str, Any]
-    inputs: list[dict[str, Any]]
-    outputs: list[dict[str, Any]]
-    allowed_targets: list[str] | None
-    deprecated: bool
-    # Conditions only: whether a segment (friend list, broadcast, bulk operation) may use it; null otherwise.
-    usable_in_segments: bool | None = None
-    # Actions only: whether it runs for a whole batch of friends at once (its set-based form); an action without
-    # one still works in scenarios, one friend at a time, and cannot be a bulk operation. Null otherwise.
-    set_based: bool | None = None
-    sends_messages: bool | None = None
-
-
-class ReportTypeOut(msgspec.Struct):
-    key: str
-    version: int
-    plugin: str
-    label: dict[str, str]
-    params_schema: dict[str, Any]
-    ui_schema: dict[str, Any]
-
-
-class FieldSourceOut(msgspec.Struct):
-    key: str
-    plugin: str
-    label: dict[str, str]
-
-
-class CatalogOut(msgspec.Struct):
-    node_types: list[NodeTypeOut]
-    reports: list[ReportTypeOut]
-    friend_fields: list[FieldSourceOut]
-
-
-class AccessOut(msgspec.Struct):
-    workspace: WorkspaceOut
-    role: str
-    permissions: list[str]
-    enabled_plugins: list[str]
-
-
-class PermissionOut(msgspec.Struct):
-    key: str
-    plugin: str
-    label: dict[str, str]
-    roles: list[str]  # roles that grant it in this workspace
-
-
-class RoleGrantIn(msgspec.Struct):
-    role: Annotated[str, msgspec.Meta(pattern=r"^(admin|operator|viewer)$")]
-    permission: str
-    granted: bool
-
-
-class FriendOut(msgspec.Struct):
-    id: int
-    line_user_id: str
-    display_name: str
-    picture_url: str | None
-    language: str | None
-    status: str
-    followed_at: datetime
-    blocked_at: datetime | None
-    last_inbound_at: datetime | None
-
-
-def friend_out(f: Friend) -> FriendOut:
-    return FriendOut(
-        f.id,
-        f.line_user_id,
-        f.display_name,
-        f.picture_url,
-        f.language,
-        f.status,
-        f.followed_at,
-        f.blocked_at,
-        f.last_inbound_at,
-    )
-
-
-def node_type_out(kind: str, e: Registered[Any]) -> NodeTypeOut:
-    t = e.item
-    return NodeTypeOut(
-        key=e.key,
-        kind=kind.rstrip("s"),
-        version=e.version,
-        plugin=e.plugin,
-        label=t.label.as_dict(),
-        description=t.description.as_dict() if t.description else None,
-        config_schema=dict(t.config_schema),
-        ui_schema=dict(t.ui_schema),
-        inputs=[{"name": p.name, "label": p.label.as_dict()} for p in t.inputs],
-        outputs=[{"name": p.name, "label": p.label.as_dict()} for p in t.outputs],
-        allowed_targets=list(t.allowed_targets) if t.allowed_targets is not None else None,
-        deprecated=t.deprecated,
-        usable_in_segments=t.usable_in_segments if isinstance(t, ConditionType) else None,
-        set_based=t.run_bulk is not None if isinstance(t, ActionType) else None,
-        sends_messages=t.sends_messages if isinstance(t, ActionType) else None,
-    )
-
-
 async def staff_out(db: AsyncSession, membership_id: int) -> StaffOut:
     m, u = (
         await db.execute(
@@ -285,10 +127,6 @@ async def staff_out(db: AsyncSession, membership_id: int) -> StaffOut:
         )
     ).one()
     return StaffOut(m.id, u.id, u.email, u.display_name, m.role, m.created_at)
-
-
-def invitation_out(i: StaffInvitation) -> InvitationOut:
-    return InvitationOut(i.id, i.email, i.role, i.status, i.created_at, i.expires_at)
 
 
 async def check_seats(db: AsyncSession, access: WorkspaceAccess) -> None:
@@ -319,6 +157,24 @@ async def permission_table(db: AsyncSession, services: Services, access: Workspa
         PermissionOut(key, key.split(".")[0], p.label.as_dict(), [r for r in ROLES if key in by_role[r]])
         for key, p in sorted(perms.items())
     ]
+
+
+def plugin_title(host: PluginHost, name: str) -> dict[str, str]:
+    """A plugin's title as people know it (the core, which has no manifest, by its own name)."""
+    manifest = host.manifest(name)
+    return manifest.title.as_dict() if manifest is not None else {"ja": "縁 Enishi", "en": "Enishi"}
+
+
+def login_callbacks(services: Services, enabled: Iterable[str]) -> list[LoginCallbackOut]:
+    """The LINE Login callback URLs of the enabled plugins that sign LINE users in (their manifests say where)."""
+    public = services.settings.public_url
+    out = []
+    for name in sorted(enabled):
+        manifest = services.host.manifest(name)
+        if manifest is not None and manifest.line_login_callback is not None:
+            url = line_login.callback_url(public, name, manifest.line_login_callback)
+            out.append(LoginCallbackOut(plugin=name, title=manifest.title.as_dict(), url=url))
+    return out
 
 
 def check_role_change(access: WorkspaceAccess, current: str | None, new: str | None) -> None:
@@ -630,9 +486,11 @@ class WorkspaceController(Controller):
 
     @get("/catalog")
     async def show_catalog(self, access: Access, services: AppServices) -> CatalogOut:
-        """The node types, reports and friend-field sources of the plugins enabled here (the builder's palette)."""
+        """What the plugins enabled here bring: node types, reports and friend-field sources (the builder's palette),
+        and what the console draws for them (lookups, resources, UI modules)."""
         registry = services.host.registry
         enabled = access.enabled_plugins
+        modules = [ui_module_out(e, plugin_title(services.host, e.plugin)) for e in registry.all("ui_modules", enabled)]
         return CatalogOut(
             node_types=[node_type_out(kind, e) for kind, e in registry.node_types(enabled)],
             reports=[
@@ -649,6 +507,10 @@ class WorkspaceController(Controller):
             friend_fields=[
                 FieldSourceOut(e.key, e.plugin, e.item.label.as_dict()) for e in registry.all("friend_fields", enabled)
             ],
+            lookups=[lookup_out(e) for e in registry.all("lookups", enabled)],
+            resources=[resource_out(e) for e in registry.all("resources", enabled)],
+            ui_modules=[m for m in modules if m is not None],
+            line_login_callbacks=login_callbacks(services, enabled),
         )
 
     @get("/permissions")

@@ -1,7 +1,8 @@
 """A broadcast's progress: recipients counted as their outbox requests settle, and what the UI is shown.
 
-The outbox calls :func:`count_settled` in the transaction that records a request's outcome, and only the worker
-that still holds the request's claim records it, so each request is counted exactly once. The counts are spread
+The outbox tells :func:`count_broadcast_sends` (which the core plugin installs with ``enishi.line.outbox.on_settled``)
+of the requests it settles, in the transaction that records their outcomes, and only the worker that still holds
+a request's claim records it, so each request is counted exactly once. The counts are spread
 over a few rows per broadcast (``broadcast_counts``), so concurrent senders do not queue on one row lock, and
 progress is a sum over those few rows however many recipients there are.
 """
@@ -37,6 +38,15 @@ async def add_count_rows(session: AsyncSession, workspace_id: int, broadcast_id:
         insert(BroadcastCount),
         [{"workspace_id": workspace_id, "broadcast_id": broadcast_id, "shard": n} for n in range(COUNT_SHARDS)],
     )
+
+
+async def count_broadcast_sends(
+    session: AsyncSession, settled: Sequence[tuple[LineRequest, str]], now: datetime, jobs: JobQueue | None
+) -> None:
+    """The outbox's listener for settled requests: counts those of broadcasts (see :func:`count_settled`)."""
+    of_broadcasts = [(row, status) for row, status in settled if row.broadcast_id is not None]
+    if of_broadcasts:
+        await count_settled(session, of_broadcasts, now, jobs)
 
 
 async def count_settled(

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from enishi.auth.service import purge_expired
 from enishi.context import JobContext
-from enishi.registry import Registered, Registry
+from enishi.db.statistics import analyze_table
+from enishi.registry import CORE, Registered, Registry
 from enishi.types import JobType, Schedule
 
 log = logging.getLogger("enishi.jobs")
@@ -22,13 +23,13 @@ async def purge_sessions(ctx: JobContext) -> int:
 
 
 CORE_JOBS: tuple[JobType | Schedule, ...] = (
+    JobType(name="analyze_table", fn=analyze_table, timeout=timedelta(minutes=10)),
     Schedule(name="purge_sessions", fn=purge_sessions, every=timedelta(minutes=10)),
     JobType(name="purge_sessions_now", fn=purge_sessions, timeout=timedelta(minutes=5)),
 )
 
 
 def register_core_jobs(registry: Registry) -> None:
-    from enishi.core_registrations import CORE
     from enishi.version import CORE_API_VERSION
 
     for job in CORE_JOBS:

@@ -20,8 +20,8 @@ from enishi.tenancy.workspaces import webhook_url
 # The emulator itself (its state, API and pages) loads when the app mounts it: the API modules import this one for
 # emulator_of and register_workspace, and without ENISHI_EMULATOR there is no emulator to look for.
 if TYPE_CHECKING:
-    from enishi.line.emulator import Emulator
-    from enishi.line.emulator.control import AnyConnection, ControlScope
+    from enishi_line_emulator import Emulator
+    from enishi_line_emulator.control import AnyConnection, ControlScope
 
 STATE_KEY = "enishi_emulator"
 SIGN_IN_PAGE = "/login"
@@ -29,14 +29,14 @@ SIGN_IN_PAGE = "/login"
 
 def new_emulator() -> Emulator:
     """The app's emulator: a channel's webhooks go only to the app's own URL for that channel."""
-    from enishi.line.emulator import Emulator
+    from enishi_line_emulator import Emulator
 
     return Emulator(pin_webhooks=True)
 
 
 def emulator_router(emulator: Emulator) -> Router:
     """``/emulator``, its control API and simulator page behind the app's staff sign-in."""
-    from enishi.line.emulator import create_emulator_router
+    from enishi_line_emulator import create_emulator_router
 
     return create_emulator_router(
         emulator,
@@ -48,7 +48,7 @@ def emulator_router(emulator: Emulator) -> Router:
 
 async def staff_scope(connection: AnyConnection) -> ControlScope:
     """The channels of the workspaces the signed-in staff member may see; a platform admin may do everything."""
-    from enishi.line.emulator.control import ControlScope
+    from enishi_line_emulator.control import ControlScope
 
     auth: Authenticated = connection.auth
     if auth.user.is_platform_admin:

@@ -72,6 +72,12 @@ class LoginError(Exception):
         self.message = message
 
 
+def callback_url(public_url: str, plugin: str, path: str) -> str:
+    """Where LINE Login sends a person back for a plugin: its public route ``/p/<plugin><path>`` (the path its
+    manifest names as ``line_login_callback``), as ``begin``'s redirect_uri and for LINE Developers."""
+    return f"{public_url.rstrip('/')}/p/{plugin}{path}"
+
+
 def _hash(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 

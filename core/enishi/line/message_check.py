@@ -10,9 +10,9 @@ import re
 from typing import Any
 
 from enishi.line.channels import MAX_MESSAGES
-from enishi.line.emulator.validation import request_details
 from enishi.line.spec import check_message
 from enishi.schema_validation import SchemaProblem
+from enishi_line_emulator.validation import request_details
 
 _SAMPLE_USER = "U" + "0" * 32
 _LINE_PATH = re.compile(r"^messages(?=$|[.\[])")

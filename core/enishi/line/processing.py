@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enishi.context import JobContext, WorkspaceContext
 from enishi.db.base import utcnow
 from enishi.db.engine import dialect_of, upsert_insert
+from enishi.events import FRIEND_FOLLOWED, FRIEND_UNFOLLOWED, MESSAGE_RECEIVED, POSTBACK_RECEIVED
 from enishi.jobs.after_commit import enqueue_quietly
 from enishi.jobs.workspace_state import WorkspaceState, workspace_context, workspace_state
 from enishi.line.spec import check_event, event_schema_names
@@ -199,7 +200,7 @@ async def apply_events(ctx: WorkspaceContext, events: Sequence[LineEvent]) -> li
                     friend.status, friend.blocked_at, friend.state_changed_at = "following", None, event.occurred_at
                 profiles.append(friend.id)
                 await hooks.followed(friend.id, unblocked)
-                announced.append((friend.id, "core.friend_followed", {"unblocked": unblocked}))
+                announced.append((friend.id, FRIEND_FOLLOWED, {"unblocked": unblocked}))
             elif kind == "unfollow":
                 if _moves_state_forward(friend, event.occurred_at):
                     friend.status, friend.blocked_at, friend.state_changed_at = (
@@ -209,7 +210,7 @@ async def apply_events(ctx: WorkspaceContext, events: Sequence[LineEvent]) -> li
                     )
                     friend.reply_token = None  # a blocked friend cannot be replied to
                 await hooks.unfollowed(friend.id)
-                announced.append((friend.id, "core.friend_unfollowed", {}))
+                announced.append((friend.id, FRIEND_UNFOLLOWED, {}))
             elif kind in ("message", "postback"):
                 # The token first: what plugins and scenarios answer to this message then goes as a free reply.
                 _take_reply_token(friend, payload, event.occurred_at)
@@ -224,7 +225,7 @@ async def apply_events(ctx: WorkspaceContext, events: Sequence[LineEvent]) -> li
                 profiles.append(friend.id)
             if kind not in ("message", "postback"):
                 _take_reply_token(friend, payload, event.occurred_at)
-        await hooks.line_event(payload)
+        await hooks.line_event(payload, friend.id if friend is not None else None)
     if inbound:
         ctx.session.add_all([message for message, _ in inbound])
         await ctx.session.flush()  # one INSERT for the batch's messages (their ids go into the events)
@@ -264,10 +265,10 @@ class _PerEventHooks:
             ctx = self.ctx
             await ctx.host.call("enishi_friend_unfollowed", ctx.enabled_plugins, ctx=ctx, friend_id=friend_id)
 
-    async def line_event(self, payload: dict[str, Any]) -> None:
+    async def line_event(self, payload: dict[str, Any], friend_id: int | None) -> None:
         if "enishi_line_event" in self.wanted:
             ctx = self.ctx
-            await ctx.host.call("enishi_line_event", ctx.enabled_plugins, ctx=ctx, event=payload)
+            await ctx.host.call("enishi_line_event", ctx.enabled_plugins, ctx=ctx, event=payload, friend_id=friend_id)
 
 
 async def _friends(
@@ -369,7 +370,7 @@ def _domain_events(
     for friend_id, name, data in announced:
         if not name:  # a message or postback: its row has an id now
             message = inbound[data["message"]][0]
-            name = "core.postback_received" if message.kind == "postback" else "core.message_received"
+            name = POSTBACK_RECEIVED if message.kind == "postback" else MESSAGE_RECEIVED
             data = {"message_id": message.id, "kind": message.kind, "text": message.text}
         n = seen[friend_id]
         seen[friend_id] = n + 1

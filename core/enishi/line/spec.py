@@ -1,4 +1,4 @@
-"""Validation against LINE's own OpenAPI specs (shipped in ``spec/``), with OpenAPI 3.0 schemas read as JSON Schema.
+"""Validation against LINE's OpenAPI specs (in enishi_line_emulator), with OpenAPI 3.0 schemas read as JSON Schema.
 
 The specs never forbid extra properties, so unknown fields pass: LINE adds fields over time and we keep them.
 Every webhook event and every outgoing message is checked here, so the checking is done by jsonschema-rs (a
@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 import yaml
 
 from enishi.schema_validation import MAX_NESTING, SchemaProblem, _json_path, nested_deeper_than
+from enishi_line_emulator import SPEC_DIR
 
-SPEC_DIR = Path(__file__).parent / "spec"
 _WEBHOOK = "urn:enishi:line:webhook"
 _MESSAGING = "urn:enishi:line:messaging"
 

@@ -17,6 +17,9 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table instead
     compare_type=True,
+    # `enishi db revision --plugin NAME` compares that plugin's tables only
+    include_name=config.attributes.get("include_name"),
+    include_object=config.attributes.get("include_object"),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -1,7 +1,11 @@
 """${message}
 
 Revision ID: ${up_revision}
+% if down_revision:
 Revises: ${down_revision | comma,n}
+% else:
+Revises:
+% endif
 Create Date: ${create_date}
 """
 
@@ -10,8 +14,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
+% if "enishi.db.base." in (upgrades or "") + (downgrades or ""):
 
 import enishi.db.base
+% endif
 
 revision: str = ${repr(up_revision)}
 down_revision: str | Sequence[str] | None = ${repr(down_revision)}

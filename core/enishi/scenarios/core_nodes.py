@@ -14,7 +14,10 @@ import regex
 from sqlalchemy import Select, select
 
 from enishi.context import ActionContext, BulkActionContext, WorkspaceContext
+from enishi.events import FRIEND_FOLLOWED, MESSAGE_RECEIVED, POSTBACK_RECEIVED
 from enishi.registry import Registered, Registry
+from enishi.scenarios.engine import start_for_friend, start_for_friends, stop_for_friend, stop_for_friends
+from enishi.scenarios.times import next_time_of_day, parse_time
 from enishi.schema_validation import SchemaProblem
 from enishi.text import Text
 from enishi.types import NEXT, ActionType, DomainEvent, Port, TriggerType, WaitType
@@ -43,11 +46,6 @@ TIME_OF_DAY = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "
 
 def duration(config: Mapping[str, Any]) -> timedelta:
     return timedelta(days=config.get("days", 0), hours=config.get("hours", 0), minutes=config.get("minutes", 0))
-
-
-def parse_time(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
 
 
 # --- triggers ----------------------------------------------------------------------------------------------
@@ -80,7 +78,7 @@ friend_followed = TriggerType(
         },
         "additionalProperties": False,
     },
-    listens_to=("core.friend_followed",),
+    listens_to=(FRIEND_FOLLOWED,),
     matches=_followed_matches,
 )
 
@@ -183,7 +181,7 @@ message_received = TriggerType(
         "if": {"properties": {"match": {"not": {"const": "any"}}}, "required": ["match"]},
         "then": {"required": ["keywords"], "properties": {"keywords": {"minItems": 1}}},
     },
-    listens_to=("core.message_received",),
+    listens_to=(MESSAGE_RECEIVED,),
     matches=_message_matches,
     check_config=_check_message_config,
 )
@@ -219,7 +217,7 @@ postback_received = TriggerType(
         "required": ["data"],
         "additionalProperties": False,
     },
-    listens_to=("core.postback_received",),
+    listens_to=(POSTBACK_RECEIVED,),
     matches=_postback_matches,
     check_config=_check_postback_config,
 )
@@ -266,16 +264,6 @@ wait_delay = WaitType(
     resume_at=_delay_until,
     resume_at_many=_same_for_everyone(_delay_until),
 )
-
-
-def next_time_of_day(since: datetime, tz: Any, at: time, days_after: int) -> datetime:
-    """``days_after`` days after the local date of ``since`` at ``at``; day 0 means the next such time."""
-    local = since.astimezone(tz)
-    day: date = local.date() + timedelta(days=days_after)
-    candidate = datetime.combine(day, at, tzinfo=tz)
-    if candidate <= local:
-        candidate = datetime.combine(day + timedelta(days=1), at, tzinfo=tz)
-    return candidate
 
 
 async def _time_of_day(ctx: WorkspaceContext, friend_id: int, config: Mapping[str, Any], since: datetime) -> datetime:
@@ -470,29 +458,21 @@ async def _check_scenario_ref(ctx: WorkspaceContext, config: Mapping[str, Any]) 
 
 
 async def _run_start(ctx: ActionContext, friend_id: int, config: Mapping[str, Any]) -> Mapping[str, Any]:
-    from enishi.scenarios.engine import start_for_friend
-
     run_id = await start_for_friend(ctx, config["scenario_id"], friend_id, source=ctx.source)
     return {"run_id": run_id, "started": run_id is not None}
 
 
 async def _run_stop(ctx: ActionContext, friend_id: int, config: Mapping[str, Any]) -> Mapping[str, Any]:
-    from enishi.scenarios.engine import stop_for_friend
-
     return {"stopped": await stop_for_friend(ctx, config["scenario_id"], friend_id)}
 
 
 async def _run_start_bulk(ctx: BulkActionContext, friend_ids: Select[Any], config: Mapping[str, Any]) -> int:
     """Runs started, in one INSERT … SELECT (friends already in the scenario, or blocked, are left out)."""
-    from enishi.scenarios.engine import start_for_friends
-
     return await start_for_friends(ctx, int(config["scenario_id"]), friend_ids, source=ctx.source)
 
 
 async def _run_stop_bulk(ctx: BulkActionContext, friend_ids: Select[Any], config: Mapping[str, Any]) -> int:
     """Runs ended, in one UPDATE."""
-    from enishi.scenarios.engine import stop_for_friends
-
     return await stop_for_friends(ctx, int(config["scenario_id"]), friend_ids)
 
 

@@ -77,12 +77,23 @@ class Graph:
     next_of: dict[tuple[str, str], str]
     settings: dict[str, Any]
     triggers: list[str] = field(default_factory=list)
+    # Nodes on a loop (through a wait): the only nodes a run can reach more than once, as runs move along edges
+    # only. A step at any other node is the run's first visit there, which the stepper need not look up.
+    looped: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, document: Mapping[str, Any], registry: Registry | None = None) -> Graph:
         nodes = {n["id"]: n for n in document.get("nodes", [])}
-        next_of = {(e["source"], e["source_port"]): e["target"] for e in document.get("edges", [])}
-        graph = cls(nodes=nodes, next_of=next_of, settings=settings_of(document))
+        edges = document.get("edges", [])
+        next_of = {(e["source"], e["source_port"]): e["target"] for e in edges}
+        successors = _successors(edges)
+        looped = frozenset(
+            node_id
+            for component in _strong_components(list(nodes), successors)
+            for node_id in component
+            if len(component) > 1 or node_id in successors.get(node_id, [])
+        )
+        graph = cls(nodes=nodes, next_of=next_of, settings=settings_of(document), looped=looped)
         if registry is not None:
             graph.triggers = [
                 n["id"] for n in document.get("nodes", []) if registry.get("triggers", n["type"]) is not None

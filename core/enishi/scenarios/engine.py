@@ -27,6 +27,8 @@ from sqlalchemy.exc import OperationalError
 
 from enishi.context import JobContext, WorkspaceContext
 from enishi.db.base import utcnow
+from enishi.db.statistics import note_growth
+from enishi.events import FRIEND_FOLLOWED, FRIEND_UNFOLLOWED
 from enishi.jobs.after_commit import enqueue_quietly
 from enishi.jobs.workspace_state import WorkspaceState
 from enishi.models import Friend
@@ -60,7 +62,7 @@ SWEEP_SCHEDULE = "core.sweep_scenario_runs"
 MAX_JOB_SECONDS = 120.0  # then the job hands over to a fresh one, so one busy scenario cannot hold a worker
 SWEEP_BATCH = 1000
 
-FOLLOWED, UNFOLLOWED = "core.friend_followed", "core.friend_unfollowed"
+FOLLOWED, UNFOLLOWED = FRIEND_FOLLOWED, FRIEND_UNFOLLOWED
 
 
 # ---- events: start runs, resume waits, pause and unpause --------------------------------------------------------
@@ -305,6 +307,7 @@ async def enrol_many(
     )
     count = int(result.rowcount or 0)  # type: ignore[attr-defined]
     if count:
+        await note_growth(ctx.session, ctx.jobs, ScenarioRun.__tablename__, count)
         wake_after_commit(ctx, scenario_id, None)
     return count
 

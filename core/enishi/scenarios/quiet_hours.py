@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from enishi.context import WorkspaceContext
 from enishi.models.tenancy import Workspace
-from enishi.scenarios.core_nodes import parse_time
+from enishi.scenarios.times import parse_time
 
 # A new workspace's default; each workspace sets its own, and a scenario may override it.
 WORKSPACE_DEFAULT: Mapping[str, Any] = {"enabled": True, "start": "22:00", "end": "08:00"}

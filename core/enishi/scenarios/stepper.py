@@ -30,7 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enishi.context import BulkActionContext, JobContext, WorkspaceContext
 from enishi.db.engine import dialect_of
+from enishi.db.statistics import note_growth
 from enishi.jobs.after_commit import enqueue_after_commit, pending_after_commit
+from enishi.jobs.queue import ahead_of_queue
 from enishi.jobs.workspace_state import WorkspaceState, workspace_context, workspace_state
 from enishi.models import Friend
 from enishi.models.scenarios import ScenarioRun, ScenarioStep, ScenarioVersion
@@ -46,6 +48,7 @@ from enishi.types import ActionType, ConditionType, TriggerType, WaitType
 log = logging.getLogger("enishi.scenarios")
 
 ADVANCE_JOB = "core.advance_scenario_run"
+NOW_JOB_PREFIX = "scenario_now:"
 MAX_FAILURES = 5
 DUE = ("active", "waiting")
 TAKEN = -1  # step_batch: the due runs it found are being stepped by another job
@@ -80,11 +83,15 @@ def wake_after_commit(ctx: WorkspaceContext, scenario_id: int, due: datetime | N
     """
     if due is None:
         if any(
-            job.name == ADVANCE_JOB and job.defer_until is None and job.kwargs.get("scenario_id") == scenario_id
+            job.name == ADVANCE_JOB
+            and (job.job_id or "").startswith(NOW_JOB_PREFIX)
+            and job.kwargs.get("scenario_id") == scenario_id
             for job in pending_after_commit(ctx.session)
         ):
             return
-        job_id = f"scenario_now:{scenario_id}:{uuid.uuid4().hex}"
+        # Runs due now are a friend waiting (a keyword's answer, a greeting): ahead of the queue, not behind the
+        # rest of a burst of webhooks.
+        job_id, due = f"{NOW_JOB_PREFIX}{scenario_id}:{uuid.uuid4().hex}", ahead_of_queue()
     else:
         job_id = due_job_id(scenario_id, due)
     enqueue_after_commit(ctx.session, ctx.jobs, ADVANCE_JOB, job_id=job_id, defer_until=due, scenario_id=scenario_id)
@@ -248,6 +255,7 @@ class Batch:
             await self._run_node(node, to_run)
         if self.steps:
             await self.session.execute(insert(ScenarioStep), self.steps)
+            await note_growth(self.session, self.ctx.jobs, ScenarioStep.__tablename__, len(self.steps))
         await self._move(node)
         return len(self.steps) + len(ending)
 
@@ -339,6 +347,8 @@ class Batch:
 
     async def _visits(self, node_id: str, runs: list[DueRun]) -> dict[int, int]:
         """Each run's visit number for this node (a loop through a wait reaches a node again)."""
+        if node_id not in self.graph.looped:
+            return {r.id: 1 for r in runs}
         rows = await self.session.execute(
             select(ScenarioStep.run_id, func.max(ScenarioStep.visit))
             .where(ScenarioStep.run_id.in_([r.id for r in runs]), ScenarioStep.node_id == node_id)

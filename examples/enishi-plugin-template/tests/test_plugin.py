@@ -9,8 +9,8 @@ from typing import Any
 
 import enishi_birthday
 import pytest
-from enishi_birthday import nodes, store
-from enishi_birthday.routes import BirthdayController
+from enishi_birthday import nodes, screens, store
+from enishi_birthday.routes import BirthdayController, NewBirthday
 
 from enishi import DomainEvent, Register, validate
 from enishi.plugin_host import ENTRY_POINT_GROUP, discover
@@ -19,6 +19,7 @@ from enishi.settings import load_settings
 
 EXPECTED = {
     "triggers": ["birthday.birthday_today"],
+    "events": ["birthday.birthday_today"],
     "actions": ["birthday.set_birthday"],
     "conditions": ["birthday.birthday_in_month"],
     "friend_fields": ["birthday.birthday"],
@@ -27,6 +28,7 @@ EXPECTED = {
     "jobs": [],
     "permissions": ["birthday.manage"],
     "migrations": ["birthday.migrations"],
+    "screens": ["birthday.friends", "birthday.birthdays", "birthday.ui"],
 }
 
 
@@ -114,8 +116,18 @@ def test_routes_declare_the_permission_for_writes() -> None:
     assert entry.item.handlers == [BirthdayController]
     assert not entry.item.public
     opts = {h.http_methods.copy().pop(): h.opt for h in _handlers(BirthdayController)}
-    assert opts["PUT"]["permission"] == opts["DELETE"]["permission"] == "birthday.manage"
+    assert opts["PUT"]["permission"] == opts["POST"]["permission"] == opts["DELETE"]["permission"] == "birthday.manage"
     assert "permission" not in opts["GET"]
+
+
+def test_the_settings_page_sends_what_the_route_accepts() -> None:
+    """The Resource's schema is the body of POST /birthdays: the same fields, all required, nothing else."""
+    resource = screens.BIRTHDAYS
+    assert set(resource.schema["properties"]) == set(NewBirthday.__struct_fields__) == set(resource.schema["required"])
+    assert resource.schema["additionalProperties"] is False
+    assert validate(dict(resource.schema), {"friend_id": 1, "birthday": "1990-02-30"})
+    assert resource.permission == "birthday.manage"
+    assert screens.UI_MODULE.parent.parent.parent == Path(enishi_birthday.__file__).parent
 
 
 def _handlers(controller: type) -> list[Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, TypedDict
 
 from litestar import get, post
 from litestar.params import JSONBody
@@ -17,6 +18,7 @@ from enishi import (
     ConditionType,
     Ctx,
     DomainEvent,
+    EventType,
     Friend,
     FriendFieldDescriptor,
     FriendFieldSource,
@@ -34,6 +36,7 @@ from enishi import (
     WorkspaceContext,
     hookimpl,
 )
+from enishi.types import Lookup, Resource, ResourceColumn, UiModule
 
 manifest = PluginManifest(
     title=Text("テスト用プラグイン", "Probe"),
@@ -100,6 +103,15 @@ async def echo(data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
     return data
 
 
+GREETINGS = [{"id": 1, "name": "こんにちは"}, {"id": 2, "name": "こんばんは"}]
+UI_MODULE = Path(__file__).parent / "ui" / "probe.js"
+
+
+@get("/greetings")
+async def greetings() -> list[dict[str, Any]]:
+    return GREETINGS
+
+
 @get("/ping", exclude_from_auth=True)
 async def public_ping() -> dict[str, str]:
     return {"pong": "probe"}
@@ -126,6 +138,15 @@ def enishi_register_triggers(register: Register[TriggerType]) -> None:
             matches=lambda config, event: True,
         )
     )
+
+
+class RenamedData(TypedDict):
+    name: str
+
+
+@hookimpl
+def enishi_register_events(register: Register[EventType]) -> None:
+    register(EventType(name="renamed", description=Text("名前が変わった", "Renamed"), data=RenamedData))
 
 
 @hookimpl
@@ -159,7 +180,7 @@ def enishi_register_reports(register: Register[ReportType]) -> None:
 
 @hookimpl
 def enishi_register_routes(register: Register[ApiRoutes]) -> None:
-    register(ApiRoutes(handlers=[hello, echo]))
+    register(ApiRoutes(handlers=[hello, echo, greetings]))
     register(ApiRoutes(handlers=[public_ping], public=True, name="public"))
 
 
@@ -177,6 +198,40 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 
 
 @hookimpl
+def enishi_register_screens(register: Register[Lookup | Resource | UiModule]) -> None:
+    register(
+        Lookup(
+            name="greetings",
+            label=Text("挨拶", "Greetings"),
+            path="/probe/greetings",
+            properties={"greeting_id": "integer"},
+            widgets=("probeGreeting",),
+        )
+    )
+    # A list only: the probe has no routes that change greetings.
+    register(
+        Resource(
+            name="greetings",
+            title=Text("挨拶", "Greetings"),
+            path="/probe/greetings",
+            item_path="/probe/greetings/{id}",
+            schema={
+                "type": "object",
+                "properties": {"name": {"type": "string", "title": "挨拶 / Greeting", "minLength": 1}},
+                "required": ["name"],
+                "additionalProperties": False,
+            },
+            example={"name": "おはよう"},
+            columns=(ResourceColumn(field="name", title=Text("挨拶", "Greeting")),),
+            create=False,
+            update=None,
+            delete=False,
+        )
+    )
+    register(UiModule(path=UI_MODULE))
+
+
+@hookimpl
 def enishi_register_migrations(register: Register[Any]) -> None:
     """The probe keeps no tables of its own; it registers nothing here (see the template plugin for one)."""
 
@@ -187,8 +242,8 @@ def enishi_workspace_plugin_enabled(ctx: WorkspaceContext) -> None:
 
 
 @hookimpl
-async def enishi_line_event(ctx: WorkspaceContext, event: dict[str, Any]) -> None:
-    CALLS.append(("line_event", ctx.workspace_id, event.get("type")))
+async def enishi_line_event(ctx: WorkspaceContext, event: dict[str, Any], friend_id: int | None) -> None:
+    CALLS.append(("line_event", ctx.workspace_id, (event.get("type"), friend_id)))
 
 
 @hookimpl

@@ -14,7 +14,7 @@ import pytest
 from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, AsyncMessagingApiBlob, Configuration
 from litestar import Litestar
 
-from enishi.line.emulator import Emulator, SimUser, create_emulator_router
+from enishi_line_emulator import Emulator, SimUser, create_emulator_router
 from tests.live_server import serve
 
 CHANNEL_ID = "1657000001"

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from enishi.line.emulator.cli import emulator_command
-from enishi.line.emulator.state import Emulator
+from enishi_line_emulator.cli import emulator_command
+from enishi_line_emulator.state import Emulator
 
 
 def test_help_names_the_command() -> None:

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from enishi.line.emulator import Emulator, create_emulator_app, create_emulator_router
-from enishi.line.emulator.api import InjectedDrop
+from enishi_line_emulator import Emulator, create_emulator_app, create_emulator_router
+from enishi_line_emulator.api import InjectedDrop
 from tests.line.emulator.conftest import CHANNEL_ID, SECRET, TOKEN, Received, Receiver
 
 TEXT = {"type": "text", "text": "hi"}

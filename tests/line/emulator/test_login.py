@@ -13,8 +13,8 @@ import jwt
 import pytest
 from click.testing import CliRunner
 
-from enishi.line.emulator import Emulator, create_emulator_app
-from enishi.line.emulator.cli import emulator_command
+from enishi_line_emulator import Emulator, create_emulator_app
+from enishi_line_emulator.cli import emulator_command
 
 CHANNEL = "1657000001"
 LOGIN = "1657000009"

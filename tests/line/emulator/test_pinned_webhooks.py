@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from enishi.line.emulator import Emulator, LineApiError, create_emulator_app
+from enishi_line_emulator import Emulator, LineApiError, create_emulator_app
 from tests.line.emulator.conftest import CHANNEL_ID, SECRET, TOKEN, Receiver
 
 OWN = "http://app.test/webhook/own-token"

@@ -11,7 +11,7 @@ import pytest
 from linebot.v3.messaging import AsyncMessagingApi, MulticastRequest, PushMessageRequest, TextMessage
 from linebot.v3.messaging.exceptions import ApiException
 
-from enishi.line.emulator import Faults, RateLimit
+from enishi_line_emulator import Faults, RateLimit
 from tests.line.emulator.conftest import CHANNEL_ID, Line
 
 

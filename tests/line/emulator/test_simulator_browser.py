@@ -23,8 +23,8 @@ from playwright.async_api import Browser, Error, Page, Route, async_playwright, 
 from sqlalchemy import select
 
 from enishi.line.embedded import emulator_of, register_channels
-from enishi.line.emulator import Emulator
 from enishi.models import LineEvent, Workspace
+from enishi_line_emulator import Emulator
 from tests.conftest import PASSWORD, Env, unavailable
 from tests.line import test_inbox
 

@@ -8,7 +8,7 @@ import pytest
 from linebot.v3.messaging import AsyncMessagingApi, PushMessageRequest, TextMessage
 from linebot.v3.messaging.exceptions import ApiException
 
-from enishi.line.emulator.validation import WEBHOOK_URI, request_details, schema_details
+from enishi_line_emulator.validation import WEBHOOK_URI, request_details, schema_details
 from tests.line.emulator.conftest import CHANNEL_ID, Line
 
 TEXT = {"type": "text", "text": "hi"}

@@ -21,8 +21,8 @@ from linebot.v3.webhooks import (
 )
 from ulid import ULID
 
-from enishi.line.emulator import Emulator
-from enishi.line.emulator.validation import WEBHOOK_URI, schema_details
+from enishi_line_emulator import Emulator
+from enishi_line_emulator.validation import WEBHOOK_URI, schema_details
 from tests.line.emulator.conftest import CHANNEL_ID, SECRET, Line, Received
 
 

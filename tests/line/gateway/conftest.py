@@ -19,12 +19,12 @@ from sqlalchemy import select, update
 
 from enishi.crypto import SecretBox
 from enishi.db.base import utcnow
-from enishi.line.emulator import Emulator, create_emulator_app
 from enishi.line.gateway import GatewaySettings, LineGateway
 from enishi.line.outbox import OutboxSettings, deliver
 from enishi.line.ratelimit import NoRateLimiter, RateLimitSettings
 from enishi.models import Friend, LineRequest, Workspace
 from enishi.settings import Settings
+from enishi_line_emulator import Emulator, create_emulator_app
 from tests.conftest import Env
 from tests.live_server import serve as serve_live
 

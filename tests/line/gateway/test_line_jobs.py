@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pluggy
 from sqlalchemy import select, update
@@ -27,26 +26,11 @@ from enishi.line.outbox import (
 from enishi.models import LineRequest, Workspace
 from enishi.plugin_host import PluginHost
 from enishi.registry import Registry
+from enishi.testing import RecordingQueue
 from enishi.types import JobType, Schedule
 from tests.line.gateway.conftest import World
 
 TEXT = {"type": "text", "text": "ステップ配信 1通目"}
-
-
-class RecordingQueue:
-    """A JobQueue that only records what it is asked to run."""
-
-    def __init__(self) -> None:
-        self.enqueued: list[tuple[str, str | None, datetime | None, dict[str, Any]]] = []
-
-    async def enqueue(
-        self, name: str, *, job_id: str | None = None, defer_until: datetime | None = None, **kwargs: Any
-    ) -> bool:
-        self.enqueued.append((name, job_id, defer_until, kwargs))
-        return True
-
-    async def close(self) -> None:
-        return None
 
 
 def line_host() -> PluginHost:

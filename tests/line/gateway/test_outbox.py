@@ -15,7 +15,7 @@ import enishi.line.outbox as outbox
 from enishi.db.base import utcnow
 from enishi.line.errors import Accepted, Outcome, RetryLater
 from enishi.line.gateway import Channel, LineGateway, part_key
-from enishi.line.outbox import OutboxSettings, release_quota_hold, send_to_friend
+from enishi.line.outbox import OutboxSettings, delivering, release_quota_hold, send_to_friend
 from enishi.models import Friend, LineRequest, Message
 from enishi.settings import SettingsError
 from tests.conftest import settings_for
@@ -64,6 +64,26 @@ async def test_a_fresh_reply_token_is_used_and_the_send_is_free(world: World) ->
     async with world.db.session() as s:
         ids = (await s.scalars(select(Message.line_message_id).where(Message.request_id == row.id))).all()
     assert ids == [delivery["messageId"]]
+
+
+async def test_listeners_are_told_of_settled_requests_in_the_recording_transaction(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What builds on the outbox (delivery counting a broadcast) hears of settled sends instead of being imported."""
+    heard: list[tuple[int, str, bool]] = []
+
+    async def listener(session: Any, settled: Any, now: Any, jobs: Any) -> None:
+        for row, status in settled:
+            recorded = await session.scalar(select(LineRequest.status).where(LineRequest.id == row.id))
+            heard.append((row.id, status, recorded == status))  # the outcome is written, not yet committed
+
+    monkeypatch.setattr(delivering, "_settled_listeners", [])
+    outbox.on_settled(listener)
+    outbox.on_settled(listener)  # once per listener
+    shop = await world.shop()
+    row = await send(world, shop, await world.friend(shop))
+    assert await world.deliver(row.id) == "accepted"
+    assert heard == [(row.id, "accepted", True)]
 
 
 async def test_without_a_fresh_token_it_is_a_push_with_a_retry_key(world: World) -> None:
@@ -163,7 +183,7 @@ async def test_a_worker_killed_between_sending_and_recording_never_sends_twice(
         raise RuntimeError("worker killed after LINE accepted the request")
 
     with monkeypatch.context() as m:
-        m.setattr(outbox, "_record", killed)
+        m.setattr(delivering, "_record", killed)
         with pytest.raises(RuntimeError, match="worker killed"):
             await world.deliver(row.id)
     [delivery] = await world.deliveries(shop, friend)
@@ -413,13 +433,13 @@ async def test_a_worker_that_lost_its_claim_does_not_record(world: World) -> Non
     shop = await world.shop()
     friend = await world.friend(shop)
     row = await send(world, shop, friend)
-    claimed = await outbox._claim(world.db, row.id, world.outbox)
+    claimed = await delivering._claim(world.db, row.id, world.outbox)
     assert not isinstance(claimed, str)
     mine, _channel = claimed
     async with world.db.transaction() as s:  # the lease ran out and another worker claimed it
         await s.execute(update(LineRequest).where(LineRequest.id == row.id).values(attempts=LineRequest.attempts + 1))
     outcome = RetryLater(delay=0.0, reason="late")
-    assert await outbox._record(world.db, mine, outcome, world.outbox, None) == "lost"
+    assert await delivering._record(world.db, mine, outcome, world.outbox, None) == "lost"
     assert (await world.row(row.id)).status == "sending"
 
 
@@ -449,7 +469,7 @@ async def test_a_row_whose_worker_keeps_dying_ends_as_failed(world: World, monke
         raise RuntimeError("worker killed")
 
     with monkeypatch.context() as m:
-        m.setattr(outbox, "_record", killed)
+        m.setattr(delivering, "_record", killed)
         for _ in range(2):
             with pytest.raises(RuntimeError):
                 await world.deliver(row.id)

@@ -32,7 +32,7 @@ def paths(response: Any) -> list[str]:
 
 
 async def test_assign_reassign_and_unassign_one_friend(world: World) -> None:
-    aoi, u = world.friends["aoi"], world.users
+    aoi, u = world.friends["aoi"], world.user_ids
     response = await world.call("mika", "GET", f"/friends/{aoi}")
     assert response.status_code == 200
     assert response.json() == {
@@ -84,7 +84,7 @@ async def test_assign_reassign_and_unassign_one_friend(world: World) -> None:
 
 
 async def test_only_staff_of_the_workspace_can_be_assigned(world: World) -> None:
-    aoi, u = world.friends["aoi"], world.users
+    aoi, u = world.friends["aoi"], world.user_ids
     await world.assign(aoi="aki")
     # Another workspace's owner, an agency member who is not on this workspace's staff, a user without any
     # membership and a user id that does not exist.
@@ -99,7 +99,7 @@ async def test_only_staff_of_the_workspace_can_be_assigned(world: World) -> None
 
 
 async def test_bad_input_is_refused_with_the_field_path(world: World) -> None:
-    aoi, u = world.friends["aoi"], world.users
+    aoi, u = world.friends["aoi"], world.user_ids
     cases: list[tuple[str, str, Any, int, list[str]]] = [
         ("PUT", f"/friends/{aoi}", {}, 422, ["$"]),
         ("PUT", f"/friends/{aoi}", {"user_id": u["aki"], "pool_id": 1}, 422, ["$"]),
@@ -143,7 +143,7 @@ async def test_bad_input_is_refused_with_the_field_path(world: World) -> None:
 
 
 async def test_bulk_is_set_based_idempotent_and_keeps_existing_on_request(world: World) -> None:
-    f, u = world.friends, world.users
+    f, u = world.friends, world.user_ids
     everyone = list(f.values())
     await world.assign(aoi="ken")
     response = await world.call("mika", "POST", "/bulk", {"friend_ids": [*everyone, f["aoi"]], "user_id": u["aki"]})
@@ -183,7 +183,7 @@ async def test_bulk_is_set_based_idempotent_and_keeps_existing_on_request(world:
 
 
 async def test_my_friends_filter_and_counts_per_staff_member(world: World) -> None:
-    f, u = world.friends, world.users
+    f, u = world.friends, world.user_ids
     await world.assign(aoi="aki", yui="aki", ren="ken")
     first = (await world.call("aki", "GET", "/friends?limit=1")).json()
     assert [i["friend_id"] for i in first["items"]] == [f["aoi"]]
@@ -218,7 +218,7 @@ async def test_my_friends_filter_and_counts_per_staff_member(world: World) -> No
 
 
 async def test_a_staff_member_who_leaves_keeps_the_rows_but_their_friends_read_unassigned(world: World) -> None:
-    f, u = world.friends, world.users
+    f, u = world.friends, world.user_ids
     await world.assign(aoi="ken", ren="ken", yui="aki")
     await world.remove_staff("ken")
 
@@ -252,7 +252,7 @@ async def test_a_staff_member_who_leaves_keeps_the_rows_but_their_friends_read_u
 
 
 async def test_permissions_and_workspaces(world: World) -> None:
-    aoi, u = world.friends["aoi"], world.users
+    aoi, u = world.friends["aoi"], world.user_ids
     viewer = await world.call("vi", "PUT", f"/friends/{aoi}", {"user_id": u["vi"]})
     assert viewer.status_code == 403
     assert (await world.call("vi", "POST", "/bulk", {"friend_ids": [aoi], "user_id": None})).status_code == 403

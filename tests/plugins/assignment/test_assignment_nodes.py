@@ -33,7 +33,7 @@ async def problems(world: World, kind: str, key: str, config: Any) -> list[tuple
 
 
 async def test_assignee_is_condition(world: World) -> None:
-    f, u = world.friends, world.users
+    f, u = world.friends, world.user_ids
     await world.assign(aoi="aki", ren="ken")
     await world.call("saki", "PUT", f"/friends/{world.stranger}", {"user_id": u["saki"]}, world.other_workspace_id)
     everyone = set(f.values())
@@ -68,7 +68,7 @@ async def test_assignee_is_condition(world: World) -> None:
 
 
 async def test_assign_action_for_one_friend(world: World) -> None:
-    f, u = world.friends, world.users
+    f, u = world.friends, world.user_ids
     pool_id = await world.pool("受付", "ken", "aki")
     ctx = world.action_context(source="scenario")
     async with ctx.session, ctx.session.begin():
@@ -110,7 +110,7 @@ async def test_assign_action_for_one_friend(world: World) -> None:
 
 
 async def test_assign_bulk_actions_are_set_based_and_stay_in_the_workspace(world: World) -> None:
-    f, u = world.friends, world.users
+    f, u = world.friends, world.user_ids
     ctx = world.context()
     everyone = select(Friend.id).execution_options(all_workspaces=True)  # even a foreign id must be skipped
     following = select(Friend.id).where(Friend.status == "following")
@@ -139,7 +139,7 @@ async def test_assign_bulk_actions_are_set_based_and_stay_in_the_workspace(world
 
 
 async def test_config_checks(world: World) -> None:
-    u = world.users
+    u = world.user_ids
     pool_id = await world.pool("受付", "aki")
     ok: list[tuple[str, str, Any]] = [
         ("triggers", "assignment.assigned", {}),
@@ -205,11 +205,11 @@ async def test_assigned_trigger_matches(world: World) -> None:
     assert not trigger.matches({}, event(None, from_user_id=5))  # unassigning starts nothing
 
     # And an event the API really emitted matches a trigger configured for its assignee.
-    await world.call("mika", "PUT", f"/friends/{world.friends['aoi']}", {"user_id": world.users["ken"]})
+    await world.call("mika", "PUT", f"/friends/{world.friends['aoi']}", {"user_id": world.user_ids["ken"]})
     [emitted] = world.recorder.events
     assert emitted.workspace_id == world.workspace_id and emitted.friend_id == world.friends["aoi"]
-    assert trigger.matches({"to_user_ids": [world.users["ken"]]}, emitted)
-    assert not trigger.matches({"to_user_ids": [world.users["aki"]]}, emitted)
+    assert trigger.matches({"to_user_ids": [world.user_ids["ken"]]}, emitted)
+    assert not trigger.matches({"to_user_ids": [world.user_ids["aki"]]}, emitted)
 
 
 async def notifications_of(world: World) -> list[tuple[int, int | None, str, str]]:
@@ -223,22 +223,22 @@ async def notifications_of(world: World) -> list[tuple[int, int | None, str, str
 
 
 async def test_notify_staff_writes_one_row_per_recipient_once(world: World) -> None:
-    f, u = world.friends, world.users
+    f, u = world.friends, world.user_ids
     await world.assign(aoi="aki")
     message = {"to": "assignee", "message": "{{friend.display_name}}さんから問い合わせ"}
 
-    ctx = world.action_context(key="step-1")
+    ctx = world.action_context(idempotency_key="step-1")
     async with ctx.session, ctx.session.begin():
         assert await nodes.run_notify(ctx, f["aoi"], message) == {"notified": [u["aki"]]}
         # The same step again (a duplicate job): nobody is notified twice.
         assert await nodes.run_notify(ctx, f["aoi"], message) == {"notified": []}
-    ctx = world.action_context(key="step-1")
+    ctx = world.action_context(idempotency_key="step-1")
     async with ctx.session, ctx.session.begin():
         assert await nodes.run_notify(ctx, f["aoi"], message) == {"notified": []}
     assert await notifications_of(world) == [(u["aki"], f["aoi"], "aoiさんから問い合わせ", "scenario")]
 
     # A step that crashed and rolled back leaves nothing, so its re-run notifies.
-    ctx = world.action_context(key="step-2")
+    ctx = world.action_context(idempotency_key="step-2")
     async with ctx.session:
         async with ctx.session.begin():
             await nodes.run_notify(ctx, f["aoi"], message)
@@ -249,12 +249,12 @@ async def test_notify_staff_writes_one_row_per_recipient_once(world: World) -> N
     # Listed staff: each gets one; someone who left the staff is skipped.
     await world.remove_staff("vi")
     listed = {"to": "user_ids", "user_ids": [u["ken"], u["vi"], u["mika"]], "message": "確認してください"}
-    ctx = world.action_context(key="step-3", source="route")
+    ctx = world.action_context(idempotency_key="step-3", source="route")
     async with ctx.session, ctx.session.begin():
         assert await nodes.run_notify(ctx, f["ren"], listed) == {"notified": sorted([u["ken"], u["mika"]])}
 
     # To the assignee, with nobody assigned: the listed staff instead, or nobody at all.
-    ctx = world.action_context(key="step-4")
+    ctx = world.action_context(idempotency_key="step-4")
     async with ctx.session, ctx.session.begin():
         fallback = {"to": "assignee", "user_ids": [u["mika"]], "message": "未割り当て: {{friend.display_name}}"}
         assert await nodes.run_notify(ctx, f["yui"], fallback) == {"notified": [u["mika"]]}
@@ -267,7 +267,7 @@ async def test_notify_staff_writes_one_row_per_recipient_once(world: World) -> N
 
 
 async def test_friend_field_loads_and_sorts_by_assignee(world: World) -> None:
-    f, u = world.friends, world.users
+    f, u = world.friends, world.user_ids
     await world.assign(aoi="ken", ren="aki")
     ctx = world.context()
     async with ctx.session:

@@ -20,8 +20,8 @@ def paths(response: Any) -> list[str]:
 async def notify(world: World, to: str, text: str, friend: str = "aoi") -> None:
     ctx = world.action_context()
     async with ctx.session, ctx.session.begin():
-        config = {"to": "user_ids", "user_ids": [world.users[to]], "message": text}
-        assert await nodes.run_notify(ctx, world.friends[friend], config) == {"notified": [world.users[to]]}
+        config = {"to": "user_ids", "user_ids": [world.user_ids[to]], "message": text}
+        assert await nodes.run_notify(ctx, world.friends[friend], config) == {"notified": [world.user_ids[to]]}
 
 
 async def read_times(world: World) -> dict[str, Any]:

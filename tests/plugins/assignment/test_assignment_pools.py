@@ -23,7 +23,7 @@ def paths(response: Any) -> list[str]:
 
 
 async def assignee_names(world: World, friend_ids: list[int]) -> list[str]:
-    names = {v: k for k, v in world.users.items()}
+    names = {v: k for k, v in world.user_ids.items()}
     async with world.env.db.session() as s:
         found = dict(
             (f, u)
@@ -40,7 +40,7 @@ async def turns(world: World, pool_id: int) -> int:
 
 
 async def test_pool_api_and_validation(world: World) -> None:
-    u = world.users
+    u = world.user_ids
     created = await world.call(
         "mika",
         "POST",
@@ -143,7 +143,7 @@ async def test_round_robin_one_friend_at_a_time_follows_the_weights(world: World
 
     # keep_existing: an assigned friend neither changes nor uses up a turn.
     again = await world.call("mika", "PUT", f"/friends/{friends[0]}", {"pool_id": pool_id, "keep_existing": True})
-    assert again.json() == {"friend_id": friends[0], "user_id": world.users["aki"], "changed": False}
+    assert again.json() == {"friend_id": friends[0], "user_id": world.user_ids["aki"], "changed": False}
     assert await turns(world, pool_id) == 6
 
     # A member who leaves the staff is skipped (and shown as such) until they are back.

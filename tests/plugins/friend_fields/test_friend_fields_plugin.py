@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 TABLES = {"friend_fields_definitions", "friend_fields_values", "friend_fields_files"}
 EXPECTED = {
     "triggers": ["friend_fields.field_changed"],
+    "events": ["friend_fields.field_changed"],
     "actions": ["friend_fields.set_field"],
     "conditions": ["friend_fields.field_compare"],
     "friend_fields": ["friend_fields.fields"],
@@ -31,6 +32,7 @@ EXPECTED = {
     "jobs": [],
     "permissions": ["friend_fields.manage", "friend_fields.edit"],
     "migrations": ["friend_fields.migrations"],
+    "screens": ["friend_fields.fields", "friend_fields.fields", "friend_fields.ui"],  # lookup, resource, module
 }
 
 

@@ -1,38 +1,26 @@
-"""Fixtures for the inflow plugin on the shared ``env`` (a fresh app and database per test, SQLite and PostgreSQL).
-
-A workspace on the "pro" plan (every plugin on) with friends and a tag, a second workspace for isolation, the
-owner signed in, and a helper that announces a friend's message the way the LINE layer does.
-"""
+"""The inflow plugin's world (tests/plugins/world.py, on the shared ``env``): two workspaces on the "pro" plan
+(every plugin on), friends who all follow the first, its owner signed in, and helpers for routes, their visits,
+tags, and a friend's message announced the way the LINE layer does it."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from enishi import Friend, JobContext, WorkspaceContext, workspace_state
+from enishi import WorkspaceContext
 from tests.conftest import Env
+from tests.plugins.world import PluginWorld, make_world
 
 REF = re.compile(r'<code id="ref">#([A-Z0-9]+)</code>')
+Call = Callable[[WorkspaceContext], Awaitable[Any]]
+FRIENDS = (("aoi", "aoi", "following"), ("ren", "ren", "following"), ("yui", "yui", "following"))
 
 
-@dataclass
-class InflowWorld:
-    env: Env
-    client: httpx.AsyncClient
-    workspace_id: int
-    other_workspace_id: int
-    friends: dict[str, int]
-
-    def url(self, path: str = "", workspace_id: int | None = None) -> str:
-        return f"/api/workspaces/{workspace_id or self.workspace_id}/inflow{path}"
-
+class InflowWorld(PluginWorld):
     def ws(self, path: str, workspace_id: int | None = None) -> str:
         return f"/api/workspaces/{workspace_id or self.workspace_id}{path}"
 
@@ -62,31 +50,12 @@ class InflowWorld:
         return found.group(1)
 
     async def settle(self) -> None:
-        """Let the in-process runner finish what is due now (scenario runs started by events)."""
-        jobs = self.env.app.state["enishi"].jobs
-        for _ in range(3):
-            await asyncio.sleep(0.02)
-            await jobs.drain()
+        """Let the app finish what is due now (scenario runs started by events)."""
+        await self.env.settle()
 
-    def job_context(self) -> JobContext:
-        services = self.env.app.state["enishi"]
-        return JobContext(settings=services.settings, db=services.db, host=services.host, jobs=services.jobs)
-
-    async def context_call(self, fn: Any, workspace_id: int | None = None) -> Any:
-        ws = workspace_id or self.workspace_id
-        job = self.job_context()
-        state = await workspace_state(job, ws)
-        async with self.env.db.transaction(ws) as session:
-            ctx = WorkspaceContext(
-                workspace_id=ws,
-                session=session,
-                host=job.host,
-                settings=job.settings,
-                jobs=job.jobs,
-                enabled_plugins=state.enabled,
-                timezone=state.timezone,
-                plugin_settings=state.plugin_settings,
-            )
+    async def context_call(self, fn: Call, workspace_id: int | None = None) -> Any:
+        """``fn`` called with the workspace's context as a hook gets it, in a transaction committed at the end."""
+        async with self.env.context(workspace_id or self.workspace_id) as ctx:
             return await fn(ctx)
 
     async def say(self, friend: str, text: str) -> None:
@@ -99,18 +68,5 @@ class InflowWorld:
 
 
 @pytest.fixture
-async def world(env: Env) -> AsyncIterator[InflowWorld]:
-    owner = await env.user("owner@inflow.example", name="オーナー")
-    agency = await env.agency(owner=owner)
-    workspace = await env.workspace(agency, "縁カフェ", members={owner: "owner"})
-    other = await env.workspace(agency, "別の店")
-    async with env.db.transaction(workspace.id) as s:
-        friends = {
-            name: Friend(line_user_id=f"U{uuid.uuid4().hex}", display_name=name, status=status)
-            for name, status in [("aoi", "following"), ("ren", "following"), ("yui", "following")]
-        }
-        s.add_all(friends.values())
-        await s.flush()
-        ids = {k: f.id for k, f in friends.items()}
-    client = await env.login("owner@inflow.example")
-    yield InflowWorld(env, client, workspace.id, other.id, ids)
+async def world(env: Env) -> InflowWorld:
+    return await make_world(env, InflowWorld, "inflow", members={"owner": "owner"}, plan="pro", friends=FRIENDS)

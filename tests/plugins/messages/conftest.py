@@ -1,44 +1,28 @@
-"""Fixtures for the messages plugin, on the shared ``env`` (a fresh app and database per test, on SQLite and
-PostgreSQL, see tests/conftest.py).
-
-On it: one agency with two workspaces on the smallest plan (messages and tags are in it; the probe plugin, a
-"pro" plugin, is not), friends in both, staff signed in through the real HTTP API, and helpers to read the outbox
-and to tap buttons the way the core announces a postback.
-"""
+"""The messages plugin's world (tests/plugins/world.py, on the shared ``env``): two workspaces on the smallest
+plan (messages and tags are in it; the probe plugin, a "pro" plugin, is not), and helpers to read the outbox, to
+tap buttons the way the core announces a postback, and to stand in for the friend_fields plugin."""
 
 from __future__ import annotations
 
-import functools
-import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import httpx
 import pytest
 from enishi_messages.validation import POSTBACK_PREFIX
 from sqlalchemy import select
 
-from enishi import (
-    ActionContext,
-    Friend,
-    FriendFieldDescriptor,
-    FriendFieldSource,
-    Message,
-    Text,
-    WorkspaceContext,
-)
-from enishi.auth.passwords import hash_password
-from enishi.models import LineRequest, User
+from enishi import FriendFieldDescriptor, FriendFieldSource, Message, Text, WorkspaceContext
+from enishi.models import LineRequest
 from enishi.registry import Registered
-from tests.conftest import PASSWORD, Env
+from tests.conftest import Env
+from tests.plugins.world import PluginWorld, make_world
 
 ENABLED = frozenset({"messages", "tags"})  # what the smallest plan switches on that these tests use
-
-
-@functools.cache
-def password_hash() -> str:
-    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once for every user of every test
+FRIENDS = (
+    ("aoi", "青井 葵", "following"),
+    ("ren", "", "following"),  # profile not fetched yet: no display name
+    ("yui", "ゆい", "blocked"),
+)
 
 
 class FakeFriendFields:
@@ -59,67 +43,13 @@ class FakeFriendFields:
         return {f: {k: v for k, v in self.values.get(f, {}).items() if k in keys} for f in friend_ids}
 
 
-@dataclass
-class MessagesWorld:
-    env: Env
-    workspace_id: int
-    other_workspace_id: int
-    owner_id: int
-    friends: dict[str, int]  # aoi and ren follow, yui blocked the account; all in the first workspace
-    stranger: int  # a friend of the other workspace
-    staff: dict[str, httpx.AsyncClient] = field(default_factory=dict)
-    fields: FakeFriendFields | None = None
-    _message_ids: int = 0
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        """The agency owner: every permission in both workspaces."""
-        return self.staff["owner"]
-
-    @property
-    def backend(self) -> str:
-        return self.env.backend
-
-    def url(self, path: str = "", workspace_id: int | None = None) -> str:
-        return f"/api/workspaces/{workspace_id or self.workspace_id}/messages{path}"
-
+class MessagesWorld(PluginWorld):
     def tags_url(self, path: str = "", workspace_id: int | None = None) -> str:
         return f"/api/workspaces/{workspace_id or self.workspace_id}/tags{path}"
 
-    async def login(self, role: str) -> httpx.AsyncClient:
-        client = await self.env.login(f"{role}@messages.example")
-        self.staff[role] = client
-        return client
-
-    def enabled(self) -> frozenset[str]:
-        return ENABLED | ({"friend_fields"} if self.fields else frozenset())
-
-    def context(self, workspace_id: int | None = None, enabled: frozenset[str] | None = None) -> WorkspaceContext:
-        """A context like the one a request or job gets, with a session scoped to the workspace."""
-        ws = workspace_id or self.workspace_id
-        return WorkspaceContext(
-            workspace_id=ws,
-            session=self.env.db.session(ws, write=True),
-            host=self.env.host,
-            settings=self.env.settings,
-            jobs=None,
-            enabled_plugins=self.enabled() if enabled is None else enabled,
-        )
-
-    def action_context(self, idempotency_key: str | None = None, source: str = "scenario") -> ActionContext:
-        return ActionContext(
-            workspace_id=self.workspace_id,
-            session=self.env.db.session(self.workspace_id, write=True),
-            host=self.env.host,
-            settings=self.env.settings,
-            jobs=None,
-            enabled_plugins=self.enabled(),
-            idempotency_key=idempotency_key or str(uuid.uuid4()),
-            source=source,
-        )
-
     def use_fake_friend_fields(self) -> FakeFriendFields:
-        """Register a friend_fields source for this test's host (replacing the real plugin's, if installed)."""
+        """Register a friend_fields source for this test's host (replacing the real plugin's, if installed), and
+        switch friend_fields on in the contexts the test makes."""
         fake = FakeFriendFields()
         registry = self.env.host.registry
         registry.remove_plugin("friend_fields")
@@ -127,7 +57,7 @@ class MessagesWorld:
             name="fields", label=Text("友だち情報欄", "Friend fields"), describe=fake.describe, load=fake.load
         )
         registry.add("friend_fields", Registered("friend_fields.fields", "friend_fields", "0", source))
-        self.fields = fake
+        self.enabled = self.enabled | {"friend_fields"}
         return fake
 
     async def tag(self, name: str, workspace_id: int | None = None) -> int:
@@ -174,27 +104,6 @@ def button_data(request: LineRequest, message: int = 0, action: int = 0) -> str:
 
 
 @pytest.fixture
-async def world(env: Env) -> AsyncIterator[MessagesWorld]:
-    async with env.db.transaction() as s:
-        owner, operator, viewer = (
-            User(email=f"{role}@messages.example", display_name=role, password_hash=password_hash())
-            for role in ("owner", "operator", "viewer")
-        )
-        s.add_all([owner, operator, viewer])
-    agency = await env.agency("メッセージ代理店", owner=owner)
-    ws = await env.workspace(agency, "店舗1", plan="start", members={operator: "operator", viewer: "viewer"})
-    other = await env.workspace(agency, "店舗2", plan="start")
-    async with env.db.transaction() as s:
-        friends = {
-            name: Friend(workspace_id=ws.id, line_user_id=f"U{uuid.uuid4().hex}", display_name=shown, status=status)
-            for name, shown, status in [
-                ("aoi", "青井 葵", "following"),
-                ("ren", "", "following"),  # profile not fetched yet: no display name
-                ("yui", "ゆい", "blocked"),
-            ]
-        }
-        stranger = Friend(workspace_id=other.id, line_user_id=f"U{uuid.uuid4().hex}", display_name="stranger")
-        s.add_all([*friends.values(), stranger])
-    world = MessagesWorld(env, ws.id, other.id, owner.id, {k: f.id for k, f in friends.items()}, stranger.id)
-    await world.login("owner")
-    yield world
+async def world(env: Env) -> MessagesWorld:
+    members = {"operator": "operator", "viewer": "viewer"}
+    return await make_world(env, MessagesWorld, "messages", enabled=ENABLED, members=members, friends=FRIENDS)

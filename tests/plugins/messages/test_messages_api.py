@@ -249,8 +249,8 @@ async def test_variables_and_taps_lists(world: MessagesWorld) -> None:
 async def test_permissions_isolation_and_enablement(world: MessagesWorld) -> None:
     made = await world.client.post(world.url("/templates"), json={"name": "お礼", "messages": [text("x")]})
     template_id = made.json()["id"]
-    viewer = await world.login("viewer")
-    operator = await world.login("operator")
+    viewer = await world.as_role("viewer")
+    operator = await world.as_role("operator")
     assert (await viewer.get(world.url("/templates"))).status_code == 200
     assert (await viewer.post(world.url("/preview"), json={"messages": [text("x")]})).status_code == 200
     assert (await viewer.post(world.url("/templates"), json={"name": "v", "messages": [text("x")]})).status_code == 403

@@ -36,7 +36,7 @@ def add_tag(tag_id: int) -> dict[str, Any]:
 
 
 async def problems(world: MessagesWorld, config: Any, enabled: frozenset[str] | None = None) -> dict[str, str]:
-    ctx = world.context(enabled=enabled)
+    ctx = world.context(enabled_plugins=enabled)
     async with ctx.session:
         found = await check_node_config(ctx, "actions", KEY, 1, config)
     return {p.path: p.message for p in found}

@@ -28,6 +28,7 @@ EXPECTED = {
     "routes": ["notes.routes"],
     "permissions": ["notes.write", "notes.moderate"],
     "migrations": ["notes.migrations"],
+    "screens": ["notes.ui"],  # the console module (the friend page's notes panel)
 }
 
 

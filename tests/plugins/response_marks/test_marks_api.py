@@ -250,7 +250,7 @@ async def test_another_workspaces_marks_are_not_found(world: MarksWorld) -> None
 async def test_viewers_read_but_cannot_change(world: MarksWorld) -> None:
     m, aoi = world.marks, world.friends["aoi"]
     message = await world.add_message(aoi)
-    viewer = await world.login("viewer")
+    viewer = await world.as_role("viewer")
     assert (await viewer.get(world.url("/marks"))).status_code == 200
     assert (await viewer.get(world.url(f"/friends/{aoi}"))).status_code == 200
     assert (await viewer.get(world.url("/auto-rule"))).status_code == 200
@@ -272,7 +272,7 @@ async def test_viewers_read_but_cannot_change(world: MarksWorld) -> None:
     assert [x[0] for x in await listed(world)] == ["要対応", "対応中", "対応済"]
 
     # Operators hold both permissions by default, and a workspace can take each away on its own.
-    operator = await world.login("operator")
+    operator = await world.as_role("operator")
     assert (await operator.post(world.url("/marks"), json={"label": "by operator"})).status_code == 201
     assert (await operator.put(world.url(f"/friends/{aoi}"), json={"mark_id": m["対応中"]})).status_code == 200
     grants = f"/api/workspaces/{world.workspace_id}/permissions"

@@ -32,6 +32,7 @@ TABLES = {
 }
 EXPECTED = {
     "triggers": ["response_marks.mark_changed"],
+    "events": ["response_marks.mark_changed"],
     "actions": ["response_marks.set_mark"],
     "conditions": ["response_marks.mark_is"],
     "friend_fields": ["response_marks.mark"],
@@ -40,6 +41,7 @@ EXPECTED = {
     "jobs": [],
     "permissions": ["response_marks.manage", "response_marks.assign"],
     "migrations": ["response_marks.migrations"],
+    "screens": ["response_marks.marks", "response_marks.marks", "response_marks.ui"],  # lookup, resource, module
 }
 
 

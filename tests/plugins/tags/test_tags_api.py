@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 async def links(world: TagsWorld, workspace_id: int | None = None) -> set[tuple[int, int]]:
-    async with world.db.session(workspace_id or world.workspace_id) as s:
+    async with world.env.db.session(workspace_id or world.workspace_id) as s:
         return {(f, t) for f, t in await s.execute(select(FriendTag.friend_id, FriendTag.tag_id))}
 
 
@@ -125,7 +125,7 @@ async def test_a_friend_deleted_loses_its_links(world: TagsWorld) -> None:
     vip = await world.tag("VIP")
     aoi, ren = world.friends["aoi"], world.friends["ren"]
     await world.client.post(world.url("/bulk"), json={"tag_ids": [vip], "friend_ids": [aoi, ren], "op": "add"})
-    async with world.db.transaction(world.workspace_id) as s:
+    async with world.env.db.transaction(world.workspace_id) as s:
         await s.execute(delete(Friend).where(Friend.id == aoi))
     assert await links(world) == {(ren, vip)}
 
@@ -201,7 +201,7 @@ async def test_another_workspaces_records_are_not_found(world: TagsWorld) -> Non
         ("PUT", f"/friends/{aoi}/{theirs}", None),
         ("DELETE", f"/friends/{aoi}/{theirs}", None),
     ]:
-        response = await c.request(method, world.url(path), body)
+        response = await c.request(method, world.url(path), json=body)
         assert response.status_code == 404, (method, path, response.text)
     moved = await c.patch(world.url(f"/{mine}"), json={"folder_id": their_folder})
     assert moved.status_code == 422
@@ -260,7 +260,7 @@ async def test_bulk_is_idempotent_and_announces_each_change(world: TagsWorld) ->
     again = await c.post(world.url("/bulk"), json=body)
     assert again.json() == {"op": "add", "changed": 0, "friends": 0, "events_emitted": True}
     assert world.recorder.take() == []
-    async with world.db.session(world.workspace_id) as s:
+    async with world.env.db.session(world.workspace_id) as s:
         assert await s.scalar(select(func.count()).select_from(FriendTag)) == 6
 
     remove = {"tag_ids": [vip], "friend_ids": [f["aoi"], f["ren"]], "op": "remove"}
@@ -276,7 +276,7 @@ async def test_bulk_changes_to_many_friends_are_announced_as_sets(world: TagsWor
     many = await world.add_friends(1001)
 
     async def bulk(op: str, tag_ids: list[int]) -> Any:
-        response = await world.client.post(world.url("/bulk"), {"tag_ids": tag_ids, "friend_ids": many, "op": op})
+        response = await world.client.post(world.url("/bulk"), json={"tag_ids": tag_ids, "friend_ids": many, "op": op})
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -300,7 +300,7 @@ async def test_viewers_read_but_cannot_change(world: TagsWorld) -> None:
     vip = await world.tag("VIP")
     folder = (await world.client.post(world.url("/folders"), json={"name": "F"})).json()["id"]
     aoi = world.friends["aoi"]
-    viewer = await world.login("viewer")
+    viewer = await world.as_role("viewer")
     assert [t["id"] for t in (await viewer.get(world.url())).json()] == [vip]
     assert (await viewer.get(world.url(f"/friends/{aoi}"))).status_code == 200
     assert (await viewer.get(world.url("/folders"))).status_code == 200
@@ -315,25 +315,25 @@ async def test_viewers_read_but_cannot_change(world: TagsWorld) -> None:
         ("DELETE", f"/friends/{aoi}/{vip}", None),
         ("POST", "/bulk", {"tag_ids": [vip], "friend_ids": [aoi], "op": "add"}),
     ]:
-        response = await viewer.request(method, world.url(path), body)
+        response = await viewer.request(method, world.url(path), json=body)
         assert response.status_code == 403, (method, path, response.text)
     assert (await world.client.get(world.url(f"/{vip}"))).json()["name"] == "VIP"
     assert await links(world) == set()
 
     # Operators hold both permissions by default, and a workspace can take each away on its own.
-    operator = await world.login("operator")
+    operator = await world.as_role("operator")
     assert (await operator.post(world.url(), json={"name": "by operator"})).status_code == 201
     assert (await operator.put(world.url(f"/friends/{aoi}/{vip}"))).json()["changed"] is True
     grants = f"/api/workspaces/{world.workspace_id}/permissions"
     revoke = {"role": "operator", "permission": "tags.assign", "granted": False}
-    assert (await world.client.put(grants, revoke)).status_code == 200
+    assert (await world.client.put(grants, json=revoke)).status_code == 200
     assert (await operator.delete(world.url(f"/friends/{aoi}/{vip}"))).status_code == 403
     assert (await operator.put(world.url(f"/friends/{world.friends['ren']}/{vip}"))).status_code == 403
     bulk = {"tag_ids": [vip], "friend_ids": [aoi], "op": "remove"}
-    assert (await operator.post(world.url("/bulk"), bulk)).status_code == 403
-    assert (await operator.patch(world.url(f"/{vip}"), {"color": "#000000"})).status_code == 200  # still manages
-    await world.client.put(grants, {**revoke, "permission": "tags.manage"})
-    assert (await operator.post(world.url("/folders"), {"name": "F2"})).status_code == 403
+    assert (await operator.post(world.url("/bulk"), json=bulk)).status_code == 403
+    assert (await operator.patch(world.url(f"/{vip}"), json={"color": "#000000"})).status_code == 200  # still manages
+    await world.client.put(grants, json={**revoke, "permission": "tags.manage"})
+    assert (await operator.post(world.url("/folders"), json={"name": "F2"})).status_code == 403
 
 
 async def test_routes_answer_404_where_the_plugin_is_off(world: TagsWorld) -> None:
@@ -342,7 +342,7 @@ async def test_routes_answer_404_where_the_plugin_is_off(world: TagsWorld) -> No
     off = await c.put(f"/api/workspaces/{world.workspace_id}/plugins/tags", json={"enabled": False})
     assert off.status_code == 200, off.text
     for method, path in [("GET", ""), ("GET", f"/{vip}"), ("POST", ""), ("GET", "/folders"), ("POST", "/bulk")]:
-        response = await c.request(method, world.url(path), {"name": "x"} if method == "POST" else None)
+        response = await c.request(method, world.url(path), json={"name": "x"} if method == "POST" else None)
         assert response.status_code == 404, (method, path, response.text)
     # The other workspace still has it, and switching it back on finds the data kept.
     assert (await c.get(world.url("", world.other_workspace_id))).status_code == 200

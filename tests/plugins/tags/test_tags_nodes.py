@@ -36,7 +36,7 @@ async def segment(world: TagsWorld, config: Mapping[str, Any], workspace_id: int
 
 
 async def links(world: TagsWorld) -> dict[tuple[int, int], str]:
-    async with world.db.session() as s:  # unscoped: every workspace
+    async with world.env.db.session() as s:  # unscoped: every workspace
         return {
             (f, t): src
             for f, t, src in await s.execute(select(FriendTag.friend_id, FriendTag.tag_id, FriendTag.source))

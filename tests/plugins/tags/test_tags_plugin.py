@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 TAG_TABLES = {"tags_folders", "tags_tags", "tags_friend_tags"}
 EXPECTED = {
     "triggers": ["tags.tag_added", "tags.tag_removed"],
+    "events": ["tags.tag_added", "tags.tag_removed"],
     "actions": ["tags.add_tag", "tags.remove_tag"],
     "conditions": ["tags.has_tags"],
     "friend_fields": ["tags.tags"],
@@ -33,6 +34,8 @@ EXPECTED = {
     "jobs": [],
     "permissions": ["tags.manage", "tags.assign"],
     "migrations": ["tags.migrations"],
+    # lookups and resources of the same names (tags and folders), and the console module
+    "screens": ["tags.tags", "tags.folders", "tags.tags", "tags.folders", "tags.ui"],
 }
 
 
@@ -111,7 +114,7 @@ async def test_migration_matches_the_models(world: TagsWorld) -> None:
         keys = {inspector.get_pk_constraint("tags_friend_tags")["name"] or "", *inspector.get_table_names()}
         return ours, indexes, keys
 
-    async with world.db.engine.connect() as conn:
+    async with world.env.db.engine.connect() as conn:
         changes, indexes, keys = await conn.run_sync(diff)
     assert changes == []
     assert {
@@ -128,23 +131,23 @@ async def test_branch_downgrades_and_upgrades_on_its_own(world: TagsWorld) -> No
     def tables(conn: Connection) -> set[str]:
         return set(inspect(conn).get_table_names())
 
-    engine = world.db.engine
-    await downgrade(engine, world.host, "tags@base")
+    engine = world.env.db.engine
+    await downgrade(engine, world.env.host, "tags@base")
     async with engine.connect() as conn:
         left = await conn.run_sync(tables)
     assert not TAG_TABLES & left and "friends" in left  # the core stays
-    assert not {"tags_0001", "tags_0002", "tags_0003"} & await current(engine, world.host)
-    await upgrade(engine, world.host)
-    assert "tags_0003" in await current(engine, world.host)
+    assert not {"tags_0001", "tags_0002", "tags_0003"} & await current(engine, world.env.host)
+    await upgrade(engine, world.env.host)
+    assert "tags_0003" in await current(engine, world.env.host)
     assert await world.tag("VIP") > 0
 
 
 async def test_pinning_arrives_on_existing_tags_unpinned(world: TagsWorld) -> None:
     """Upgrading a database that already has tags gives them pinned = false (the column's server default)."""
     vip = await world.tag("VIP")
-    engine = world.db.engine
-    await downgrade(engine, world.host, "tags_0001")
-    assert "tags_0001" in await current(engine, world.host)
-    await upgrade(engine, world.host)
+    engine = world.env.db.engine
+    await downgrade(engine, world.env.host, "tags_0001")
+    assert "tags_0001" in await current(engine, world.env.host)
+    await upgrade(engine, world.env.host)
     shown = await world.client.get(world.url(f"/{vip}"))
     assert shown.status_code == 200 and shown.json()["pinned"] is False

@@ -1,11 +1,13 @@
 // /agency: the client workspaces of the user's agencies, each with its plan and enabled plugins and a way in;
 // agency admins add a client workspace there. Platform admins also manage the plans and every account (tabs only
 // they see).
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
+import { useQueries, useQuery } from "@tanstack/react-query";
+import { useMemo, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "../../api";
 import { localized } from "../../i18n";
-import type { Me, WorkspaceSummary } from "../../types";
+import { keyOfUrl, queryClient, queryKeys } from "../../query";
+import type { Me, WorkspaceAccess, WorkspaceSummary } from "../../types";
 import { Field } from "./Field";
 import { AccountsAdmin } from "./AccountsAdmin";
 import { fieldErrors, type FieldErrors, type InstalledPlugin, type Plan } from "./forms";
@@ -28,35 +30,45 @@ interface Loaded {
   workspaces: Workspace[];
   plans: Plan[];
   plugins: InstalledPlugin[];
-  /** Counts the loads: what each workspace has enabled is read again after every change. */
-  stamp: number;
 }
 
 const ADMIN_ROLES = ["owner", "admin"];
 
+const ME_URL = "/api/auth/me";
+const AGENCIES_URL = "/api/agencies";
+const WORKSPACES_URL = "/api/workspaces";
+const PLANS_URL = "/api/plans";
+const PLUGINS_URL = "/api/plugins";
+
+function useGet<T>(url: string) {
+  return useQuery({ queryKey: keyOfUrl(url), queryFn: ({ signal }) => api.get<T>(url, signal) }, queryClient);
+}
+
+/** After a change here (a plan, a plan's plugins, a new workspace): the lists read again, and everything read
+ * for any workspace (what a workspace has enabled follows its plan). Done once the ones shown are read. */
+async function reloadAgency(): Promise<void> {
+  await Promise.all([
+    ...[ME_URL, AGENCIES_URL, WORKSPACES_URL, PLANS_URL, PLUGINS_URL].map((url) =>
+      queryClient.invalidateQueries({ queryKey: keyOfUrl(url) }),
+    ),
+    queryClient.invalidateQueries({ queryKey: ["workspace"] }),
+  ]);
+}
+
 export function AgencyPage() {
   const { t } = useTranslation();
-  const [loaded, setLoaded] = useState<Loaded | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [tab, setTab] = useState<"clients" | "plans" | "accounts">("clients");
-
-  const load = useCallback(async () => {
-    try {
-      const [me, agencies, workspaces, plans, plugins] = await Promise.all([
-        api.get<Me>("/api/auth/me"),
-        api.get<Agency[]>("/api/agencies"),
-        api.get<Workspace[]>("/api/workspaces"),
-        api.get<Plan[]>("/api/plans"),
-        api.get<InstalledPlugin[]>("/api/plugins"),
-      ]);
-      setLoaded((before) => ({ me, agencies, workspaces, plans, plugins, stamp: (before?.stamp ?? 0) + 1 }));
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const me = useGet<Me>(ME_URL);
+  const agencies = useGet<Agency[]>(AGENCIES_URL);
+  const workspaces = useGet<Workspace[]>(WORKSPACES_URL);
+  const plans = useGet<Plan[]>(PLANS_URL);
+  const plugins = useGet<InstalledPlugin[]>(PLUGINS_URL);
+  const failure = [me, agencies, workspaces, plans, plugins].find((q) => q.error)?.error;
+  const error = failure ? (failure instanceof Error ? failure.message : String(failure)) : null;
+  const loaded: Loaded | null =
+    me.data && agencies.data && workspaces.data && plans.data && plugins.data
+      ? { me: me.data, agencies: agencies.data, workspaces: workspaces.data, plans: plans.data, plugins: plugins.data }
+      : null;
 
   if (error) return <p className="error">{t("common.failed", { message: error })}</p>;
   if (!loaded) return <p className="loading">{t("common.loading")}</p>;
@@ -78,11 +90,11 @@ export function AgencyPage() {
         </div>
       )}
       {admin && tab === "plans" ? (
-        <PlansAdmin plans={loaded.plans} plugins={loaded.plugins} onChanged={load} />
+        <PlansAdmin plans={loaded.plans} plugins={loaded.plugins} onChanged={reloadAgency} />
       ) : admin && tab === "accounts" ? (
         <AccountsAdmin meId={loaded.me.user.id} />
       ) : (
-        <Clients loaded={loaded} onChanged={load} />
+        <Clients loaded={loaded} onChanged={reloadAgency} />
       )}
     </div>
   );
@@ -128,22 +140,24 @@ function Clients({ loaded, onChanged }: { loaded: Loaded; onChanged: () => Promi
   );
 }
 
-/** Each workspace's enabled plugins, read from the workspace itself (what its plan and its staff allow). */
-function useEnabledPlugins(ids: number[], stamp: number): Record<number, string[] | "error"> {
-  const [enabled, setEnabled] = useState<Record<number, string[] | "error">>({});
-  const key = `${ids.join(",")}@${stamp}`;
-  useEffect(() => {
-    let live = true;
-    for (const id of ids) {
-      api
-        .get<{ enabled_plugins: string[] }>(`/api/workspaces/${id}`)
-        .then((a) => live && setEnabled((e) => ({ ...e, [id]: a.enabled_plugins })))
-        .catch(() => live && setEnabled((e) => ({ ...e, [id]: "error" })));
-    }
-    return () => {
-      live = false;
-    };
-  }, [key]);
+/** Each workspace's enabled plugins, read from the workspace itself (what its plan and its staff allow): the
+ * console's read of its access, so opening it next shows at once. */
+function useEnabledPlugins(ids: number[]): Record<number, string[] | "error"> {
+  const results = useQueries(
+    {
+      queries: ids.map((id) => ({
+        queryKey: [...queryKeys.workspace(id), "access"],
+        queryFn: ({ signal }: { signal: AbortSignal }) => api.get<WorkspaceAccess>(`/api/workspaces/${id}`, signal),
+      })),
+    },
+    queryClient,
+  );
+  const enabled: Record<number, string[] | "error"> = {};
+  ids.forEach((id, i) => {
+    const r = results[i];
+    if (r.error) enabled[id] = "error";
+    else if (r.data) enabled[id] = r.data.enabled_plugins;
+  });
   return enabled;
 }
 
@@ -158,10 +172,7 @@ function WorkspaceTable({
 }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  const enabled = useEnabledPlugins(
-    workspaces.map((w) => w.id),
-    loaded.stamp,
-  );
+  const enabled = useEnabledPlugins(workspaces.map((w) => w.id));
   const titles = useMemo(
     () => Object.fromEntries(loaded.plugins.map((p) => [p.name, localized(p.title, lang) || p.name])),
     [loaded.plugins, lang],

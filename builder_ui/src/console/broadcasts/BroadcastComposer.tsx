@@ -2,16 +2,20 @@
 // friend, a segment with friends left out, or a saved segment), the live recipient count with LINE's quota and
 // the plan's limit, a test send, and "send now" or a time in the workspace's time zone.
 import type { FieldProps } from "@rjsf/utils";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, request, workspaceUrl, type ApiErrorItem } from "../../api";
-import { EditorContext, type EditorShared } from "../../editor/context";
-import { MessagesField } from "../../forms/MessagesField";
+import { EditorContext, useEditor, type EditorShared } from "../../editor/context";
+import { declaredPreviewPath, MessagesField } from "../../forms/MessagesField";
 import { LookupContext } from "../../forms/pickers";
 import { localized } from "../../i18n";
+import { keyOfUrl, queryClient } from "../../query";
+import { useSettled } from "../../useSettled";
 import { navigate } from "../../router";
 import type { NodeTypeDef, WorkspaceAccess } from "../../types";
-import { loadCatalog, SegmentBuilder } from "../friends/SegmentBuilder";
+import { SegmentBuilder } from "../friends/SegmentBuilder";
+import { useWorkspaceCatalog } from "../../platform/catalog";
 import { sectionUrl } from "../sections";
 import {
   audienceReady,
@@ -55,71 +59,48 @@ interface SavedSegment {
 
 /** The live estimate: asked again a moment after the audience or the messages stop changing. */
 function useEstimate(access: WorkspaceAccess, audience: Audience, messages: Message[]) {
-  const [estimate, setEstimate] = useState<Estimate | null>(null);
-  const [problems, setProblems] = useState<SortedProblems>(NO_PROBLEMS);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const ready = audienceReady(audience);
   const body = JSON.stringify({ target: targetOf(audience), messages: messages.length ? messages : undefined });
-  useEffect(() => {
-    if (!ready) {
-      setEstimate(null);
-      setProblems(NO_PROBLEMS);
-      return;
-    }
-    let live = true;
-    setLoading(true);
-    const url = workspaceUrl(access.workspace.id, "/broadcasts/estimate");
-    const timer = setTimeout(async () => {
-      const asked = JSON.parse(body) as { target: unknown; messages?: Message[] };
-      try {
-        let found: SortedProblems = NO_PROBLEMS;
-        let result: Estimate;
+  const asked = useSettled(body, ESTIMATE_DELAY_MS);
+  const url = workspaceUrl(access.workspace.id, "/broadcasts/estimate");
+  const query = useQuery(
+    {
+      queryKey: [...keyOfUrl(url), asked],
+      queryFn: async ({ signal }): Promise<{ result: Estimate; found: SortedProblems }> => {
+        const sent = JSON.parse(asked) as { target: unknown; messages?: Message[] };
         try {
-          result = await api.post<Estimate>(url, asked);
+          return { result: await request<Estimate>("POST", url, sent, undefined, signal), found: NO_PROBLEMS };
         } catch (e) {
           if (!(e instanceof ApiError) || e.status !== 422) throw e;
-          found = sortProblems(e.errors);
+          const found = sortProblems(e.errors);
           // Messages still being written: the count without them (they only decide multicast or push).
-          if (found.segment.length || found.exclude.length || found.other.length || !asked.messages) throw e;
-          result = await api.post<Estimate>(url, { target: asked.target });
+          if (found.segment.length || found.exclude.length || found.other.length || !sent.messages) throw e;
+          const result = await request<Estimate>("POST", url, { target: sent.target }, undefined, signal);
+          return { result, found };
         }
-        if (!live) return;
-        setEstimate(result);
-        setProblems(found);
-        setError(null);
-      } catch (e) {
-        if (!live) return;
-        setEstimate(null);
-        setProblems(e instanceof ApiError ? sortProblems(e.errors) : NO_PROBLEMS);
-        setError(e instanceof Error ? e.message : String(e));
-      } finally {
-        if (live) setLoading(false);
-      }
-    }, ESTIMATE_DELAY_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [access.workspace.id, body, ready]);
-  return { estimate, problems, loading, error };
+      },
+      // Only what is on screen now, once settled (never the audience of a moment ago, nor an unfinished one).
+      enabled: ready && asked === body,
+      placeholderData: keepPreviousData,
+      staleTime: 0,
+    },
+    queryClient,
+  );
+  if (!ready) return { estimate: null, problems: NO_PROBLEMS, loading: false, error: null };
+  const loading = asked !== body || query.isFetching;
+  if (query.error) {
+    const e = query.error;
+    const problems = e instanceof ApiError ? sortProblems(e.errors) : NO_PROBLEMS;
+    return { estimate: null, problems, loading, error: e instanceof Error ? e.message : String(e) };
+  }
+  return { estimate: query.data?.result ?? null, problems: query.data?.found ?? NO_PROBLEMS, loading, error: null };
 }
 
 export function BroadcastComposer({ access }: { access: WorkspaceAccess }) {
-  const lookupSource = useMemo(
-    () => ({ workspaceId: access.workspace.id, enabledPlugins: access.enabled_plugins }),
-    [access.workspace.id, access.enabled_plugins],
-  );
-  const [types, setTypes] = useState<Map<string, NodeTypeDef>>(new Map());
-  useEffect(() => {
-    let live = true;
-    loadCatalog(access.workspace.id)
-      .then((c) => live && setTypes(new Map(c.node_types.map((x) => [x.key, x]))))
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [access.workspace.id]);
+  // The pickers' lists: the workspace catalog's lookups.
+  const lookupSource = useMemo(() => ({ workspaceId: access.workspace.id }), [access.workspace.id]);
+  const { catalog } = useWorkspaceCatalog(access.workspace.id);
+  const types = useMemo(() => new Map<string, NodeTypeDef>(catalog?.node_types.map((x) => [x.key, x]) ?? []), [catalog]);
   // The message editor's button actions come from the catalog, as in the scenario builder.
   const shared: EditorShared = useMemo(
     () => ({ types, problemsByNode: new Map(), dryRun: new Map(), waitingByNode: {}, timezone: access.workspace.timezone }),
@@ -136,6 +117,7 @@ export function BroadcastComposer({ access }: { access: WorkspaceAccess }) {
 
 function Composer({ access }: { access: WorkspaceAccess }) {
   const { t, i18n } = useTranslation();
+  const { types } = useEditor();
   const ws = access.workspace.id;
   const [name, setName] = useState("");
   const [messages, setMessages] = useState<Message[]>([{ type: "text", text: "" }]);
@@ -219,6 +201,8 @@ function Composer({ access }: { access: WorkspaceAccess }) {
   };
 
   const fieldProps = {
+    // The server's preview of the messages, through the route a message-sending plugin declares (if one is on).
+    uiSchema: { "ui:options": { preview: declaredPreviewPath(types.values()) } },
     formData: messages,
     onChange: (next: Message[]) => {
       setTouched(true);

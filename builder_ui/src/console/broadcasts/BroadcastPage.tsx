@@ -1,10 +1,12 @@
 // One broadcast: a live progress bar (sent, failed, remaining, estimated finish), pause / resume / cancel, the
 // messages as LINE shows them, and what became of each recipient.
-import { useCallback, useEffect, useRef, useState } from "react";
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl } from "../../api";
 import { LinePreview } from "../../forms/LinePreview";
 import { localized } from "../../i18n";
+import { keyOfUrl, queryClient } from "../../query";
 import { navigate } from "../../router";
 import type { WorkspaceAccess } from "../../types";
 import { sectionUrl } from "../sections";
@@ -17,6 +19,8 @@ export function pollDelay(status: BroadcastStatus): number | null {
   if (status === "scheduled" || status === "paused") return 3000;
   return null;
 }
+
+const NO_RECIPIENTS: Recipient[] = [];
 
 export function actionsFor(status: BroadcastStatus): ("pause" | "resume" | "cancel")[] {
   if (status === "sending") return ["pause", "cancel"];
@@ -91,47 +95,33 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
   const { t, i18n } = useTranslation();
   const ws = access.workspace.id;
   const url = workspaceUrl(ws, `/broadcasts/${broadcastId}`);
-  const [broadcast, setBroadcast] = useState<Broadcast | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  const latest = useRef(0);
-  const load = useCallback(async () => {
-    // A poll that left before a pause or resume must not put the old state back.
-    const mine = ++latest.current;
-    try {
-      const found = await api.get<Broadcast>(url);
-      if (mine !== latest.current) return;
-      setBroadcast(found);
-      setError(null);
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    }
-  }, [url]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const delay = broadcast ? pollDelay(broadcast.status) : null;
-  useEffect(() => {
-    if (delay === null) return;
-    const timer = setInterval(() => void load(), delay);
-    return () => clearInterval(timer);
-  }, [delay, load]);
+  const key = keyOfUrl(url);
+  // Read again while it moves (how often depends on its status), not once it is over.
+  const query = useQuery(
+    {
+      queryKey: key,
+      queryFn: ({ signal }) => api.get<Broadcast>(url, signal),
+      refetchInterval: (q) => (q.state.data ? (pollDelay(q.state.data.status) ?? false) : false),
+      staleTime: 0,
+    },
+    queryClient,
+  );
+  const broadcast = query.data ?? null;
+  const error = query.error ? (query.error instanceof Error ? query.error.message : String(query.error)) : null;
 
   const act = async (action: "pause" | "resume" | "cancel") => {
     if (action === "cancel" && !window.confirm(t("broadcasts.page.confirm_cancel"))) return;
     setBusy(true);
     setActionError(null);
-    const mine = ++latest.current;
+    // A poll that left before a pause or resume must not put the old state back.
+    await queryClient.cancelQueries({ queryKey: key });
     try {
-      const changed = await api.post<Broadcast>(`${url}/${action}`);
-      if (mine === latest.current) setBroadcast(changed);
+      queryClient.setQueryData(key, await api.post<Broadcast>(`${url}/${action}`));
     } catch (e) {
       setActionError(e instanceof ApiError ? e.message : String(e));
-      void load();
+      void queryClient.invalidateQueries({ queryKey: key });
     } finally {
       setBusy(false);
     }
@@ -216,31 +206,24 @@ function describeTarget(b: Broadcast, t: (k: string) => string): string {
 function Recipients({ access, broadcast }: { access: WorkspaceAccess; broadcast: Broadcast }) {
   const { t, i18n } = useTranslation();
   const ws = access.workspace.id;
-  const [rows, setRows] = useState<Recipient[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
   const base = workspaceUrl(ws, `/broadcasts/${broadcast.id}/recipients`);
-  // Asked again when the numbers move (a page of recipients, not every poll).
+  // Asked again when the numbers move (a page of recipients, not every poll); the rows stay meanwhile.
   const stamp = `${broadcast.status}:${broadcast.progress.sent}:${broadcast.progress.failed}:${broadcast.progress.cancelled}`;
-  useEffect(() => {
-    let live = true;
-    api
-      .get<Page<Recipient>>(`${base}?limit=50`)
-      .then((p) => {
-        if (!live) return;
-        setRows(p.items);
-        setNext(p.next);
-      })
-      .catch(() => live && setRows([]));
-    return () => {
-      live = false;
-    };
-  }, [base, stamp]);
-  const more = async () => {
-    if (!next) return;
-    const p = await api.get<Page<Recipient>>(`${base}?limit=50&after=${encodeURIComponent(next)}`);
-    setRows((r) => [...(r ?? []), ...p.items]);
-    setNext(p.next);
-  };
+  const pages = useInfiniteQuery(
+    {
+      queryKey: [...keyOfUrl(base), stamp],
+      queryFn: ({ pageParam, signal }) =>
+        api.get<Page<Recipient>>(`${base}?limit=50${pageParam ? `&after=${encodeURIComponent(pageParam)}` : ""}`, signal),
+      initialPageParam: null as string | null,
+      getNextPageParam: (last: Page<Recipient>) => last.next ?? undefined,
+      placeholderData: keepPreviousData,
+      staleTime: 0,
+    },
+    queryClient,
+  );
+  const rows = pages.isError ? NO_RECIPIENTS : (pages.data?.pages.flatMap((p) => p.items) ?? null);
+  const next = pages.hasNextPage;
+  const more = () => pages.fetchNextPage();
   return (
     <section aria-label={t("broadcasts.page.recipients")}>
       <h2>{t("broadcasts.page.recipients")}</h2>

@@ -2,7 +2,6 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { forgetLookups } from "../../forms/pickers";
 import type { WorkspaceAccess } from "../../types";
-import { forgetCatalogs } from "../friends/SegmentBuilder";
 import { BroadcastComposer } from "./BroadcastComposer";
 import { actionsFor, BroadcastPage, pollDelay } from "./BroadcastPage";
 import { EVERYONE, scheduledAt, sendBlock, sortProblems, targetOf, testRecipient } from "./compose";
@@ -62,7 +61,6 @@ function broadcast(patch: Partial<Broadcast> = {}): Broadcast {
 afterEach(() => {
   vi.restoreAllMocks();
   forgetLookups();
-  forgetCatalogs();
 });
 
 describe("composing", () => {

@@ -1,4 +1,4 @@
-import type { Section, SectionProps } from "../sections";
+import type { SectionProps } from "../sections";
 import { BroadcastComposer } from "./BroadcastComposer";
 import { BroadcastList } from "./BroadcastList";
 import { BroadcastPage } from "./BroadcastPage";
@@ -10,4 +10,5 @@ function BroadcastsSection({ access, rest }: SectionProps) {
   return <BroadcastList access={access} />;
 }
 
-export const broadcastsSection: Section = { key: "broadcasts", label: "broadcasts.title", component: BroadcastsSection };
+/** Loaded when the area is first opened (console/sections.ts). */
+export default BroadcastsSection;

@@ -1,13 +1,16 @@
 // Bulk actions on friends: any action type the workspace can apply in bulk (add/remove tag, set mark, set
 // field, assign, start/stop scenario …) with its form from its schema, queued as a background operation whose
 // progress bar is polled until it finishes, then its result report.
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl, type ApiErrorItem } from "../../api";
 import { defaultConfig } from "../../editor/defaults";
 import { ConfigForm } from "../../forms/ConfigForm";
 import { LookupContext } from "../../forms/pickers";
+import { useCatalog } from "../../platform/catalog";
 import { localized } from "../../i18n";
+import { keyOfUrl, queryClient, useApiGet } from "../../query";
 import type { NodeTypeDef, WorkspaceAccess } from "../../types";
 import type { Segment } from "./segment";
 import { FINISHED, type FollowStatus, type Operation } from "./types";
@@ -15,6 +18,7 @@ import { FINISHED, type FollowStatus, type Operation } from "./types";
 export type BulkTarget = { friend_ids: number[] } | { segment: Segment; status: FollowStatus };
 
 const POLL_MS = 1000;
+const NO_ACTIONS: NodeTypeDef[] = [];
 
 /** The percentage to show: the server's, or 0 while the operation has not counted its friends yet. */
 export function progressPercent(op: Operation): number {
@@ -35,7 +39,6 @@ export function BulkPanel({
 }) {
   const { t, i18n } = useTranslation();
   const ws = access.workspace.id;
-  const [actions, setActions] = useState<NodeTypeDef[] | null>(null);
   const [actionKey, setActionKey] = useState("");
   const [config, setConfig] = useState<Record<string, unknown>>({});
   const [problems, setProblems] = useState<ApiErrorItem[]>([]);
@@ -45,40 +48,33 @@ export function BulkPanel({
   const finishedRef = useRef(onFinished);
   finishedRef.current = onFinished;
 
-  useEffect(() => {
-    api
-      .get<NodeTypeDef[]>(workspaceUrl(ws, "/bulk-operations/actions"))
-      .then(setActions)
-      .catch(() => setActions([]));
-  }, [ws]);
+  const listed = useApiGet<NodeTypeDef[]>(workspaceUrl(ws, "/bulk-operations/actions"));
+  const actions = listed.error ? NO_ACTIONS : listed.data;
 
   // Follow a running operation until it is finished.
   const opId = operation?.id;
   const running = operation !== null && !FINISHED.has(operation.status);
+  const opUrl = workspaceUrl(ws, `/bulk-operations/${opId ?? 0}`);
+  const polled = useQuery(
+    {
+      queryKey: keyOfUrl(opUrl),
+      queryFn: ({ signal }) => api.get<Operation>(opUrl, signal),
+      enabled: opId !== undefined && running,
+      refetchInterval: POLL_MS,
+      staleTime: 0,
+    },
+    queryClient,
+  );
   useEffect(() => {
-    if (!opId || !running) return;
-    let live = true;
-    const timer = setInterval(() => {
-      api
-        .get<Operation>(workspaceUrl(ws, `/bulk-operations/${opId}`))
-        .then((op) => {
-          if (!live) return;
-          setOperation(op);
-          if (FINISHED.has(op.status)) finishedRef.current();
-        })
-        .catch(() => undefined);
-    }, POLL_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [ws, opId, running]);
+    const op = polled.data;
+    if (!op || op.id !== opId) return;
+    setOperation(op);
+    if (FINISHED.has(op.status)) finishedRef.current();
+  }, [polled.data, opId]);
 
   const action = actions?.find((a) => a.key === actionKey) ?? null;
-  const lookupSource = useMemo(
-    () => ({ workspaceId: ws, enabledPlugins: access.enabled_plugins }),
-    [ws, access.enabled_plugins],
-  );
+  const catalog = useCatalog();
+  const lookupSource = useMemo(() => ({ workspaceId: ws, lookups: catalog?.lookups }), [ws, catalog]);
 
   const run = () => {
     if (!action) return;

@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { forgetLookups } from "../../forms/pickers";
 import type { WorkspaceAccess } from "../../types";
 import { FriendList } from "./FriendList";
-import { forgetCatalogs } from "./SegmentBuilder";
 
 const access: WorkspaceAccess = {
   workspace: { id: 3, name: "店", timezone: "Asia/Tokyo" },
@@ -73,7 +72,6 @@ function mockApi() {
 
 afterEach(() => {
   vi.restoreAllMocks();
-  forgetCatalogs();
   forgetLookups();
 });
 

@@ -1,11 +1,16 @@
 // The friend list: saved segments as tabs, the segment builder, free-text search, columns, sort, keyset pages,
-// the live count, CSV export, and bulk actions on a selection or on everyone the filters find.
-import { useCallback, useEffect, useMemo, useState } from "react";
+// the live count, CSV export, and bulk actions on a selection or on everyone the filters find. Plugins' UI modules
+// add columns of their own (friendColumn) after the chosen ones, drawn from each listed friend.
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, ApiError, csrfHeaders, workspaceUrl } from "../../api";
+import { api, ApiError, csrfHeaders, request, workspaceUrl } from "../../api";
 import { localized } from "../../i18n";
+import { useContributions } from "../../platform/modules";
+import { queryClient, queryKeys } from "../../query";
 import { navigate } from "../../router";
 import type { WorkspaceAccess } from "../../types";
+import { useSettled } from "../../useSettled";
 import { sectionUrl } from "../sections";
 import { BulkPanel, type BulkTarget } from "./BulkPanel";
 import { SegmentBuilder, SegmentCount, useSegmentCount } from "./SegmentBuilder";
@@ -25,6 +30,8 @@ import {
 
 const PAGE_SIZE = 50;
 const SEARCH_DELAY_MS = 300;
+const NO_TABS: Tab[] = [];
+const PLAIN_COLUMNS: ColumnsInfo = { default: [], available: [], sorts: ["id"] };
 const INITIAL: Filters = { segment: null, status: "following", text: "", sort: { by: "id", direction: "desc" }, columns: null };
 
 function filtersOfTab(tab: Tab): Filters {
@@ -42,65 +49,67 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const ws = access.workspace.id;
-  const [tabs, setTabs] = useState<Tab[]>([]);
   const [tabId, setTabId] = useState<number | null>(null);
   const [filters, setFilters] = useState<Filters>(INITIAL);
-  const [columnsInfo, setColumnsInfo] = useState<ColumnsInfo | null>(null);
-  const [result, setResult] = useState<SearchResult | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [searchError, setSearchError] = useState<string | null>(null);
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [allMatching, setAllMatching] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [reloadKey, setReloadKey] = useState(0);
   const [segmentOpen, setSegmentOpen] = useState(false);
+  const pluginColumns = useContributions("friendColumn");
   const count = useSegmentCount(access, filters.segment, {
     status: filters.status,
     text: filters.text,
     refreshKey: reloadKey,
   });
-  const tab = tabs.find((x) => x.id === tabId) ?? null;
   const canExport = access.permissions.includes("core.export_friends");
 
-  const loadTabs = useCallback(
-    () =>
-      api
-        .get<Tab[]>(workspaceUrl(ws, "/friends/tabs"))
-        .then(setTabs)
-        .catch(() => setTabs([])),
-    [ws],
+  const tabsQuery = useQuery(
+    { queryKey: queryKeys.friendTabs(ws), queryFn: ({ signal }) => api.get<Tab[]>(workspaceUrl(ws, "/friends/tabs"), signal) },
+    queryClient,
   );
-  useEffect(() => {
-    void loadTabs();
-    api
-      .get<ColumnsInfo>(workspaceUrl(ws, "/friends/columns"))
-      .then(setColumnsInfo)
-      .catch(() => setColumnsInfo({ default: [], available: [], sorts: ["id"] }));
-  }, [ws, loadTabs]);
+  const tabs = tabsQuery.data ?? NO_TABS;
+  const tab = tabs.find((x) => x.id === tabId) ?? null;
+  const columnsQuery = useQuery(
+    {
+      queryKey: queryKeys.friendColumns(ws),
+      queryFn: ({ signal }) => api.get<ColumnsInfo>(workspaceUrl(ws, "/friends/columns"), signal),
+    },
+    queryClient,
+  );
+  const columnsInfo = columnsQuery.isError ? PLAIN_COLUMNS : (columnsQuery.data ?? null);
+  const loadTabs = () => queryClient.invalidateQueries({ queryKey: queryKeys.friendTabs(ws) });
 
-  // The first page, again a moment after the filters stop changing.
+  // The first page, again a moment after the filters stop changing; more pages on demand. While the next
+  // filters are asked for, the last answer stays on screen; an answer for filters no longer shown never lands.
   const body = JSON.stringify(filtersBody(filters));
-  useEffect(() => {
-    let live = true;
-    const timer = setTimeout(() => {
-      api
-        .post<SearchResult>(workspaceUrl(ws, "/friends/search"), { ...JSON.parse(body), limit: PAGE_SIZE })
-        .then((r) => {
-          if (!live) return;
-          setResult(r);
-          setSearchError(null);
-        })
-        .catch((e: unknown) => {
-          if (!live) return;
-          setResult(null);
-          setSearchError(e instanceof ApiError ? e.message : String(e));
-        });
-    }, SEARCH_DELAY_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [ws, body, reloadKey]);
+  const asked = useSettled(body, SEARCH_DELAY_MS);
+  const search = useInfiniteQuery(
+    {
+      queryKey: [...queryKeys.friendSearch(ws, asked), reloadKey],
+      queryFn: ({ pageParam, signal }) =>
+        request<SearchResult>(
+          "POST",
+          workspaceUrl(ws, "/friends/search"),
+          { ...JSON.parse(asked), limit: PAGE_SIZE, ...(pageParam ? { after: pageParam } : {}) },
+          undefined,
+          signal,
+        ),
+      initialPageParam: null as SearchResult["next"],
+      getNextPageParam: (last: SearchResult) => last.next ?? undefined,
+      placeholderData: keepPreviousData,
+      staleTime: 0,
+    },
+    queryClient,
+  );
+  const result = useMemo<SearchResult | null>(() => {
+    const pages = search.data?.pages;
+    if (!pages?.length) return null;
+    const last = pages[pages.length - 1];
+    return { ...last, items: pages.flatMap((p) => p.items) };
+  }, [search.data]);
+  const loadingMore = search.isFetchingNextPage;
+  const searchError = search.error ? (search.error instanceof Error ? search.error.message : String(search.error)) : null;
 
   // A different set of friends clears the selection.
   useEffect(() => {
@@ -109,13 +118,7 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
   }, [ws, body]);
 
   const more = () => {
-    if (!result?.next) return;
-    setLoadingMore(true);
-    api
-      .post<SearchResult>(workspaceUrl(ws, "/friends/search"), { ...JSON.parse(body), limit: PAGE_SIZE, after: result.next })
-      .then((r) => setResult((prev) => (prev ? { ...r, items: [...prev.items, ...r.items] } : r)))
-      .catch((e: unknown) => setSearchError(e instanceof Error ? e.message : String(e)))
-      .finally(() => setLoadingMore(false));
+    if (result?.next) void search.fetchNextPage();
   };
 
   const change = (patch: Partial<Filters>) => setFilters((f) => ({ ...f, ...patch }));
@@ -383,6 +386,11 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
                   {localized(c.label, lang)}
                 </th>
               ))}
+              {pluginColumns.map(({ plugin, slot }) => (
+                <th scope="col" key={`${plugin}.${slot.key}`} data-plugin={plugin}>
+                  {localized(slot.title, lang)}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
@@ -418,6 +426,9 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
                   <td key={c.id}>
                     {cellText(f.columns[c.id], c.value_schema, access.workspace.timezone, t("friends.yes"))}
                   </td>
+                ))}
+                {pluginColumns.map(({ plugin, slot }) => (
+                  <td key={`${plugin}.${slot.key}`}>{slot.render(f as unknown as Record<string, unknown>)}</td>
                 ))}
               </tr>
             ))}

@@ -1,13 +1,18 @@
 // The segment builder: which friends, as nested "all / any" groups of conditions, each negatable. The condition
 // types come from the workspace's catalog (those usable in segments) and each one's form is generated from its
 // JSON Schema with the builder's ConfigForm, so a plugin's new condition works here with no UI code.
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api, workspaceUrl, type ApiErrorItem } from "../../api";
+import { ApiError, request, workspaceUrl, type ApiErrorItem } from "../../api";
 import { defaultConfig } from "../../editor/defaults";
 import { ConfigForm } from "../../forms/ConfigForm";
 import { LookupContext } from "../../forms/pickers";
+import { useWorkspaceCatalog } from "../../platform/catalog";
+import type { CatalogLookup } from "../../platform/contract";
 import { localized } from "../../i18n";
+import { queryClient, queryKeys } from "../../query";
+import { useSettled } from "../../useSettled";
 import type { Catalog, NodeTypeDef, WorkspaceAccess } from "../../types";
 import {
   addItem,
@@ -27,44 +32,20 @@ import {
 
 export type { Segment, SegmentCondition, SegmentGroup } from "./segment";
 
-const catalogs = new Map<string, Promise<Catalog>>();
-
-/** The workspace's catalog, asked for once per page load and set of enabled plugins. */
-export function loadCatalog(workspaceId: number, enabledPlugins: string[] = []): Promise<Catalog> {
-  const key = `${workspaceId}:${[...enabledPlugins].sort().join(",")}`;
-  let found = catalogs.get(key);
-  if (!found) {
-    found = api.get<Catalog>(workspaceUrl(workspaceId, "/catalog")).catch((error) => {
-      catalogs.delete(key);
-      throw error;
-    });
-    catalogs.set(key, found);
-  }
-  return found;
-}
-
-export function forgetCatalogs(): void {
-  catalogs.clear();
-}
-
 /** Condition types a segment may use: not deprecated, and not kept for scenarios only. */
 export function segmentConditionTypes(catalog: Catalog): NodeTypeDef[] {
   return catalog.node_types.filter((t) => t.kind === "condition" && t.usable_in_segments !== false && !t.deprecated);
 }
 
-export function useConditionTypes(access: WorkspaceAccess): { types: NodeTypeDef[] | null; failed: boolean } {
-  const [types, setTypes] = useState<NodeTypeDef[] | null>(null);
-  const [failed, setFailed] = useState(false);
-  useEffect(() => {
-    let live = true;
-    loadCatalog(access.workspace.id, access.enabled_plugins)
-      .then((c) => live && setTypes(segmentConditionTypes(c)))
-      .catch(() => live && setFailed(true));
-    return () => {
-      live = false;
-    };
-  }, [access.workspace.id, access.enabled_plugins]);
-  return { types, failed };
+export function useConditionTypes(access: WorkspaceAccess): {
+  types: NodeTypeDef[] | null;
+  lookups: readonly CatalogLookup[] | undefined;
+  failed: boolean;
+} {
+  const { catalog, failed } = useWorkspaceCatalog(access.workspace.id);
+  const types = useMemo(() => (catalog ? segmentConditionTypes(catalog) : null), [catalog]);
+  const lookups = catalog?.lookups;
+  return { types, lookups, failed };
 }
 
 export interface CountState {
@@ -103,31 +84,25 @@ export function useSegmentCount(
     text: filters.text?.trim() || undefined,
     status: filters.status ?? "following",
   });
-  const [state, setState] = useState<CountState>({ count: null, loading: true, problems: [], error: null });
-  useEffect(() => {
-    let live = true;
-    setState((s) => ({ ...s, loading: true }));
-    const timer = setTimeout(() => {
-      api
-        .post<{ count: number }>(workspaceUrl(access.workspace.id, "/friends/count"), JSON.parse(body))
-        .then((r) => live && setState({ count: r.count, loading: false, problems: [], error: null }))
-        .catch((e: unknown) => {
-          if (!live) return;
-          const errors = e instanceof ApiError ? e.errors : [];
-          setState({
-            count: null,
-            loading: false,
-            problems: segmentProblems(errors),
-            error: e instanceof Error ? e.message : String(e),
-          });
-        });
-    }, delayMs);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [access.workspace.id, body, delayMs, filters.refreshKey]);
-  return state;
+  const asked = useSettled(body, delayMs);
+  const query = useQuery(
+    {
+      queryKey: [...queryKeys.segmentCount(access.workspace.id, asked), filters.refreshKey ?? 0],
+      queryFn: ({ signal }) =>
+        request<{ count: number }>("POST", workspaceUrl(access.workspace.id, "/friends/count"), JSON.parse(asked), undefined, signal),
+      // The last count stays on screen while the next is asked for; a count never answers for another segment.
+      placeholderData: keepPreviousData,
+      staleTime: 0,
+    },
+    queryClient,
+  );
+  const error = query.error;
+  const loading = asked !== body || query.isFetching;
+  if (error) {
+    const problems = segmentProblems(error instanceof ApiError ? error.errors : []);
+    return { count: null, loading, problems, error: error instanceof Error ? error.message : String(error) };
+  }
+  return { count: query.data?.count ?? null, loading, problems: [], error: null };
 }
 
 /** "123人" with a live region, for next to a segment builder. */
@@ -164,7 +139,7 @@ export function SegmentBuilder(props: {
 }) {
   const { access, value, onChange, problems = [] } = props;
   const { t, i18n } = useTranslation();
-  const { types, failed } = useConditionTypes(access);
+  const { types, lookups, failed } = useConditionTypes(access);
   // Two builders on one page (a broadcast's include and exclude) must not share element ids.
   const idBase = useId().replace(/:/g, "");
   const [draft, setDraft] = useState<Segment>(() => draftOf(value));
@@ -188,10 +163,8 @@ export function SegmentBuilder(props: {
     onChange(clean);
   };
 
-  const lookupSource = useMemo(
-    () => ({ workspaceId: access.workspace.id, enabledPlugins: access.enabled_plugins }),
-    [access.workspace.id, access.enabled_plugins],
-  );
+  // The lookups of the catalog read here (left out: the workspace's catalog, read by the console).
+  const lookupSource = useMemo(() => ({ workspaceId: access.workspace.id, lookups }), [access.workspace.id, lookups]);
   const byKey = useMemo(() => new Map((types ?? []).map((x) => [x.key, x])), [types]);
 
   if (failed) return <p className="error">{t("friends.segment.catalog_failed")}</p>;

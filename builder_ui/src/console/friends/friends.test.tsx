@@ -1,9 +1,10 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { lookupsOf } from "../../forms/lookups.fixture";
 import { forgetLookups } from "../../forms/pickers";
+import { CatalogProvider } from "../../platform/catalog";
 import type { NodeTypeDef, WorkspaceAccess } from "../../types";
 import { BulkPanel, progressPercent } from "./BulkPanel";
-import { changedValues, fieldsFormType } from "./FriendPage";
 import { cellText, filtersBody, tabChanged, type Filters, type Operation, type Tab } from "./types";
 
 const access: WorkspaceAccess = {
@@ -63,29 +64,6 @@ describe("friend list logic", () => {
   });
 });
 
-describe("friend fields", () => {
-  const fields = [
-    { key: "rank", label: "ランク", label_en: "Rank", type: "select", required: false, description: "", value_schema: { type: "string", enum: ["A", "B"] } },
-    { key: "age", label: "年齢", label_en: "Age", type: "number", required: false, description: "", value_schema: { type: ["integer", "null"] } },
-    { key: "photo", label: "写真", label_en: "Photo", type: "file", required: false, description: "", value_schema: { type: "object" } },
-  ];
-
-  it("builds one form from the fields' value schemas, file fields left out", () => {
-    const schema = fieldsFormType(fields, "ja").config_schema as { properties: Record<string, Record<string, unknown>> };
-    expect(Object.keys(schema.properties)).toEqual(["rank", "age"]);
-    expect(schema.properties.rank).toMatchObject({ title: "ランク", enum: ["A", "B"], type: ["string", "null"] });
-    expect(schema.properties.age.type).toEqual(["integer", "null"]);
-    expect((fieldsFormType(fields, "en").config_schema as typeof schema).properties.rank.title).toBe("Rank");
-  });
-
-  it("saves what changed, and clears what was emptied", () => {
-    expect(changedValues({ rank: "A", age: 30 }, { rank: "A", age: 31 })).toEqual({ age: 31 });
-    expect(changedValues({ rank: "A" }, { rank: "" })).toEqual({ rank: null });
-    expect(changedValues({ rank: "A" }, {})).toEqual({ rank: null });
-    expect(changedValues({}, { rank: "B" })).toEqual({ rank: "B" });
-  });
-});
-
 const addTag: NodeTypeDef = {
   key: "tags.add_tag",
   kind: "action",
@@ -132,6 +110,7 @@ describe("bulk operations", () => {
       const url = String(input);
       let body: unknown = {};
       if (url.endsWith("/bulk-operations/actions")) body = [addTag];
+      else if (url.endsWith("/catalog")) body = { node_types: [], reports: [], lookups: lookupsOf("tags") };
       else if (url.endsWith("/tags")) body = [{ id: 1, name: "VIP", color: "#f00" }];
       else if (url.endsWith("/bulk-operations") && init?.method === "POST") {
         posted.push(JSON.parse(String(init.body)));
@@ -140,8 +119,13 @@ describe("bulk operations", () => {
       return new Response(JSON.stringify(body), { status: 200 });
     });
     const finished = vi.fn();
-    render(<BulkPanel access={access} target={{ friend_ids: [4, 5] }} size={2} onFinished={finished} />);
-    fireEvent.change(await screen.findByLabelText("操作"), { target: { value: "tags.add_tag" } });
+    render(
+      <CatalogProvider workspaceId={access.workspace.id}>
+        <BulkPanel access={access} target={{ friend_ids: [4, 5] }} size={2} onFinished={finished} />
+      </CatalogProvider>,
+    );
+    await screen.findByRole("option", { name: "タグを付ける" }); // the actions the workspace offers, once read
+    fireEvent.change(screen.getByLabelText("操作"), { target: { value: "tags.add_tag" } });
     fireEvent.click(await screen.findByRole("checkbox", { name: /VIP/ }));
     fireEvent.click(screen.getByRole("button", { name: "実行" }));
     await waitFor(() =>

@@ -1,6 +1,6 @@
 // The Friends area: the friend list at /w/{id}/friends, a friend's page at /w/{id}/friends/{friendId}.
 import { useTranslation } from "react-i18next";
-import type { Section, SectionProps } from "../sections";
+import type { SectionProps } from "../sections";
 import { FriendList } from "./FriendList";
 import { FriendPage } from "./FriendPage";
 import "./friends.css";
@@ -13,4 +13,5 @@ function FriendsSection({ access, rest }: SectionProps) {
   return <FriendPage key={friendId} access={access} friendId={friendId} />;
 }
 
-export const friendsSection: Section = { key: "friends", label: "friends.title", component: FriendsSection };
+/** Loaded when the area is first opened (console/sections.ts). */
+export default FriendsSection;

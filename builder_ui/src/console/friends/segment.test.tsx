@@ -5,7 +5,9 @@ import segmentSchema from "../../../../schemas/segment.schema.json";
 import { NODE_TYPES } from "../../test/fixtures";
 import type { Catalog, NodeTypeDef, WorkspaceAccess } from "../../types";
 import { forgetLookups } from "../../forms/pickers";
-import { forgetCatalogs, SegmentBuilder, segmentConditionTypes, segmentProblems } from "./SegmentBuilder";
+import { lookupsOf } from "../../forms/lookups.fixture";
+import type { CatalogLookup } from "../../platform/contract";
+import { SegmentBuilder, segmentConditionTypes, segmentProblems } from "./SegmentBuilder";
 import {
   addItem,
   cleanSegment,
@@ -25,7 +27,6 @@ const tag = (ids: number[]): Segment => ({ type: "tags.has_tags", config: { tag_
 
 afterEach(() => {
   vi.restoreAllMocks();
-  forgetCatalogs();
   forgetLookups();
 });
 
@@ -99,7 +100,12 @@ const hasTags: NodeTypeDef = {
   usable_in_segments: true,
 };
 const scenarioOnly: NodeTypeDef = { ...hasTags, key: "probe.scenario_only", usable_in_segments: false, label: { ja: "シナリオ専用" } };
-const catalog: Catalog = { node_types: [...NODE_TYPES.filter((t) => t.key !== "tags.has_tags"), hasTags, scenarioOnly], reports: [], friend_fields: [] };
+const catalog: Catalog & { lookups: CatalogLookup[] } = {
+  node_types: [...NODE_TYPES.filter((t) => t.key !== "tags.has_tags"), hasTags, scenarioOnly],
+  reports: [],
+  friend_fields: [],
+  lookups: lookupsOf("tags"),
+};
 const access: WorkspaceAccess = {
   workspace: { id: 3, name: "店", timezone: "Asia/Tokyo" },
   role: "owner",

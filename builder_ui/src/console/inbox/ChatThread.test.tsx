@@ -144,4 +144,69 @@ describe("chat thread", () => {
     await screen.findByText("ボタンをタップ: 予約する");
     expect(screen.queryByLabelText("返信")).toBeNull();
   });
+
+  it("loads older messages above the newest; another friend's thread shows only theirs", async () => {
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (url) => {
+      const u = String(url);
+      if (u.includes("/read")) return json({});
+      if (u.includes("before=c1")) return json({ items: [message(1, { text: "昔の話" })], next: null });
+      if (u.includes("/friends/8/")) return json({ items: [message(9, { text: "別の人" })], next: null });
+      return json({ items: [message(2, { text: "最近の話" })], next: "c1" });
+    });
+    const { rerender } = render(<ChatThread access={access} friendId={7} />);
+    await screen.findByText("最近の話");
+    fireEvent.click(screen.getByRole("button", { name: "以前のメッセージ" }));
+    await screen.findByText("昔の話");
+    expect(screen.getByText("最近の話")).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "以前のメッセージ" })).toBeNull();
+
+    rerender(<ChatThread access={access} friendId={8} />);
+    await screen.findByText("別の人");
+    expect(screen.queryByText("最近の話")).toBeNull();
+    expect(screen.queryByText("昔の話")).toBeNull();
+  });
+
+  it("keeps an older page being read when news comes meanwhile, and shows the news after it", async () => {
+    let history = [message(2, { text: "最近の話" })];
+    let releaseOlder: (() => void) | null = null;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (url) => {
+      const u = String(url);
+      if (u.includes("/read")) return json({});
+      if (u.includes("before=c1")) {
+        if (!releaseOlder) await new Promise<void>((resolve) => (releaseOlder = resolve)); // the first time: slow
+        return json({ items: [message(1, { text: "昔の話" })], next: null });
+      }
+      return json({ items: history, next: "c1" });
+    });
+    render(<ChatThread access={access} friendId={7} />);
+    await screen.findByText("最近の話");
+    fireEvent.click(screen.getByRole("button", { name: "以前のメッセージ" }));
+    await waitFor(() => expect(releaseOlder).not.toBeNull());
+    history = [message(3, { text: "新しい話" }), ...history];
+    act(() => FakeSource.last!.emit("conversations", { cursor: 3, updates: [{ friend_id: 7, last_message_id: 3, new_messages: 1, new_inbound: 1 }] }));
+    act(() => releaseOlder!());
+    await screen.findByText("昔の話");
+    await screen.findByText("新しい話");
+  });
+
+  it("shows a picture once the server has fetched it from LINE", async () => {
+    let asked = 0;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (url) => {
+      const u = String(url);
+      if (u.includes("/content")) return ++asked < 2 ? new Response(null, { status: 202 }) : new Response(new Blob(["png"]), { status: 200 });
+      return json({ items: [message(1, { kind: "image", text: null, body: { type: "image" } })], next: null });
+    });
+    const jsdomUrl = { createObjectURL: URL.createObjectURL, revokeObjectURL: URL.revokeObjectURL };
+    Object.assign(URL, { createObjectURL: () => "blob:picture", revokeObjectURL: () => undefined });
+    try {
+      const { unmount } = render(<ChatThread access={{ ...access, permissions: [] }} friendId={7} />);
+      await screen.findByText("画像を取得中…");
+      const picture = await screen.findByRole("img", { name: "画像" }, { timeout: 3000 });
+      expect(picture.getAttribute("src")).toBe("blob:picture");
+      expect(asked).toBe(2);
+      unmount();
+    } finally {
+      Object.assign(URL, jsdomUrl);
+    }
+  });
 });

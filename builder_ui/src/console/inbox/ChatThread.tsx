@@ -1,8 +1,10 @@
 // The conversation with one friend (1:1チャット): messages in and out, a reply box, read markers.
 // New messages come in live (the inbox stream); a reply shows queued → sent (or failed) as the outbox sends it.
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useInfiniteQuery, useQuery, type InfiniteData } from "@tanstack/react-query";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl } from "../../api";
+import { inboxKeys, keyOfUrl, queryClient } from "../../query";
 import type { WorkspaceAccess } from "../../types";
 import { subscribeInbox } from "./live";
 import type { ChatMessage, Page, ReplyResult } from "./types";
@@ -42,10 +44,6 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
   const { access, friendId } = props;
   const workspaceId = access.workspace.id;
   const { t, i18n } = useTranslation();
-  const [messages, setMessages] = useState<ChatMessage[]>([]);
-  const [older, setOlder] = useState<string | null>(null);
-  const [loaded, setLoaded] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [draft, setDraft] = useState("");
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
@@ -53,56 +51,55 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
   const readUpTo = useRef(0);
   const listRef = useRef<HTMLOListElement>(null);
   const stickToBottom = useRef(true);
+  const olderScroll = useRef<{ pages: number; fromBottom: number } | null>(null);
   const canWrite = access.permissions.includes("core.write");
   const base = workspaceUrl(workspaceId, `/inbox/friends/${friendId}`);
+  const key = inboxKeys.thread(workspaceId, friendId);
 
-  const refresh = useCallback(async () => {
-    const page = await api.get<Page<ChatMessage>>(`${base}/messages?limit=${PAGE}`);
-    setMessages((current) => mergeMessages(current, page.items));
-    return page;
-  }, [base]);
+  // The newest page, older pages on demand. Read again when the stream says this friend has news, and every
+  // moment while a reply is on its way (until LINE has answered for it).
+  const thread = useInfiniteQuery(
+    {
+      queryKey: key,
+      queryFn: ({ pageParam, signal }) =>
+        api.get<Page<ChatMessage>>(
+          `${base}/messages?limit=${PAGE}${pageParam ? `&before=${encodeURIComponent(pageParam)}` : ""}`,
+          signal,
+        ),
+      initialPageParam: null as string | null,
+      getNextPageParam: (last: Page<ChatMessage>) => last.next ?? undefined,
+      refetchInterval: (q) => (unsettled(q.state.data?.pages.flatMap((p) => p.items) ?? []) ? UNSETTLED_POLL_MS : false),
+      staleTime: 0,
+    },
+    queryClient,
+  );
+  const messages = useMemo(() => mergeMessages([], thread.data?.pages.flatMap((p) => p.items) ?? []), [thread.data]);
+  const pageCount = thread.data?.pages.length ?? 0;
+  const loaded = thread.data !== undefined;
+  // A failed read again keeps what is shown (as the stream's refreshes always did); only a first read's failure shows.
+  const error = !loaded && thread.error ? (thread.error instanceof ApiError ? thread.error.message : String(thread.error)) : null;
 
-  // The newest page when the friend changes.
+  // Another friend: another reply, read from their newest message.
   useEffect(() => {
-    let live = true;
-    setMessages([]);
-    setOlder(null);
-    setLoaded(false);
-    setError(null);
     setSendError(null);
     setDraft("");
+    retryKey.current = null;
     readUpTo.current = 0;
     stickToBottom.current = true;
-    api
-      .get<Page<ChatMessage>>(`${base}/messages?limit=${PAGE}`)
-      .then((page) => {
-        if (!live) return;
-        setMessages(mergeMessages([], page.items));
-        setOlder(page.next);
-        setLoaded(true);
-      })
-      .catch((e) => live && setError(e instanceof ApiError ? e.message : String(e)));
-    return () => {
-      live = false;
-    };
+    olderScroll.current = null;
   }, [base]);
 
-  // New messages of this friend, live.
+  // New messages of this friend, live (once an older page being read has come: reading again now would drop it).
+  const readingOlder = useRef(false);
+  const newsMeanwhile = useRef(false);
   useEffect(() => {
     return subscribeInbox(workspaceId, (event) => {
       if (event.updates.length === 0 || event.updates.some((u) => u.friend_id === friendId)) {
-        refresh().catch(() => undefined);
+        if (readingOlder.current) newsMeanwhile.current = true;
+        else void queryClient.invalidateQueries({ queryKey: inboxKeys.thread(workspaceId, friendId) });
       }
     });
-  }, [workspaceId, friendId, refresh]);
-
-  // A reply on its way: look again until LINE has answered for it.
-  const waiting = unsettled(messages);
-  useEffect(() => {
-    if (!waiting) return;
-    const timer = setInterval(() => refresh().catch(() => undefined), UNSETTLED_POLL_MS);
-    return () => clearInterval(timer);
-  }, [waiting, refresh]);
+  }, [workspaceId, friendId]);
 
   // Read up to the newest message shown (a staff member without write access just reads).
   const newest = messages.length ? messages[messages.length - 1].id : 0;
@@ -112,22 +109,29 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
     api.put(`${base}/read`, { last_read_message_id: newest }).catch(() => undefined);
   }, [loaded, canWrite, newest, base]);
 
-  // Follow the conversation down as it grows, unless the reader scrolled up to older messages.
-  useEffect(() => {
+  // Follow the conversation down as it grows, unless the reader scrolled up to older messages; when older
+  // messages come in above, the ones being read stay where they were.
+  useLayoutEffect(() => {
     const list = listRef.current;
-    if (list && stickToBottom.current) list.scrollTop = list.scrollHeight;
-  }, [messages]);
+    const older = olderScroll.current;
+    if (older && pageCount >= older.pages) {
+      olderScroll.current = null;
+      stickToBottom.current = false;
+      if (list) list.scrollTop = list.scrollHeight - older.fromBottom;
+    } else if (list && stickToBottom.current) list.scrollTop = list.scrollHeight;
+  }, [messages, pageCount]);
 
-  const loadOlder = async () => {
-    if (!older) return;
+  const loadOlder = () => {
+    if (!thread.hasNextPage || thread.isFetchingNextPage) return;
     const list = listRef.current;
-    const fromBottom = list ? list.scrollHeight - list.scrollTop : 0;
-    const page = await api.get<Page<ChatMessage>>(`${base}/messages?limit=${PAGE}&before=${encodeURIComponent(older)}`);
-    stickToBottom.current = false;
-    setMessages((current) => mergeMessages(current, page.items));
-    setOlder(page.next);
-    requestAnimationFrame(() => {
-      if (list) list.scrollTop = list.scrollHeight - fromBottom;
+    olderScroll.current = { pages: pageCount + 1, fromBottom: list ? list.scrollHeight - list.scrollTop : 0 };
+    readingOlder.current = true;
+    void thread.fetchNextPage().finally(() => {
+      readingOlder.current = false;
+      if (newsMeanwhile.current) {
+        newsMeanwhile.current = false;
+        void queryClient.invalidateQueries({ queryKey: key });
+      }
     });
   };
 
@@ -143,7 +147,15 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
         messages: [{ type: "text", text }],
         idempotency_key: retryKey.current,
       });
-      setMessages((current) => mergeMessages(current, result.messages));
+      // A read that left before the reply was stored must not take it off the screen again.
+      await queryClient.cancelQueries({ queryKey: key });
+      if (queryClient.getQueryData(key)) {
+        queryClient.setQueryData<InfiniteData<Page<ChatMessage>, string | null>>(key, (data) =>
+          data && data.pages.length
+            ? { ...data, pages: [{ ...data.pages[0], items: [...result.messages, ...data.pages[0].items] }, ...data.pages.slice(1)] }
+            : data,
+        );
+      } else void queryClient.invalidateQueries({ queryKey: key });
       setDraft("");
       retryKey.current = null;
       stickToBottom.current = true;
@@ -177,9 +189,9 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
           stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
         }}
       >
-        {older && (
+        {thread.hasNextPage && (
           <li className="chat-older">
-            <button type="button" className="small" onClick={() => void loadOlder()}>
+            <button type="button" className="small" onClick={loadOlder}>
               {t("inbox.older")}
             </button>
           </li>
@@ -300,46 +312,67 @@ function MessageBody({ message: m, workspaceId }: { message: ChatMessage; worksp
   return <p className="chat-bubble chat-card">{String(m.body.altText ?? m.text ?? t(`inbox.kind`, { kind: m.kind }))}</p>;
 }
 
+const CONTENT_ATTEMPTS = 30;
+const CONTENT_WAIT_MS = 1000;
+
+/** A message's content; the server answers 202 while it is still fetching it from LINE: asked again a second later. */
+async function fetchContent(url: string, signal: AbortSignal): Promise<Blob> {
+  for (let left = CONTENT_ATTEMPTS; ; left--) {
+    const r = await fetch(url, { credentials: "same-origin", signal });
+    if (r.status === 202) {
+      if (left <= 0) throw new ApiError(r.status, "not_ready", r.statusText, []);
+      await pause(CONTENT_WAIT_MS, signal);
+      continue;
+    }
+    if (!r.ok) throw new ApiError(r.status, "content_unavailable", r.statusText, []);
+    return r.blob();
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
 /** A picture, video, voice message or file: from LINE through the server (202 while it is still being fetched). */
 function MediaContent({ message: m, workspaceId }: { message: ChatMessage; workspaceId: number }) {
   const { t } = useTranslation();
   const provider = (m.body.contentProvider ?? {}) as { type?: string; originalContentUrl?: string; previewImageUrl?: string };
   const external = provider.type === "external" && provider.originalContentUrl ? provider.originalContentUrl : null;
   const outbound = m.direction === "out" ? String(m.body.previewImageUrl ?? m.body.originalContentUrl ?? "") : "";
-  const [url, setUrl] = useState<string | null>(external ?? (outbound || null));
-  const [failed, setFailed] = useState(false);
-
+  const given = external ?? (outbound || null);
+  const contentUrl = workspaceUrl(workspaceId, `/inbox/messages/${m.id}/content`);
+  const content = useQuery(
+    {
+      queryKey: [...keyOfUrl(contentUrl), "content"],
+      queryFn: ({ signal }) => fetchContent(contentUrl, signal),
+      enabled: !given,
+      staleTime: Infinity, // a message's content does not change
+    },
+    queryClient,
+  );
+  // The fetched content as a URL the page can show, for as long as it is shown.
+  const [objectUrl, setObjectUrl] = useState<string | null>(null);
   useEffect(() => {
-    if (url) return;
-    let live = true;
-    let objectUrl: string | null = null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const attempt = async (left: number) => {
-      try {
-        const r = await fetch(workspaceUrl(workspaceId, `/inbox/messages/${m.id}/content`), { credentials: "same-origin" });
-        if (!live) return;
-        if (r.status === 202 && left > 0) {
-          timer = setTimeout(() => void attempt(left - 1), 1000);
-          return;
-        }
-        if (!r.ok) {
-          setFailed(true);
-          return;
-        }
-        objectUrl = URL.createObjectURL(await r.blob());
-        if (live) setUrl(objectUrl);
-      } catch {
-        if (live) setFailed(true);
-      }
-    };
-    void attempt(30);
+    if (!content.data) return;
+    const made = URL.createObjectURL(content.data);
+    setObjectUrl(made);
     return () => {
-      live = false;
-      if (timer) clearTimeout(timer);
-      if (objectUrl) URL.revokeObjectURL(objectUrl);
+      URL.revokeObjectURL(made);
+      setObjectUrl(null);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [m.id, workspaceId]);
+  }, [content.data]);
+  const url = given ?? objectUrl;
+  const failed = !given && content.isError;
 
   const label = t(`inbox.media.${m.kind}`);
   if (failed) return <p className="chat-bubble muted">{t("inbox.media_failed", { kind: label })}</p>;

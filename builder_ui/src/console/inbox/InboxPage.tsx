@@ -1,50 +1,60 @@
 // The inbox (1:1チャット): conversations, newest first with unread counts, filtered by response mark, assignee
 // and unread; the chosen one's chat thread beside the friend's mark and assignee, which can be changed there.
 // The list follows new messages live (the inbox stream).
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, workspaceUrl } from "../../api";
-import { LookupContext, useOptions } from "../../forms/pickers";
+import { api, errorText, workspaceUrl } from "../../api";
+import { inboxKeys, keyOfUrl, queryClient, useApiGet } from "../../query";
+import { LookupContext } from "../../forms/pickers";
+import type { Contribution, ConversationFilterSlot, SegmentConditionOf } from "../../platform/contract";
+import { useContributions } from "../../platform/modules";
 import { navigate } from "../../router";
 import type { Me, WorkspaceAccess } from "../../types";
 import { sectionUrl } from "../sections";
 import { ChatThread } from "./ChatThread";
-import { AssigneeControl, errorText, MarkControl } from "./FriendControls";
 import { subscribeInbox } from "./live";
 import type { Conversation, FriendBrief, Page } from "./types";
 import "./inbox.css";
 
+/** The values of the filters plugins bring (by `<plugin>.<key>`), and unread only. */
 export interface InboxFilters {
-  /** "" any mark, "none" no mark, or a mark id */
-  mark: string;
-  /** "" anyone, "me", "nobody", or a staff member's user id */
-  assignee: string;
+  values: Record<string, string>;
   unreadOnly: boolean;
 }
 
-export const NO_FILTERS: InboxFilters = { mark: "", assignee: "", unreadOnly: false };
+export const NO_FILTERS: InboxFilters = { values: {}, unreadOnly: false };
 const PAGE = 50;
 const REFRESH_DELAY_MS = 250;
 
-type Condition = { type: string; config: Record<string, unknown> };
+type Filter = Contribution<ConversationFilterSlot>;
+const filterKey = ({ plugin, slot }: Filter) => `${plugin}.${slot.key}`;
 
 /** The filters as a segment the server compiles to SQL (null: every conversation). */
-export function filterSegment(filters: InboxFilters, meId: number | null): { all: Condition[] } | null {
-  const all: Condition[] = [];
-  if (filters.mark === "none") all.push({ type: "response_marks.mark_is", config: { no_mark: true } });
-  else if (filters.mark) all.push({ type: "response_marks.mark_is", config: { mark_ids: [Number(filters.mark)] } });
-  if (filters.assignee === "nobody") all.push({ type: "assignment.assignee_is", config: { match: "nobody" } });
-  else if (filters.assignee) {
-    const id = filters.assignee === "me" ? meId : Number(filters.assignee);
-    // Not staff yet (no user id): "me" matches nobody's assignee rather than everyone.
-    all.push({ type: "assignment.assignee_is", config: { match: "any_of", user_ids: [id ?? 0] } });
+export function filterSegment(
+  filters: InboxFilters,
+  available: readonly Filter[],
+  meId: number | null,
+): { all: SegmentConditionOf[] } | null {
+  const all: SegmentConditionOf[] = [];
+  for (const filter of available) {
+    const value = filters.values[filterKey(filter)] ?? "";
+    const condition = value ? filter.slot.condition(value, { meId }) : null;
+    if (condition) all.push(condition);
   }
   return all.length ? { all } : null;
 }
 
-export function conversationsUrl(workspaceId: number, filters: InboxFilters, meId: number | null, limit = PAGE, after?: string): string {
+export function conversationsUrl(
+  workspaceId: number,
+  filters: InboxFilters,
+  available: readonly Filter[],
+  meId: number | null,
+  limit = PAGE,
+  after?: string,
+): string {
   const params = new URLSearchParams({ limit: String(limit) });
-  const segment = filterSegment(filters, meId);
+  const segment = filterSegment(filters, available, meId);
   if (segment) params.set("segment", JSON.stringify(segment));
   if (filters.unreadOnly) params.set("unread_only", "true");
   if (after) params.set("after", after);
@@ -52,10 +62,8 @@ export function conversationsUrl(workspaceId: number, filters: InboxFilters, meI
 }
 
 export function InboxPage({ access, friendId }: { access: WorkspaceAccess; friendId: number | null }) {
-  const lookupSource = useMemo(
-    () => ({ workspaceId: access.workspace.id, enabledPlugins: access.enabled_plugins }),
-    [access.workspace.id, access.enabled_plugins],
-  );
+  // The pickers' lists are the workspace catalog's lookups (only those of enabled plugins).
+  const lookupSource = useMemo(() => ({ workspaceId: access.workspace.id }), [access.workspace.id]);
   return (
     <LookupContext.Provider value={lookupSource}>
       <Inbox access={access} friendId={friendId} />
@@ -66,52 +74,60 @@ export function InboxPage({ access, friendId }: { access: WorkspaceAccess; frien
 function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number | null }) {
   const { t } = useTranslation();
   const ws = access.workspace.id;
-  const marksOn = access.enabled_plugins.includes("response_marks");
-  const assignmentOn = access.enabled_plugins.includes("assignment");
+  // Plugins' friend panels meant beside a chat (a response mark, an assignee …), in their order.
+  const panels = useContributions("friendPanel");
+  const besideChat = useMemo(
+    () => panels.filter(({ slot }) => slot.besideChat).sort((a, b) => (a.slot.order ?? 100) - (b.slot.order ?? 100)),
+    [panels],
+  );
+  // Plugins' filters of the list (a response mark, an assignee …), in their order.
+  const contributed = useContributions("conversationFilter");
+  const available = useMemo(
+    () => [...contributed].sort((a, b) => (a.slot.order ?? 100) - (b.slot.order ?? 100)),
+    [contributed],
+  );
   const [filters, setFilters] = useState<InboxFilters>(NO_FILTERS);
-  const [meId, setMeId] = useState<number | null>(null);
-  const [items, setItems] = useState<Conversation[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const shown = useRef(PAGE);
-  const { options: marks } = useOptions(marksOn ? "response_marks.marks" : null);
-  const { options: staff } = useOptions(assignmentOn ? "assignment.staff" : null);
+  const meId = useApiGet<Me>("/api/auth/me").data?.user.id ?? null;
 
-  useEffect(() => {
-    api
-      .get<Me>("/api/auth/me")
-      .then((me) => setMeId(me.user.id))
-      .catch(() => undefined);
-  }, []);
-
-  // The first pages again (as many as are shown), e.g. after news from the stream or a changed filter.
-  const latest = useRef(0);
-  const reload = useCallback(async () => {
-    // Answers may come back out of order (a filter changed meanwhile): only the last one asked counts.
-    const mine = ++latest.current;
-    try {
-      const page = await api.get<Page<Conversation>>(conversationsUrl(ws, filters, meId, Math.min(shown.current, 200)));
-      if (mine !== latest.current) return;
-      setItems(page.items);
-      setNext(page.next);
-      setError(null);
-    } catch (e) {
-      if (mine === latest.current) setError(errorText(e));
-    }
-  }, [ws, filters, meId]);
-
-  useEffect(() => {
-    shown.current = PAGE;
-    setItems(null);
-    void reload();
-  }, [reload]);
+  // The conversations of the filters shown, more pages on demand. While the next filters are asked for, the
+  // last list stays on screen; an answer for filters no longer shown never lands.
+  const firstUrl = conversationsUrl(ws, filters, available, meId);
+  const list = useInfiniteQuery(
+    {
+      queryKey: inboxKeys.conversationList(ws, firstUrl),
+      queryFn: ({ pageParam, signal }) =>
+        api.get<Page<Conversation>>(conversationsUrl(ws, filters, available, meId, PAGE, pageParam ?? undefined), signal),
+      initialPageParam: null as string | null,
+      getNextPageParam: (last: Page<Conversation>) => last.next ?? undefined,
+      // (never another workspace's list)
+      placeholderData: (previous, previousQuery) => (previousQuery?.queryKey[1] === ws ? keepPreviousData(previous) : undefined),
+      staleTime: 0,
+    },
+    queryClient,
+  );
+  const items = useMemo(() => {
+    const pages = list.data?.pages;
+    if (!pages) return null;
+    // A conversation that moved up between two pages is listed once.
+    const seen = new Set<number>();
+    return pages.flatMap((p) => p.items).filter((c) => !seen.has(c.friend.id) && (seen.add(c.friend.id), true));
+  }, [list.data]);
+  const error = list.error ? errorText(list.error) : null;
+  // Every list of conversations read again (the shown one at once), e.g. after news from the stream; once a
+  // further page being read has come (reading again now would drop it).
+  const readingMore = useRef(false);
+  const newsMeanwhile = useRef(false);
+  const reload = useCallback(() => {
+    if (readingMore.current) newsMeanwhile.current = true;
+    else void queryClient.invalidateQueries({ queryKey: inboxKeys.conversations(ws) });
+  }, [ws]);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null;
     const unsubscribe = subscribeInbox(ws, () => {
       // Many events in a burst: one reload.
       if (timer) clearTimeout(timer);
-      timer = setTimeout(() => void reload(), REFRESH_DELAY_MS);
+      timer = setTimeout(reload, REFRESH_DELAY_MS);
     });
     return () => {
       if (timer) clearTimeout(timer);
@@ -119,34 +135,31 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
     };
   }, [ws, reload]);
 
-  const more = async () => {
-    if (!next) return;
-    try {
-      const page = await api.get<Page<Conversation>>(conversationsUrl(ws, filters, meId, PAGE, next));
-      shown.current += page.items.length;
-      setItems((current) => [...(current ?? []), ...page.items]);
-      setNext(page.next);
-    } catch (e) {
-      setError(errorText(e));
-    }
+  const more = () => {
+    if (!list.hasNextPage || list.isFetchingNextPage) return;
+    readingMore.current = true;
+    void list.fetchNextPage().finally(() => {
+      readingMore.current = false;
+      if (newsMeanwhile.current) {
+        newsMeanwhile.current = false;
+        reload();
+      }
+    });
   };
 
   const open = (id: number) => navigate(sectionUrl(ws, "inbox", id));
   const listed = items?.find((c) => c.friend.id === friendId)?.friend ?? null;
   // The open friend may be filtered out of the list (or not loaded yet): their name comes from their profile.
-  const [profile, setProfile] = useState<FriendBrief | null>(null);
-  useEffect(() => {
-    setProfile(null);
-    if (friendId === null) return;
-    let live = true;
-    api
-      .get<FriendBrief>(workspaceUrl(ws, `/friends/${friendId}`))
-      .then((f) => live && setProfile(f))
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [ws, friendId]);
+  const profileUrl = workspaceUrl(ws, `/friends/${friendId ?? 0}`);
+  const profile =
+    useQuery(
+      {
+        queryKey: keyOfUrl(profileUrl),
+        queryFn: ({ signal }) => api.get<FriendBrief>(profileUrl, signal),
+        enabled: friendId !== null,
+      },
+      queryClient,
+    ).data ?? null;
   const selected = listed ?? profile;
   // The open conversation is being read as it grows: no unread badge for it.
   const unreadOf = (c: Conversation) => (c.friend.id === friendId ? 0 : c.unread);
@@ -164,38 +177,17 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
               </span>
             )}
           </h1>
-          {marksOn && (
-            <label className="field">
-              {t("inbox.filter_mark")}
-              <select value={filters.mark} onChange={(e) => setFilters({ ...filters, mark: e.target.value })}>
-                <option value="">{t("inbox.any")}</option>
-                <option value="none">{t("inbox.no_mark")}</option>
-                {(marks ?? []).map((o) => (
-                  <option key={String(o.value)} value={String(o.value)}>
-                    {o.label}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
-          {assignmentOn && (
-            <label className="field">
-              {t("inbox.filter_assignee")}
-              <select value={filters.assignee} onChange={(e) => setFilters({ ...filters, assignee: e.target.value })}>
-                <option value="">{t("inbox.any")}</option>
-                {/* Only staff of the workspace can be assigned friends (an agency's owner may not be). */}
-                {meId !== null && (staff ?? []).some((o) => o.value === meId) && <option value="me">{t("inbox.me")}</option>}
-                <option value="nobody">{t("inbox.unassigned")}</option>
-                {(staff ?? []).map((o) => (
-                  <option key={String(o.value)} value={String(o.value)}>
-                    {o.label}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
+          {available.map((filter) => (
+            <filter.slot.component
+              key={filterKey(filter)}
+              workspaceId={ws}
+              meId={meId}
+              value={filters.values[filterKey(filter)] ?? ""}
+              onChange={(value) => setFilters((f) => ({ ...f, values: { ...f.values, [filterKey(filter)]: value } }))}
+            />
+          ))}
           <label className="check">
-            <input type="checkbox" checked={filters.unreadOnly} onChange={(e) => setFilters({ ...filters, unreadOnly: e.target.checked })} />
+            <input type="checkbox" checked={filters.unreadOnly} onChange={(e) => setFilters((f) => ({ ...f, unreadOnly: e.target.checked }))} />
             {t("inbox.unread_only")}
           </label>
         </div>
@@ -225,9 +217,9 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
               </button>
             </li>
           ))}
-          {next && (
+          {list.hasNextPage && (
             <li>
-              <button type="button" className="small" onClick={() => void more()}>
+              <button type="button" className="small" onClick={more}>
                 {t("inbox.more")}
               </button>
             </li>
@@ -258,8 +250,16 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
             <ChatThread key={friendId} access={access} friendId={friendId} />
           </main>
           <aside className="inbox-side" aria-label={t("inbox.friend")}>
-            {marksOn && <MarkControl access={access} friendId={friendId} onChanged={() => void reload()} />}
-            {assignmentOn && <AssigneeControl access={access} friendId={friendId} onChanged={() => void reload()} />}
+            {besideChat.map(({ plugin, slot }) => (
+              <slot.component
+                key={`${plugin}.${slot.key}`}
+                workspaceId={ws}
+                permissions={access.permissions}
+                friendId={friendId}
+                timezone={access.workspace.timezone}
+                onChanged={reload}
+              />
+            ))}
           </aside>
         </>
       )}

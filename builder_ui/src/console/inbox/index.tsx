@@ -1,4 +1,4 @@
-import type { Section, SectionProps } from "../sections";
+import type { SectionProps } from "../sections";
 import { InboxPage } from "./InboxPage";
 
 // /w/{id}/inbox (conversations) and /w/{id}/inbox/{friendId} (one of them open).
@@ -7,5 +7,6 @@ function InboxSection({ access, rest }: SectionProps) {
   return <InboxPage access={access} friendId={friendId} />;
 }
 
-export const inboxSection: Section = { key: "inbox", label: "inbox.title", component: InboxSection };
+/** Loaded when the area is first opened (console/sections.ts). */
+export default InboxSection;
 export { ChatThread } from "./ChatThread";

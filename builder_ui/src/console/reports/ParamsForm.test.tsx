@@ -1,6 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { forgetLookups, LookupContext } from "../../forms/pickers";
+import { lookupsOf } from "../../forms/lookups.fixture";
 import type { NodeTypeDef } from "../../types";
 import { ConditionsContext, ParamsForm } from "./ParamsForm";
 
@@ -46,7 +47,7 @@ function respond(url: string): Response {
 function renderForm(params: Record<string, unknown>, onChange = vi.fn()) {
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => respond(String(input)));
   render(
-    <LookupContext.Provider value={{ workspaceId: 3, enabledPlugins: ["tags"] }}>
+    <LookupContext.Provider value={{ workspaceId: 3, lookups: lookupsOf("tags") }}>
       <ConditionsContext.Provider value={[hasTags]}>
         <ParamsForm
           schema={schema}

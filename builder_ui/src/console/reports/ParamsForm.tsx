@@ -4,13 +4,15 @@ import Form from "@rjsf/core";
 import type { ErrorSchema, FieldProps, RegistryFieldsType, RegistryWidgetsType, RJSFSchema } from "@rjsf/utils";
 import { customizeValidator } from "@rjsf/validator-ajv8";
 import localizeJa from "ajv-i18n/localize/ja";
-import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { createContext, useContext, useMemo, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../../api";
 import { DEFAULT_FORM_STATE } from "../../editor/defaults";
-import { LookupContext, LookupWidget } from "../../forms/pickers";
+import { LookupContext, LookupWidget, useLookups } from "../../forms/pickers";
 import { decorateUiSchema, formSchema, localizeSchema } from "../../forms/schema";
 import { localized } from "../../i18n";
+import { queryClient, queryKeys } from "../../query";
 import type { NodeTypeDef } from "../../types";
 import { reportUiSchema, withBranchDefaults } from "./params";
 import type { ErrorTree } from "./results";
@@ -57,9 +59,10 @@ export function ConditionField(props: FieldProps) {
     () => (chosen ? (formSchema(localizeSchema(chosen.config_schema, lang)) as RJSFSchema) : null),
     [chosen, lang],
   );
+  const lookups = useLookups();
   const configUi = useMemo(
-    () => (configSchema && chosen ? decorateUiSchema(configSchema, chosen.ui_schema) : {}),
-    [configSchema, chosen],
+    () => (configSchema && chosen ? decorateUiSchema(configSchema, chosen.ui_schema, lookups ?? []) : {}),
+    [configSchema, chosen, lookups],
   );
   const id = idSchema.$id;
   const title = props.uiSchema?.["ui:title"] ?? schema.title;
@@ -129,23 +132,24 @@ interface SavedTab {
   segment: Value;
 }
 
+const NO_TABS: SavedTab[] = [];
+
 /** A segment as one of the saved friend-list tabs (or all friends). */
 export function SegmentField(props: FieldProps) {
   const { t } = useTranslation();
   const source = useContext(LookupContext);
-  const [tabs, setTabs] = useState<SavedTab[] | null>(null);
   const { formData, onChange, idSchema, schema, errorSchema, disabled, readonly } = props;
-  useEffect(() => {
-    if (!source) return;
-    let live = true;
-    api
-      .get<SavedTab[]>(workspaceUrl(source.workspaceId, "/friends/tabs"))
-      .then((found) => live && setTabs(found))
-      .catch(() => live && setTabs([]));
-    return () => {
-      live = false;
-    };
-  }, [source]);
+  // The friend list's saved tabs (the same cached read as the friend list's).
+  const workspaceId = source?.workspaceId ?? 0;
+  const { data, isError } = useQuery(
+    {
+      queryKey: queryKeys.friendTabs(workspaceId),
+      queryFn: ({ signal }) => api.get<SavedTab[]>(workspaceUrl(workspaceId, "/friends/tabs"), signal),
+      enabled: source !== null,
+    },
+    queryClient,
+  );
+  const tabs = isError ? NO_TABS : (data ?? null);
   const current = formData && Object.keys(asValue(formData)).length ? JSON.stringify(formData) : null;
   const match = tabs?.find((tab) => JSON.stringify(tab.segment) === current);
   return (
@@ -199,7 +203,8 @@ export function ParamsForm({
   const { i18n } = useTranslation();
   const lang = i18n.language;
   const schema = useMemo(() => formSchema(localizeSchema(rawSchema, lang)) as RJSFSchema, [rawSchema, lang]);
-  const uiSchema = useMemo(() => reportUiSchema(schema, rawUi), [schema, rawUi]);
+  const lookups = useLookups();
+  const uiSchema = useMemo(() => reportUiSchema(schema, rawUi, lookups ?? []), [schema, rawUi, lookups]);
   return (
     <Form
       className="rjsf report-params"

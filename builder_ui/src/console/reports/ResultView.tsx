@@ -1,5 +1,6 @@
 // A report's result drawn from its shape alone: the chart its hint names (line, bar, funnel, heat map) and the
-// table of its rows. A plugin's new report needs no code here.
+// table of its rows. A plugin's new report needs no code here; a plugin's UI module may draw its own report its own
+// way (reportRenderer), which then replaces this view for that report.
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import {
@@ -15,6 +16,7 @@ import {
   YAxis,
 } from "recharts";
 import { localized } from "../../i18n";
+import { useContributions } from "../../platform/modules";
 import {
   formatCell,
   funnelStages,
@@ -28,7 +30,33 @@ import {
 const PALETTE = ["#06c755", "#1f6feb", "#e5534b", "#c69026", "#8250df", "#1b7c83", "#bf3989", "#57606a"];
 const colour = (i: number) => PALETTE[i % PALETTE.length];
 
-export function ResultView({ result }: { result: ReportResult }) {
+const NO_PARAMS: Record<string, unknown> = {};
+
+export function ResultView({
+  result,
+  report,
+  params = NO_PARAMS,
+  workspaceId,
+}: {
+  result: ReportResult;
+  /** The report type's key ("inflow.routes"): a renderer a plugin registered for it draws the result. */
+  report?: string;
+  params?: Record<string, unknown>;
+  workspaceId?: number;
+}) {
+  const renderer = useContributions("reportRenderer").find((c) => c.slot.report === report);
+  if (renderer && report !== undefined && workspaceId !== undefined) {
+    const Renderer = renderer.slot.component;
+    return (
+      <div className="report-result" data-plugin={renderer.plugin}>
+        <Renderer result={result} params={params} workspaceId={workspaceId} />
+      </div>
+    );
+  }
+  return <GenericResultView result={result} />;
+}
+
+function GenericResultView({ result }: { result: ReportResult }) {
   const { t } = useTranslation();
   const chart =
     result.chart === "heatmap" ? (

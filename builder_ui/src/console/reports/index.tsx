@@ -1,19 +1,24 @@
 // 分析: the reports of the plugins enabled in the workspace, each with a form from its parameter schema, its
 // result as a chart and a table, and a CSV download. /w/{id}/reports lists them; /w/{id}/reports/{key} runs one.
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, postForFile, workspaceUrl } from "../../api";
 import { loadOptions, LookupContext, type LookupSource } from "../../forms/pickers";
 import { localized } from "../../i18n";
+import { useWorkspaceCatalog } from "../../platform/catalog";
+import { useApiGet } from "../../query";
+import type { CatalogLookup } from "../../platform/contract";
 import { navigate } from "../../router";
-import type { Catalog, NodeTypeDef, WorkspaceAccess } from "../../types";
-import type { Section, SectionProps } from "../sections";
+import type { NodeTypeDef, WorkspaceAccess } from "../../types";
+import type { SectionProps } from "../sections";
 import { sectionUrl } from "../sections";
 import { ConditionsContext, ParamsForm } from "./ParamsForm";
 import { initialParams, pruneParams, withPickedLabels } from "./params";
 import { ResultView } from "./ResultView";
 import { errorTree, type ErrorTree, type ReportDef, type ReportResult } from "./results";
 import "./reports.css";
+
+const NO_LOOKUPS: readonly CatalogLookup[] = [];
 
 const EXPORT = "core.export_friends";
 const RUN = "core.search_friends";
@@ -23,26 +28,10 @@ interface PluginTitle {
   title: { ja: string; en?: string };
 }
 
-function useLoaded<T>(url: string): { data: T | null; error: string | null } {
-  const [state, setState] = useState<{ data: T | null; error: string | null }>({ data: null, error: null });
-  useEffect(() => {
-    let live = true;
-    setState({ data: null, error: null });
-    api
-      .get<T>(url)
-      .then((data) => live && setState({ data, error: null }))
-      .catch((e: unknown) => live && setState({ data: null, error: e instanceof Error ? e.message : String(e) }));
-    return () => {
-      live = false;
-    };
-  }, [url]);
-  return state;
-}
-
 function ReportsSection({ access, rest }: SectionProps) {
   const { t } = useTranslation();
   const ws = access.workspace.id;
-  const reports = useLoaded<ReportDef[]>(workspaceUrl(ws, "/reports"));
+  const reports = useApiGet<ReportDef[]>(workspaceUrl(ws, "/reports"));
   if (reports.error) return <p className="error">{t("common.failed", { message: reports.error })}</p>;
   if (!reports.data) return <p className="loading">{t("common.loading")}</p>;
   if (rest.length === 0) return <ReportList access={access} reports={reports.data} />;
@@ -54,7 +43,7 @@ function ReportsSection({ access, rest }: SectionProps) {
 function ReportList({ access, reports }: { access: WorkspaceAccess; reports: ReportDef[] }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  const plugins = useLoaded<PluginTitle[]>(workspaceUrl(access.workspace.id, "/plugins"));
+  const plugins = useApiGet<PluginTitle[]>(workspaceUrl(access.workspace.id, "/plugins"));
   const groups = useMemo(() => {
     const byPlugin = new Map<string, ReportDef[]>();
     for (const r of reports) byPlugin.set(r.plugin, [...(byPlugin.get(r.plugin) ?? []), r]);
@@ -98,21 +87,20 @@ function ReportPage({ access, report }: { access: WorkspaceAccess; report: Repor
   const base = workspaceUrl(ws, `/reports/${encodeURIComponent(report.key)}`);
   const [params, setParams] = useState<Record<string, unknown>>(() => initialParams(report.params_schema));
   const [result, setResult] = useState<ReportResult | null>(null);
+  const [ranWith, setRanWith] = useState<Record<string, unknown>>({}); // what a plugin's renderer is given
   const [running, setRunning] = useState(false);
   const [downloading, setDownloading] = useState(false);
   const [errors, setErrors] = useState<{ tree: ErrorTree; loose: string[] }>({ tree: {}, loose: [] });
-  const catalog = useLoaded<Catalog>(workspaceUrl(ws, "/catalog"));
+  const { catalog } = useWorkspaceCatalog(ws);
   const conditions = useMemo(
     () =>
-      ((catalog.data?.node_types ?? []) as (NodeTypeDef & { usable_in_segments?: boolean | null })[]).filter(
+      ((catalog?.node_types ?? []) as (NodeTypeDef & { usable_in_segments?: boolean | null })[]).filter(
         (n) => n.kind === "condition" && n.usable_in_segments !== false,
       ),
-    [catalog.data],
+    [catalog],
   );
-  const lookups = useMemo<LookupSource>(
-    () => ({ workspaceId: ws, enabledPlugins: access.enabled_plugins }),
-    [ws, access.enabled_plugins],
-  );
+  const known = catalog?.lookups ?? NO_LOOKUPS;
+  const lookups = useMemo<LookupSource>(() => ({ workspaceId: ws, lookups: known }), [ws, known]);
   const canRun = access.permissions.includes(RUN);
   const canExport = access.permissions.includes(EXPORT);
 
@@ -123,6 +111,7 @@ function ReportPage({ access, report }: { access: WorkspaceAccess; report: Repor
   const body = async (p: Record<string, unknown>) => ({
     params: await withPickedLabels(report.params_schema, pruneParams(report.params_schema, p), (name) =>
       loadOptions(lookups, name),
+      known,
     ),
     lang,
   });
@@ -132,6 +121,7 @@ function ReportPage({ access, report }: { access: WorkspaceAccess; report: Repor
     setErrors({ tree: {}, loose: [] });
     try {
       setResult(await api.post<ReportResult>(`${base}/run`, await body(p)));
+      setRanWith(p);
     } catch (error) {
       setResult(null);
       failed(error);
@@ -214,10 +204,11 @@ function ReportPage({ access, report }: { access: WorkspaceAccess; report: Repor
         </p>
       )}
       <section className="report-output" aria-label={t("reports.result")} aria-busy={running}>
-        {result ? <ResultView result={result} /> : <p className="muted">{t("reports.run_hint")}</p>}
+        {result ? <ResultView result={result} report={report.key} params={ranWith} workspaceId={ws} /> : <p className="muted">{t("reports.run_hint")}</p>}
       </section>
     </div>
   );
 }
 
-export const reportsSection: Section = { key: "reports", label: "reports.title", component: ReportsSection };
+/** Loaded when the area is first opened (console/sections.ts). */
+export default ReportsSection;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { TEST_LOOKUPS } from "../../forms/lookups.fixture";
 import { initialParams, pruneParams, reportUiSchema, withBranchDefaults, withPickedLabels } from "./params";
 
 // The shapes of the cross analysis' dimension and the inflow report's parameters.
@@ -48,7 +49,7 @@ const schema = {
 
 describe("report parameter forms", () => {
   it("chooses pickers, the condition editor and the segment picker from the schema", () => {
-    const ui = reportUiSchema(schema, {}) as Record<string, Record<string, unknown>>;
+    const ui = reportUiSchema(schema, {}, TEST_LOOKUPS) as Record<string, Record<string, unknown>>;
     expect(ui.route_ids["ui:widget"]).toBe("lookup");
     expect(ui.route_ids["ui:options"]).toMatchObject({ lookup: "inflow.routes", multiple: true });
     expect((ui.rows.tag_ids as Record<string, unknown>)["ui:options"]).toMatchObject({ lookup: "tags.tags" });
@@ -56,7 +57,7 @@ describe("report parameter forms", () => {
     expect((ui.stages.items as Record<string, unknown>)["ui:field"]).toBe("condition");
     expect(ui.segment["ui:field"]).toBe("segment");
     // A plugin's own hint wins over the guess.
-    const own = reportUiSchema(schema, { route_ids: { "ui:widget": "textarea" } }) as Record<string, Record<string, unknown>>;
+    const own = reportUiSchema(schema, { route_ids: { "ui:widget": "textarea" } }, TEST_LOOKUPS) as Record<string, Record<string, unknown>>;
     expect(own.route_ids["ui:widget"]).toBe("textarea");
   });
 
@@ -90,13 +91,13 @@ describe("report parameter forms", () => {
             { value: 5, label: "セミナー" },
           ]
         : [];
-    expect(await withPickedLabels(schema, { rows: { kind: "tags", tag_ids: [5, 3] } }, options)).toEqual({
+    expect(await withPickedLabels(schema, { rows: { kind: "tags", tag_ids: [5, 3] } }, options, TEST_LOOKUPS)).toEqual({
       rows: { kind: "tags", tag_ids: [5, 3], labels: ["セミナー", "VIP"] },
     });
     const typed = { rows: { kind: "tags", tag_ids: [5], labels: ["常連"] } };
-    expect(await withPickedLabels(schema, typed, options)).toEqual(typed);
+    expect(await withPickedLabels(schema, typed, options, TEST_LOOKUPS)).toEqual(typed);
     const months = { rows: { kind: "follow_month" } };
-    expect(await withPickedLabels(schema, months, options)).toEqual(months);
+    expect(await withPickedLabels(schema, months, options, TEST_LOOKUPS)).toEqual(months);
   });
 });
 

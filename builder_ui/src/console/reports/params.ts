@@ -4,6 +4,7 @@
 import type { UiSchema } from "@rjsf/utils";
 import { decorateUiSchema } from "../../forms/schema";
 import { pickerFor } from "../../forms/pickers";
+import type { CatalogLookup } from "../../platform/contract";
 
 type Schema = Record<string, unknown>;
 const isObject = (v: unknown): v is Schema => !!v && typeof v === "object" && !Array.isArray(v);
@@ -32,7 +33,7 @@ function layers(schema: Schema): Schema[] {
   return out;
 }
 
-function decorate(schema: unknown, ui: UiSchema): void {
+function decorate(schema: unknown, ui: UiSchema, lookups: readonly CatalogLookup[]): void {
   if (!isObject(schema)) return;
   for (const layer of layers(schema)) {
     if (!isObject(layer.properties)) continue;
@@ -46,24 +47,29 @@ function decorate(schema: unknown, ui: UiSchema): void {
       else if (prop.type === "array" && isObject(prop.items)) {
         const items = (isObject(own.items) ? { ...(own.items as Schema) } : {}) as UiSchema;
         if (isConditionSchema(prop.items) && !items["ui:field"]) items["ui:field"] = "condition";
-        else decorate(prop.items, items);
+        else decorate(prop.items, items, lookups);
         if (Object.keys(items).length) own.items = items;
       }
-      const picker = free ? pickerFor(name, prop, typeof options.lookup === "string" ? options.lookup : undefined) : null;
+      const named = typeof options.lookup === "string" ? options.lookup : undefined;
+      const picker = free ? pickerFor(name, prop, named, lookups) : null;
       if (picker) {
         own["ui:widget"] = "lookup";
         own["ui:options"] = { ...options, lookup: picker, multiple: prop.type === "array" };
       }
-      if (prop.type === "object" && !own["ui:field"]) decorate(prop, own);
+      if (prop.type === "object" && !own["ui:field"]) decorate(prop, own, lookups);
       if (Object.keys(own).length) ui[name] = own;
     }
   }
 }
 
-/** The report's uiSchema with the pickers and fields above (the plugin's own hints win). */
-export function reportUiSchema(schema: unknown, uiSchema: Record<string, unknown>): UiSchema {
-  const ui = decorateUiSchema(schema, uiSchema);
-  decorate(schema, ui);
+/** The report's uiSchema with the pickers (of the workspace's `lookups`) and fields above (the plugin's own hints win). */
+export function reportUiSchema(
+  schema: unknown,
+  uiSchema: Record<string, unknown>,
+  lookups: readonly CatalogLookup[] = [],
+): UiSchema {
+  const ui = decorateUiSchema(schema, uiSchema, lookups);
+  decorate(schema, ui, lookups);
   return ui;
 }
 
@@ -141,20 +147,25 @@ export type OptionsOf = (lookup: string) => Promise<{ value: string | number; la
  * ({tag_ids: [3, 5]}), the labels left empty become the names of the picked items, so that a report which cannot
  * read another plugin's data shows "VIP" rather than "タグ 3".
  */
-export async function withPickedLabels(schema: unknown, data: unknown, optionsOf: OptionsOf): Promise<unknown> {
+export async function withPickedLabels(
+  schema: unknown,
+  data: unknown,
+  optionsOf: OptionsOf,
+  lookups: readonly CatalogLookup[] = [],
+): Promise<unknown> {
   if (Array.isArray(data)) {
     const items = isObject(schema) ? schema.items : undefined;
-    return Promise.all(data.map((d) => withPickedLabels(items, d, optionsOf)));
+    return Promise.all(data.map((d) => withPickedLabels(items, d, optionsOf, lookups)));
   }
   if (!isObject(data) || !isObject(schema)) return data;
   const { props } = resolved(schema, data);
   const out: Schema = {};
-  for (const [k, v] of Object.entries(data)) out[k] = await withPickedLabels(props[k], v, optionsOf);
+  for (const [k, v] of Object.entries(data)) out[k] = await withPickedLabels(props[k], v, optionsOf, lookups);
   const labels = props.labels;
   const given = Array.isArray(out.labels) ? (out.labels as unknown[]) : [];
   if (!isObject(labels) || labels.type !== "array" || given.some((l) => typeof l === "string" && l !== "")) return out;
   for (const [k, v] of Object.entries(out)) {
-    const lookup = Array.isArray(v) && isObject(props[k]) ? pickerFor(k, props[k] as Schema) : null;
+    const lookup = Array.isArray(v) && isObject(props[k]) ? pickerFor(k, props[k] as Schema, undefined, lookups) : null;
     if (!lookup) continue;
     const options = await optionsOf(lookup).catch(() => []);
     const names = (v as unknown[]).map((id) => options.find((o) => o.value === id)?.label ?? "");

@@ -2,23 +2,15 @@
 // reason is shown. Switching one reads the workspace's access again, so its pages appear or go at once.
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, workspaceUrl } from "../../api";
 import { ConfigForm } from "../../forms/ConfigForm";
 import { LookupContext } from "../../forms/pickers";
 import { localized } from "../../i18n";
+import { answer, client, type Schema } from "../../openapi/client";
 import type { NodeTypeDef, WorkspaceAccess } from "../../types";
 import { FormProblems, useSubmit } from "./ui";
 
-interface WorkspacePlugin {
-  name: string;
-  title: { ja: string; en?: string };
-  tier: string;
-  enabled: boolean;
-  allowed_by_plan: boolean;
-  reason: string | null;
-  settings: Record<string, unknown>;
-  settings_schema: Record<string, unknown>;
-}
+type WorkspacePlugin = Schema<"WorkspacePluginOut">;
+type PluginState = Schema<"PluginStateIn">;
 
 const hasSettings = (p: WorkspacePlugin) =>
   Object.keys((p.settings_schema.properties as object | undefined) ?? {}).length > 0;
@@ -30,7 +22,7 @@ function settingsForm(p: WorkspacePlugin): NodeTypeDef {
     kind: "action",
     version: 1,
     plugin: p.name,
-    label: p.title,
+    label: { ja: p.title.ja, en: p.title.en },
     description: null,
     config_schema: p.settings_schema,
     ui_schema: {},
@@ -43,17 +35,18 @@ function settingsForm(p: WorkspacePlugin): NodeTypeDef {
 
 export function PluginsPage({ access, reloadAccess }: { access: WorkspaceAccess; reloadAccess?: () => void }) {
   const { t } = useTranslation();
-  const base = workspaceUrl(access.workspace.id, "/plugins");
+  const workspaceId = access.workspace.id;
   const canManage = access.permissions.includes("core.manage_plugins");
   const [plugins, setPlugins] = useState<WorkspacePlugin[] | null>(null);
-  const load = useCallback(async () => setPlugins(await api.get<WorkspacePlugin[]>(base)), [base]);
+  const load = useCallback(async () => {
+    const path = { workspace_id: workspaceId };
+    setPlugins(await answer(client.GET("/api/workspaces/{workspace_id}/plugins", { params: { path } })));
+  }, [workspaceId]);
   useEffect(() => {
     void load();
   }, [load]);
-  const lookups = useMemo(
-    () => ({ workspaceId: access.workspace.id, enabledPlugins: access.enabled_plugins }),
-    [access.workspace.id, access.enabled_plugins],
-  );
+  // (the pickers of plugins' settings read the workspace's lookups from its catalog)
+  const lookups = useMemo(() => ({ workspaceId }), [workspaceId]);
   if (!plugins) return <p className="loading">{t("common.loading")}</p>;
   return (
     <LookupContext.Provider value={lookups}>
@@ -65,7 +58,7 @@ export function PluginsPage({ access, reloadAccess }: { access: WorkspaceAccess;
             <PluginItem
               key={p.name}
               plugin={p}
-              base={base}
+              workspaceId={workspaceId}
               canManage={canManage}
               onChanged={() => {
                 reloadAccess?.();
@@ -81,12 +74,12 @@ export function PluginsPage({ access, reloadAccess }: { access: WorkspaceAccess;
 
 function PluginItem({
   plugin,
-  base,
+  workspaceId,
   canManage,
   onChanged,
 }: {
   plugin: WorkspacePlugin;
-  base: string;
+  workspaceId: number;
   canManage: boolean;
   onChanged: () => void;
 }) {
@@ -95,8 +88,10 @@ function PluginItem({
   const [settings, setSettings] = useState(plugin.settings);
   const [open, setOpen] = useState(false);
   const { errors, busy, submit } = useSubmit();
-  const put = async (body: Record<string, unknown>) => {
-    if (await submit(() => api.put(`${base}/${plugin.name}`, body))) onChanged();
+  const put = async (body: PluginState) => {
+    const params = { path: { workspace_id: workspaceId, name: plugin.name } };
+    const saved = await submit(() => answer(client.PUT("/api/workspaces/{workspace_id}/plugins/{name}", { params, body })));
+    if (saved) onChanged();
   };
   return (
     <li className={`plugin ${plugin.enabled ? "on" : "off"}`} data-plugin={plugin.name} aria-label={title}>

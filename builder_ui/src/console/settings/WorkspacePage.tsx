@@ -4,6 +4,8 @@
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../../api";
+import { localized } from "../../i18n";
+import { useCatalog } from "../../platform/catalog";
 import type { WorkspaceAccess } from "../../types";
 import { CopyField, Field, FormProblems, useSubmit } from "./ui";
 
@@ -53,7 +55,9 @@ function timeZones(): string[] {
 }
 
 export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAccess; reloadAccess?: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  // The plugins enabled here that sign LINE users in, each with the callback URL LINE Developers needs.
+  const callbacks = useCatalog()?.line_login_callbacks ?? [];
   const url = workspaceUrl(access.workspace.id);
   const canManage = access.permissions.includes("core.manage_workspace");
   const [detail, setDetail] = useState<WorkspaceDetail | null>(null);
@@ -90,7 +94,6 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
     setForm({ ...form, [key]: value });
   };
   const changes = workspaceChanges(detail, form);
-  const publicUrl = detail.webhook_url.replace(/\/webhook\/[^/]*$/, "");
   return (
     <section className="settings-page" aria-labelledby="workspace-title">
       <h2 id="workspace-title">{t("settings.workspace.title")}</h2>
@@ -194,8 +197,17 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
       </div>
       <div className="field narrow">
         <span className="field-label">{t("settings.workspace.callback_urls")}</span>
-        <CopyField value={`${publicUrl}/p/inflow/login`} label={t("settings.workspace.callback_inflow")} />
-        <CopyField value={`${publicUrl}/p/member_cards/login`} label={t("settings.workspace.callback_cards")} />
+        {callbacks.length === 0 ? (
+          <span className="muted small">{t("settings.workspace.no_callbacks")}</span>
+        ) : (
+          callbacks.map((c) => (
+            <CopyField
+              key={c.plugin}
+              value={c.url}
+              label={t("settings.workspace.callback_of", { title: localized(c.title, i18n.language) })}
+            />
+          ))
+        )}
       </div>
     </section>
   );

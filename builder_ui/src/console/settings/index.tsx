@@ -1,38 +1,54 @@
-// The settings area: a menu of pages on the left (/w/{id}/settings/{page}), the page on the right. Pages of
-// plugins switched off in the workspace are not listed.
+// The settings area: a menu of pages on the left (/w/{id}/settings/{page}), the page on the right. Besides the
+// console's own pages, the menu lists what the workspace's enabled plugins bring: their resources (drawn by
+// the generic resource page) and the settings pages their UI modules contribute.
+import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
+import { localized } from "../../i18n";
+import { useCatalog } from "../../platform/catalog";
+import { useContributions, useUiModules } from "../../platform/modules";
+import { ResourcePage } from "../../platform/resources/ResourcePage";
 import { navigate } from "../../router";
-import { sectionUrl, type Section, type SectionProps } from "../sections";
-import { FieldsPage } from "./FieldsPage";
-import { InflowPage } from "./InflowPage";
-import { MarksPage } from "./MarksPage";
-import { MemberCardPage } from "./MemberCardPage";
-import { pageFor, visiblePages } from "./pages";
+import { sectionUrl, type SectionProps } from "../sections";
+import { pageFor, pagePath, settingsPages, type SettingsPage } from "./pages";
 import { PluginsPage } from "./PluginsPage";
-import { PoolsPage } from "./PoolsPage";
 import { RolesPage, StaffPage } from "./StaffPage";
-import { TagsPage } from "./TagsPage";
 import { WorkspacePage } from "./WorkspacePage";
 import "./settings.css";
 
 function SettingsSection({ access, rest, reloadAccess }: SectionProps) {
-  const { t } = useTranslation();
-  const pages = visiblePages(access);
-  const { page, hidden } = pageFor(access, rest);
-  const link = (key: string) => sectionUrl(access.workspace.id, "settings", key);
+  const { t, i18n } = useTranslation();
+  const catalog = useCatalog();
+  const contributions = useContributions("settingsPage");
+  const modules = useUiModules();
+  const pages = useMemo(
+    () => settingsPages(catalog?.resources ?? [], contributions, access.permissions),
+    [catalog, contributions, access.permissions],
+  );
+  const choice = pageFor(pages, rest, {
+    catalog: catalog !== null,
+    modules: catalog !== null && (catalog.ui_modules.length === 0 || modules.ready),
+    withModules: catalog?.ui_modules.map((m) => m.plugin) ?? [],
+  });
+  const current = choice.state === "page" ? choice.page.key : null;
+  const link = (key: string) => sectionUrl(access.workspace.id, "settings", ...pagePath(key));
+  const title = (p: SettingsPage) => (p.title ? localized(p.title, i18n.language) : t(`settings.pages.${p.key}`));
   const props = { access, reloadAccess };
+
   let content: JSX.Element;
-  if (hidden) content = <p className="empty">{t("settings.plugin_off")}</p>;
-  else if (page.key === "tags") content = <TagsPage {...props} />;
-  else if (page.key === "marks") content = <MarksPage {...props} />;
-  else if (page.key === "fields") content = <FieldsPage {...props} />;
-  else if (page.key === "inflow") content = <InflowPage {...props} />;
-  else if (page.key === "pools") content = <PoolsPage {...props} />;
-  else if (page.key === "member_card") content = <MemberCardPage {...props} />;
-  else if (page.key === "plugins") content = <PluginsPage {...props} />;
-  else if (page.key === "staff") content = <StaffPage {...props} />;
-  else if (page.key === "roles") content = <RolesPage {...props} />;
-  else content = <WorkspacePage {...props} />;
+  if (choice.state === "loading") content = <p className="loading">{t("common.loading")}</p>;
+  else if (choice.state === "hidden") content = <p className="empty">{t("settings.plugin_off")}</p>;
+  else {
+    const { page } = choice;
+    if (page.contribution) {
+      const Coded = page.contribution.slot.component;
+      content = <Coded workspaceId={access.workspace.id} permissions={access.permissions} rest={choice.rest} />;
+    } else if (page.resource) {
+      content = <ResourcePage resource={page.resource} workspaceId={access.workspace.id} permissions={access.permissions} />;
+    } else if (page.key === "plugins") content = <PluginsPage {...props} />;
+    else if (page.key === "staff") content = <StaffPage {...props} />;
+    else if (page.key === "roles") content = <RolesPage {...props} />;
+    else content = <WorkspacePage {...props} />;
+  }
   return (
     <div className="settings">
       <nav className="settings-nav" aria-label={t("settings.menu")}>
@@ -46,23 +62,24 @@ function SettingsSection({ access, rest, reloadAccess }: SectionProps) {
                 <a
                   key={p.key}
                   href={link(p.key)}
-                  aria-current={p.key === page.key && !hidden ? "page" : undefined}
+                  aria-current={p.key === current ? "page" : undefined}
                   onClick={(e) => {
                     e.preventDefault();
                     navigate(link(p.key));
                   }}
                 >
-                  {t(`settings.pages.${p.key}`)}
+                  {title(p)}
                 </a>
               ))}
           </div>
         ))}
       </nav>
-      <div className="settings-body" key={page.key}>
+      <div className="settings-body" key={current ?? choice.state}>
         {content}
       </div>
     </div>
   );
 }
 
-export const settingsSection: Section = { key: "settings", label: "settings.title", component: SettingsSection };
+/** Loaded when the area is first opened (console/sections.ts). */
+export default SettingsSection;

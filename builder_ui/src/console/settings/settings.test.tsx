@@ -3,15 +3,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../../api";
 import type { WorkspaceAccess } from "../../types";
 import { errorsWithin, fieldKey, formErrors, unplacedErrors } from "./errors";
-import { byGroup, parseOptions } from "./FieldsPage";
-import { routesByFolder } from "./InflowPage";
-import { moved } from "./MarksPage";
-import { sampleNumber } from "./MemberCardPage";
-import { pageFor, visiblePages } from "./pages";
+import { pageFor, pagePath, settingsPages } from "./pages";
+import { CatalogProvider } from "../../platform/catalog";
+import type { CatalogResource, Contribution, SettingsPageSlot } from "../../platform/contract";
 import { PluginsPage } from "./PluginsPage";
 import { assignableRoles, StaffPage } from "./StaffPage";
 import { workspaceChanges } from "./WorkspacePage";
-import { settingsSection } from ".";
+import SettingsSection from ".";
 import en from "./locales/en.json";
 import ja from "./locales/ja.json";
 
@@ -71,71 +69,111 @@ describe("server errors by field", () => {
   });
 });
 
+const resource = (name: string, ja: string, order: number, group: "data" | "workspace" = "data"): CatalogResource => ({
+  name,
+  plugin: name.split(".")[0],
+  title: { ja, en: name },
+  description: null,
+  group,
+  order,
+  path: `/${name.replace(".", "/")}`,
+  item_path: `/${name.replace(".", "/")}/{id}`,
+  paged: false,
+  id_field: "id",
+  label_field: "name",
+  columns: [{ field: "name", title: { ja: "名前", en: "Name" }, format: "text", lookup: null }],
+  schema: { type: "object", properties: { name: { type: "string", title: "名前 / Name" } } },
+  ui_schema: {},
+  create: true,
+  update: "patch",
+  delete: true,
+  permission: null,
+});
+
+const coded = (key: string, ja: string, extra: Partial<SettingsPageSlot> = {}): Contribution<SettingsPageSlot> => ({
+  plugin: "probe",
+  slot: { key, title: { ja, en: key }, group: "data", component: () => <p>{ja}のページ</p>, ...extra },
+});
+
 describe("the settings menu", () => {
-  it("lists a plugin's page only while the plugin is on", () => {
-    const keys = (a: WorkspaceAccess) => visiblePages(a).map((p) => p.key);
-    expect(keys(access(["tags", "inflow", "assignment"]))).toEqual([
-      "tags",
-      "inflow",
-      "pools",
-      "workspace",
-      "plugins",
-      "staff",
-      "roles",
-    ]);
-    expect(keys(access([]))).toEqual(["workspace", "plugins", "staff", "roles"]);
+  const resources = [resource("probe.pools", "振り分け", 40), resource("probe.tags", "タグ", 10), resource("probe.hooks", "連携", 5, "workspace")];
+
+  it("lists the catalog's resources by order, the console's own pages, then plugins' workspace pages", () => {
+    const keys = settingsPages(resources, [], []).map((p) => p.key);
+    expect(keys).toEqual(["probe.tags", "probe.pools", "workspace", "plugins", "staff", "roles", "probe.hooks"]);
+    expect(settingsPages([], [], []).map((p) => p.key)).toEqual(["workspace", "plugins", "staff", "roles"]);
   });
 
-  it("opens the first page listed, and says so when a named page's plugin is off", () => {
-    expect(pageFor(access(["response_marks"]), [])).toMatchObject({ page: { key: "marks" }, hidden: false });
-    expect(pageFor(access([]), ["tags"])).toMatchObject({ page: { key: "tags" }, hidden: true });
-    expect(pageFor(access([]), ["nonsense"])).toMatchObject({ page: { key: "workspace" }, hidden: false });
-  });
-
-  it("shows the menu without the pages of switched-off plugins", async () => {
-    vi.spyOn(globalThis, "fetch").mockImplementation(async () =>
-      json({ workspace: { id: 5, name: "縁カフェ", timezone: "Asia/Tokyo", line_channel_id: "1", webhook_url: "http://x/w" } }),
+  it("adds coded pages, lets one stand in for a resource of the same key, and keeps those a role may not see out", () => {
+    const pages = settingsPages(
+      resources,
+      [coded("probe.pools", "振り分け（独自）", { order: 40 }), coded("card", "会員証", { order: 20 }), coded("secret", "秘密", { permission: "probe.admin" })],
+      [],
     );
-    const Settings = settingsSection.component;
-    render(<Settings access={access(["friend_fields"])} rest={[]} />);
+    expect(pages.map((p) => p.key)).toEqual(["probe.tags", "card", "probe.pools", "workspace", "plugins", "staff", "roles", "probe.hooks"]);
+    expect(pages.find((p) => p.key === "probe.pools")!.contribution?.slot.title.ja).toBe("振り分け（独自）");
+    expect(settingsPages([], [coded("secret", "秘密", { permission: "probe.admin" })], ["probe.admin"]).map((p) => p.key)).toContain("secret");
+  });
+
+  it("opens the first page listed, waits for the catalog and modules, and says so when a named page's plugin is off", () => {
+    const pages = settingsPages(resources, [], []);
+    const read = { catalog: true, modules: true };
+    const catalogOnly = { catalog: true, modules: false };
+    const nothing = { catalog: false, modules: false };
+    expect(pageFor(pages, [], read)).toMatchObject({ state: "page", page: { key: "probe.tags" } });
+    expect(pageFor(pages, ["staff"], nothing)).toMatchObject({ state: "page", page: { key: "staff" } });
+    // A resource's path is its name with the dot as a slash (the name whole works too); what follows is the page's.
+    expect(pagePath("probe.pools")).toEqual(["probe", "pools"]);
+    expect(pageFor(pages, ["probe", "pools", "3"], read)).toMatchObject({ state: "page", page: { key: "probe.pools" }, rest: ["3"] });
+    expect(pageFor(pages, ["probe.pools"], read)).toMatchObject({ state: "page", page: { key: "probe.pools" }, rest: [] });
+    // A coded page named as a plugin does not take the paths of that plugin's resources (the longest key wins).
+    const withProbe = settingsPages(resources, [coded("probe", "テスト用")], []);
+    expect(pageFor(withProbe, ["probe", "pools"], read)).toMatchObject({ state: "page", page: { key: "probe.pools" }, rest: [] });
+    expect(pageFor(withProbe, ["probe", "other"], read)).toMatchObject({ state: "page", page: { key: "probe" }, rest: ["other"] });
+    expect(pageFor(pages, [], nothing)).toEqual({ state: "loading" });
+    expect(pageFor(pages, ["tags", "tags"], nothing)).toEqual({ state: "loading" });
+    expect(pageFor(pages, ["tags", "tags"], read)).toEqual({ state: "hidden" });
+    // A coded page may still come with a module: the named page waits for them, the first page does not.
+    expect(pageFor(pages, ["member_card"], catalogOnly)).toEqual({ state: "loading" });
+    expect(pageFor(pages, [], catalogOnly)).toMatchObject({ state: "page", page: { key: "probe.tags" } });
+    // A resource whose plugin has a module waits for it (its coded page would replace the generic one), named or first.
+    const coming = { ...catalogOnly, withModules: ["probe"] };
+    expect(pageFor(pages, ["probe", "pools"], coming)).toEqual({ state: "loading" });
+    expect(pageFor(pages, [], coming)).toEqual({ state: "loading" });
+    expect(pageFor(pages, ["staff"], coming)).toMatchObject({ state: "page", page: { key: "staff" } });
+    expect(pageFor(pages, ["probe", "pools"], { ...read, withModules: ["probe"] })).toMatchObject({ state: "page" });
+  });
+
+  it("shows the menu from the catalog, a resource's page by its deep link, and the off state for a plugin's page", async () => {
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (url) =>
+      String(url).endsWith("/catalog")
+        ? json({ node_types: [], reports: [], friend_fields: [], lookups: [], resources, ui_modules: [] })
+        : json([{ id: 1, name: "受付チーム" }]),
+    );
+    const Settings = SettingsSection;
+    const view = render(
+      <CatalogProvider workspaceId={5}>
+        <Settings access={access([], [])} rest={["probe", "pools"]} />
+      </CatalogProvider>,
+    );
     const menu = screen.getByRole("navigation", { name: "設定メニュー" });
-    expect(within(menu).queryByRole("link", { name: "タグ" })).toBeNull();
-    expect(within(menu).getByRole("link", { name: "友だち情報欄" }).getAttribute("aria-current")).toBe("page");
     expect(within(menu).getByRole("link", { name: "プラグイン" }).getAttribute("href")).toBe("/w/5/settings/plugins");
+    const pools = await within(menu).findByRole("link", { name: "振り分け" });
+    expect(pools.getAttribute("aria-current")).toBe("page");
+    expect(pools.getAttribute("href")).toBe("/w/5/settings/probe/pools");
+    expect(await screen.findByRole("heading", { name: "振り分け" })).toBeTruthy();
+    expect(within(await screen.findByRole("table", { name: "振り分け" })).getByText("受付チーム")).toBeTruthy();
+    view.rerender(
+      <CatalogProvider workspaceId={5}>
+        <Settings access={access([], [])} rest={["tags", "tags"]} />
+      </CatalogProvider>,
+    );
+    expect(await screen.findByText("このページのプラグインはこのワークスペースでオフになっています。")).toBeTruthy();
+    expect(within(menu).queryByRole("link", { name: "タグ", current: "page" })).toBeNull();
   });
 });
 
 describe("page logic", () => {
-  it("moves a mark up or down, not past either end", () => {
-    expect(moved([1, 2, 3], 3, -1)).toEqual([1, 3, 2]);
-    expect(moved([1, 2, 3], 1, 1)).toEqual([2, 1, 3]);
-    expect(moved([1, 2, 3], 1, -1)).toEqual([1, 2, 3]);
-    expect(moved([1, 2, 3], 3, 1)).toEqual([1, 2, 3]);
-  });
-
-  it("reads choices one a line and groups fields and routes by folder", () => {
-    expect(parseOptions(" ゴールド \n\nシルバー\n")).toEqual(["ゴールド", "シルバー"]);
-    const groups = byGroup([
-      { key: "b", group: "会員情報" },
-      { key: "a", group: null },
-      { key: "c", group: "お店" },
-    ]);
-    expect(groups.map(([g, fs]) => [g, fs.map((f) => f.key)])).toEqual([
-      [null, ["a"]],
-      ["お店", ["c"]],
-      ["会員情報", ["b"]],
-    ]);
-    expect(routesByFolder([{ folder: "店頭" }, { folder: "" }, { folder: "店頭" }]).map(([f, rs]) => [f, rs.length])).toEqual([
-      ["", 1],
-      ["店頭", 2],
-    ]);
-  });
-
-  it("shows the next member number with the prefix and digits", () => {
-    expect(sampleNumber("EN-", 6, 42)).toBe("EN-000042");
-    expect(sampleNumber("", 4, 123456)).toBe("123456");
-  });
-
   it("sends only what changed, and secrets only when typed", () => {
     const before = { name: "縁カフェ", timezone: "Asia/Tokyo", line_channel_id: "123" };
     const form = { name: "縁カフェ", timezone: "Asia/Tokyo", channel_id: "123", channel_secret: "", access_token: "" };

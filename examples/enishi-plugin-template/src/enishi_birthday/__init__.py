@@ -17,21 +17,26 @@ from enishi import (
     ActionType,
     ApiRoutes,
     ConditionType,
+    EventType,
     FriendFieldSource,
+    Lookup,
     MigrationLocation,
     Permission,
     PluginManifest,
     Register,
     ReportType,
+    Resource,
     Text,
     TriggerType,
+    UiModule,
     hookimpl,
 )
 
 from .fields import birthday_field
-from .nodes import birthday_in_month, birthday_today, set_birthday
+from .nodes import birthday_in_month, birthday_today, birthday_today_event, set_birthday
 from .reports import birthdays_by_month
 from .routes import BirthdayController
+from .screens import SCREENS
 
 manifest = PluginManifest(
     title=Text(ja="誕生日", en="Birthday"),
@@ -61,6 +66,11 @@ manifest = PluginManifest(
 @hookimpl
 def enishi_register_triggers(register: Register[TriggerType]) -> None:
     register(birthday_today)
+
+
+@hookimpl
+def enishi_register_events(register: Register[EventType]) -> None:
+    register(birthday_today_event)
 
 
 @hookimpl
@@ -97,6 +107,13 @@ def enishi_register_permissions(register: Register[Permission]) -> None:
 @hookimpl
 def enishi_register_routes(register: Register[ApiRoutes]) -> None:
     register(ApiRoutes(handlers=[BirthdayController]))
+
+
+@hookimpl
+def enishi_register_screens(register: Register[Lookup | Resource | UiModule]) -> None:
+    # The friend picker, the settings page of birthdays and the friend page's panel (ui/, built to ui/dist).
+    for screen in SCREENS:
+        register(screen)
 
 
 @hookimpl

@@ -1,4 +1,4 @@
-"""Scenario building blocks: a trigger, an action and a condition.
+"""Scenario building blocks: a trigger (and the event it listens to), an action and a condition.
 
 Config schemas are JSON Schema Draft 2020-12 objects. The core validates every saved config against them (formats
 included) before a node runs, and the builder renders its form from them.
@@ -7,19 +7,41 @@ included) before a node runs, and the builder renders its form from them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import ColumnElement, Select, exists
 
-from enishi import ActionContext, ActionType, ConditionType, DomainEvent, Text, TriggerType, WorkspaceContext
+from enishi import (
+    ActionContext,
+    ActionType,
+    ConditionType,
+    DomainEvent,
+    EventType,
+    Text,
+    TriggerType,
+    WorkspaceContext,
+)
 from enishi.models.friends import Friend
 
 from . import store
 from .models import Birthday
 
-# The domain event this plugin publishes on a friend's birthday (namespaced like everything it registers).
-# Its data: {"birthday": "YYYY-MM-DD", "month": 1-12, "day": 1-31}.
+# The domain event this plugin publishes on a friend's birthday (namespaced like everything it registers),
+# declared in the events catalogue with the data it carries.
 BIRTHDAY_TODAY = "birthday.birthday_today"
+
+
+class BirthdayTodayData(TypedDict):
+    birthday: str  # "YYYY-MM-DD"
+    month: int  # 1-12
+    day: int  # 1-31
+
+
+birthday_today_event = EventType(
+    name="birthday_today",
+    description=Text("今日が友だちの誕生日", "Today is the friend's birthday"),
+    data=BirthdayTodayData,
+)
 
 MONTH_SCHEMA: Mapping[str, Any] = {"type": "integer", "minimum": 1, "maximum": 12}
 

@@ -78,6 +78,19 @@ async def get_birthday(ctx: WorkspaceContext, friend_id: int) -> date | None:
     return await ctx.session.scalar(select(Birthday.birthday).where(Birthday.friend_id == friend_id))
 
 
+async def list_birthdays(ctx: WorkspaceContext, after: int | None, limit: int) -> list[tuple[int, str, date]]:
+    """(friend id, name, birthday) of up to ``limit`` friends with a birthday, by friend id after ``after``."""
+    stmt = (
+        select(Birthday.friend_id, Friend.display_name, Birthday.birthday)
+        .join(Friend, Friend.id == Birthday.friend_id)
+        .order_by(Birthday.friend_id)
+        .limit(limit)
+    )
+    if after is not None:
+        stmt = stmt.where(Birthday.friend_id > after)
+    return [(friend_id, name, day) for friend_id, name, day in await ctx.session.execute(stmt)]
+
+
 async def friend_exists(ctx: WorkspaceContext, friend_id: int) -> bool:
     # Scoped session: a friend of another workspace is not found, exactly like one that does not exist.
     return await ctx.session.scalar(select(Friend.id).where(Friend.id == friend_id)) is not None

@@ -1,0 +1,17 @@
+// The console's node forms for a plugin page that configures node actions as the scenario builder does: the
+// form drawn from a node type's JSON Schema (RJSF) with the workspace's pickers and plugins' widgets, the
+// lookups those pickers read, a node type's default config, and a read-only value with a copy button. These
+// are the console's own pieces, so a plugin's form looks, validates and picks exactly as the builder's.
+export { ConfigForm, useFormSchema, useFormSetup, withKnownWidgets } from "../../../src/forms/ConfigForm";
+export {
+  forgetLookups,
+  LookupContext,
+  LookupWidget,
+  useLookups,
+  useOptions,
+  type LookupSource,
+  type Option,
+} from "../../../src/forms/pickers";
+export { defaultConfig } from "../../../src/editor/defaults";
+export { CopyField } from "../../../src/console/settings/ui";
+export type { NodeKind, NodeTypeDef } from "../../../src/types";

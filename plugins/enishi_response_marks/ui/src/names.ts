@@ -1,0 +1,2 @@
+/** The plugin's name: its i18n namespace and the first part of its routes and its resources' keys. */
+export const PLUGIN = "response_marks";
