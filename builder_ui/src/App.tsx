@@ -1,6 +1,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { Navigate, NavLink, Outlet, useLocation, useMatch, useNavigate, useOutletContext, useParams } from "react-router";
 import { api, ApiError, setCsrfToken } from "./api";
 import { LANGUAGES, localized, setLanguage, type Language } from "./i18n";
 import { LoginPage } from "./pages/LoginPage";
@@ -18,18 +19,31 @@ import {
 import { CatalogProvider } from "./platform/catalog";
 import { UiModuleProblems, UiModulesProvider, useContributions, useUiModules } from "./platform/modules";
 import { queryClient, queryKeys } from "./query";
-import { navigate, parseRoute, usePath } from "./router";
 import type { Me, WorkspaceAccess, WorkspaceSummary } from "./types";
 
 // Pages with heavy libraries (the canvas, the agency's forms) are chunks of their own, read when first opened.
 const ScenarioEditor = lazy(() => import("./pages/ScenarioEditor").then((m) => ({ default: m.ScenarioEditor })));
 const ScenarioList = lazy(() => import("./pages/ScenarioList").then((m) => ({ default: m.ScenarioList })));
-const AgencyPage = lazy(() => import("./console/agency").then((m) => ({ default: m.AgencyPage })));
 
+/** What the frame knows that each route's page needs: the workspaces, and the one being looked at. */
+interface ConsoleFrame {
+  workspaces: WorkspaceSummary[];
+  /** The workspace of the path (/w/{id}/…); undefined when the path names none or names one wrongly. */
+  workspaceId: number | undefined;
+  access: WorkspaceAccess | null;
+  accessError: boolean;
+  reloadAccess: () => void;
+}
+
+/** The console's frame (sign-in, the top bar, the workspace's catalog and plugin modules) around the page of
+ * the route, drawn into its <Outlet>. */
 export function App() {
   const { t } = useTranslation();
-  const path = usePath();
-  const route = parseRoute(path);
+  const navigate = useNavigate();
+  const { pathname } = useLocation();
+  const onLogin = pathname === "/login";
+  const workspaceParam = useMatch("/w/:workspaceId/*")?.params.workspaceId;
+  const area = useMatch("/w/:workspaceId/:section/*")?.params.section;
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [workspaces, setWorkspaces] = useState<WorkspaceSummary[]>([]);
   const [showAccount, setShowAccount] = useState(false);
@@ -52,18 +66,18 @@ export function App() {
   }, [loadSession]);
 
   useEffect(() => {
-    if (me === null && route.name !== "login") navigate("/login", true);
-    if (me && (route.name === "home" || route.name === "login") && workspaces.length > 0) {
-      navigate(`/w/${workspaces[0].id}/friends`, true);
-    }
+    if (me === null && !onLogin) navigate("/login", { replace: true });
+    if (me && onLogin && workspaces.length > 0) navigate(`/w/${workspaces[0].id}/friends`, { replace: true });
     // No workspace yet: an agency's staff (or a platform admin) starts where client workspaces are made.
-    if (me && route.name === "login" && workspaces.length === 0) {
+    if (me && onLogin && workspaces.length === 0) {
       const agencyStaff = me.user.is_platform_admin || me.memberships.some((m) => m.scope === "agency");
-      navigate(agencyStaff ? "/agency" : "/", true);
+      navigate(agencyStaff ? "/agency" : "/", { replace: true });
     }
-  }, [me, route.name, workspaces]);
+  }, [me, onLogin, workspaces, navigate]);
 
-  const workspaceId = "workspaceId" in route ? route.workspaceId : workspaces[0]?.id;
+  // A path outside the workspaces (/agency) keeps the menu of the first one; /w/abc/… names none.
+  const workspaceId =
+    workspaceParam === undefined ? workspaces[0]?.id : /^\d+$/.test(workspaceParam) ? Number(workspaceParam) : undefined;
 
   // The role, permissions and enabled plugins of the workspace being looked at (the last workspace's stays
   // while another is read; the page below waits for the one it shows).
@@ -84,7 +98,7 @@ export function App() {
   }, [workspaceId]);
 
   if (me === undefined) return <div className="loading">{t("common.loading")}</div>;
-  if (me === null || route.name === "login") {
+  if (me === null || onLogin) {
     // Another person may sign in here: nothing read for the last one is shown to them.
     return <LoginPage onLoggedIn={() => (queryClient.clear(), loadSession())} />;
   }
@@ -96,39 +110,20 @@ export function App() {
     setMe(null);
     navigate("/login");
   };
-
-  let content: JSX.Element;
-  // The agency view needs no workspace: it is where an agency's first client workspace is made.
-  if (route.name === "agency") content = <AgencyPage />;
-  else if (workspaces.length === 0) content = <p className="empty">{t("layout.no_workspaces")}</p>;
-  else if (accessError) content = <p className="empty">{t("layout.not_found")}</p>;
-  else if (!access || access.workspace.id !== workspaceId) content = <p className="loading">{t("common.loading")}</p>;
-  else if (route.name === "scenario")
-    content = <ScenarioEditor key={route.scenarioId} access={access} scenarioId={route.scenarioId} />;
-  else if (route.name === "section") {
-    const section = findSection(route.section);
-    const Page = section?.component;
-    content = Page ? (
-      <Page key={route.section} access={access} rest={route.rest} reloadAccess={reloadAccess} />
-    ) : (
-      <PluginSectionPage key={route.section} access={access} sectionKey={route.section} rest={route.rest} />
-    );
-  } else content = <ScenarioList access={access} />;
+  const frame: ConsoleFrame = {
+    workspaces,
+    workspaceId: workspaceParam === undefined ? undefined : workspaceId,
+    access,
+    accessError,
+    reloadAccess,
+  };
 
   const sectionLink = (section: Section) =>
     (!section.permission || access?.permissions.includes(section.permission)) &&
     access && (
-      <a
-        key={section.key}
-        href={sectionUrl(access.workspace.id, section.key)}
-        aria-current={route.name === "section" && route.section === section.key ? "page" : undefined}
-        onClick={(e) => {
-          e.preventDefault();
-          navigate(sectionUrl(access.workspace.id, section.key));
-        }}
-      >
+      <NavLink key={section.key} to={sectionUrl(access.workspace.id, section.key)}>
         {t(section.label)}
-      </a>
+      </NavLink>
     );
 
   const page = (
@@ -143,8 +138,7 @@ export function App() {
               value={workspaceId ?? ""}
               onChange={(e) => {
                 // Stay in the same area when switching workspaces (a friend's page does not carry over).
-                const area = route.name === "section" ? route.section : "scenarios";
-                navigate(`/w/${e.target.value}/${area}`);
+                navigate(`/w/${e.target.value}/${area ?? "scenarios"}`);
               }}
             >
               {workspaces.map((w) => (
@@ -158,35 +152,18 @@ export function App() {
         <nav className="mainnav" aria-label={t("layout.navigation")}>
           {access && access.workspace.id === workspaceId && SECTIONS_BEFORE_SCENARIOS.map(sectionLink)}
           {access && access.workspace.id === workspaceId && (
-            <a
-              href={`/w/${access.workspace.id}/scenarios`}
-              aria-current={route.name === "scenarios" || route.name === "scenario" ? "page" : undefined}
-              onClick={(e) => {
-                e.preventDefault();
-                navigate(`/w/${access.workspace.id}/scenarios`);
-              }}
-            >
-              {t("nav.scenarios")}
-            </a>
+            <NavLink to={`/w/${access.workspace.id}/scenarios`}>{t("nav.scenarios")}</NavLink>
           )}
           {access && access.workspace.id === workspaceId && SECTIONS_AFTER_SCENARIOS.map(sectionLink)}
           {access && access.workspace.id === workspaceId && (
-            <PluginSectionLinks access={access} current={route.name === "section" ? route.section : null} />
+            <PluginSectionLinks access={access} />
           )}
           {access && access.workspace.id === workspaceId && SECTIONS_AFTER_PLUGINS.map(sectionLink)}
         </nav>
         <span className="spacer" />
-        <a
-          href="/agency"
-          className="agency-link"
-          aria-current={route.name === "agency" ? "page" : undefined}
-          onClick={(e) => {
-            e.preventDefault();
-            navigate("/agency");
-          }}
-        >
+        <NavLink to="/agency" className="agency-link">
           {t("agency.title")}
-        </a>
+        </NavLink>
         <LanguageSwitch />
         <button type="button" className="link user" aria-expanded={showAccount} onClick={() => setShowAccount((v) => !v)}>
           {me.user.display_name}
@@ -200,7 +177,9 @@ export function App() {
         <Invitations onAnswered={() => void loadSession()} />
         {showAccount && <AccountPanel onClose={() => setShowAccount(false)} />}
         {access && access.workspace.id === workspaceId && <UiModuleProblems />}
-        <Suspense fallback={<p className="loading">{t("common.loading")}</p>}>{content}</Suspense>
+        <Suspense fallback={<p className="loading">{t("common.loading")}</p>}>
+          <Outlet context={frame} />
+        </Suspense>
       </main>
     </div>
   );
@@ -216,7 +195,7 @@ export function App() {
 }
 
 /** The menu links of plugins' sections (menuSection) the role may see. */
-function PluginSectionLinks({ access, current }: { access: WorkspaceAccess; current: string | null }) {
+function PluginSectionLinks({ access }: { access: WorkspaceAccess }) {
   const { i18n } = useTranslation();
   const sections = pluginSections(useContributions("menuSection")).filter(
     ({ slot }) => !slot.permission || access.permissions.includes(slot.permission),
@@ -224,18 +203,9 @@ function PluginSectionLinks({ access, current }: { access: WorkspaceAccess; curr
   return (
     <>
       {sections.map(({ plugin, slot }) => (
-        <a
-          key={slot.key}
-          href={sectionUrl(access.workspace.id, slot.key)}
-          data-plugin={plugin}
-          aria-current={current === slot.key ? "page" : undefined}
-          onClick={(e) => {
-            e.preventDefault();
-            navigate(sectionUrl(access.workspace.id, slot.key));
-          }}
-        >
+        <NavLink key={slot.key} to={sectionUrl(access.workspace.id, slot.key)} data-plugin={plugin}>
           {localized(slot.title, i18n.language)}
-        </a>
+        </NavLink>
       ))}
     </>
   );
@@ -269,4 +239,64 @@ function LanguageSwitch() {
       ))}
     </select>
   );
+}
+
+/** The page of a workspace's route once the workspace's access is read; until then (or when it cannot be) a
+ * line saying so. */
+function WithAccess({ children }: { children: (access: WorkspaceAccess, reloadAccess: () => void) => ReactNode }) {
+  const { t } = useTranslation();
+  const { workspaces, workspaceId, access, accessError, reloadAccess } = useOutletContext<ConsoleFrame>();
+  if (workspaces.length === 0) return <p className="empty">{t("layout.no_workspaces")}</p>;
+  if (accessError || workspaceId === undefined) return <p className="empty">{t("layout.not_found")}</p>;
+  if (!access || access.workspace.id !== workspaceId) return <p className="loading">{t("common.loading")}</p>;
+  return <>{children(access, reloadAccess)}</>;
+}
+
+/** "/": the first workspace's friends (a person in no workspace is told so). */
+export function HomeRoute() {
+  const { t } = useTranslation();
+  const { workspaces } = useOutletContext<ConsoleFrame>();
+  if (workspaces.length === 0) return <p className="empty">{t("layout.no_workspaces")}</p>;
+  return <Navigate to={`/w/${workspaces[0].id}/friends`} replace />;
+}
+
+/** /w/{id} and /w/{id}/scenarios: the workspace's scenarios. */
+export function ScenariosRoute() {
+  return <WithAccess>{(access) => <ScenarioList access={access} />}</WithAccess>;
+}
+
+/** /w/{id}/scenarios/{scenario}: the builder. */
+export function ScenarioRoute() {
+  const { scenarioId } = useParams();
+  if (!scenarioId || !/^\d+$/.test(scenarioId)) return <NotFoundRoute />;
+  return (
+    <WithAccess>
+      {(access) => <ScenarioEditor key={scenarioId} access={access} scenarioId={Number(scenarioId)} />}
+    </WithAccess>
+  );
+}
+
+/** /w/{id}/{section}/{rest…}: a built-in area or a plugin's section. */
+export function SectionRoute() {
+  const { section = "", "*": splat = "" } = useParams();
+  const rest = splat ? splat.replace(/\/$/, "").split("/") : [];
+  const builtIn = findSection(section);
+  return (
+    <WithAccess>
+      {(access, reloadAccess) => {
+        const Page = builtIn?.component;
+        return Page ? (
+          <Page key={section} access={access} rest={rest} reloadAccess={reloadAccess} />
+        ) : (
+          <PluginSectionPage key={section} access={access} sectionKey={section} rest={rest} />
+        );
+      }}
+    </WithAccess>
+  );
+}
+
+/** Any other path. */
+export function NotFoundRoute() {
+  const { t } = useTranslation();
+  return <p className="empty">{t("layout.page_not_found")}</p>;
 }

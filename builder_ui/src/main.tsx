@@ -1,12 +1,17 @@
 import React from "react";
 import ReactDOM from "react-dom/client";
+import { createBrowserRouter, RouterProvider } from "react-router";
 import "@xyflow/react/dist/style.css";
 import "./styles.css";
 import "./i18n";
-import { App } from "./App";
+import { setConsoleRouter } from "./router";
+import { consoleRoutes } from "./routes";
+
+const router = createBrowserRouter(consoleRoutes);
+setConsoleRouter(router);
 
 ReactDOM.createRoot(document.getElementById("root")!).render(
   <React.StrictMode>
-    <App />
+    <RouterProvider router={router} />
   </React.StrictMode>,
 );

@@ -1,46 +1,18 @@
-// Client routes on the History API (the server answers index.html for them).
-import { useEffect, useState } from "react";
+// The console moves on React Router (a data router over the History API; the server answers index.html for
+// every console path). Pages link with <Link>/<NavLink> and move with useNavigate(); `navigate` is for code
+// outside React components (a plugin's module), on the router main.tsx started.
+import type { createBrowserRouter } from "react-router";
 
+type ConsoleRouter = ReturnType<typeof createBrowserRouter>;
+let started: ConsoleRouter | null = null;
+
+/** main.tsx hands the console's router over once it is made. */
+export function setConsoleRouter(router: ConsoleRouter): void {
+  started = router;
+}
+
+/** Moves the console to `path` from outside a component (inside one, use React Router's useNavigate). */
 export function navigate(path: string, replace = false): void {
-  if (replace) history.replaceState(null, "", path);
-  else history.pushState(null, "", path);
-  window.dispatchEvent(new PopStateEvent("popstate"));
-}
-
-export function usePath(): string {
-  const [path, setPath] = useState(window.location.pathname);
-  useEffect(() => {
-    const update = () => setPath(window.location.pathname);
-    window.addEventListener("popstate", update);
-    return () => window.removeEventListener("popstate", update);
-  }, []);
-  return path;
-}
-
-export type Route =
-  | { name: "login" }
-  | { name: "home" }
-  | { name: "scenarios"; workspaceId: number }
-  | { name: "scenario"; workspaceId: number; scenarioId: number }
-  // A console area (console/sections.ts): /w/{id}/{section}/{rest…}
-  | { name: "section"; workspaceId: number; section: string; rest: string[] }
-  | { name: "agency" }
-  | { name: "not_found" };
-
-export function parseRoute(path: string): Route {
-  if (path === "/login") return { name: "login" };
-  if (path === "/" || path === "") return { name: "home" };
-  let m = path.match(/^\/w\/(\d+)\/scenarios\/?$/);
-  if (m) return { name: "scenarios", workspaceId: Number(m[1]) };
-  m = path.match(/^\/w\/(\d+)\/scenarios\/(\d+)\/?$/);
-  if (m) return { name: "scenario", workspaceId: Number(m[1]), scenarioId: Number(m[2]) };
-  m = path.match(/^\/w\/(\d+)\/([a-z_]+)((?:\/[^/]+)*)\/?$/);
-  if (m) {
-    const rest = m[3] ? m[3].slice(1).split("/").map(decodeURIComponent) : [];
-    return { name: "section", workspaceId: Number(m[1]), section: m[2], rest };
-  }
-  if (path === "/agency" || path === "/agency/") return { name: "agency" };
-  m = path.match(/^\/w\/(\d+)\/?$/);
-  if (m) return { name: "scenarios", workspaceId: Number(m[1]) };
-  return { name: "not_found" };
+  if (!started) throw new Error("the console's router has not started");
+  void started.navigate(path, { replace });
 }

@@ -157,3 +157,42 @@ async def test_filter_save_a_tab_bulk_tag_and_reply_from_a_friends_page(page: Pa
     content = page.locator(".content")
     assert await content.evaluate("e => e.scrollWidth <= e.clientWidth")
     await page.screenshot(path=ARTIFACTS / "friends-list-tablet.png")
+
+
+async def test_links_are_addresses_the_browser_goes_back_to_and_reloads(page: Page, shop: Shop) -> None:
+    """The console's pages are addresses: a friend's link is a real link, the browser's back and forward buttons
+    move between the list and the friend, a reload keeps the page, and a path that names nothing says so."""
+    _, hanako = await follower(shop, "花子")
+    await log_in(page, shop)
+    base = shop.env.settings.public_url
+    friends = f"/w/{shop.workspace.id}/friends"
+    menu = page.get_by_role("navigation", name="メニュー")
+    await expect(menu.get_by_role("link", name="友だち")).to_have_attribute("aria-current", "page")
+
+    link = page.get_by_role("link", name="花子")
+    await expect(link).to_have_attribute("href", f"{friends}/{hanako['id']}")
+    await link.click()
+    await expect(page).to_have_url(f"{base}{friends}/{hanako['id']}")
+    await expect(page.get_by_role("link", name=re.compile("友だち一覧"))).to_be_visible()
+    # Still the friends' area in the menu, on a friend's page.
+    await expect(menu.get_by_role("link", name="友だち")).to_have_attribute("aria-current", "page")
+
+    await page.go_back()
+    await expect(page).to_have_url(f"{base}{friends}")
+    await expect(page.get_by_role("link", name="花子")).to_be_visible()
+    await page.go_forward()
+    await expect(page).to_have_url(f"{base}{friends}/{hanako['id']}")
+    await page.reload()
+    await expect(page.get_by_role("link", name=re.compile("友だち一覧"))).to_be_visible()
+
+    await menu.get_by_role("link", name="配信").click()
+    await expect(page).to_have_url(f"{base}/w/{shop.workspace.id}/broadcasts")
+    await expect(menu.get_by_role("link", name="友だち")).not_to_have_attribute("aria-current", "page")
+    await page.go_back()
+    await expect(page).to_have_url(f"{base}{friends}/{hanako['id']}")
+
+    for path in (f"/w/{shop.workspace.id}/no_such_area", "/no/such/page", f"/w/{shop.workspace.id}/scenarios/abc"):
+        await page.goto(base + path)
+        await expect(page.get_by_text("ページが見つかりません。")).to_be_visible()
+    await page.goto(f"{base}/w/abc/friends")
+    await expect(page.get_by_text("このワークスペースは見つからないか、参加していません。")).to_be_visible()

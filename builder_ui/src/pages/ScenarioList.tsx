@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
+import { useNavigate } from "react-router";
 import { api, ApiError, workspaceUrl } from "../api";
-import { navigate } from "../router";
 import type { Scenario, ScenarioDetail, WorkspaceAccess } from "../types";
 
 interface Page<T> {
@@ -34,6 +34,7 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
     load().catch((e) => setError(String(e)));
   }, [load]);
 
+  const navigate = useNavigate();
   const open = (id: number) => navigate(`/w/${workspaceId}/scenarios/${id}`);
 
   const create = async (event: FormEvent) => {

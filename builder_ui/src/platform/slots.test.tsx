@@ -11,6 +11,7 @@ import type { NodeTypeDef, WorkspaceAccess } from "../types";
 import type { WorkspaceCatalog } from "./catalog";
 import type { RegisterUi } from "./contract";
 import { UiModulesProvider, type ImportModule } from "./modules";
+import { inConsole } from "../test/router";
 
 const catalogs = vi.hoisted(() => ({ current: null as unknown }));
 vi.mock("./catalog", () => ({
@@ -86,7 +87,7 @@ describe("slots", () => {
       permissions: [],
       enabled_plugins: ["loyalty"],
     };
-    render(withModules(<FriendList access={access} />));
+    render(withModules(<FriendList access={access} />), inConsole);
     await waitFor(() => expect(screen.getByRole("columnheader", { name: "ポイント" })).toBeTruthy());
     const row = (await screen.findByText("花子")).closest("tr")!;
     expect(within(row).getByText("40 pt")).toBeTruthy();

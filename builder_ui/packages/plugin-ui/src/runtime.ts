@@ -9,6 +9,8 @@ export { useCatalog, type WorkspaceCatalog } from "../../../src/platform/catalog
 export { registered } from "../../../src/platform/modules";
 // A friend's one choice out of the workspace's list (a mark, an assignee) as a friend panel.
 export { FriendChoicePanel, type FriendChoicePanelProps } from "../../../src/platform/FriendChoicePanel";
+// Moving inside the console: links and useNavigate in components, navigate(path) outside them.
+export { Link, NavLink, useNavigate } from "react-router";
 export { navigate } from "../../../src/router";
 export { Field, FieldErrors, FormProblems, useSubmit } from "../../../src/console/settings/ui";
 export type { FormErrors } from "../../../src/console/settings/errors";

@@ -5,6 +5,7 @@ import type { FieldProps } from "@rjsf/utils";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Link, useNavigate } from "react-router";
 import { api, ApiError, request, workspaceUrl, type ApiErrorItem } from "../../api";
 import { EditorContext, useEditor, type EditorShared } from "../../editor/context";
 import { declaredPreviewPath, MessagesField } from "../../forms/MessagesField";
@@ -12,7 +13,6 @@ import { LookupContext } from "../../forms/pickers";
 import { localized } from "../../i18n";
 import { keyOfUrl, queryClient } from "../../query";
 import { useSettled } from "../../useSettled";
-import { navigate } from "../../router";
 import type { NodeTypeDef, WorkspaceAccess } from "../../types";
 import { SegmentBuilder } from "../friends/SegmentBuilder";
 import { useWorkspaceCatalog } from "../../platform/catalog";
@@ -119,6 +119,7 @@ function Composer({ access }: { access: WorkspaceAccess }) {
   const { t, i18n } = useTranslation();
   const { types } = useEditor();
   const ws = access.workspace.id;
+  const navigate = useNavigate();
   const [name, setName] = useState("");
   const [messages, setMessages] = useState<Message[]>([{ type: "text", text: "" }]);
   const [touched, setTouched] = useState(false);
@@ -215,15 +216,11 @@ function Composer({ access }: { access: WorkspaceAccess }) {
     <div className="page broadcast-composer">
       <div className="page-head">
         <h1>{t("broadcasts.compose.title")}</h1>
-        <a
-          href={sectionUrl(ws, "broadcasts")}
-          onClick={(e) => {
-            e.preventDefault();
-            navigate(sectionUrl(ws, "broadcasts"));
-          }}
+        <Link
+          to={sectionUrl(ws, "broadcasts")}
         >
           {t("broadcasts.back_to_list")}
-        </a>
+        </Link>
       </div>
       <form
         className="composer-grid"

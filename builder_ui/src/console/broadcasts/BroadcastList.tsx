@@ -1,8 +1,8 @@
 // Broadcast history, newest first: status, recipients, sent / failed, when it was due, started and finished.
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
 import { api, workspaceUrl } from "../../api";
-import { navigate } from "../../router";
 import type { WorkspaceAccess } from "../../types";
 import { sectionUrl } from "../sections";
 import { formatTime, StatusBadge } from "./BroadcastPage";
@@ -54,10 +54,6 @@ export function BroadcastList({ access }: { access: WorkspaceAccess }) {
     setNext(page.next);
   };
 
-  const go = (path: (string | number)[]) => (e: React.MouseEvent) => {
-    e.preventDefault();
-    navigate(sectionUrl(ws, "broadcasts", ...path));
-  };
   const time = (iso: string | null) => formatTime(iso, access.workspace.timezone, i18n.language);
   const n = (v: number) => v.toLocaleString(i18n.language);
 
@@ -66,9 +62,9 @@ export function BroadcastList({ access }: { access: WorkspaceAccess }) {
       <div className="page-head">
         <h1>{t("broadcasts.title")}</h1>
         {access.permissions.includes("core.broadcast") && (
-          <a className="button primary" href={sectionUrl(ws, "broadcasts", "new")} onClick={go(["new"])}>
+          <Link className="button primary" to={sectionUrl(ws, "broadcasts", "new")}>
             {t("broadcasts.new")}
-          </a>
+          </Link>
         )}
         <span className="spacer" />
         <label className="field">
@@ -105,9 +101,9 @@ export function BroadcastList({ access }: { access: WorkspaceAccess }) {
             {items.map((b) => (
               <tr key={b.id}>
                 <td>
-                  <a href={sectionUrl(ws, "broadcasts", b.id)} onClick={go([b.id])}>
+                  <Link to={sectionUrl(ws, "broadcasts", b.id)}>
                     {b.name}
-                  </a>
+                  </Link>
                 </td>
                 <td>
                   <StatusBadge status={b.status} />

@@ -3,11 +3,11 @@
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
 import { api, ApiError, workspaceUrl } from "../../api";
 import { LinePreview } from "../../forms/LinePreview";
 import { localized } from "../../i18n";
 import { keyOfUrl, queryClient } from "../../query";
-import { navigate } from "../../router";
 import type { WorkspaceAccess } from "../../types";
 import { sectionUrl } from "../sections";
 import type { Broadcast, BroadcastStatus, Page, Recipient } from "./types";
@@ -138,15 +138,11 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
         <h1>{broadcast.name}</h1>
         <StatusBadge status={broadcast.status} />
         <span className="spacer" />
-        <a
-          href={sectionUrl(ws, "broadcasts")}
-          onClick={(e) => {
-            e.preventDefault();
-            navigate(sectionUrl(ws, "broadcasts"));
-          }}
+        <Link
+          to={sectionUrl(ws, "broadcasts")}
         >
           {t("broadcasts.back_to_list")}
-        </a>
+        </Link>
       </div>
       <ProgressBar broadcast={broadcast} />
       {broadcast.held && <p className="error">{t("broadcasts.page.held")}</p>}
@@ -244,15 +240,11 @@ function Recipients({ access, broadcast }: { access: WorkspaceAccess; broadcast:
             {rows.map((r) => (
               <tr key={r.position}>
                 <td>
-                  <a
-                    href={sectionUrl(ws, "friends", r.friend_id)}
-                    onClick={(e) => {
-                      e.preventDefault();
-                      navigate(sectionUrl(ws, "friends", r.friend_id));
-                    }}
+                  <Link
+                    to={sectionUrl(ws, "friends", r.friend_id)}
                   >
                     {r.display_name || `#${r.friend_id}`}
-                  </a>
+                  </Link>
                 </td>
                 <td className={`recipient-${r.status}`}>
                   {t(`broadcasts.recipient.${r.status}`)}

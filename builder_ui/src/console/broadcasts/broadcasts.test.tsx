@@ -6,6 +6,7 @@ import { BroadcastComposer } from "./BroadcastComposer";
 import { actionsFor, BroadcastPage, pollDelay } from "./BroadcastPage";
 import { EVERYONE, scheduledAt, sendBlock, sortProblems, targetOf, testRecipient } from "./compose";
 import type { Broadcast, Estimate } from "./types";
+import { inConsole } from "../../test/router";
 
 const access: WorkspaceAccess = {
   workspace: { id: 3, name: "縁カフェ", timezone: "Asia/Tokyo" },
@@ -114,7 +115,7 @@ describe("composer", () => {
       if (url.endsWith("/broadcasts")) return json({ broadcast: broadcast({ id: 9 }), estimate: estimate() }, 201);
       return json({});
     });
-    render(<BroadcastComposer access={access} />);
+    render(<BroadcastComposer access={access} />, inConsole);
     expect(await screen.findByText("120人に配信")).toBeTruthy();
     expect(posts.find((p) => p.url.endsWith("/estimate"))!.body).toMatchObject({ target: {} });
 
@@ -159,7 +160,7 @@ describe("composer problems", () => {
       }
       return json({});
     });
-    render(<BroadcastComposer access={access} />);
+    render(<BroadcastComposer access={access} />, inConsole);
     expect(await screen.findByText("120人に配信")).toBeTruthy();
     expect(screen.queryByText("本文を入れてください")).toBeNull();
     fireEvent.change(screen.getByLabelText("本文"), { target: { value: "a" } });
@@ -189,7 +190,7 @@ describe("a broadcast's page", () => {
       }
       return json(current);
     });
-    render(<BroadcastPage access={access} broadcastId={5} />);
+    render(<BroadcastPage access={access} broadcastId={5} />, inConsole);
     const bar = await screen.findByRole("progressbar", { name: "配信の進み具合" });
     expect(bar.getAttribute("aria-valuenow")).toBe("50");
     expect(screen.getByTestId("sent").textContent).toBe("4");

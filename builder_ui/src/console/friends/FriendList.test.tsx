@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { forgetLookups } from "../../forms/pickers";
 import type { WorkspaceAccess } from "../../types";
 import { FriendList } from "./FriendList";
+import { inConsole } from "../../test/router";
 
 const access: WorkspaceAccess = {
   workspace: { id: 3, name: "店", timezone: "Asia/Tokyo" },
@@ -78,7 +79,7 @@ afterEach(() => {
 describe("FriendList", () => {
   it("pages with the cursor, shows pinned tag columns and the live count", async () => {
     const { searches } = mockApi();
-    render(<FriendList access={access} />);
+    render(<FriendList access={access} />, inConsole);
     expect(screen.getByRole("heading", { level: 1, name: "友だち" })).toBeTruthy();
     await waitFor(() => expect(document.querySelector(".segment-count")?.textContent).toBe("3人"));
     const table = await screen.findByRole("table");
@@ -93,7 +94,7 @@ describe("FriendList", () => {
 
   it("opens a tab with its segment, and selects everyone it finds for a bulk action", async () => {
     const { searches } = mockApi();
-    render(<FriendList access={access} />);
+    render(<FriendList access={access} />, inConsole);
     fireEvent.click(await screen.findByRole("tab", { name: /VIP/ }));
     await waitFor(() => expect(searches.some((s) => JSON.stringify(s.segment) === JSON.stringify(vipSegment))).toBe(true));
     const everyone = await screen.findByRole("button", { name: "条件に一致する全員(2人)を選択" });
@@ -107,7 +108,7 @@ describe("FriendList", () => {
 
   it("does not offer everyone matching while a search text is typed (bulk targets are segments)", async () => {
     mockApi();
-    render(<FriendList access={access} />);
+    render(<FriendList access={access} />, inConsole);
     fireEvent.change(await screen.findByLabelText("検索"), { target: { value: "花" } });
     await waitFor(() =>
       expect((screen.getByRole("button", { name: /条件に一致する全員/ }) as HTMLButtonElement).disabled).toBe(true),

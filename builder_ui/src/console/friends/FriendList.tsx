@@ -4,11 +4,11 @@
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
 import { api, ApiError, csrfHeaders, request, workspaceUrl } from "../../api";
 import { localized } from "../../i18n";
 import { useContributions } from "../../platform/modules";
 import { queryClient, queryKeys } from "../../query";
-import { navigate } from "../../router";
 import type { WorkspaceAccess } from "../../types";
 import { useSettled } from "../../useSettled";
 import { sectionUrl } from "../sections";
@@ -406,18 +406,13 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
                   />
                 </td>
                 <td>
-                  <a
+                  <Link
                     className="friend-link"
-                    href={sectionUrl(ws, "friends", f.id)}
-                    onClick={(e) => {
-                      if (e.metaKey || e.ctrlKey || e.shiftKey) return;
-                      e.preventDefault();
-                      navigate(sectionUrl(ws, "friends", f.id));
-                    }}
+                    to={sectionUrl(ws, "friends", f.id)}
                   >
                     {f.picture_url ? <img className="avatar" src={f.picture_url} alt="" /> : <span className="avatar" />}
                     {f.display_name || t("friends.no_name")}
-                  </a>
+                  </Link>
                 </td>
                 <td>{t(`friends.status.${f.status}`, f.status)}</td>
                 <td>{formatTime(f.followed_at, access.workspace.timezone)}</td>

@@ -3,11 +3,11 @@
 // sources of plugins without a panel show read-only from the profile. A plugin switched off brings neither.
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
 import { api, ApiError, workspaceUrl } from "../../api";
 import { LookupContext } from "../../forms/pickers";
 import { localized } from "../../i18n";
 import { useContributions, useUiModules } from "../../platform/modules";
-import { navigate } from "../../router";
 import type { WorkspaceAccess } from "../../types";
 import { ChatThread } from "../inbox/ChatThread";
 import { sectionUrl } from "../sections";
@@ -52,15 +52,11 @@ export function FriendPage({ access, friendId }: { access: WorkspaceAccess; frie
   }, [ws, friendId, t]);
 
   const back = (
-    <a
-      href={sectionUrl(ws, "friends")}
-      onClick={(e) => {
-        e.preventDefault();
-        navigate(sectionUrl(ws, "friends"));
-      }}
+    <Link
+      to={sectionUrl(ws, "friends")}
     >
       ← {t("friends.page.back")}
-    </a>
+    </Link>
   );
   if (error)
     return (

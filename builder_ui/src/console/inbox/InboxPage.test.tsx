@@ -6,6 +6,7 @@ import type { RegisterUi } from "../../platform/contract";
 import { UiModulesProvider } from "../../platform/modules";
 import type { WorkspaceAccess } from "../../types";
 import { conversationsUrl, filterSegment, InboxPage, NO_FILTERS } from "./InboxPage";
+import { inConsole } from "../../test/router";
 
 const access: WorkspaceAccess = {
   workspace: { id: 3, name: "縁カフェ", timezone: "Asia/Tokyo" },
@@ -81,6 +82,7 @@ describe("inbox page", () => {
           <InboxPage access={access} friendId={null} />
         </UiModulesProvider>
       </CatalogProvider>,
+      inConsole,
     );
     const list = await screen.findByRole("list", { name: "会話" });
     const item = await within(list).findByRole("button", { name: /花子/ });
@@ -133,6 +135,7 @@ describe("beside a chat", () => {
           <InboxPage access={access} friendId={7} />
         </UiModulesProvider>
       </CatalogProvider>,
+      inConsole,
     );
     const side = await screen.findByRole("complementary", { name: "友だち" });
     const change = await within(side).findByRole("button", { name: "change friend 7" });

@@ -4,12 +4,12 @@
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Link, useNavigate } from "react-router";
 import { api, errorText, workspaceUrl } from "../../api";
 import { inboxKeys, keyOfUrl, queryClient, useApiGet } from "../../query";
 import { LookupContext } from "../../forms/pickers";
 import type { Contribution, ConversationFilterSlot, SegmentConditionOf } from "../../platform/contract";
 import { useContributions } from "../../platform/modules";
-import { navigate } from "../../router";
 import type { Me, WorkspaceAccess } from "../../types";
 import { sectionUrl } from "../sections";
 import { ChatThread } from "./ChatThread";
@@ -147,6 +147,7 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
     });
   };
 
+  const navigate = useNavigate();
   const open = (id: number) => navigate(sectionUrl(ws, "inbox", id));
   const listed = items?.find((c) => c.friend.id === friendId)?.friend ?? null;
   // The open friend may be filtered out of the list (or not loaded yet): their name comes from their profile.
@@ -237,15 +238,11 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
                 {selected?.status === "blocked" && <span className="badge">{t("inbox.blocked")}</span>}
               </h2>
               <span className="spacer" />
-              <a
-                href={sectionUrl(ws, "friends", friendId)}
-                onClick={(e) => {
-                  e.preventDefault();
-                  navigate(sectionUrl(ws, "friends", friendId));
-                }}
+              <Link
+                to={sectionUrl(ws, "friends", friendId)}
               >
                 {t("inbox.friend_page")}
-              </a>
+              </Link>
             </div>
             <ChatThread key={friendId} access={access} friendId={friendId} />
           </main>

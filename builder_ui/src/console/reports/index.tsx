@@ -2,13 +2,13 @@
 // result as a chart and a table, and a CSV download. /w/{id}/reports lists them; /w/{id}/reports/{key} runs one.
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
 import { api, ApiError, postForFile, workspaceUrl } from "../../api";
 import { loadOptions, LookupContext, type LookupSource } from "../../forms/pickers";
 import { localized } from "../../i18n";
 import { useWorkspaceCatalog } from "../../platform/catalog";
 import { useApiGet } from "../../query";
 import type { CatalogLookup } from "../../platform/contract";
-import { navigate } from "../../router";
 import type { NodeTypeDef, WorkspaceAccess } from "../../types";
 import type { SectionProps } from "../sections";
 import { sectionUrl } from "../sections";
@@ -61,15 +61,11 @@ function ReportList({ access, reports }: { access: WorkspaceAccess; reports: Rep
           <ul className="report-cards">
             {items.map((r) => (
               <li key={r.key}>
-                <a
-                  href={sectionUrl(access.workspace.id, "reports", r.key)}
-                  onClick={(e) => {
-                    e.preventDefault();
-                    navigate(sectionUrl(access.workspace.id, "reports", r.key));
-                  }}
+                <Link
+                  to={sectionUrl(access.workspace.id, "reports", r.key)}
                 >
                   {localized(r.label, lang) || r.key}
-                </a>
+                </Link>
                 {r.description && <p className="muted small">{localized(r.description, lang)}</p>}
               </li>
             ))}
@@ -153,15 +149,11 @@ function ReportPage({ access, report }: { access: WorkspaceAccess; report: Repor
   return (
     <div className="reports-page report-page">
       <p className="breadcrumb">
-        <a
-          href={sectionUrl(ws, "reports")}
-          onClick={(e) => {
-            e.preventDefault();
-            navigate(sectionUrl(ws, "reports"));
-          }}
+        <Link
+          to={sectionUrl(ws, "reports")}
         >
           {t("reports.title")}
-        </a>
+        </Link>
       </p>
       <h1>{localized(report.label, lang) || report.key}</h1>
       {report.description && <p className="muted">{localized(report.description, lang)}</p>}

@@ -3,11 +3,11 @@
 // the generic resource page) and the settings pages their UI modules contribute.
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
 import { localized } from "../../i18n";
 import { useCatalog } from "../../platform/catalog";
 import { useContributions, useUiModules } from "../../platform/modules";
 import { ResourcePage } from "../../platform/resources/ResourcePage";
-import { navigate } from "../../router";
 import { sectionUrl, type SectionProps } from "../sections";
 import { pageFor, pagePath, settingsPages, type SettingsPage } from "./pages";
 import { PluginsPage } from "./PluginsPage";
@@ -59,17 +59,13 @@ function SettingsSection({ access, rest, reloadAccess }: SectionProps) {
             {pages
               .filter((p) => p.group === group)
               .map((p) => (
-                <a
+                <Link
                   key={p.key}
-                  href={link(p.key)}
                   aria-current={p.key === current ? "page" : undefined}
-                  onClick={(e) => {
-                    e.preventDefault();
-                    navigate(link(p.key));
-                  }}
+                  to={link(p.key)}
                 >
                   {title(p)}
-                </a>
+                </Link>
               ))}
           </div>
         ))}

@@ -12,6 +12,7 @@ import { workspaceChanges } from "./WorkspacePage";
 import SettingsSection from ".";
 import en from "./locales/en.json";
 import ja from "./locales/ja.json";
+import { inConsole } from "../../test/router";
 
 /** Every key path of a nested strings object. */
 const keyPaths = (o: object, prefix = ""): string[] =>
@@ -155,6 +156,7 @@ describe("the settings menu", () => {
       <CatalogProvider workspaceId={5}>
         <Settings access={access([], [])} rest={["probe", "pools"]} />
       </CatalogProvider>,
+      inConsole,
     );
     const menu = screen.getByRole("navigation", { name: "設定メニュー" });
     expect(within(menu).getByRole("link", { name: "プラグイン" }).getAttribute("href")).toBe("/w/5/settings/plugins");
