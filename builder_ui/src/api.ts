@@ -1,4 +1,5 @@
 // A small client for the Enishi API: the session cookie travels by itself, changes carry the CSRF token.
+import { problemText } from "./problems";
 
 export interface ApiErrorItem {
   path?: string;
@@ -89,7 +90,6 @@ export const workspaceUrl = (workspaceId: number, path = "") => `/api/workspaces
 /** An error as one line for the person: an API error's messages at their fields ("path: message / …"), or any
  * other error's text. */
 export function errorText(e: unknown): string {
-  if (e instanceof ApiError && e.errors.length)
-    return e.errors.map((x) => (x.path ? `${x.path}: ${x.message}` : x.message)).join(" / ");
+  if (e instanceof ApiError && e.errors.length) return e.errors.map((x) => problemText(x)).join(" / ");
   return e instanceof Error ? e.message : String(e);
 }

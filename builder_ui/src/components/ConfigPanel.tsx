@@ -4,6 +4,7 @@ import { ConfigForm } from "../forms/ConfigForm";
 import type { FlowNode } from "../graph/document";
 import { localized } from "../i18n";
 import type { NodeTypeDef, Problem } from "../types";
+import { IN_NODE, problemText } from "../problems";
 
 export function ConfigPanel({
   node,
@@ -39,7 +40,7 @@ export function ConfigPanel({
         <ul className="problems" aria-label={t("config.problems")}>
           {problems.map((p, i) => (
             <li key={i}>
-              <code>{p.path}</code> {localized(p.message, lang)}
+              {problemText({ path: p.path, message: localized(p.message, lang) }, IN_NODE)}
             </li>
           ))}
         </ul>

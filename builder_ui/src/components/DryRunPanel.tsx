@@ -10,6 +10,7 @@ import type { FlowNode } from "../graph/document";
 import { localized } from "../i18n";
 import { useApiGet } from "../query";
 import type { DryRunResult, NodeTypeDef } from "../types";
+import { problemText } from "../problems";
 
 /** An action done to the described friend before the run. */
 interface SetupAction {
@@ -93,7 +94,7 @@ export function DryRunPanel({
       onResult(await api.post<DryRunResult>(workspaceUrl(workspaceId, `/scenarios/${scenarioId}/dry-run`), body));
     } catch (e) {
       onResult(null);
-      setError(e instanceof ApiError ? [e.message, ...e.errors.map((x) => `${x.path ?? ""} ${x.message}`)].join("\n") : String(e));
+      setError(e instanceof ApiError ? [e.message, ...e.errors.map((x) => problemText(x))].join("\n") : String(e));
     } finally {
       setBusy(false);
     }

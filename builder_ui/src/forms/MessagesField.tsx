@@ -15,6 +15,7 @@ import { messagesProperty } from "../graph/summary";
 import { keyOfUrl, queryClient } from "../query";
 import { useSettled } from "../useSettled";
 import type { NodeTypeDef } from "../types";
+import { problemText } from "../problems";
 
 type Message = Record<string, unknown>;
 type Action = Record<string, unknown>;
@@ -343,7 +344,7 @@ function ButtonEditor({
 const PREVIEW_DELAY_MS = 400;
 
 function objections(e: ApiError): string[] {
-  return e.errors.map((x) => `${x.path ?? ""}: ${x.message}`).concat(e.errors.length ? [] : [e.message]);
+  return e.errors.map((x) => problemText(x)).concat(e.errors.length ? [] : [e.message]);
 }
 
 /** The workspace route that shows messages as a friend would see them, as the field's uiSchema names it
@@ -386,7 +387,9 @@ function ServerPreview({ messages, path }: { messages: Message[]; path: string |
             undefined,
             signal,
           );
-          return { messages: r.messages, problems: r.warnings.map((w) => `${w.path}: ${w.message}`) };
+          // The warnings' paths start at the list of messages ("$[0].text").
+          const problems = r.warnings.map((w) => problemText({ ...w, path: w.path.replace(/^\$/, "$.messages") }));
+          return { messages: r.messages, problems };
         } catch (e) {
           // The server's objections to these messages are its answer (shown until the next one).
           if (!(e instanceof ApiError) || e.status >= 500 || e.status === 429 || e.status === 408) throw e;

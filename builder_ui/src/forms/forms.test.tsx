@@ -165,7 +165,7 @@ describe("server preview of messages", () => {
     expect(bubbles()).toEqual(["{{friend.display_name}}さん"]);
     await answer(0, "山田さん", [{ path: "$[0].text", message: "見本の名前です" }]);
     await waitFor(() => expect(bubbles()).toEqual(["山田さん"]));
-    expect(screen.getByText("$[0].text: 見本の名前です")).toBeTruthy();
+    expect(screen.getByText("メッセージ 1件目 › テキスト: 見本の名前です")).toBeTruthy();
 
     view.rerender(form("{{friend.display_name}}様"));
     expect(bubbles()).toEqual(["{{friend.display_name}}様"]); // at once, as written
@@ -174,10 +174,10 @@ describe("server preview of messages", () => {
     await waitFor(() => expect(answers.map((a) => a.text)).toEqual(["{{friend.display_name}}さん", "{{friend.display_name}}様", "{{friend.display_name}}殿"]));
     await answer(1, "山田様"); // late, for what is no longer written
     expect(bubbles()).toEqual(["{{friend.display_name}}殿"]);
-    expect(screen.getByText("$[0].text: 見本の名前です")).toBeTruthy(); // the last remarks stay meanwhile
+    expect(screen.getByText("メッセージ 1件目 › テキスト: 見本の名前です")).toBeTruthy(); // the last remarks stay meanwhile
     await answer(2, "山田殿");
     await waitFor(() => expect(bubbles()).toEqual(["山田殿"]));
-    expect(screen.queryByText("$[0].text: 見本の名前です")).toBeNull();
+    expect(screen.queryByText("メッセージ 1件目 › テキスト: 見本の名前です")).toBeNull();
   });
 });
 

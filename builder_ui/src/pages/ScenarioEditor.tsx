@@ -55,6 +55,7 @@ import type {
   ScenarioDocument,
   WorkspaceAccess,
 } from "../types";
+import { IN_NODE, problemText } from "../problems";
 
 type Panel = "node" | "problems" | "versions" | "dry" | "settings";
 const CLIPBOARD_KEY = "enishi.clipboard";
@@ -700,7 +701,7 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
                               ) : (
                                 <strong>{t("editor.whole_scenario")}</strong>
                               )}
-                              : {localized(p.message, lang)} <code className="small">{p.path}</code>
+                              : {problemText({ path: p.path, message: localized(p.message, lang) }, IN_NODE)}
                             </li>
                           );
                         })}

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 import { api, ApiError, workspaceUrl } from "../api";
 import type { Scenario, ScenarioDetail, WorkspaceAccess } from "../types";
+import { problemText } from "../problems";
 
 interface Page<T> {
   items: T[];
@@ -57,7 +58,7 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
     } catch (e) {
       setError(
         e instanceof ApiError
-          ? [e.message, ...e.errors.map((x) => `${x.path}: ${x.message}`)].join("\n")
+          ? [e.message, ...e.errors.map((x) => problemText(x))].join("\n")
           : t("scenarios.import_failed"),
       );
     }

@@ -30,6 +30,7 @@ import {
 } from "./compose";
 import type { Broadcast, Estimate, Message } from "./types";
 import "./broadcasts.css";
+import { problemText } from "../../problems";
 
 const ESTIMATE_DELAY_MS = 500;
 const NO_PROBLEMS: SortedProblems = { messages: [], segment: [], exclude: [], other: [] };
@@ -44,7 +45,7 @@ function Problems({ items, label }: { items: ApiErrorItem[]; label: string }) {
     <ul className="errors" aria-label={label}>
       {items.map((p, i) => (
         <li key={i}>
-          {p.path ? <code>{p.path}</code> : null} {p.message}
+          {problemText(p)}
         </li>
       ))}
     </ul>
@@ -196,7 +197,7 @@ function Composer({ access }: { access: WorkspaceAccess }) {
       await api.post(workspaceUrl(ws, "/broadcasts/test-send"), { messages, to });
       setTestResult({ ok: true, text: t("broadcasts.compose.test_sent") });
     } catch (e) {
-      const text = e instanceof ApiError ? [e.message, ...e.errors.map((x) => `${x.path ?? ""} ${x.message}`)].join(" — ") : String(e);
+      const text = e instanceof ApiError ? [e.message, ...e.errors.map((x) => problemText(x))].join(" — ") : String(e);
       setTestResult({ ok: false, text });
     }
   };

@@ -162,10 +162,11 @@ describe("composer problems", () => {
     });
     render(<BroadcastComposer access={access} />, inConsole);
     expect(await screen.findByText("120人に配信")).toBeTruthy();
-    expect(screen.queryByText("本文を入れてください")).toBeNull();
+    expect(screen.queryByText(/本文を入れてください/)).toBeNull();
     fireEvent.change(screen.getByLabelText("本文"), { target: { value: "a" } });
     fireEvent.change(screen.getByLabelText("本文"), { target: { value: "" } });
-    expect(await screen.findByText("本文を入れてください", undefined, { timeout: 3000 })).toBeTruthy();
+    // Where, in words (never the JSON path), and what.
+    expect(await screen.findByText("メッセージ 1件目 › テキスト: 本文を入れてください", undefined, { timeout: 3000 })).toBeTruthy();
     expect(screen.getByText("120人に配信")).toBeTruthy();
   });
 });

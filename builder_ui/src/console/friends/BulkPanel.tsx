@@ -14,6 +14,7 @@ import { keyOfUrl, queryClient, useApiGet } from "../../query";
 import type { NodeTypeDef, WorkspaceAccess } from "../../types";
 import type { Segment } from "./segment";
 import { FINISHED, type FollowStatus, type Operation } from "./types";
+import { problemText } from "../../problems";
 
 export type BulkTarget = { friend_ids: number[] } | { segment: Segment; status: FollowStatus };
 
@@ -146,7 +147,7 @@ export function BulkPanel({
         <ul className="errors" role="alert">
           {problems.map((p, i) => (
             <li key={i}>
-              {p.path ? <code>{p.path}</code> : null} {p.message}
+              {problemText(p)}
             </li>
           ))}
         </ul>

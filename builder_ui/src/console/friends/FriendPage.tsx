@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import { api, ApiError, workspaceUrl } from "../../api";
+import { api, ApiError, errorText, workspaceUrl } from "../../api";
 import { LookupContext } from "../../forms/pickers";
 import { localized } from "../../i18n";
 import { useContributions, useUiModules } from "../../platform/modules";
@@ -17,13 +17,6 @@ import { cellText, formatTime, type Profile } from "./types";
 // at VALUES_ORDER among them.
 const DEFAULT_ORDER = 100;
 const VALUES_ORDER = 45;
-
-const message = (e: unknown) =>
-  e instanceof ApiError && e.errors.length
-    ? e.errors.map((x) => (x.path ? `${x.path}: ${x.message}` : x.message)).join(" / ")
-    : e instanceof Error
-      ? e.message
-      : String(e);
 
 export function FriendPage({ access, friendId }: { access: WorkspaceAccess; friendId: number }) {
   const { t, i18n } = useTranslation();
@@ -48,7 +41,7 @@ export function FriendPage({ access, friendId }: { access: WorkspaceAccess; frie
         setProfile(p);
         setError(null);
       })
-      .catch((e: unknown) => setError(e instanceof ApiError && e.status === 404 ? t("friends.page.not_found") : message(e)));
+      .catch((e: unknown) => setError(e instanceof ApiError && e.status === 404 ? t("friends.page.not_found") : errorText(e)));
   }, [ws, friendId, t]);
 
   const back = (

@@ -87,7 +87,7 @@ describe("the notes module", () => {
   it("says when there are no notes, and shows what the server refused", async () => {
     vi.spyOn(globalThis, "fetch").mockImplementation(async (_url, init) =>
       init?.method === "POST"
-        ? json({ error: "invalid", message: "invalid", errors: [{ path: "body", message: "長すぎます" }] }, 422)
+        ? json({ error: "invalid", message: "invalid", errors: [{ path: "$.body", message: "長すぎます" }] }, 422)
         : json({ items: [], next: null }),
     );
     show();
@@ -97,6 +97,6 @@ describe("the notes module", () => {
     await act(async () => {
       fireEvent.click(screen.getByRole("button", { name: "メモを追加" }));
     });
-    expect((await screen.findByRole("alert")).textContent).toBe("body: 長すぎます");
+    expect((await screen.findByRole("alert")).textContent).toBe("本文: 長すぎます");
   });
 });

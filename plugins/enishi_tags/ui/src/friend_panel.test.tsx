@@ -71,7 +71,7 @@ describe("the friend's tags panel", () => {
   it("says when the friend has no tags, and shows what the server refused", async () => {
     const Panel = panels()[0].component;
     vi.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
-      if (init?.method === "PUT") return json({ error: "not_found", message: "no such tag", errors: [{ path: "tag_id", message: "なし" }] }, 404);
+      if (init?.method === "PUT") return json({ error: "not_found", message: "no such tag", errors: [{ path: "path:tag_id", message: "なし" }] }, 404);
       return json(String(url).endsWith("/tags") ? [{ id: 9, name: "春", color: "#000000" }] : []);
     });
     render(
@@ -86,6 +86,6 @@ describe("the friend's tags panel", () => {
     await act(async () => {
       fireEvent.click(screen.getByRole("button", { name: "タグを追加" }));
     });
-    expect((await screen.findByRole("alert")).textContent).toBe("tag_id: なし");
+    expect((await screen.findByRole("alert")).textContent).toBe("なし");
   });
 });
