@@ -6,12 +6,15 @@ import "./styles.css";
 import "./i18n";
 import { setConsoleRouter } from "./router";
 import { consoleRoutes } from "./routes";
+import { ConsoleTheme } from "./theme";
 
 const router = createBrowserRouter(consoleRoutes);
 setConsoleRouter(router);
 
 ReactDOM.createRoot(document.getElementById("root")!).render(
   <React.StrictMode>
-    <RouterProvider router={router} />
+    <ConsoleTheme>
+      <RouterProvider router={router} />
+    </ConsoleTheme>
   </React.StrictMode>,
 );

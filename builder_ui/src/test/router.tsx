@@ -1,10 +1,15 @@
-// Pages link and move with React Router: in a test they are drawn inside a router over jsdom's history (so a
-// test reads where a page went from window.location).
+// Pages link and move with React Router and draw Ant Design's components: in a test they are drawn in the
+// console's theme, inside a router over jsdom's history (so a test reads where a page went from window.location).
 import type { ReactNode } from "react";
 import { BrowserRouter } from "react-router";
+import { ConsoleTheme } from "../theme";
 
 function InConsole({ children }: { children: ReactNode }) {
-  return <BrowserRouter>{children}</BrowserRouter>;
+  return (
+    <ConsoleTheme>
+      <BrowserRouter>{children}</BrowserRouter>
+    </ConsoleTheme>
+  );
 }
 
 /** render(ui, inConsole): `ui` inside the console's router. */

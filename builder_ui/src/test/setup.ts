@@ -10,6 +10,22 @@ class ResizeObserverStub {
 }
 (globalThis as unknown as { ResizeObserver: unknown }).ResizeObserver ??= ResizeObserverStub;
 
+// jsdom has no matchMedia (Ant Design's responsive parts ask it): no media query matches there.
+// (Some test files run in Node, with no window at all.)
+if (typeof window !== "undefined") {
+  window.matchMedia ??= (query: string) =>
+    ({
+      matches: false,
+      media: query,
+      onchange: null,
+      addListener: () => undefined,
+      removeListener: () => undefined,
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+      dispatchEvent: () => false,
+    }) as MediaQueryList;
+}
+
 // One query client serves the console (src/query.ts): each test starts with nothing read, and a failed read
 // shows at once (the retry policy has its own test in src/query.test.ts).
 queryClient.setDefaultOptions({ queries: { ...queryClient.getDefaultOptions().queries, retry: false } });

@@ -1,4 +1,6 @@
-// A labelled form field with its hint and the API's messages for it ("日本語 / English" shown in one language).
+// A labelled form field with its hint and the API's messages for it ("日本語 / English" shown in one language),
+// in the components' look (Ant Design's form item, with its error state).
+import { Form } from "antd";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { localized } from "../../i18n";
@@ -17,17 +19,26 @@ export function Field({
   hint?: string;
 }) {
   const { i18n } = useTranslation();
+  const invalid = Boolean(errors?.length);
   return (
-    <div className={errors?.length ? "field invalid" : "field"}>
-      <label htmlFor={id}>{label}</label>
+    <Form.Item
+      className={invalid ? "field invalid" : "field"}
+      label={label}
+      htmlFor={id}
+      layout="vertical"
+      validateStatus={invalid ? "error" : undefined}
+      help={
+        invalid
+          ? errors?.map((m) => (
+              <span key={m} className="error small" id={`${id}-error`}>
+                {localized(m, i18n.language)}
+              </span>
+            ))
+          : undefined
+      }
+      extra={hint}
+    >
       {children}
-      {hint && <p className="muted small">{hint}</p>}
-      {errors?.map((m) => (
-        <p key={m} className="error small" id={`${id}-error`}>
-          {localized(m, i18n.language)}
-        </p>
-      ))}
-    </div>
+    </Form.Item>
   );
 }
-

@@ -2,6 +2,7 @@
 // agency admins add a client workspace there. Platform admins also manage the plans and every account (tabs only
 // they see).
 import { useQueries, useQuery } from "@tanstack/react-query";
+import { Button, Input, Select, Table, Tabs, Tag, type TableColumnsType } from "antd";
 import { useMemo, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "../../api";
@@ -77,17 +78,16 @@ export function AgencyPage() {
     <div className="agency-page">
       <h1>{t("agency.title")}</h1>
       {admin && (
-        <div className="segmented" role="tablist" aria-label={t("agency.title")}>
-          <button type="button" role="tab" aria-selected={tab === "clients"} onClick={() => setTab("clients")}>
-            {t("agency.clients")}
-          </button>
-          <button type="button" role="tab" aria-selected={tab === "plans"} onClick={() => setTab("plans")}>
-            {t("agency.plans")}
-          </button>
-          <button type="button" role="tab" aria-selected={tab === "accounts"} onClick={() => setTab("accounts")}>
-            {t("agency.accounts.tab")}
-          </button>
-        </div>
+        <Tabs
+          aria-label={t("agency.title")}
+          activeKey={tab}
+          onChange={(key) => setTab(key as typeof tab)}
+          items={[
+            { key: "clients", label: t("agency.clients") },
+            { key: "plans", label: t("agency.plans") },
+            { key: "accounts", label: t("agency.accounts.tab") },
+          ]}
+        />
       )}
       {admin && tab === "plans" ? (
         <PlansAdmin plans={loaded.plans} plugins={loaded.plugins} onChanged={reloadAgency} />
@@ -178,51 +178,49 @@ function WorkspaceTable({
     [loaded.plugins, lang],
   );
   if (workspaces.length === 0) return <p className="empty">{t("agency.no_workspaces")}</p>;
+  const columns: TableColumnsType<Workspace> = [
+    { key: "name", title: t("agency.workspace"), dataIndex: "name", rowScope: "row" },
+    {
+      key: "plan",
+      title: t("agency.plan"),
+      render: (_, w) => <PlanCell workspace={w} loaded={loaded} titles={titles} onChanged={onChanged} />,
+    },
+    {
+      key: "plugins",
+      title: t("agency.enabled_plugins"),
+      render: (_, w) => {
+        const plugins = enabled[w.id];
+        if (plugins === undefined) return <span className="muted">{t("common.loading")}</span>;
+        if (plugins === "error") return <span className="muted">{t("agency.plugins_unavailable")}</span>;
+        if (plugins.length === 0) return <span className="muted">{t("agency.no_plugins")}</span>;
+        return (
+          <ul className="plugin-chips" aria-label={t("agency.enabled_plugins")}>
+            {plugins.map((p) => (
+              <li key={p}>
+                <Tag>{titles[p] ?? p}</Tag>
+              </li>
+            ))}
+          </ul>
+        );
+      },
+    },
+    {
+      key: "open",
+      title: <span className="visually-hidden">{t("agency.open")}</span>,
+      // A full load: a workspace made here is not yet in the switcher's list.
+      render: (_, w) => <a href={`/w/${w.id}/friends`}>{t("agency.open_workspace", { name: w.name })}</a>,
+    },
+  ];
   return (
-    <table className="list agency-workspaces" aria-label={t("agency.workspaces")}>
-      <thead>
-        <tr>
-          <th scope="col">{t("agency.workspace")}</th>
-          <th scope="col">{t("agency.plan")}</th>
-          <th scope="col">{t("agency.enabled_plugins")}</th>
-          <th scope="col">
-            <span className="visually-hidden">{t("agency.open")}</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {workspaces.map((w) => {
-          const plugins = enabled[w.id];
-          return (
-            <tr key={w.id}>
-              <th scope="row">{w.name}</th>
-              <td>
-                <PlanCell workspace={w} loaded={loaded} titles={titles} onChanged={onChanged} />
-              </td>
-              <td>
-                {plugins === undefined ? (
-                  <span className="muted">{t("common.loading")}</span>
-                ) : plugins === "error" ? (
-                  <span className="muted">{t("agency.plugins_unavailable")}</span>
-                ) : plugins.length === 0 ? (
-                  <span className="muted">{t("agency.no_plugins")}</span>
-                ) : (
-                  <ul className="plugin-chips" aria-label={t("agency.enabled_plugins")}>
-                    {plugins.map((p) => (
-                      <li key={p}>{titles[p] ?? p}</li>
-                    ))}
-                  </ul>
-                )}
-              </td>
-              <td>
-                {/* A full load: a workspace made here is not yet in the switcher's list. */}
-                <a href={`/w/${w.id}/friends`}>{t("agency.open_workspace", { name: w.name })}</a>
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <Table<Workspace>
+      className="agency-workspaces"
+      rowKey="id"
+      columns={columns}
+      dataSource={workspaces}
+      pagination={false}
+      size="middle"
+      components={{ table: (props: object) => <table {...props} aria-label={t("agency.workspaces")} /> }}
+    />
   );
 }
 
@@ -262,18 +260,15 @@ function PlanCell({
   };
   return (
     <>
-      <select
+      <Select
         aria-label={t("agency.plan_of", { name: workspace.name })}
         value={workspace.plan_id}
         disabled={saving}
-        onChange={(e) => void change(Number(e.target.value))}
-      >
-        {loaded.plans.map((p) => (
-          <option key={p.id} value={p.id}>
-            {name(p)}
-          </option>
-        ))}
-      </select>
+        loading={saving}
+        style={{ minWidth: 160 }}
+        onChange={(planId: number) => void change(planId)}
+        options={loaded.plans.map((p) => ({ value: p.id, label: name(p) }))}
+      />
       {note && (
         <p role={note.error ? "alert" : "status"} className={note.error ? "error small" : "muted small"}>
           {note.text}
@@ -333,9 +328,7 @@ function NewWorkspace({ agency, loaded, onCreated }: { agency: Agency; loaded: L
             {t("agency.created", { name: done })}
           </p>
         )}
-        <button type="button" onClick={() => setOpen(true)}>
-          {t("agency.add_workspace")}
-        </button>
+        <Button onClick={() => setOpen(true)}>{t("agency.add_workspace")}</Button>
       </div>
     );
   }
@@ -343,30 +336,31 @@ function NewWorkspace({ agency, loaded, onCreated }: { agency: Agency; loaded: L
     <form className="new-workspace card" onSubmit={submit} aria-label={t("agency.new_workspace", { agency: agency.name })} noValidate>
       <h3>{t("agency.new_workspace", { agency: agency.name })}</h3>
       <Field id={id("name")} label={t("agency.field.name")} errors={errors["$.name"]}>
-        <input id={id("name")} value={form.name} onChange={set("name")} required maxLength={200} />
+        <Input id={id("name")} value={form.name} onChange={set("name")} required maxLength={200} />
       </Field>
       <Field id={id("channel_id")} label={t("agency.field.channel_id")} errors={errors["$.channel_id"]} hint={t("agency.hint.channel_id")}>
-        <input id={id("channel_id")} value={form.channel_id} onChange={set("channel_id")} inputMode="numeric" />
+        <Input id={id("channel_id")} value={form.channel_id} onChange={set("channel_id")} inputMode="numeric" />
       </Field>
       <Field id={id("channel_secret")} label={t("agency.field.channel_secret")} errors={errors["$.channel_secret"]}>
-        <input id={id("channel_secret")} value={form.channel_secret} onChange={set("channel_secret")} autoComplete="off" />
+        <Input id={id("channel_secret")} value={form.channel_secret} onChange={set("channel_secret")} autoComplete="off" />
       </Field>
       <Field id={id("access_token")} label={t("agency.field.access_token")} errors={errors["$.access_token"]}>
-        <input id={id("access_token")} value={form.access_token} onChange={set("access_token")} autoComplete="off" />
+        <Input id={id("access_token")} value={form.access_token} onChange={set("access_token")} autoComplete="off" />
       </Field>
       <Field id={id("timezone")} label={t("agency.field.timezone")} errors={errors["$.timezone"]} hint={t("agency.hint.timezone")}>
-        <input id={id("timezone")} value={form.timezone} onChange={set("timezone")} placeholder="Asia/Tokyo" />
+        <Input id={id("timezone")} value={form.timezone} onChange={set("timezone")} placeholder="Asia/Tokyo" />
       </Field>
       {admin && (
         <Field id={id("plan")} label={t("agency.plan")} errors={errors["$.plan_id"]}>
-          <select id={id("plan")} value={form.plan_id} onChange={set("plan_id")}>
-            <option value="">{t("agency.default_plan")}</option>
-            {loaded.plans.map((p) => (
-              <option key={p.id} value={p.id}>
-                {i18n.language === "en" ? p.name_en : p.name_ja}
-              </option>
-            ))}
-          </select>
+          <Select
+            id={id("plan")}
+            value={form.plan_id}
+            onChange={(value: string) => setForm((f) => ({ ...f, plan_id: value }))}
+            options={[
+              { value: "", label: t("agency.default_plan") },
+              ...loaded.plans.map((p) => ({ value: String(p.id), label: i18n.language === "en" ? p.name_en : p.name_ja })),
+            ]}
+          />
         </Field>
       )}
       {errors.$ && (
@@ -375,12 +369,10 @@ function NewWorkspace({ agency, loaded, onCreated }: { agency: Agency; loaded: L
         </p>
       )}
       <div className="actions">
-        <button type="submit" className="primary" disabled={saving}>
+        <Button type="primary" htmlType="submit" loading={saving}>
           {t("agency.create")}
-        </button>
-        <button type="button" onClick={() => (setOpen(false), setErrors({}))}>
-          {t("agency.cancel")}
-        </button>
+        </Button>
+        <Button onClick={() => (setOpen(false), setErrors({}))}>{t("agency.cancel")}</Button>
       </div>
     </form>
   );

@@ -1,0 +1,23 @@
+"""Using the console's Ant Design controls from a test as a person does: a select opens a list drawn at the end of
+the page, and the option is clicked there."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import Locator, Page
+
+
+async def choose(page: Page, select: Locator, label: str) -> None:
+    """Opens the select (clicking its box, as a person does: the chosen value lies over the combobox's input) and
+    clicks the option called exactly ``label``."""
+    await select.locator("xpath=ancestor::div[contains(@class, 'ant-select-selector')][1]").click()
+    options = page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option")
+    await options.filter(has_text=re.compile(rf"^{re.escape(label)}$")).click()
+
+
+def chosen(select: Locator) -> Locator:
+    """What the select shows as chosen."""
+    return select.locator("xpath=ancestor::div[contains(@class, 'ant-select ')][1]").locator(
+        ".ant-select-selection-item"
+    )
