@@ -179,7 +179,10 @@ async def test_a_broadcast_over_the_quota_needs_a_partial_send_and_a_scheduled_o
     # Scheduled for tomorrow 10:00 in the workspace's time zone (the quota is checked again then) …
     tomorrow = (datetime.now(ZoneInfo(shop.workspace.timezone)) + timedelta(days=1)).strftime("%Y-%m-%d")
     await summary.get_by_label("日時を指定して予約").check()
-    await summary.get_by_label(re.compile("^配信日時")).fill(f"{tomorrow}T10:00")
+    # Typed into the calendar's field (a person may also pick the day and time in its Japanese calendar).
+    at = summary.get_by_label(re.compile("^配信日時"))
+    await at.fill(f"{tomorrow} 10:00")
+    await at.press("Tab")
     await summary.get_by_role("button", name="予約する").click()
     await expect(page.locator(".broadcast-status")).to_have_text("予約済み")
     facts = page.locator(".broadcast-facts")

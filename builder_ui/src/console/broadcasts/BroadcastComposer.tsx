@@ -4,6 +4,8 @@
 import type { FieldProps } from "@rjsf/utils";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
+import { DatePicker } from "antd";
+import dayjs from "dayjs";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
 import { api, ApiError, request, workspaceUrl, type ApiErrorItem } from "../../api";
@@ -324,7 +326,14 @@ function Composer({ access }: { access: WorkspaceAccess }) {
             {scheduled && (
               <label className="field">
                 {t("broadcasts.compose.at", { tz: access.workspace.timezone })}
-                <input type="datetime-local" value={localTime} onChange={(e) => setLocalTime(e.target.value)} />
+                {/* A calendar in the UI's language; the time typed or picked is the workspace's local time. */}
+                <DatePicker
+                  showTime={{ format: "HH:mm", minuteStep: 5 }}
+                  format="YYYY-MM-DD HH:mm"
+                  needConfirm={false}
+                  value={localTime ? dayjs(localTime) : null}
+                  onChange={(value) => setLocalTime(value ? value.format("YYYY-MM-DDTHH:mm") : "")}
+                />
               </label>
             )}
           </fieldset>
