@@ -1,7 +1,8 @@
 // Accounts (platform admins only): everyone who can sign in, with a way to set a new password for someone who
 // lost theirs (optionally ending their two-factor sign-in too), and to deactivate or reactivate an account.
 // The server refuses to deactivate oneself or the last platform admin; its answer is shown on the account's row.
-import { Fragment, useCallback, useEffect, useState, type FormEvent } from "react";
+import { Button, Checkbox, Input, Table, Tag, type TableColumnsType } from "antd";
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "../../api";
 import { localized } from "../../i18n";
@@ -97,116 +98,138 @@ export function AccountsAdmin({ meId }: { meId: number }) {
     }
   };
 
+  // The table's accessible name; one component for as long as the name holds (a new one would redraw the table,
+  // and the form open in it).
+  const label = t("agency.accounts.title");
+  const components = useMemo(
+    () => ({ table: (props: object) => <table {...props} aria-label={label} /> }),
+    [label],
+  );
+
   if (loadError) return <p className="error">{t("common.failed", { message: loadError })}</p>;
   if (!accounts) return <p className="loading">{t("common.loading")}</p>;
+  const columns: TableColumnsType<Account> = [
+    {
+      key: "name",
+      title: t("agency.accounts.name"),
+      rowScope: "row",
+      render: (_, a) => (
+        <>
+          {nameOf(a)}
+          {a.id === meId && <span className="muted small"> {t("agency.accounts.you")}</span>}
+          {a.is_platform_admin && <Tag className="badge">{t("agency.accounts.platform_admin")}</Tag>}
+        </>
+      ),
+    },
+    { key: "email", title: t("agency.accounts.email"), dataIndex: "email" },
+    {
+      key: "state",
+      title: t("agency.accounts.state"),
+      render: (_, a) => t(a.is_active ? "agency.accounts.active" : "agency.accounts.inactive"),
+    },
+    {
+      key: "two_factor",
+      title: t("agency.accounts.two_factor"),
+      render: (_, a) => t(a.two_factor_enabled ? "agency.accounts.on" : "agency.accounts.off"),
+    },
+    { key: "last_login", title: t("agency.accounts.last_login"), render: (_, a) => when(a.last_login_at) },
+    {
+      key: "actions",
+      title: <span className="visually-hidden">{t("agency.accounts.actions")}</span>,
+      render: (_, a) => {
+        const name = nameOf(a);
+        const said = notes[a.id];
+        return (
+          <>
+            <div className="row-actions">
+              <Button
+                aria-label={t("agency.accounts.reset_of", { name })}
+                onClick={() => (setResetting(a.id), setHandOn(null), note(a.id, null))}
+              >
+                {t("agency.accounts.reset")}
+              </Button>
+              {a.is_active ? (
+                <Button
+                  danger
+                  loading={busy === a.id}
+                  aria-label={t("agency.accounts.deactivate_of", { name })}
+                  onClick={() => void setActive(a, false)}
+                >
+                  {t("agency.accounts.deactivate")}
+                </Button>
+              ) : (
+                <Button
+                  loading={busy === a.id}
+                  aria-label={t("agency.accounts.activate_of", { name })}
+                  onClick={() => void setActive(a, true)}
+                >
+                  {t("agency.accounts.activate")}
+                </Button>
+              )}
+            </div>
+            {said && (
+              <p role={said.error ? "alert" : "status"} className={said.error ? "error small" : "muted small"}>
+                {said.text}
+              </p>
+            )}
+          </>
+        );
+      },
+    },
+  ];
+  // Under the account's own row: the password form, or the generated password to hand on.
+  const detail = (a: Account) => {
+    const name = nameOf(a);
+    if (resetting === a.id) {
+      return (
+        <PasswordReset
+          account={a}
+          problem={problem}
+          onCancel={() => setResetting(null)}
+          onDone={async (password, generated, twoFactorToo) => {
+            setResetting(null);
+            if (generated) setHandOn({ id: a.id, password });
+            note(a.id, {
+              error: false,
+              text: t(twoFactorToo ? "agency.accounts.reset_done_two_factor" : "agency.accounts.reset_done"),
+            });
+            await load();
+          }}
+        />
+      );
+    }
+    if (handOn?.id === a.id) {
+      return (
+        <div className="card hand-on" role="group" aria-label={t("agency.accounts.hand_on", { name })}>
+          <p>{t("agency.accounts.hand_on", { name })}</p>
+          <CopyField value={handOn.password} label={t("agency.accounts.new_password")} />
+          <p className="muted small">{t("agency.accounts.hand_on_once")}</p>
+          <Button onClick={() => setHandOn(null)}>{t("common.close")}</Button>
+        </div>
+      );
+    }
+    return null;
+  };
+  const open = accounts.filter((a) => resetting === a.id || handOn?.id === a.id).map((a) => a.id);
   return (
     <section className="accounts" aria-label={t("agency.accounts.title")}>
       <p className="muted">{t("agency.accounts.intro")}</p>
-      <table className="list" aria-label={t("agency.accounts.title")}>
-        <thead>
-          <tr>
-            <th scope="col">{t("agency.accounts.name")}</th>
-            <th scope="col">{t("agency.accounts.email")}</th>
-            <th scope="col">{t("agency.accounts.state")}</th>
-            <th scope="col">{t("agency.accounts.two_factor")}</th>
-            <th scope="col">{t("agency.accounts.last_login")}</th>
-            <th scope="col">
-              <span className="visually-hidden">{t("agency.accounts.actions")}</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {accounts.map((a) => {
-            const name = nameOf(a);
-            const said = notes[a.id];
-            return (
-              <Fragment key={a.id}>
-                <tr className={a.is_active ? undefined : "inactive"}>
-                  <th scope="row">
-                    {name}
-                    {a.id === meId && <span className="muted small"> {t("agency.accounts.you")}</span>}
-                    {a.is_platform_admin && <span className="badge">{t("agency.accounts.platform_admin")}</span>}
-                  </th>
-                  <td>{a.email}</td>
-                  <td>{t(a.is_active ? "agency.accounts.active" : "agency.accounts.inactive")}</td>
-                  <td>{t(a.two_factor_enabled ? "agency.accounts.on" : "agency.accounts.off")}</td>
-                  <td>{when(a.last_login_at)}</td>
-                  <td>
-                    <div className="row-actions">
-                      <button
-                        type="button"
-                        aria-label={t("agency.accounts.reset_of", { name })}
-                        onClick={() => (setResetting(a.id), setHandOn(null), note(a.id, null))}
-                      >
-                        {t("agency.accounts.reset")}
-                      </button>
-                      {a.is_active ? (
-                        <button
-                          type="button"
-                          className="danger"
-                          disabled={busy === a.id}
-                          aria-label={t("agency.accounts.deactivate_of", { name })}
-                          onClick={() => void setActive(a, false)}
-                        >
-                          {t("agency.accounts.deactivate")}
-                        </button>
-                      ) : (
-                        <button
-                          type="button"
-                          disabled={busy === a.id}
-                          aria-label={t("agency.accounts.activate_of", { name })}
-                          onClick={() => void setActive(a, true)}
-                        >
-                          {t("agency.accounts.activate")}
-                        </button>
-                      )}
-                    </div>
-                    {said && (
-                      <p role={said.error ? "alert" : "status"} className={said.error ? "error small" : "muted small"}>
-                        {said.text}
-                      </p>
-                    )}
-                  </td>
-                </tr>
-                {/* Under the account's own row: the password form, or the generated password to hand on. */}
-                {(resetting === a.id || handOn?.id === a.id) && (
-                  <tr className="account-detail">
-                    <td colSpan={6}>
-                      {resetting === a.id ? (
-                        <PasswordReset
-                          account={a}
-                          problem={problem}
-                          onCancel={() => setResetting(null)}
-                          onDone={async (password, generated, twoFactorToo) => {
-                            setResetting(null);
-                            if (generated) setHandOn({ id: a.id, password });
-                            note(a.id, {
-                              error: false,
-                              text: t(twoFactorToo ? "agency.accounts.reset_done_two_factor" : "agency.accounts.reset_done"),
-                            });
-                            await load();
-                          }}
-                        />
-                      ) : (
-                        handOn && (
-                          <div className="card hand-on" role="group" aria-label={t("agency.accounts.hand_on", { name })}>
-                            <p>{t("agency.accounts.hand_on", { name })}</p>
-                            <CopyField value={handOn.password} label={t("agency.accounts.new_password")} />
-                            <p className="muted small">{t("agency.accounts.hand_on_once")}</p>
-                            <button type="button" onClick={() => setHandOn(null)}>
-                              {t("common.close")}
-                            </button>
-                          </div>
-                        )
-                      )}
-                    </td>
-                  </tr>
-                )}
-              </Fragment>
-            );
-          })}
-        </tbody>
-      </table>
+      <Table<Account>
+        className="accounts-table"
+        rowKey="id"
+        columns={columns}
+        dataSource={accounts}
+        pagination={false}
+        size="middle"
+        components={components}
+        rowClassName={(a) => (a.is_active ? "" : "inactive")}
+        expandable={{
+          expandedRowKeys: open,
+          expandedRowRender: detail,
+          showExpandColumn: false,
+          expandedRowClassName: () => "account-detail",
+        }}
+      />
     </section>
   );
 }
@@ -261,7 +284,8 @@ function PasswordReset({
         errors={errors["$.new_password"]}
         hint={t("agency.accounts.password_hint", { min: MIN_PASSWORD_LENGTH })}
       >
-        <input
+        {/* Shown or hidden by the box below (not Input.Password's eye, which a keyboard does not reach). */}
+        <Input
           id={id("password")}
           type={shown ? "text" : "password"}
           autoComplete="new-password"
@@ -274,8 +298,7 @@ function PasswordReset({
         />
       </Field>
       <div className="inline-actions">
-        <button
-          type="button"
+        <Button
           onClick={() => {
             setPassword(generatePassword());
             setGenerated(true);
@@ -284,18 +307,16 @@ function PasswordReset({
           }}
         >
           {t("agency.accounts.generate")}
-        </button>
-        <label>
-          <input type="checkbox" checked={shown} onChange={(e) => setShown(e.target.checked)} />
+        </Button>
+        <Checkbox checked={shown} onChange={(e) => setShown(e.target.checked)}>
           {t("agency.accounts.show_password")}
-        </label>
+        </Checkbox>
       </div>
       {account.two_factor_enabled && (
         <div className="field">
-          <label>
-            <input type="checkbox" checked={twoFactorToo} onChange={(e) => setTwoFactorToo(e.target.checked)} />
+          <Checkbox checked={twoFactorToo} onChange={(e) => setTwoFactorToo(e.target.checked)}>
             {t("agency.accounts.reset_two_factor")}
-          </label>
+          </Checkbox>
           <p className="muted small">{t("agency.accounts.reset_two_factor_hint")}</p>
         </div>
       )}
@@ -305,12 +326,10 @@ function PasswordReset({
         </p>
       )}
       <div className="actions">
-        <button type="submit" className="primary" disabled={saving}>
+        <Button type="primary" htmlType="submit" loading={saving}>
           {t("agency.accounts.reset_submit")}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {t("agency.cancel")}
-        </button>
+        </Button>
+        <Button onClick={onCancel}>{t("agency.cancel")}</Button>
       </div>
     </form>
   );

@@ -1,7 +1,8 @@
 // Plans (platform admins only): the price tier, the limits (messages a month, staff seats, friends) and the
 // plugins a plan allows — by its tier or as a list. Changing a plan turns off, in the workspaces on it, what it
 // no longer allows.
-import { useState, type FormEvent } from "react";
+import { Button, Checkbox, Input, Radio, Select, Table, type TableColumnsType } from "antd";
+import { useMemo, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "../../api";
 import { localized } from "../../i18n";
@@ -35,6 +36,38 @@ export function PlansAdmin({
   const limit = (v: number | null) => (v === null ? t("agency.unlimited") : v.toLocaleString(lang === "en" ? "en-US" : "ja-JP"));
   const title = (name: string) => localized(plugins.find((p) => p.name === name)?.title, lang) || name;
   const current = typeof editing === "number" ? plans.find((p) => p.id === editing) ?? null : null;
+  const nameOf = (p: Plan) => (lang === "en" ? p.name_en : p.name_ja);
+  // The table's accessible name; one component for as long as the name holds (a new one would redraw the table).
+  const label = t("agency.plans");
+  const components = useMemo(
+    () => ({ table: (props: object) => <table {...props} aria-label={label} /> }),
+    [label],
+  );
+  const columns: TableColumnsType<Plan> = [
+    { key: "name", title: t("agency.plan"), rowScope: "row", render: (_, p) => nameOf(p) },
+    { key: "key", title: t("agency.field.key"), render: (_, p) => <code>{p.key}</code> },
+    { key: "tier", title: t("agency.field.tier"), render: (_, p) => t(`agency.tier.${p.tier}`, { defaultValue: p.tier }) },
+    ...LIMITS.map((name) => ({
+      key: name,
+      title: t(`agency.field.${name}`),
+      render: (_: unknown, p: Plan) => limit(p[name]),
+    })),
+    {
+      key: "plugins",
+      title: t("agency.field.allowed_plugins"),
+      render: (_, p) =>
+        p.allowed_plugins === null ? t("agency.by_tier") : p.allowed_plugins.map(title).join("、") || t("agency.no_plugins"),
+    },
+    {
+      key: "edit",
+      title: <span className="visually-hidden">{t("common.edit")}</span>,
+      render: (_, p) => (
+        <Button aria-label={t("agency.edit_plan", { name: nameOf(p) })} onClick={() => (setEditing(p.id), setSaved(null))}>
+          {t("common.edit")}
+        </Button>
+      ),
+    },
+  ];
 
   return (
     <section className="plans" aria-label={t("agency.plans")}>
@@ -43,54 +76,19 @@ export function PlansAdmin({
           {t("agency.plan_saved", { name: saved })}
         </p>
       )}
-      <table className="list" aria-label={t("agency.plans")}>
-        <thead>
-          <tr>
-            <th scope="col">{t("agency.plan")}</th>
-            <th scope="col">{t("agency.field.key")}</th>
-            <th scope="col">{t("agency.field.tier")}</th>
-            <th scope="col">{t("agency.field.monthly_messages")}</th>
-            <th scope="col">{t("agency.field.staff_seats")}</th>
-            <th scope="col">{t("agency.field.friends_limit")}</th>
-            <th scope="col">{t("agency.field.allowed_plugins")}</th>
-            <th scope="col">
-              <span className="visually-hidden">{t("common.edit")}</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {plans.map((p) => (
-            <tr key={p.id}>
-              <th scope="row">{lang === "en" ? p.name_en : p.name_ja}</th>
-              <td>
-                <code>{p.key}</code>
-              </td>
-              <td>{t(`agency.tier.${p.tier}`, { defaultValue: p.tier })}</td>
-              <td>{limit(p.monthly_messages)}</td>
-              <td>{limit(p.staff_seats)}</td>
-              <td>{limit(p.friends_limit)}</td>
-              <td>
-                {p.allowed_plugins === null
-                  ? t("agency.by_tier")
-                  : p.allowed_plugins.map(title).join("、") || t("agency.no_plugins")}
-              </td>
-              <td>
-                <button
-                  type="button"
-                  aria-label={t("agency.edit_plan", { name: lang === "en" ? p.name_en : p.name_ja })}
-                  onClick={() => (setEditing(p.id), setSaved(null))}
-                >
-                  {t("common.edit")}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table<Plan>
+        className="plans-table"
+        rowKey="id"
+        columns={columns}
+        dataSource={plans}
+        pagination={false}
+        size="middle"
+        components={components}
+      />
       {editing === null && (
-        <button type="button" onClick={() => (setEditing("new"), setSaved(null))}>
+        <Button className="add-plan" onClick={() => (setEditing("new"), setSaved(null))}>
           {t("agency.new_plan")}
-        </button>
+        </Button>
       )}
       {editing !== null && (
         <PlanForm
@@ -100,7 +98,7 @@ export function PlansAdmin({
           onCancel={() => setEditing(null)}
           onSaved={async (plan) => {
             setEditing(null);
-            setSaved(lang === "en" ? plan.name_en : plan.name_ja);
+            setSaved(nameOf(plan));
             await onChanged();
           }}
         />
@@ -159,23 +157,22 @@ function PlanForm({
       <h3>{heading}</h3>
       {creating && (
         <Field id="plan-key" label={t("agency.field.key")} errors={errors["$.key"]} hint={t("agency.hint.key")}>
-          <input id="plan-key" value={draft.key} onChange={(e) => set("key", e.target.value)} />
+          <Input id="plan-key" value={draft.key} onChange={(e) => set("key", e.target.value)} />
         </Field>
       )}
       <Field id="plan-name-ja" label={t("agency.field.name_ja")} errors={errors["$.name_ja"]}>
-        <input id="plan-name-ja" value={draft.name_ja} onChange={(e) => set("name_ja", e.target.value)} />
+        <Input id="plan-name-ja" value={draft.name_ja} onChange={(e) => set("name_ja", e.target.value)} />
       </Field>
       <Field id="plan-name-en" label={t("agency.field.name_en")} errors={errors["$.name_en"]}>
-        <input id="plan-name-en" value={draft.name_en} onChange={(e) => set("name_en", e.target.value)} />
+        <Input id="plan-name-en" value={draft.name_en} onChange={(e) => set("name_en", e.target.value)} />
       </Field>
       <Field id="plan-tier" label={t("agency.field.tier")} errors={errors["$.tier"]}>
-        <select id="plan-tier" value={draft.tier} onChange={(e) => set("tier", e.target.value)}>
-          {TIERS.map((tier) => (
-            <option key={tier} value={tier}>
-              {t(`agency.tier.${tier}`)}
-            </option>
-          ))}
-        </select>
+        <Select
+          id="plan-tier"
+          value={draft.tier}
+          onChange={(tier: string) => set("tier", tier)}
+          options={TIERS.map((tier) => ({ value: tier, label: t(`agency.tier.${tier}`) }))}
+        />
       </Field>
       {LIMITS.map((name) => (
         <Field
@@ -185,44 +182,39 @@ function PlanForm({
           errors={errors[`$.${name}`]}
           hint={t("agency.hint.unlimited")}
         >
-          <input
-            id={`plan-${name}`}
-            inputMode="numeric"
-            value={draft[name]}
-            onChange={(e) => set(name, e.target.value)}
-          />
+          {/* Text, not a number box: what was typed stays to be corrected, with the form's message under it. */}
+          <Input id={`plan-${name}`} inputMode="numeric" value={draft[name]} onChange={(e) => set(name, e.target.value)} />
         </Field>
       ))}
       <fieldset className={errors["$.allowed_plugins"] ? "field invalid" : "field"}>
         <legend>{t("agency.field.allowed_plugins")}</legend>
-        <label>
-          <input type="radio" name="plan-plugins" checked={draft.byTier} onChange={() => set("byTier", true)} />
-          {t("agency.by_tier_long")}
-        </label>
-        <label>
-          <input type="radio" name="plan-plugins" checked={!draft.byTier} onChange={() => set("byTier", false)} />
-          {t("agency.chosen_plugins")}
-        </label>
+        <Radio.Group
+          className="plugin-choice"
+          name="plan-plugins"
+          value={draft.byTier ? "tier" : "list"}
+          onChange={(e) => set("byTier", e.target.value === "tier")}
+        >
+          <Radio value="tier">{t("agency.by_tier_long")}</Radio>
+          <Radio value="list">{t("agency.chosen_plugins")}</Radio>
+        </Radio.Group>
         {!draft.byTier && (
           <ul className="checks" aria-label={t("agency.chosen_plugins")}>
             {installed.map((p) => (
               <li key={p.name}>
-                <label>
-                  <input
-                    type="checkbox"
-                    checked={draft.allowed_plugins.includes(p.name)}
-                    onChange={(e) =>
-                      set(
-                        "allowed_plugins",
-                        e.target.checked
-                          ? [...draft.allowed_plugins, p.name]
-                          : draft.allowed_plugins.filter((n) => n !== p.name),
-                      )
-                    }
-                  />
+                <Checkbox
+                  checked={draft.allowed_plugins.includes(p.name)}
+                  onChange={(e) =>
+                    set(
+                      "allowed_plugins",
+                      e.target.checked
+                        ? [...draft.allowed_plugins, p.name]
+                        : draft.allowed_plugins.filter((n) => n !== p.name),
+                    )
+                  }
+                >
                   {localized(p.title, lang) || p.name}
                   {p.tier && <span className="muted small"> ({t(`agency.tier.${p.tier}`, { defaultValue: p.tier })})</span>}
-                </label>
+                </Checkbox>
               </li>
             ))}
           </ul>
@@ -239,12 +231,10 @@ function PlanForm({
         </p>
       )}
       <div className="actions">
-        <button type="submit" className="primary" disabled={saving}>
+        <Button type="primary" htmlType="submit" loading={saving}>
           {t("agency.save")}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {t("agency.cancel")}
-        </button>
+        </Button>
+        <Button onClick={onCancel}>{t("agency.cancel")}</Button>
       </div>
     </form>
   );
