@@ -292,6 +292,7 @@ async def test_problems_show_on_their_nodes_and_the_keyboard_edits_the_graph(pag
     await expect(step.get_by_label("タイミング")).to_have_value("at")
     await step.get_by_label("日目").fill("3")
     await step.get_by_label("時刻").fill("20:00")
+    await step.get_by_label("時刻").press("Enter")  # the time picker takes what was typed
     await page.get_by_role("tab", name="キャンバス").click()
     await expect(canvas_node(page, "core.wait_until_time").locator(".node-summary")).to_have_text("3日後 20:00")
 

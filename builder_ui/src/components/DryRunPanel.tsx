@@ -11,6 +11,7 @@ import { localized } from "../i18n";
 import { useApiGet } from "../query";
 import type { DryRunResult, NodeTypeDef } from "../types";
 import { problemText } from "../problems";
+import { DateTimeField } from "./TimeFields";
 
 /** An action done to the described friend before the run. */
 interface SetupAction {
@@ -188,7 +189,7 @@ export function DryRunPanel({
       )}
       <label className="field">
         {t("dry.start_at")}
-        <input type="datetime-local" value={startAt} onChange={(e) => setStartAt(e.target.value)} />
+        <DateTimeField value={startAt} onChange={setStartAt} />
       </label>
       {waitsForEvents.length > 0 && (
         <div className="field" role="group" aria-label={t("dry.events")}>

@@ -18,7 +18,11 @@ describe("scenario settings", () => {
     expect(own).toEqual({ enabled: true, start: "22:00", end: "08:00" });
 
     rerender(<SettingsPanel settings={{ quiet_hours: own }} types={types} onChange={onChange} />);
-    fireEvent.change(screen.getByLabelText("開始"), { target: { value: "21:00" } });
+    // Typed into the time picker and taken with Enter (or when the field is left).
+    const start = screen.getByLabelText("開始");
+    fireEvent.focus(start);
+    fireEvent.change(start, { target: { value: "21:00" } });
+    fireEvent.keyDown(start, { key: "Enter", code: "Enter" });
     expect(onChange.mock.calls[1][0].quiet_hours).toEqual({ enabled: true, start: "21:00", end: "08:00" });
   });
 

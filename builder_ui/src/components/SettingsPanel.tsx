@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { ConfigForm } from "../forms/ConfigForm";
 import { localized } from "../i18n";
 import type { NodeTypeDef } from "../types";
+import { TimeField } from "./TimeFields";
 
 type Settings = Record<string, unknown>;
 type Quiet = { enabled: boolean; start: string; end: string };
@@ -57,19 +58,11 @@ export function SettingsPanel({
             </label>
             <label>
               {t("scenario_settings.from")}
-              <input
-                type="time"
-                value={ownQuiet.start}
-                onChange={(e) => onChange({ ...settings, quiet_hours: { ...ownQuiet, start: e.target.value } })}
-              />
+              <TimeField value={ownQuiet.start} onChange={(start) => onChange({ ...settings, quiet_hours: { ...ownQuiet, start } })} />
             </label>
             <label>
               {t("scenario_settings.to")}
-              <input
-                type="time"
-                value={ownQuiet.end}
-                onChange={(e) => onChange({ ...settings, quiet_hours: { ...ownQuiet, end: e.target.value } })}
-              />
+              <TimeField value={ownQuiet.end} onChange={(end) => onChange({ ...settings, quiet_hours: { ...ownQuiet, end } })} />
             </label>
           </>
         )}

@@ -7,6 +7,7 @@ import { summarize } from "../graph/summary";
 import { localized } from "../i18n";
 import type { NodeTypeDef } from "../types";
 import { defaultConfig } from "../editor/defaults";
+import { TimeField } from "./TimeFields";
 
 export function StepListView({
   nodes,
@@ -169,15 +170,7 @@ function TimingEditor({ timing, dayBefore, onChange }: { timing: Timing; dayBefo
               onChange={(e) => onChange({ ...timing, day: int(e.target.value, dayBefore, 3650) })}
             />
           </label>
-          <label>
-            <span className="visually-hidden">{t("steps.time")}</span>
-            <input
-              type="time"
-              aria-label={t("steps.time")}
-              value={timing.time}
-              onChange={(e) => e.target.value && onChange({ ...timing, time: e.target.value })}
-            />
-          </label>
+          <TimeField label={t("steps.time")} value={timing.time} onChange={(time) => onChange({ ...timing, time })} />
         </>
       )}
       {timing.kind === "after" && (

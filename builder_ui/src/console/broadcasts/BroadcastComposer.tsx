@@ -4,8 +4,6 @@
 import type { FieldProps } from "@rjsf/utils";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { DatePicker } from "antd";
-import dayjs from "dayjs";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
 import { api, ApiError, request, workspaceUrl, type ApiErrorItem } from "../../api";
@@ -33,6 +31,7 @@ import {
 import type { Broadcast, Estimate, Message } from "./types";
 import "./broadcasts.css";
 import { problemText } from "../../problems";
+import { DateTimeField } from "../../components/TimeFields";
 
 const ESTIMATE_DELAY_MS = 500;
 const NO_PROBLEMS: SortedProblems = { messages: [], segment: [], exclude: [], other: [] };
@@ -326,14 +325,8 @@ function Composer({ access }: { access: WorkspaceAccess }) {
             {scheduled && (
               <label className="field">
                 {t("broadcasts.compose.at", { tz: access.workspace.timezone })}
-                {/* A calendar in the UI's language; the time typed or picked is the workspace's local time. */}
-                <DatePicker
-                  showTime={{ format: "HH:mm", minuteStep: 5 }}
-                  format="YYYY-MM-DD HH:mm"
-                  needConfirm={false}
-                  value={localTime ? dayjs(localTime) : null}
-                  onChange={(value) => setLocalTime(value ? value.format("YYYY-MM-DDTHH:mm") : "")}
-                />
+                {/* The time typed or picked is the workspace's local time. */}
+                <DateTimeField value={localTime} onChange={setLocalTime} />
               </label>
             )}
           </fieldset>
