@@ -1,7 +1,7 @@
-import { StyleProvider } from "@ant-design/cssinjs";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import i18n from "../../i18n";
+import { inConsole } from "../../test/router";
 import { AccountsAdmin, generatePassword, type Account } from "./AccountsAdmin";
 import en from "./locales/en.json";
 import ja from "./locales/ja.json";
@@ -58,15 +58,8 @@ function fakeServer(accounts: Account[]) {
   return { posted, fetchMock };
 }
 
-/** The accounts, with Ant Design's style sheets kept off the page (in a node of their own): jsdom matches each of
- * their rules on every role query, twenty times slower, and none of them hides what these tests look for.
- * (StyleProvider is from @ant-design/cssinjs, which antd itself depends on.) */
-const renderAccounts = (meId: number) =>
-  render(
-    <StyleProvider container={document.createElement("div")}>
-      <AccountsAdmin meId={meId} />
-    </StyleProvider>,
-  );
+/** The accounts, in the console's theme (its style sheets kept off jsdom's page). */
+const renderAccounts = (meId: number) => render(<AccountsAdmin meId={meId} />, inConsole);
 
 afterEach(async () => {
   vi.restoreAllMocks();

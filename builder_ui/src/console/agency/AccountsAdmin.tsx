@@ -2,13 +2,14 @@
 // lost theirs (optionally ending their two-factor sign-in too), and to deactivate or reactivate an account.
 // The server refuses to deactivate oneself or the last platform admin; its answer is shown on the account's row.
 import { Button, Checkbox, Input, Table, Tag, type TableColumnsType } from "antd";
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "../../api";
 import { localized } from "../../i18n";
 import { CopyField } from "../settings/ui";
 import { Field } from "./Field";
 import { fieldErrors, type FieldErrors } from "./forms";
+import { useNamedTable } from "../../components/tables";
 
 export interface Account {
   id: number;
@@ -101,10 +102,7 @@ export function AccountsAdmin({ meId }: { meId: number }) {
   // The table's accessible name; one component for as long as the name holds (a new one would redraw the table,
   // and the form open in it).
   const label = t("agency.accounts.title");
-  const components = useMemo(
-    () => ({ table: (props: object) => <table {...props} aria-label={label} /> }),
-    [label],
-  );
+  const components = useNamedTable(label);
 
   if (loadError) return <p className="error">{t("common.failed", { message: loadError })}</p>;
   if (!accounts) return <p className="loading">{t("common.loading")}</p>;

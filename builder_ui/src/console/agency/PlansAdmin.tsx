@@ -2,7 +2,7 @@
 // plugins a plan allows — by its tier or as a list. Changing a plan turns off, in the workspaces on it, what it
 // no longer allows.
 import { Button, Checkbox, Input, Radio, Select, Table, type TableColumnsType } from "antd";
-import { useMemo, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "../../api";
 import { localized } from "../../i18n";
@@ -18,6 +18,7 @@ import {
   type Plan,
   type PlanDraft,
 } from "./forms";
+import { useNamedTable } from "../../components/tables";
 
 export function PlansAdmin({
   plans,
@@ -39,10 +40,7 @@ export function PlansAdmin({
   const nameOf = (p: Plan) => (lang === "en" ? p.name_en : p.name_ja);
   // The table's accessible name; one component for as long as the name holds (a new one would redraw the table).
   const label = t("agency.plans");
-  const components = useMemo(
-    () => ({ table: (props: object) => <table {...props} aria-label={label} /> }),
-    [label],
-  );
+  const components = useNamedTable(label);
   const columns: TableColumnsType<Plan> = [
     { key: "name", title: t("agency.plan"), rowScope: "row", render: (_, p) => nameOf(p) },
     { key: "key", title: t("agency.field.key"), render: (_, p) => <code>{p.key}</code> },

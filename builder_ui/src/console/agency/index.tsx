@@ -9,6 +9,7 @@ import { api, ApiError } from "../../api";
 import { localized } from "../../i18n";
 import { keyOfUrl, queryClient, queryKeys } from "../../query";
 import type { Me, WorkspaceAccess, WorkspaceSummary } from "../../types";
+import { useNamedTable } from "../../components/tables";
 import { Field } from "./Field";
 import { AccountsAdmin } from "./AccountsAdmin";
 import { fieldErrors, type FieldErrors, type InstalledPlugin, type Plan } from "./forms";
@@ -177,6 +178,7 @@ function WorkspaceTable({
     () => Object.fromEntries(loaded.plugins.map((p) => [p.name, localized(p.title, lang) || p.name])),
     [loaded.plugins, lang],
   );
+  const components = useNamedTable(t("agency.workspaces"));
   if (workspaces.length === 0) return <p className="empty">{t("agency.no_workspaces")}</p>;
   const columns: TableColumnsType<Workspace> = [
     { key: "name", title: t("agency.workspace"), dataIndex: "name", rowScope: "row" },
@@ -219,7 +221,7 @@ function WorkspaceTable({
       dataSource={workspaces}
       pagination={false}
       size="middle"
-      components={{ table: (props: object) => <table {...props} aria-label={t("agency.workspaces")} /> }}
+      components={components}
     />
   );
 }
