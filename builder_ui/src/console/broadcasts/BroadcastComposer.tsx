@@ -3,6 +3,7 @@
 // the plan's limit, a test send, and "send now" or a time in the workspace's time zone.
 import type { FieldProps } from "@rjsf/utils";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { Button, Checkbox, Input, Radio, Select } from "antd";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
@@ -218,11 +219,7 @@ function Composer({ access }: { access: WorkspaceAccess }) {
     <div className="page broadcast-composer">
       <div className="page-head">
         <h1>{t("broadcasts.compose.title")}</h1>
-        <Link
-          to={sectionUrl(ws, "broadcasts")}
-        >
-          {t("broadcasts.back_to_list")}
-        </Link>
+        <Link to={sectionUrl(ws, "broadcasts")}>{t("broadcasts.back_to_list")}</Link>
       </div>
       <form
         className="composer-grid"
@@ -234,7 +231,7 @@ function Composer({ access }: { access: WorkspaceAccess }) {
         <div className="composer-main">
           <label className="field">
             {t("broadcasts.compose.name")}
-            <input value={name} maxLength={200} required onChange={(e) => setName(e.target.value)} />
+            <Input value={name} maxLength={200} required onChange={(e) => setName(e.target.value)} />
           </label>
 
           <MessagesField {...fieldProps} />
@@ -242,13 +239,15 @@ function Composer({ access }: { access: WorkspaceAccess }) {
 
           <fieldset className="composer-audience">
             <legend>{t("broadcasts.compose.audience")}</legend>
-            <div className="row" role="radiogroup" aria-label={t("broadcasts.compose.audience")}>
-              {(["all", "segment", "saved"] as const).map((kind) => (
-                <label className="check" key={kind}>
-                  <input type="radio" name="audience" checked={audience.kind === kind} onChange={() => setKind(kind)} />
-                  {t(`broadcasts.compose.audience_${kind}`)}
-                </label>
-              ))}
+            {/* antd's group is a plain div: the radiogroup (and its name) is this one around it. */}
+            <div role="radiogroup" aria-label={t("broadcasts.compose.audience")}>
+              <Radio.Group name="audience" value={audience.kind} onChange={(e) => setKind(e.target.value as Audience["kind"])}>
+                {(["all", "segment", "saved"] as const).map((kind) => (
+                  <Radio key={kind} value={kind}>
+                    {t(`broadcasts.compose.audience_${kind}`)}
+                  </Radio>
+                ))}
+              </Radio.Group>
             </div>
             {audience.kind === "segment" && (
               <div role="group" aria-label={t("broadcasts.compose.include")}>
@@ -262,32 +261,28 @@ function Composer({ access }: { access: WorkspaceAccess }) {
               </div>
             )}
             {audience.kind === "saved" && (
-              <label className="field">
-                {t("broadcasts.compose.saved_segment")}
-                <select
+              <div className="field">
+                <label htmlFor="broadcast-saved-segment">{t("broadcasts.compose.saved_segment")}</label>
+                <Select
+                  id="broadcast-saved-segment"
                   value={audience.savedId ?? ""}
-                  onChange={(e) => setAudience({ ...audience, savedId: e.target.value ? Number(e.target.value) : null })}
-                >
-                  <option value="">{t("broadcasts.compose.choose")}</option>
-                  {(saved ?? []).map((s) => (
-                    <option key={s.id} value={s.id} disabled={s.problems.length > 0}>
-                      {s.name}
-                    </option>
-                  ))}
-                </select>
-              </label>
+                  onChange={(value: number | "") => setAudience({ ...audience, savedId: value === "" ? null : value })}
+                  options={[
+                    { value: "", label: t("broadcasts.compose.choose") },
+                    ...(saved ?? []).map((s) => ({ value: s.id, label: s.name, disabled: s.problems.length > 0 })),
+                  ]}
+                />
+              </div>
             )}
-            <label className="check">
-              <input
-                type="checkbox"
-                checked={excluding}
-                onChange={(e) => {
-                  setExcluding(e.target.checked);
-                  if (!e.target.checked) setAudience((a) => ({ ...a, exclude: null }));
-                }}
-              />
+            <Checkbox
+              checked={excluding}
+              onChange={(e) => {
+                setExcluding(e.target.checked);
+                if (!e.target.checked) setAudience((a) => ({ ...a, exclude: null }));
+              }}
+            >
               {t("broadcasts.compose.use_exclude")}
-            </label>
+            </Checkbox>
             {excluding && (
               <div role="group" aria-label={t("broadcasts.compose.exclude")}>
                 <h3>{t("broadcasts.compose.exclude")}</h3>
@@ -305,23 +300,18 @@ function Composer({ access }: { access: WorkspaceAccess }) {
         <aside className="composer-side" aria-label={t("broadcasts.compose.summary")}>
           <EstimateBox estimate={estimate} loading={loading} error={error} ready={audienceReady(audience)} />
           {estimate && !estimate.fits && estimate.sendable > 0 && !scheduled && (
-            <label className="check">
-              <input type="checkbox" checked={allowPartial} onChange={(e) => setAllowPartial(e.target.checked)} />
+            <Checkbox checked={allowPartial} onChange={(e) => setAllowPartial(e.target.checked)}>
               {t("broadcasts.compose.allow_partial", { count: estimate.sendable })}
-            </label>
+            </Checkbox>
           )}
           {estimate && <p className="small muted">{localized(estimate.audience_note, i18n.language)}</p>}
 
           <fieldset>
             <legend>{t("broadcasts.compose.when")}</legend>
-            <label className="check">
-              <input type="radio" name="when" checked={when === "now"} onChange={() => setWhen("now")} />
-              {t("broadcasts.compose.now")}
-            </label>
-            <label className="check">
-              <input type="radio" name="when" checked={when === "later"} onChange={() => setWhen("later")} />
-              {t("broadcasts.compose.later")}
-            </label>
+            <Radio.Group className="when" name="when" value={when} onChange={(e) => setWhen(e.target.value as typeof when)}>
+              <Radio value="now">{t("broadcasts.compose.now")}</Radio>
+              <Radio value="later">{t("broadcasts.compose.later")}</Radio>
+            </Radio.Group>
             {scheduled && (
               <label className="field">
                 {t("broadcasts.compose.at", { tz: access.workspace.timezone })}
@@ -338,19 +328,24 @@ function Composer({ access }: { access: WorkspaceAccess }) {
             </p>
           )}
           {block && <p className="error small">{t(`broadcasts.compose.block.${block}`)}</p>}
-          <button type="submit" className="primary" disabled={!canSend || submitting || !name.trim() || block !== null || !audienceReady(audience)}>
+          <Button
+            type="primary"
+            htmlType="submit"
+            loading={submitting}
+            disabled={!canSend || !name.trim() || block !== null || !audienceReady(audience)}
+          >
             {scheduled ? t("broadcasts.compose.schedule") : t("broadcasts.compose.send_now")}
-          </button>
+          </Button>
 
           <details className="test-send">
             <summary>{t("broadcasts.compose.test")}</summary>
             <label className="field">
               {t("broadcasts.compose.test_to")}
-              <input value={testTo} onChange={(e) => setTestTo(e.target.value)} placeholder="123 / U0123…" />
+              <Input value={testTo} onChange={(e) => setTestTo(e.target.value)} placeholder="123 / U0123…" />
             </label>
-            <button type="button" onClick={() => void testSend()} disabled={!canSend}>
+            <Button onClick={() => void testSend()} disabled={!canSend}>
               {t("broadcasts.compose.test_send")}
-            </button>
+            </Button>
             {testResult && (
               <p className={testResult.ok ? "ok small" : "error small"} role="status">
                 {testResult.text}

@@ -1,11 +1,14 @@
 // Broadcast history, newest first: status, recipients, sent / failed, when it was due, started and finished.
+import { Button, Select, Table, type TableColumnsType } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { api, workspaceUrl } from "../../api";
+import { useNamedTable } from "../../components/tables";
 import type { WorkspaceAccess } from "../../types";
 import { sectionUrl } from "../sections";
 import { formatTime, StatusBadge } from "./BroadcastPage";
+import { LinkButton } from "./LinkButton";
 import type { Broadcast, BroadcastStatus, Page } from "./types";
 import "./broadcasts.css";
 
@@ -56,28 +59,58 @@ export function BroadcastList({ access }: { access: WorkspaceAccess }) {
 
   const time = (iso: string | null) => formatTime(iso, access.workspace.timezone, i18n.language);
   const n = (v: number) => v.toLocaleString(i18n.language);
+  const components = useNamedTable(t("broadcasts.list.label"));
+  const columns: TableColumnsType<Broadcast> = [
+    {
+      key: "name",
+      title: t("broadcasts.list.name"),
+      rowScope: "row",
+      render: (_, b) => <Link to={sectionUrl(ws, "broadcasts", b.id)}>{b.name}</Link>,
+    },
+    {
+      key: "status",
+      title: t("broadcasts.list.status"),
+      render: (_, b) => (
+        <>
+          <StatusBadge status={b.status} />
+          {b.status === "sending" && <span className="small"> {b.progress.percent}%</span>}
+        </>
+      ),
+    },
+    { key: "recipients", title: t("broadcasts.list.recipients"), render: (_, b) => n(b.progress.total ?? b.estimated_recipients) },
+    {
+      key: "results",
+      title: t("broadcasts.list.results"),
+      render: (_, b) => t("broadcasts.list.result", { sent: n(b.progress.sent), failed: n(b.progress.failed) }),
+    },
+    { key: "send_at", title: t("broadcasts.list.send_at"), render: (_, b) => time(b.scheduled_at ?? b.send_at) },
+    { key: "started", title: t("broadcasts.list.started"), render: (_, b) => time(b.started_at) },
+    { key: "finished", title: t("broadcasts.list.finished"), render: (_, b) => time(b.finished_at) },
+  ];
 
   return (
     <div className="page broadcasts-page">
       <div className="page-head">
         <h1>{t("broadcasts.title")}</h1>
         {access.permissions.includes("core.broadcast") && (
-          <Link className="button primary" to={sectionUrl(ws, "broadcasts", "new")}>
+          <LinkButton type="primary" to={sectionUrl(ws, "broadcasts", "new")}>
             {t("broadcasts.new")}
-          </Link>
+          </LinkButton>
         )}
         <span className="spacer" />
-        <label className="field">
-          {t("broadcasts.list.status")}
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">{t("broadcasts.list.any_status")}</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {t(`broadcasts.status.${s}`)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <div className="field status-filter">
+          <label htmlFor="broadcast-status-filter">{t("broadcasts.list.status")}</label>
+          <Select
+            id="broadcast-status-filter"
+            value={status}
+            onChange={(value: string) => setStatus(value)}
+            style={{ minWidth: 140 }}
+            options={[
+              { value: "", label: t("broadcasts.list.any_status") },
+              ...STATUSES.map((s) => ({ value: s, label: t(`broadcasts.status.${s}`) })),
+            ]}
+          />
+        </div>
       </div>
       {error && <p className="error">{t("common.failed", { message: error })}</p>}
       {items === null ? (
@@ -85,44 +118,20 @@ export function BroadcastList({ access }: { access: WorkspaceAccess }) {
       ) : items.length === 0 ? (
         <p className="empty muted">{t("broadcasts.list.none")}</p>
       ) : (
-        <table className="list-table" aria-label={t("broadcasts.list.label")}>
-          <thead>
-            <tr>
-              <th>{t("broadcasts.list.name")}</th>
-              <th>{t("broadcasts.list.status")}</th>
-              <th>{t("broadcasts.list.recipients")}</th>
-              <th>{t("broadcasts.list.results")}</th>
-              <th>{t("broadcasts.list.send_at")}</th>
-              <th>{t("broadcasts.list.started")}</th>
-              <th>{t("broadcasts.list.finished")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((b) => (
-              <tr key={b.id}>
-                <td>
-                  <Link to={sectionUrl(ws, "broadcasts", b.id)}>
-                    {b.name}
-                  </Link>
-                </td>
-                <td>
-                  <StatusBadge status={b.status} />
-                  {b.status === "sending" && <span className="small"> {b.progress.percent}%</span>}
-                </td>
-                <td>{n(b.progress.total ?? b.estimated_recipients)}</td>
-                <td>{t("broadcasts.list.result", { sent: n(b.progress.sent), failed: n(b.progress.failed) })}</td>
-                <td>{time(b.scheduled_at ?? b.send_at)}</td>
-                <td>{time(b.started_at)}</td>
-                <td>{time(b.finished_at)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table<Broadcast>
+          className="broadcast-table"
+          rowKey="id"
+          columns={columns}
+          dataSource={items}
+          pagination={false}
+          size="small"
+          components={components}
+        />
       )}
       {next && (
-        <button type="button" onClick={() => void more()}>
+        <Button className="more" onClick={() => void more()}>
           {t("broadcasts.more")}
-        </button>
+        </Button>
       )}
     </div>
   );

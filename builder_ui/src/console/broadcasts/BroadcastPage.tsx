@@ -1,6 +1,7 @@
 // One broadcast: a live progress bar (sent, failed, remaining, estimated finish), pause / resume / cancel, the
 // messages as LINE shows them, and what became of each recipient.
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { Button, Progress, Table, Tag, type TableColumnsType } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
@@ -8,6 +9,7 @@ import { api, ApiError, workspaceUrl } from "../../api";
 import { LinePreview } from "../../forms/LinePreview";
 import { localized } from "../../i18n";
 import { keyOfUrl, queryClient } from "../../query";
+import { useNamedTable } from "../../components/tables";
 import type { WorkspaceAccess } from "../../types";
 import { sectionUrl } from "../sections";
 import type { Broadcast, BroadcastStatus, Page, Recipient } from "./types";
@@ -41,9 +43,11 @@ export function formatTime(iso: string | null, timezone: string, lang: string): 
   }).format(new Date(iso));
 }
 
+/** The status as a tag in the console's text colour, over a light background of its own (broadcasts.css): antd's
+ * preset colours put light text on light backgrounds. */
 export function StatusBadge({ status }: { status: BroadcastStatus }) {
   const { t } = useTranslation();
-  return <span className={`badge broadcast-status status-${status}`}>{t(`broadcasts.status.${status}`)}</span>;
+  return <Tag className={`broadcast-status status-${status}`}>{t(`broadcasts.status.${status}`)}</Tag>;
 }
 
 export function ProgressBar({ broadcast }: { broadcast: Broadcast }) {
@@ -53,17 +57,20 @@ export function ProgressBar({ broadcast }: { broadcast: Broadcast }) {
   const percent = Math.max(0, Math.min(100, p.percent));
   return (
     <section className="broadcast-progress" aria-label={t("broadcasts.page.progress")}>
-      <div
-        className="progress-track"
-        role="progressbar"
+      {/* antd's bar is the progressbar (role, min and max); its value is the server's to the tenth (antd's would be
+          a whole number), and the percentage is written out below it. */}
+      <Progress
+        className="progress-bar"
+        percent={percent}
+        showInfo={false}
+        status={broadcast.status === "sending" ? "active" : "normal"}
+        strokeColor="var(--green, #06c755)"
+        trailColor="#eef1f4"
+        size={["100%", 18]}
         aria-label={t("broadcasts.page.progress")}
-        aria-valuemin={0}
-        aria-valuemax={100}
         aria-valuenow={percent}
         aria-valuetext={`${percent}%`}
-      >
-        <div className="progress-sent" style={{ width: `${percent}%` }} />
-      </div>
+      />
       <p className="progress-percent">{percent}%</p>
       <dl className="progress-numbers">
         <dt>{t("broadcasts.page.total")}</dt>
@@ -138,11 +145,7 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
         <h1>{broadcast.name}</h1>
         <StatusBadge status={broadcast.status} />
         <span className="spacer" />
-        <Link
-          to={sectionUrl(ws, "broadcasts")}
-        >
-          {t("broadcasts.back_to_list")}
-        </Link>
+        <Link to={sectionUrl(ws, "broadcasts")}>{t("broadcasts.back_to_list")}</Link>
       </div>
       <ProgressBar broadcast={broadcast} />
       {broadcast.held && <p className="error">{t("broadcasts.page.held")}</p>}
@@ -150,9 +153,9 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
       {canControl && actionsFor(broadcast.status).length > 0 && (
         <div className="row broadcast-actions">
           {actionsFor(broadcast.status).map((a) => (
-            <button key={a} type="button" className={a === "cancel" ? "danger" : undefined} disabled={busy} onClick={() => void act(a)}>
+            <Button key={a} danger={a === "cancel"} disabled={busy} onClick={() => void act(a)}>
               {t(`broadcasts.page.${a}`)}
-            </button>
+            </Button>
           ))}
         </div>
       )}
@@ -220,6 +223,27 @@ function Recipients({ access, broadcast }: { access: WorkspaceAccess; broadcast:
   const rows = pages.isError ? NO_RECIPIENTS : (pages.data?.pages.flatMap((p) => p.items) ?? null);
   const next = pages.hasNextPage;
   const more = () => pages.fetchNextPage();
+  const components = useNamedTable(t("broadcasts.page.recipients"));
+  const columns: TableColumnsType<Recipient> = [
+    {
+      key: "friend",
+      title: t("broadcasts.page.friend"),
+      rowScope: "row",
+      render: (_, r) => <Link to={sectionUrl(ws, "friends", r.friend_id)}>{r.display_name || `#${r.friend_id}`}</Link>,
+    },
+    {
+      key: "status",
+      title: t("broadcasts.list.status"),
+      onCell: (r) => ({ className: `recipient-${r.status}` }),
+      render: (_, r) => (
+        <>
+          {t(`broadcasts.recipient.${r.status}`)}
+          {r.error ? <span className="small muted"> {localized(r.error, i18n.language)}</span> : null}
+        </>
+      ),
+    },
+    { key: "sent_at", title: t("broadcasts.page.sent_at"), render: (_, r) => formatTime(r.sent_at, broadcast.timezone, i18n.language) },
+  ];
   return (
     <section aria-label={t("broadcasts.page.recipients")}>
       <h2>{t("broadcasts.page.recipients")}</h2>
@@ -228,38 +252,20 @@ function Recipients({ access, broadcast }: { access: WorkspaceAccess; broadcast:
       ) : rows.length === 0 ? (
         <p className="muted">{t("broadcasts.page.no_recipients")}</p>
       ) : (
-        <table className="list-table">
-          <thead>
-            <tr>
-              <th>{t("broadcasts.page.friend")}</th>
-              <th>{t("broadcasts.list.status")}</th>
-              <th>{t("broadcasts.page.sent_at")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.position}>
-                <td>
-                  <Link
-                    to={sectionUrl(ws, "friends", r.friend_id)}
-                  >
-                    {r.display_name || `#${r.friend_id}`}
-                  </Link>
-                </td>
-                <td className={`recipient-${r.status}`}>
-                  {t(`broadcasts.recipient.${r.status}`)}
-                  {r.error ? <span className="small muted"> {localized(r.error, i18n.language)}</span> : null}
-                </td>
-                <td>{formatTime(r.sent_at, broadcast.timezone, i18n.language)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table<Recipient>
+          className="broadcast-table recipients-table"
+          rowKey="position"
+          columns={columns}
+          dataSource={rows}
+          pagination={false}
+          size="small"
+          components={components}
+        />
       )}
       {next && (
-        <button type="button" className="small" onClick={() => void more()}>
+        <Button className="more" size="small" onClick={() => void more()}>
           {t("broadcasts.more")}
-        </button>
+        </Button>
       )}
     </section>
   );

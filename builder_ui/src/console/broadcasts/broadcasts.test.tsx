@@ -1,8 +1,9 @@
-import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { forgetLookups } from "../../forms/pickers";
 import type { WorkspaceAccess } from "../../types";
 import { BroadcastComposer } from "./BroadcastComposer";
+import { BroadcastList } from "./BroadcastList";
 import { actionsFor, BroadcastPage, pollDelay } from "./BroadcastPage";
 import { EVERYONE, scheduledAt, sendBlock, sortProblems, targetOf, testRecipient } from "./compose";
 import type { Broadcast, Estimate } from "./types";
@@ -121,7 +122,9 @@ describe("composer", () => {
 
     fits = false;
     fireEvent.click(screen.getByLabelText("保存した絞り込み", { selector: "input" }));
-    fireEvent.change(await screen.findByLabelText("保存した絞り込み", { selector: "select" }), { target: { value: "4" } });
+    // The saved segment is picked in its list, as a person does.
+    fireEvent.mouseDown(await screen.findByRole("combobox", { name: "保存した絞り込み" }));
+    fireEvent.click(await screen.findByText("常連", { selector: ".ant-select-item-option-content" }));
     const partial = await screen.findByLabelText("送れる80人にだけ送る（残りには送りません）");
     expect(screen.getByText("残り80通")).toBeTruthy();
     expect(posts[posts.length - 1].body).toMatchObject({ target: { saved_segment_id: 4 } });
@@ -194,6 +197,8 @@ describe("a broadcast's page", () => {
     render(<BroadcastPage access={access} broadcastId={5} />, inConsole);
     const bar = await screen.findByRole("progressbar", { name: "配信の進み具合" });
     expect(bar.getAttribute("aria-valuenow")).toBe("50");
+    expect(bar.getAttribute("aria-valuetext")).toBe("50%");
+    expect(screen.getByText("50%")).toBeTruthy();
     expect(screen.getByTestId("sent").textContent).toBe("4");
     expect(screen.getByTestId("remaining").textContent).toBe("5");
     expect(screen.getByText("終了見込み")).toBeTruthy();
@@ -205,5 +210,32 @@ describe("a broadcast's page", () => {
     current = broadcast({ status: "completed", progress: { ...broadcast().progress, sent: 9, failed: 1, remaining: 0, percent: 100 }, finished_at: "2026-11-27T01:00:05Z" });
     await waitFor(() => expect(bar.getAttribute("aria-valuenow")).toBe("100"), { timeout: 5000 });
     expect(screen.queryByRole("button", { name: "再開" })).toBeNull();
+  });
+});
+
+describe("the history", () => {
+  it("lists the broadcasts in a named table, one row header each, pages on and filters by status", async () => {
+    const asked: string[] = [];
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {
+      const url = String(input);
+      asked.push(url);
+      if (url.includes("after=")) return json({ items: [broadcast({ id: 4, name: "秋のセール", status: "completed" })], next: null });
+      return json({ items: [broadcast({ status: "completed", progress: { ...broadcast().progress, sent: 9, failed: 1 } })], next: "x" });
+    });
+    render(<BroadcastList access={access} />, inConsole);
+    const table = await screen.findByRole("table", { name: "配信履歴" });
+    const header = within(table).getByRole("rowheader", { name: "冬のセール" });
+    expect(within(header).getByRole("link", { name: "冬のセール" }).getAttribute("href")).toBe("/w/3/broadcasts/5");
+    expect(within(table).getByText("完了")).toBeTruthy();
+    expect(within(table).getByText("成功 9 / 失敗 1")).toBeTruthy();
+    expect(screen.getByRole("link", { name: "新しい配信" }).getAttribute("href")).toBe("/w/3/broadcasts/new");
+
+    fireEvent.click(screen.getByRole("button", { name: "さらに表示" }));
+    expect(await within(table).findByRole("rowheader", { name: "秋のセール" })).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "さらに表示" })).toBeNull();
+
+    fireEvent.mouseDown(screen.getByRole("combobox", { name: "状態" }));
+    fireEvent.click(await screen.findByText("中止", { selector: ".ant-select-item-option-content" }));
+    await waitFor(() => expect(asked[asked.length - 1]).toContain("status=cancelled"));
   });
 });
