@@ -5,6 +5,7 @@ Screenshots are kept in ``test-artifacts/``.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -149,7 +150,8 @@ async def test_cross_analysis_draws_a_heat_map_with_totals_and_percentages(page:
     await expect(heat.locator("tfoot td .count")).to_have_text(["3", "1", "0", "4"])
     await expect(heat.locator("tfoot td .pct")).to_have_text(["75%", "25%", "0%"])
     # The busiest cell is the darkest.
-    assert await body.nth(0).locator("td").first.get_attribute("class") == "strong"
+    await expect(body.nth(0).locator("td").first).to_have_class(re.compile(r"(^|\s)strong(\s|$)"))
+    await expect(body.nth(0).locator("td.strong")).to_have_count(1)
     await heat.scroll_into_view_if_needed()
     await page.screenshot(path=ARTIFACTS / "reports-cross-analysis.png")
 

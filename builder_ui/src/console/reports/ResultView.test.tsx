@@ -1,5 +1,6 @@
 import { render, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
+import { inConsole } from "../../test/router";
 import { ResultView } from "./ResultView";
 import type { ReportResult } from "./results";
 
@@ -20,7 +21,7 @@ describe("ResultView", () => {
       ],
       series: [{ key: "friends", label: l("友だち数", "Friends"), points: [["1", 1200], ["2", 0]] }],
     };
-    render(<ResultView result={result} />);
+    render(<ResultView result={result} />, inConsole);
     const table = screen.getByRole("table", { name: "集計表" });
     expect(within(table).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["月", "友だち数"]);
     expect(within(table).getAllByRole("row")[1].textContent).toBe("11,200");
@@ -43,11 +44,12 @@ describe("ResultView", () => {
       ],
       series: [],
     };
-    render(<ResultView result={result} />);
+    render(<ResultView result={result} />, inConsole);
     const heat = screen.getByRole("table", { name: "ヒートマップ" });
     const [, vip, totals] = within(heat).getAllByRole("row");
     expect(vip.textContent).toBe("VIP3100%375%");
     expect(totals.textContent).toBe("合計4100%4");
+    expect(within(heat).getAllByRole("rowheader").map((h) => h.textContent)).toEqual(["VIP", "合計"]);
     expect(screen.getByText("元の表").closest("details")?.open).toBe(false);
   });
 
@@ -58,7 +60,7 @@ describe("ResultView", () => {
       rows: [{ label: "登録" }, { label: "購入" }],
       series: [{ key: "friends", label: l("人数"), points: [["登録", 40], ["購入", 10]] }],
     };
-    render(<ResultView result={result} />);
+    render(<ResultView result={result} />, inConsole);
     const steps = within(screen.getByRole("figure", { name: "ファネル" })).getAllByRole("listitem");
     expect(steps.map((s) => s.textContent)).toEqual(["登録 40人", "購入 10人 (前の段階から 25% · 30人離脱)"]);
   });

@@ -1,6 +1,7 @@
 // A report's result drawn from its shape alone: the chart its hint names (line, bar, funnel, heat map) and the
 // table of its rows. A plugin's new report needs no code here; a plugin's UI module may draw its own report its own
 // way (reportRenderer), which then replaces this view for that report.
+import { Checkbox, Empty, Table, type TableColumnsType } from "antd";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import {
@@ -15,6 +16,7 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
+import { useNamedTable } from "../../components/tables";
 import { localized } from "../../i18n";
 import { useContributions } from "../../platform/modules";
 import {
@@ -24,6 +26,7 @@ import {
   initiallyShown,
   isNumeric,
   seriesToChartData,
+  type HeatMap,
   type ReportResult,
 } from "./results";
 
@@ -81,34 +84,34 @@ function GenericResultView({ result }: { result: ReportResult }) {
   );
 }
 
+/** A row of a result, keyed by its place (a report's rows need not have a key of their own). */
+interface Row {
+  key: number;
+  row: ReportResult["rows"][number];
+}
+
 export function DataTable({ result }: { result: ReportResult }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  if (result.rows.length === 0) return <p className="empty">{t("reports.no_rows")}</p>;
+  const components = useNamedTable(t("reports.table"));
+  const rows = useMemo<Row[]>(() => result.rows.map((row, key) => ({ key, row })), [result.rows]);
+  if (result.rows.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("reports.no_rows")} />;
+  const columns: TableColumnsType<Row> = result.columns.map((c) => ({
+    key: c.key,
+    title: localized(c.label, lang) || c.key,
+    ...(isNumeric(c.type) ? { align: "right" as const, className: "num" } : {}),
+    render: (_, r) => formatCell(r.row[c.key], c.type, lang),
+  }));
   return (
     <div className="table-scroll">
-      <table className="list report-table" aria-label={t("reports.table")}>
-        <thead>
-          <tr>
-            {result.columns.map((c) => (
-              <th key={c.key} className={isNumeric(c.type) ? "num" : undefined} scope="col">
-                {localized(c.label, lang) || c.key}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {result.rows.map((row, i) => (
-            <tr key={i}>
-              {result.columns.map((c) => (
-                <td key={c.key} className={isNumeric(c.type) ? "num" : undefined}>
-                  {formatCell(row[c.key], c.type, lang)}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table<Row>
+        className="report-table"
+        columns={columns}
+        dataSource={rows}
+        pagination={false}
+        size="small"
+        components={components}
+      />
     </div>
   );
 }
@@ -158,11 +161,10 @@ function SeriesChart({ result, kind }: { result: ReportResult; kind: "line" | "b
         <fieldset className="series-toggles">
           <legend>{t("reports.series")}</legend>
           {lines.map((l) => (
-            <label key={l.key}>
-              <input type="checkbox" checked={shown.includes(l.key)} onChange={() => toggle(l.key)} />
+            <Checkbox key={l.key} checked={shown.includes(l.key)} onChange={() => toggle(l.key)}>
               <span className="swatch" style={{ background: colour(lines.indexOf(l)) }} />
               {l.label}
-            </label>
+            </Checkbox>
           ))}
         </fieldset>
       )}
@@ -207,65 +209,69 @@ function FunnelChart({ result }: { result: ReportResult }) {
   );
 }
 
+type HeatRow = HeatMap["rows"][number];
+
 function HeatMapTable({ result }: { result: ReportResult }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const map = useMemo(() => heatMap(result, lang), [result, lang]);
+  const components = useNamedTable(t("reports.heatmap"));
   const n = (v: number) => formatCell(v, "integer", lang);
   const p = (v: number | null) => (v === null ? "" : formatCell(v, "percent", lang));
+  const figures = (count: number, percent: number | null) => (
+    <>
+      <span className="count">{n(count)}</span>
+      <span className="pct">{p(percent)}</span>
+    </>
+  );
+  const columns: TableColumnsType<HeatRow> = [
+    { key: "label", title: map.rowHeader, rowScope: "row", render: (_, row) => row.label },
+    ...map.columns.map((c, j) => ({
+      key: `c${j}`,
+      title: c,
+      align: "right" as const,
+      onCell: (row: HeatRow) => ({
+        style: { background: `rgba(6, 199, 85, ${(0.08 + 0.72 * row.cells[j].intensity).toFixed(3)})` },
+        className: row.cells[j].intensity > 0.6 ? "strong" : undefined,
+        title: `${row.label} × ${c}`,
+      }),
+      render: (_: unknown, row: HeatRow) => figures(row.cells[j].count, row.cells[j].percent),
+    })),
+    {
+      key: "total",
+      title: t("reports.total"),
+      align: "right",
+      className: "total",
+      render: (_, row) => figures(row.total, row.percent),
+    },
+  ];
   return (
     <div className="table-scroll">
-      <table className="heatmap" aria-label={t("reports.heatmap")}>
-        <thead>
-          <tr>
-            <th scope="col">{map.rowHeader}</th>
-            {map.columns.map((c) => (
-              <th key={c} scope="col">
-                {c}
-              </th>
-            ))}
-            <th scope="col" className="total">
+      <Table<HeatRow>
+        className="heatmap"
+        rowKey="label"
+        columns={columns}
+        dataSource={map.rows}
+        pagination={false}
+        size="small"
+        bordered
+        components={components}
+        summary={() => (
+          <Table.Summary.Row>
+            <th scope="row" className="ant-table-cell">
               {t("reports.total")}
             </th>
-          </tr>
-        </thead>
-        <tbody>
-          {map.rows.map((row) => (
-            <tr key={row.label}>
-              <th scope="row">{row.label}</th>
-              {row.cells.map((cell, j) => (
-                <td
-                  key={j}
-                  style={{ background: `rgba(6, 199, 85, ${(0.08 + 0.72 * cell.intensity).toFixed(3)})` }}
-                  className={cell.intensity > 0.6 ? "strong" : undefined}
-                  title={`${row.label} × ${map.columns[j]}`}
-                >
-                  <span className="count">{n(cell.count)}</span>
-                  <span className="pct">{p(cell.percent)}</span>
-                </td>
-              ))}
-              <td className="total">
-                <span className="count">{n(row.total)}</span>
-                <span className="pct">{p(row.percent)}</span>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr>
-            <th scope="row">{t("reports.total")}</th>
             {map.columnTotals.map((c, j) => (
-              <td key={j} className="total">
-                <span className="count">{n(c.count)}</span>
-                <span className="pct">{p(c.percent)}</span>
-              </td>
+              <Table.Summary.Cell key={j} index={j + 1} align="right" className="total">
+                {figures(c.count, c.percent)}
+              </Table.Summary.Cell>
             ))}
-            <td className="total grand">
+            <Table.Summary.Cell index={map.columnTotals.length + 1} align="right" className="total grand">
               <span className="count">{n(map.total)}</span>
-            </td>
-          </tr>
-        </tfoot>
-      </table>
+            </Table.Summary.Cell>
+          </Table.Summary.Row>
+        )}
+      />
       <p className="muted small">{t("reports.heatmap_note")}</p>
     </div>
   );

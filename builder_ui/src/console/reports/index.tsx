@@ -1,5 +1,6 @@
 // 分析: the reports of the plugins enabled in the workspace, each with a form from its parameter schema, its
 // result as a chart and a table, and a CSV download. /w/{id}/reports lists them; /w/{id}/reports/{key} runs one.
+import { Alert, Breadcrumb, Button, Card, Empty } from "antd";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
@@ -32,11 +33,11 @@ function ReportsSection({ access, rest }: SectionProps) {
   const { t } = useTranslation();
   const ws = access.workspace.id;
   const reports = useApiGet<ReportDef[]>(workspaceUrl(ws, "/reports"));
-  if (reports.error) return <p className="error">{t("common.failed", { message: reports.error })}</p>;
+  if (reports.error) return <Alert className="reports-failed" type="error" message={t("common.failed", { message: reports.error })} />;
   if (!reports.data) return <p className="loading">{t("common.loading")}</p>;
   if (rest.length === 0) return <ReportList access={access} reports={reports.data} />;
   const report = reports.data.find((r) => r.key === rest[0]);
-  if (!report) return <p className="empty">{t("reports.not_found")}</p>;
+  if (!report) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("reports.not_found")} />;
   return <ReportPage key={report.key} access={access} report={report} />;
 }
 
@@ -54,19 +55,17 @@ function ReportList({ access, reports }: { access: WorkspaceAccess; reports: Rep
   return (
     <div className="reports-page">
       <h1>{t("reports.title")}</h1>
-      {groups.length === 0 && <p className="empty">{t("reports.none")}</p>}
+      {groups.length === 0 && <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("reports.none")} />}
       {groups.map(([plugin, items]) => (
         <section key={plugin} className="report-group" aria-label={pluginTitle(plugin)}>
           <h2>{pluginTitle(plugin)}</h2>
           <ul className="report-cards">
             {items.map((r) => (
               <li key={r.key}>
-                <Link
-                  to={sectionUrl(access.workspace.id, "reports", r.key)}
-                >
-                  {localized(r.label, lang) || r.key}
-                </Link>
-                {r.description && <p className="muted small">{localized(r.description, lang)}</p>}
+                <Card size="small">
+                  <Link to={sectionUrl(access.workspace.id, "reports", r.key)}>{localized(r.label, lang) || r.key}</Link>
+                  {r.description && <p className="muted small">{localized(r.description, lang)}</p>}
+                </Card>
               </li>
             ))}
           </ul>
@@ -113,6 +112,7 @@ function ReportPage({ access, report }: { access: WorkspaceAccess; report: Repor
   });
 
   const run = async (p: Record<string, unknown>) => {
+    if (running) return; // (Enter in a field submits the form while a run is under way)
     setRunning(true);
     setErrors({ tree: {}, loose: [] });
     try {
@@ -148,13 +148,7 @@ function ReportPage({ access, report }: { access: WorkspaceAccess; report: Repor
 
   return (
     <div className="reports-page report-page">
-      <p className="breadcrumb">
-        <Link
-          to={sectionUrl(ws, "reports")}
-        >
-          {t("reports.title")}
-        </Link>
-      </p>
+      <Breadcrumb items={[{ key: "reports", title: <Link to={sectionUrl(ws, "reports")}>{t("reports.title")}</Link> }]} />
       <h1>{localized(report.label, lang) || report.key}</h1>
       {report.description && <p className="muted">{localized(report.description, lang)}</p>}
       <LookupContext.Provider value={lookups}>
@@ -169,13 +163,13 @@ function ReportPage({ access, report }: { access: WorkspaceAccess; report: Repor
               errors={errors.tree}
             >
               <div className="report-actions">
-                <button type="submit" className="primary" disabled={running || !canRun}>
+                <Button type="primary" htmlType="submit" loading={running} disabled={!canRun}>
                   {running ? t("reports.running") : t("reports.run")}
-                </button>
+                </Button>
                 {canExport && (
-                  <button type="button" disabled={downloading} onClick={() => void download()}>
+                  <Button loading={downloading} onClick={() => void download()}>
                     {t("reports.download_csv")}
-                  </button>
+                  </Button>
                 )}
                 {!canRun && <span className="muted small">{t("reports.no_permission")}</span>}
               </div>
@@ -184,19 +178,23 @@ function ReportPage({ access, report }: { access: WorkspaceAccess; report: Repor
         </ConditionsContext.Provider>
       </LookupContext.Provider>
       {errors.loose.length > 0 && (
-        <div role="alert" className="status-line error">
-          {errors.loose.map((m) => (
+        <Alert
+          className="report-alert"
+          type="error"
+          message={errors.loose.map((m) => (
             <p key={m}>{m}</p>
           ))}
-        </div>
+        />
       )}
       {Object.keys(errors.tree).length > 0 && (
-        <p role="alert" className="status-line error">
-          {t("reports.fix_parameters")}
-        </p>
+        <Alert className="report-alert" type="error" message={t("reports.fix_parameters")} />
       )}
       <section className="report-output" aria-label={t("reports.result")} aria-busy={running}>
-        {result ? <ResultView result={result} report={report.key} params={ranWith} workspaceId={ws} /> : <p className="muted">{t("reports.run_hint")}</p>}
+        {result ? (
+          <ResultView result={result} report={report.key} params={ranWith} workspaceId={ws} />
+        ) : (
+          <p className="muted">{t("reports.run_hint")}</p>
+        )}
       </section>
     </div>
   );
