@@ -102,8 +102,26 @@ describe("FriendList", () => {
     expect(await screen.findByText("条件に一致する全員(2人)に実行します")).toBeTruthy();
     // The tab is as saved: nothing to save; other status → it can be saved again.
     expect(screen.queryByRole("button", { name: "タブに上書き保存" })).toBeNull();
-    fireEvent.change(screen.getByLabelText("状態"), { target: { value: "all" } });
+    fireEvent.mouseDown(screen.getByRole("combobox", { name: "状態" }));
+    fireEvent.click(await screen.findByText("すべて", { selector: ".ant-select-item-option-content" }));
     expect(await screen.findByRole("button", { name: "タブに上書き保存" })).toBeTruthy();
+  });
+
+  it("selects friends with the table's named checkboxes, a page at once or one by one", async () => {
+    mockApi();
+    render(<FriendList access={access} />, inConsole);
+    const table = await screen.findByRole("table");
+    fireEvent.click(await within(table).findByRole("checkbox", { name: "太郎を選択" }));
+    expect(await screen.findByText("1人を選択中")).toBeTruthy();
+    expect(screen.getByText("選択した1人に実行します")).toBeTruthy();
+    fireEvent.click(within(table).getByRole("checkbox", { name: "このページの友だちをすべて選択" }));
+    expect(await screen.findByText("2人を選択中")).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "条件に一致する全員(3人)を選択" }));
+    expect(await screen.findByText("条件に一致する全員(3人)を選択中")).toBeTruthy();
+    expect((within(table).getByRole("checkbox", { name: "次郎を選択" }) as HTMLInputElement).checked).toBe(true);
+    expect((within(table).getByRole("checkbox", { name: "次郎を選択" }) as HTMLInputElement).disabled).toBe(true);
+    fireEvent.click(screen.getByRole("button", { name: "選択を解除" }));
+    expect(await screen.findByText("0人を選択中")).toBeTruthy();
   });
 
   it("does not offer everyone matching while a search text is typed (bulk targets are segments)", async () => {

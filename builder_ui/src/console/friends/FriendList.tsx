@@ -2,11 +2,14 @@
 // the live count, CSV export, and bulk actions on a selection or on everyone the filters find. Plugins' UI modules
 // add columns of their own (friendColumn) after the chosen ones, drawn from each listed friend.
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { Alert, Button, Checkbox, ConfigProvider, Empty, Input, Popover, Select, Table, Tabs, type TableColumnsType, type ThemeConfig } from "antd";
+import type { TableRowSelection } from "antd/es/table/interface";
+import { useEffect, useMemo, useRef, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { api, ApiError, csrfHeaders, request, workspaceUrl } from "../../api";
 import { localized } from "../../i18n";
+import { useNamedTable } from "../../components/tables";
 import { useContributions } from "../../platform/modules";
 import { queryClient, queryKeys } from "../../query";
 import type { WorkspaceAccess } from "../../types";
@@ -33,6 +36,20 @@ const SEARCH_DELAY_MS = 300;
 const NO_TABS: Tab[] = [];
 const PLAIN_COLUMNS: ColumnsInfo = { default: [], available: [], sorts: ["id"] };
 const INITIAL: Filters = { segment: null, status: "following", text: "", sort: { by: "id", direction: "desc" }, columns: null };
+
+/** Selected rows in a light green: the theme's primary background (#a8baad, drawn from the dark green) weighs on
+ * a whole table of selected rows. */
+const SELECTION_THEME: ThemeConfig = { components: { Table: { rowSelectedBg: "#e8f5ec", rowSelectedHoverBg: "#d8eee0" } } };
+
+/** antd's <table> named through useNamedTable, and itself of the class "friends-table" (antd gives a className to
+ * its wrapper): the friend table's rows are found as `table.friends-table tbody tr`. */
+function useFriendsTable(label: string) {
+  const named = useNamedTable(label);
+  return useMemo(() => {
+    const Named = named.table;
+    return { table: (props: { className?: string }) => <Named {...props} {...{ className: `${props.className ?? ""} friends-table` }} /> };
+  }, [named]);
+}
 
 function filtersOfTab(tab: Tab): Filters {
   const empty = "all" in tab.segment && tab.segment.all.length === 0;
@@ -142,27 +159,6 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
 
   const items = result?.items ?? [];
   const resultColumns = result?.columns ?? [];
-  const pageSelected = items.length > 0 && items.every((f) => selected.has(f.id));
-  const togglePage = () => {
-    setAllMatching(false);
-    setSelected((s) => {
-      const next = new Set(s);
-      for (const f of items) {
-        if (pageSelected) next.delete(f.id);
-        else next.add(f.id);
-      }
-      return next;
-    });
-  };
-  const toggleOne = (f: FriendItem) => {
-    setAllMatching(false);
-    setSelected((s) => {
-      const next = new Set(s);
-      if (next.has(f.id)) next.delete(f.id);
-      else next.add(f.id);
-      return next;
-    });
-  };
   // Bulk operations take a segment, not the free text: "everyone matching" needs the text search cleared.
   const textActive = filters.text.trim() !== "";
   const target: BulkTarget | null = allMatching
@@ -200,17 +196,79 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
     }
   };
 
+  const components = useFriendsTable(t("friends.title"));
+  const tz = access.workspace.timezone;
+  const columns: TableColumnsType<FriendItem> = [
+    {
+      key: "name",
+      title: t("friends.name"),
+      rowScope: "row",
+      render: (_, f) => (
+        <Link className="friend-link" to={sectionUrl(ws, "friends", f.id)}>
+          {f.picture_url ? <img className="avatar" src={f.picture_url} alt="" /> : <span className="avatar" />}
+          {f.display_name || t("friends.no_name")}
+        </Link>
+      ),
+    },
+    { key: "status", title: t("friends.status.label"), render: (_, f) => t(`friends.status.${f.status}`, f.status) },
+    { key: "followed_at", title: t("friends.followed_at"), render: (_, f) => formatTime(f.followed_at, tz) },
+    { key: "last_inbound_at", title: t("friends.last_inbound_at"), render: (_, f) => formatTime(f.last_inbound_at, tz) },
+    ...resultColumns.map((c) => ({
+      key: `column:${c.id}`,
+      title: localized(c.label, lang),
+      render: (_: unknown, f: FriendItem) => cellText(f.columns[c.id], c.value_schema, tz, t("friends.yes")),
+    })),
+    ...pluginColumns.map(({ plugin, slot }) => ({
+      key: `plugin:${plugin}.${slot.key}`,
+      title: localized(slot.title, lang),
+      onHeaderCell: () => ({ "data-plugin": plugin }) as HTMLAttributes<HTMLElement>,
+      render: (_: unknown, f: FriendItem) => slot.render(f as unknown as Record<string, unknown>),
+    })),
+  ];
+  // antd's selection column: everyone matching checks (and locks) every listed row; the boxes keep their names.
+  const rowSelection: TableRowSelection<FriendItem> = {
+    columnWidth: 40,
+    selectedRowKeys: allMatching ? items.map((f) => f.id) : [...selected],
+    onChange: (keys) => {
+      setAllMatching(false);
+      setSelected(new Set(keys as number[]));
+    },
+    getTitleCheckboxProps: () => ({ "aria-label": t("friends.select_page"), disabled: allMatching || items.length === 0 }),
+    getCheckboxProps: (f) => ({ "aria-label": t("friends.select_friend", { name: f.display_name }), disabled: allMatching }),
+  };
+  const columnChoices = (
+    <div className="friends-column-choices">
+      <ul className="checks">
+        {columnDefs.map((c) => (
+          <li key={c.id}>
+            <Checkbox
+              checked={shownColumns.includes(c.id)}
+              onChange={() =>
+                change({
+                  columns: shownColumns.includes(c.id) ? shownColumns.filter((x) => x !== c.id) : [...shownColumns, c.id],
+                })
+              }
+            >
+              {localized(c.label, lang)}
+            </Checkbox>
+          </li>
+        ))}
+      </ul>
+      {filters.columns && (
+        <Button type="link" size="small" onClick={() => change({ columns: null })}>
+          {t("friends.columns_default")}
+        </Button>
+      )}
+    </div>
+  );
+
   return (
     <div className="page friends-page">
       <div className="page-head">
         <h1>{t("friends.title")}</h1>
         <SegmentCount state={count} />
         <span className="spacer" />
-        {canExport && (
-          <button type="button" onClick={() => void exportCsv()}>
-            {t("friends.export_csv")}
-          </button>
-        )}
+        {canExport && <Button onClick={() => void exportCsv()}>{t("friends.export_csv")}</Button>}
       </div>
 
       <TabBar
@@ -225,17 +283,18 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
         }}
       />
       {tab && tab.problems.length > 0 && (
-        <ul className="errors" role="alert">
-          {tab.problems.map((p, i) => (
-            <li key={i}>{p.message}</li>
-          ))}
-        </ul>
+        <Alert
+          type="error"
+          message={
+            <ul className="errors">
+              {tab.problems.map((p, i) => (
+                <li key={i}>{p.message}</li>
+              ))}
+            </ul>
+          }
+        />
       )}
-      {notice && (
-        <p className="status-line info" role="status">
-          {notice}
-        </p>
-      )}
+      {notice && <Alert className="friends-notice" type="info" role="status" message={notice} />}
 
       <div className="friends-filters">
         <details
@@ -252,72 +311,53 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
           />
         </details>
         <div className="row friends-controls">
-          <label className="field grow">
-            {t("friends.search")}
-            <input
+          <div className="field grow">
+            <label htmlFor="friends-search">{t("friends.search")}</label>
+            <Input
+              id="friends-search"
               type="search"
               value={filters.text}
               placeholder={t("friends.search_placeholder")}
               maxLength={200}
               onChange={(e) => change({ text: e.target.value })}
             />
-          </label>
-          <label className="field">
-            {t("friends.status.label")}
-            <select value={filters.status} onChange={(e) => change({ status: e.target.value as FollowStatus })}>
-              <option value="following">{t("friends.status.following")}</option>
-              <option value="blocked">{t("friends.status.blocked")}</option>
-              <option value="all">{t("friends.status.all")}</option>
-            </select>
-          </label>
-          <label className="field">
-            {t("friends.sort.label")}
-            <select value={filters.sort.by} onChange={(e) => change({ sort: { ...filters.sort, by: e.target.value } })}>
-              {sortOptions.map((o) => (
-                <option key={o.value} value={o.value}>
-                  {o.label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="field">
-            {t("friends.sort.direction")}
-            <select
+          </div>
+          <div className="field">
+            <label htmlFor="friends-status">{t("friends.status.label")}</label>
+            <Select
+              id="friends-status"
+              value={filters.status}
+              onChange={(status: FollowStatus) => change({ status })}
+              popupMatchSelectWidth={false}
+              options={(["following", "blocked", "all"] as const).map((s) => ({ value: s, label: t(`friends.status.${s}`) }))}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="friends-sort">{t("friends.sort.label")}</label>
+            <Select
+              id="friends-sort"
+              value={filters.sort.by}
+              onChange={(by: string) => change({ sort: { ...filters.sort, by } })}
+              popupMatchSelectWidth={false}
+              options={sortOptions}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="friends-direction">{t("friends.sort.direction")}</label>
+            <Select
+              id="friends-direction"
               value={filters.sort.direction}
-              onChange={(e) => change({ sort: { ...filters.sort, direction: e.target.value as "asc" | "desc" } })}
-            >
-              <option value="desc">{t("friends.sort.desc")}</option>
-              <option value="asc">{t("friends.sort.asc")}</option>
-            </select>
-          </label>
-          <details className="friends-columns">
-            <summary>{t("friends.columns")}</summary>
-            <ul className="checks">
-              {columnDefs.map((c) => (
-                <li key={c.id}>
-                  <label>
-                    <input
-                      type="checkbox"
-                      checked={shownColumns.includes(c.id)}
-                      onChange={() =>
-                        change({
-                          columns: shownColumns.includes(c.id)
-                            ? shownColumns.filter((x) => x !== c.id)
-                            : [...shownColumns, c.id],
-                        })
-                      }
-                    />
-                    {localized(c.label, lang)}
-                  </label>
-                </li>
-              ))}
-            </ul>
-            {filters.columns && (
-              <button type="button" className="link" onClick={() => change({ columns: null })}>
-                {t("friends.columns_default")}
-              </button>
-            )}
-          </details>
+              onChange={(direction: "asc" | "desc") => change({ sort: { ...filters.sort, direction } })}
+              popupMatchSelectWidth={false}
+              options={[
+                { value: "desc", label: t("friends.sort.desc") },
+                { value: "asc", label: t("friends.sort.asc") },
+              ]}
+            />
+          </div>
+          <Popover trigger="click" placement="bottomRight" content={columnChoices}>
+            <Button className="friends-columns">{t("friends.columns")}</Button>
+          </Popover>
         </div>
       </div>
 
@@ -328,114 +368,56 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
             : t("friends.selected", { count: selected.size })}
         </span>
         {!allMatching && (
-          <button
-            type="button"
+          <Button
             onClick={() => setAllMatching(true)}
             disabled={textActive || count.count === null || count.count === 0}
             title={textActive ? t("friends.select_all_no_text") : undefined}
           >
             {t("friends.select_all_matching", { count: count.count ?? 0 })}
-          </button>
+          </Button>
         )}
         {(allMatching || selected.size > 0) && (
-          <button
-            type="button"
+          <Button
             onClick={() => {
               setAllMatching(false);
               setSelected(new Set());
             }}
           >
             {t("friends.clear_selection")}
-          </button>
+          </Button>
         )}
         {textActive && <span className="muted small">{t("friends.select_all_no_text")}</span>}
       </div>
       {target && (
-        <BulkPanel
-          access={access}
-          target={target}
-          size={targetSize}
-          onFinished={() => setReloadKey((k) => k + 1)}
-        />
+        <BulkPanel access={access} target={target} size={targetSize} onFinished={() => setReloadKey((k) => k + 1)} />
       )}
 
-      {searchError && (
-        <p className="error" role="alert">
-          {searchError}
-        </p>
-      )}
-      <div className="friends-table-wrap">
-        <table className="list friends-table">
-          <thead>
-            <tr>
-              <th scope="col" className="check-col">
-                <input
-                  type="checkbox"
-                  aria-label={t("friends.select_page")}
-                  checked={pageSelected || allMatching}
-                  disabled={allMatching}
-                  onChange={togglePage}
-                />
-              </th>
-              <th scope="col">{t("friends.name")}</th>
-              <th scope="col">{t("friends.status.label")}</th>
-              <th scope="col">{t("friends.followed_at")}</th>
-              <th scope="col">{t("friends.last_inbound_at")}</th>
-              {resultColumns.map((c) => (
-                <th scope="col" key={c.id}>
-                  {localized(c.label, lang)}
-                </th>
-              ))}
-              {pluginColumns.map(({ plugin, slot }) => (
-                <th scope="col" key={`${plugin}.${slot.key}`} data-plugin={plugin}>
-                  {localized(slot.title, lang)}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((f) => (
-              <tr key={f.id}>
-                <td className="check-col">
-                  <input
-                    type="checkbox"
-                    aria-label={t("friends.select_friend", { name: f.display_name })}
-                    checked={allMatching || selected.has(f.id)}
-                    disabled={allMatching}
-                    onChange={() => toggleOne(f)}
-                  />
-                </td>
-                <td>
-                  <Link
-                    className="friend-link"
-                    to={sectionUrl(ws, "friends", f.id)}
-                  >
-                    {f.picture_url ? <img className="avatar" src={f.picture_url} alt="" /> : <span className="avatar" />}
-                    {f.display_name || t("friends.no_name")}
-                  </Link>
-                </td>
-                <td>{t(`friends.status.${f.status}`, f.status)}</td>
-                <td>{formatTime(f.followed_at, access.workspace.timezone)}</td>
-                <td>{formatTime(f.last_inbound_at, access.workspace.timezone)}</td>
-                {resultColumns.map((c) => (
-                  <td key={c.id}>
-                    {cellText(f.columns[c.id], c.value_schema, access.workspace.timezone, t("friends.yes"))}
-                  </td>
-                ))}
-                {pluginColumns.map(({ plugin, slot }) => (
-                  <td key={`${plugin}.${slot.key}`}>{slot.render(f as unknown as Record<string, unknown>)}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {result && items.length === 0 && <p className="empty">{t("friends.none")}</p>}
-        {!result && !searchError && <p className="loading">{t("common.loading")}</p>}
-      </div>
+      {searchError && <Alert type="error" message={searchError} />}
+      <ConfigProvider theme={SELECTION_THEME}>
+        <Table<FriendItem>
+          className="friends-table-wrap"
+          rowKey="id"
+          columns={columns}
+          dataSource={items}
+          rowSelection={rowSelection}
+          pagination={false}
+          size="small"
+          components={components}
+          locale={{
+            emptyText: result ? (
+              <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("friends.none")} />
+            ) : searchError ? (
+              " "
+            ) : (
+              <p className="loading">{t("common.loading")}</p>
+            ),
+          }}
+        />
+      </ConfigProvider>
       {result?.next && (
-        <button type="button" className="more" onClick={more} disabled={loadingMore}>
+        <Button className="more" onClick={more} loading={loadingMore}>
           {loadingMore ? t("common.loading") : t("friends.more")}
-        </button>
+        </Button>
       )}
     </div>
   );
@@ -514,28 +496,42 @@ function TabBar({
       .catch(fail);
   };
 
+  // antd's tab list takes no name of its own: it is given the bar's name once drawn.
+  const bar = useRef<HTMLDivElement>(null);
+  const label = t("friends.tabs.label");
+  useEffect(() => {
+    bar.current?.querySelector('[role="tablist"]')?.setAttribute("aria-label", label);
+  });
+  const EVERYONE = "everyone";
+  const tabItems = [
+    { key: EVERYONE, label: t("friends.tabs.everyone") },
+    ...tabs.map((tab) => ({
+      key: String(tab.id),
+      label: (
+        <>
+          {tab.name}
+          {tab.private && <span className="muted small"> 🔒</span>}
+          {tab.problems.length > 0 && <span className="count">!</span>}
+        </>
+      ),
+    })),
+  ];
+
   return (
-    <div className="friends-tabs">
-      <div className="tabs" role="tablist" aria-label={t("friends.tabs.label")}>
-        <button type="button" role="tab" aria-selected={active === null} onClick={() => onOpen(null)}>
-          {t("friends.tabs.everyone")}
-        </button>
-        {tabs.map((tab) => (
-          <button key={tab.id} type="button" role="tab" aria-selected={active?.id === tab.id} onClick={() => onOpen(tab)}>
-            {tab.name}
-            {tab.private && <span className="muted small"> 🔒</span>}
-            {tab.problems.length > 0 && <span className="count">!</span>}
-          </button>
-        ))}
-      </div>
+    <div className="friends-tabs" ref={bar}>
+      <Tabs
+        className="friends-tab-list"
+        activeKey={active ? String(active.id) : EVERYONE}
+        items={tabItems}
+        onChange={(key) => onOpen(key === EVERYONE ? null : (tabs.find((x) => String(x.id) === key) ?? null))}
+      />
       <div className="row tab-actions">
         {active && changed && (
-          <button type="button" className="primary" onClick={update}>
+          <Button type="primary" onClick={update}>
             {t("friends.tabs.save_changes")}
-          </button>
+          </Button>
         )}
-        <button
-          type="button"
+        <Button
           onClick={() => {
             setMode("new");
             setName("");
@@ -544,11 +540,10 @@ function TabBar({
           }}
         >
           {t("friends.tabs.save_as")}
-        </button>
+        </Button>
         {active && (
           <>
-            <button
-              type="button"
+            <Button
               onClick={() => {
                 setMode("rename");
                 setName(active.name);
@@ -557,10 +552,10 @@ function TabBar({
               }}
             >
               {t("friends.tabs.rename")}
-            </button>
-            <button type="button" className="danger" onClick={remove}>
+            </Button>
+            <Button danger onClick={remove}>
               {t("friends.tabs.delete")}
-            </button>
+            </Button>
           </>
         )}
       </div>
@@ -572,27 +567,27 @@ function TabBar({
             submit();
           }}
         >
-          <label className="field">
-            {t("friends.tabs.name")}
-            <input value={name} required maxLength={100} autoFocus onChange={(e) => setName(e.target.value)} />
-          </label>
-          <label className="check">
-            <input type="checkbox" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} />
+          <div className="field">
+            <label htmlFor="friends-tab-name">{t("friends.tabs.name")}</label>
+            <Input
+              id="friends-tab-name"
+              value={name}
+              required
+              maxLength={100}
+              autoFocus
+              onChange={(e) => setName(e.target.value)}
+            />
+          </div>
+          <Checkbox checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)}>
             {t("friends.tabs.private")}
-          </label>
-          <button type="submit" className="primary" disabled={!name.trim()}>
+          </Checkbox>
+          <Button type="primary" htmlType="submit" disabled={!name.trim()}>
             {mode === "new" ? t("friends.tabs.create") : t("friends.tabs.rename_submit")}
-          </button>
-          <button type="button" onClick={() => setMode(null)}>
-            {t("friends.cancel")}
-          </button>
+          </Button>
+          <Button onClick={() => setMode(null)}>{t("friends.cancel")}</Button>
         </form>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <Alert type="error" message={error} />}
     </div>
   );
 }

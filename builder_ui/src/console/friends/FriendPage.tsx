@@ -1,6 +1,7 @@
 // A friend's page: profile, then what the workspace's plugins keep about the friend and the chat thread with a
 // reply box. A plugin shows and edits its data in a panel of its own (its UI module's friendPanel); the friend field
 // sources of plugins without a panel show read-only from the profile. A plugin switched off brings neither.
+import { Alert, Avatar, Breadcrumb, Tag } from "antd";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
@@ -45,19 +46,17 @@ export function FriendPage({ access, friendId }: { access: WorkspaceAccess; frie
   }, [ws, friendId, t]);
 
   const back = (
-    <Link
-      to={sectionUrl(ws, "friends")}
-    >
-      ← {t("friends.page.back")}
-    </Link>
+    <Breadcrumb
+      className="friend-breadcrumb"
+      aria-label={t("friends.page.breadcrumb")}
+      items={[{ key: "friends", title: <Link to={sectionUrl(ws, "friends")}>← {t("friends.page.back")}</Link> }]}
+    />
   );
   if (error)
     return (
       <div className="page">
         {back}
-        <p className="error" role="alert">
-          {error}
-        </p>
+        <Alert type="error" message={error} />
       </div>
     );
   if (!profile) return <p className="loading">{t("common.loading")}</p>;
@@ -72,19 +71,17 @@ export function FriendPage({ access, friendId }: { access: WorkspaceAccess; frie
   return (
     <LookupContext.Provider value={lookupSource}>
       <div className="page friend-page">
-        <nav className="breadcrumb" aria-label={t("friends.page.breadcrumb")}>
-          {back}
-        </nav>
+        {back}
         <header className="friend-head">
           {profile.picture_url ? (
-            <img className="friend-picture" src={profile.picture_url} alt="" />
+            <Avatar className="friend-picture" size={72} src={<img src={profile.picture_url} alt="" />} />
           ) : (
-            <span className="friend-picture" aria-hidden="true" />
+            <Avatar className="friend-picture" size={72} aria-hidden="true" />
           )}
           <div>
             <h1>{profile.display_name || t("friends.no_name")}</h1>
             <p className="muted">
-              <span className={`badge status-${profile.status}`}>{t(`friends.status.${profile.status}`, profile.status)}</span>{" "}
+              <Tag className={`friend-status status-${profile.status}`}>{t(`friends.status.${profile.status}`, profile.status)}</Tag>
               {t("friends.page.followed_at", { at: formatTime(profile.followed_at, tz) })}
               {profile.blocked_at && <> · {t("friends.page.blocked_at", { at: formatTime(profile.blocked_at, tz) })}</>}
               {profile.last_inbound_at && (

@@ -4,6 +4,7 @@ import { lookupsOf } from "../../forms/lookups.fixture";
 import { forgetLookups } from "../../forms/pickers";
 import { CatalogProvider } from "../../platform/catalog";
 import type { NodeTypeDef, WorkspaceAccess } from "../../types";
+import { inConsole } from "../../test/router";
 import { BulkPanel, progressPercent } from "./BulkPanel";
 import { cellText, filtersBody, tabChanged, type Filters, type Operation, type Tab } from "./types";
 
@@ -123,6 +124,7 @@ describe("bulk operations", () => {
       <CatalogProvider workspaceId={access.workspace.id}>
         <BulkPanel access={access} target={{ friend_ids: [4, 5] }} size={2} onFinished={finished} />
       </CatalogProvider>,
+      inConsole,
     );
     await screen.findByRole("option", { name: "タグを付ける" }); // the actions the workspace offers, once read
     fireEvent.change(screen.getByLabelText("操作"), { target: { value: "tags.add_tag" } });
