@@ -20,6 +20,12 @@ export const THEME: ThemeConfig = {
     colorTextSecondary: "#5f6b78",
     colorTextDescription: "#5f6b78",
     colorTextTertiary: "#5f6b78",
+    // Selected and active backgrounds (table rows, select options) in a pale green: derived from the dark
+    // green they would be a heavy grey-green under dark text.
+    colorPrimaryBg: "#e6f4ea",
+    colorPrimaryBgHover: "#d4eddc",
+    controlItemBgActive: "#e6f4ea",
+    controlItemBgActiveHover: "#d4eddc",
     colorBorder: "#d9dee3",
     fontFamily: '"Noto Sans JP", "Noto Sans CJK JP", "Hiragino Sans", system-ui, sans-serif',
     fontSize: 14,

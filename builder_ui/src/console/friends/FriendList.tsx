@@ -2,7 +2,7 @@
 // the live count, CSV export, and bulk actions on a selection or on everyone the filters find. Plugins' UI modules
 // add columns of their own (friendColumn) after the chosen ones, drawn from each listed friend.
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { Alert, Button, Checkbox, ConfigProvider, Empty, Input, Popover, Select, Table, Tabs, type TableColumnsType, type ThemeConfig } from "antd";
+import { Alert, Button, Checkbox, Empty, Input, Popover, Select, Table, Tabs, type TableColumnsType } from "antd";
 import type { TableRowSelection } from "antd/es/table/interface";
 import { useEffect, useMemo, useRef, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
@@ -36,10 +36,6 @@ const SEARCH_DELAY_MS = 300;
 const NO_TABS: Tab[] = [];
 const PLAIN_COLUMNS: ColumnsInfo = { default: [], available: [], sorts: ["id"] };
 const INITIAL: Filters = { segment: null, status: "following", text: "", sort: { by: "id", direction: "desc" }, columns: null };
-
-/** Selected rows in a light green: the theme's primary background (#a8baad, drawn from the dark green) weighs on
- * a whole table of selected rows. */
-const SELECTION_THEME: ThemeConfig = { components: { Table: { rowSelectedBg: "#e8f5ec", rowSelectedHoverBg: "#d8eee0" } } };
 
 /** antd's <table> named through useNamedTable, and itself of the class "friends-table" (antd gives a className to
  * its wrapper): the friend table's rows are found as `table.friends-table tbody tr`. */
@@ -393,27 +389,25 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
       )}
 
       {searchError && <Alert type="error" message={searchError} />}
-      <ConfigProvider theme={SELECTION_THEME}>
-        <Table<FriendItem>
-          className="friends-table-wrap"
-          rowKey="id"
-          columns={columns}
-          dataSource={items}
-          rowSelection={rowSelection}
-          pagination={false}
-          size="small"
-          components={components}
-          locale={{
-            emptyText: result ? (
-              <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("friends.none")} />
-            ) : searchError ? (
-              " "
-            ) : (
-              <p className="loading">{t("common.loading")}</p>
-            ),
-          }}
-        />
-      </ConfigProvider>
+      <Table<FriendItem>
+        className="friends-table-wrap"
+        rowKey="id"
+        columns={columns}
+        dataSource={items}
+        rowSelection={rowSelection}
+        pagination={false}
+        size="small"
+        components={components}
+        locale={{
+          emptyText: result ? (
+            <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("friends.none")} />
+          ) : searchError ? (
+            " "
+          ) : (
+            <p className="loading">{t("common.loading")}</p>
+          ),
+        }}
+      />
       {result?.next && (
         <Button className="more" onClick={more} loading={loadingMore}>
           {loadingMore ? t("common.loading") : t("friends.more")}
