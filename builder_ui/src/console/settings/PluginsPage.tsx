@@ -1,6 +1,7 @@
 // Plugins on and off for this workspace. A plugin the plan does not include cannot be switched on; the
 // reason is shown. Switching one reads the workspace's access again, so its pages appear or go at once.
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { Button, Switch, Tag } from "antd";
+import { useCallback, useEffect, useId, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ConfigForm } from "../../forms/ConfigForm";
 import { LookupContext } from "../../forms/pickers";
@@ -88,6 +89,8 @@ function PluginItem({
   const [settings, setSettings] = useState(plugin.settings);
   const [open, setOpen] = useState(false);
   const { errors, busy, submit } = useSubmit();
+  // The switch is named as its label was: the plugin's title and its tier.
+  const id = useId();
   const put = async (body: PluginState) => {
     const params = { path: { workspace_id: workspaceId, name: plugin.name } };
     const saved = await submit(() => answer(client.PUT("/api/workspaces/{workspace_id}/plugins/{name}", { params, body })));
@@ -96,24 +99,26 @@ function PluginItem({
   return (
     <li className={`plugin ${plugin.enabled ? "on" : "off"}`} data-plugin={plugin.name} aria-label={title}>
       <div className="row">
-        <label className="switch grow">
-          <input
-            type="checkbox"
-            role="switch"
+        <span className="switch grow">
+          <Switch
+            aria-labelledby={`${id}-title ${id}-tier`}
             checked={plugin.enabled}
+            loading={busy}
             disabled={!canManage || busy || !plugin.allowed_by_plan}
-            onChange={(e) => void put({ enabled: e.target.checked })}
+            onChange={(checked) => void put({ enabled: checked })}
           />
-          <strong>{title}</strong>
-          <span className="badge">{t(`settings.plugins.tiers.${plugin.tier}`, { defaultValue: plugin.tier })}</span>
-        </label>
+          <strong id={`${id}-title`}>{title}</strong>
+          <Tag className="badge" id={`${id}-tier`}>
+            {t(`settings.plugins.tiers.${plugin.tier}`, { defaultValue: plugin.tier })}
+          </Tag>
+        </span>
         <span className={plugin.enabled ? "ok" : "muted"}>
           {plugin.enabled ? t("settings.plugins.on") : t("settings.plugins.off")}
         </span>
         {plugin.enabled && hasSettings(plugin) && (
-          <button type="button" className="small" aria-expanded={open} onClick={() => setOpen(!open)}>
+          <Button size="small" aria-expanded={open} onClick={() => setOpen(!open)}>
             {t("settings.plugins.settings")}
-          </button>
+          </Button>
         )}
       </div>
       {!plugin.allowed_by_plan && plugin.reason && (
@@ -138,14 +143,15 @@ function PluginItem({
                   {k.replace(/^settings\.?/, "")}: {ms.join(" ")}
                 </p>
               ))}
-          <button
-            type="button"
-            className="primary"
-            disabled={!canManage || busy}
+          <Button
+            type="primary"
+            className="save"
+            loading={busy}
+            disabled={!canManage}
             onClick={() => void put({ enabled: plugin.enabled, settings })}
           >
             {t("settings.save")}
-          </button>
+          </Button>
         </div>
       )}
     </li>

@@ -2,6 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/rea
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { WorkspaceAccess } from "../../types";
 import { StaffPage } from "./StaffPage";
+import { inConsole } from "../../test/router";
 
 const access: WorkspaceAccess = {
   workspace: { id: 5, name: "縁カフェ", timezone: "Asia/Tokyo" },
@@ -34,7 +35,7 @@ describe("staff invitations", () => {
       }
       return json(path.endsWith("/staff/invitations") ? pending : staff);
     });
-    render(<StaffPage access={access} />);
+    render(<StaffPage access={access} />, inConsole);
     const invitations = await screen.findByRole("table", { name: "承諾待ちの招待" });
     expect(within(invitations).getByText("hanako@shop.example")).toBeTruthy();
     // The invited person is not in the staff list: they have not said yes.

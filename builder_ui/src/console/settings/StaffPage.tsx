@@ -1,9 +1,12 @@
 // Staff of the workspace and their roles; and what each role may do (the permission matrix).
-import { useCallback, useEffect, useState } from "react";
+import { Button, Checkbox, Input, Select, Table, type TableColumnsType } from "antd";
+import { useCallback, useEffect, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../../api";
 import { localized } from "../../i18n";
 import type { WorkspaceAccess } from "../../types";
+import { useNamedTable } from "../../components/tables";
+import { errorsWithin, type FormErrors } from "./errors";
 import { Field, FormProblems, useSubmit } from "./ui";
 
 export const ROLES = ["owner", "admin", "operator", "viewer"] as const;
@@ -57,7 +60,23 @@ export function StaffPage({ access }: { access: WorkspaceAccess }) {
   useEffect(() => {
     void load();
   }, [load]);
+  const components = useNamedTable(t("settings.staff.title"));
   if (!staff) return <p className="loading">{t("common.loading")}</p>;
+  const columns: TableColumnsType<Staff> = [
+    { key: "display_name", title: t("settings.staff.display_name"), dataIndex: "display_name", rowScope: "row" },
+    { key: "email", title: t("settings.staff.email"), dataIndex: "email" },
+    {
+      key: "role",
+      title: t("settings.staff.role"),
+      render: (_, s) => <RoleChoice member={s} base={base} roles={roles} canManage={canManage} onChanged={load} />,
+    },
+    {
+      key: "actions",
+      title: <span className="visually-hidden">{t("settings.actions")}</span>,
+      className: "actions",
+      render: (_, s) => <RemoveStaff member={s} base={base} roles={roles} canManage={canManage} onChanged={load} />,
+    },
+  ];
   return (
     <section className="settings-page" aria-labelledby="staff-title">
       <h2 id="staff-title">{t("settings.staff.title")}</h2>
@@ -79,21 +98,16 @@ export function StaffPage({ access }: { access: WorkspaceAccess }) {
       {invitations.length > 0 && (
         <PendingInvitations base={base} invitations={invitations} roles={roles} canManage={canManage} onChanged={load} />
       )}
-      <table className="list" aria-label={t("settings.staff.title")}>
-        <thead>
-          <tr>
-            <th>{t("settings.staff.display_name")}</th>
-            <th>{t("settings.staff.email")}</th>
-            <th>{t("settings.staff.role")}</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {staff.map((s) => (
-            <StaffRow key={s.id} member={s} base={base} roles={roles} canManage={canManage} onChanged={load} />
-          ))}
-        </tbody>
-      </table>
+      <Table<Staff>
+        className="settings-table"
+        rowKey="id"
+        columns={columns}
+        dataSource={staff}
+        pagination={false}
+        size="small"
+        components={components}
+        onRow={(s) => ({ "data-staff": s.email }) as HTMLAttributes<HTMLElement>}
+      />
     </section>
   );
 }
@@ -113,44 +127,55 @@ function PendingInvitations({
 }) {
   const { t, i18n } = useTranslation();
   const { errors, busy, submit } = useSubmit();
+  const label = t("settings.staff.invitations");
+  const components = useNamedTable(label);
+  const columns: TableColumnsType<Invitation> = [
+    { key: "email", title: t("settings.staff.email"), dataIndex: "email", rowScope: "row" },
+    { key: "role", title: t("settings.staff.role"), render: (_, i) => t(`settings.roles.${i.role}`) },
+    {
+      key: "expires",
+      title: t("settings.staff.expires"),
+      render: (_, i) => new Date(i.expires_at).toLocaleDateString(i18n.language),
+    },
+    {
+      key: "actions",
+      title: <span className="visually-hidden">{t("settings.actions")}</span>,
+      className: "actions",
+      render: (_, i) => (
+        <>
+          {canManage && roles.includes(i.role) && (
+            <Button
+              size="small"
+              danger
+              loading={busy}
+              onClick={async () => {
+                if (!window.confirm(t("settings.staff.confirm_revoke", { email: i.email }))) return;
+                const done = await submit(() => api.del(`${base}/invitations/${i.id}`).then(() => true));
+                if (done === true) onChanged();
+              }}
+            >
+              {t("settings.staff.revoke")}
+            </Button>
+          )}
+          <FormProblems errors={errors} shown={[]} />
+        </>
+      ),
+    },
+  ];
   return (
-    <table className="list" aria-label={t("settings.staff.invitations")}>
-      <caption>{t("settings.staff.invitations")}</caption>
-      <thead>
-        <tr>
-          <th>{t("settings.staff.email")}</th>
-          <th>{t("settings.staff.role")}</th>
-          <th>{t("settings.staff.expires")}</th>
-          <th />
-        </tr>
-      </thead>
-      <tbody>
-        {invitations.map((i) => (
-          <tr key={i.id} data-invitation={i.email}>
-            <td>{i.email}</td>
-            <td>{t(`settings.roles.${i.role}`)}</td>
-            <td>{new Date(i.expires_at).toLocaleDateString(i18n.language)}</td>
-            <td className="actions">
-              {canManage && roles.includes(i.role) && (
-                <button
-                  type="button"
-                  className="small danger"
-                  disabled={busy}
-                  onClick={async () => {
-                    if (!window.confirm(t("settings.staff.confirm_revoke", { email: i.email }))) return;
-                    const done = await submit(() => api.del(`${base}/invitations/${i.id}`).then(() => true));
-                    if (done === true) onChanged();
-                  }}
-                >
-                  {t("settings.staff.revoke")}
-                </button>
-              )}
-              <FormProblems errors={errors} shown={[]} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <section className="invitations" aria-labelledby="invitations-title">
+      <h3 id="invitations-title">{label}</h3>
+      <Table<Invitation>
+        className="settings-table"
+        rowKey="id"
+        columns={columns}
+        dataSource={invitations}
+        pagination={false}
+        size="small"
+        components={components}
+        onRow={(i) => ({ "data-invitation": i.email }) as HTMLAttributes<HTMLElement>}
+      />
+    </section>
   );
 }
 
@@ -179,96 +204,113 @@ function AddStaff({ base, roles, onAdded }: { base: string; roles: string[]; onA
       }}
     >
       <div className="row">
-        <Field label={t("settings.staff.email")} name="email" errors={errors}>
-          <input type="email" value={form.email} onChange={(e) => set("email", e.target.value)} />
+        <Field label={t("settings.staff.email")} name="email" errors={errors} id="staff-email">
+          <Input
+            id="staff-email"
+            type="email"
+            value={form.email}
+            status={errorsAt(errors, "email")}
+            onChange={(e) => set("email", e.target.value)}
+          />
         </Field>
-        <Field label={t("settings.staff.role")} name="role" errors={errors}>
-          <select value={form.role} onChange={(e) => set("role", e.target.value)}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {t(`settings.roles.${r}`)}
-              </option>
-            ))}
-          </select>
+        <Field label={t("settings.staff.role")} name="role" errors={errors} id="staff-role">
+          <Select
+            id="staff-role"
+            value={form.role}
+            status={errorsAt(errors, "role")}
+            onChange={(value: string) => set("role", value)}
+            style={{ minWidth: 140 }}
+            options={roles.map((r) => ({ value: r, label: t(`settings.roles.${r}`) }))}
+          />
         </Field>
       </div>
       <p className="muted small">{t("settings.staff.new_account_hint")}</p>
       <div className="row">
-        <Field label={t("settings.staff.display_name")} name="display_name" errors={errors}>
-          <input value={form.display_name} onChange={(e) => set("display_name", e.target.value)} />
+        <Field label={t("settings.staff.display_name")} name="display_name" errors={errors} id="staff-display-name">
+          <Input
+            id="staff-display-name"
+            value={form.display_name}
+            status={errorsAt(errors, "display_name")}
+            onChange={(e) => set("display_name", e.target.value)}
+          />
         </Field>
-        <Field label={t("settings.staff.password")} name="password" errors={errors}>
-          <input
+        <Field label={t("settings.staff.password")} name="password" errors={errors} id="staff-password">
+          <Input
+            id="staff-password"
             type="password"
             autoComplete="new-password"
             value={form.password}
+            status={errorsAt(errors, "password")}
             onChange={(e) => set("password", e.target.value)}
           />
         </Field>
-        <button type="submit" className="primary" disabled={busy}>
+        <Button type="primary" htmlType="submit" loading={busy}>
           {t("settings.staff.add")}
-        </button>
+        </Button>
       </div>
       <FormProblems errors={errors} shown={["email", "role", "display_name", "password"]} />
     </form>
   );
 }
 
-function StaffRow({
-  member,
-  base,
-  roles,
-  canManage,
-  onChanged,
-}: {
+/** A member's role, changed at once (to a role up to one's own; someone above it is not one's to change). */
+function RoleChoice({ member, base, roles, canManage, onChanged }: MemberProps) {
+  const { t } = useTranslation();
+  const { errors, busy, submit } = useSubmit();
+  const mine = canManage && roles.includes(member.role);
+  return (
+    <>
+      <Select
+        aria-label={t("settings.staff.role_of", { name: member.display_name })}
+        value={member.role}
+        disabled={!mine || busy}
+        style={{ minWidth: 140 }}
+        onChange={async (role: string) => {
+          if (await submit(() => api.patch(`${base}/${member.id}`, { role }))) onChanged();
+        }}
+        options={(mine ? roles : [member.role]).map((r) => ({ value: r, label: t(`settings.roles.${r}`) }))}
+      />
+      <FormProblems errors={errors} shown={[]} />
+    </>
+  );
+}
+
+/** A member taken off the staff, after a confirmation naming them. */
+function RemoveStaff({ member, base, roles, canManage, onChanged }: MemberProps) {
+  const { t } = useTranslation();
+  const { errors, busy, submit } = useSubmit();
+  const mine = canManage && roles.includes(member.role);
+  return (
+    <>
+      {mine && (
+        <Button
+          size="small"
+          danger
+          loading={busy}
+          onClick={async () => {
+            if (!window.confirm(t("settings.staff.confirm_remove", { name: member.display_name }))) return;
+            if ((await submit(() => api.del(`${base}/${member.id}`).then(() => true))) === true) onChanged();
+          }}
+        >
+          {t("settings.staff.remove")}
+        </Button>
+      )}
+      <FormProblems errors={errors} shown={[]} />
+    </>
+  );
+}
+
+interface MemberProps {
   member: Staff;
   base: string;
   roles: string[];
   canManage: boolean;
   onChanged: () => void;
-}) {
-  const { t } = useTranslation();
-  const { errors, busy, submit } = useSubmit();
-  // Someone above one's own role is not one's to change.
-  const mine = canManage && roles.includes(member.role);
-  return (
-    <tr data-staff={member.email}>
-      <td>{member.display_name}</td>
-      <td>{member.email}</td>
-      <td>
-        <select
-          aria-label={t("settings.staff.role_of", { name: member.display_name })}
-          value={member.role}
-          disabled={!mine || busy}
-          onChange={async (e) => {
-            if (await submit(() => api.patch(`${base}/${member.id}`, { role: e.target.value }))) onChanged();
-          }}
-        >
-          {(mine ? roles : [member.role]).map((r) => (
-            <option key={r} value={r}>
-              {t(`settings.roles.${r}`)}
-            </option>
-          ))}
-        </select>
-      </td>
-      <td className="actions">
-        {mine && (
-          <button
-            type="button"
-            className="small danger"
-            disabled={busy}
-            onClick={async () => {
-              if (!window.confirm(t("settings.staff.confirm_remove", { name: member.display_name }))) return;
-              if ((await submit(() => api.del(`${base}/${member.id}`).then(() => true))) === true) onChanged();
-            }}
-          >
-            {t("settings.staff.remove")}
-          </button>
-        )}
-        <FormProblems errors={errors} shown={[]} />
-      </td>
-    </tr>
-  );
+}
+
+/** An antd control's error state when the server named its field. */
+function errorsAt(errors: FormErrors, name: string): "error" | undefined {
+  return errorsWithin(errors, name).length ? "error" : undefined;
 }
 
 export function RolesPage({ access }: { access: WorkspaceAccess }) {
@@ -277,6 +319,7 @@ export function RolesPage({ access }: { access: WorkspaceAccess }) {
   const canManage = access.permissions.includes("core.manage_roles");
   const [perms, setPerms] = useState<Permission[] | null>(null);
   const { errors, busy, submit } = useSubmit();
+  const components = useNamedTable(t("settings.roles.title"));
   useEffect(() => {
     void api.get<Permission[]>(base).then(setPerms);
   }, [base]);
@@ -285,42 +328,46 @@ export function RolesPage({ access }: { access: WorkspaceAccess }) {
     const result = await submit(() => api.put<Permission[]>(base, { role, permission, granted }));
     if (result) setPerms(result);
   };
+  const columns: TableColumnsType<Permission> = [
+    {
+      key: "permission",
+      title: t("settings.roles.permission"),
+      rowScope: "row",
+      render: (_, p) => (
+        <>
+          {localized(p.label, i18n.language)} <span className="muted mono">{p.key}</span>
+        </>
+      ),
+    },
+    ...ROLES.map((r) => ({
+      key: r,
+      title: t(`settings.roles.${r}`),
+      align: "center" as const,
+      render: (_: unknown, p: Permission) => (
+        <Checkbox
+          aria-label={`${t(`settings.roles.${r}`)}: ${localized(p.label, i18n.language)}`}
+          checked={r === "owner" || p.roles.includes(r)}
+          // The owner may do everything; the others as granted here.
+          disabled={r === "owner" || !canManage || busy}
+          onChange={(e) => void toggle(p.key, r, e.target.checked)}
+        />
+      ),
+    })),
+  ];
   return (
     <section className="settings-page" aria-labelledby="roles-title">
       <h2 id="roles-title">{t("settings.roles.title")}</h2>
       <p className="muted">{t("settings.roles.intro")}</p>
       <FormProblems errors={errors} shown={[]} />
-      <table className="list matrix" aria-label={t("settings.roles.title")}>
-        <thead>
-          <tr>
-            <th>{t("settings.roles.permission")}</th>
-            {ROLES.map((r) => (
-              <th key={r}>{t(`settings.roles.${r}`)}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {perms.map((p) => (
-            <tr key={p.key}>
-              <td>
-                {localized(p.label, i18n.language)} <span className="muted mono">{p.key}</span>
-              </td>
-              {ROLES.map((r) => (
-                <td key={r}>
-                  <input
-                    type="checkbox"
-                    aria-label={`${t(`settings.roles.${r}`)}: ${localized(p.label, i18n.language)}`}
-                    checked={r === "owner" || p.roles.includes(r)}
-                    // The owner may do everything; the others as granted here.
-                    disabled={r === "owner" || !canManage || busy}
-                    onChange={(e) => void toggle(p.key, r, e.target.checked)}
-                  />
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table<Permission>
+        className="settings-table"
+        rowKey="key"
+        columns={columns}
+        dataSource={perms}
+        pagination={false}
+        size="small"
+        components={components}
+      />
     </section>
   );
 }

@@ -1,12 +1,14 @@
 // The workspace itself: name, time zone, and the LINE channel it is connected to. The channel secret and the
 // access token are write-only: the form never shows them, an empty box leaves them as they are. The optional LINE
 // Login channel (inflow routes and the member card page name the LINE user with it) works the same way.
+import { Button, Input } from "antd";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../../api";
 import { localized } from "../../i18n";
 import { useCatalog } from "../../platform/catalog";
 import type { WorkspaceAccess } from "../../types";
+import { errorsWithin } from "./errors";
 import { CopyField, Field, FormProblems, useSubmit } from "./ui";
 
 interface WorkspaceDetail {
@@ -110,11 +112,22 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
         }}
       >
         <fieldset disabled={!canManage} className="stack">
-          <Field label={t("settings.workspace.name")} name="name" errors={errors}>
-            <input value={form.name} onChange={(e) => set("name", e.target.value)} />
+          <Field label={t("settings.workspace.name")} name="name" id="workspace-name" errors={errors}>
+            <Input
+              id="workspace-name"
+              status={errorsWithin(errors, "name").length ? "error" : undefined}
+              value={form.name}
+              onChange={(e) => set("name", e.target.value)}
+            />
           </Field>
-          <Field label={t("settings.workspace.timezone")} name="timezone" errors={errors}>
-            <input value={form.timezone} onChange={(e) => set("timezone", e.target.value)} list="time-zones" />
+          <Field label={t("settings.workspace.timezone")} name="timezone" id="workspace-timezone" errors={errors}>
+            <Input
+              id="workspace-timezone"
+              status={errorsWithin(errors, "timezone").length ? "error" : undefined}
+              value={form.timezone}
+              onChange={(e) => set("timezone", e.target.value)}
+              list="time-zones"
+            />
             <datalist id="time-zones">
               {zones.map((z) => (
                 <option key={z} value={z} />
@@ -123,19 +136,29 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
           </Field>
           <p className="muted small">{t("settings.workspace.quiet_hours_note")}</p>
           <h3>{t("settings.workspace.line")}</h3>
-          <Field label={t("settings.workspace.channel_id")} name="channel_id" errors={errors}>
-            <input value={form.channel_id} onChange={(e) => set("channel_id", e.target.value)} className="mono" />
+          <Field label={t("settings.workspace.channel_id")} name="channel_id" id="workspace-channel-id" errors={errors}>
+            <Input
+              id="workspace-channel-id"
+              status={errorsWithin(errors, "channel_id").length ? "error" : undefined}
+              value={form.channel_id}
+              onChange={(e) => set("channel_id", e.target.value)}
+              className="mono"
+            />
           </Field>
-          <Field label={t("settings.workspace.channel_secret")} name="channel_secret" errors={errors} hint={t("settings.workspace.secret_hint")}>
-            <input
+          <Field label={t("settings.workspace.channel_secret")} name="channel_secret" id="workspace-channel-secret" errors={errors} hint={t("settings.workspace.secret_hint")}>
+            <Input
+              id="workspace-channel-secret"
+              status={errorsWithin(errors, "channel_secret").length ? "error" : undefined}
               type="password"
               autoComplete="new-password"
               value={form.channel_secret}
               onChange={(e) => set("channel_secret", e.target.value)}
             />
           </Field>
-          <Field label={t("settings.workspace.access_token")} name="access_token" errors={errors} hint={t("settings.workspace.secret_hint")}>
-            <input
+          <Field label={t("settings.workspace.access_token")} name="access_token" id="workspace-access-token" errors={errors} hint={t("settings.workspace.secret_hint")}>
+            <Input
+              id="workspace-access-token"
+              status={errorsWithin(errors, "access_token").length ? "error" : undefined}
               type="password"
               autoComplete="new-password"
               value={form.access_token}
@@ -147,10 +170,13 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
           <Field
             label={t("settings.workspace.login_channel_id")}
             name="login_channel_id"
+            id="workspace-login-channel-id"
             errors={errors}
             hint={detail.line_login_channel_id ? t("settings.workspace.login_clear") : undefined}
           >
-            <input
+            <Input
+              id="workspace-login-channel-id"
+              status={errorsWithin(errors, "login_channel_id").length ? "error" : undefined}
               value={form.login_channel_id}
               onChange={(e) => set("login_channel_id", e.target.value)}
               className="mono"
@@ -160,10 +186,13 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
           <Field
             label={t("settings.workspace.login_channel_secret")}
             name="login_channel_secret"
+            id="workspace-login-channel-secret"
             errors={errors}
             hint={t("settings.workspace.secret_hint")}
           >
-            <input
+            <Input
+              id="workspace-login-channel-secret"
+              status={errorsWithin(errors, "login_channel_secret").length ? "error" : undefined}
               type="password"
               autoComplete="new-password"
               value={form.login_channel_secret}
@@ -183,9 +212,9 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
             ]}
           />
           <div className="row">
-            <button type="submit" className="primary" disabled={busy || Object.keys(changes).length === 0}>
+            <Button type="primary" htmlType="submit" loading={busy} disabled={Object.keys(changes).length === 0}>
               {t("settings.save")}
-            </button>
+            </Button>
             {saved && <span className="ok">{t("settings.saved")}</span>}
           </div>
         </fieldset>

@@ -223,7 +223,7 @@ describe("pages against the API", () => {
       }
       return json([{ id: 1, user_id: 1, email: "owner@shop.example", display_name: "店長", role: "owner" }]);
     });
-    render(<StaffPage access={access([], ["core.manage_staff"])} />);
+    render(<StaffPage access={access([], ["core.manage_staff"])} />, inConsole);
     const form = await screen.findByRole("form", { name: "スタッフを追加" });
     fireEvent.change(within(form).getByLabelText("メールアドレス"), { target: { value: "new@shop.example" } });
     fireEvent.click(within(form).getByRole("button", { name: "スタッフを追加" }));
@@ -252,7 +252,7 @@ describe("pages against the API", () => {
       init?.method === "PUT" ? json({ ...plugins[0], enabled: false, reason: "off" }) : json(plugins),
     );
     const reloadAccess = vi.fn();
-    render(<PluginsPage access={access(["tags"], ["core.manage_plugins"])} reloadAccess={reloadAccess} />);
+    render(<PluginsPage access={access(["tags"], ["core.manage_plugins"])} reloadAccess={reloadAccess} />, inConsole);
     const inflow = await screen.findByRole("listitem", { name: "流入経路" });
     expect(within(inflow).getByRole("switch")).toHaveProperty("disabled", true);
     expect(inflow.textContent).toContain("現在のプランでは使えません: プラン「スタート」に含まれていません");

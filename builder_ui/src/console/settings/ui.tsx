@@ -1,10 +1,12 @@
-// Small building blocks shared by the settings pages: labelled fields with their server errors, the error
-// summary above a form, and a copy button.
+// Small building blocks shared by the settings pages and plugins' screens: labelled fields with their server
+// errors, the error summary above a form, and a copy button. No Ant Design here: @enishi/plugin-ui hands these
+// to plugins' modules, and its chunk is read before a module's first screen (antd would make it wait).
 import { useCallback, useId, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { errorsWithin, formErrors, NO_ERRORS, unplacedErrors, type FormErrors } from "./errors";
 
-/** A label around one input, with the server's messages for that field underneath. */
+/** A label around one input, with the server's messages for that field underneath. Given `id` (the id of an
+ * Ant Design control inside, which a wrapping label would click a second time), the label names it by `for`. */
 export function Field({
   label,
   name,
@@ -12,6 +14,7 @@ export function Field({
   hint,
   children,
   className,
+  id,
 }: {
   label: string;
   name: string;
@@ -19,18 +22,36 @@ export function Field({
   hint?: string;
   children: ReactNode;
   className?: string;
+  id?: string;
 }) {
   const messages = errorsWithin(errors, name);
-  return (
-    <label className={`field ${messages.length ? "has-error " : ""}${className ?? ""}`} data-field={name}>
-      <span className="field-label">{label}</span>
-      {children}
+  const classes = `field ${messages.length ? "has-error " : ""}${className ?? ""}`;
+  const below = (
+    <>
       {hint && <span className="muted small">{hint}</span>}
       {messages.map((m, i) => (
         <span key={i} className="field-error" role="alert">
           {m}
         </span>
       ))}
+    </>
+  );
+  if (id) {
+    return (
+      <div className={classes} data-field={name}>
+        <label className="field-label" htmlFor={id}>
+          {label}
+        </label>
+        {children}
+        {below}
+      </div>
+    );
+  }
+  return (
+    <label className={classes} data-field={name}>
+      <span className="field-label">{label}</span>
+      {children}
+      {below}
     </label>
   );
 }

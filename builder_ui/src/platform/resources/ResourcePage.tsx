@@ -4,11 +4,13 @@
 // permission; without it the page only lists.
 import Form from "@rjsf/core";
 import type { FieldErrorProps, RJSFValidationError } from "@rjsf/utils";
-import { useCallback, useContext, useEffect, useMemo, useState } from "react";
+import { Alert, Button, Empty, Table, type TableColumnsType } from "antd";
+import { useCallback, useContext, useEffect, useMemo, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../../api";
 import { formErrors, NO_ERRORS, type FormErrors } from "../../console/settings/errors";
 import { Swatch } from "../../console/settings/ui";
+import { useNamedTable } from "../../components/tables";
 import { EditorContext, useEditor, type EditorShared } from "../../editor/context";
 import { DEFAULT_FORM_STATE } from "../../editor/defaults";
 import { useFormSchema, useFormSetup, withKnownWidgets } from "../../forms/ConfigForm";
@@ -54,6 +56,7 @@ export function ResourcePage({ resource, workspaceId, permissions }: { resource:
   const [editing, setEditing] = useState<Row | "new" | null>(null);
   const [rowErrors, setRowErrors] = useState<{ row: unknown; errors: FormErrors } | null>(null);
   const title = localized(resource.title, lang);
+  const components = useNamedTable(title);
   const url = (path: string) => workspaceUrl(workspaceId, path);
 
   const load = useCallback(async () => {
@@ -97,6 +100,58 @@ export function ResourcePage({ resource, workspaceId, permissions }: { resource:
     }
   };
 
+  const columns: TableColumnsType<Row> = resource.columns.map((c, n) => ({
+    key: c.field,
+    title: localized(c.title, lang),
+    // The first column names the row (as the row's label does).
+    rowScope: n === 0 ? ("row" as const) : undefined,
+    render: (_: unknown, row: Row) => <Cell resource={resource} column={c} value={row[c.field]} />,
+  }));
+  if (canWrite) {
+    columns.push({
+      key: "actions",
+      title: <span className="visually-hidden">{t("settings.actions")}</span>,
+      className: "actions",
+      render: (_, row) => {
+        const name = String(row[resource.label_field] ?? "");
+        const problems = rowErrors && rowErrors.row === row[resource.id_field] ? rowErrors.errors : NO_ERRORS;
+        return (
+          <>
+            <div className="row-actions">
+              {resource.update && (
+                <Button
+                  size="small"
+                  aria-label={t("settings.resource.edit_named", { name })}
+                  onClick={() => setEditing(row)}
+                >
+                  {t("settings.edit")}
+                </Button>
+              )}
+              {resource.delete && (
+                <Button
+                  size="small"
+                  danger
+                  aria-label={t("settings.resource.delete_named", { name })}
+                  onClick={() => void remove(row)}
+                >
+                  {t("settings.delete")}
+                </Button>
+              )}
+            </div>
+            {problems.message && (
+              <Alert
+                className="form-problems"
+                type="error"
+                message={problems.message}
+                description={rowProblems(problems)}
+              />
+            )}
+          </>
+        );
+      },
+    });
+  }
+
   const form =
     editing === null ? null : (
       <ResourceForm
@@ -118,93 +173,46 @@ export function ResourcePage({ resource, workspaceId, permissions }: { resource:
           <div className="page-head">
             <h2 id={`resource-${resource.name}`}>{title}</h2>
             {canWrite && resource.create && editing === null && (
-              <button type="button" className="primary" onClick={() => setEditing("new")}>
+              <Button type="primary" onClick={() => setEditing("new")}>
                 {t("settings.resource.add")}
-              </button>
+              </Button>
             )}
           </div>
           {resource.description && <p className="muted">{localized(resource.description, lang)}</p>}
           {form}
-          {loadError && (
-            <p className="form-problems" role="alert">
-              {loadError}
-            </p>
-          )}
+          {loadError && <Alert className="form-problems" type="error" message={loadError} />}
           {rows === null ? (
             !loadError && <p className="loading">{t("common.loading")}</p>
           ) : rows.length === 0 ? (
-            <p className="empty">{t("settings.resource.none")}</p>
+            <Empty className="empty" image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("settings.resource.none")} />
           ) : (
-            <table className="list" aria-label={title}>
-              <thead>
-                <tr>
-                  {resource.columns.map((c) => (
-                    <th key={c.field}>{localized(c.title, lang)}</th>
-                  ))}
-                  {canWrite && <th />}
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((row) => {
-                  const id = row[resource.id_field];
-                  const name = String(row[resource.label_field] ?? "");
-                  const problems = rowErrors && rowErrors.row === id ? rowErrors.errors : NO_ERRORS;
-                  return (
-                    <tr key={String(id)} data-row={name}>
-                      {resource.columns.map((c) => (
-                        <td key={c.field}>
-                          <Cell resource={resource} column={c} value={row[c.field]} />
-                        </td>
-                      ))}
-                      {canWrite && (
-                        <td className="actions">
-                          {resource.update && (
-                            <button
-                              type="button"
-                              className="small"
-                              aria-label={t("settings.resource.edit_named", { name })}
-                              onClick={() => setEditing(row)}
-                            >
-                              {t("settings.edit")}
-                            </button>
-                          )}
-                          {resource.delete && (
-                            <button
-                              type="button"
-                              className="small danger"
-                              aria-label={t("settings.resource.delete_named", { name })}
-                              onClick={() => void remove(row)}
-                            >
-                              {t("settings.delete")}
-                            </button>
-                          )}
-                          {problems.message && (
-                            <div className="form-problems" role="alert">
-                              <p>{problems.message}</p>
-                              {looseErrors(problems.fields, [])
-                                .filter((m) => m !== problems.message)
-                                .map((m, n) => (
-                                  <p key={n}>{m}</p>
-                                ))}
-                            </div>
-                          )}
-                        </td>
-                      )}
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <Table<Row>
+              className="settings-table"
+              rowKey={(row) => String(row[resource.id_field])}
+              columns={columns}
+              dataSource={rows}
+              pagination={false}
+              size="small"
+              components={components}
+              onRow={(row) => ({ "data-row": String(row[resource.label_field] ?? "") }) as HTMLAttributes<HTMLElement>}
+            />
           )}
           {next && (
-            <button type="button" onClick={() => void more()}>
+            <Button className="more" onClick={() => void more()}>
               {t("settings.resource.more")}
-            </button>
+            </Button>
           )}
         </section>
       </LookupContext.Provider>
     </EditorContext.Provider>
   );
+}
+
+/** A row's messages besides the error's own (a field the list does not show), one a line. */
+function rowProblems(problems: FormErrors) {
+  const rest = looseErrors(problems.fields, []).filter((m) => m !== problems.message);
+  if (!rest.length) return undefined;
+  return rest.map((m, n) => <p key={n}>{m}</p>);
 }
 
 /** One cell, by its column's format. */
@@ -340,20 +348,18 @@ function ResourceForm({
         onSubmit={(e) => void save((e.formData ?? {}) as Row)}
       >
         {errors.message && (
-          <div className="form-problems" role="alert">
-            <p>{errors.message}</p>
-            {loose.map((m, n) => (
-              <p key={n}>{m}</p>
-            ))}
-          </div>
+          <Alert
+            className="form-problems"
+            type="error"
+            message={errors.message}
+            description={loose.length ? loose.map((m, n) => <p key={n}>{m}</p>) : undefined}
+          />
         )}
-        <div className="row">
-          <button type="submit" className="primary" disabled={busy}>
+        <div className="row form-actions">
+          <Button type="primary" htmlType="submit" loading={busy}>
             {row ? t("settings.save") : t("settings.resource.create")}
-          </button>
-          <button type="button" onClick={() => onDone(false)}>
-            {t("settings.cancel")}
-          </button>
+          </Button>
+          <Button onClick={() => onDone(false)}>{t("settings.cancel")}</Button>
         </div>
       </Form>
     </div>

@@ -16,6 +16,7 @@ import {
   readPage,
 } from "./format";
 import { ResourcePage } from "./ResourcePage";
+import { inConsole } from "../../test/router";
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
@@ -67,6 +68,7 @@ function page(permissions = ["response_marks.manage"], resource = MARKS) {
     <LookupContext.Provider value={{ workspaceId: 5, lookups: lookupsOf("tags") }}>
       <ResourcePage resource={resource} workspaceId={5} permissions={permissions} />
     </LookupContext.Provider>,
+    inConsole,
   );
 }
 
@@ -141,7 +143,7 @@ describe("a resource's page", () => {
     page();
     const table = await screen.findByRole("table", { name: "対応マーク" });
     const first = table.querySelector('tr[data-row="要対応"]') as HTMLElement;
-    expect(within(table).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["名前", "色", "種類", "友だち数", "急ぎ", "タグ", ""]);
+    expect(within(table).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["名前", "色", "種類", "友だち数", "急ぎ", "タグ", "操作"]);
     await waitFor(() => expect(first.textContent).toContain("常連"));
     expect(first.textContent).toContain("未対応");
     expect(first.textContent).toContain("1,234");
