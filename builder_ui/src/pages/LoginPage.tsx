@@ -1,7 +1,13 @@
+// Signing in: e-mail address and password (and the code of an authenticator app when the account asks for one),
+// in the components' look.
+import { Alert, Button, Form, Input } from "antd";
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, setCsrfToken } from "../api";
 import type { Me } from "../types";
+
+/** The card spaces its fields itself (a form item's own margin would double it). */
+const FIELD = { marginBottom: 0 };
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -38,24 +44,29 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
       <form onSubmit={submit} className="login-card" aria-label={t("login.title")}>
         <h1>縁 Enishi</h1>
         <p className="muted">{t("login.subtitle")}</p>
-        <label>
-          {t("login.email")}
-          <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
-        </label>
-        <label>
-          {t("login.password")}
-          <input
-            type="password"
+        <Form.Item label={t("login.email")} htmlFor="login-email" layout="vertical" style={FIELD}>
+          <Input
+            id="login-email"
+            type="email"
+            autoComplete="username"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            required
+          />
+        </Form.Item>
+        <Form.Item label={t("login.password")} htmlFor="login-password" layout="vertical" style={FIELD}>
+          <Input.Password
+            id="login-password"
             autoComplete="current-password"
             value={password}
             onChange={(e) => setPassword(e.target.value)}
             required
           />
-        </label>
+        </Form.Item>
         {code !== null && (
-          <label>
-            {t("account.code")}
-            <input
+          <Form.Item label={t("account.code")} htmlFor="login-code" layout="vertical" style={FIELD}>
+            <Input
+              id="login-code"
               inputMode="numeric"
               autoComplete="one-time-code"
               pattern="[0-9 ]{6,7}"
@@ -64,16 +75,12 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
               required
               autoFocus
             />
-          </label>
+          </Form.Item>
         )}
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
-        <button type="submit" className="primary" disabled={busy}>
+        {error && <Alert type="error" message={error} />}
+        <Button type="primary" htmlType="submit" loading={busy} block>
           {t("login.submit")}
-        </button>
+        </Button>
       </form>
     </div>
   );

@@ -1,5 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { inConsole } from "../../test/router";
 import { AccountPanel } from "./AccountPanel";
 
 const json = (body: unknown, status = 200) =>
@@ -26,7 +27,7 @@ describe("my account", () => {
       }
       return json({ user: { two_factor_enabled: false } });
     });
-    render(<AccountPanel onClose={() => undefined} />);
+    render(<AccountPanel onClose={() => undefined} />, inConsole);
     const form = screen.getByRole("form", { name: "パスワードの変更" });
     const currentInput = within(form).getByLabelText("現在のパスワード");
     fireEvent.change(currentInput, { target: { value: "guess" } });
@@ -34,6 +35,8 @@ describe("my account", () => {
     fireEvent.click(within(form).getByRole("button", { name: "変更する" }));
     const current = currentInput.closest("[data-field]") as HTMLElement;
     await waitFor(() => expect(within(current).getByRole("alert").textContent).toBe("パスワードが違います"));
+    // (the field itself drawn in its error state)
+    expect(currentInput.closest(".ant-form-item")?.classList.contains("ant-form-item-has-error")).toBe(true);
     fireEvent.change(currentInput, { target: { value: "old secret 123" } });
     fireEvent.click(within(form).getByRole("button", { name: "変更する" }));
     expect((await within(form).findByRole("status")).textContent).toContain("パスワードを変更しました");
@@ -54,7 +57,7 @@ describe("my account", () => {
       }
       return json({ user: { two_factor_enabled: enabled } });
     });
-    render(<AccountPanel onClose={() => undefined} />);
+    render(<AccountPanel onClose={() => undefined} />, inConsole);
     const group = await screen.findByRole("group", { name: "二段階認証" });
     fireEvent.click(within(group).getByRole("button", { name: "設定を始める" }));
     expect(((await within(group).findByLabelText("認証アプリに登録するキー")) as HTMLInputElement).value).toBe("JBSWY3DPEHPK3PXP");

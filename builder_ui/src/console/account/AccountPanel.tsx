@@ -1,8 +1,11 @@
 // My account: change my password; turn two-factor sign-in (codes from an authenticator app) on or off.
+import { Alert, Button, Input } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api";
-import { CopyField, Field, FormProblems, useSubmit } from "../settings/ui";
+import { CopyField, useSubmit } from "../settings/ui";
+import { AccountField, Problems } from "./fields";
+import "./account.css";
 
 interface MeUser {
   user: { two_factor_enabled?: boolean };
@@ -11,18 +14,23 @@ interface MeUser {
 export function AccountPanel({ onClose }: { onClose: () => void }) {
   const { t } = useTranslation();
   return (
-    <section className="panel stack" aria-label={t("account.title")}>
+    <section className="panel stack account-panel" aria-label={t("account.title")}>
       <div className="row">
         <h2>{t("account.title")}</h2>
         <span className="spacer" />
-        <button type="button" className="link" onClick={onClose}>
+        <Button type="link" onClick={onClose}>
           {t("account.close")}
-        </button>
+        </Button>
       </div>
       <ChangePassword />
       <TwoFactor />
     </section>
   );
+}
+
+/** A notice that something was done (a status, not an alert). */
+function Done({ text }: { text: string }) {
+  return <Alert type="success" role="status" message={text} />;
 }
 
 function ChangePassword() {
@@ -45,31 +53,31 @@ function ChangePassword() {
       }}
     >
       <h3>{t("account.password_title")}</h3>
-      <div className="row">
-        <Field label={t("account.current_password")} name="current_password" errors={errors}>
-          <input
-            type="password"
+      <div className="account-fields">
+        <AccountField id="account-current-password" label={t("account.current_password")} name="current_password" errors={errors}>
+          <Input.Password
+            id="account-current-password"
             autoComplete="current-password"
             value={form.current_password}
             onChange={(e) => setForm({ ...form, current_password: e.target.value })}
             required
           />
-        </Field>
-        <Field label={t("account.new_password")} name="new_password" errors={errors}>
-          <input
-            type="password"
+        </AccountField>
+        <AccountField id="account-new-password" label={t("account.new_password")} name="new_password" errors={errors}>
+          <Input.Password
+            id="account-new-password"
             autoComplete="new-password"
             value={form.new_password}
             onChange={(e) => setForm({ ...form, new_password: e.target.value })}
             required
           />
-        </Field>
-        <button type="submit" className="primary" disabled={busy}>
+        </AccountField>
+        <Button type="primary" htmlType="submit" loading={busy}>
           {t("account.change_password")}
-        </button>
+        </Button>
       </div>
-      <FormProblems errors={errors} shown={["current_password", "new_password"]} />
-      {done && <p role="status">{t("account.password_changed")}</p>}
+      <Problems errors={errors} shown={["current_password", "new_password"]} />
+      {done && <Done text={t("account.password_changed")} />}
     </form>
   );
 }
@@ -99,49 +107,56 @@ function TwoFactor() {
     }
   };
   const codeField = (
-    <Field label={t("account.code")} name="code" errors={errors}>
-      <input inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} />
-    </Field>
+    <AccountField id="account-two-factor-code" label={t("account.code")} name="code" errors={errors}>
+      <Input
+        id="account-two-factor-code"
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        value={code}
+        onChange={(e) => setCode(e.target.value)}
+      />
+    </AccountField>
   );
   return (
     <div className="stack" role="group" aria-label={t("account.two_factor_title")}>
       <h3>{t("account.two_factor_title")}</h3>
       <p className="muted">{t(enabled ? "account.two_factor_on" : "account.two_factor_off")}</p>
       {!enabled && !started && (
-        <button
-          type="button"
-          disabled={busy}
-          onClick={async () => {
-            setSaid(null);
-            const result = await submit(() => api.post<{ secret: string; otpauth_uri: string }>("/api/auth/two-factor"));
-            if (result) setStarted(result);
-          }}
-        >
-          {t("account.two_factor_start")}
-        </button>
+        <div>
+          <Button
+            loading={busy}
+            onClick={async () => {
+              setSaid(null);
+              const result = await submit(() => api.post<{ secret: string; otpauth_uri: string }>("/api/auth/two-factor"));
+              if (result) setStarted(result);
+            }}
+          >
+            {t("account.two_factor_start")}
+          </Button>
+        </div>
       )}
       {!enabled && started && (
         <>
           <CopyField value={started.secret} label={t("account.two_factor_secret")} />
           <CopyField value={started.otpauth_uri} label={t("account.two_factor_uri")} />
-          <div className="row">
+          <div className="account-fields">
             {codeField}
-            <button type="button" className="primary" disabled={busy} onClick={() => void send("confirm")}>
+            <Button type="primary" loading={busy} onClick={() => void send("confirm")}>
               {t("account.two_factor_confirm")}
-            </button>
+            </Button>
           </div>
         </>
       )}
       {enabled && (
-        <div className="row">
+        <div className="account-fields">
           {codeField}
-          <button type="button" className="danger" disabled={busy} onClick={() => void send("disable")}>
+          <Button danger loading={busy} onClick={() => void send("disable")}>
             {t("account.two_factor_disable")}
-          </button>
+          </Button>
         </div>
       )}
-      <FormProblems errors={errors} shown={["code"]} />
-      {said && <p role="status">{said}</p>}
+      <Problems errors={errors} shown={["code"]} />
+      {said && <Done text={said} />}
     </div>
   );
 }

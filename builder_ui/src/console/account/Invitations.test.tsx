@@ -1,5 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { inConsole } from "../../test/router";
 import { Invitations } from "./Invitations";
 import en from "./locales/en.json";
 import ja from "./locales/ja.json";
@@ -30,7 +31,7 @@ describe("my invitations", () => {
       return json(open);
     });
     const answered = vi.fn();
-    render(<Invitations onAnswered={answered} />);
+    render(<Invitations onAnswered={answered} />, inConsole);
     const panel = await screen.findByRole("region", { name: "ワークスペースへの招待" });
     const cafe = panel.querySelector('li[data-invitation="縁カフェ"]') as HTMLElement;
     expect(cafe.textContent).toContain("縁カフェ に「オペレーター」として招待されています");

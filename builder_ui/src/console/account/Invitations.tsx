@@ -1,8 +1,11 @@
 // The workspaces that invite the signed-in person: they become staff only by accepting here.
+import { Button } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api";
-import { FormProblems, useSubmit } from "../settings/ui";
+import { useSubmit } from "../settings/ui";
+import { Problems } from "./fields";
+import "./account.css";
 
 export interface MyInvitation {
   id: number;
@@ -16,6 +19,8 @@ export interface MyInvitation {
 export function Invitations({ onAnswered }: { onAnswered: () => void }) {
   const { t } = useTranslation();
   const [invitations, setInvitations] = useState<MyInvitation[]>([]);
+  // The answer being sent (its button turns).
+  const [answering, setAnswering] = useState<string | null>(null);
   const { errors, busy, submit } = useSubmit();
   const load = useCallback(async () => {
     const found = await api.get<MyInvitation[]>("/api/auth/invitations").catch(() => []);
@@ -26,13 +31,18 @@ export function Invitations({ onAnswered }: { onAnswered: () => void }) {
   }, [load]);
   if (invitations.length === 0) return null;
   const answer = async (invitation: MyInvitation, verb: "accept" | "decline") => {
-    if (await submit(() => api.post(`/api/auth/invitations/${invitation.id}/${verb}`))) {
-      await load();
-      onAnswered();
+    setAnswering(`${invitation.id}.${verb}`);
+    try {
+      if (await submit(() => api.post(`/api/auth/invitations/${invitation.id}/${verb}`))) {
+        await load();
+        onAnswered();
+      }
+    } finally {
+      setAnswering(null);
     }
   };
   return (
-    <section className="panel stack" aria-label={t("account.invitations")}>
+    <section className="panel stack invitations" aria-label={t("account.invitations")}>
       <h2>{t("account.invitations")}</h2>
       <ul className="plain">
         {invitations.map((i) => (
@@ -40,17 +50,28 @@ export function Invitations({ onAnswered }: { onAnswered: () => void }) {
             <span>
               {t("account.invited_to", { workspace: i.workspace_name, role: t(`settings.roles.${i.role}`) })}
               {i.invited_by && <span className="muted"> ({t("account.invited_by", { name: i.invited_by })})</span>}
-            </span>{" "}
-            <button type="button" className="primary small" disabled={busy} onClick={() => void answer(i, "accept")}>
+            </span>
+            <Button
+              type="primary"
+              size="small"
+              disabled={busy && answering !== `${i.id}.accept`}
+              loading={answering === `${i.id}.accept`}
+              onClick={() => void answer(i, "accept")}
+            >
               {t("account.accept")}
-            </button>{" "}
-            <button type="button" className="small" disabled={busy} onClick={() => void answer(i, "decline")}>
+            </Button>
+            <Button
+              size="small"
+              disabled={busy && answering !== `${i.id}.decline`}
+              loading={answering === `${i.id}.decline`}
+              onClick={() => void answer(i, "decline")}
+            >
               {t("account.decline")}
-            </button>
+            </Button>
           </li>
         ))}
       </ul>
-      <FormProblems errors={errors} shown={[]} />
+      <Problems errors={errors} shown={[]} />
     </section>
   );
 }

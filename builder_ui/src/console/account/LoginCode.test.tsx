@@ -1,5 +1,6 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { inConsole } from "../../test/router";
 import { LoginPage } from "../../pages/LoginPage";
 
 const json = (body: unknown, status = 200) =>
@@ -22,7 +23,7 @@ describe("signing in with two-factor sign-in", () => {
       return json({ user: { id: 1 }, memberships: [], csrf_token: "t" });
     });
     const loggedIn = vi.fn(async () => undefined);
-    render(<LoginPage onLoggedIn={loggedIn} />);
+    render(<LoginPage onLoggedIn={loggedIn} />, inConsole);
     fireEvent.change(screen.getByLabelText("メールアドレス"), { target: { value: "staff@shop.example" } });
     fireEvent.change(screen.getByLabelText("パスワード"), { target: { value: "correct horse battery" } });
     fireEvent.click(screen.getByRole("button", { name: "ログイン" }));

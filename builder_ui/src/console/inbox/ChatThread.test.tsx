@@ -1,5 +1,6 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { inConsole } from "../../test/router";
 import type { WorkspaceAccess } from "../../types";
 import { ChatThread, mergeMessages, unsettled } from "./ChatThread";
 import type { ChatMessage } from "./types";
@@ -85,7 +86,7 @@ describe("chat thread", () => {
       if (String(url).includes("/read")) return json({ last_read_message_id: 3 });
       return json({ items: history, next: null });
     });
-    render(<ChatThread access={access} friendId={7} />);
+    render(<ChatThread access={access} friendId={7} />, inConsole);
     const list = await screen.findByRole("list", { name: "メッセージ" });
     await within(list).findByText("こんにちは");
     expect(within(list).getByText("ようこそ")).toBeTruthy();
@@ -111,7 +112,7 @@ describe("chat thread", () => {
       if (String(url).includes("/read")) return json({ last_read_message_id: 4 });
       return json({ items: history, next: null });
     });
-    render(<ChatThread access={access} friendId={7} />);
+    render(<ChatThread access={access} friendId={7} />, inConsole);
     await screen.findByText("質問です");
     fireEvent.change(screen.getByLabelText("返信"), { target: { value: "承知しました" } });
     fireEvent.click(screen.getByRole("button", { name: "送信" }));
@@ -128,7 +129,7 @@ describe("chat thread", () => {
       if (init?.method === "POST") return json({ error: "blocked", message: "この友だちはブロック中のため送信できません", errors: [] }, 409);
       return json({ items: [message(1)], next: null });
     });
-    render(<ChatThread access={{ ...access, permissions: ["core.write"] }} friendId={7} />);
+    render(<ChatThread access={{ ...access, permissions: ["core.write"] }} friendId={7} />, inConsole);
     await screen.findByText("m1");
     fireEvent.change(screen.getByLabelText("返信"), { target: { value: "こんにちは" } });
     fireEvent.click(screen.getByRole("button", { name: "送信" }));
@@ -140,7 +141,7 @@ describe("chat thread", () => {
     vi.spyOn(globalThis, "fetch").mockResolvedValue(
       json({ items: [message(1, { kind: "postback", text: "a=1", body: { data: "a=1", displayText: "予約する" } })], next: null }),
     );
-    render(<ChatThread access={{ ...access, permissions: [] }} friendId={7} />);
+    render(<ChatThread access={{ ...access, permissions: [] }} friendId={7} />, inConsole);
     await screen.findByText("ボタンをタップ: 予約する");
     expect(screen.queryByLabelText("返信")).toBeNull();
   });
@@ -153,7 +154,7 @@ describe("chat thread", () => {
       if (u.includes("/friends/8/")) return json({ items: [message(9, { text: "別の人" })], next: null });
       return json({ items: [message(2, { text: "最近の話" })], next: "c1" });
     });
-    const { rerender } = render(<ChatThread access={access} friendId={7} />);
+    const { rerender } = render(<ChatThread access={access} friendId={7} />, inConsole);
     await screen.findByText("最近の話");
     fireEvent.click(screen.getByRole("button", { name: "以前のメッセージ" }));
     await screen.findByText("昔の話");
@@ -178,7 +179,7 @@ describe("chat thread", () => {
       }
       return json({ items: history, next: "c1" });
     });
-    render(<ChatThread access={access} friendId={7} />);
+    render(<ChatThread access={access} friendId={7} />, inConsole);
     await screen.findByText("最近の話");
     fireEvent.click(screen.getByRole("button", { name: "以前のメッセージ" }));
     await waitFor(() => expect(releaseOlder).not.toBeNull());
@@ -199,7 +200,7 @@ describe("chat thread", () => {
     const jsdomUrl = { createObjectURL: URL.createObjectURL, revokeObjectURL: URL.revokeObjectURL };
     Object.assign(URL, { createObjectURL: () => "blob:picture", revokeObjectURL: () => undefined });
     try {
-      const { unmount } = render(<ChatThread access={{ ...access, permissions: [] }} friendId={7} />);
+      const { unmount } = render(<ChatThread access={{ ...access, permissions: [] }} friendId={7} />, inConsole);
       await screen.findByText("画像を取得中…");
       const picture = await screen.findByRole("img", { name: "画像" }, { timeout: 3000 });
       expect(picture.getAttribute("src")).toBe("blob:picture");

@@ -1,6 +1,7 @@
 // The conversation with one friend (1:1チャット): messages in and out, a reply box, read markers.
 // New messages come in live (the inbox stream); a reply shows queued → sent (or failed) as the outbox sends it.
 import { useInfiniteQuery, useQuery, type InfiniteData } from "@tanstack/react-query";
+import { Alert, Button, Input } from "antd";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl } from "../../api";
@@ -178,7 +179,7 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
 
   return (
     <section className="chat-thread" aria-label={t("inbox.thread")}>
-      {error && <p className="error">{t("common.failed", { message: error })}</p>}
+      {error && <Alert className="chat-error" type="error" message={t("common.failed", { message: error })} />}
       <ol
         className="chat-messages"
         ref={listRef}
@@ -191,9 +192,9 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
       >
         {thread.hasNextPage && (
           <li className="chat-older">
-            <button type="button" className="small" onClick={loadOlder}>
+            <Button size="small" loading={thread.isFetchingNextPage} onClick={loadOlder}>
               {t("inbox.older")}
-            </button>
+            </Button>
           </li>
         )}
         {!loaded && !error && <li className="muted">{t("common.loading")}</li>}
@@ -213,9 +214,9 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
           <label className="visually-hidden" htmlFor={`reply-${friendId}`}>
             {t("inbox.reply")}
           </label>
-          <textarea
+          <Input.TextArea
             id={`reply-${friendId}`}
-            rows={2}
+            autoSize={{ minRows: 2, maxRows: 8 }}
             maxLength={5000}
             placeholder={t("inbox.reply_placeholder")}
             value={draft}
@@ -230,13 +231,11 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
               }
             }}
           />
-          <button type="submit" className="primary" disabled={sending || !draft.trim()}>
+          <Button type="primary" htmlType="submit" loading={sending} disabled={!sending && !draft.trim()}>
             {sending ? t("inbox.sending") : t("inbox.send")}
-          </button>
+          </Button>
           {sendError && (
-            <p className="error small chat-send-error" role="alert">
-              {t("inbox.send_failed", { message: sendError })}
-            </p>
+            <Alert className="chat-send-error" type="error" message={t("inbox.send_failed", { message: sendError })} />
           )}
         </form>
       )}

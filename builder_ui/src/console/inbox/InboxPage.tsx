@@ -2,6 +2,7 @@
 // and unread; the chosen one's chat thread beside the friend's mark and assignee, which can be changed there.
 // The list follows new messages live (the inbox stream).
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { Alert, Badge, Button, Checkbox, Empty, Tag } from "antd";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
@@ -12,6 +13,7 @@ import type { Contribution, ConversationFilterSlot, SegmentConditionOf } from ".
 import { useContributions } from "../../platform/modules";
 import type { Me, WorkspaceAccess } from "../../types";
 import { sectionUrl } from "../sections";
+import { THEME } from "../../theme";
 import { ChatThread } from "./ChatThread";
 import { subscribeInbox } from "./live";
 import type { Conversation, FriendBrief, Page } from "./types";
@@ -26,6 +28,13 @@ export interface InboxFilters {
 export const NO_FILTERS: InboxFilters = { values: {}, unreadOnly: false };
 const PAGE = 50;
 const REFRESH_DELAY_MS = 250;
+// Unread counts in white on the console's dark green (5.4:1; antd's red would say "error").
+const UNREAD_COLOUR = THEME.token?.colorPrimary;
+
+/** A number of unread messages, said in words to a screen reader. */
+function Unread({ count, label }: { count: number; label: string }) {
+  return <Badge className="unread-count" count={count} overflowCount={999} color={UNREAD_COLOUR} aria-label={label} />;
+}
 
 type Filter = Contribution<ConversationFilterSlot>;
 const filterKey = ({ plugin, slot }: Filter) => `${plugin}.${slot.key}`;
@@ -172,11 +181,7 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
         <div className="inbox-filters" role="group" aria-label={t("inbox.filters")}>
           <h1 className="small-heading">
             {t("inbox.title")}
-            {totalUnread > 0 && (
-              <span className="unread-count" aria-label={t("inbox.unread", { count: totalUnread })}>
-                {totalUnread}
-              </span>
-            )}
+            {totalUnread > 0 && <Unread count={totalUnread} label={t("inbox.unread", { count: totalUnread })} />}
           </h1>
           {available.map((filter) => (
             <filter.slot.component
@@ -187,42 +192,41 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
               onChange={(value) => setFilters((f) => ({ ...f, values: { ...f.values, [filterKey(filter)]: value } }))}
             />
           ))}
-          <label className="check">
-            <input type="checkbox" checked={filters.unreadOnly} onChange={(e) => setFilters((f) => ({ ...f, unreadOnly: e.target.checked }))} />
+          <Checkbox checked={filters.unreadOnly} onChange={(e) => setFilters((f) => ({ ...f, unreadOnly: e.target.checked }))}>
             {t("inbox.unread_only")}
-          </label>
+          </Checkbox>
         </div>
-        {error && (
-          <p className="error small" role="alert">
-            {error}
-          </p>
-        )}
+        {error && <Alert className="inbox-error" type="error" message={error} />}
         <ul className="inbox-conversations" aria-label={t("inbox.conversations")}>
           {items === null && <li className="muted">{t("common.loading")}</li>}
-          {items?.length === 0 && <li className="muted">{t("inbox.no_conversations")}</li>}
+          {items?.length === 0 && (
+            <li>
+              <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("inbox.no_conversations")} />
+            </li>
+          )}
           {items?.map((c) => (
             <li key={c.friend.id}>
-              <button type="button" aria-current={c.friend.id === friendId ? "true" : undefined} onClick={() => open(c.friend.id)}>
+              <Button
+                type="text"
+                block
+                className="conversation"
+                aria-current={c.friend.id === friendId ? "true" : undefined}
+                onClick={() => open(c.friend.id)}
+              >
                 <span className="name">
                   {c.friend.display_name || `#${c.friend.id}`}
-                  {c.friend.status === "blocked" && <span className="badge">{t("inbox.blocked")}</span>}
+                  {c.friend.status === "blocked" && <Tag className="blocked">{t("inbox.blocked")}</Tag>}
                 </span>
-                {unreadOf(c) > 0 ? (
-                  <span className="unread-count" aria-label={t("inbox.unread", { count: unreadOf(c) })}>
-                    {unreadOf(c)}
-                  </span>
-                ) : (
-                  <span />
-                )}
+                {unreadOf(c) > 0 ? <Unread count={unreadOf(c)} label={t("inbox.unread", { count: unreadOf(c) })} /> : <span />}
                 <span className="preview">{preview(c, t)}</span>
-              </button>
+              </Button>
             </li>
           ))}
           {list.hasNextPage && (
             <li>
-              <button type="button" className="small" onClick={more}>
+              <Button size="small" className="more" loading={list.isFetchingNextPage} onClick={more}>
                 {t("inbox.more")}
-              </button>
+              </Button>
             </li>
           )}
         </ul>
@@ -235,14 +239,10 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
             <div className="row">
               <h2 className="small-heading">
                 {selected?.display_name || `#${friendId}`}
-                {selected?.status === "blocked" && <span className="badge">{t("inbox.blocked")}</span>}
+                {selected?.status === "blocked" && <Tag className="blocked">{t("inbox.blocked")}</Tag>}
               </h2>
               <span className="spacer" />
-              <Link
-                to={sectionUrl(ws, "friends", friendId)}
-              >
-                {t("inbox.friend_page")}
-              </Link>
+              <Link to={sectionUrl(ws, "friends", friendId)}>{t("inbox.friend_page")}</Link>
             </div>
             <ChatThread key={friendId} access={access} friendId={friendId} />
           </main>
@@ -273,4 +273,3 @@ function preview(c: Conversation, t: (key: string, o?: Record<string, unknown>) 
   return who + String(m.body.altText ?? m.text ?? m.kind);
 }
 
-/** A select bound to a friend's value in a plugin (GET it, PUT {key: id}, DELETE for none). */
