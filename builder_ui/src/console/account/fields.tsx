@@ -1,9 +1,11 @@
 // The account forms' building blocks in the components' look: a labelled field (Ant Design's form item, its
 // error state and the server's messages for it, each said as an alert) and the form's other problems as an Alert.
-import { Alert, Form } from "antd";
+import { Alert } from "antd";
 import type { ReactNode } from "react";
-import { errorsWithin, unplacedErrors, type FormErrors } from "../settings/errors";
+import { FormItem } from "../../components/FormItem";
+import { errorsWithin, listedProblems, type FormErrors } from "../settings/errors";
 
+/** A field of an account form: its messages said as alerts. */
 export function AccountField({
   id,
   label,
@@ -17,35 +19,17 @@ export function AccountField({
   errors: FormErrors;
   children: ReactNode;
 }) {
-  const messages = errorsWithin(errors, name);
   return (
-    <Form.Item
-      className="field"
-      label={label}
-      htmlFor={id}
-      layout="vertical"
-      data-field={name}
-      validateStatus={messages.length ? "error" : undefined}
-      help={
-        messages.length
-          ? messages.map((m) => (
-              <span key={m} role="alert">
-                {m}
-              </span>
-            ))
-          : undefined
-      }
-    >
+    <FormItem id={id} label={label} name={name} messages={errorsWithin(errors, name)} alert>
       {children}
-    </Form.Item>
+    </FormItem>
   );
 }
 
-/** The error's message, and messages of fields the form does not show (a lone field message that is the error's
- * own message is not said twice). */
+/** The error's message, and messages of fields the form does not show. */
 export function Problems({ errors, shown }: { errors: FormErrors; shown: string[] }) {
   if (!errors.message) return null;
-  const rest = unplacedErrors(errors, shown).filter((m) => m !== errors.message && !m.endsWith(`: ${errors.message}`));
+  const rest = listedProblems(errors, shown);
   return (
     <Alert
       className="form-problems"

@@ -2,6 +2,7 @@
 // "query:reassign_to"), so it can be shown next to that field; the rest goes above the form.
 import { ApiError } from "../../api";
 import { localized } from "../../i18n";
+import { problemText } from "../../problems";
 
 export interface FormErrors {
   /** The error's own message, in the UI's language (null when the request succeeded). */
@@ -40,11 +41,24 @@ export function errorsWithin(errors: FormErrors, key: string): string[] {
   return out;
 }
 
-/** Field messages whose field is not among those the form shows (they are listed with the general message). */
+/** A field key as the path it came from: "ranks.1.threshold" → "$.ranks[1].threshold". */
+function keyPath(key: string): string {
+  return "$." + key.replace(/\.(\d+)(?=\.|$)/g, "[$1]");
+}
+
+/** Field messages whose field is not among those the form shows (they are listed with the general message), each
+ * with where it is said in words, never the field's key. */
 export function unplacedErrors(errors: FormErrors, shown: string[]): string[] {
   const out: string[] = [];
   for (const [k, messages] of Object.entries(errors.fields)) {
-    if (!shown.some((s) => k === s || k.startsWith(s + "."))) out.push(...messages.map((m) => (k ? `${k}: ${m}` : m)));
+    if (!shown.some((s) => k === s || k.startsWith(s + ".")))
+      out.push(...messages.map((m) => (k ? problemText({ path: keyPath(k), message: m }) : m)));
   }
   return out;
+}
+
+/** What a form lists under its error's message: the unplaced field messages, without the message itself again
+ * (a lone field message is often the error's message). */
+export function listedProblems(errors: FormErrors, shown: string[]): string[] {
+  return unplacedErrors(errors, shown).filter((m) => m !== errors.message && !m.endsWith(`: ${errors.message}`));
 }

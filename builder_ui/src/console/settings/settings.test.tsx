@@ -62,7 +62,13 @@ describe("server errors by field", () => {
     expect(errorsWithin(ja, "ranks.1")).toEqual([]);
     expect(errorsWithin(ja, "ranks.0")).toEqual(["同じ名前のランクがあります"]);
     expect(errorsWithin(ja, "ranks")).toHaveLength(2);
-    expect(unplacedErrors(ja, ["ranks"])).toEqual(["plan: not yours"]);
+    // Messages of fields the form does not show are listed with where they are in words, never the field's key.
+    expect(unplacedErrors(ja, ["ranks"])).toEqual(["not yours"]);
+    expect(unplacedErrors(ja, [])).toEqual([
+      "ランク 1件目 › 名前: 同じ名前のランクがあります",
+      "ランク 11件目 › 名前: x",
+      "not yours",
+    ]);
   });
 
   it("gives a network failure's text as the message", () => {

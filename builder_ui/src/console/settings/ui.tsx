@@ -3,7 +3,7 @@
 // to plugins' modules, and its chunk is read before a module's first screen (antd would make it wait).
 import { useCallback, useId, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { errorsWithin, formErrors, NO_ERRORS, unplacedErrors, type FormErrors } from "./errors";
+import { errorsWithin, formErrors, listedProblems, NO_ERRORS, type FormErrors } from "./errors";
 
 /** A label around one input, with the server's messages for that field underneath. Given `id` (the id of an
  * Ant Design control inside, which a wrapping label would click a second time), the label names it by `for`. */
@@ -75,8 +75,7 @@ export function FieldErrors({ errors, name, exact }: { errors: FormErrors; name:
 /** The error's message, and messages of fields the form does not show. */
 export function FormProblems({ errors, shown }: { errors: FormErrors; shown: string[] }) {
   if (!errors.message) return null;
-  // (a lone field message is often the error's message itself: not said twice)
-  const rest = unplacedErrors(errors, shown).filter((m) => m !== errors.message && !m.endsWith(`: ${errors.message}`));
+  const rest = listedProblems(errors, shown);
   return (
     <div className="form-problems" role="alert">
       <p>{errors.message}</p>
