@@ -63,7 +63,12 @@ async def test_killed_workers_leave_every_recipient_with_exactly_one_copy(shop: 
     else:
         worker = await _worker(env, made["id"])
         # (a generous bound: a loaded machine with other tests running beside it slows the worker down)
-        assert await asyncio.wait_for(worker.wait(), timeout=400) == 0
+        try:
+            assert await asyncio.wait_for(worker.wait(), timeout=400) == 0
+        except TimeoutError:
+            worker.kill()
+            await worker.wait()
+            pytest.fail(f"the last worker did not finish the broadcast: {await _state(shop, made['id'])}")
     assert kills == KILLS, "the worker finished before it could be killed: raise RECIPIENTS or the latency"
 
     missing, repeated = [], []
@@ -109,6 +114,27 @@ async def _progress_after(shop: Shop, broadcast_id: int, worker: asyncio.subproc
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(worker.wait(), timeout=0.05)
     return False
+
+
+async def _state(shop: Shop, broadcast_id: int) -> str:
+    """Where a broadcast that did not finish stands: its row and its requests by status (for the failure)."""
+    async with shop.db.session() as s:
+        broadcast = (await s.execute(select(Broadcast).where(Broadcast.id == broadcast_id))).scalar_one()
+        requests = (
+            await s.execute(
+                select(
+                    LineRequest.status,
+                    func.count(),
+                    func.min(LineRequest.next_attempt_at),
+                    func.max(LineRequest.next_attempt_at),
+                    func.max(LineRequest.attempts),
+                )
+                .where(LineRequest.broadcast_id == broadcast_id)
+                .group_by(LineRequest.status)
+            )
+        ).all()
+    row = {c.name: getattr(broadcast, c.key) for c in Broadcast.__table__.columns if c.name != "messages"}
+    return f"broadcast {row}; requests (status, count, next attempt from, to, most attempts) {requests}"
 
 
 async def _signature(shop: Shop, broadcast_id: int) -> tuple[object, ...]:
