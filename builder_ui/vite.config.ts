@@ -11,7 +11,9 @@ export default defineConfig({
   // sharedShims: dist/shared/<name>.js, the console's libraries as plugins' UI modules import them.
   plugins: [react(), sharedShims()],
   // Plugins' module sources (and their tests) live outside this folder and use the console's copies.
-  resolve: { dedupe: ["react", "react-dom", "react-i18next", "i18next", "@enishi/plugin-ui", "@testing-library/react"] },
+  resolve: {
+    dedupe: ["react", "react-dom", "react-i18next", "i18next", "@enishi/plugin-ui", "@testing-library/react", "antd"],
+  },
   server: {
     proxy: { "/api": backend, "/emulator": backend, "/schema": backend, "/ui": backend },
     // Plugins' module sources (plugins/*/ui) are read by the tests beside them.

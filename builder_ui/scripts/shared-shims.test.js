@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as React from "react";
 import { build } from "vite";
-import { enishiPluginModule } from "@enishi/plugin-ui/vite";
+import { ANTD_EXPORTS, enishiPluginModule } from "@enishi/plugin-ui/vite";
 import { exportNames, shimSource } from "./shared-shims.js";
 
 let dir;
@@ -53,7 +53,8 @@ describe("the plugin module preset", () => {
         'import { useState } from "react";',
         'import { useTranslation } from "react-i18next";',
         'import { api } from "@enishi/plugin-ui";',
-        "function Panel() { const [n] = useState(1); const { t } = useTranslation(); return <p className=\"loyalty-panel\">{t('x')}{n}</p>; }",
+        'import { Button } from "antd";',
+        "function Panel() { const [n] = useState(1); const { t } = useTranslation(); return <p className=\"loyalty-panel\">{t('x')}{n}<Button>ok</Button></p>; }",
         'export default function register(ui) { void api.get("/x"); ui.friendPanel({ key: "p", title: { ja: "p" }, component: Panel }); }',
       ].join("\n"),
     );
@@ -64,6 +65,7 @@ describe("the plugin module preset", () => {
     expect(code).toContain('from "/ui/shared/react-jsx-runtime.js"');
     expect(code).toContain('from "/ui/shared/react-i18next.js"');
     expect(code).toContain('from "/ui/shared/plugin-ui.js"');
+    expect(code).toContain('from "/ui/shared/antd.js"');
     expect(code).not.toMatch(/from "react"|__SECRET_INTERNALS|useSyncExternalStore/);
     expect(code).toContain(".loyalty-panel");
 
@@ -74,6 +76,7 @@ describe("the plugin module preset", () => {
       "react-jsx-runtime": await import("react/jsx-runtime"),
       "react-i18next": { useTranslation: () => ({ t: (k) => k }) },
       "plugin-ui": { api: { get: vi.fn(async () => ({})) } },
+      antd: { Button: () => null },
     };
     for (const [name, module] of Object.entries(standIns)) {
       await writeFile(join(dir, "shared", `${name}.js`), shimSource(name, exportNames(module)));
@@ -94,5 +97,27 @@ describe("the plugin module preset", () => {
     } finally {
       delete globalThis.document;
     }
+  }, 30_000);
+
+  it("fails the build of a module importing from antd what the console does not share, naming it", async () => {
+    const src = join(dir, "ui", "src");
+    await mkdir(src, { recursive: true });
+    const outFile = join(dir, "ui", "dist", "module.js");
+    const attempt = async (code) => {
+      await writeFile(join(src, "index.tsx"), code);
+      return build(enishiPluginModule({ entry: join(src, "index.tsx"), outFile, name: "loyalty", minify: false }));
+    };
+    expect(ANTD_EXPORTS).toEqual(expect.arrayContaining(["Button", "Table", "Select", "Form", "Modal"]));
+    await expect(
+      attempt('import { Button, Watermark } from "antd";\nexport default function register() { return [Button, Watermark]; }'),
+    ).rejects.toThrow(/plugin module "loyalty": it imports from "antd" Watermark, which the console does not share/);
+    await expect(attempt('import * as antd from "antd";\nexport default function register() { return antd; }')).rejects.toThrow(
+      /a namespace import/,
+    );
+    await expect(
+      attempt('import Button from "antd/es/button";\nexport default function register() { return Button; }'),
+    ).rejects.toThrow(/"antd\/es\/button" is a path inside antd/);
+    await attempt('import { Button, Table } from "antd";\nexport default function register() { return [Button, Table]; }');
+    expect(await readFile(outFile, "utf8")).toContain('import { Button, Table } from "/ui/shared/antd.js"');
   }, 30_000);
 });

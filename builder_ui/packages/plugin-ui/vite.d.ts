@@ -6,6 +6,9 @@ export declare const SLOT_API_VERSION: 1;
 /** Each shared module and the name of the console's shim that re-exports it (/ui/shared/<name>.js). */
 export declare const SHARED_MODULES: Readonly<Record<string, string>>;
 
+/** The names a module may import from "antd": the Ant Design components the console shares. */
+export declare const ANTD_EXPORTS: readonly string[];
+
 /** Where the console serves the shim of a shared module. */
 export declare function sharedUrl(name: string): string;
 

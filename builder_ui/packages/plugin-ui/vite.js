@@ -1,8 +1,11 @@
 // A Vite preset that builds an Enishi plugin's console module: one ES module file, with the libraries the
-// console shares (React, react-dom, the JSX runtime, react-i18next and @enishi/plugin-ui) left out and imported
-// from the console's copies at /ui/shared/<name>.js, its CSS (if any) put into the page by the module itself,
-// and `export const version` saying which slot API it was built for.
+// console shares (React, react-dom, the JSX runtime, react-i18next, @enishi/plugin-ui and Ant Design's
+// components) left out and imported from the console's copies at /ui/shared/<name>.js, its CSS (if any) put into
+// the page by the module itself, and `export const version` saying which slot API it was built for.
 import { basename, dirname, resolve } from "node:path";
+import { ANTD_EXPORTS } from "./shared-antd.js";
+
+export { ANTD_EXPORTS };
 
 /** The slot API this preset builds for (`EnishiUi.version`). */
 export const SLOT_API_VERSION = 1;
@@ -14,6 +17,7 @@ export const SHARED_MODULES = {
   "react/jsx-runtime": "react-jsx-runtime",
   "react-i18next": "react-i18next",
   "@enishi/plugin-ui": "plugin-ui",
+  antd: "antd",
 };
 
 /** Where the console serves the shim of a shared module. */
@@ -56,6 +60,37 @@ function inlineCss(name) {
   };
 }
 
+/** A module may import from "antd" only the components the console shares (ANTD_EXPORTS), by name: the build
+ * fails here, naming what is missing, rather than the module in the browser. A path inside antd ("antd/es/…")
+ * would bundle a second copy, drawn without the console's theme and language, so it fails too. */
+function sharedAntd(name) {
+  const shared = new Set(ANTD_EXPORTS);
+  const refuse = (context, what) =>
+    context.error(
+      `Enishi plugin module "${name}": ${what}. The console shares these Ant Design names with plugin modules, ` +
+        `imported by name from "antd": ${ANTD_EXPORTS.join(", ")} (@enishi/plugin-ui/shared-antd.js).`,
+    );
+  return {
+    name: "enishi-plugin-module-antd",
+    enforce: "pre",
+    resolveId(source) {
+      if (/^antd\//.test(source)) refuse(this, `"${source}" is a path inside antd, which the console does not share`);
+      return null;
+    },
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== "chunk") continue;
+        const imported = chunk.importedBindings?.antd ?? chunk.importedBindings?.[sharedUrl(SHARED_MODULES.antd)] ?? [];
+        const missing = imported.filter((n) => !shared.has(n));
+        if (missing.length) {
+          const names = missing.map((n) => (n === "*" ? "* (a namespace import)" : n === "default" ? "a default import" : n));
+          refuse(this, `it imports from "antd" ${names.join(", ")}, which the console does not share`);
+        }
+      }
+    },
+  };
+}
+
 /**
  * The Vite config that builds `entry` (a file whose default export is `register(ui)`) into `outFile`.
  * Use it as a plugin's vite.config (`export default enishiPluginModule({...})`) or pass it to vite's `build()`.
@@ -69,7 +104,7 @@ export function enishiPluginModule({ entry, outFile, name, minify = true }) {
     configFile: false,
     root: dirname(entryPath),
     logLevel: "warn",
-    plugins: [moduleEntry(entryPath, entryId), inlineCss(label)],
+    plugins: [moduleEntry(entryPath, entryId), sharedAntd(label), inlineCss(label)],
     // The automatic JSX runtime (react/jsx-runtime, one of the shared modules), whatever tsconfig is near.
     esbuild: { jsx: "automatic", jsxImportSource: "react", jsxDev: false },
     define: { "process.env.NODE_ENV": JSON.stringify("production") },

@@ -1,0 +1,44 @@
+// For the tests of a plugin's console module (with the console's Vitest): its screens drawn as in the console,
+// and Ant Design's selects used as a person does. Not part of the module's runtime (@enishi/plugin-ui).
+import { fireEvent, screen, waitFor } from "@testing-library/react";
+
+/** render(ui, inConsole): `ui` in the console's theme and language (antd's texts in Japanese), inside its router. */
+export { inConsole } from "../../src/test/router";
+
+const OPEN = ".ant-select-dropdown:not(.ant-select-dropdown-hidden)";
+
+/** Opens an antd Select (its combobox, as found by its label) and answers the texts of the options offered. */
+export async function optionsOf(select: HTMLElement): Promise<string[]> {
+  fireEvent.mouseDown(select);
+  const list = await waitFor(() => {
+    const open = document.querySelectorAll(`${OPEN} .ant-select-item-option-content`);
+    if (!open.length) throw new Error("no open list of options");
+    return open;
+  });
+  const texts = [...list].map((o) => o.textContent ?? "");
+  fireEvent.keyDown(select, { key: "Escape" });
+  return texts;
+}
+
+/** Opens an antd Select and clicks the option called exactly `label`. */
+export async function choose(select: HTMLElement, label: string): Promise<void> {
+  fireEvent.mouseDown(select);
+  const option = await waitFor(() => {
+    const found = [...document.querySelectorAll(`${OPEN} .ant-select-item-option`)].find(
+      (o) => o.querySelector(".ant-select-item-option-content")?.textContent === label,
+    );
+    if (!found) throw new Error(`no option ${label}`);
+    return found;
+  });
+  fireEvent.click(option);
+}
+
+/** What an antd Select shows as chosen ("" for nothing). */
+export function chosen(select: HTMLElement): string {
+  return select.closest(".ant-select")?.querySelector(".ant-select-selection-item")?.textContent ?? "";
+}
+
+/** Whether an antd Select can be changed. */
+export const disabled = (select: HTMLElement): boolean => Boolean(select.closest(".ant-select-disabled"));
+
+export { screen };
