@@ -1,7 +1,8 @@
-// A node config form generated from its type's JSON Schema (RJSF with ajv8), with the catalog's pickers and
-// the message editor as custom widgets and fields. `useFormSetup` is that setup for any other form drawn from
-// a plugin's schema (the settings' resource pages).
-import Form, { getDefaultRegistry } from "@rjsf/core";
+// A node config form generated from its type's JSON Schema (RJSF with ajv8, in Ant Design: ./theme), with the
+// catalog's pickers and the message editor as custom widgets and fields. `useFormSetup` is that setup for any
+// other form drawn from a plugin's schema (the settings' resource pages).
+import { Widgets as ANTD_WIDGETS } from "@rjsf/antd";
+import { getDefaultRegistry } from "@rjsf/core";
 import {
   englishStringTranslator,
   hasWidget,
@@ -22,6 +23,7 @@ import { DEFAULT_FORM_STATE } from "../editor/defaults";
 import { MessagesField } from "./MessagesField";
 import { lookupWidgets, useLookups } from "./pickers";
 import { decorateUiSchema, formSchema, localizeSchema } from "./schema";
+import { SchemaForm } from "./theme";
 
 // Form errors in the UI's language (ajv's own messages are English).
 const validators = {
@@ -71,7 +73,7 @@ export function useFormSetup() {
   return { lang, lookups, widgets, fields, translateString, validator: lang === "en" ? validators.en : validators.ja };
 }
 
-const RJSF_WIDGETS = getDefaultRegistry().widgets;
+const RJSF_WIDGETS = { ...getDefaultRegistry().widgets, ...ANTD_WIDGETS };
 const SCHEMA_TYPES = ["string", "number", "integer", "boolean", "array", "object"] as const;
 
 /** The uiSchema without `ui:widget` names no widget answers (a plugin's whose UI module has not loaded, or
@@ -117,7 +119,7 @@ export function ConfigForm({
   const hasFields = Object.keys((schema.properties as object | undefined) ?? {}).length > 0;
   if (!hasFields) return null;
   return (
-    <Form
+    <SchemaForm
       idPrefix={idPrefix}
       schema={schema}
       uiSchema={uiSchema}

@@ -1,11 +1,15 @@
 // The message editor for `"ui:field": "lineMessages"`: text, picture and button messages (buttons may run
 // actions of any plugin when tapped), other LINE message objects as JSON, and a LINE-like preview of what
 // the server makes of them (POSTed to the route the field's uiSchema names: `"ui:options": {"preview": …}`).
+import ArrowDownOutlined from "@ant-design/icons/ArrowDownOutlined";
+import ArrowUpOutlined from "@ant-design/icons/ArrowUpOutlined";
 import type { FieldProps } from "@rjsf/utils";
+import { Alert, Button, Card, Flex, Form, Input, Select, Space, Tag, Typography } from "antd";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useContext, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, request, workspaceUrl } from "../api";
+import { FormItem } from "../components/FormItem";
 import { useEditor } from "../editor/context";
 import { localized } from "../i18n";
 import { ConfigForm } from "./ConfigForm";
@@ -51,44 +55,58 @@ export function MessagesField(props: FieldProps) {
   const messages: Message[] = Array.isArray(props.formData) ? (props.formData as Message[]) : [];
   const set = (next: Message[]) => props.onChange(next);
   const update = (i: number, m: Message) => set(messages.map((x, j) => (j === i ? m : x)));
+  const prefix = props.idSchema?.$id ?? "msg";
 
   return (
     <fieldset className="messages-editor">
       <legend>{t("message_editor.title")}</legend>
       {messages.map((m, i) => (
-        <div className="message-item" key={i} role="group" aria-label={t("message_editor.nth", { n: i + 1 })}>
-          <div className="message-item-head">
-            <strong>{t("message_editor.nth", { n: i + 1 })}</strong>
-            <span className="muted">{t(`message_editor.kind.${messageKind(m)}`)}</span>
-            <span className="spacer" />
-            <button type="button" className="small" disabled={i === 0} onClick={() => set(swap(messages, i, i - 1))} aria-label={t("message_editor.up")}>
-              ↑
-            </button>
-            <button
-              type="button"
-              className="small"
-              disabled={i === messages.length - 1}
-              onClick={() => set(swap(messages, i, i + 1))}
-              aria-label={t("message_editor.down")}
-            >
-              ↓
-            </button>
-            <button type="button" className="small danger" onClick={() => set(messages.filter((_, j) => j !== i))}>
-              {t("common.remove")}
-            </button>
-          </div>
-          <MessageEditor message={m} onChange={(next) => update(i, next)} index={i} />
-        </div>
+        <Card
+          size="small"
+          className="message-item"
+          key={i}
+          role="group"
+          aria-label={t("message_editor.nth", { n: i + 1 })}
+          title={
+            <Space size={6}>
+              <span>{t("message_editor.nth", { n: i + 1 })}</span>
+              <Tag bordered={false}>{t(`message_editor.kind.${messageKind(m)}`)}</Tag>
+            </Space>
+          }
+          extra={
+            <Space.Compact size="small">
+              <Button
+                icon={<ArrowUpOutlined />}
+                disabled={i === 0}
+                onClick={() => set(swap(messages, i, i - 1))}
+                aria-label={t("message_editor.up")}
+                title={t("message_editor.up")}
+              />
+              <Button
+                icon={<ArrowDownOutlined />}
+                disabled={i === messages.length - 1}
+                onClick={() => set(swap(messages, i, i + 1))}
+                aria-label={t("message_editor.down")}
+                title={t("message_editor.down")}
+              />
+              <Button danger onClick={() => set(messages.filter((_, j) => j !== i))}>
+                {t("common.remove")}
+              </Button>
+            </Space.Compact>
+          }
+        >
+          <MessageEditor message={m} onChange={(next) => update(i, next)} id={`${prefix}_${i}`} />
+        </Card>
       ))}
       {messages.length < MAX_MESSAGES && (
-        <div className="add-message">
+        <Space className="add-message" size={6} wrap>
           <span>{t("message_editor.add")}:</span>
           {(["text", "image", "buttons"] as const).map((kind) => (
-            <button type="button" key={kind} onClick={() => set([...messages, newMessage(kind)])}>
+            <Button size="small" key={kind} onClick={() => set([...messages, newMessage(kind)])}>
               {t(`message_editor.kind.${kind}`)}
-            </button>
+            </Button>
           ))}
-        </div>
+        </Space>
       )}
       <ServerPreview messages={messages} path={previewPath(props.uiSchema)} />
     </fieldset>
@@ -101,78 +119,112 @@ function swap<T>(list: T[], a: number, b: number): T[] {
   return out;
 }
 
-function MessageEditor({ message, onChange, index }: { message: Message; onChange: (m: Message) => void; index: number }) {
+/** A text of the message (or of one of its buttons) in a labelled form item. */
+function TextItem({
+  id,
+  label,
+  value,
+  onChange,
+  maxLength,
+  rows,
+  type,
+  invalid,
+}: {
+  id: string;
+  label: string;
+  value: unknown;
+  onChange: (text: string) => void;
+  maxLength?: number;
+  /** Several lines: a text area of so many rows. */
+  rows?: number;
+  type?: "url";
+  invalid?: string;
+}) {
+  const text = String(value ?? "");
+  return (
+    <FormItem id={id} label={label} messages={invalid ? [invalid] : []}>
+      {rows ? (
+        <Input.TextArea
+          id={id}
+          rows={rows}
+          maxLength={maxLength}
+          value={text}
+          status={invalid ? "error" : undefined}
+          aria-invalid={Boolean(invalid)}
+          className={rows > 4 ? "mono" : undefined}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      ) : (
+        <Input id={id} type={type} maxLength={maxLength} value={text} onChange={(e) => onChange(e.target.value)} />
+      )}
+    </FormItem>
+  );
+}
+
+function MessageEditor({ message, onChange, id }: { message: Message; onChange: (m: Message) => void; id: string }) {
   const { t } = useTranslation();
   const kind = messageKind(message);
-  const id = `msg-${index}`;
   if (kind === "text") {
     return (
-      <label className="field">
-        {t("message_editor.text")}
-        <textarea
-          id={`${id}-text`}
-          rows={3}
-          maxLength={5000}
-          value={String(message.text ?? "")}
-          onChange={(e) => onChange({ ...message, text: e.target.value })}
-        />
-      </label>
+      <TextItem
+        id={`${id}_text`}
+        label={t("message_editor.text")}
+        rows={3}
+        maxLength={5000}
+        value={message.text}
+        onChange={(text) => onChange({ ...message, text })}
+      />
     );
   }
   if (kind === "image") {
     return (
       <>
-        <label className="field">
-          {t("message_editor.image_url")}
-          <input
-            type="url"
-            value={String(message.originalContentUrl ?? "")}
-            onChange={(e) => onChange({ ...message, originalContentUrl: e.target.value })}
-          />
-        </label>
-        <label className="field">
-          {t("message_editor.preview_url")}
-          <input
-            type="url"
-            value={String(message.previewImageUrl ?? "")}
-            onChange={(e) => onChange({ ...message, previewImageUrl: e.target.value })}
-          />
-        </label>
+        <TextItem
+          id={`${id}_original`}
+          type="url"
+          label={t("message_editor.image_url")}
+          value={message.originalContentUrl}
+          onChange={(url) => onChange({ ...message, originalContentUrl: url })}
+        />
+        <TextItem
+          id={`${id}_preview`}
+          type="url"
+          label={t("message_editor.preview_url")}
+          value={message.previewImageUrl}
+          onChange={(url) => onChange({ ...message, previewImageUrl: url })}
+        />
       </>
     );
   }
-  if (kind === "buttons") return <ButtonsEditor message={message} onChange={onChange} />;
-  return <JsonEditor message={message} onChange={onChange} />;
+  if (kind === "buttons") return <ButtonsEditor message={message} onChange={onChange} id={id} />;
+  return <JsonEditor message={message} onChange={onChange} id={id} />;
 }
 
-function JsonEditor({ message, onChange }: { message: Message; onChange: (m: Message) => void }) {
+function JsonEditor({ message, onChange, id }: { message: Message; onChange: (m: Message) => void; id: string }) {
   const { t } = useTranslation();
   const [text, setText] = useState(() => JSON.stringify(message, null, 2));
   const [bad, setBad] = useState(false);
   return (
-    <label className="field">
-      {t("message_editor.json")}
-      <textarea
-        rows={8}
-        className="mono"
-        value={text}
-        aria-invalid={bad}
-        onChange={(e) => {
-          setText(e.target.value);
-          try {
-            onChange(JSON.parse(e.target.value));
-            setBad(false);
-          } catch {
-            setBad(true);
-          }
-        }}
-      />
-      {bad && <span className="error small">{t("message_editor.bad_json")}</span>}
-    </label>
+    <TextItem
+      id={`${id}_json`}
+      label={t("message_editor.json")}
+      rows={8}
+      value={text}
+      invalid={bad ? t("message_editor.bad_json") : undefined}
+      onChange={(next) => {
+        setText(next);
+        try {
+          onChange(JSON.parse(next));
+          setBad(false);
+        } catch {
+          setBad(true);
+        }
+      }}
+    />
   );
 }
 
-function ButtonsEditor({ message, onChange }: { message: Message; onChange: (m: Message) => void }) {
+function ButtonsEditor({ message, onChange, id }: { message: Message; onChange: (m: Message) => void; id: string }) {
   const { t } = useTranslation();
   const template = (message.template ?? {}) as Message;
   const actions = (template.actions ?? []) as Action[];
@@ -180,39 +232,50 @@ function ButtonsEditor({ message, onChange }: { message: Message; onChange: (m: 
   const setAction = (i: number, a: Action) => setTemplate({ actions: actions.map((x, j) => (j === i ? a : x)) });
   return (
     <div className="buttons-editor">
-      <label className="field">
-        {t("message_editor.alt_text")}
-        <input value={String(message.altText ?? "")} maxLength={400} onChange={(e) => onChange({ ...message, altText: e.target.value })} />
-      </label>
-      <label className="field">
-        {t("message_editor.card_title")}
-        <input
-          value={String(template.title ?? "")}
-          maxLength={40}
-          onChange={(e) => {
-            const { title: _drop, ...rest } = template;
-            void _drop;
-            onChange({ ...message, template: e.target.value ? { ...rest, title: e.target.value } : rest });
-          }}
-        />
-      </label>
-      <label className="field">
-        {t("message_editor.card_text")}
-        <textarea rows={2} maxLength={160} value={String(template.text ?? "")} onChange={(e) => setTemplate({ text: e.target.value })} />
-      </label>
+      <TextItem
+        id={`${id}_alt`}
+        label={t("message_editor.alt_text")}
+        maxLength={400}
+        value={message.altText}
+        onChange={(altText) => onChange({ ...message, altText })}
+      />
+      <TextItem
+        id={`${id}_title`}
+        label={t("message_editor.card_title")}
+        maxLength={40}
+        value={template.title}
+        onChange={(title) => {
+          const { title: _drop, ...rest } = template;
+          void _drop;
+          onChange({ ...message, template: title ? { ...rest, title } : rest });
+        }}
+      />
+      <TextItem
+        id={`${id}_card_text`}
+        label={t("message_editor.card_text")}
+        rows={2}
+        maxLength={160}
+        value={template.text}
+        onChange={(text) => setTemplate({ text })}
+      />
       {actions.map((a, i) => (
         <ButtonEditor
           key={i}
           index={i}
+          id={`${id}_button_${i}`}
           action={a}
           onChange={(next) => setAction(i, next)}
           onRemove={() => setTemplate({ actions: actions.filter((_, j) => j !== i) })}
         />
       ))}
       {actions.length < MAX_BUTTONS && (
-        <button type="button" onClick={() => setTemplate({ actions: [...actions, { type: "postback", label: "", enishi_actions: [] }] })}>
+        <Button
+          type="dashed"
+          size="small"
+          onClick={() => setTemplate({ actions: [...actions, { type: "postback", label: "", enishi_actions: [] }] })}
+        >
           {t("message_editor.add_button")}
-        </button>
+        </Button>
       )}
     </div>
   );
@@ -223,11 +286,13 @@ function ButtonEditor({
   onChange,
   onRemove,
   index,
+  id,
 }: {
   action: Action;
   onChange: (a: Action) => void;
   onRemove: () => void;
   index: number;
+  id: string;
 }) {
   const { t, i18n } = useTranslation();
   const { types } = useEditor();
@@ -245,95 +310,102 @@ function ButtonEditor({
     void _old;
     onChange(list.length || !("reply" in action) ? { ...rest, enishi_actions: list } : rest);
   };
+  const kinds = (["postback", "uri", "message"] as const).map((k) => ({ value: k, label: t(`message_editor.does.${k}`) }));
+  // Not an action that itself sends messages (a button inside a message sending more).
+  const addable = actionTypes
+    .filter((x) => messagesProperty(x.ui_schema) === null)
+    .map((x) => ({ value: x.key, label: localized(x.label, i18n.language) }));
   return (
     <div className="button-editor" role="group" aria-label={t("message_editor.button_n", { n: index + 1 })}>
-      <div className="row">
-        <label className="field grow">
-          {t("message_editor.button_label")}
-          <input value={String(action.label ?? "")} maxLength={20} onChange={(e) => onChange({ ...action, label: e.target.value })} />
-        </label>
-        <label className="field">
-          {t("message_editor.button_does")}
-          <select value={kind} onChange={(e) => setKind(e.target.value)}>
-            <option value="postback">{t("message_editor.does.postback")}</option>
-            <option value="uri">{t("message_editor.does.uri")}</option>
-            <option value="message">{t("message_editor.does.message")}</option>
-          </select>
-        </label>
-        <button type="button" className="small danger" onClick={onRemove}>
-          {t("common.remove")}
-        </button>
-      </div>
+      <Flex gap={8} align="end" wrap>
+        <div className="grow">
+          <TextItem
+            id={`${id}_label`}
+            label={t("message_editor.button_label")}
+            maxLength={20}
+            value={action.label}
+            onChange={(label) => onChange({ ...action, label })}
+          />
+        </div>
+        <FormItem id={`${id}_does`} label={t("message_editor.button_does")}>
+          <Select id={`${id}_does`} value={kind} options={kinds} onChange={setKind} popupMatchSelectWidth={false} />
+        </FormItem>
+        <Form.Item>
+          <Button danger size="small" onClick={onRemove}>
+            {t("common.remove")}
+          </Button>
+        </Form.Item>
+      </Flex>
       {kind === "uri" && (
-        <label className="field">
-          URL
-          <input type="url" value={String(action.uri ?? "")} onChange={(e) => onChange({ ...action, uri: e.target.value })} />
-        </label>
+        <TextItem id={`${id}_uri`} type="url" label="URL" value={action.uri} onChange={(uri) => onChange({ ...action, uri })} />
       )}
       {kind === "message" && (
-        <label className="field">
-          {t("message_editor.button_text")}
-          <input value={String(action.text ?? "")} maxLength={300} onChange={(e) => onChange({ ...action, text: e.target.value })} />
-        </label>
+        <TextItem
+          id={`${id}_text`}
+          label={t("message_editor.button_text")}
+          maxLength={300}
+          value={action.text}
+          onChange={(text) => onChange({ ...action, text })}
+        />
       )}
       {kind === "postback" && (
         <div className="tap-actions">
-          <label className="field">
-            {t("message_editor.display_text")}
-            <input
-              value={String(action.displayText ?? "")}
-              maxLength={300}
-              onChange={(e) => {
-                const { displayText: _d, ...rest } = action;
-                void _d;
-                onChange(e.target.value ? { ...rest, displayText: e.target.value } : rest);
-              }}
-            />
-          </label>
-          <p className="small muted">{t("message_editor.on_tap")}</p>
+          <TextItem
+            id={`${id}_display`}
+            label={t("message_editor.display_text")}
+            maxLength={300}
+            value={action.displayText}
+            onChange={(displayText) => {
+              const { displayText: _d, ...rest } = action;
+              void _d;
+              onChange(displayText ? { ...rest, displayText } : rest);
+            }}
+          />
+          <Typography.Paragraph type="secondary" className="small">
+            {t("message_editor.on_tap")}
+          </Typography.Paragraph>
           {enishiActions.map((ea, j) => {
             const type = types.get(ea.type);
             return (
-              <div className="tap-action" key={j} role="group" aria-label={t("message_editor.tap_action_n", { n: j + 1 })}>
-                <div className="row">
-                  <strong>{type ? localized(type.label, i18n.language) : ea.type}</strong>
-                  <span className="spacer" />
-                  <button type="button" className="small danger" onClick={() => setEnishi(enishiActions.filter((_, k) => k !== j))}>
+              <Card
+                size="small"
+                className="tap-action"
+                key={j}
+                role="group"
+                aria-label={t("message_editor.tap_action_n", { n: j + 1 })}
+                title={type ? localized(type.label, i18n.language) : ea.type}
+                extra={
+                  <Button danger size="small" onClick={() => setEnishi(enishiActions.filter((_, k) => k !== j))}>
                     {t("common.remove")}
-                  </button>
-                </div>
+                  </Button>
+                }
+              >
                 {type && (
                   <ConfigForm
-                    idPrefix={`tap-${index}-${j}`}
+                    idPrefix={`${id}_tap_${j}`}
                     nodeType={type}
                     config={ea.config}
                     onChange={(config) => setEnishi(enishiActions.map((x, k) => (k === j ? { ...x, config } : x)))}
                   />
                 )}
-              </div>
+              </Card>
             );
           })}
           {enishiActions.length < 5 && (
-            <label className="field">
-              {t("message_editor.add_tap_action")}
-              <select
-                value=""
-                onChange={(e) => {
-                  const type = types.get(e.target.value);
+            <FormItem id={`${id}_add_action`} label={t("message_editor.add_tap_action")}>
+              <Select<string>
+                id={`${id}_add_action`}
+                value={null}
+                placeholder={t("picker.choose")}
+                options={addable}
+                showSearch={addable.length > 8}
+                optionFilterProp="label"
+                onChange={(key) => {
+                  const type = types.get(key);
                   if (type) setEnishi([...enishiActions, { type: type.key, type_version: type.version, config: {} }]);
                 }}
-              >
-                <option value="">{t("picker.choose")}</option>
-                {actionTypes
-                  // Not an action that itself sends messages (a button inside a message sending more).
-                  .filter((x) => messagesProperty(x.ui_schema) === null)
-                  .map((x) => (
-                    <option key={x.key} value={x.key}>
-                      {localized(x.label, i18n.language)}
-                    </option>
-                  ))}
-              </select>
-            </label>
+              />
+            </FormItem>
           )}
         </div>
       )}
@@ -414,16 +486,22 @@ function ServerPreview({ messages, path }: { messages: Message[]; path: string |
         : [String(query.error)]
       : (query.data?.problems ?? []);
 
-  if (messages.length === 0) return <p className="muted small">{t("message_editor.none")}</p>;
+  if (messages.length === 0) return <Typography.Paragraph type="secondary">{t("message_editor.none")}</Typography.Paragraph>;
   return (
     <div className="preview-box">
       <LinePreview messages={shown} />
       {problems.length > 0 && (
-        <ul className="problems small" aria-label={t("message_editor.problems")}>
-          {problems.map((p, i) => (
-            <li key={i}>{p}</li>
-          ))}
-        </ul>
+        <Alert
+          type="warning"
+          showIcon
+          message={
+            <ul className="problems small" aria-label={t("message_editor.problems")}>
+              {problems.map((p, i) => (
+                <li key={i}>{p}</li>
+              ))}
+            </ul>
+          }
+        />
       )}
     </div>
   );

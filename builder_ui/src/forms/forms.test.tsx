@@ -1,6 +1,7 @@
 import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { NODE_TYPES } from "../test/fixtures";
+import { inConsole } from "../test/router";
 import { defaultConfig } from "../editor/defaults";
 import { ConfigForm } from "./ConfigForm";
 import { LinePreview } from "./LinePreview";
@@ -52,6 +53,52 @@ describe("config form", () => {
     render(<ConfigForm nodeType={waitType} config={{ days: 0, hours: 0, minutes: 0 }} onChange={onChange} />);
     fireEvent.change(screen.getByLabelText("分"), { target: { value: "30" } });
     await waitFor(() => expect(onChange).toHaveBeenLastCalledWith({ days: 0, hours: 0, minutes: 30 }));
+  });
+
+  it("shows each field's label, required mark, description and Japanese errors at the field", async () => {
+    const nodeType = {
+      ...waitType,
+      config_schema: {
+        type: "object",
+        required: ["name"],
+        properties: { name: { type: "string", title: "名前 / Name", description: "友だちに見える名前 / Shown", minLength: 2 } },
+      },
+      ui_schema: {},
+    };
+    const view = render(<ConfigForm nodeType={nodeType} config={{ name: "a" }} onChange={vi.fn()} />, inConsole);
+    const input = screen.getByLabelText("名前");
+    const item = input.closest(".ant-form-item")!;
+    expect(item.querySelector(".ant-form-item-required")?.textContent).toBe("名前");
+    expect(item.textContent).toContain("友だちに見える名前");
+    fireEvent.change(input, { target: { value: "b" } });
+    await waitFor(() => expect(item.querySelector(".ant-form-item-explain-error")?.textContent).toMatch(/2文字/));
+    expect(item.classList.contains("ant-form-item-has-error")).toBe(true);
+    view.unmount();
+  });
+
+  it("searches a long list of one choice", async () => {
+    const rows = Array.from({ length: 9 }, (_, n) => ({ id: n + 1, name: `担当${n + 1}` }));
+    vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response(JSON.stringify(rows), { status: 200 }));
+    const onChange = vi.fn();
+    const nodeType = {
+      ...waitType,
+      config_schema: { type: "object", properties: { pool_id: { type: "integer", title: "グループ" } } },
+      ui_schema: {},
+    };
+    render(
+      <LookupContext.Provider value={{ workspaceId: 3, lookups: TEST_LOOKUPS }}>
+        <ConfigForm nodeType={nodeType} config={{}} onChange={onChange} />
+      </LookupContext.Provider>,
+      inConsole,
+    );
+    const select = await screen.findByRole("combobox", { name: "グループ" });
+    fireEvent.mouseDown(select);
+    fireEvent.change(select, { target: { value: "担当9" } });
+    await waitFor(() =>
+      expect([...document.querySelectorAll(".ant-select-item-option-content")].map((o) => o.textContent)).toEqual(["担当9"]),
+    );
+    fireEvent.click(await screen.findByText("担当9", { selector: ".ant-select-item-option-content" }));
+    await waitFor(() => expect(onChange).toHaveBeenLastCalledWith({ pool_id: 9 }));
   });
 
   it("picks tags from the plugin's list", async () => {
@@ -118,8 +165,10 @@ describe("config form", () => {
       <LookupContext.Provider value={{ workspaceId: 3, lookups: TEST_LOOKUPS }}>
         <LookupWidget {...(props as unknown as Parameters<typeof LookupWidget>[0])} />
       </LookupContext.Provider>,
+      inConsole,
     );
-    fireEvent.change(await screen.findByRole("combobox", { name: "テンプレート" }), { target: { value: "11" } });
+    fireEvent.mouseDown(await screen.findByRole("combobox", { name: "テンプレート" }));
+    fireEvent.click(await screen.findByText("春の案内", { selector: ".ant-select-item-option-content" }));
     expect(onChange).toHaveBeenLastCalledWith(11);
     expect(fetchMock.mock.calls[0][0]).toBe("/api/workspaces/3/messages/templates?limit=200");
   });

@@ -2,10 +2,11 @@
 // as a lookup in the workspace's catalog: where its rows come from, which fields are value, label, hint and
 // colour, the property names that mean it wherever a schema uses them, and the `ui:widget` names that mean it.
 // A plugin names a lookup in its uiSchema (`"ui:options": {"lookup": "<plugin>.<list>"}`), or uses one of those
-// property or widget names; anything else gets RJSF's plain widgets, so a new plugin's node types work with no
+// property or widget names; anything else gets the forms' plain widgets, so a new plugin's node types work with no
 // UI code. The console names no plugin here: it only reads the catalog.
 import type { RegistryWidgetsType, WidgetProps } from "@rjsf/utils";
 import { useQuery } from "@tanstack/react-query";
+import { Checkbox, Input, Select, Typography } from "antd";
 import { createContext, useContext, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../api";
@@ -108,10 +109,13 @@ export function useOptions(name: string | null): { options: Option[] | null; fai
   return { options: data ?? null, failed: isError };
 }
 
-/** RJSF widget: a select (one value) or a list of checkboxes (several), filled from the lookup. */
+/** More options than this: the select can be searched and the checkboxes filtered. */
+const LONG_LIST = 8;
+
+/** RJSF widget: a select (one value, searchable over a long list) or checkboxes (several), filled from the lookup. */
 export function LookupWidget(props: WidgetProps) {
   const { t } = useTranslation();
-  const { id, value, onChange, options: uiOptions, schema, label, disabled, readonly, required, uiSchema } = props;
+  const { id, value, onChange, options: uiOptions, schema, label, disabled, readonly, uiSchema, rawErrors } = props;
   const lookups = useLookups();
   const widget = uiSchema?.["ui:widget"];
   const name =
@@ -126,10 +130,19 @@ export function LookupWidget(props: WidgetProps) {
   const numeric = itemTypes.includes("integer") || itemTypes.includes("number");
   const nullable = itemTypes.includes("null");
   const cast = (raw: string) => (numeric ? Number(raw) : raw);
+  const status = rawErrors?.length ? ("error" as const) : undefined;
 
   const shown = useMemo(
     () => (options ?? []).filter((o) => !filter || o.label.includes(filter) || String(o.value).includes(filter)),
     [options, filter],
+  );
+  const choices = useMemo(
+    () =>
+      (options ?? []).map((o) => ({
+        value: o.value,
+        label: o.hint && o.hint !== o.label ? `${o.label} (${o.hint})` : o.label,
+      })),
+    [options],
   );
 
   // A widget name no lookup of the workspace claims (its plugin is off) has nothing to pick from either.
@@ -139,10 +152,11 @@ export function LookupWidget(props: WidgetProps) {
     const text = Array.isArray(value) ? value.join(",") : value ?? "";
     return (
       <div className="lookup">
-        <input
+        <Input
           id={id}
           aria-label={label}
           value={text}
+          status={status}
           disabled={disabled || readonly}
           onChange={(e) => {
             const raw = e.target.value;
@@ -150,29 +164,32 @@ export function LookupWidget(props: WidgetProps) {
             else onChange(raw === "" ? (nullable ? null : undefined) : cast(raw));
           }}
         />
-        <p className="muted small">{failed ? t("picker.unavailable") : t("picker.empty")}</p>
+        <Typography.Text type="secondary" className="muted small">
+          {failed ? t("picker.unavailable") : t("picker.empty")}
+        </Typography.Text>
       </div>
     );
   }
-  if (!options) return <p className="muted small">{t("common.loading")}</p>;
+  if (!options) return <Typography.Text type="secondary">{t("common.loading")}</Typography.Text>;
 
   if (!multiple) {
+    const long = options.length > LONG_LIST;
     return (
-      <select
+      <Select<string | number>
         id={id}
         aria-label={label}
-        value={value === undefined || value === null ? "" : String(value)}
-        required={required}
+        className="lookup-select"
+        style={{ width: "100%" }}
+        value={value === undefined || value === null || value === "" ? undefined : (value as string | number)}
+        placeholder={nullable ? t("picker.none") : t("picker.choose")}
+        allowClear
+        showSearch={long}
+        optionFilterProp="label"
+        status={status}
         disabled={disabled || readonly}
-        onChange={(e) => onChange(e.target.value === "" ? (nullable ? null : undefined) : cast(e.target.value))}
-      >
-        <option value="">{nullable ? t("picker.none") : t("picker.choose")}</option>
-        {options.map((o) => (
-          <option key={String(o.value)} value={String(o.value)}>
-            {o.hint && o.hint !== o.label ? `${o.label} (${o.hint})` : o.label}
-          </option>
-        ))}
-      </select>
+        options={choices}
+        onChange={(next) => onChange(next === undefined || next === null ? (nullable ? null : undefined) : next)}
+      />
     );
   }
   const chosen: unknown[] = Array.isArray(value) ? value : [];
@@ -180,9 +197,11 @@ export function LookupWidget(props: WidgetProps) {
     onChange(chosen.includes(v) ? chosen.filter((x) => x !== v) : [...chosen, v]);
   return (
     <div className="lookup" role="group" aria-label={label} id={id}>
-      {options.length > 8 && (
-        <input
+      {options.length > LONG_LIST && (
+        <Input.Search
           className="lookup-filter"
+          size="small"
+          allowClear
           placeholder={t("picker.filter")}
           aria-label={t("picker.filter")}
           value={filter}
@@ -192,17 +211,11 @@ export function LookupWidget(props: WidgetProps) {
       <ul className="checks">
         {shown.map((o) => (
           <li key={String(o.value)}>
-            <label>
-              <input
-                type="checkbox"
-                checked={chosen.includes(o.value)}
-                disabled={disabled || readonly}
-                onChange={() => toggle(o.value)}
-              />
-              {o.color && <span className="swatch" style={{ background: o.color }} />}
+            <Checkbox checked={chosen.includes(o.value)} disabled={disabled || readonly} onChange={() => toggle(o.value)}>
+              {o.color && <span className="swatch" style={{ background: o.color, marginInlineEnd: 6 }} />}
               {o.label}
-              {o.hint && o.hint !== o.label && <span className="muted small"> {o.hint}</span>}
-            </label>
+              {o.hint && o.hint !== o.label && <Typography.Text type="secondary"> {o.hint}</Typography.Text>}
+            </Checkbox>
           </li>
         ))}
       </ul>
