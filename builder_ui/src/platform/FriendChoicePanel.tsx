@@ -1,7 +1,8 @@
-// A friend's one choice out of a workspace's list (a response mark, an assignee …) as a friend panel: a select
-// of the lookup's options that changes it at once (none takes it off), read and written through the plugin's
+// A friend's one choice out of a workspace's list (a response mark, an assignee …) as a friend panel: an antd
+// Select of the lookup's options that changes it at once (none takes it off), read and written through the plugin's
 // route for that friend (GET answers it, PUT sets it, DELETE takes it off). Plugins' panels share it.
 import { useQuery } from "@tanstack/react-query";
+import { Alert, Select, Typography } from "antd";
 import { useState } from "react";
 import { api, errorText } from "../api";
 import { useOptions } from "../forms/pickers";
@@ -54,27 +55,27 @@ export function FriendChoicePanel({ url, lookup, read, body, texts, disabled, in
       <section className="field">
         <label htmlFor={inputId}>{texts.title}</label>
         {current.data === undefined && !error ? (
-          <span className="muted">{texts.loading}</span>
+          <Typography.Text type="secondary">{texts.loading}</Typography.Text>
         ) : (
-          <select id={inputId} value={current.data ? String(current.data) : ""} disabled={disabled} onChange={(e) => void change(e.target.value)}>
-            <option value="">{texts.none}</option>
-            {(options ?? []).map((o) => (
-              <option key={String(o.value)} value={String(o.value)}>
-                {o.label}
-              </option>
-            ))}
-          </select>
+          <Select
+            id={inputId}
+            value={current.data ? String(current.data) : ""}
+            disabled={disabled}
+            onChange={(value: string) => void change(value)}
+            options={[
+              { value: "", label: texts.none },
+              ...(options ?? []).map((o) => ({ value: String(o.value), label: o.label })),
+            ]}
+            popupMatchSelectWidth={false}
+            style={{ minWidth: 160 }}
+          />
         )}
         {saved && (
-          <span className="ok small" role="status">
+          <Typography.Text type="success" className="small" role="status">
             {texts.changed}
-          </span>
+          </Typography.Text>
         )}
-        {error && (
-          <span className="error small" role="alert">
-            {error}
-          </span>
-        )}
+        {error && <Alert type="error" showIcon={false} message={error} />}
       </section>
     </section>
   );

@@ -1,5 +1,7 @@
 // The inbox's filter by assignee: anyone, me (for staff of the workspace), nobody, or a staff member.
 import { useOptions, type ConversationFilterProps, type SegmentConditionOf } from "@enishi/plugin-ui";
+import { Select } from "antd";
+import { useId } from "react";
 import { useTranslation } from "react-i18next";
 import { PLUGIN } from "./names";
 
@@ -8,20 +10,24 @@ export function AssigneeFilter({ value, onChange, meId }: ConversationFilterProp
   const { options: staff } = useOptions(`${PLUGIN}.staff`);
   // Only staff of the workspace can be assigned friends (an agency's owner may not be).
   const meIsStaff = meId !== null && (staff ?? []).some((o) => o.value === meId);
+  const id = useId();
   return (
-    <label className="field">
-      {t("filter.label")}
-      <select value={value} onChange={(e) => onChange(e.target.value)}>
-        <option value="">{t("filter.any")}</option>
-        {meIsStaff && <option value="me">{t("filter.me")}</option>}
-        <option value="nobody">{t("filter.nobody")}</option>
-        {(staff ?? []).map((o) => (
-          <option key={String(o.value)} value={String(o.value)}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </label>
+    <div className="field">
+      <label htmlFor={id}>{t("filter.label")}</label>
+      <Select
+        id={id}
+        value={value}
+        onChange={(v: string) => onChange(v)}
+        options={[
+          { value: "", label: t("filter.any") },
+          ...(meIsStaff ? [{ value: "me", label: t("filter.me") }] : []),
+          { value: "nobody", label: t("filter.nobody") },
+          ...(staff ?? []).map((o) => ({ value: String(o.value), label: o.label })),
+        ]}
+        popupMatchSelectWidth={false}
+        style={{ minWidth: 140 }}
+      />
+    </div>
   );
 }
 

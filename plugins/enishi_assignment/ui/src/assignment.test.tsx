@@ -1,5 +1,6 @@
-import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import { type CatalogLookup, LookupContext, registered } from "@enishi/plugin-ui";
+import { choose, chosen, inConsole, optionsOf } from "@enishi/plugin-ui/testing";
 import register from "./index";
 
 const panels = () => registered(register, "assignment").friendPanel;
@@ -33,10 +34,11 @@ function show(workspaceId: number, permissions: string[]) {
     <LookupContext.Provider value={{ workspaceId, lookups: [STAFF] }}>
       <Panel workspaceId={workspaceId} permissions={permissions} friendId={6} timezone="Asia/Tokyo" />
     </LookupContext.Provider>,
+    inConsole,
   );
 }
 
-const assignee = () => screen.getByRole("combobox", { name: "担当者" }) as HTMLSelectElement;
+const assignee = () => screen.getByRole("combobox", { name: "担当者" }) as HTMLInputElement;
 
 describe("the assignment module", () => {
   it("puts the friend's assignee on the friend's page, after the tags and the mark", () => {
@@ -56,19 +58,15 @@ describe("the assignment module", () => {
     });
     show(31, ["assignment.assign"]);
     await screen.findByRole("combobox", { name: "担当者" });
-    await waitFor(() => expect([...assignee().options].map((o) => o.text)).toEqual(["未割り当て", "佐藤", "鈴木"]));
-    expect(assignee().value).toBe("");
-    await act(async () => {
-      fireEvent.change(assignee(), { target: { value: "4" } });
-    });
+    await waitFor(async () => expect(await optionsOf(assignee())).toEqual(["未割り当て", "佐藤", "鈴木"]));
+    expect(chosen(assignee())).toBe("未割り当て");
+    await choose(assignee(), "鈴木");
     expect(calls).toContainEqual(["PUT", "/api/workspaces/31/assignment/friends/6", { user_id: 4 }]);
     expect((await screen.findByRole("status")).textContent).toBe("変更しました");
-    await waitFor(() => expect(assignee().value).toBe("4"));
-    await act(async () => {
-      fireEvent.change(assignee(), { target: { value: "" } });
-    });
+    await waitFor(() => expect(chosen(assignee())).toBe("鈴木"));
+    await choose(assignee(), "未割り当て");
     expect(calls).toContainEqual(["DELETE", "/api/workspaces/31/assignment/friends/6", null]);
-    await waitFor(() => expect(assignee().value).toBe(""));
+    await waitFor(() => expect(chosen(assignee())).toBe("未割り当て"));
   });
 
   it("is read-only without assignment.assign, and shows what the server says", async () => {

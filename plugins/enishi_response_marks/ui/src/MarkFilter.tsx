@@ -1,24 +1,30 @@
 // The inbox's filter by response mark: any, no mark, or one of the workspace's marks.
 import { useOptions, type ConversationFilterProps, type SegmentConditionOf } from "@enishi/plugin-ui";
+import { Select } from "antd";
+import { useId } from "react";
 import { useTranslation } from "react-i18next";
 import { PLUGIN } from "./names";
 
 export function MarkFilter({ value, onChange }: ConversationFilterProps) {
   const { t } = useTranslation(PLUGIN);
   const { options } = useOptions(`${PLUGIN}.marks`);
+  const id = useId();
   return (
-    <label className="field">
-      {t("filter.label")}
-      <select value={value} onChange={(e) => onChange(e.target.value)}>
-        <option value="">{t("filter.any")}</option>
-        <option value="none">{t("filter.no_mark")}</option>
-        {(options ?? []).map((o) => (
-          <option key={String(o.value)} value={String(o.value)}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </label>
+    <div className="field">
+      <label htmlFor={id}>{t("filter.label")}</label>
+      <Select
+        id={id}
+        value={value}
+        onChange={(v: string) => onChange(v)}
+        options={[
+          { value: "", label: t("filter.any") },
+          { value: "none", label: t("filter.no_mark") },
+          ...(options ?? []).map((o) => ({ value: String(o.value), label: o.label })),
+        ]}
+        popupMatchSelectWidth={false}
+        style={{ minWidth: 140 }}
+      />
+    </div>
   );
 }
 

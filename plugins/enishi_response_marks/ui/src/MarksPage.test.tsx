@@ -1,5 +1,6 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import type { EnishiUi, SettingsPageSlot } from "@enishi/plugin-ui";
+import { answerPopconfirm, choose, inConsole, optionsOf } from "@enishi/plugin-ui/testing";
 import i18n from "i18next";
 import register from "./index";
 import { moved } from "./MarksPage";
@@ -65,7 +66,7 @@ describe("the response marks module", () => {
       }
       return json(marks);
     });
-    render(<Page workspaceId={5} permissions={["response_marks.manage"]} rest={[]} />);
+    render(<Page workspaceId={5} permissions={["response_marks.manage"]} rest={[]} />, inConsole);
     await screen.findByText("対応済");
     expect((screen.getByRole("button", { name: "「要対応」を上へ" }) as HTMLButtonElement).disabled).toBe(true);
     expect((screen.getByRole("button", { name: "「対応済」を下へ" }) as HTMLButtonElement).disabled).toBe(true);
@@ -97,17 +98,17 @@ describe("the response marks module", () => {
       }
       return json(marks);
     });
-    vi.spyOn(window, "confirm").mockReturnValue(true);
-    render(<Page workspaceId={5} permissions={["response_marks.manage"]} rest={[]} />);
+    render(<Page workspaceId={5} permissions={["response_marks.manage"]} rest={[]} />, inConsole);
     await screen.findByText("要対応");
     const row = document.querySelector('tr[data-mark="要対応"]') as HTMLElement;
+    fireEvent.click(within(row).getByRole("button", { name: "削除" }));
     await act(async () => {
-      fireEvent.click(within(row).getByRole("button", { name: "削除" }));
+      expect(await answerPopconfirm("削除")).toBe("対応マーク「要対応」を削除しますか？");
     });
     expect(await within(row).findByText("この対応マークは使われています(友だち 2 人、メッセージ 0 件)")).toBeTruthy();
-    const moveTo = within(row).getByLabelText("付いている友だちとメッセージの移し先") as HTMLSelectElement;
-    expect([...moveTo.options].map((o) => o.text)).toEqual(["（マークを外す）", "対応中", "対応済"]);
-    fireEvent.change(moveTo, { target: { value: "3" } });
+    const moveTo = within(row).getByRole("combobox", { name: "付いている友だちとメッセージの移し先" });
+    expect(await optionsOf(moveTo)).toEqual(["（マークを外す）", "対応中", "対応済"]);
+    await choose(moveTo, "対応済");
     await act(async () => {
       fireEvent.click(within(row).getByRole("button", { name: "移して削除" }));
     });
@@ -122,7 +123,7 @@ describe("the response marks module", () => {
   it("only shows the marks without response_marks.manage", async () => {
     const Page = registered()[0].component;
     vi.spyOn(globalThis, "fetch").mockImplementation(async () => json(marks));
-    render(<Page workspaceId={5} permissions={[]} rest={[]} />);
+    render(<Page workspaceId={5} permissions={[]} rest={[]} />, inConsole);
     await screen.findByText("対応済");
     expect(screen.queryByRole("form", { name: "新しい対応マーク" })).toBeNull();
     expect(screen.queryByRole("button", { name: "「対応済」を上へ" })).toBeNull();

@@ -2,10 +2,10 @@
 // messages still carry asks where to move them (or to take it off), as the server requires. A settings page of
 // the plugin's module, in place of the generic page of the resource response_marks.marks.
 import { api, ApiError, Field, FormProblems, Swatch, useSubmit, workspaceUrl, type WorkspaceProps } from "@enishi/plugin-ui";
-import { useCallback, useEffect, useState } from "react";
+import { Button, Empty, Flex, Input, Popconfirm, Select, Table, Tag, Typography, type TableColumnsType } from "antd";
+import { useCallback, useEffect, useId, useMemo, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { PLUGIN } from "./names";
-import "./marks.css";
 
 interface Mark {
   id: number;
@@ -35,6 +35,9 @@ export function MarksPage({ workspaceId, permissions }: WorkspaceProps) {
     void load();
   }, [load]);
   const order = useSubmit();
+  const title = t("title");
+  // The table's accessible name (antd draws the <table>); the same object while the title holds.
+  const components = useMemo(() => ({ table: (props: object) => <table {...props} aria-label={title} /> }), [title]);
 
   if (!marks) return <p className="loading">{t("loading")}</p>;
   const ids = marks.map((m) => m.id);
@@ -42,59 +45,95 @@ export function MarksPage({ workspaceId, permissions }: WorkspaceProps) {
     const result = await order.submit(() => api.put<Mark[]>(`${base}/order`, { mark_ids: moved(ids, id, by) }));
     if (result) setMarks(result);
   };
+  const columns: TableColumnsType<Mark> = [
+    {
+      key: "order",
+      title: t("order"),
+      className: "order",
+      render: (_, mark, n) => (
+        <Flex gap={4} align="center">
+          {n + 1}
+          {canManage && (
+            <>
+              <Button
+                size="small"
+                aria-label={t("up", { name: mark.label })}
+                disabled={n === 0 || order.busy}
+                onClick={() => void reorder(mark.id, -1)}
+              >
+                ↑
+              </Button>
+              <Button
+                size="small"
+                aria-label={t("down", { name: mark.label })}
+                disabled={n === marks.length - 1 || order.busy}
+                onClick={() => void reorder(mark.id, 1)}
+              >
+                ↓
+              </Button>
+            </>
+          )}
+        </Flex>
+      ),
+    },
+    {
+      key: "mark",
+      title: t("label"),
+      render: (_, mark) => <MarkCell mark={mark} marks={marks} base={base} canManage={canManage} onChanged={load} />,
+    },
+    { key: "friends", title: t("friends"), render: (_, mark) => mark.friend_count ?? "" },
+  ];
   return (
     <section className="settings-page" aria-labelledby="marks-title">
-      <h2 id="marks-title">{t("title")}</h2>
-      <p className="muted">{t("intro")}</p>
+      <h2 id="marks-title">{title}</h2>
+      <Typography.Paragraph type="secondary">{t("intro")}</Typography.Paragraph>
       {canManage && <NewMark base={base} onCreated={load} />}
       <FormProblems errors={order.errors} shown={[]} />
       {marks.length === 0 ? (
-        <p className="empty">{t("none")}</p>
+        <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("none")} />
       ) : (
-        <table className="list" aria-label={t("title")}>
-          <thead>
-            <tr>
-              <th>{t("order")}</th>
-              <th>{t("label")}</th>
-              <th>{t("friends")}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {marks.map((mark, n) => (
-              <tr key={mark.id} data-mark={mark.label}>
-                <td className="order">
-                  {n + 1}
-                  {canManage && (
-                    <>
-                      <button
-                        type="button"
-                        className="small"
-                        aria-label={t("up", { name: mark.label })}
-                        disabled={n === 0 || order.busy}
-                        onClick={() => void reorder(mark.id, -1)}
-                      >
-                        ↑
-                      </button>
-                      <button
-                        type="button"
-                        className="small"
-                        aria-label={t("down", { name: mark.label })}
-                        disabled={n === marks.length - 1 || order.busy}
-                        onClick={() => void reorder(mark.id, 1)}
-                      >
-                        ↓
-                      </button>
-                    </>
-                  )}
-                </td>
-                <MarkCells mark={mark} marks={marks} base={base} canManage={canManage} onChanged={load} />
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table<Mark>
+          className="settings-table"
+          rowKey="id"
+          columns={columns}
+          dataSource={marks}
+          pagination={false}
+          size="small"
+          components={components}
+          onRow={(mark) => ({ "data-mark": mark.label }) as HTMLAttributes<HTMLElement>}
+        />
       )}
     </section>
+  );
+}
+
+/** A mark's name and colour, as inputs in a form's fields. */
+function MarkFields({
+  label,
+  color,
+  onLabel,
+  onColor,
+  errors,
+  autoFocus,
+}: {
+  label: string;
+  color: string;
+  onLabel: (v: string) => void;
+  onColor: (v: string) => void;
+  errors: ReturnType<typeof useSubmit>["errors"];
+  autoFocus?: boolean;
+}) {
+  const { t } = useTranslation(PLUGIN);
+  const id = useId();
+  return (
+    <>
+      <Field label={t("label")} name="label" errors={errors} id={`${id}-label`}>
+        <Input id={`${id}-label`} value={label} onChange={(e) => onLabel(e.target.value)} autoFocus={autoFocus} />
+      </Field>
+      <Field label={t("color")} name="color" errors={errors} id={`${id}-color`}>
+        <Input id={`${id}-color`} type="color" style={{ width: 56, padding: 2 }} value={color} onChange={(e) => onColor(e.target.value)} />
+      </Field>
+    </>
   );
 }
 
@@ -115,21 +154,16 @@ function NewMark({ base, onCreated }: { base: string; onCreated: () => void }) {
         }
       }}
     >
-      <Field label={t("label")} name="label" errors={errors}>
-        <input value={label} onChange={(e) => setLabel(e.target.value)} />
-      </Field>
-      <Field label={t("color")} name="color" errors={errors}>
-        <input type="color" value={color} onChange={(e) => setColor(e.target.value)} />
-      </Field>
-      <button type="submit" className="primary" disabled={busy}>
+      <MarkFields label={label} color={color} onLabel={setLabel} onColor={setColor} errors={errors} />
+      <Button type="primary" htmlType="submit" loading={busy}>
         {t("create")}
-      </button>
+      </Button>
       <FormProblems errors={errors} shown={["label", "color"]} />
     </form>
   );
 }
 
-function MarkCells({
+function MarkCell({
   mark,
   marks,
   base,
@@ -149,6 +183,7 @@ function MarkCells({
   // Set when the server refused to delete a mark in use: where its friends and messages should go.
   const [inUse, setInUse] = useState(false);
   const [moveTo, setMoveTo] = useState("");
+  const moveToId = useId();
   const { errors, busy, submit } = useSubmit();
   const remove = async (query = "") => {
     const done = await submit(() =>
@@ -163,8 +198,8 @@ function MarkCells({
     if (done) onChanged();
   };
   return (
-    <>
-      <td>
+    <Flex vertical gap={6}>
+      <Flex gap={8} align="center" wrap>
         {editing ? (
           <form
             className="row"
@@ -176,69 +211,66 @@ function MarkCells({
               }
             }}
           >
-            <Field label={t("label")} name="label" errors={errors}>
-              <input value={label} onChange={(e) => setLabel(e.target.value)} autoFocus />
-            </Field>
-            <Field label={t("color")} name="color" errors={errors}>
-              <input type="color" value={color} onChange={(e) => setColor(e.target.value)} />
-            </Field>
-            <button type="submit" className="small primary" disabled={busy}>
+            <MarkFields label={label} color={color} onLabel={setLabel} onColor={setColor} errors={errors} autoFocus />
+            <Button size="small" type="primary" htmlType="submit" loading={busy}>
               {t("save")}
-            </button>
-            <button type="button" className="small" onClick={() => setEditing(false)}>
+            </Button>
+            <Button size="small" onClick={() => setEditing(false)}>
               {t("cancel")}
-            </button>
+            </Button>
           </form>
         ) : (
-          <span className="mark-chip" style={{ borderColor: mark.color }}>
+          <Tag bordered={false} style={{ borderLeft: `4px solid ${mark.color}` }}>
             <Swatch color={mark.color} /> {mark.label}
-          </span>
+          </Tag>
         )}
-      </td>
-      <td>{mark.friend_count ?? ""}</td>
-      <td className="actions">
+        <span className="grow" />
         {canManage && !editing && (
-          <button type="button" className="small" onClick={() => setEditing(true)}>
+          <Button size="small" onClick={() => setEditing(true)}>
             {t("edit")}
-          </button>
+          </Button>
         )}
         {canManage && (
-          <button
-            type="button"
-            className="small danger"
-            disabled={busy}
-            onClick={() => window.confirm(t("confirm_delete", { name: mark.label })) && void remove()}
+          <Popconfirm
+            title={t("confirm_delete", { name: mark.label })}
+            okText={t("delete")}
+            cancelText={t("cancel")}
+            okButtonProps={{ danger: true }}
+            onConfirm={() => void remove()}
           >
-            {t("delete")}
-          </button>
+            <Button size="small" danger loading={busy}>
+              {t("delete")}
+            </Button>
+          </Popconfirm>
         )}
-        <FormProblems errors={errors} shown={editing ? ["label", "color"] : ["reassign_to"]} />
-        {inUse && (
-          <div className="row">
-            <label className="field">
-              <span className="field-label">{t("move_to")}</span>
-              <select value={moveTo} onChange={(e) => setMoveTo(e.target.value)}>
-                <option value="">{t("clear")}</option>
-                {marks
-                  .filter((m) => m.id !== mark.id)
-                  .map((m) => (
-                    <option key={m.id} value={m.id}>
-                      {m.label}
-                    </option>
-                  ))}
-              </select>
-            </label>
-            <button
-              type="button"
-              className="small danger"
-              disabled={busy}
-              onClick={() => void remove(moveTo ? `?reassign_to=${moveTo}` : "?clear=true")}
-            >
-              {t("delete_anyway")}
-            </button>
+      </Flex>
+      <FormProblems errors={errors} shown={editing ? ["label", "color"] : ["reassign_to"]} />
+      {inUse && (
+        <Flex gap={8} align="end" wrap>
+          <div className="field">
+            <label htmlFor={moveToId}>{t("move_to")}</label>
+            <Select
+              id={moveToId}
+              value={moveTo}
+              onChange={(v: string) => setMoveTo(v)}
+              options={[
+                { value: "", label: t("clear") },
+                ...marks.filter((m) => m.id !== mark.id).map((m) => ({ value: String(m.id), label: m.label })),
+              ]}
+              popupMatchSelectWidth={false}
+              style={{ minWidth: 200 }}
+            />
           </div>
-        )}
-      </td>
-    </>
+          <Button
+            size="small"
+            danger
+            loading={busy}
+            onClick={() => void remove(moveTo ? `?reassign_to=${moveTo}` : "?clear=true")}
+          >
+            {t("delete_anyway")}
+          </Button>
+        </Flex>
+      )}
+    </Flex>
   );
 }

@@ -1,5 +1,6 @@
-import { fireEvent, render, screen } from "@testing-library/react";
+import { render, screen } from "@testing-library/react";
 import { type CatalogLookup, LookupContext, registered } from "@enishi/plugin-ui";
+import { choose, inConsole, optionsOf } from "@enishi/plugin-ui/testing";
 import register from "./index";
 
 const filters = () => registered(register, "response_marks").conversationFilter;
@@ -28,11 +29,12 @@ describe("the inbox's filter by mark", () => {
       <LookupContext.Provider value={{ workspaceId: 3, lookups: [MARKS] }}>
         <filter.component workspaceId={3} meId={9} value="" onChange={onChange} />
       </LookupContext.Provider>,
+      inConsole,
     );
-    await screen.findByRole("option", { name: "対応済" });
-    expect(screen.getByRole("option", { name: "すべて" })).toBeTruthy();
-    fireEvent.change(screen.getByLabelText("対応マーク"), { target: { value: "4" } });
+    const select = screen.getByRole("combobox", { name: "対応マーク" });
+    await choose(select, "対応済");
     expect(onChange).toHaveBeenCalledWith("4");
+    expect(await optionsOf(select)).toEqual(["すべて", "マークなし", "対応済"]);
     expect(filter.condition("4", { meId: 9 })).toEqual({ type: "response_marks.mark_is", config: { mark_ids: [4] } });
     expect(filter.condition("none", { meId: 9 })).toEqual({ type: "response_marks.mark_is", config: { no_mark: true } });
     expect(filter.condition("x", { meId: 9 })).toBeNull();

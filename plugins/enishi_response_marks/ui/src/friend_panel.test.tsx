@@ -1,5 +1,6 @@
-import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import { type CatalogLookup, LookupContext, registered } from "@enishi/plugin-ui";
+import { choose, chosen, inConsole, optionsOf } from "@enishi/plugin-ui/testing";
 import register from "./index";
 
 const panels = () => registered(register, "response_marks").friendPanel;
@@ -33,8 +34,11 @@ function show(workspaceId: number, permissions: string[]) {
     <LookupContext.Provider value={{ workspaceId, lookups: [MARKS] }}>
       <Panel workspaceId={workspaceId} permissions={permissions} friendId={5} timezone="Asia/Tokyo" />
     </LookupContext.Provider>,
+    inConsole,
   );
 }
+
+const mark = () => screen.getByRole("combobox", { name: "対応マーク" });
 
 describe("the friend's mark panel", () => {
   it("comes after the tags on the friend's page", () => {
@@ -42,31 +46,27 @@ describe("the friend's mark panel", () => {
   });
 
   it("changes the mark at once, and takes it off with none", async () => {
-    let mark: { id: number } | null = { id: 1 };
+    let held: { id: number } | null = { id: 1 };
     const calls: [string, string, unknown][] = [];
     vi.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
       const method = init?.method ?? "GET";
       calls.push([method, String(url), init?.body ? JSON.parse(String(init.body)) : null]);
       if (String(url).endsWith("/response_marks/marks")) return json(marks);
-      if (method === "PUT") mark = { id: 3 };
-      if (method === "DELETE") mark = null;
-      return json({ friend_id: 5, mark });
+      if (method === "PUT") held = { id: 3 };
+      if (method === "DELETE") held = null;
+      return json({ friend_id: 5, mark: held });
     });
     show(21, ["response_marks.assign"]);
-    const select = (await screen.findByRole("combobox", { name: "対応マーク" })) as HTMLSelectElement;
-    await waitFor(() => expect(select.value).toBe("1"));
-    expect([...select.options].map((o) => o.text)).toEqual(["なし", "要対応", "対応済"]);
-    await act(async () => {
-      fireEvent.change(select, { target: { value: "3" } });
-    });
+    await screen.findByRole("combobox", { name: "対応マーク" });
+    await waitFor(() => expect(chosen(mark())).toBe("要対応"));
+    expect(await optionsOf(mark())).toEqual(["なし", "要対応", "対応済"]);
+    await choose(mark(), "対応済");
     expect(await screen.findByRole("status")).toHaveProperty("textContent", "変更しました");
     expect(calls).toContainEqual(["PUT", "/api/workspaces/21/response_marks/friends/5", { mark_id: 3 }]);
-    await waitFor(() => expect((screen.getByRole("combobox", { name: "対応マーク" }) as HTMLSelectElement).value).toBe("3"));
-    await act(async () => {
-      fireEvent.change(screen.getByRole("combobox", { name: "対応マーク" }), { target: { value: "" } });
-    });
+    await waitFor(() => expect(chosen(mark())).toBe("対応済"));
+    await choose(mark(), "なし");
     expect(calls).toContainEqual(["DELETE", "/api/workspaces/21/response_marks/friends/5", null]);
-    await waitFor(() => expect((screen.getByRole("combobox", { name: "対応マーク" }) as HTMLSelectElement).value).toBe(""));
+    await waitFor(() => expect(chosen(mark())).toBe("なし"));
   });
 
   it("is read-only without response_marks.assign", async () => {
@@ -74,7 +74,7 @@ describe("the friend's mark panel", () => {
       json(String(url).endsWith("/marks") ? marks : { friend_id: 5, mark: null }),
     );
     show(22, []);
-    const select = (await screen.findByRole("combobox", { name: "対応マーク" })) as HTMLSelectElement;
+    const select = (await screen.findByRole("combobox", { name: "対応マーク" })) as HTMLInputElement;
     expect(select.disabled).toBe(true);
   });
 });
