@@ -25,6 +25,7 @@ from enishi.scenarios.engine import advance_run
 from tests.conftest import Env
 from tests.line.emulator.test_simulator_browser import Shop, add_friend, bot_says, open_simulator
 from tests.line.test_inbox import _until
+from tests.ui.antd import choose
 from tests.ui.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
@@ -157,7 +158,7 @@ async def test_a_three_step_scenario_built_by_drag_and_drop_greets_a_new_friend(
     await second.get_by_label("本文", exact=True).fill("気になる商品はありますか？")
     button = second.get_by_role("group", name="ボタン1")
     await button.get_by_label("ボタンの文字").fill("購入希望")
-    await button.get_by_label("実行することを追加").select_option(label="タグを付ける")
+    await choose(page, button.get_by_label("実行することを追加"), "タグを付ける")
     await button.get_by_role("group", name="タグ").get_by_label("購入希望").check()
     # The LINE-like preview shows both messages as the server renders them.
     preview = panel.get_by_role("region", name="プレビュー")

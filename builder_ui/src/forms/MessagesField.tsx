@@ -400,6 +400,7 @@ function ButtonEditor({
                 options={addable}
                 showSearch={addable.length > 8}
                 optionFilterProp="label"
+                virtual={false}
                 onChange={(key) => {
                   const type = types.get(key);
                   if (type) setEnishi([...enishiActions, { type: type.key, type_version: type.version, config: {} }]);

@@ -185,6 +185,8 @@ export function LookupWidget(props: WidgetProps) {
         allowClear
         showSearch={long}
         optionFilterProp="label"
+        // every option drawn (a list of a few hundred at most), so that each can be scrolled to
+        virtual={false}
         status={status}
         disabled={disabled || readonly}
         options={choices}

@@ -2,7 +2,6 @@
 // and a form drawn from the resource's JSON Schema to add or change one (the node forms' RJSF setup, with the
 // workspace's pickers), the server's objections shown at the field they concern. Writing needs the resource's
 // permission; without it the page only lists.
-import Form from "@rjsf/core";
 import type { FieldErrorProps, RJSFValidationError } from "@rjsf/utils";
 import { Alert, Button, Empty, Table, type TableColumnsType } from "antd";
 import { useCallback, useContext, useEffect, useMemo, useState, type HTMLAttributes } from "react";
@@ -16,6 +15,7 @@ import { DEFAULT_FORM_STATE } from "../../editor/defaults";
 import { useFormSchema, useFormSetup, withKnownWidgets } from "../../forms/ConfigForm";
 import { forgetLookups, LookupContext, useOptions } from "../../forms/pickers";
 import { decorateUiSchema } from "../../forms/schema";
+import { SchemaForm } from "../../forms/theme";
 import { localized } from "../../i18n";
 import { useCatalog } from "../catalog";
 import type { CatalogColumn, CatalogResource, WorkspaceProps } from "../contract";
@@ -253,7 +253,8 @@ function LookupCell({ lookup, value }: { lookup: string | null; value: unknown }
 
 const ID_PREFIX = "resource";
 
-/** The server's messages (and the form's own) under the field they concern, keyed as the server names it. */
+/** The server's messages (and the form's own) under the field they concern (in its form item's help), keyed as
+ * the server names it. */
 function FieldErrors({ errors, idSchema }: FieldErrorProps) {
   const messages = (errors ?? []).filter(Boolean);
   if (!messages.length) return null;
@@ -328,7 +329,7 @@ function ResourceForm({
 
   return (
     <div className="panel resource-form" role="form" aria-label={label}>
-      <Form
+      <SchemaForm
         idPrefix={ID_PREFIX}
         idSeparator="."
         schema={schema}
@@ -361,7 +362,7 @@ function ResourceForm({
           </Button>
           <Button onClick={() => onDone(false)}>{t("settings.cancel")}</Button>
         </div>
-      </Form>
+      </SchemaForm>
     </div>
   );
 }

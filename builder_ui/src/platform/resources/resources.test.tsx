@@ -187,8 +187,12 @@ describe("a resource's page", () => {
     fireEvent.click(within(form).getByRole("button", { name: "作成" }));
     const label = await waitFor(() => form.querySelector('[data-field="label"]') as HTMLElement);
     expect(label.textContent).toBe("入力してください");
+    // in the field's own form item, in its error state
+    expect(label.closest(".ant-form-item")!.classList.contains("ant-form-item-has-error")).toBe(true);
+    expect(label.closest(".ant-form-item")!.querySelector("label")!.textContent).toBe("名前");
     fireEvent.change(within(form).getByLabelText(/名前/), { target: { value: "要対応" } });
-    fireEvent.change(within(form).getByLabelText(/種類/), { target: { value: "1" } });
+    fireEvent.mouseDown(within(form).getByRole("combobox", { name: /種類/ }));
+    fireEvent.click(await screen.findByText("対応済", { selector: ".ant-select-item-option-content" }));
     fireEvent.click(within(form).getByRole("button", { name: "作成" }));
     await waitFor(() => expect(form.querySelector('[data-field="label"]')?.textContent).toBe("同じ名前のマークがあります"));
     expect(within(form).getAllByRole("alert").map((a) => a.textContent).join(" ")).toContain("マークは20個までです");
