@@ -1,6 +1,7 @@
 // A friend's notes on the friend's page: a note to write, the notes pinned first then newest first (twenty at a
 // time), and for each note its author may edit: editing it and pinning it.
 import { api, errorText, formatTime, workspaceUrl, type FriendPanelProps } from "@enishi/plugin-ui";
+import { Alert, Button, Flex, Input, Tag, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { PLUGIN } from "./names";
@@ -48,6 +49,7 @@ export function FriendNotesPanel({ workspaceId: ws, friendId, timezone }: Friend
       })
       .catch((e) => setError(errorText(e)));
   const newId = `friend-${friendId}-note`;
+  const editId = `friend-${friendId}-note-edit`;
   return (
     <section className="friend-block" aria-label={t("panel.title")}>
       <h2>{t("panel.title")}</h2>
@@ -61,21 +63,15 @@ export function FriendNotesPanel({ workspaceId: ws, friendId, timezone }: Friend
         <label htmlFor={newId} className="visually-hidden">
           {t("panel.new")}
         </label>
-        <textarea
-          id={newId}
-          rows={2}
-          value={draft}
-          placeholder={t("panel.new")}
-          onChange={(e) => setDraft(e.target.value)}
-        />
-        <button type="submit" disabled={!draft.trim()}>
+        <Input.TextArea id={newId} rows={2} value={draft} placeholder={t("panel.new")} onChange={(e) => setDraft(e.target.value)} />
+        <Button htmlType="submit" disabled={!draft.trim()}>
           {t("panel.add")}
-        </button>
+        </Button>
       </form>
       {notes === null ? (
-        <p className="muted">{t("loading")}</p>
+        <Typography.Text type="secondary">{t("loading")}</Typography.Text>
       ) : notes.length === 0 ? (
-        <p className="muted">{t("panel.none")}</p>
+        <Typography.Text type="secondary">{t("panel.none")}</Typography.Text>
       ) : (
         <ul className="notes">
           {notes.map((n) => (
@@ -87,42 +83,52 @@ export function FriendNotesPanel({ workspaceId: ws, friendId, timezone }: Friend
                     void act(api.patch(workspaceUrl(ws, `/${PLUGIN}/${n.id}`), { body: editing.body }), () => setEditing(null));
                   }}
                 >
-                  <label className="field">
-                    {t("panel.edit_note")}
-                    <textarea rows={3} value={editing.body} onChange={(e) => setEditing({ id: n.id, body: e.target.value })} />
-                  </label>
-                  <div className="row">
-                    <button type="submit" className="primary" disabled={!editing.body.trim()}>
-                      {t("panel.save")}
-                    </button>
-                    <button type="button" onClick={() => setEditing(null)}>
-                      {t("panel.cancel")}
-                    </button>
+                  <div className="field">
+                    <label htmlFor={editId}>{t("panel.edit_note")}</label>
+                    <Input.TextArea
+                      id={editId}
+                      rows={3}
+                      value={editing.body}
+                      onChange={(e) => setEditing({ id: n.id, body: e.target.value })}
+                    />
                   </div>
+                  <Flex gap={8} style={{ marginTop: 6 }}>
+                    <Button type="primary" size="small" htmlType="submit" disabled={!editing.body.trim()}>
+                      {t("panel.save")}
+                    </Button>
+                    <Button size="small" onClick={() => setEditing(null)}>
+                      {t("panel.cancel")}
+                    </Button>
+                  </Flex>
                 </form>
               ) : (
                 <>
-                  <p className="pre">{n.body}</p>
-                  <p className="muted small">
-                    {n.pinned && <span className="badge">{t("panel.pinned")}</span>}{" "}
-                    {formatTime(n.created_at, timezone)}
-                    {n.edits > 0 && ` · ${t("panel.edited")}`}
+                  <Typography.Paragraph style={{ whiteSpace: "pre-wrap", marginBottom: 2 }}>{n.body}</Typography.Paragraph>
+                  <Flex gap={4} align="center" wrap>
+                    {n.pinned && (
+                      <Tag color="gold" bordered={false}>
+                        {t("panel.pinned")}
+                      </Tag>
+                    )}
+                    <Typography.Text type="secondary" className="small">
+                      {formatTime(n.created_at, timezone)}
+                      {n.edits > 0 && ` · ${t("panel.edited")}`}
+                    </Typography.Text>
                     {n.can_edit && (
                       <>
-                        {" "}
-                        <button type="button" className="link" onClick={() => setEditing({ id: n.id, body: n.body })}>
+                        <Button type="link" size="small" onClick={() => setEditing({ id: n.id, body: n.body })}>
                           {t("panel.edit")}
-                        </button>{" "}
-                        <button
-                          type="button"
-                          className="link"
+                        </Button>
+                        <Button
+                          type="link"
+                          size="small"
                           onClick={() => void act(api.patch(workspaceUrl(ws, `/${PLUGIN}/${n.id}`), { pinned: !n.pinned }))}
                         >
                           {n.pinned ? t("panel.unpin") : t("panel.pin")}
-                        </button>
+                        </Button>
                       </>
                     )}
-                  </p>
+                  </Flex>
                 </>
               )}
             </li>
@@ -130,8 +136,8 @@ export function FriendNotesPanel({ workspaceId: ws, friendId, timezone }: Friend
         </ul>
       )}
       {next && (
-        <button
-          type="button"
+        <Button
+          style={{ marginTop: 6 }}
           onClick={() =>
             api
               .get<{ items: Note[]; next: string | null }>(`${listUrl}?limit=20&after=${encodeURIComponent(next)}`)
@@ -143,13 +149,9 @@ export function FriendNotesPanel({ workspaceId: ws, friendId, timezone }: Friend
           }
         >
           {t("panel.more")}
-        </button>
+        </Button>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <Alert type="error" showIcon={false} message={error} style={{ marginTop: 6 }} />}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { registered } from "@enishi/plugin-ui";
+import { inConsole } from "@enishi/plugin-ui/testing";
 import register from "./index";
 
 const panels = () => registered(register, "notes").friendPanel;
@@ -24,7 +25,7 @@ afterEach(() => vi.restoreAllMocks());
 
 function show() {
   const Panel = panels()[0].component;
-  render(<Panel workspaceId={4} permissions={[]} friendId={8} timezone="Asia/Tokyo" />);
+  render(<Panel workspaceId={4} permissions={[]} friendId={8} timezone="Asia/Tokyo" />, inConsole);
 }
 
 describe("the notes module", () => {

@@ -1,7 +1,8 @@
-// A friend's tags on the friend's page: the tags as chips, each taken off with ×, and a tag to add from the
+// A friend's tags on the friend's page: the tags as antd Tags, each taken off with ×, and a tag to add from the
 // workspace's tags (the picker tags.tags).
-import { api, errorText, useOptions, workspaceUrl, type FriendPanelProps, type Option } from "@enishi/plugin-ui";
-import { useCallback, useEffect, useState } from "react";
+import { api, errorText, Swatch, useOptions, workspaceUrl, type FriendPanelProps } from "@enishi/plugin-ui";
+import { Alert, Button, Flex, Select, Tag, Typography } from "antd";
+import { useCallback, useEffect, useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { PLUGIN } from "./names";
 
@@ -17,7 +18,8 @@ export function FriendTagsPanel({ workspaceId, friendId }: FriendPanelProps) {
   const { t } = useTranslation(PLUGIN);
   const base = workspaceUrl(workspaceId, `/${PLUGIN}/friends/${friendId}`);
   const [tags, setTags] = useState<FriendTag[] | null>(null);
-  const [adding, setAdding] = useState("");
+  const [adding, setAdding] = useState<string | undefined>(undefined);
+  const addId = useId();
   const [error, setError] = useState<string | null>(null);
   const { options } = useOptions(`${PLUGIN}.tags`);
   const load = useCallback(() => api.get<FriendTag[]>(base).then(setTags).catch((e) => setError(errorText(e))), [base]);
@@ -37,55 +39,53 @@ export function FriendTagsPanel({ workspaceId, friendId }: FriendPanelProps) {
     <section className="friend-block" aria-label={t("panel.title")}>
       <h2>{t("panel.title")}</h2>
       {tags === null ? (
-        <p className="muted">{t("loading")}</p>
+        <Typography.Text type="secondary">{t("loading")}</Typography.Text>
       ) : tags.length === 0 ? (
-        <p className="muted">{t("panel.none")}</p>
+        <Typography.Text type="secondary">{t("panel.none")}</Typography.Text>
       ) : (
-        <ul className="tag-chips">
+        <Flex component="ul" wrap gap={4} style={{ listStyle: "none", padding: 0, margin: 0 }}>
           {tags.map((tag) => (
-            <li key={tag.tag_id} className="tag-chip">
-              <span className="swatch" style={{ background: tag.color }} />
-              {tag.name}
-              <button
-                type="button"
-                className="small"
-                aria-label={t("panel.remove", { name: tag.name })}
-                onClick={() => void act(api.del(`${base}/${tag.tag_id}`))}
-              >
-                ×
-              </button>
+            <li key={tag.tag_id}>
+              <Tag className="friend-tag" style={{ marginInlineEnd: 0 }}>
+                <Swatch color={tag.color} /> <span className="tag-name">{tag.name}</span>
+                <Button
+                  type="text"
+                  size="small"
+                  aria-label={t("panel.remove", { name: tag.name })}
+                  onClick={() => void act(api.del(`${base}/${tag.tag_id}`))}
+                  style={{ height: "auto", padding: "0 2px", marginInlineStart: 2 }}
+                >
+                  ×
+                </Button>
+              </Tag>
             </li>
           ))}
-        </ul>
+        </Flex>
       )}
-      <div className="row">
-        <label className="field">
-          {t("panel.to_add")}
-          <select value={adding} onChange={(e) => setAdding(e.target.value)}>
-            <option value="">{t("panel.choose")}</option>
-            {addable.map((o: Option) => (
-              <option key={String(o.value)} value={String(o.value)}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button
-          type="button"
+      <Flex gap={8} align="end" wrap style={{ marginTop: 8 }}>
+        <div className="field">
+          <label htmlFor={addId}>{t("panel.to_add")}</label>
+          <Select
+            id={addId}
+            value={adding}
+            placeholder={t("panel.choose")}
+            onChange={(v: string) => setAdding(v)}
+            options={addable.map((o) => ({ value: String(o.value), label: o.label }))}
+            popupMatchSelectWidth={false}
+            style={{ minWidth: 160 }}
+          />
+        </div>
+        <Button
           disabled={!adding}
           onClick={() => {
             void act(api.put(`${base}/${adding}`));
-            setAdding("");
+            setAdding(undefined);
           }}
         >
           {t("panel.add")}
-        </button>
-      </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+        </Button>
+      </Flex>
+      {error && <Alert type="error" showIcon={false} message={error} style={{ marginTop: 8 }} />}
     </section>
   );
 }

@@ -1,5 +1,6 @@
-import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import type { EnishiUi, SettingsPageSlot } from "@enishi/plugin-ui";
+import { answerPopconfirm, chosen, inConsole } from "@enishi/plugin-ui/testing";
 import i18n from "i18next";
 import register from "./index";
 
@@ -52,14 +53,14 @@ describe("the tags module", () => {
       }
       return json(String(url).endsWith("/folders") ? [folder] : [vip, regular]);
     });
-    render(<Page workspaceId={5} permissions={["tags.manage"]} rest={[]} />);
+    render(<Page workspaceId={5} permissions={["tags.manage"]} rest={[]} />, inConsole);
     await screen.findByText("VIP");
     fireEvent.click(screen.getByRole("button", { name: /^来店状況/ }));
     await waitFor(() => expect(screen.queryByText("VIP")).toBeNull());
     expect(screen.getByText("常連")).toBeTruthy();
     // A tag made now goes into the open folder.
     const newTag = screen.getByRole("form", { name: "新しいタグ" });
-    expect((newTag.querySelector('[data-field="folder_id"] select') as HTMLSelectElement).value).toBe("2");
+    expect(chosen(within(newTag).getByRole("combobox", { name: "フォルダ" }))).toBe("来店状況");
     await act(async () => {
       fireEvent.click(screen.getByLabelText("「常連」を友だち一覧の列に表示"));
     });
@@ -69,7 +70,7 @@ describe("the tags module", () => {
   it("only shows the tags without tags.manage", async () => {
     const Page = registered()[0].component;
     vi.spyOn(globalThis, "fetch").mockImplementation(async (url) => json(String(url).endsWith("/folders") ? [folder] : [vip]));
-    render(<Page workspaceId={5} permissions={[]} rest={[]} />);
+    render(<Page workspaceId={5} permissions={[]} rest={[]} />, inConsole);
     await screen.findByText("VIP");
     expect(screen.queryByRole("form", { name: "新しいタグ" })).toBeNull();
     expect(screen.queryByRole("button", { name: "削除" })).toBeNull();
@@ -98,13 +99,19 @@ describe("deleting a tag", () => {
       }
       return json(String(url).endsWith("/folders") ? [] : [vip]);
     });
-    const confirm = vi.spyOn(window, "confirm").mockReturnValue(true);
-    render(<Page workspaceId={5} permissions={["tags.manage"]} rest={[]} />);
+    render(<Page workspaceId={5} permissions={["tags.manage"]} rest={[]} />, inConsole);
     await screen.findByText("VIP");
     fireEvent.click(screen.getByRole("button", { name: "削除" }));
+    await act(async () => {
+      expect(await answerPopconfirm("削除")).toBe("タグ「VIP」を削除しますか？ 3人の友だちから外れます。");
+    });
+    // The server names the running scenario; asked once more, in a dialog.
+    const dialog = await screen.findByRole("dialog");
+    expect(dialog.textContent).toContain("シナリオ「VIPにする」で使われています");
+    expect(deletes).toEqual(["/api/workspaces/5/tags/7"]);
+    await act(async () => {
+      fireEvent.click(within(dialog).getByRole("button", { name: "削除" }));
+    });
     await waitFor(() => expect(deletes).toEqual(["/api/workspaces/5/tags/7", "/api/workspaces/5/tags/7?force=true"]));
-    expect(confirm).toHaveBeenCalledTimes(2);
-    expect(confirm.mock.calls[0][0]).toBe("タグ「VIP」を削除しますか？ 3人の友だちから外れます。");
-    expect(confirm.mock.calls[1][0]).toContain("シナリオ「VIPにする」で使われています");
   });
 });

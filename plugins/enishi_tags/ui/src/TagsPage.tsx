@@ -12,10 +12,10 @@ import {
   workspaceUrl,
   type WorkspaceProps,
 } from "@enishi/plugin-ui";
-import { useCallback, useEffect, useState } from "react";
+import { Button, Checkbox, Empty, Flex, Input, Modal, Popconfirm, Select, Table, Typography, type TableColumnsType } from "antd";
+import { useCallback, useEffect, useId, useMemo, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { PLUGIN } from "./names";
-import "./tags.css";
 
 interface Folder {
   id: number;
@@ -52,28 +52,58 @@ export function TagsPage({ workspaceId, permissions }: WorkspaceProps) {
   useEffect(() => {
     void load();
   }, [load]);
+  const title = t("title");
+  // The table's accessible name (antd draws the <table>); the same object while the title holds.
+  const components = useMemo(() => ({ table: (props: object) => <table {...props} aria-label={title} /> }), [title]);
 
   if (!folders || !tags) return <p className="loading">{t("loading")}</p>;
   const listed = tags.filter((tag) =>
     shown === "all" ? true : shown === "unfiled" ? tag.folder_id === null : tag.folder_id === shown,
   );
   const folder = typeof shown === "number" ? folders.find((f) => f.id === shown) : undefined;
+  const columns: TableColumnsType<Tag> = [
+    {
+      key: "name",
+      title: t("name"),
+      rowScope: "row",
+      render: (_, tag) => <TagName tag={tag} url={url} canManage={canManage} onChanged={load} />,
+    },
+    {
+      key: "folder",
+      title: t("folder"),
+      render: (_, tag) => <TagFolder tag={tag} folders={folders} url={url} canManage={canManage} onChanged={load} />,
+    },
+    {
+      key: "pinned",
+      title: t("pinned"),
+      render: (_, tag) => <TagPin tag={tag} url={url} canManage={canManage} onChanged={load} />,
+    },
+    { key: "friends", title: t("friends"), dataIndex: "friend_count" },
+    {
+      key: "actions",
+      title: <span className="visually-hidden">{t("actions")}</span>,
+      className: "actions",
+      render: (_, tag) => (canManage ? <TagDelete tag={tag} url={url} onChanged={load} /> : null),
+    },
+  ];
   return (
     <section className="settings-page" aria-labelledby="tags-title">
-      <h2 id="tags-title">{t("title")}</h2>
-      <div className="two-pane">
-        <nav className="folder-list" aria-label={t("folders")}>
-          <FolderButton current={shown === "all"} onClick={() => setShown("all")} label={t("all")} count={tags.length} />
-          <FolderButton
-            current={shown === "unfiled"}
-            onClick={() => setShown("unfiled")}
-            label={t("unfiled")}
-            count={tags.filter((x) => x.folder_id === null).length}
-          />
-          {folders.map((f) => (
-            <FolderButton key={f.id} current={shown === f.id} onClick={() => setShown(f.id)} label={f.name} count={f.tag_count} />
-          ))}
-          {canManage && <NewFolder url={url} onCreated={(f) => (setShown(f.id), load())} />}
+      <h2 id="tags-title">{title}</h2>
+      <Flex gap={16} align="start">
+        <nav aria-label={t("folders")} style={{ width: 210, flex: "none" }}>
+          <Flex vertical gap={4}>
+            <FolderButton current={shown === "all"} onClick={() => setShown("all")} label={t("all")} count={tags.length} />
+            <FolderButton
+              current={shown === "unfiled"}
+              onClick={() => setShown("unfiled")}
+              label={t("unfiled")}
+              count={tags.filter((x) => x.folder_id === null).length}
+            />
+            {folders.map((f) => (
+              <FolderButton key={f.id} current={shown === f.id} onClick={() => setShown(f.id)} label={f.name} count={f.tag_count} />
+            ))}
+            {canManage && <NewFolder url={url} onCreated={(f) => (setShown(f.id), load())} />}
+          </Flex>
         </nav>
         <div className="grow">
           {folder && canManage && (
@@ -81,41 +111,43 @@ export function TagsPage({ workspaceId, permissions }: WorkspaceProps) {
           )}
           {canManage && <NewTag url={url} folders={folders} folderId={typeof shown === "number" ? shown : null} onCreated={load} />}
           {listed.length === 0 ? (
-            <p className="empty">{t("none")}</p>
+            <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("none")} />
           ) : (
-            <table className="list" aria-label={t("title")}>
-              <thead>
-                <tr>
-                  <th>{t("name")}</th>
-                  <th>{t("folder")}</th>
-                  <th>{t("pinned")}</th>
-                  <th>{t("friends")}</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {listed.map((tag) => (
-                  <TagRow key={tag.id} tag={tag} folders={folders} url={url} canManage={canManage} onChanged={load} />
-                ))}
-              </tbody>
-            </table>
+            <Table<Tag>
+              className="settings-table"
+              rowKey="id"
+              columns={columns}
+              dataSource={listed}
+              pagination={false}
+              size="small"
+              components={components}
+              onRow={(tag) => ({ "data-tag": tag.name }) as HTMLAttributes<HTMLElement>}
+            />
           )}
         </div>
-      </div>
+      </Flex>
     </section>
   );
 }
 
 function FolderButton({ current, onClick, label, count }: { current: boolean; onClick: () => void; label: string; count: number }) {
   return (
-    <button type="button" className="folder" aria-current={current ? "true" : undefined} onClick={onClick}>
-      <span className="grow">{label}</span> <span className="badge">{count}</span>
-    </button>
+    <Button
+      block
+      color={current ? "primary" : "default"}
+      variant={current ? "filled" : "text"}
+      aria-current={current ? "true" : undefined}
+      onClick={onClick}
+      style={{ justifyContent: "space-between" }}
+    >
+      <span>{label}</span> <Typography.Text type="secondary">{count}</Typography.Text>
+    </Button>
   );
 }
 
 function NewFolder({ url, onCreated }: { url: (p: string) => string; onCreated: (f: Folder) => void }) {
   const { t } = useTranslation(PLUGIN);
+  const id = useId();
   const [name, setName] = useState("");
   const { errors, busy, submit } = useSubmit();
   return (
@@ -130,13 +162,13 @@ function NewFolder({ url, onCreated }: { url: (p: string) => string; onCreated: 
         }
       }}
     >
-      <Field label={t("new_folder")} name="name" errors={errors}>
-        <input value={name} onChange={(e) => setName(e.target.value)} />
+      <Field label={t("new_folder")} name="name" errors={errors} id={id}>
+        <Input id={id} value={name} onChange={(e) => setName(e.target.value)} />
       </Field>
       <FormProblems errors={errors} shown={["name"]} />
-      <button type="submit" disabled={busy}>
+      <Button htmlType="submit" loading={busy}>
         {t("create_folder")}
-      </button>
+      </Button>
     </form>
   );
 }
@@ -153,6 +185,7 @@ function FolderEditor({
   onDeleted: () => void;
 }) {
   const { t } = useTranslation(PLUGIN);
+  const id = useId();
   const [name, setName] = useState(folder.name);
   const { errors, busy, submit } = useSubmit();
   return (
@@ -164,25 +197,57 @@ function FolderEditor({
         if (await submit(() => api.patch(url(`/folders/${folder.id}`), { name }))) onChanged();
       }}
     >
-      <Field label={t("folder_name")} name="name" errors={errors}>
-        <input value={name} onChange={(e) => setName(e.target.value)} />
+      <Field label={t("folder_name")} name="name" errors={errors} id={id}>
+        <Input id={id} value={name} onChange={(e) => setName(e.target.value)} />
       </Field>
-      <button type="submit" disabled={busy || name === folder.name}>
+      <Button htmlType="submit" loading={busy} disabled={name === folder.name}>
         {t("rename")}
-      </button>
-      <button
-        type="button"
-        className="danger"
-        disabled={busy}
-        onClick={async () => {
-          if (!window.confirm(t("confirm_delete_folder", { name: folder.name }))) return;
+      </Button>
+      <Popconfirm
+        title={t("confirm_delete_folder", { name: folder.name })}
+        okText={t("delete")}
+        cancelText={t("cancel")}
+        okButtonProps={{ danger: true }}
+        onConfirm={async () => {
           if ((await submit(() => api.del(url(`/folders/${folder.id}`)).then(() => true))) === true) onDeleted();
         }}
       >
-        {t("delete_folder")}
-      </button>
+        <Button danger disabled={busy}>
+          {t("delete_folder")}
+        </Button>
+      </Popconfirm>
       <FormProblems errors={errors} shown={["name"]} />
     </form>
+  );
+}
+
+/** A tag's name and colour, as inputs in a form's fields. */
+function TagFields({
+  name,
+  color,
+  onName,
+  onColor,
+  errors,
+  autoFocus,
+}: {
+  name: string;
+  color: string;
+  onName: (v: string) => void;
+  onColor: (v: string) => void;
+  errors: ReturnType<typeof useSubmit>["errors"];
+  autoFocus?: boolean;
+}) {
+  const { t } = useTranslation(PLUGIN);
+  const id = useId();
+  return (
+    <>
+      <Field label={t("tag_name")} name="name" errors={errors} id={`${id}-name`}>
+        <Input id={`${id}-name`} value={name} onChange={(e) => onName(e.target.value)} autoFocus={autoFocus} />
+      </Field>
+      <Field label={t("color")} name="color" errors={errors} id={`${id}-color`}>
+        <Input id={`${id}-color`} type="color" style={{ width: 56, padding: 2 }} value={color} onChange={(e) => onColor(e.target.value)} />
+      </Field>
+    </>
   );
 }
 
@@ -198,6 +263,7 @@ function NewTag({
   onCreated: () => void;
 }) {
   const { t } = useTranslation(PLUGIN);
+  const id = useId();
   const [name, setName] = useState("");
   const [color, setColor] = useState("#4a90d9");
   const [folder, setFolder] = useState<number | null>(folderId);
@@ -215,18 +281,13 @@ function NewTag({
         }
       }}
     >
-      <Field label={t("tag_name")} name="name" errors={errors}>
-        <input value={name} onChange={(e) => setName(e.target.value)} />
+      <TagFields name={name} color={color} onName={setName} onColor={setColor} errors={errors} />
+      <Field label={t("folder")} name="folder_id" errors={errors} id={id}>
+        <FolderSelect id={id} folders={folders} value={folder} onChange={setFolder} />
       </Field>
-      <Field label={t("color")} name="color" errors={errors}>
-        <input type="color" value={color} onChange={(e) => setColor(e.target.value)} />
-      </Field>
-      <Field label={t("folder")} name="folder_id" errors={errors}>
-        <FolderSelect folders={folders} value={folder} onChange={setFolder} />
-      </Field>
-      <button type="submit" className="primary" disabled={busy}>
+      <Button type="primary" htmlType="submit" loading={busy}>
         {t("create_tag")}
-      </button>
+      </Button>
       <FormProblems errors={errors} shown={["name", "color", "folder_id"]} />
     </form>
   );
@@ -236,138 +297,165 @@ function FolderSelect({
   folders,
   value,
   onChange,
+  id,
   label,
   disabled,
 }: {
   folders: Folder[];
   value: number | null;
   onChange: (v: number | null) => void;
+  id?: string;
   label?: string;
   disabled?: boolean;
 }) {
   const { t } = useTranslation(PLUGIN);
   return (
-    <select
+    <Select
+      id={id}
       aria-label={label}
-      value={value ?? ""}
+      value={value === null ? "" : String(value)}
       disabled={disabled}
-      onChange={(e) => onChange(e.target.value === "" ? null : Number(e.target.value))}
-    >
-      <option value="">{t("unfiled")}</option>
-      {folders.map((f) => (
-        <option key={f.id} value={f.id}>
-          {f.name}
-        </option>
-      ))}
-    </select>
+      onChange={(v: string) => onChange(v === "" ? null : Number(v))}
+      options={[{ value: "", label: t("unfiled") }, ...folders.map((f) => ({ value: String(f.id), label: f.name }))]}
+      popupMatchSelectWidth={false}
+      style={{ minWidth: 140 }}
+    />
   );
 }
 
-function TagRow({
-  tag,
-  folders,
-  url,
-  canManage,
-  onChanged,
-}: {
+/** Sends a change of the tag; true once saved. Its problems are shown where it was made. */
+function useTagChange(tag: Tag, url: (p: string) => string, onChanged: () => void) {
+  const submitted = useSubmit();
+  const change = async (body: Record<string, unknown>) => {
+    if (await submitted.submit(() => api.patch(url(`/${tag.id}`), body))) {
+      onChanged();
+      return true;
+    }
+    return false;
+  };
+  return { ...submitted, change };
+}
+
+interface TagCellProps {
   tag: Tag;
-  folders: Folder[];
   url: (p: string) => string;
-  canManage: boolean;
   onChanged: () => void;
-}) {
-  const { t, i18n } = useTranslation(PLUGIN);
+}
+
+/** The tag's colour and name; for those who manage tags, renamed (and recoloured) in place. */
+function TagName({ tag, url, canManage, onChanged }: TagCellProps & { canManage: boolean }) {
+  const { t } = useTranslation(PLUGIN);
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(tag.name);
   const [color, setColor] = useState(tag.color);
-  const { errors, busy, submit } = useSubmit();
-  const change = async (body: Record<string, unknown>) => {
-    if (await submit(() => api.patch(url(`/${tag.id}`), body))) {
-      setEditing(false);
-      onChanged();
-    }
-  };
-  return (
-    <tr data-tag={tag.name}>
-      <td>
-        {editing ? (
-          <form
-            className="row"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void change({ name, color });
-            }}
-          >
-            <Field label={t("tag_name")} name="name" errors={errors}>
-              <input value={name} onChange={(e) => setName(e.target.value)} autoFocus />
-            </Field>
-            <Field label={t("color")} name="color" errors={errors}>
-              <input type="color" value={color} onChange={(e) => setColor(e.target.value)} />
-            </Field>
-            <button type="submit" className="small primary" disabled={busy}>
-              {t("save")}
-            </button>
-            <button type="button" className="small" onClick={() => (setEditing(false), setName(tag.name), setColor(tag.color))}>
-              {t("cancel")}
-            </button>
-          </form>
-        ) : (
-          <>
-            <Swatch color={tag.color} /> {tag.name}
-          </>
-        )}
-      </td>
-      <td>
-        <FolderSelect
-          label={t("move_to", { name: tag.name })}
-          folders={folders}
-          value={tag.folder_id}
-          disabled={!canManage || busy}
-          onChange={(folder_id) => void change({ folder_id })}
-        />
-      </td>
-      <td>
-        <input
-          type="checkbox"
-          aria-label={t("pin", { name: tag.name })}
-          checked={tag.pinned}
-          disabled={!canManage || busy}
-          onChange={(e) => void change({ pinned: e.target.checked })}
-        />
-      </td>
-      <td>{tag.friend_count}</td>
-      <td className="actions">
-        {canManage && !editing && (
-          <button type="button" className="small" onClick={() => setEditing(true)}>
-            {t("rename")}
-          </button>
-        )}
+  const { errors, busy, change } = useTagChange(tag, url, onChanged);
+  if (!editing) {
+    return (
+      <Flex gap={8} align="center" justify="space-between" wrap>
+        <span>
+          <Swatch color={tag.color} /> {tag.name}
+        </span>
         {canManage && (
-          <button
-            type="button"
-            className="small danger"
-            disabled={busy}
-            onClick={async () => {
-              if (!window.confirm(t("confirm_delete", { name: tag.name, count: tag.friend_count }))) return;
-              // Running scenarios that use the tag make the server refuse (in_use, naming them): ask once more.
-              const remove = () =>
-                api.del(url(`/${tag.id}`)).then(
-                  () => true,
-                  (error: unknown) => {
-                    if (!(error instanceof ApiError) || error.code !== "in_use") throw error;
-                    const scenarios = error.errors.map((e) => localized(e.message, i18n.language)).join("\n");
-                    if (!window.confirm(t("confirm_in_use", { scenarios }))) throw error;
-                    return api.del(url(`/${tag.id}?force=true`)).then(() => true);
-                  },
-                );
-              if ((await submit(remove)) === true) onChanged();
-            }}
-          >
-            {t("delete")}
-          </button>
+          <Button size="small" onClick={() => setEditing(true)}>
+            {t("rename")}
+          </Button>
         )}
-        <FormProblems errors={errors} shown={editing ? ["name", "color"] : []} />
-      </td>
-    </tr>
+      </Flex>
+    );
+  }
+  return (
+    <form
+      className="row"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (await change({ name, color })) setEditing(false);
+      }}
+    >
+      <TagFields name={name} color={color} onName={setName} onColor={setColor} errors={errors} autoFocus />
+      <Button size="small" type="primary" htmlType="submit" loading={busy}>
+        {t("save")}
+      </Button>
+      <Button size="small" onClick={() => (setEditing(false), setName(tag.name), setColor(tag.color))}>
+        {t("cancel")}
+      </Button>
+      <FormProblems errors={errors} shown={["name", "color"]} />
+    </form>
+  );
+}
+
+function TagFolder({ tag, folders, url, canManage, onChanged }: TagCellProps & { folders: Folder[]; canManage: boolean }) {
+  const { t } = useTranslation(PLUGIN);
+  const { errors, busy, change } = useTagChange(tag, url, onChanged);
+  return (
+    <>
+      <FolderSelect
+        label={t("move_to", { name: tag.name })}
+        folders={folders}
+        value={tag.folder_id}
+        disabled={!canManage || busy}
+        onChange={(folder_id) => void change({ folder_id })}
+      />
+      <FormProblems errors={errors} shown={[]} />
+    </>
+  );
+}
+
+function TagPin({ tag, url, canManage, onChanged }: TagCellProps & { canManage: boolean }) {
+  const { t } = useTranslation(PLUGIN);
+  const { errors, busy, change } = useTagChange(tag, url, onChanged);
+  return (
+    <>
+      <Checkbox
+        aria-label={t("pin", { name: tag.name })}
+        checked={tag.pinned}
+        disabled={!canManage || busy}
+        onChange={(e) => void change({ pinned: e.target.checked })}
+      />
+      <FormProblems errors={errors} shown={[]} />
+    </>
+  );
+}
+
+/** Deleting a tag, after asking; running scenarios that use it make the server refuse (in_use, naming them),
+ * and it asks once more before deleting anyway. */
+function TagDelete({ tag, url, onChanged }: TagCellProps) {
+  const { t, i18n } = useTranslation(PLUGIN);
+  const [modal, modalHolder] = Modal.useModal();
+  const { errors, busy, submit } = useSubmit();
+  const remove = () =>
+    api.del(url(`/${tag.id}`)).then(
+      () => true,
+      async (error: unknown) => {
+        if (!(error instanceof ApiError) || error.code !== "in_use") throw error;
+        const scenarios = error.errors.map((e) => localized(e.message, i18n.language)).join("\n");
+        const insist = await modal.confirm({
+          title: t("title"),
+          content: <div style={{ whiteSpace: "pre-line" }}>{t("confirm_in_use", { scenarios })}</div>,
+          okText: t("delete"),
+          cancelText: t("cancel"),
+          okButtonProps: { danger: true },
+        });
+        if (!insist) throw error;
+        return api.del(url(`/${tag.id}?force=true`)).then(() => true);
+      },
+    );
+  return (
+    <>
+      {modalHolder}
+      <Popconfirm
+        title={t("confirm_delete", { name: tag.name, count: tag.friend_count })}
+        okText={t("delete")}
+        cancelText={t("cancel")}
+        okButtonProps={{ danger: true }}
+        onConfirm={async () => {
+          if ((await submit(remove)) === true) onChanged();
+        }}
+      >
+        <Button size="small" danger loading={busy}>
+          {t("delete")}
+        </Button>
+      </Popconfirm>
+      <FormProblems errors={errors} shown={[]} />
+    </>
   );
 }

@@ -1,5 +1,6 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { type CatalogLookup, LookupContext, registered } from "@enishi/plugin-ui";
+import { choose, chosen, inConsole, optionsOf } from "@enishi/plugin-ui/testing";
 import register from "./index";
 
 const panels = () => registered(register, "tags").friendPanel;
@@ -48,14 +49,17 @@ describe("the friend's tags panel", () => {
       <LookupContext.Provider value={{ workspaceId: 11, lookups: [TAGS] }}>
         <Panel workspaceId={11} permissions={[]} friendId={3} timezone="Asia/Tokyo" />
       </LookupContext.Provider>,
+      inConsole,
     );
     const panel = await screen.findByRole("region", { name: "タグ" });
     await within(panel).findByText("VIP");
     // Only a tag the friend does not have is offered.
-    const select = within(panel).getByLabelText("追加するタグ") as HTMLSelectElement;
-    await waitFor(() => expect([...select.options].map((o) => o.text)).toEqual(["選択してください", "常連"]));
+    const select = within(panel).getByRole("combobox", { name: "追加するタグ" });
+    expect(panel.querySelector(".ant-select-selection-placeholder")?.textContent).toBe("選択してください");
+    await waitFor(async () => expect(await optionsOf(select)).toEqual(["常連"]));
     expect((within(panel).getByRole("button", { name: "タグを追加" }) as HTMLButtonElement).disabled).toBe(true);
-    fireEvent.change(select, { target: { value: "8" } });
+    await choose(select, "常連");
+    expect(chosen(select)).toBe("常連");
     await act(async () => {
       fireEvent.click(within(panel).getByRole("button", { name: "タグを追加" }));
     });
@@ -64,7 +68,7 @@ describe("the friend's tags panel", () => {
     await act(async () => {
       fireEvent.click(within(panel).getByRole("button", { name: "タグ「VIP」を外す" }));
     });
-    await waitFor(() => expect([...panel.querySelectorAll(".tag-chip")].map((c) => c.firstChild?.nextSibling?.textContent)).toEqual(["常連"]));
+    await waitFor(() => expect([...panel.querySelectorAll(".friend-tag .tag-name")].map((c) => c.textContent)).toEqual(["常連"]));
     expect(calls).toContainEqual(["DELETE", "/api/workspaces/11/tags/friends/3/7"]);
   });
 
@@ -78,11 +82,10 @@ describe("the friend's tags panel", () => {
       <LookupContext.Provider value={{ workspaceId: 12, lookups: [TAGS] }}>
         <Panel workspaceId={12} permissions={[]} friendId={4} timezone="Asia/Tokyo" />
       </LookupContext.Provider>,
+      inConsole,
     );
     expect(await screen.findByText("タグはありません")).toBeTruthy();
-    const select = screen.getByLabelText("追加するタグ") as HTMLSelectElement;
-    await waitFor(() => expect(select.options.length).toBe(2));
-    fireEvent.change(select, { target: { value: "9" } });
+    await choose(screen.getByRole("combobox", { name: "追加するタグ" }), "春");
     await act(async () => {
       fireEvent.click(screen.getByRole("button", { name: "タグを追加" }));
     });
