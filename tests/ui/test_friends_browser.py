@@ -126,7 +126,7 @@ async def test_filter_save_a_tab_bulk_tag_and_reply_from_a_friends_page(page: Pa
     await page.get_by_role("link", name="花子").click()
     await expect(page.get_by_role("heading", name="花子", level=1)).to_be_visible()
     await expect(page).to_have_url(re.compile(rf"/w/{shop.workspace.id}/friends/{hanako['id']}$"))
-    tags = page.get_by_role("region", name="タグ").locator(".tag-chip")
+    tags = page.get_by_role("region", name="タグ").locator(".friend-tag")
     await expect(tags).to_have_text([re.compile("VIP"), re.compile("春キャンペーン")])
     await page.get_by_label("返信").fill("ご来店お待ちしております")
     await page.get_by_role("button", name="送信").click()

@@ -41,8 +41,10 @@ async def test_the_member_cards_module_fills_the_friends_page_and_the_settings(p
     await page.get_by_role("link", name="花子").click()
     panel = page.get_by_role("region", name="会員証")
     await expect(panel).to_contain_text(card["member_number"])
-    await expect(panel.locator("dd").nth(1)).to_have_text("120")
-    await expect(panel.locator("dd").nth(3)).to_have_text("シルバー")
+    # (antd's Descriptions: each value beside its label)
+    values = panel.locator(".ant-descriptions-item-content")
+    await expect(values.nth(1)).to_have_text("120")
+    await expect(values.nth(3)).to_have_text("シルバー")
     # The card's field source is not shown a second time in the generic block.
     await expect(page.get_by_role("region", name="会員証")).to_have_count(1)
     assert any("/ui/plugins/member_cards/" in url for url in loaded), loaded

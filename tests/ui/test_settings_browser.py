@@ -179,7 +179,7 @@ async def test_tags_in_folders_a_mark_and_a_field_with_the_servers_errors_next_t
     form = page.get_by_role("form", name="項目を追加")
     await form.get_by_label("キー").fill("会員ランク")
     await form.get_by_label("表示名", exact=True).fill("会員ランク")
-    await form.get_by_label("種類").select_option(label="選択（1つ）")
+    await choose(page, form.get_by_role("combobox", name="種類"), "選択（1つ）")
     await form.get_by_label("選択肢").fill("ゴールド\nシルバー\n")
     await form.get_by_label("フォルダ").fill("会員情報")
     await form.get_by_role("button", name="項目を作成").click()

@@ -2,7 +2,8 @@
 // plugin's settings page, under its resource's key (friend_fields.fields). Deleting a field friends have values
 // in, or taking out choices friends hold, asks again and then forces (?force=true).
 import { api, ApiError, Field, FormProblems, localized, useSubmit, workspaceUrl, type WorkspaceProps } from "@enishi/plugin-ui";
-import { useCallback, useEffect, useState } from "react";
+import { Button, Checkbox, Empty, Flex, Input, Modal, Popconfirm, Select, Table, Tag, type TableColumnsType } from "antd";
+import { useCallback, useEffect, useId, useMemo, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { byGroup, CHOICE_TYPES, FIELD_TYPES, parseOptions, PLUGIN } from "./fields";
 
@@ -36,9 +37,9 @@ export function FieldsPage({ workspaceId, permissions }: WorkspaceProps) {
       <div className="page-head">
         <h2 id="fields-title">{t("title")}</h2>
         {canManage && editing === null && (
-          <button type="button" className="primary" onClick={() => setEditing("new")}>
+          <Button type="primary" onClick={() => setEditing("new")}>
             {t("add")}
-          </button>
+          </Button>
         )}
       </div>
       {editing !== null && (
@@ -53,32 +54,86 @@ export function FieldsPage({ workspaceId, permissions }: WorkspaceProps) {
           }}
         />
       )}
-      {fields.length === 0 && <p className="empty">{t("none")}</p>}
+      {fields.length === 0 && <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("none")} />}
       {byGroup(fields).map(([group, list]) => (
-        <table key={group ?? ""} className="list grouped" aria-label={group ?? t("no_group")}>
-          <caption>{group ?? t("no_group")}</caption>
-          <thead>
-            <tr>
-              <th>{t("label")}</th>
-              <th>{t("key")}</th>
-              <th>{t("type")}</th>
-              <th>{t("options")}</th>
-              <th>{t("values")}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((f) => (
-              <FieldRow key={f.id} field={f} base={base} canManage={canManage} onEdit={() => setEditing(f)} onChanged={load} />
-            ))}
-          </tbody>
-        </table>
+        <FieldTable
+          key={group ?? ""}
+          title={group ?? t("no_group")}
+          fields={list}
+          base={base}
+          canManage={canManage}
+          onEdit={setEditing}
+          onChanged={load}
+        />
       ))}
     </section>
   );
 }
 
-function FieldRow({
+/** One group's fields, as a table named after the group. */
+function FieldTable({
+  title,
+  fields,
+  base,
+  canManage,
+  onEdit,
+  onChanged,
+}: {
+  title: string;
+  fields: FieldDef[];
+  base: string;
+  canManage: boolean;
+  onEdit: (field: FieldDef) => void;
+  onChanged: () => void;
+}) {
+  const { t } = useTranslation(PLUGIN);
+  // The table's accessible name (antd draws the <table>); the same object while the title holds.
+  const components = useMemo(() => ({ table: (props: object) => <table {...props} aria-label={title} /> }), [title]);
+  const columns: TableColumnsType<FieldDef> = [
+    {
+      key: "label",
+      title: t("label"),
+      rowScope: "row",
+      render: (_, f) => (
+        <>
+          {f.label}{" "}
+          {f.required && (
+            <Tag bordered={false} color="green">
+              {t("required")}
+            </Tag>
+          )}
+        </>
+      ),
+    },
+    { key: "key", title: t("key"), className: "mono", dataIndex: "key" },
+    { key: "type", title: t("type"), render: (_, f) => t(`types.${f.type}`) },
+    { key: "options", title: t("options"), className: "small", render: (_, f) => f.options.join("、") },
+    { key: "values", title: t("values"), dataIndex: "value_count" },
+    {
+      key: "actions",
+      title: <span className="visually-hidden">{t("actions")}</span>,
+      className: "actions",
+      render: (_, f) => <FieldActions field={f} base={base} canManage={canManage} onEdit={() => onEdit(f)} onChanged={onChanged} />,
+    },
+  ];
+  return (
+    <div>
+      <h3>{title}</h3>
+      <Table<FieldDef>
+        className="settings-table"
+        rowKey="id"
+        columns={columns}
+        dataSource={fields}
+        pagination={false}
+        size="small"
+        components={components}
+        onRow={(f) => ({ "data-field-key": f.key }) as HTMLAttributes<HTMLElement>}
+      />
+    </div>
+  );
+}
+
+function FieldActions({
   field,
   base,
   canManage,
@@ -92,45 +147,57 @@ function FieldRow({
   onChanged: () => void;
 }) {
   const { t, i18n } = useTranslation(PLUGIN);
+  const [modal, modalHolder] = Modal.useModal();
   const { errors, busy, submit } = useSubmit();
   const remove = async () => {
-    if (!window.confirm(t("confirm_delete", { name: field.label }))) return;
     const done = await submit(() =>
-      api.del(`${base}/${field.id}`).catch((error: unknown) => {
-        // Friends have values in it: deleting takes them too, so ask once more.
-        if (error instanceof ApiError && error.code === "field_in_use" && window.confirm(localized(error.message, i18n.language))) {
-          return api.del(`${base}/${field.id}?force=true`);
-        }
-        throw error;
-      }).then(() => true),
+      api
+        .del(`${base}/${field.id}`)
+        .catch(async (error: unknown) => {
+          // Friends have values in it: deleting takes them too, so ask once more.
+          if (error instanceof ApiError && error.code === "field_in_use" && (await ask(modal, localized(error.message, i18n.language), t))) {
+            return api.del(`${base}/${field.id}?force=true`);
+          }
+          throw error;
+        })
+        .then(() => true),
     );
     if (done) onChanged();
   };
   return (
-    <tr data-field-key={field.key}>
-      <td>
-        {field.label}
-        {field.required && <span className="badge">{t("required")}</span>}
-      </td>
-      <td className="mono">{field.key}</td>
-      <td>{t(`types.${field.type}`)}</td>
-      <td className="small">{field.options.join("、")}</td>
-      <td>{field.value_count}</td>
-      <td className="actions">
-        {canManage && (
-          <>
-            <button type="button" className="small" onClick={onEdit}>
-              {t("edit")}
-            </button>
-            <button type="button" className="small danger" disabled={busy} onClick={() => void remove()}>
+    <>
+      {modalHolder}
+      {canManage && (
+        <Flex gap={4} justify="end">
+          <Button size="small" onClick={onEdit}>
+            {t("edit")}
+          </Button>
+          <Popconfirm
+            title={t("confirm_delete", { name: field.label })}
+            okText={t("delete")}
+            cancelText={t("cancel")}
+            okButtonProps={{ danger: true }}
+            onConfirm={() => void remove()}
+          >
+            <Button size="small" danger loading={busy}>
               {t("delete")}
-            </button>
-          </>
-        )}
-        <FormProblems errors={errors} shown={[]} />
-      </td>
-    </tr>
+            </Button>
+          </Popconfirm>
+        </Flex>
+      )}
+      <FormProblems errors={errors} shown={[]} />
+    </>
   );
+}
+
+/** Asks once more (the server's words on what would be lost) in a dialog; true to go on. */
+async function ask(modal: ReturnType<typeof Modal.useModal>[0], question: string, t: (key: string) => string): Promise<boolean> {
+  return modal.confirm({
+    title: question,
+    okText: t("go_on"),
+    cancelText: t("cancel"),
+    okButtonProps: { danger: true },
+  });
 }
 
 function FieldForm({
@@ -153,6 +220,9 @@ function FieldForm({
   const [group, setGroup] = useState(field?.group ?? "");
   const [required, setRequired] = useState(field?.required ?? false);
   const { errors, busy, submit } = useSubmit();
+  const [modal, modalHolder] = Modal.useModal();
+  const id = useId();
+  const at = (name: string) => `${id}-${name}`;
   const save = async (force = false) => {
     const body: Record<string, unknown> = {
       label,
@@ -166,9 +236,9 @@ function FieldForm({
       ? () => api.patch(`${base}/${field.id}${force ? "?force=true" : ""}`, body)
       : () => api.post(base, { ...body, key });
     const done = await submit(() =>
-      request().catch((error: unknown) => {
+      request().catch(async (error: unknown) => {
         // Choices friends hold would be taken out of their values: only after asking.
-        if (!force && error instanceof ApiError && error.code === "options_in_use" && window.confirm(localized(error.message, i18n.language))) {
+        if (!force && error instanceof ApiError && error.code === "options_in_use" && (await ask(modal, localized(error.message, i18n.language), t))) {
           return api.patch(`${base}/${field!.id}?force=true`, body);
         }
         throw error;
@@ -185,54 +255,53 @@ function FieldForm({
         void save();
       }}
     >
-      <div className="row">
-        <Field label={t("key")} name="key" errors={errors} hint={field ? undefined : t("key_hint")}>
-          <input value={key} onChange={(e) => setKey(e.target.value)} disabled={!!field} className="mono" />
+      {modalHolder}
+      <Flex gap={12} wrap>
+        <Field label={t("key")} name="key" errors={errors} hint={field ? undefined : t("key_hint")} id={at("key")}>
+          <Input id={at("key")} value={key} onChange={(e) => setKey(e.target.value)} disabled={!!field} className="mono" />
         </Field>
-        <Field label={t("label")} name="label" errors={errors}>
-          <input value={label} onChange={(e) => setLabel(e.target.value)} />
+        <Field label={t("label")} name="label" errors={errors} id={at("label")}>
+          <Input id={at("label")} value={label} onChange={(e) => setLabel(e.target.value)} />
         </Field>
-        <Field label={t("label_en")} name="label_en" errors={errors}>
-          <input value={labelEn} onChange={(e) => setLabelEn(e.target.value)} />
+        <Field label={t("label_en")} name="label_en" errors={errors} id={at("label_en")}>
+          <Input id={at("label_en")} value={labelEn} onChange={(e) => setLabelEn(e.target.value)} />
         </Field>
-      </div>
-      <div className="row">
-        <Field label={t("type")} name="type" errors={errors}>
-          <select value={type} onChange={(e) => setType(e.target.value)}>
-            {FIELD_TYPES.map((ft) => (
-              <option key={ft} value={ft}>
-                {t(`types.${ft}`)}
-              </option>
-            ))}
-          </select>
+      </Flex>
+      <Flex gap={12} align="end" wrap>
+        <Field label={t("type")} name="type" errors={errors} id={at("type")}>
+          <Select
+            id={at("type")}
+            value={type}
+            onChange={(v: string) => setType(v)}
+            options={FIELD_TYPES.map((ft) => ({ value: ft, label: t(`types.${ft}`) }))}
+            popupMatchSelectWidth={false}
+            style={{ minWidth: 160 }}
+          />
         </Field>
-        <Field label={t("group")} name="group" errors={errors}>
-          <input value={group} onChange={(e) => setGroup(e.target.value)} list="field-groups" />
-          <datalist id="field-groups">
+        <Field label={t("group")} name="group" errors={errors} id={at("group")}>
+          <Input id={at("group")} value={group} onChange={(e) => setGroup(e.target.value)} list={at("groups")} />
+          <datalist id={at("groups")}>
             {groups.map((g) => (
               <option key={g} value={g} />
             ))}
           </datalist>
         </Field>
-        <label className="field checkbox">
-          <input type="checkbox" checked={required} onChange={(e) => setRequired(e.target.checked)} />
+        <Checkbox checked={required} onChange={(e) => setRequired(e.target.checked)}>
           {t("required")}
-        </label>
-      </div>
+        </Checkbox>
+      </Flex>
       {CHOICE_TYPES.has(type) && (
-        <Field label={t("options")} name="options" errors={errors} hint={t("options_hint")}>
-          <textarea rows={4} value={options} onChange={(e) => setOptions(e.target.value)} />
+        <Field label={t("options")} name="options" errors={errors} hint={t("options_hint")} id={at("options")}>
+          <Input.TextArea id={at("options")} rows={4} value={options} onChange={(e) => setOptions(e.target.value)} />
         </Field>
       )}
       <FormProblems errors={errors} shown={["key", "label", "label_en", "type", "group", "options"]} />
-      <div className="row">
-        <button type="submit" className="primary" disabled={busy}>
+      <Flex gap={8}>
+        <Button type="primary" htmlType="submit" loading={busy}>
           {field ? t("save") : t("create")}
-        </button>
-        <button type="button" onClick={() => onDone(false)}>
-          {t("cancel")}
-        </button>
-      </div>
+        </Button>
+        <Button onClick={() => onDone(false)}>{t("cancel")}</Button>
+      </Flex>
     </form>
   );
 }

@@ -1,6 +1,7 @@
 // A friend's fields on the friend's page: one form generated from the fields' value schemas (the console's
 // ConfigForm, so the pickers and checks are the builder's), saving only what changed; file fields as downloads.
 import { api, ConfigForm, errorText, workspaceUrl, type FriendPanelProps } from "@enishi/plugin-ui";
+import { Alert, Button, Flex, Typography } from "antd";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { PLUGIN } from "./fields";
@@ -46,9 +47,9 @@ export function FriendFieldsPanel({ workspaceId: ws, friendId }: FriendPanelProp
     <section className="friend-block" aria-label={t("panel.title")}>
       <h2>{t("panel.title")}</h2>
       {!fields || !formType ? (
-        !error && <p className="muted">{t("loading")}</p>
+        !error && <Typography.Text type="secondary">{t("loading")}</Typography.Text>
       ) : fields.length === 0 ? (
-        <p className="muted">{t("panel.none")}</p>
+        <Typography.Text type="secondary">{t("panel.none")}</Typography.Text>
       ) : (
         <div className="fields-form">
           {/* Not a <form>: the generated form renders one of its own. */}
@@ -71,23 +72,19 @@ export function FriendFieldsPanel({ workspaceId: ws, friendId }: FriendPanelProp
               </p>
             ) : null,
           )}
-          <div className="row">
-            <button type="button" className="primary" disabled={Object.keys(changes).length === 0} onClick={save}>
+          <Flex gap={8} align="center">
+            <Button type="primary" disabled={Object.keys(changes).length === 0} onClick={save}>
               {t("panel.save")}
-            </button>
+            </Button>
             {saved && (
-              <span className="ok" role="status">
+              <Typography.Text type="success" role="status">
                 {t("panel.saved")}
-              </span>
+              </Typography.Text>
             )}
-          </div>
+          </Flex>
         </div>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <Alert type="error" showIcon={false} message={error} style={{ marginTop: 6 }} />}
     </section>
   );
 }

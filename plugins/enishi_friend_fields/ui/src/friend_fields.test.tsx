@@ -1,5 +1,6 @@
-import { act, fireEvent, render, screen, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import type { EnishiUi, SettingsPageSlot } from "@enishi/plugin-ui";
+import { answerPopconfirm, inConsole } from "@enishi/plugin-ui/testing";
 import i18n from "i18next";
 import { byGroup, parseOptions } from "./fields";
 import register from "./index";
@@ -61,7 +62,7 @@ describe("the friend fields module", () => {
     vi.spyOn(globalThis, "fetch").mockImplementation(async () =>
       answer(200, [RANK, { ...RANK, id: 5, key: "memo", label: "メモ", type: "text", options: [], group: null }]),
     );
-    render(<Page workspaceId={2} permissions={[]} rest={[]} />);
+    render(<Page workspaceId={2} permissions={[]} rest={[]} />, inConsole);
     const group = await screen.findByRole("table", { name: "会員情報" });
     expect(within(group).getByText("選択（1つ）")).toBeTruthy();
     expect(within(group).getByText("ゴールド、シルバー")).toBeTruthy();
@@ -74,11 +75,6 @@ describe("the friend fields module", () => {
   it("deletes a field friends have values in only after asking again, then with force", async () => {
     const [page] = registered();
     const Page = page.component;
-    const asked: string[] = [];
-    vi.spyOn(window, "confirm").mockImplementation((message) => {
-      asked.push(String(message));
-      return true;
-    });
     const fetched = vi.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
       if (init?.method === "DELETE" && !String(url).includes("force=true")) {
         return answer(409, { error: "field_in_use", message: "2人の友だちに値があります。?force=true で値ごと削除します / 2 friends have a value; force=true deletes them too" });
@@ -86,12 +82,17 @@ describe("the friend fields module", () => {
       if (init?.method === "DELETE") return new Response(null, { status: 204 });
       return answer(200, [RANK]);
     });
-    render(<Page workspaceId={2} permissions={["friend_fields.manage"]} rest={[]} />);
+    render(<Page workspaceId={2} permissions={["friend_fields.manage"]} rest={[]} />, inConsole);
     const row = (await screen.findByText("rank")).closest("tr")!;
+    fireEvent.click(within(row).getByRole("button", { name: "削除" }));
     await act(async () => {
-      fireEvent.click(within(row).getByRole("button", { name: "削除" }));
+      expect(await answerPopconfirm("削除")).toBe("項目「会員ランク」を削除しますか？");
     });
-    expect(asked).toEqual(["項目「会員ランク」を削除しますか？", "2人の友だちに値があります。?force=true で値ごと削除します"]);
+    const dialog = await screen.findByRole("dialog");
+    expect(dialog.querySelector(".ant-modal-confirm-title")?.textContent).toBe("2人の友だちに値があります。?force=true で値ごと削除します");
+    await act(async () => {
+      fireEvent.click(within(dialog).getByRole("button", { name: "続ける" }));
+    });
     const deletes = fetched.mock.calls.filter(([, init]) => init?.method === "DELETE").map(([url]) => String(url));
     expect(deletes).toEqual(["/api/workspaces/2/friend_fields/fields/4", "/api/workspaces/2/friend_fields/fields/4?force=true"]);
   });
@@ -99,7 +100,6 @@ describe("the friend fields module", () => {
   it("takes out choices friends hold only after asking, with force", async () => {
     const [page] = registered();
     const Page = page.component;
-    vi.spyOn(window, "confirm").mockReturnValue(true);
     const patched: string[] = [];
     vi.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
       if (init?.method === "PATCH") {
@@ -111,7 +111,7 @@ describe("the friend fields module", () => {
       }
       return answer(200, [RANK]);
     });
-    render(<Page workspaceId={2} permissions={["friend_fields.manage"]} rest={[]} />);
+    render(<Page workspaceId={2} permissions={["friend_fields.manage"]} rest={[]} />, inConsole);
     const row = (await screen.findByText("rank")).closest("tr")!;
     fireEvent.click(within(row).getByRole("button", { name: "編集" }));
     const form = screen.getByRole("form", { name: "「会員ランク」を編集" });
@@ -119,6 +119,12 @@ describe("the friend fields module", () => {
     await act(async () => {
       fireEvent.click(within(form).getByRole("button", { name: "保存" }));
     });
+    const dialog = await screen.findByRole("dialog");
+    expect(dialog.querySelector(".ant-modal-confirm-title")?.textContent).toBe("「シルバー」を持つ友だちがいます");
+    await act(async () => {
+      fireEvent.click(within(dialog).getByRole("button", { name: "続ける" }));
+    });
+    await waitFor(() => expect(screen.queryByRole("form")).toBeNull());
     expect(patched).toEqual(["/api/workspaces/2/friend_fields/fields/4", "/api/workspaces/2/friend_fields/fields/4?force=true"]);
     expect(screen.queryByRole("form")).toBeNull();
   });

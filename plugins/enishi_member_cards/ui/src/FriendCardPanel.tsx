@@ -1,5 +1,6 @@
 // A friend's member card on the friend's page: member number, points, stamps and rank, or that none was issued.
 import { api, ApiError, workspaceUrl, type WorkspaceProps } from "@enishi/plugin-ui";
+import { Alert, Descriptions, Typography } from "antd";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { PLUGIN } from "./names";
@@ -35,30 +36,20 @@ export function FriendCardPanel({ workspaceId, friendId }: WorkspaceProps & { fr
     <section className="friend-block" aria-label={t("panel.title")}>
       <h2>{t("panel.title")}</h2>
       {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
+        <Alert type="error" showIcon={false} message={error} />
       ) : card === undefined ? null : card === null ? (
-        <p className="muted">{t("panel.none")}</p>
+        <Typography.Text type="secondary">{t("panel.none")}</Typography.Text>
       ) : (
-        <dl className="friend-values">
-          <div>
-            <dt>{t("panel.number")}</dt>
-            <dd className="mono">{card.member_number}</dd>
-          </div>
-          <div>
-            <dt>{t("panel.points")}</dt>
-            <dd>{card.points.toLocaleString()}</dd>
-          </div>
-          <div>
-            <dt>{t("panel.stamps")}</dt>
-            <dd>{card.stamps.toLocaleString()}</dd>
-          </div>
-          <div>
-            <dt>{t("panel.rank")}</dt>
-            <dd>{card.rank ?? t("panel.no_rank")}</dd>
-          </div>
-        </dl>
+        <Descriptions
+          size="small"
+          column={1}
+          items={[
+            { key: "number", label: t("panel.number"), children: <span className="mono">{card.member_number}</span> },
+            { key: "points", label: t("panel.points"), children: card.points.toLocaleString() },
+            { key: "stamps", label: t("panel.stamps"), children: card.stamps.toLocaleString() },
+            { key: "rank", label: t("panel.rank"), children: card.rank ?? t("panel.no_rank") },
+          ]}
+        />
       )}
     </section>
   );

@@ -1,7 +1,8 @@
 // Member card design (会員証): name, colours, logo, the member-number scheme and the ranks with the points
 // from which they apply; a preview shows the card as friends see it. A settings page of the plugin's module.
 import { api, Field, FieldErrors, FormProblems, useSubmit, workspaceUrl, type WorkspaceProps } from "@enishi/plugin-ui";
-import { useEffect, useState } from "react";
+import { Button, Checkbox, ConfigProvider, Flex, Input, InputNumber, Typography } from "antd";
+import { useEffect, useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { PLUGIN, sampleNumber } from "./names";
 
@@ -31,6 +32,7 @@ export function MemberCardPage({ workspaceId, permissions }: WorkspaceProps) {
   const [design, setDesign] = useState<Design | null>(null);
   const [saved, setSaved] = useState(false);
   const { errors, busy, submit } = useSubmit();
+  const id = useId();
   useEffect(() => {
     void api.get<Design>(url).then(setDesign);
   }, [url]);
@@ -63,10 +65,11 @@ export function MemberCardPage({ workspaceId, permissions }: WorkspaceProps) {
       setSaved(true);
     }
   };
+  const field = (key: string) => `${id}-${key}`;
   return (
     <section className="settings-page" aria-labelledby="card-title">
       <h2 id="card-title">{t("title")}</h2>
-      <div className="two-pane">
+      <Flex gap={16} align="start" wrap>
         <form
           className="stack grow"
           onSubmit={(e) => {
@@ -74,108 +77,134 @@ export function MemberCardPage({ workspaceId, permissions }: WorkspaceProps) {
             void save();
           }}
         >
-          <fieldset disabled={!canManage} className="stack">
-            <Field label={t("name")} name="name" errors={errors}>
-              <input value={design.name} onChange={(e) => set("name", e.target.value)} />
-            </Field>
-            <div className="row">
-              <Field label={t("background")} name="background_color" errors={errors}>
-                <input type="color" value={design.background_color} onChange={(e) => set("background_color", e.target.value)} />
+          {/* Without member_cards.manage: the fieldset keeps the inputs read-only, antd draws them so. */}
+          <ConfigProvider componentDisabled={!canManage}>
+            <fieldset disabled={!canManage} className="stack">
+              <Field label={t("name")} name="name" errors={errors} id={field("name")}>
+                <Input id={field("name")} value={design.name} onChange={(e) => set("name", e.target.value)} />
               </Field>
-              <Field label={t("text_color")} name="text_color" errors={errors}>
-                <input type="color" value={design.text_color} onChange={(e) => set("text_color", e.target.value)} />
+              <Flex gap={12} wrap>
+                <Field label={t("background")} name="background_color" errors={errors} id={field("background")}>
+                  <Input
+                    id={field("background")}
+                    type="color"
+                    style={{ width: 56, padding: 2 }}
+                    value={design.background_color}
+                    onChange={(e) => set("background_color", e.target.value)}
+                  />
+                </Field>
+                <Field label={t("text_color")} name="text_color" errors={errors} id={field("text")}>
+                  <Input
+                    id={field("text")}
+                    type="color"
+                    style={{ width: 56, padding: 2 }}
+                    value={design.text_color}
+                    onChange={(e) => set("text_color", e.target.value)}
+                  />
+                </Field>
+              </Flex>
+              <Field label={t("logo")} name="logo_url" errors={errors} hint={t("logo_hint")} id={field("logo")}>
+                <Input id={field("logo")} type="url" value={design.logo_url ?? ""} onChange={(e) => set("logo_url", e.target.value)} />
               </Field>
-            </div>
-            <Field label={t("logo")} name="logo_url" errors={errors} hint={t("logo_hint")}>
-              <input type="url" value={design.logo_url ?? ""} onChange={(e) => set("logo_url", e.target.value)} />
-            </Field>
-            <div className="row">
-              <Field label={t("prefix")} name="number_prefix" errors={errors} hint={t("prefix_hint")}>
-                <input value={design.number_prefix} onChange={(e) => set("number_prefix", e.target.value)} />
-              </Field>
-              <Field label={t("digits")} name="number_digits" errors={errors}>
-                <input
-                  type="number"
-                  value={design.number_digits}
-                  onChange={(e) => set("number_digits", Number(e.target.value))}
-                />
-              </Field>
-              <span className="muted small">
-                {t("next_number", {
-                  number: sampleNumber(design.number_prefix, design.number_digits, design.next_number),
-                })}
-              </span>
-            </div>
-            <div className="row">
-              <Field label={t("stamp_goal")} name="stamp_goal" errors={errors}>
-                <input type="number" value={design.stamp_goal} onChange={(e) => set("stamp_goal", Number(e.target.value))} />
-              </Field>
-              <label className="field checkbox">
-                <input type="checkbox" checked={design.issue_on_follow} onChange={(e) => set("issue_on_follow", e.target.checked)} />
-                {t("issue_on_follow")}
-              </label>
-              <label className="field checkbox">
-                <input type="checkbox" checked={design.allow_negative} onChange={(e) => set("allow_negative", e.target.checked)} />
-                {t("allow_negative")}
-              </label>
-            </div>
-            <fieldset className="field" data-field="ranks">
-              <legend className="field-label">{t("ranks")}</legend>
-              <p className="muted small">{t("ranks_hint")}</p>
-              {design.ranks.map((rank, n) => (
-                <div key={n} className="row" role="group" aria-label={t("rank_n", { n: n + 1 })}>
-                  <Field label={t("rank_name")} name={`ranks.${n}.name`} errors={errors}>
-                    <input value={rank.name} onChange={(e) => setRank(n, { name: e.target.value })} />
-                  </Field>
-                  <Field label={t("threshold")} name={`ranks.${n}.threshold`} errors={errors}>
-                    <input
-                      type="number"
-                      value={rank.threshold}
-                      onChange={(e) => setRank(n, { threshold: Number(e.target.value) })}
-                    />
-                  </Field>
-                  <button
-                    type="button"
-                    className="small danger"
-                    onClick={() => set("ranks", design.ranks.filter((_, i) => i !== n))}
-                  >
-                    {t("delete")}
-                  </button>
+              <Flex gap={12} align="end" wrap>
+                <Field label={t("prefix")} name="number_prefix" errors={errors} hint={t("prefix_hint")} id={field("prefix")}>
+                  <Input id={field("prefix")} value={design.number_prefix} onChange={(e) => set("number_prefix", e.target.value)} />
+                </Field>
+                <Field label={t("digits")} name="number_digits" errors={errors} id={field("digits")}>
+                  <InputNumber
+                    id={field("digits")}
+                    value={design.number_digits}
+                    onChange={(v) => set("number_digits", Number(v ?? 0))}
+                  />
+                </Field>
+                <Typography.Text type="secondary" className="small">
+                  {t("next_number", {
+                    number: sampleNumber(design.number_prefix, design.number_digits, design.next_number),
+                  })}
+                </Typography.Text>
+              </Flex>
+              <Flex gap={12} align="end" wrap>
+                <Field label={t("stamp_goal")} name="stamp_goal" errors={errors} id={field("stamps")}>
+                  <InputNumber id={field("stamps")} value={design.stamp_goal} onChange={(v) => set("stamp_goal", Number(v ?? 0))} />
+                </Field>
+                <Checkbox checked={design.issue_on_follow} onChange={(e) => set("issue_on_follow", e.target.checked)}>
+                  {t("issue_on_follow")}
+                </Checkbox>
+                <Checkbox checked={design.allow_negative} onChange={(e) => set("allow_negative", e.target.checked)}>
+                  {t("allow_negative")}
+                </Checkbox>
+              </Flex>
+              <fieldset className="field" data-field="ranks">
+                <legend className="field-label">{t("ranks")}</legend>
+                <Typography.Text type="secondary" className="small">
+                  {t("ranks_hint")}
+                </Typography.Text>
+                {design.ranks.map((rank, n) => (
+                  <Flex key={n} gap={8} align="end" wrap role="group" aria-label={t("rank_n", { n: n + 1 })}>
+                    <Field label={t("rank_name")} name={`ranks.${n}.name`} errors={errors} id={field(`rank-${n}-name`)}>
+                      <Input id={field(`rank-${n}-name`)} value={rank.name} onChange={(e) => setRank(n, { name: e.target.value })} />
+                    </Field>
+                    <Field label={t("threshold")} name={`ranks.${n}.threshold`} errors={errors} id={field(`rank-${n}-threshold`)}>
+                      <InputNumber
+                        id={field(`rank-${n}-threshold`)}
+                        value={rank.threshold}
+                        onChange={(v) => setRank(n, { threshold: Number(v ?? 0) })}
+                      />
+                    </Field>
+                    <Button size="small" danger onClick={() => set("ranks", design.ranks.filter((_, i) => i !== n))}>
+                      {t("delete")}
+                    </Button>
+                  </Flex>
+                ))}
+                <FieldErrors errors={errors} name="ranks" exact />
+                <div>
+                  <Button size="small" onClick={() => set("ranks", [...design.ranks, { name: "", threshold: 0 }])}>
+                    {t("add_rank")}
+                  </Button>
                 </div>
-              ))}
-              <FieldErrors errors={errors} name="ranks" exact />
-              <button
-                type="button"
-                className="small"
-                onClick={() => set("ranks", [...design.ranks, { name: "", threshold: 0 }])}
-              >
-                {t("add_rank")}
-              </button>
+              </fieldset>
+              <FormProblems
+                errors={errors}
+                shown={["name", "background_color", "text_color", "logo_url", "number_prefix", "number_digits", "stamp_goal", "ranks"]}
+              />
+              <Flex gap={8} align="center">
+                <Button type="primary" htmlType="submit" loading={busy}>
+                  {t("save")}
+                </Button>
+                {saved && (
+                  <Typography.Text type="success" role="status">
+                    {t("saved")}
+                  </Typography.Text>
+                )}
+              </Flex>
             </fieldset>
-            <FormProblems
-              errors={errors}
-              shown={["name", "background_color", "text_color", "logo_url", "number_prefix", "number_digits", "stamp_goal", "ranks"]}
-            />
-            <div className="row">
-              <button type="submit" className="primary" disabled={busy}>
-                {t("save")}
-              </button>
-              {saved && <span className="ok">{t("saved")}</span>}
-            </div>
-          </fieldset>
+          </ConfigProvider>
         </form>
         <div
-          className="card-preview"
           aria-label={t("preview")}
           role="img"
-          style={{ background: design.background_color, color: design.text_color }}
+          style={{
+            background: design.background_color,
+            color: design.text_color,
+            width: 300,
+            height: 180,
+            borderRadius: 14,
+            padding: 16,
+            display: "flex",
+            flexDirection: "column",
+            justifyContent: "space-between",
+            boxShadow: "0 2px 10px #0002",
+            flex: "none",
+          }}
         >
-          {design.logo_url && <img src={design.logo_url} alt="" />}
+          {design.logo_url && <img src={design.logo_url} alt="" style={{ maxHeight: 36, maxWidth: 120, objectFit: "contain" }} />}
           <strong>{design.name}</strong>
-          <span className="mono">{sampleNumber(design.number_prefix, design.number_digits, design.next_number)}</span>
+          <span className="mono" style={{ fontSize: 18, letterSpacing: 2 }}>
+            {sampleNumber(design.number_prefix, design.number_digits, design.next_number)}
+          </span>
           {design.ranks.length > 0 && <span className="small">{design.ranks[0].name}</span>}
         </div>
-      </div>
+      </Flex>
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { act, fireEvent, render, screen } from "@testing-library/react";
 import type { EnishiUi, FriendPanelSlot, SettingsPageSlot } from "@enishi/plugin-ui";
+import { inConsole } from "@enishi/plugin-ui/testing";
 import i18n from "i18next";
 import register from "./index";
 import { sampleNumber } from "./names";
@@ -35,7 +36,7 @@ describe("the member cards module", () => {
     vi.spyOn(globalThis, "fetch").mockResolvedValueOnce(
       answer(200, { friend_id: 7, member_number: "EN-000012", points: 1200, stamps: 3, rank: "ゴールド" }),
     );
-    const view = render(<Panel workspaceId={2} permissions={[]} friendId={7} timezone="Asia/Tokyo" />);
+    const view = render(<Panel workspaceId={2} permissions={[]} friendId={7} timezone="Asia/Tokyo" />, inConsole);
     const panel = await screen.findByRole("region", { name: "会員証" });
     expect(await screen.findByText("EN-000012")).toBeTruthy();
     expect(panel.textContent).toContain("1,200");
@@ -44,7 +45,7 @@ describe("the member cards module", () => {
     view.unmount();
 
     vi.mocked(fetch).mockResolvedValueOnce(answer(404, { error: "not_found", message: "card" }));
-    render(<Panel workspaceId={2} permissions={[]} friendId={8} timezone="Asia/Tokyo" />);
+    render(<Panel workspaceId={2} permissions={[]} friendId={8} timezone="Asia/Tokyo" />, inConsole);
     expect(await screen.findByText("会員証はまだ発行されていません。")).toBeTruthy();
   });
 
@@ -66,12 +67,12 @@ describe("the member cards module", () => {
       ranks: [{ name: "レギュラー", threshold: 0 }],
     };
     vi.spyOn(globalThis, "fetch").mockImplementation(async () => answer(200, design));
-    const view = render(<Page workspaceId={2} permissions={[]} rest={[]} />);
+    const view = render(<Page workspaceId={2} permissions={[]} rest={[]} />, inConsole);
     const prefix = (await screen.findByLabelText(/^会員番号の接頭辞/)) as HTMLInputElement;
     expect(prefix.closest("fieldset")!.disabled).toBe(true);
     view.unmount();
 
-    render(<Page workspaceId={2} permissions={["member_cards.manage"]} rest={[]} />);
+    render(<Page workspaceId={2} permissions={["member_cards.manage"]} rest={[]} />, inConsole);
     fireEvent.change(await screen.findByLabelText(/^会員番号の接頭辞/), { target: { value: "EN-" } });
     expect(screen.getByText("次の会員番号: EN-000001")).toBeTruthy();
     await act(async () => {
