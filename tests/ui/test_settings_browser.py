@@ -213,7 +213,7 @@ async def test_an_inflow_route_with_an_action_on_entry_and_its_qr_code(page: Pag
     await form.get_by_label("経路名").fill("店頭POP")
     await form.get_by_label("フォルダ", exact=True).fill("店頭")
     await form.get_by_label("初回のみ").check()
-    await form.get_by_label("追加するアクション").select_option(label="タグを付ける")
+    await choose(page, form.get_by_role("combobox", name="追加するアクション"), "タグを付ける")
     await form.get_by_role("button", name="アクションを追加").click()
     action = form.get_by_role("group", name="タグを付ける")
     await expect(action).to_be_visible()

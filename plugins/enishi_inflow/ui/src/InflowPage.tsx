@@ -22,10 +22,10 @@ import {
   type PlatformCatalog,
   type WorkspaceProps,
 } from "@enishi/plugin-ui";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { Button, Card, Checkbox, Empty, Flex, Input, Popconfirm, Radio, Select, Table, Tag, Typography, type TableColumnsType } from "antd";
+import { useCallback, useEffect, useId, useMemo, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { PLUGIN, routesByFolder } from "./routes";
-import "./inflow.css";
 
 interface RouteAction {
   type: string;
@@ -55,6 +55,7 @@ export function InflowPage({ workspaceId, permissions }: WorkspaceProps) {
   const [folder, setFolder] = useState<string | null>(null);
   const [ownLookups, setOwnLookups] = useState<CatalogLookup[]>([]);
   const catalog = useCatalog();
+  const filterId = useId();
   const load = useCallback(async () => setRoutes(await api.get<InflowRoute[]>(base)), [base]);
   useEffect(() => {
     // Tags, marks … may have changed on the other settings pages since the pickers last read them.
@@ -81,22 +82,25 @@ export function InflowPage({ workspaceId, permissions }: WorkspaceProps) {
       <section className="settings-page" aria-labelledby="inflow-title">
         <div className="page-head">
           <h2 id="inflow-title">{t("title")}</h2>
-          <label className="field inline">
-            <span className="field-label">{t("folder_filter")}</span>
-            <select value={folder ?? "*"} onChange={(e) => setFolder(e.target.value === "*" ? null : e.target.value)}>
-              <option value="*">{t("all_folders")}</option>
-              <option value="">{t("no_folder")}</option>
-              {folders.map((f) => (
-                <option key={f} value={f}>
-                  {f}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Flex gap={8} align="center">
+            <label htmlFor={filterId}>{t("folder_filter")}</label>
+            <Select
+              id={filterId}
+              value={folder ?? "*"}
+              onChange={(v: string) => setFolder(v === "*" ? null : v)}
+              options={[
+                { value: "*", label: t("all_folders") },
+                { value: "", label: t("no_folder") },
+                ...folders.map((f) => ({ value: f, label: f })),
+              ]}
+              popupMatchSelectWidth={false}
+              style={{ minWidth: 140 }}
+            />
+          </Flex>
           {canManage && editing === null && (
-            <button type="button" className="primary" onClick={() => setEditing("new")}>
+            <Button type="primary" onClick={() => setEditing("new")}>
               {t("add")}
-            </button>
+            </Button>
           )}
         </div>
         {editing !== null && (
@@ -112,33 +116,88 @@ export function InflowPage({ workspaceId, permissions }: WorkspaceProps) {
             }}
           />
         )}
-        {routes.length === 0 && <p className="empty">{t("none")}</p>}
+        {routes.length === 0 && <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("none")} />}
         {shown.map(([name, list]) => (
-          <table key={name} className="list grouped" aria-label={name || t("no_folder")}>
-            <caption>{name || t("no_folder")}</caption>
-            <thead>
-              <tr>
-                <th>{t("name_column")}</th>
-                <th>{t("mode")}</th>
-                <th>{t("url")}</th>
-                <th>{t("visits")}</th>
-                <th>{t("new_friends")}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((r) => (
-                <RouteRow key={r.id} route={r} base={base} canManage={canManage} onEdit={() => setEditing(r)} onChanged={load} />
-              ))}
-            </tbody>
-          </table>
+          <RouteTable
+            key={name}
+            title={name || t("no_folder")}
+            routes={list}
+            base={base}
+            canManage={canManage}
+            onEdit={setEditing}
+            onChanged={load}
+          />
         ))}
       </section>
     </LookupContext.Provider>
   );
 }
 
-function RouteRow({
+/** One folder's routes, as a table named after the folder. */
+function RouteTable({
+  title,
+  routes,
+  base,
+  canManage,
+  onEdit,
+  onChanged,
+}: {
+  title: string;
+  routes: InflowRoute[];
+  base: string;
+  canManage: boolean;
+  onEdit: (route: InflowRoute) => void;
+  onChanged: () => void;
+}) {
+  const { t } = useTranslation(PLUGIN);
+  // The table's accessible name (antd draws the <table>); the same object while the title holds.
+  const components = useMemo(() => ({ table: (props: object) => <table {...props} aria-label={title} /> }), [title]);
+  const columns: TableColumnsType<InflowRoute> = [
+    {
+      key: "name",
+      title: t("name_column"),
+      rowScope: "row",
+      render: (_, route) => (
+        <>
+          {route.name}{" "}
+          {!route.enabled && <Tag bordered={false}>{t("disabled")}</Tag>}
+          {route.actions.length > 0 && (
+            <Typography.Text type="secondary" className="small">
+              {t("action_count", { count: route.actions.length })}
+            </Typography.Text>
+          )}
+        </>
+      ),
+    },
+    { key: "mode", title: t("mode"), render: (_, route) => t(`modes.${route.mode}`) },
+    { key: "url", title: t("url"), render: (_, route) => <CopyField value={route.url} label={t("url_of", { name: route.name })} /> },
+    { key: "visits", title: t("visits"), dataIndex: "visits" },
+    { key: "new_friends", title: t("new_friends"), dataIndex: "new_friends" },
+    {
+      key: "actions",
+      title: <span className="visually-hidden">{t("actions_column")}</span>,
+      className: "actions",
+      render: (_, route) => <RouteActions route={route} base={base} canManage={canManage} onEdit={() => onEdit(route)} onChanged={onChanged} />,
+    },
+  ];
+  return (
+    <div>
+      <h3>{title}</h3>
+      <Table<InflowRoute>
+        className="settings-table"
+        rowKey="id"
+        columns={columns}
+        dataSource={routes}
+        pagination={false}
+        size="small"
+        components={components}
+        onRow={(route) => ({ "data-route": route.name }) as HTMLAttributes<HTMLElement>}
+      />
+    </div>
+  );
+}
+
+function RouteActions({
   route,
   base,
   canManage,
@@ -154,48 +213,37 @@ function RouteRow({
   const { t } = useTranslation(PLUGIN);
   const { errors, busy, submit } = useSubmit();
   return (
-    <tr data-route={route.name}>
-      <td>
-        {route.name}
-        {!route.enabled && <span className="badge status-stopped">{t("disabled")}</span>}
-        {route.actions.length > 0 && (
-          <span className="muted small"> {t("action_count", { count: route.actions.length })}</span>
-        )}
-      </td>
-      <td>{t(`modes.${route.mode}`)}</td>
-      <td>
-        <CopyField value={route.url} label={t("url_of", { name: route.name })} />
-      </td>
-      <td>{route.visits}</td>
-      <td>{route.new_friends}</td>
-      <td className="actions">
-        <a className="button small" href={`${base}/${route.id}/qr.png`} download>
+    <>
+      <Flex gap={4} wrap justify="end">
+        <Button size="small" href={`${base}/${route.id}/qr.png`} download>
           {t("qr_png")}
-        </a>
-        <a className="button small" href={`${base}/${route.id}/qr.svg`} download>
+        </Button>
+        <Button size="small" href={`${base}/${route.id}/qr.svg`} download>
           {t("qr_svg")}
-        </a>
+        </Button>
         {canManage && (
           <>
-            <button type="button" className="small" onClick={onEdit}>
+            <Button size="small" onClick={onEdit}>
               {t("edit")}
-            </button>
-            <button
-              type="button"
-              className="small danger"
-              disabled={busy}
-              onClick={async () => {
-                if (!window.confirm(t("confirm_delete", { name: route.name }))) return;
+            </Button>
+            <Popconfirm
+              title={t("confirm_delete", { name: route.name })}
+              okText={t("delete")}
+              cancelText={t("cancel")}
+              okButtonProps={{ danger: true }}
+              onConfirm={async () => {
                 if ((await submit(() => api.del(`${base}/${route.id}`).then(() => true))) === true) onChanged();
               }}
             >
-              {t("delete")}
-            </button>
+              <Button size="small" danger loading={busy}>
+                {t("delete")}
+              </Button>
+            </Popconfirm>
           </>
         )}
-        <FormProblems errors={errors} shown={[]} />
-      </td>
-    </tr>
+      </Flex>
+      <FormProblems errors={errors} shown={[]} />
+    </>
   );
 }
 
@@ -218,8 +266,10 @@ function RouteForm({
   const [mode, setMode] = useState<InflowRoute["mode"]>(route?.mode ?? "every");
   const [enabled, setEnabled] = useState(route?.enabled ?? true);
   const [actions, setActions] = useState<RouteAction[]>(route?.actions ?? []);
-  const [adding, setAdding] = useState("");
+  const [adding, setAdding] = useState<string | undefined>(undefined);
   const { errors, busy, submit } = useSubmit();
+  const id = useId();
+  const at = (name: string) => `${id}-${name}`;
   const typeOf = (key: string) => actionTypes.find((n) => n.key === key);
   const save = async () => {
     const body = { name, folder, mode, enabled, actions };
@@ -235,50 +285,53 @@ function RouteForm({
         void save();
       }}
     >
-      <div className="row">
-        <Field label={t("name")} name="name" errors={errors}>
-          <input value={name} onChange={(e) => setName(e.target.value)} />
+      <Flex gap={12} align="end" wrap>
+        <Field label={t("name")} name="name" errors={errors} id={at("name")}>
+          <Input id={at("name")} value={name} onChange={(e) => setName(e.target.value)} />
         </Field>
-        <Field label={t("folder")} name="folder" errors={errors}>
-          <input value={folder} onChange={(e) => setFolder(e.target.value)} list="inflow-folders" />
-          <datalist id="inflow-folders">
+        <Field label={t("folder")} name="folder" errors={errors} id={at("folder")}>
+          <Input id={at("folder")} value={folder} onChange={(e) => setFolder(e.target.value)} list={at("folders")} />
+          <datalist id={at("folders")}>
             {folders.map((f) => (
               <option key={f} value={f} />
             ))}
           </datalist>
         </Field>
-        <label className="field checkbox">
-          <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
+        <Checkbox checked={enabled} onChange={(e) => setEnabled(e.target.checked)}>
           {t("enabled")}
-        </label>
-      </div>
+        </Checkbox>
+      </Flex>
       <fieldset className="field" data-field="mode">
         <legend className="field-label">{t("mode")}</legend>
-        {(["every", "first_time"] as const).map((m) => (
-          <label key={m} className="radio">
-            <input type="radio" name="mode" value={m} checked={mode === m} onChange={() => setMode(m)} />
-            {t(`modes.${m}`)}
-          </label>
-        ))}
+        <Radio.Group
+          value={mode}
+          onChange={(e) => setMode(e.target.value as InflowRoute["mode"])}
+          options={(["every", "first_time"] as const).map((m) => ({ value: m, label: t(`modes.${m}`) }))}
+        />
         <FieldErrors errors={errors} name="mode" />
       </fieldset>
       <fieldset className="field" data-field="actions">
         <legend className="field-label">{t("actions")}</legend>
-        <p className="muted small">{t("actions_hint")}</p>
+        <Typography.Text type="secondary" className="small">
+          {t("actions_hint")}
+        </Typography.Text>
         {actions.map((action, n) => {
           const type = typeOf(action.type);
+          const label = type ? localized(type.label, i18n.language) : action.type;
           return (
-            <div key={n} className="action-card" role="group" aria-label={type ? localized(type.label, i18n.language) : action.type}>
-              <div className="row">
-                <strong className="grow">{type ? localized(type.label, i18n.language) : action.type}</strong>
-                <button
-                  type="button"
-                  className="small danger"
-                  onClick={() => setActions(actions.filter((_, i) => i !== n))}
-                >
+            <Card
+              key={n}
+              size="small"
+              role="group"
+              aria-label={label}
+              title={label}
+              extra={
+                <Button size="small" danger onClick={() => setActions(actions.filter((_, i) => i !== n))}>
                   {t("remove_action")}
-                </button>
-              </div>
+                </Button>
+              }
+              style={{ margin: "8px 0", borderLeft: "4px solid var(--action)" }}
+            >
               {type ? (
                 <ConfigForm
                   idPrefix={`inflow-action-${n}`}
@@ -287,44 +340,44 @@ function RouteForm({
                   onChange={(config) => setActions((all) => all.map((a, i) => (i === n ? { ...a, config } : a)))}
                 />
               ) : (
-                <p className="error small">{t("unknown_action")}</p>
+                <Typography.Text type="danger" className="small">
+                  {t("unknown_action")}
+                </Typography.Text>
               )}
               <FieldErrors errors={errors} name={`actions.${n}`} />
-            </div>
+            </Card>
           );
         })}
-        <div className="row">
-          <select aria-label={t("action_type")} value={adding} onChange={(e) => setAdding(e.target.value)}>
-            <option value="">{t("choose_action")}</option>
-            {actionTypes.map((n) => (
-              <option key={n.key} value={n.key}>
-                {localized(n.label, i18n.language)}
-              </option>
-            ))}
-          </select>
-          <button
-            type="button"
+        <Flex gap={8} align="center" wrap>
+          <Select
+            aria-label={t("action_type")}
+            value={adding}
+            placeholder={t("choose_action")}
+            onChange={(v: string) => setAdding(v)}
+            options={actionTypes.map((n) => ({ value: n.key, label: localized(n.label, i18n.language) }))}
+            popupMatchSelectWidth={false}
+            style={{ minWidth: 200 }}
+          />
+          <Button
             disabled={!adding}
             onClick={() => {
-              const type = typeOf(adding);
+              const type = adding ? typeOf(adding) : undefined;
               if (!type) return;
               setActions([...actions, { type: type.key, type_version: type.version, config: defaultConfig(type) }]);
-              setAdding("");
+              setAdding(undefined);
             }}
           >
             {t("add_action")}
-          </button>
-        </div>
+          </Button>
+        </Flex>
       </fieldset>
       <FormProblems errors={errors} shown={["name", "folder", "mode", "actions"]} />
-      <div className="row">
-        <button type="submit" className="primary" disabled={busy}>
+      <Flex gap={8}>
+        <Button type="primary" htmlType="submit" loading={busy}>
           {route ? t("save") : t("create")}
-        </button>
-        <button type="button" onClick={() => onDone(false)}>
-          {t("cancel")}
-        </button>
-      </div>
+        </Button>
+        <Button onClick={() => onDone(false)}>{t("cancel")}</Button>
+      </Flex>
     </form>
   );
 }

@@ -1,5 +1,6 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { forgetLookups, type CatalogLookup, type EnishiUi, type NodeTypeDef, type SettingsPageSlot } from "@enishi/plugin-ui";
+import { choose, inConsole, optionsOf } from "@enishi/plugin-ui/testing";
 import i18n from "i18next";
 import register from "./index";
 import { routesByFolder } from "./routes";
@@ -95,7 +96,7 @@ describe("the inflow module", () => {
     vi.spyOn(globalThis, "fetch").mockImplementation(async (url) =>
       String(url).endsWith("/catalog") ? json({ node_types: NODE_TYPES, lookups: [] }) : json([ROUTE]),
     );
-    render(<Page workspaceId={3} permissions={[]} rest={[]} />);
+    render(<Page workspaceId={3} permissions={[]} rest={[]} />, inConsole);
     const row = (await screen.findByRole("table", { name: "店頭" })).querySelector('tr[data-route="店頭POP"]') as HTMLElement;
     expect(row.textContent).toContain("初回のみ");
     expect(row.textContent).toContain("アクション1件");
@@ -135,15 +136,15 @@ describe("the inflow module", () => {
       if (path.endsWith("/tags")) return json([{ id: 8, name: "店頭から", color: "#00ff00" }]);
       return json([]);
     });
-    render(<Page workspaceId={3} permissions={["inflow.manage"]} rest={[]} />);
+    render(<Page workspaceId={3} permissions={["inflow.manage"]} rest={[]} />, inConsole);
     fireEvent.click(await screen.findByRole("button", { name: "経路を追加" }));
     const form = screen.getByRole("form", { name: "経路を追加" });
     fireEvent.change(within(form).getByLabelText("経路名"), { target: { value: "店頭POP" } });
     fireEvent.click(within(form).getByLabelText("初回のみ"));
     // Only action node types are offered.
-    const choose = within(form).getByLabelText("追加するアクション");
-    expect(within(choose).queryByText("友だち追加されたとき")).toBeNull();
-    fireEvent.change(choose, { target: { value: "tags.add_tag" } });
+    const actionType = within(form).getByRole("combobox", { name: "追加するアクション" });
+    expect(await optionsOf(actionType)).not.toContain("友だち追加されたとき");
+    await choose(actionType, "タグを付ける");
     fireEvent.click(within(form).getByRole("button", { name: "アクションを追加" }));
     const action = within(form).getByRole("group", { name: "タグを付ける" });
     fireEvent.click(await within(action).findByLabelText("店頭から"));
