@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.async_api import Locator, Page
+from playwright.async_api import Locator, Page, expect
 
 
 async def choose(page: Page, select: Locator, label: str) -> None:
@@ -21,3 +21,10 @@ def chosen(select: Locator) -> Locator:
     return select.locator("xpath=ancestor::div[contains(@class, 'ant-select ')][1]").locator(
         ".ant-select-selection-item"
     )
+
+
+async def press(radio: Locator) -> None:
+    """Chooses a radio drawn as a button (a Radio.Group of buttons): its input lies hidden in the button, which is
+    what a person clicks; the radio is then checked."""
+    await radio.locator("xpath=ancestor::label[1]").click()
+    await expect(radio).to_be_checked()

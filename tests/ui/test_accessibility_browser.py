@@ -27,6 +27,7 @@ from playwright.async_api import Page, expect
 
 from tests.conftest import PASSWORD, Env
 from tests.line.emulator.test_simulator_browser import Shop
+from tests.ui.antd import choose, press
 from tests.ui.axe import Known, Violation, report, violations
 from tests.ui.test_friends_browser import follower, log_in, tag_named
 
@@ -103,7 +104,7 @@ async def test_the_friend_list_a_friends_page_and_the_inbox(page: Page, shop: Sh
 
     # The segment builder open with a tag condition.
     await page.get_by_text("絞り込み条件", exact=True).first.click()
-    await page.get_by_label("条件の種類").select_option(label="タグ")
+    await choose(page, page.get_by_label("条件の種類"), "タグ")
     await page.get_by_role("button", name="条件を追加").click()
     await page.get_by_role("region", name="タグ").get_by_role("checkbox", name="VIP").check()
     await expect(page.locator("table.friends-table tbody tr")).to_have_count(1)
@@ -112,7 +113,7 @@ async def test_the_friend_list_a_friends_page_and_the_inbox(page: Page, shop: Sh
     # The bulk operations for everyone the filter finds, and the form that keeps the filter as a tab.
     await page.get_by_role("button", name="条件に一致する全員(1人)を選択").click()
     bulk = page.get_by_role("region", name="一括操作")
-    await bulk.get_by_label("操作").select_option(label="タグを付ける")
+    await choose(page, bulk.get_by_label("操作", exact=True), "タグを付ける")
     await expect(bulk.get_by_role("checkbox", name="春キャンペーン")).to_be_visible()
     await bulk.get_by_role("checkbox", name="春キャンペーン").check()
     await bulk.get_by_role("button", name="実行").click()
@@ -183,11 +184,11 @@ async def test_the_scenarios_and_the_builder(page: Page, shop: Shop) -> None:
     await expect(page.locator(".save-state.dirty")).to_be_visible()
     await audit.check("builder, unsaved changes")
 
-    await page.get_by_role("tab", name="ステップ一覧").click()
+    await press(page.get_by_role("radio", name="ステップ一覧"))
     await expect(page.get_by_role("listitem", name="ステップ1")).to_be_visible()
     await audit.check("builder, the step list")
 
-    await page.get_by_role("tab", name="キャンバス").click()
+    await press(page.get_by_role("radio", name="キャンバス"))
     await expect(page.locator(".react-flow__node")).to_have_count(4)
     await page.get_by_role("tab", name="問題").click()
     await audit.check("builder, the problems")
@@ -247,7 +248,7 @@ async def test_the_broadcasts_and_the_composer(page: Page, shop: Shop) -> None:
 
     await page.get_by_role("radio", name="条件で絞り込む").check()
     include = page.get_by_role("group", name="対象にする条件")
-    await include.get_by_label("条件の種類").select_option(label="タグ")
+    await choose(page, include.get_by_label("条件の種類"), "タグ")
     await include.get_by_role("button", name="条件を追加").click()
     await include.get_by_role("region", name="タグ").get_by_role("checkbox", name="VIP").check()
     await expect(summary.locator(".estimate-count")).to_have_text("1人に配信")
@@ -255,7 +256,7 @@ async def test_the_broadcasts_and_the_composer(page: Page, shop: Shop) -> None:
 
     await page.get_by_label("除外する友だちを指定する").check()
     exclude = page.get_by_role("group", name="除外する条件")
-    await exclude.locator(".segment-add select").select_option(label="タグ")
+    await choose(page, exclude.locator(".segment-add").get_by_label("条件の種類"), "タグ")
     await exclude.get_by_role("button", name="条件を追加").click()
     await exclude.get_by_role("region", name="タグ").get_by_role("checkbox", name="春キャンペーン").check()
     await summary.get_by_text("テスト送信", exact=True).click()

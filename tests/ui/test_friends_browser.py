@@ -17,6 +17,7 @@ from playwright.async_api import Page, expect
 from tests.conftest import PASSWORD
 from tests.line.emulator.test_simulator_browser import Shop
 from tests.line.test_inbox import _until
+from tests.ui.antd import choose
 from tests.ui.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
@@ -72,7 +73,7 @@ async def test_filter_save_a_tab_bulk_tag_and_reply_from_a_friends_page(page: Pa
 
     # The segment builder: a tag condition, its form generated from the condition's schema.
     await page.get_by_text("絞り込み条件", exact=True).first.click()
-    await page.get_by_label("条件の種類").select_option(label="タグ")
+    await choose(page, page.get_by_label("条件の種類"), "タグ")
     await page.get_by_role("button", name="条件を追加").click()
     condition = page.get_by_role("region", name="タグ")
     await condition.get_by_role("checkbox", name="VIP").check()
@@ -107,7 +108,7 @@ async def test_filter_save_a_tab_bulk_tag_and_reply_from_a_friends_page(page: Pa
     await page.get_by_role("button", name="条件に一致する全員(2人)を選択").click()
     bulk = page.get_by_role("region", name="一括操作")
     await expect(bulk).to_contain_text("条件に一致する全員(2人)に実行します")
-    await bulk.get_by_label("操作").select_option(label="タグを付ける")
+    await choose(page, bulk.get_by_label("操作", exact=True), "タグを付ける")
     await bulk.get_by_role("checkbox", name="春キャンペーン").check()
     await bulk.get_by_role("button", name="実行").click()
     progress = bulk.get_by_role("progressbar", name="進捗")

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { lookupsOf } from "../forms/lookups.fixture";
 import { LookupContext } from "../forms/pickers";
 import { NODE_TYPES } from "../test/fixtures";
+import { inConsole } from "../test/router";
 import { DryRunPanel } from "./DryRunPanel";
 
 const addTag = NODE_TYPES.find((t) => t.key === "tags.add_tag")!;
@@ -39,14 +40,20 @@ describe("dry run", () => {
           onFocusNode={vi.fn()}
         />
       </LookupContext.Provider>,
+      inConsole,
     );
     const setup = await screen.findByRole("group", { name: "最初にしておく操作" });
-    await within(setup).findByRole("option", { name: "タグを付ける" });
-    fireEvent.change(within(setup).getByLabelText("操作を追加"), { target: { value: "tags.add_tag" } });
+    // An action is picked in the select's list, as a person does.
+    const addAction = async () => {
+      fireEvent.mouseDown(within(setup).getByRole("combobox", { name: "操作を追加" }));
+      const options = await screen.findAllByText("タグを付ける", { selector: ".ant-select-item-option-content" });
+      fireEvent.click(options[options.length - 1]);
+    };
+    await addAction();
     const action = await screen.findByRole("group", { name: "操作1: タグを付ける" });
     fireEvent.click(await within(action).findByRole("checkbox", { name: /VIP/ }));
     // A second one added, then taken off again: only the first is done.
-    fireEvent.change(within(setup).getByLabelText("操作を追加"), { target: { value: "tags.add_tag" } });
+    await addAction();
     fireEvent.click(await screen.findByRole("button", { name: "操作2（タグを付ける）を外す" }));
     expect(screen.queryByRole("group", { name: "操作2: タグを付ける" })).toBeNull();
 

@@ -1,6 +1,7 @@
 // Dry run: a real friend or a described one (with any of the actions that change a friend's data done first:
 // tags, marks, fields … whatever the workspace's plugins offer); the path comes back with the time of each step
 // and is highlighted on the canvas.
+import { Alert, Button, Checkbox, Input, Radio, Select } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl } from "../api";
@@ -11,6 +12,7 @@ import { localized } from "../i18n";
 import { useApiGet } from "../query";
 import type { DryRunResult, NodeTypeDef } from "../types";
 import { problemText } from "../problems";
+import { FormItem } from "./FormItem";
 import { DateTimeField } from "./TimeFields";
 
 /** An action done to the described friend before the run. */
@@ -117,33 +119,33 @@ export function DryRunPanel({
       <p className="muted small">{t("dry.explain")}</p>
       <fieldset>
         <legend>{t("dry.who")}</legend>
-        <label>
-          <input type="radio" name="dry-mode" checked={mode === "described"} onChange={() => setMode("described")} />
-          {t("dry.described")}
-        </label>
-        <label>
-          <input type="radio" name="dry-mode" checked={mode === "friend"} onChange={() => setMode("friend")} />
-          {t("dry.real_friend")}
-        </label>
+        <Radio.Group name="dry-mode" value={mode} onChange={(e) => setMode(e.target.value as "friend" | "described")}>
+          <Radio value="described">{t("dry.described")}</Radio>
+          <Radio value="friend">{t("dry.real_friend")}</Radio>
+        </Radio.Group>
       </fieldset>
       {mode === "friend" ? (
-        <label className="field">
-          {t("dry.friend")}
-          <select value={friendId} onChange={(e) => setFriendId(e.target.value)}>
-            <option value="">{t("picker.choose")}</option>
-            {friends.map((f) => (
-              <option key={f.id} value={f.id}>
-                {f.display_name} (#{f.id}){f.status === "blocked" ? ` ${t("dry.blocked")}` : ""}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FormItem id="dry-friend" label={t("dry.friend")}>
+          <Select
+            id="dry-friend"
+            // Every option drawn (not only those scrolled to): the list is short, and each is found by its name.
+            virtual={false}
+            showSearch
+            optionFilterProp="label"
+            placeholder={t("picker.choose")}
+            value={friendId || undefined}
+            onChange={(id: string) => setFriendId(id)}
+            options={friends.map((f) => ({
+              value: String(f.id),
+              label: `${f.display_name}${f.status === "blocked" ? ` ${t("dry.blocked")}` : ""}`,
+            }))}
+          />
+        </FormItem>
       ) : (
         <>
-          <label className="field">
-            {t("dry.name")}
-            <input value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />
-          </label>
+          <FormItem id="dry-name" label={t("dry.name")}>
+            <Input id="dry-name" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />
+          </FormItem>
           {offered.length > 0 && (
             <fieldset className="dry-setup">
               <legend>{t("dry.setup")}</legend>
@@ -154,14 +156,13 @@ export function DryRunPanel({
                     <div className="row">
                       <strong>{label}</strong>
                       <span className="spacer" />
-                      <button
-                        type="button"
-                        className="small"
+                      <Button
+                        size="small"
                         aria-label={t("dry.remove_setup", { n: i + 1, label })}
                         onClick={() => setSetup((all) => all.filter((x) => x.id !== s.id))}
                       >
                         {t("dry.remove")}
-                      </button>
+                      </Button>
                     </div>
                     <ConfigForm
                       nodeType={s.type}
@@ -172,55 +173,45 @@ export function DryRunPanel({
                   </div>
                 );
               })}
-              <label className="field">
-                {t("dry.add_setup")}
-                <select value="" onChange={(e) => addSetup(e.target.value)}>
-                  <option value="">{t("picker.choose")}</option>
-                  {offered.map((a) => (
-                    <option key={a.key} value={a.key}>
-                      {localized(a.label, lang)}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <FormItem id="dry-add-setup" label={t("dry.add_setup")}>
+                <Select
+                  id="dry-add-setup"
+                  virtual={false}
+                  placeholder={t("picker.choose")}
+                  value={null}
+                  onChange={(key: string) => addSetup(key)}
+                  options={offered.map((a) => ({ value: a.key, label: localized(a.label, lang) }))}
+                />
+              </FormItem>
             </fieldset>
           )}
         </>
       )}
-      <label className="field">
-        {t("dry.start_at")}
-        <DateTimeField value={startAt} onChange={setStartAt} />
-      </label>
+      <div className="field">
+        <span>{t("dry.start_at")}</span>
+        <DateTimeField label={t("dry.start_at")} value={startAt} onChange={setStartAt} />
+      </div>
       {waitsForEvents.length > 0 && (
         <div className="field" role="group" aria-label={t("dry.events")}>
           {t("dry.events")}
           {waitsForEvents.map((n) => (
-            <label key={n.id}>
-              <input
-                type="checkbox"
-                checked={events.includes(n.id)}
-                onChange={() => setEvents((ev) => (ev.includes(n.id) ? ev.filter((x) => x !== n.id) : [...ev, n.id]))}
-              />
+            <Checkbox
+              key={n.id}
+              checked={events.includes(n.id)}
+              onChange={() => setEvents((ev) => (ev.includes(n.id) ? ev.filter((x) => x !== n.id) : [...ev, n.id]))}
+            >
               {n.data.label || localized(types.get(n.data.typeKey)?.label, lang)}
-            </label>
+            </Checkbox>
           ))}
         </div>
       )}
       <div className="panel-actions">
-        <button type="button" className="primary" onClick={run} disabled={busy}>
+        <Button type="primary" onClick={run} loading={busy}>
           {t("dry.run")}
-        </button>
-        {result && (
-          <button type="button" onClick={() => onResult(null)}>
-            {t("dry.clear")}
-          </button>
-        )}
+        </Button>
+        {result && <Button onClick={() => onResult(null)}>{t("dry.clear")}</Button>}
       </div>
-      {error && (
-        <p role="alert" className="error pre">
-          {error}
-        </p>
-      )}
+      {error && <Alert type="error" showIcon className="pre" message={error} />}
       {result && (
         <div className="dry-result">
           <p>
@@ -232,7 +223,7 @@ export function DryRunPanel({
               const type = types.get(s.node_type);
               return (
                 <li key={i}>
-                  <button type="button" className="link" onClick={() => onFocusNode(s.node_id)}>
+                  <Button type="link" size="small" className="inline-link" onClick={() => onFocusNode(s.node_id)}>
                     <span className="dry-time">{when(s.at)}</span>{" "}
                     {node?.data.label || (type ? localized(type.label, lang) : s.node_type)}
                     {s.port && (
@@ -241,7 +232,7 @@ export function DryRunPanel({
                         → {localized(type?.outputs.find((p) => p.name === s.port)?.label, lang) || s.port}
                       </span>
                     )}
-                  </button>
+                  </Button>
                 </li>
               );
             })}

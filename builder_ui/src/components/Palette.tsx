@@ -1,5 +1,6 @@
 // The node types of the workspace's catalog, grouped by plugin and searchable; drag one onto the canvas
 // (or press Enter on it to add it in the middle of the view).
+import { Empty, Input } from "antd";
 import { useMemo, useState, type DragEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { localized } from "../i18n";
@@ -47,14 +48,16 @@ export function Palette({
   return (
     <aside className="palette" aria-label={t("palette.title")}>
       <h2>{t("palette.title")}</h2>
-      <input
+      <Input
         type="search"
+        allowClear
+        className="palette-search"
         placeholder={t("palette.search")}
         aria-label={t("palette.search")}
         value={query}
         onChange={(e) => setQuery(e.target.value)}
       />
-      {groups.length === 0 && <p className="muted small">{t("palette.nothing")}</p>}
+      {groups.length === 0 && <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("palette.nothing")} />}
       {groups.map(([plugin, types]) => (
         <section key={plugin} className="palette-group" aria-label={groupTitle(plugin)}>
           <h3>{groupTitle(plugin)}</h3>

@@ -1,5 +1,6 @@
 import { fireEvent, render, screen } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
+import { inConsole } from "../test/router";
 import { SettingsPanel } from "./SettingsPanel";
 
 const types = new Map();
@@ -7,7 +8,7 @@ const types = new Map();
 describe("scenario settings", () => {
   it("follows the workspace's quiet hours until the scenario sets its own", () => {
     const onChange = vi.fn();
-    const { rerender } = render(<SettingsPanel settings={{ quiet_hours: null }} types={types} onChange={onChange} />);
+    const { rerender } = render(<SettingsPanel settings={{ quiet_hours: null }} types={types} onChange={onChange} />, inConsole);
     const follow = screen.getByRole("checkbox", { name: "ワークスペースの設定に従う" });
     expect((follow as HTMLInputElement).checked).toBe(true);
     expect(screen.queryByLabelText("開始")).toBeNull();
@@ -29,7 +30,7 @@ describe("scenario settings", () => {
   it("shows re-entry on for a message-started scenario that does not say otherwise", () => {
     const onChange = vi.fn();
     const reentry = () => (screen.getByRole("checkbox", { name: "最後まで進んだ友だちが再び開始できる" }) as HTMLInputElement).checked;
-    const { rerender } = render(<SettingsPanel settings={{}} types={types} messageStarted onChange={onChange} />);
+    const { rerender } = render(<SettingsPanel settings={{}} types={types} messageStarted onChange={onChange} />, inConsole);
     expect(reentry()).toBe(true);
     rerender(<SettingsPanel settings={{}} types={types} onChange={onChange} />);
     expect(reentry()).toBe(false);

@@ -1,4 +1,5 @@
 // Run settings of the scenario: re-entry, quiet hours, and an exit condition of any condition type.
+import { Checkbox, Select, Space } from "antd";
 import { useTranslation } from "react-i18next";
 import { ConfigForm } from "../forms/ConfigForm";
 import { localized } from "../i18n";
@@ -31,59 +32,66 @@ export function SettingsPanel({
   return (
     <section className="settings" aria-label={t("scenario_settings.title")}>
       <h2>{t("scenario_settings.title")}</h2>
-      <label className="check">
-        <input type="checkbox" checked={reentry} onChange={(e) => onChange({ ...settings, reentry: e.target.checked })} />
+      <Checkbox className="check" checked={reentry} onChange={(e) => onChange({ ...settings, reentry: e.target.checked })}>
         {t("scenario_settings.reentry")}
-      </label>
+      </Checkbox>
       <fieldset>
         <legend>{t("scenario_settings.quiet_hours")}</legend>
         <p className="muted small">{t("scenario_settings.quiet_note")}</p>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={ownQuiet === null}
-            onChange={(e) => onChange({ ...settings, quiet_hours: e.target.checked ? null : { ...quiet } })}
-          />
+        <Checkbox
+          className="check"
+          checked={ownQuiet === null}
+          onChange={(e) => onChange({ ...settings, quiet_hours: e.target.checked ? null : { ...quiet } })}
+        >
           {t("scenario_settings.quiet_workspace")}
-        </label>
+        </Checkbox>
         {ownQuiet !== null && (
           <>
-            <label className="check">
-              <input
-                type="checkbox"
-                checked={ownQuiet.enabled}
-                onChange={(e) => onChange({ ...settings, quiet_hours: { ...ownQuiet, enabled: e.target.checked } })}
-              />
+            <Checkbox
+              className="check"
+              checked={ownQuiet.enabled}
+              onChange={(e) => onChange({ ...settings, quiet_hours: { ...ownQuiet, enabled: e.target.checked } })}
+            >
               {t("scenario_settings.quiet_enabled")}
-            </label>
-            <label>
-              {t("scenario_settings.from")}
-              <TimeField value={ownQuiet.start} onChange={(start) => onChange({ ...settings, quiet_hours: { ...ownQuiet, start } })} />
-            </label>
-            <label>
-              {t("scenario_settings.to")}
-              <TimeField value={ownQuiet.end} onChange={(end) => onChange({ ...settings, quiet_hours: { ...ownQuiet, end } })} />
-            </label>
+            </Checkbox>
+            <Space wrap>
+              <span>
+                {t("scenario_settings.from")}{" "}
+                <TimeField
+                  label={t("scenario_settings.from")}
+                  value={ownQuiet.start}
+                  onChange={(start) => onChange({ ...settings, quiet_hours: { ...ownQuiet, start } })}
+                />
+              </span>
+              <span>
+                {t("scenario_settings.to")}{" "}
+                <TimeField
+                  label={t("scenario_settings.to")}
+                  value={ownQuiet.end}
+                  onChange={(end) => onChange({ ...settings, quiet_hours: { ...ownQuiet, end } })}
+                />
+              </span>
+            </Space>
           </>
         )}
       </fieldset>
       <fieldset>
         <legend>{t("scenario_settings.exit_condition")}</legend>
-        <select
+        <Select
+          className="exit-type"
+          // Every option drawn (not only those scrolled to): the list is short, and each is found by its name.
+          virtual={false}
           aria-label={t("scenario_settings.exit_condition")}
           value={exit?.type ?? ""}
-          onChange={(e) => {
-            const type = types.get(e.target.value);
+          onChange={(key: string) => {
+            const type = types.get(key);
             onChange({ ...settings, exit_condition: type ? { type: type.key, type_version: type.version, config: {} } : null });
           }}
-        >
-          <option value="">{t("scenario_settings.no_exit")}</option>
-          {conditions.map((c) => (
-            <option key={c.key} value={c.key}>
-              {localized(c.label, i18n.language)}
-            </option>
-          ))}
-        </select>
+          options={[
+            { value: "", label: t("scenario_settings.no_exit") },
+            ...conditions.map((c) => ({ value: c.key, label: localized(c.label, i18n.language) })),
+          ]}
+        />
         {exit && exitType && (
           <ConfigForm
             idPrefix="exit"

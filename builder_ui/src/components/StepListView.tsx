@@ -1,4 +1,5 @@
 // The step list: the same graph as timed steps, for a linear scenario.
+import { Button, InputNumber, Select } from "antd";
 import { useTranslation } from "react-i18next";
 import type { FlowEdge, FlowNode } from "../graph/document";
 import { flowNode, newId } from "../graph/document";
@@ -7,6 +8,7 @@ import { summarize } from "../graph/summary";
 import { localized } from "../i18n";
 import type { NodeTypeDef } from "../types";
 import { defaultConfig } from "../editor/defaults";
+import { FormItem } from "./FormItem";
 import { TimeField } from "./TimeFields";
 
 export function StepListView({
@@ -35,11 +37,15 @@ export function StepListView({
       return (
         <div className="step-list empty-steps">
           <p>{t("steps.start_with")}</p>
-          <select
+          <Select
+            className="step-select"
+            // Every option drawn (not only those scrolled to): the list is short, and each is found by its name.
+            virtual={false}
             aria-label={t("steps.trigger")}
-            value=""
-            onChange={(e) => {
-              const type = types.get(e.target.value);
+            placeholder={t("picker.choose")}
+            value={null}
+            onChange={(key: string) => {
+              const type = types.get(key);
               if (!type) return;
               const trigger = flowNode(
                 { id: newId(), type: type.key, type_version: type.version, config: defaultConfig(type) },
@@ -47,23 +53,15 @@ export function StepListView({
               );
               onChange({ nodes: [trigger], edges: [] });
             }}
-          >
-            <option value="">{t("picker.choose")}</option>
-            {triggerTypes.map((x) => (
-              <option key={x.key} value={x.key}>
-                {localized(x.label, lang)}
-              </option>
-            ))}
-          </select>
+            options={triggerTypes.map((x) => ({ value: x.key, label: localized(x.label, lang) }))}
+          />
         </div>
       );
     }
     return (
       <div className="step-list not-linear" role="status">
         <p>{t(`steps.not_linear.${list.reason}`)}</p>
-        <button type="button" onClick={onShowCanvas}>
-          {t("steps.open_canvas")}
-        </button>
+        <Button onClick={onShowCanvas}>{t("steps.open_canvas")}</Button>
       </div>
     );
   }
@@ -98,9 +96,9 @@ export function StepListView({
             <strong>{trigger ? localized(trigger.label, lang) : list.trigger.data.typeKey}</strong>
             <span className="muted small"> {summarize(t, list.trigger.data.typeKey, list.trigger.data.config, trigger?.config_schema, lang, trigger?.ui_schema)}</span>
           </div>
-          <button type="button" className="small" onClick={() => onEdit(list.trigger.id)}>
+          <Button size="small" onClick={() => onEdit(list.trigger.id)}>
             {t("common.edit")}
-          </button>
+          </Button>
         </li>
         {list.steps.map((step, i) => {
           const type = types.get(step.action.data.typeKey);
@@ -112,32 +110,29 @@ export function StepListView({
                 <span className="muted small"> {summarize(t, step.action.data.typeKey, step.action.data.config, type?.config_schema, lang, type?.ui_schema)}</span>
               </div>
               <div className="step-buttons">
-                <button type="button" className="small" onClick={() => onEdit(step.action.id)}>
+                <Button size="small" onClick={() => onEdit(step.action.id)}>
                   {t("common.edit")}
-                </button>
-                <button
-                  type="button"
-                  className="small danger"
-                  onClick={() => write({ ...list, steps: list.steps.filter((_, j) => j !== i) })}
-                >
+                </Button>
+                <Button size="small" danger onClick={() => write({ ...list, steps: list.steps.filter((_, j) => j !== i) })}>
                   {t("common.remove")}
-                </button>
+                </Button>
               </div>
             </li>
           );
         })}
       </ol>
-      <label className="field add-step">
-        {t("steps.add")}
-        <select value="" onChange={(e) => addStep(e.target.value)}>
-          <option value="">{t("picker.choose")}</option>
-          {actionTypes.map((x) => (
-            <option key={x.key} value={x.key}>
-              {localized(x.label, lang)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <div className="add-step">
+        <FormItem id="add-step" label={t("steps.add")}>
+          <Select
+            id="add-step"
+            virtual={false}
+            placeholder={t("picker.choose")}
+            value={null}
+            onChange={(key: string) => addStep(key)}
+            options={actionTypes.map((x) => ({ value: x.key, label: localized(x.label, lang) }))}
+          />
+        </FormItem>
+      </div>
     </div>
   );
 }
@@ -149,44 +144,68 @@ function TimingEditor({ timing, dayBefore, onChange }: { timing: Timing; dayBefo
     else if (kind === "at") onChange({ kind: "at", day: dayBefore + 1, time: "10:00" });
     else onChange({ kind: "after", days: 1, hours: 0, minutes: 0 });
   };
-  const int = (v: string, min: number, max: number) => Math.min(max, Math.max(min, Math.round(Number(v) || 0)));
+  const int = (v: number | null, min: number, max: number) => Math.min(max, Math.max(min, Math.round(Number(v) || 0)));
   return (
     <div className="step-when">
-      <select aria-label={t("steps.timing")} value={timing.kind} onChange={(e) => setKind(e.target.value)}>
-        <option value="now">{t("steps.now")}</option>
-        <option value="at">{t("steps.at")}</option>
-        <option value="after">{t("steps.after")}</option>
-      </select>
+      <Select
+        className="step-timing"
+        aria-label={t("steps.timing")}
+        value={timing.kind}
+        onChange={setKind}
+        options={[
+          { value: "now", label: t("steps.now") },
+          { value: "at", label: t("steps.at") },
+          { value: "after", label: t("steps.after") },
+        ]}
+      />
       {timing.kind === "now" && <span className="muted small">{t("steps.day_now", { day: dayBefore })}</span>}
       {timing.kind === "at" && (
         <>
-          <label>
-            {t("steps.day")}
-            <input
-              type="number"
-              min={dayBefore}
-              max={3650}
-              value={timing.day}
-              onChange={(e) => onChange({ ...timing, day: int(e.target.value, dayBefore, 3650) })}
-            />
-          </label>
+          <InputNumber
+            className="step-number"
+            aria-label={t("steps.day")}
+            suffix={t("steps.day")}
+            min={dayBefore}
+            max={3650}
+            precision={0}
+            value={timing.day}
+            onChange={(v) => onChange({ ...timing, day: int(v, dayBefore, 3650) })}
+          />
           <TimeField label={t("steps.time")} value={timing.time} onChange={(time) => onChange({ ...timing, time })} />
         </>
       )}
       {timing.kind === "after" && (
         <>
-          <label>
-            <input type="number" min={0} max={3650} value={timing.days} onChange={(e) => onChange({ ...timing, days: int(e.target.value, 0, 3650) })} />
-            {t("steps.days_unit")}
-          </label>
-          <label>
-            <input type="number" min={0} max={23} value={timing.hours} onChange={(e) => onChange({ ...timing, hours: int(e.target.value, 0, 23) })} />
-            {t("steps.hours_unit")}
-          </label>
-          <label>
-            <input type="number" min={0} max={59} value={timing.minutes} onChange={(e) => onChange({ ...timing, minutes: int(e.target.value, 0, 59) })} />
-            {t("steps.minutes_unit")}
-          </label>
+          <InputNumber
+            className="step-number"
+            aria-label={t("steps.days_unit")}
+            suffix={t("steps.days_unit")}
+            min={0}
+            max={3650}
+            precision={0}
+            value={timing.days}
+            onChange={(v) => onChange({ ...timing, days: int(v, 0, 3650) })}
+          />
+          <InputNumber
+            className="step-number"
+            aria-label={t("steps.hours_unit")}
+            suffix={t("steps.hours_unit")}
+            min={0}
+            max={23}
+            precision={0}
+            value={timing.hours}
+            onChange={(v) => onChange({ ...timing, hours: int(v, 0, 23) })}
+          />
+          <InputNumber
+            className="step-number"
+            aria-label={t("steps.minutes_unit")}
+            suffix={t("steps.minutes_unit")}
+            min={0}
+            max={59}
+            precision={0}
+            value={timing.minutes}
+            onChange={(v) => onChange({ ...timing, minutes: int(v, 0, 59) })}
+          />
         </>
       )}
     </div>

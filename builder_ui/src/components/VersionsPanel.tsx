@@ -1,4 +1,5 @@
 // Published versions: when, and load one back into the editor or download it.
+import { Button, Empty, Space, Tag } from "antd";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../api";
@@ -38,21 +39,22 @@ export function VersionsPanel({
       {versions === null ? (
         <p>{t("common.loading")}</p>
       ) : versions.length === 0 ? (
-        <p className="muted">{t("versions.none")}</p>
+        <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("versions.none")} />
       ) : (
         <ol className="version-list" reversed>
           {[...versions].reverse().map((v) => (
             <li key={v.id}>
-              <strong>v{v.number}</strong> {v.number === currentNumber && <span className="badge status-active">{t("versions.current")}</span>}
+              <strong>v{v.number}</strong>{" "}
+              {v.number === currentNumber && <Tag className="scenario-status status-active">{t("versions.current")}</Tag>}
               <span className="muted small"> {new Date(v.published_at).toLocaleString(i18n.language === "en" ? "en-GB" : "ja-JP")}</span>
-              <div className="row">
-                <button type="button" className="small" onClick={() => load(v.number)}>
+              <Space size="small" wrap className="version-actions">
+                <Button size="small" onClick={() => load(v.number)}>
                   {t("versions.load")}
-                </button>
-                <button type="button" className="small" onClick={() => onExport(v.number)}>
+                </Button>
+                <Button size="small" onClick={() => onExport(v.number)}>
                   {t("versions.export")}
-                </button>
-              </div>
+                </Button>
+              </Space>
             </li>
           ))}
         </ol>

@@ -15,11 +15,13 @@ import {
   type OnBeforeDelete,
 } from "@xyflow/react";
 import { useQuery } from "@tanstack/react-query";
+import { Alert, Badge, Button, Radio, Tabs, Tag } from "antd";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl } from "../api";
 import { ConfigPanel } from "../components/ConfigPanel";
 import { DryRunPanel } from "../components/DryRunPanel";
+import { ScenarioStatusTag } from "../components/ScenarioStatus";
 import { nodeTypes } from "../components/EnishiNode";
 import { DRAG_MIME, Palette } from "../components/Palette";
 import { SettingsPanel } from "../components/SettingsPanel";
@@ -58,6 +60,7 @@ import type {
 import { IN_NODE, problemText } from "../problems";
 
 type Panel = "node" | "problems" | "versions" | "dry" | "settings";
+const PANELS: Panel[] = ["node", "problems", "dry", "versions", "settings"];
 const CLIPBOARD_KEY = "enishi.clipboard";
 
 declare global {
@@ -439,6 +442,15 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
+      // Delete and Backspace remove what is selected. Done here rather than by React Flow's own key, which
+      // notices a press only if a render comes between the key going down and up (a quick press after an
+      // edit was lost).
+      if (!mod && !e.altKey && (e.key === "Delete" || e.key === "Backspace")) {
+        if (isTyping(e.target) || (e.target as HTMLElement | null)?.closest?.(".nokey")) return;
+        e.preventDefault();
+        deleteSelected();
+        return;
+      }
       if (!mod) return;
       const key = e.key.toLowerCase();
       if (key === "s") {
@@ -518,13 +530,114 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
     [workspaceId, workspaceCatalog, catalog],
   );
 
+  // antd's tab list takes no name of its own: it is given the panels' name once drawn.
+  const side = useRef<HTMLElement>(null);
+  const panelsLabel = t("editor.panels");
+  useEffect(() => {
+    side.current?.querySelector('[role="tablist"]')?.setAttribute("aria-label", panelsLabel);
+  });
+
   const selected = nodes.filter((n) => n.selected);
   const selectedNode = selected.length === 1 ? selected[0] : null;
 
-  if (loadError) return <p role="alert" className="error">{loadError}</p>;
+  if (loadError) return <Alert type="error" showIcon message={loadError} />;
   if (!catalog || !scenario) return <p>{t("common.loading")}</p>;
 
   const general = problems.filter((p) => !p.node_id);
+  const sideBody = (
+    <>
+      {panel === "node" &&
+        (selectedNode ? (
+          <ConfigPanel
+            node={selectedNode}
+            nodeType={types.get(selectedNode.data.typeKey)}
+            problems={problemsByNode.get(selectedNode.id) ?? []}
+            onConfig={(config) => updateNode(selectedNode.id, { config })}
+            onLabel={(label) => updateNode(selectedNode.id, { label: label || undefined })}
+            onDelete={deleteSelected}
+          />
+        ) : (
+          <div className="hint">
+            <p>{selected.length > 1 ? t("editor.many_selected", { count: selected.length }) : t("editor.pick_node")}</p>
+            <ul className="small muted">
+              <li>{t("keys.delete")}</li>
+              <li>{t("keys.undo")}</li>
+              <li>{t("keys.copy")}</li>
+              <li>{t("keys.save")}</li>
+            </ul>
+          </div>
+        ))}
+      {panel === "problems" && (
+        <section aria-label={t("panel.problems")}>
+          <h2>{t("panel.problems")}</h2>
+          {problems.length === 0 ? (
+            <Alert type="success" showIcon role="none" message={t("editor.no_problems")} />
+          ) : (
+            <ul className="problems" aria-label={t("editor.problem_list")}>
+              {problems.map((p, i) => {
+                const node = p.node_id ? nodes.find((n) => n.id === p.node_id) : undefined;
+                const type = node ? types.get(node.data.typeKey) : undefined;
+                return (
+                  <li key={i}>
+                    {node ? (
+                      <Button type="link" size="small" className="inline-link" onClick={() => focusNode(node.id)}>
+                        {node.data.label || (type ? localized(type.label, lang) : node.data.typeKey)}
+                      </Button>
+                    ) : (
+                      <strong>{t("editor.whole_scenario")}</strong>
+                    )}
+                    : {problemText({ path: p.path, message: localized(p.message, lang) }, IN_NODE)}
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+          {general.length > 0 && <p className="small muted">{t("editor.general_problems", { count: general.length })}</p>}
+        </section>
+      )}
+      {panel === "dry" && (
+        <DryRunPanel
+          workspaceId={workspaceId}
+          scenarioId={scenarioId}
+          nodes={nodes}
+          types={types}
+          timezone={access.workspace.timezone}
+          beforeRun={save}
+          result={dryResult}
+          onResult={setDryResult}
+          onFocusNode={focusNode}
+        />
+      )}
+      {panel === "versions" && (
+        <VersionsPanel
+          workspaceId={workspaceId}
+          scenarioId={scenarioId}
+          refresh={versionsRefresh}
+          currentNumber={scenario.current_version?.number ?? null}
+          onLoad={(doc, n) => {
+            loadDocument(doc);
+            setStatus({ text: t("versions.loaded", { version: n }), kind: "info" });
+          }}
+          onExport={(n) => void exportJson(n)}
+        />
+      )}
+      {panel === "settings" && (
+        <SettingsPanel
+          settings={settings}
+          types={types}
+          messageStarted={nodes.some((n) => REENTRANT_TRIGGERS.includes(n.data.typeKey))}
+          onChange={(s) => {
+            if (editingNode.current !== "$settings") {
+              history.current.record(snapshot());
+              editingNode.current = "$settings";
+            }
+            setSettings(s);
+            changed();
+          }}
+        />
+      )}
+    </>
+  );
   return (
     <EditorContext.Provider value={shared}>
       <LookupContext.Provider value={lookupSource}>
@@ -533,31 +646,36 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
             <h1 className="scenario-name" title={scenario.name}>
               {scenario.name}
             </h1>
-            <span className={`badge status-${scenario.status}`}>{t(`status.${scenario.status}`)}</span>
-            {scenario.current_version && <span className="badge">v{scenario.current_version.number}</span>}
-            <div className="segmented" role="tablist" aria-label={t("editor.view")}>
-              <button type="button" role="tab" aria-selected={view === "canvas"} onClick={() => setView("canvas")}>
-                {t("editor.canvas")}
-              </button>
-              <button type="button" role="tab" aria-selected={view === "steps"} onClick={() => setView("steps")}>
-                {t("editor.steps")}
-              </button>
+            <ScenarioStatusTag status={scenario.status} />
+            {scenario.current_version && <Tag>v{scenario.current_version.number}</Tag>}
+            <div className="view-switch" role="radiogroup" aria-label={t("editor.view")}>
+              <Radio.Group
+                optionType="button"
+                buttonStyle="solid"
+                size="small"
+                value={view}
+                onChange={(e) => setView(e.target.value as "canvas" | "steps")}
+                options={[
+                  { value: "canvas", label: t("editor.canvas") },
+                  { value: "steps", label: t("editor.steps") },
+                ]}
+              />
             </div>
-            <button type="button" onClick={undo} disabled={!history.current.canUndo} title="Ctrl+Z">
+            <Button size="small" onClick={undo} disabled={!history.current.canUndo} title="Ctrl+Z">
               {t("editor.undo")}
-            </button>
-            <button type="button" onClick={redo} disabled={!history.current.canRedo} title="Ctrl+Y">
+            </Button>
+            <Button size="small" onClick={redo} disabled={!history.current.canRedo} title="Ctrl+Y">
               {t("editor.redo")}
-            </button>
-            <button type="button" onClick={layout} disabled={view !== "canvas"}>
+            </Button>
+            <Button size="small" onClick={layout} disabled={view !== "canvas"}>
               {t("editor.auto_layout")}
-            </button>
-            <button type="button" onClick={() => void exportJson()}>
+            </Button>
+            <Button size="small" onClick={() => void exportJson()}>
               {t("editor.export")}
-            </button>
-            <button type="button" onClick={() => importInput.current?.click()}>
+            </Button>
+            <Button size="small" onClick={() => importInput.current?.click()}>
               {t("editor.import")}
-            </button>
+            </Button>
             <input
               ref={importInput}
               type="file"
@@ -574,20 +692,24 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
             <span className={`save-state ${dirty ? "dirty" : ""}`} aria-live="polite">
               {dirty ? t("editor.unsaved") : t("editor.all_saved")}
             </span>
-            <button type="button" onClick={() => void save()} title="Ctrl+S">
+            <Button size="small" onClick={() => void save()} title="Ctrl+S">
               {t("editor.save")}
-            </button>
-            <button type="button" className="primary" onClick={() => void publish()}>
+            </Button>
+            <Button size="small" type="primary" onClick={() => void publish()}>
               {t("editor.publish")}
-            </button>
+            </Button>
           </div>
           {status && (
-            <div className={`status-line ${status.kind}`} role={status.kind === "error" ? "alert" : "status"}>
-              {status.text}
-              <button type="button" className="link" onClick={() => setStatus(null)} aria-label={t("common.close")}>
-                ×
-              </button>
-            </div>
+            <Alert
+              className="editor-status"
+              banner
+              showIcon
+              type={status.kind === "ok" ? "success" : status.kind}
+              role={status.kind === "error" ? "alert" : "status"}
+              message={status.text}
+              closable={{ "aria-label": t("common.close") }}
+              onClose={() => setStatus(null)}
+            />
           )}
           <div className="editor-body">
             {view === "canvas" && <Palette
@@ -626,7 +748,7 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
                       editingNode.current = null;
                     }}
                     onNodeClick={() => setPanel("node")}
-                    deleteKeyCode={["Delete", "Backspace"]}
+                    deleteKeyCode={null}
                     multiSelectionKeyCode={["Shift", "Meta", "Control"]}
                     fitView
                     fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
@@ -651,107 +773,27 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
                 />
               )}
             </div>
-            <aside className="side">
-              <div className="tabs" role="tablist" aria-label={t("editor.panels")}>
-                {(["node", "problems", "dry", "versions", "settings"] as Panel[]).map((p) => (
-                  <button key={p} type="button" role="tab" aria-selected={panel === p} onClick={() => setPanel(p)}>
-                    {t(`panel.${p}`)}
-                    {p === "problems" && problems.length > 0 && <span className="count">{problems.length}</span>}
-                  </button>
-                ))}
-              </div>
-              <div className="side-body">
-                {panel === "node" &&
-                  (selectedNode ? (
-                    <ConfigPanel
-                      node={selectedNode}
-                      nodeType={types.get(selectedNode.data.typeKey)}
-                      problems={problemsByNode.get(selectedNode.id) ?? []}
-                      onConfig={(config) => updateNode(selectedNode.id, { config })}
-                      onLabel={(label) => updateNode(selectedNode.id, { label: label || undefined })}
-                      onDelete={deleteSelected}
-                    />
-                  ) : (
-                    <div className="hint">
-                      <p>{selected.length > 1 ? t("editor.many_selected", { count: selected.length }) : t("editor.pick_node")}</p>
-                      <ul className="small muted">
-                        <li>{t("keys.delete")}</li>
-                        <li>{t("keys.undo")}</li>
-                        <li>{t("keys.copy")}</li>
-                        <li>{t("keys.save")}</li>
-                      </ul>
-                    </div>
-                  ))}
-                {panel === "problems" && (
-                  <section aria-label={t("panel.problems")}>
-                    <h2>{t("panel.problems")}</h2>
-                    {problems.length === 0 ? (
-                      <p className="ok">{t("editor.no_problems")}</p>
+            <aside className="side" ref={side}>
+              <Tabs
+                className="side-tabs"
+                size="small"
+                activeKey={panel}
+                onChange={(key) => setPanel(key as Panel)}
+                destroyOnHidden
+                items={PANELS.map((p) => ({
+                  key: p,
+                  label:
+                    p === "problems" && problems.length > 0 ? (
+                      <>
+                        {t(`panel.${p}`)}{" "}
+                        <Badge count={problems.length} size="small" title={t("editor.problem_count", { count: problems.length })} />
+                      </>
                     ) : (
-                      <ul className="problems" aria-label={t("editor.problem_list")}>
-                        {problems.map((p, i) => {
-                          const node = p.node_id ? nodes.find((n) => n.id === p.node_id) : undefined;
-                          const type = node ? types.get(node.data.typeKey) : undefined;
-                          return (
-                            <li key={i}>
-                              {node ? (
-                                <button type="button" className="link" onClick={() => focusNode(node.id)}>
-                                  {node.data.label || (type ? localized(type.label, lang) : node.data.typeKey)}
-                                </button>
-                              ) : (
-                                <strong>{t("editor.whole_scenario")}</strong>
-                              )}
-                              : {problemText({ path: p.path, message: localized(p.message, lang) }, IN_NODE)}
-                            </li>
-                          );
-                        })}
-                      </ul>
-                    )}
-                    {general.length > 0 && <p className="small muted">{t("editor.general_problems", { count: general.length })}</p>}
-                  </section>
-                )}
-                {panel === "dry" && (
-                  <DryRunPanel
-                    workspaceId={workspaceId}
-                    scenarioId={scenarioId}
-                    nodes={nodes}
-                    types={types}
-                    timezone={access.workspace.timezone}
-                    beforeRun={save}
-                    result={dryResult}
-                    onResult={setDryResult}
-                    onFocusNode={focusNode}
-                  />
-                )}
-                {panel === "versions" && (
-                  <VersionsPanel
-                    workspaceId={workspaceId}
-                    scenarioId={scenarioId}
-                    refresh={versionsRefresh}
-                    currentNumber={scenario.current_version?.number ?? null}
-                    onLoad={(doc, n) => {
-                      loadDocument(doc);
-                      setStatus({ text: t("versions.loaded", { version: n }), kind: "info" });
-                    }}
-                    onExport={(n) => void exportJson(n)}
-                  />
-                )}
-                {panel === "settings" && (
-                  <SettingsPanel
-                    settings={settings}
-                    types={types}
-                    messageStarted={nodes.some((n) => REENTRANT_TRIGGERS.includes(n.data.typeKey))}
-                    onChange={(s) => {
-                      if (editingNode.current !== "$settings") {
-                        history.current.record(snapshot());
-                        editingNode.current = "$settings";
-                      }
-                      setSettings(s);
-                      changed();
-                    }}
-                  />
-                )}
-              </div>
+                      t(`panel.${p}`)
+                    ),
+                  children: p === panel ? <div className="side-body">{sideBody}</div> : null,
+                }))}
+              />
             </aside>
           </div>
         </div>

@@ -1,9 +1,12 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { useNavigate } from "react-router";
+import { Alert, Button, Empty, Input, Table, Tag, type TableColumnsType } from "antd";
+import { Link, useNavigate } from "react-router";
 import { api, ApiError, workspaceUrl } from "../api";
 import type { Scenario, ScenarioDetail, WorkspaceAccess } from "../types";
 import { problemText } from "../problems";
+import { ScenarioStatusTag } from "../components/ScenarioStatus";
+import { useNamedTable } from "../components/tables";
 
 interface Page<T> {
   items: T[];
@@ -16,7 +19,9 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
   const [scenarios, setScenarios] = useState<Scenario[] | null>(null);
   const [name, setName] = useState("");
   const [error, setError] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
+  const components = useNamedTable(t("scenarios.title"));
 
   const load = useCallback(async () => {
     const all: Scenario[] = [];
@@ -41,11 +46,13 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
   const create = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
+    setCreating(true);
     try {
       const detail = await api.post<ScenarioDetail>(workspaceUrl(workspaceId, "/scenarios"), { name: name.trim() });
       open(detail.scenario.id);
     } catch (e) {
       setError(e instanceof ApiError ? e.message : String(e));
+      setCreating(false);
     }
   };
 
@@ -66,28 +73,50 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
 
   const date = (iso: string) => new Date(iso).toLocaleString(i18n.language === "en" ? "en-GB" : "ja-JP");
 
+  const columns: TableColumnsType<Scenario> = [
+    {
+      key: "name",
+      title: t("scenarios.name"),
+      rowScope: "row",
+      render: (_, s) => (
+        <>
+          <Link to={`/w/${workspaceId}/scenarios/${s.id}`}>{s.name}</Link>
+          {s.folder && <span className="muted"> · {s.folder}</span>}
+        </>
+      ),
+    },
+    {
+      key: "status",
+      title: t("scenarios.status"),
+      render: (_, s) => (
+        <>
+          <ScenarioStatusTag status={s.status} />
+          {s.draft_changed && s.current_version && <Tag>{t("scenarios.draft_changed")}</Tag>}
+        </>
+      ),
+    },
+    { key: "version", title: t("scenarios.version"), render: (_, s) => (s.current_version ? `v${s.current_version.number}` : "—") },
+    { key: "live_runs", title: t("scenarios.live_runs"), dataIndex: "live_runs" },
+    { key: "updated", title: t("scenarios.updated"), render: (_, s) => date(s.updated_at) },
+  ];
+
   return (
     <section className="page">
       <div className="page-head">
         <h1>{t("scenarios.title")}</h1>
         <form className="inline-form" onSubmit={create}>
-          <label>
-            <span className="visually-hidden">{t("scenarios.new_name")}</span>
-            <input
-              placeholder={t("scenarios.new_name")}
-              aria-label={t("scenarios.new_name")}
-              value={name}
-              maxLength={200}
-              onChange={(e) => setName(e.target.value)}
-              required
-            />
-          </label>
-          <button type="submit" className="primary">
+          <Input
+            placeholder={t("scenarios.new_name")}
+            aria-label={t("scenarios.new_name")}
+            value={name}
+            maxLength={200}
+            onChange={(e) => setName(e.target.value)}
+            required
+          />
+          <Button type="primary" htmlType="submit" loading={creating}>
             {t("scenarios.create")}
-          </button>
-          <button type="button" onClick={() => fileInput.current?.click()}>
-            {t("scenarios.import")}
-          </button>
+          </Button>
+          <Button onClick={() => fileInput.current?.click()}>{t("scenarios.import")}</Button>
           <input
             ref={fileInput}
             type="file"
@@ -102,52 +131,20 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
           />
         </form>
       </div>
-      {error && (
-        <p role="alert" className="error pre">
-          {error}
-        </p>
-      )}
+      {error && <Alert type="error" showIcon className="pre" message={error} />}
       {scenarios === null ? (
-        <p>{t("common.loading")}</p>
+        <p className="loading">{t("common.loading")}</p>
       ) : scenarios.length === 0 ? (
-        <p className="empty">{t("scenarios.none")}</p>
+        <Empty description={t("scenarios.none")} />
       ) : (
-        <table className="list">
-          <thead>
-            <tr>
-              <th>{t("scenarios.name")}</th>
-              <th>{t("scenarios.status")}</th>
-              <th>{t("scenarios.version")}</th>
-              <th>{t("scenarios.live_runs")}</th>
-              <th>{t("scenarios.updated")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {scenarios.map((s) => (
-              <tr key={s.id}>
-                <td>
-                  <a
-                    href={`/w/${workspaceId}/scenarios/${s.id}`}
-                    onClick={(e) => {
-                      e.preventDefault();
-                      open(s.id);
-                    }}
-                  >
-                    {s.name}
-                  </a>
-                  {s.folder && <span className="muted"> · {s.folder}</span>}
-                </td>
-                <td>
-                  <span className={`badge status-${s.status}`}>{t(`status.${s.status}`)}</span>
-                  {s.draft_changed && s.current_version && <span className="badge">{t("scenarios.draft_changed")}</span>}
-                </td>
-                <td>{s.current_version ? `v${s.current_version.number}` : "—"}</td>
-                <td>{s.live_runs}</td>
-                <td>{date(s.updated_at)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table<Scenario>
+          rowKey="id"
+          columns={columns}
+          dataSource={scenarios}
+          pagination={false}
+          size="small"
+          components={components}
+        />
       )}
     </section>
   );

@@ -2,7 +2,7 @@
 // field, assign, start/stop scenario …) with its form from its schema, queued as a background operation whose
 // progress bar is polled until it finishes, then its result report.
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Button, Progress, Tag } from "antd";
+import { Alert, Button, Progress, Select, Tag } from "antd";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl, type ApiErrorItem } from "../../api";
@@ -16,6 +16,7 @@ import type { NodeTypeDef, WorkspaceAccess } from "../../types";
 import type { Segment } from "./segment";
 import { FINISHED, type FollowStatus, type Operation } from "./types";
 import { problemText } from "../../problems";
+import { FormItem } from "../../components/FormItem";
 
 export type BulkTarget = { friend_ids: number[] } | { segment: Segment; status: FollowStatus };
 
@@ -115,28 +116,25 @@ export function BulkPanel({
           : t("friends.bulk.target_all", { count: size ?? 0 })}
       </p>
       <div className="row">
-        {/* Still the browser's own select: the accessibility tests choose the action with it. */}
-        <label className="field">
-          {t("friends.bulk.action")}
-          <select
-            value={actionKey}
+        <FormItem id="bulk-action" label={t("friends.bulk.action")}>
+          <Select
+            id="bulk-action"
+            className="bulk-action"
+            // Every option drawn (not only those scrolled to): the list is short, and each is found by its name.
+            virtual={false}
+            placeholder={t("friends.bulk.choose")}
+            value={actionKey || undefined}
             disabled={running}
-            onChange={(e) => {
-              const next = actions?.find((a) => a.key === e.target.value);
-              setActionKey(e.target.value);
+            onChange={(key: string) => {
+              const next = actions?.find((a) => a.key === key);
+              setActionKey(key);
               setConfig(next ? defaultConfig(next) : {});
               setProblems([]);
               setError(null);
             }}
-          >
-            <option value="">{t("friends.bulk.choose")}</option>
-            {(actions ?? []).map((a) => (
-              <option key={a.key} value={a.key}>
-                {localized(a.label, i18n.language)}
-              </option>
-            ))}
-          </select>
-        </label>
+            options={(actions ?? []).map((a) => ({ value: a.key, label: localized(a.label, i18n.language) }))}
+          />
+        </FormItem>
       </div>
       {action && (
         <LookupContext.Provider value={lookupSource}>
@@ -146,13 +144,16 @@ export function BulkPanel({
         </LookupContext.Provider>
       )}
       {problems.length > 0 && (
-        <ul className="errors" role="alert">
-          {problems.map((p, i) => (
-            <li key={i}>
-              {problemText(p)}
-            </li>
-          ))}
-        </ul>
+        <Alert
+          type="error"
+          message={
+            <ul className="errors">
+              {problems.map((p, i) => (
+                <li key={i}>{problemText(p)}</li>
+              ))}
+            </ul>
+          }
+        />
       )}
       {error && problems.length === 0 && <Alert type="error" message={error} />}
       <div className="row">

@@ -2,6 +2,7 @@
 // types come from the workspace's catalog (those usable in segments) and each one's form is generated from its
 // JSON Schema with the builder's ConfigForm, so a plugin's new condition works here with no UI code.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { Alert, Button, Checkbox, Select } from "antd";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, request, workspaceUrl, type ApiErrorItem } from "../../api";
@@ -167,7 +168,7 @@ export function SegmentBuilder(props: {
   const lookupSource = useMemo(() => ({ workspaceId: access.workspace.id, lookups }), [access.workspace.id, lookups]);
   const byKey = useMemo(() => new Map((types ?? []).map((x) => [x.key, x])), [types]);
 
-  if (failed) return <p className="error">{t("friends.segment.catalog_failed")}</p>;
+  if (failed) return <Alert type="error" showIcon message={t("friends.segment.catalog_failed")} />;
   if (!types) return <p className="muted">{t("common.loading")}</p>;
 
   // Problem paths match the draft only when no empty group was left out of what was sent.
@@ -185,16 +186,27 @@ export function SegmentBuilder(props: {
   return (
     <LookupContext.Provider value={lookupSource}>
       <div className="segment-builder">
-        {unplaced.length > 0 && (
-          <ul className="errors" role="alert">
-            {unplaced.map((p, i) => (
-              <li key={i}>{p.message}</li>
-            ))}
-          </ul>
-        )}
+        {unplaced.length > 0 && <Problems problems={unplaced} />}
         <NodeView ctx={ctx} node={draft} path={[]} jsonPath="$" negatedAt={null} />
       </div>
     </LookupContext.Provider>
+  );
+}
+
+/** The server's messages about a part of the segment, said as an alert. */
+function Problems({ problems }: { problems: ApiErrorItem[] }) {
+  return (
+    <Alert
+      type="error"
+      className="segment-problems"
+      message={
+        <ul className="errors">
+          {problems.map((p, i) => (
+            <li key={i}>{p.message}</li>
+          ))}
+        </ul>
+      }
+    />
   );
 }
 
@@ -269,27 +281,26 @@ function GroupView({
       </legend>
       <div className="segment-row">
         <label htmlFor={`${id}-mode`}>{t("friends.segment.mode")}</label>
-        <select id={`${id}-mode`} value={mode} onChange={(e) => ctx.apply(setMode(ctx.draft, path, e.target.value as "all" | "any"))}>
-          <option value="all">{t("friends.segment.all")}</option>
-          <option value="any">{t("friends.segment.any")}</option>
-        </select>
-        <label className="check">
-          <input type="checkbox" checked={negated} onChange={onToggleNot} />
+        <Select
+          id={`${id}-mode`}
+          className="segment-mode"
+          value={mode}
+          onChange={(next: "all" | "any") => ctx.apply(setMode(ctx.draft, path, next))}
+          options={[
+            { value: "all", label: t("friends.segment.all") },
+            { value: "any", label: t("friends.segment.any") },
+          ]}
+        />
+        <Checkbox checked={negated} onChange={onToggleNot}>
           {t("friends.segment.negate_group")}
-        </label>
+        </Checkbox>
         {!root && (
-          <button type="button" className="danger small" onClick={() => ctx.apply(removeAt(ctx.draft, outer))}>
+          <Button danger size="small" onClick={() => ctx.apply(removeAt(ctx.draft, outer))}>
             {t("friends.segment.remove_group")}
-          </button>
+          </Button>
         )}
       </div>
-      {own.length > 0 && (
-        <ul className="errors" role="alert">
-          {own.map((p, i) => (
-            <li key={i}>{p.message}</li>
-          ))}
-        </ul>
-      )}
+      {own.length > 0 && <Problems problems={own} />}
       {items.length === 0 ? (
         <p className="muted small">{root ? t("friends.segment.everyone") : t("friends.segment.empty_group")}</p>
       ) : (
@@ -304,20 +315,22 @@ function GroupView({
       )}
       <div className="segment-row segment-add">
         <label htmlFor={`${id}-type`}>{t("friends.segment.condition_type")}</label>
-        <select id={`${id}-type`} value={adding} onChange={(e) => setAdding(e.target.value)}>
-          <option value="">{t("friends.segment.choose_condition")}</option>
-          {ctx.offered.map((type) => (
-            <option key={type.key} value={type.key}>
-              {localized(type.label, ctx.lang)}
-            </option>
-          ))}
-        </select>
-        <button type="button" onClick={add} disabled={!adding}>
+        <Select
+          id={`${id}-type`}
+          className="segment-type"
+          // Every option drawn (not only those scrolled to): the list is short, and each is found by its name.
+          virtual={false}
+          showSearch
+          optionFilterProp="label"
+          placeholder={t("friends.segment.choose_condition")}
+          value={adding || undefined}
+          onChange={(key: string) => setAdding(key)}
+          options={ctx.offered.map((type) => ({ value: type.key, label: localized(type.label, ctx.lang) }))}
+        />
+        <Button onClick={add} disabled={!adding}>
           {t("friends.segment.add_condition")}
-        </button>
-        <button type="button" onClick={() => ctx.apply(addItem(ctx.draft, path, { all: [] }))}>
-          {t("friends.segment.add_group")}
-        </button>
+        </Button>
+        <Button onClick={() => ctx.apply(addItem(ctx.draft, path, { all: [] }))}>{t("friends.segment.add_group")}</Button>
       </div>
     </fieldset>
   );
@@ -348,18 +361,17 @@ function ConditionView({
     <section className={`segment-condition${negated ? " negated" : ""}`} aria-label={label}>
       <div className="segment-row">
         <strong>{label}</strong>
-        <label className="check">
-          <input type="checkbox" checked={negated} onChange={onToggleNot} />
+        <Checkbox checked={negated} onChange={onToggleNot}>
           {t("friends.segment.negate")}
-        </label>
-        <button
-          type="button"
-          className="danger small"
+        </Checkbox>
+        <Button
+          danger
+          size="small"
           aria-label={t("friends.segment.remove_condition_named", { name: label })}
           onClick={() => ctx.apply(removeAt(ctx.draft, outer))}
         >
           {t("friends.segment.remove_condition")}
-        </button>
+        </Button>
       </div>
       {type ? (
         <ConfigForm
@@ -371,15 +383,9 @@ function ConditionView({
           }}
         />
       ) : (
-        <p className="error">{t("friends.segment.unavailable")}</p>
+        <Alert type="error" message={t("friends.segment.unavailable")} />
       )}
-      {problems.length > 0 && (
-        <ul className="errors" role="alert">
-          {problems.map((p, i) => (
-            <li key={i}>{p.message}</li>
-          ))}
-        </ul>
-      )}
+      {problems.length > 0 && <Problems problems={problems} />}
     </section>
   );
 }

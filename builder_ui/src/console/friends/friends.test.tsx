@@ -126,8 +126,9 @@ describe("bulk operations", () => {
       </CatalogProvider>,
       inConsole,
     );
-    await screen.findByRole("option", { name: "タグを付ける" }); // the actions the workspace offers, once read
-    fireEvent.change(screen.getByLabelText("操作"), { target: { value: "tags.add_tag" } });
+    // The action is picked in the select's list (the actions the workspace offers, once read).
+    fireEvent.mouseDown(screen.getByRole("combobox", { name: "操作" }));
+    fireEvent.click(await screen.findByText("タグを付ける", { selector: ".ant-select-item-option-content" }));
     fireEvent.click(await screen.findByRole("checkbox", { name: /VIP/ }));
     fireEvent.click(screen.getByRole("button", { name: "実行" }));
     await waitFor(() =>

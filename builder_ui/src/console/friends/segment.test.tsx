@@ -3,6 +3,7 @@ import Ajv2020 from "ajv/dist/2020";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import segmentSchema from "../../../../schemas/segment.schema.json";
 import { NODE_TYPES } from "../../test/fixtures";
+import { inConsole } from "../../test/router";
 import type { Catalog, NodeTypeDef, WorkspaceAccess } from "../../types";
 import { forgetLookups } from "../../forms/pickers";
 import { lookupsOf } from "../../forms/lookups.fixture";
@@ -136,10 +137,12 @@ describe("SegmentBuilder", () => {
   it("builds a segment with the condition's generated form", async () => {
     mockApi();
     const changes: (Segment | null)[] = [];
-    render(<SegmentBuilder access={access} value={null} onChange={(s) => changes.push(s)} />);
-    const type = await screen.findByLabelText("条件の種類");
-    expect(screen.queryByRole("option", { name: "シナリオ専用" })).toBeNull();
-    fireEvent.change(type, { target: { value: "tags.has_tags" } });
+    render(<SegmentBuilder access={access} value={null} onChange={(s) => changes.push(s)} />, inConsole);
+    // The condition's type is picked in the select's list, as a person does: a scenario-only one is not there.
+    fireEvent.mouseDown(await screen.findByRole("combobox", { name: "条件の種類" }));
+    const option = { selector: ".ant-select-item-option-content" };
+    fireEvent.click(await screen.findByText("タグ", option));
+    expect(screen.queryByText("シナリオ専用", option)).toBeNull();
     fireEvent.click(screen.getByRole("button", { name: "条件を追加" }));
     // The tag picker of the form, filled from the workspace's tags.
     fireEvent.click(await screen.findByRole("checkbox", { name: /VIP/ }));
@@ -169,6 +172,7 @@ describe("SegmentBuilder", () => {
         onChange={() => {}}
         problems={[{ path: "$.all[0].config.tag_ids[0]", message: "タグ 99 はありません" }]}
       />,
+      inConsole,
     );
     const condition = await screen.findByRole("region", { name: "タグ" });
     expect(condition.textContent).toContain("タグ 99 はありません");

@@ -1,6 +1,9 @@
 // The birthday plugin's console module: a panel on a friend's page with the friend's birthday (and age), read
 // from the plugin's own route. The settings page of birthdays needs no code: it is the Resource in screens.py.
+// It draws with the console's Ant Design components, imported from "antd" (the build leaves antd out: the
+// console shares its copy, so the panel has the console's theme and language).
 import { api, workspaceUrl, type RegisterUi, type WorkspaceProps } from "@enishi/plugin-ui";
+import { Alert, Typography } from "antd";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
@@ -46,15 +49,14 @@ function BirthdayPanel({ workspaceId, friendId }: WorkspaceProps & { friendId: n
     <section className="friend-block" aria-label={t("title")}>
       <h2>{t("title")}</h2>
       {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
+        <Alert type="error" showIcon={false} message={error} />
       ) : birthday === undefined ? null : birthday === null ? (
-        <p className="muted">{t("none")}</p>
+        <Typography.Text type="secondary">{t("none")}</Typography.Text>
       ) : (
-        <p>
-          <time dateTime={birthday}>{shown}</time> <span className="muted">({t("age", { age: ageOn(birthday, new Date()) })})</span>
-        </p>
+        <Typography.Paragraph>
+          <time dateTime={birthday}>{shown}</time>{" "}
+          <Typography.Text type="secondary">({t("age", { age: ageOn(birthday, new Date()) })})</Typography.Text>
+        </Typography.Paragraph>
       )}
     </section>
   );
