@@ -16,6 +16,7 @@ from playwright.async_api import Locator, Page, expect
 
 from enishi import Friend
 from tests.line.emulator.test_simulator_browser import Shop
+from tests.ui.antd import choose
 from tests.ui.conftest import ARTIFACTS
 from tests.ui.test_builder_browser import log_in, tag_named
 
@@ -106,11 +107,14 @@ async def test_inflow_report_shows_the_routes_per_day_as_table_and_line_chart_an
 
 async def test_inflow_report_shows_the_servers_objection_on_the_field(page: Page, shop: Shop) -> None:
     await open_report(page, shop, "流入経路分析")
+    # (a date picker takes what was typed as its calendar closes)
     await page.locator("#params_from").fill("2026-02-01")
+    await page.locator("#params_from").press("Escape")
     await page.locator("#params_to").fill("2026-01-01")
+    await page.locator("#params_to").press("Escape")
     await page.get_by_role("button", name="集計する").click()
     await expect(page.get_by_role("alert")).to_contain_text("条件に誤りがあります")
-    field = page.locator("#params_to").locator("xpath=ancestor::div[contains(@class,'form-group')][1]")
+    field = page.locator("#params_to").locator("xpath=ancestor::div[contains(@class,'ant-form-item ')][1]")
     await expect(field).to_contain_text("終了日は開始日以降にしてください")
 
 
@@ -126,13 +130,13 @@ async def test_cross_analysis_draws_a_heat_map_with_totals_and_percentages(page:
             assert response.status_code == 200, response.text
 
     await open_report(page, shop, "クロス分析")
-    await page.locator("#params_rows_kind").select_option(label="タグ")
+    await choose(page, page.locator("#params_rows_kind"), "タグ")
     rows = page.locator("#params_rows_tag_ids")
     await rows.get_by_label("セミナー").check()
     await rows.get_by_label("購入").check()
     # The dimension's own default shows: a bucket for friends in none of the tags.
     await expect(page.locator("#params_rows_include_none")).to_be_checked()
-    await page.locator("#params_columns_kind").select_option(label="友だち追加の月")
+    await choose(page, page.locator("#params_columns_kind"), "友だち追加の月")
     await page.get_by_role("button", name="集計する").click()
 
     heat = page.get_by_role("table", name="ヒートマップ")
@@ -169,9 +173,9 @@ async def test_funnel_built_from_conditions_shows_each_stage_with_conversion_and
     await open_report(page, shop, "ファネル分析")
     # Each stage is a registered condition chosen from the catalog, configured through its own schema's form.
     for i, (name, tag) in enumerate([("セミナー参加", "セミナー"), ("購入", "購入")]):
-        await page.locator("fieldset#params_stages button.btn-add").click()
+        await page.locator("fieldset#params_stages").get_by_role("button", name="追加", exact=True).click()
         await page.locator(f"#params_stages_{i}_label").fill(name)
-        await page.locator(f"#params_stages_{i}_type").select_option(label="タグ")
+        await choose(page, page.locator(f"#params_stages_{i}_type"), "タグ")
         await page.locator(f"#params_stages_{i}_config_tag_ids").get_by_label(tag).check()
     await page.get_by_role("button", name="集計する").click()
 

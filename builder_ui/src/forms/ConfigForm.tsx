@@ -4,9 +4,7 @@
 import { Widgets as ANTD_WIDGETS } from "@rjsf/antd";
 import { getDefaultRegistry } from "@rjsf/core";
 import {
-  englishStringTranslator,
   hasWidget,
-  TranslatableString,
   type FieldProps,
   type RegistryFieldsType,
   type RegistryWidgetsType,
@@ -14,7 +12,7 @@ import {
 } from "@rjsf/utils";
 import { customizeValidator } from "@rjsf/validator-ajv8";
 import localizeJa from "ajv-i18n/localize/ja";
-import { useCallback, useMemo } from "react";
+import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import type { NodeTypeDef } from "../types";
 import type { CatalogLookup } from "../platform/contract";
@@ -23,7 +21,7 @@ import { DEFAULT_FORM_STATE } from "../editor/defaults";
 import { MessagesField } from "./MessagesField";
 import { lookupWidgets, useLookups } from "./pickers";
 import { decorateUiSchema, formSchema, localizeSchema } from "./schema";
-import { SchemaForm } from "./theme";
+import { SchemaForm, useRjsfWords } from "./theme";
 
 // Form errors in the UI's language (ajv's own messages are English).
 const validators = {
@@ -34,25 +32,9 @@ const validators = {
 const fields: RegistryFieldsType = { lineMessages: MessagesField as unknown as React.ComponentType<FieldProps> };
 const NO_LOOKUPS: readonly CatalogLookup[] = [];
 
-// RJSF's own words (list buttons, yes/no) in the UI's language.
-const RJSF_WORDS: Partial<Record<TranslatableString, string>> = {
-  [TranslatableString.AddButton]: "picker.form.add",
-  [TranslatableString.AddItemButton]: "picker.form.add_item",
-  [TranslatableString.CopyButton]: "picker.form.copy",
-  [TranslatableString.MoveDownButton]: "picker.form.move_down",
-  [TranslatableString.MoveUpButton]: "picker.form.move_up",
-  [TranslatableString.RemoveButton]: "picker.form.remove",
-  [TranslatableString.YesLabel]: "picker.form.yes",
-  [TranslatableString.NoLabel]: "picker.form.no",
-  [TranslatableString.ArrayItemTitle]: "picker.form.item",
-  [TranslatableString.NewStringDefault]: "picker.form.new_value",
-  [TranslatableString.ClearLabel]: "picker.form.clear",
-  [TranslatableString.NowLabel]: "picker.form.now",
-};
-
 /** The project's RJSF setup: the validator in the UI's language, the workspace's lookup and plugin widgets, the fields. */
 export function useFormSetup() {
-  const { t, i18n } = useTranslation();
+  const { i18n } = useTranslation();
   const lang = i18n.language;
   const lookups = useLookups() ?? NO_LOOKUPS;
   // Widgets plugins' UI modules register (nodeWidget) by the name their uiSchemas use; a lookup's keeps its name.
@@ -61,15 +43,7 @@ export function useFormSetup() {
     () => ({ ...Object.fromEntries(pluginWidgets.map((c) => [c.slot.name, c.slot.component])), ...lookupWidgets(lookups) }),
     [lookups, pluginWidgets],
   );
-  const translateString = useCallback(
-    (word: TranslatableString, params?: string[]) => {
-      const key = RJSF_WORDS[word];
-      if (key) return t(key);
-      if (word === TranslatableString.OptionPrefix) return t("picker.form.option", { n: params?.[0] ?? "" });
-      return englishStringTranslator(word, params);
-    },
-    [t],
-  );
+  const translateString = useRjsfWords();
   return { lang, lookups, widgets, fields, translateString, validator: lang === "en" ? validators.en : validators.ja };
 }
 

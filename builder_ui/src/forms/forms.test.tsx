@@ -163,6 +163,7 @@ describe("config form", () => {
     };
     render(
       <LookupContext.Provider value={{ workspaceId: 3, lookups: TEST_LOOKUPS }}>
+        <label htmlFor="t">テンプレート</label>
         <LookupWidget {...(props as unknown as Parameters<typeof LookupWidget>[0])} />
       </LookupContext.Provider>,
       inConsole,

@@ -175,9 +175,9 @@ export function LookupWidget(props: WidgetProps) {
   if (!multiple) {
     const long = options.length > LONG_LIST;
     return (
+      // (named by its form item's label: an aria-label would name antd's wrapper too, as a second control)
       <Select<string | number>
         id={id}
-        aria-label={label}
         className="lookup-select"
         style={{ width: "100%" }}
         value={value === undefined || value === null || value === "" ? undefined : (value as string | number)}
@@ -200,7 +200,7 @@ export function LookupWidget(props: WidgetProps) {
   return (
     <div className="lookup" role="group" aria-label={label} id={id}>
       {options.length > LONG_LIST && (
-        <Input.Search
+        <Input
           className="lookup-filter"
           size="small"
           allowClear

@@ -9,13 +9,45 @@ import PlusOutlined from "@ant-design/icons/PlusOutlined";
 import { withTheme, type ThemeProps } from "@rjsf/core";
 import { Theme as AntdTheme } from "@rjsf/antd";
 import {
+  englishStringTranslator,
   TranslatableString,
   type ArrayFieldTemplateItemType,
   type IconButtonProps,
   type TemplatesType,
 } from "@rjsf/utils";
 import { Button, ConfigProvider, Space, type ThemeConfig } from "antd";
-import type { ComponentProps, ReactNode } from "react";
+import { useCallback, type ComponentProps, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+
+// RJSF's own words (list buttons, yes/no) in the UI's language.
+const RJSF_WORDS: Partial<Record<TranslatableString, string>> = {
+  [TranslatableString.AddButton]: "picker.form.add",
+  [TranslatableString.AddItemButton]: "picker.form.add_item",
+  [TranslatableString.CopyButton]: "picker.form.copy",
+  [TranslatableString.MoveDownButton]: "picker.form.move_down",
+  [TranslatableString.MoveUpButton]: "picker.form.move_up",
+  [TranslatableString.RemoveButton]: "picker.form.remove",
+  [TranslatableString.YesLabel]: "picker.form.yes",
+  [TranslatableString.NoLabel]: "picker.form.no",
+  [TranslatableString.ArrayItemTitle]: "picker.form.item",
+  [TranslatableString.NewStringDefault]: "picker.form.new_value",
+  [TranslatableString.ClearLabel]: "picker.form.clear",
+  [TranslatableString.NowLabel]: "picker.form.now",
+};
+
+/** RJSF's `translateString` in the UI's language. */
+export function useRjsfWords(): (word: TranslatableString, params?: string[]) => string {
+  const { t } = useTranslation();
+  return useCallback(
+    (word: TranslatableString, params?: string[]) => {
+      const key = RJSF_WORDS[word];
+      if (key) return t(key);
+      if (word === TranslatableString.OptionPrefix) return t("picker.form.option", { n: params?.[0] ?? "" });
+      return englishStringTranslator(word, params);
+    },
+    [t],
+  );
+}
 
 type ButtonProps = IconButtonProps & { className?: string };
 
@@ -111,9 +143,10 @@ const ThemedForm = withTheme(theme);
 
 /** RJSF's Form in the console's Ant Design look. */
 export function SchemaForm(props: ComponentProps<typeof ThemedForm>) {
+  const translateString = useRjsfWords();
   return (
     <ConfigProvider theme={DENSE}>
-      <ThemedForm formContext={FORM_CONTEXT} {...props} className={`rjsf schema-form ${props.className ?? ""}`.trim()} />
+      <ThemedForm formContext={FORM_CONTEXT} translateString={translateString} {...props} className={`rjsf schema-form ${props.className ?? ""}`.trim()} />
     </ConfigProvider>
   );
 }

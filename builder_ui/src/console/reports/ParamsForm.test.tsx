@@ -2,6 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/rea
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { forgetLookups, LookupContext } from "../../forms/pickers";
 import { lookupsOf } from "../../forms/lookups.fixture";
+import { inConsole } from "../../test/router";
 import type { NodeTypeDef } from "../../types";
 import { ConditionsContext, ParamsForm } from "./ParamsForm";
 
@@ -61,6 +62,7 @@ function renderForm(params: Record<string, unknown>, onChange = vi.fn()) {
         </ParamsForm>
       </ConditionsContext.Provider>
     </LookupContext.Provider>,
+    inConsole,
   );
   return onChange;
 }
@@ -74,7 +76,8 @@ describe("report parameter form", () => {
   it("edits a condition: its type from the catalog, its config from the type's own schema", async () => {
     const onChange = renderForm({});
     const conversion = screen.getByRole("group", { name: "コンバージョン条件" });
-    fireEvent.change(within(conversion).getByLabelText("条件の種類"), { target: { value: "tags.has_tags" } });
+    fireEvent.mouseDown(within(conversion).getByRole("combobox", { name: "条件の種類" }));
+    fireEvent.click(await screen.findByText("タグ", { selector: ".ant-select-item-option-content" }));
     await waitFor(() =>
       // (the config form fills in its schema's defaults: an empty list of tags)
       expect(onChange).toHaveBeenLastCalledWith({
@@ -82,7 +85,8 @@ describe("report parameter form", () => {
       }),
     );
     // No type chosen again: the optional condition is left out rather than sent half-filled.
-    fireEvent.change(within(conversion).getByLabelText("条件の種類"), { target: { value: "" } });
+    const type = within(conversion).getByRole("combobox", { name: "条件の種類" });
+    fireEvent.mouseDown(type.closest(".ant-select")!.querySelector(".ant-select-clear")!);
     await waitFor(() => expect(onChange).toHaveBeenLastCalledWith({}));
   });
 
@@ -97,9 +101,10 @@ describe("report parameter form", () => {
 
   it("takes a segment from the saved friend-list tabs", async () => {
     const onChange = renderForm({});
-    const select = screen.getByLabelText("対象の絞り込み");
-    await screen.findByRole("option", { name: "VIP" });
-    fireEvent.change(select, { target: { value: "4" } });
+    const select = screen.getByRole("combobox", { name: "対象の絞り込み" });
+    await waitFor(() => expect(select.hasAttribute("disabled")).toBe(false));
+    fireEvent.mouseDown(select);
+    fireEvent.click(await screen.findByText("VIP", { selector: ".ant-select-item-option-content" }));
     await waitFor(() =>
       expect(onChange).toHaveBeenLastCalledWith({ segment: { all: [{ type: "x", config: {} }] } }),
     );

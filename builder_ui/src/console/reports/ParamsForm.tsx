@@ -1,16 +1,19 @@
-// A report's parameter form, generated from its JSON Schema (RJSF with ajv8), with the registry's pickers, an
-// editor for registered conditions (funnel stages, conversion, buckets) and a picker of saved segments.
-import Form from "@rjsf/core";
+// A report's parameter form, generated from its JSON Schema (RJSF with ajv8, in the schema forms' Ant Design
+// theme), with the registry's pickers, an editor for registered conditions (funnel stages, conversion, buckets)
+// and a picker of saved segments.
 import type { ErrorSchema, FieldProps, RegistryFieldsType, RegistryWidgetsType, RJSFSchema } from "@rjsf/utils";
 import { customizeValidator } from "@rjsf/validator-ajv8";
 import localizeJa from "ajv-i18n/localize/ja";
 import { useQuery } from "@tanstack/react-query";
+import { Input, Select, Typography } from "antd";
 import { createContext, useContext, useMemo, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../../api";
+import { FormItem } from "../../components/FormItem";
 import { DEFAULT_FORM_STATE } from "../../editor/defaults";
 import { LookupContext, LookupWidget, useLookups } from "../../forms/pickers";
 import { decorateUiSchema, formSchema, localizeSchema } from "../../forms/schema";
+import { SchemaForm } from "../../forms/theme";
 import { localized } from "../../i18n";
 import { queryClient, queryKeys } from "../../query";
 import type { NodeTypeDef } from "../../types";
@@ -36,13 +39,13 @@ const messages = (e: unknown) => ((e as { __errors?: string[] } | undefined)?.__
 function Errors({ errors }: { errors: string[] }) {
   if (!errors.length) return null;
   return (
-    <ul className="error-detail">
+    <div className="error-detail">
       {errors.map((m) => (
-        <li key={m} className="text-danger">
+        <Typography.Paragraph key={m} type="danger" className="small">
           {m}
-        </li>
+        </Typography.Paragraph>
       ))}
-    </ul>
+    </div>
   );
 }
 
@@ -70,24 +73,26 @@ export function ConditionField(props: FieldProps) {
     <fieldset className="condition-field" id={id}>
       {title && <legend>{String(title)}</legend>}
       {hasLabel && (
-        <label className="field">
-          <span>{t("reports.condition_label")}</span>
-          <input
+        <FormItem id={`${id}_label`} label={t("reports.condition_label")}>
+          <Input
             id={`${id}_label`}
             value={String(value.label ?? "")}
             disabled={disabled || readonly}
             onChange={(e) => onChange({ ...value, label: e.target.value || undefined })}
           />
-        </label>
+        </FormItem>
       )}
-      <label className="field">
-        <span>{t("reports.condition_type")}</span>
-        <select
+      <FormItem id={`${id}_type`} label={t("reports.condition_type")}>
+        <Select<string>
           id={`${id}_type`}
-          value={String(value.type ?? "")}
+          value={typeof value.type === "string" && value.type ? value.type : undefined}
+          placeholder={t("picker.choose")}
+          allowClear
+          virtual={false}
           disabled={disabled || readonly}
-          onChange={(e) => {
-            const next = conditions.find((c) => c.key === e.target.value);
+          options={conditions.map((c) => ({ value: c.key, label: localized(c.label, lang) }))}
+          onChange={(key) => {
+            const next = conditions.find((c) => c.key === key);
             if (!next && !value.label) return onChange(undefined);
             onChange({
               ...(value.label ? { label: value.label } : {}),
@@ -95,18 +100,11 @@ export function ConditionField(props: FieldProps) {
               config: {},
             });
           }}
-        >
-          <option value="">{t("picker.choose")}</option>
-          {conditions.map((c) => (
-            <option key={c.key} value={c.key}>
-              {localized(c.label, lang)}
-            </option>
-          ))}
-        </select>
-      </label>
+        />
+      </FormItem>
       <Errors errors={[...messages(errorSchema?.type), ...messages(errorSchema)]} />
       {configSchema && Object.keys((configSchema.properties as Value | undefined) ?? {}).length > 0 && (
-        <Form
+        <SchemaForm
           tagName="div"
           idPrefix={`${id}_config`}
           schema={configSchema}
@@ -153,25 +151,24 @@ export function SegmentField(props: FieldProps) {
   const current = formData && Object.keys(asValue(formData)).length ? JSON.stringify(formData) : null;
   const match = tabs?.find((tab) => JSON.stringify(tab.segment) === current);
   return (
-    <div className="field segment-field">
-      <label htmlFor={idSchema.$id}>{String(schema.title ?? t("reports.segment"))}</label>
-      <select
-        id={idSchema.$id}
-        value={current === null ? "" : match ? String(match.id) : "custom"}
-        disabled={disabled || readonly || tabs === null}
-        onChange={(e) => {
-          const tab = tabs?.find((x) => String(x.id) === e.target.value);
-          onChange(tab ? tab.segment : undefined);
-        }}
-      >
-        <option value="">{t("reports.everyone")}</option>
-        {current !== null && !match && <option value="custom">{t("reports.custom_segment")}</option>}
-        {(tabs ?? []).map((tab) => (
-          <option key={tab.id} value={tab.id}>
-            {tab.name}
-          </option>
-        ))}
-      </select>
+    <div className="segment-field">
+      <FormItem id={idSchema.$id} label={String(schema.title ?? t("reports.segment"))}>
+        <Select<string>
+          id={idSchema.$id}
+          value={current === null ? "" : match ? String(match.id) : "custom"}
+          disabled={disabled || readonly || tabs === null}
+          virtual={false}
+          options={[
+            { value: "", label: t("reports.everyone") },
+            ...(current !== null && !match ? [{ value: "custom", label: t("reports.custom_segment") }] : []),
+            ...(tabs ?? []).map((tab) => ({ value: String(tab.id), label: tab.name })),
+          ]}
+          onChange={(key) => {
+            const tab = tabs?.find((x) => String(x.id) === key);
+            onChange(tab ? tab.segment : undefined);
+          }}
+        />
+      </FormItem>
       <Errors errors={messages(errorSchema)} />
     </div>
   );
@@ -206,8 +203,8 @@ export function ParamsForm({
   const lookups = useLookups();
   const uiSchema = useMemo(() => reportUiSchema(schema, rawUi, lookups ?? []), [schema, rawUi, lookups]);
   return (
-    <Form
-      className="rjsf report-params"
+    <SchemaForm
+      className="report-params"
       idPrefix="params"
       schema={schema}
       uiSchema={uiSchema}
@@ -223,6 +220,6 @@ export function ParamsForm({
       onSubmit={(e) => onSubmit(asValue(e.formData))}
     >
       {children}
-    </Form>
+    </SchemaForm>
   );
 }

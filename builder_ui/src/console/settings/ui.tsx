@@ -1,12 +1,34 @@
-// Small building blocks shared by the settings pages and plugins' screens: labelled fields with their server
-// errors, the error summary above a form, and a copy button. No Ant Design here: @enishi/plugin-ui hands these
-// to plugins' modules, and its chunk is read before a module's first screen (antd would make it wait).
-import { useCallback, useId, useState, type ReactNode } from "react";
+// Small building blocks shared by the settings pages and plugins' screens (@enishi/plugin-ui lends them): labelled
+// fields with their server errors as Ant Design form items, the error summary above a form as an Alert, and a
+// read-only text with a copy button.
+import { Alert, Button, Form, Input, Space, Typography } from "antd";
+import {
+  Children,
+  cloneElement,
+  isValidElement,
+  useCallback,
+  useId,
+  useState,
+  type ReactElement,
+  type ReactNode,
+} from "react";
 import { useTranslation } from "react-i18next";
 import { errorsWithin, formErrors, listedProblems, NO_ERRORS, type FormErrors } from "./errors";
 
-/** A label around one input, with the server's messages for that field underneath. Given `id` (the id of an
- * Ant Design control inside, which a wrapping label would click a second time), the label names it by `for`. */
+/** The children with `id` given to the first control that has none (a datalist beside it is not one). */
+function withControlId(children: ReactNode, id: string): ReactNode {
+  let given = false;
+  return Children.map(children, (child) => {
+    if (given || !isValidElement(child) || child.type === "datalist") return child;
+    given = true;
+    const element = child as ReactElement<{ id?: string }>;
+    return element.props.id ? element : cloneElement(element, { id });
+  });
+}
+
+/** One control in a form item: its label above (naming the control by its id), the hint and the server's
+ * messages for that field underneath, the item in its error state while there are some. Without `id` the first
+ * control inside gets one. */
 export function Field({
   label,
   name,
@@ -24,35 +46,31 @@ export function Field({
   className?: string;
   id?: string;
 }) {
+  const own = useId();
+  const control = id ?? own;
   const messages = errorsWithin(errors, name);
-  const classes = `field ${messages.length ? "has-error " : ""}${className ?? ""}`;
-  const below = (
-    <>
-      {hint && <span className="muted small">{hint}</span>}
-      {messages.map((m, i) => (
-        <span key={i} className="field-error" role="alert">
-          {m}
-        </span>
-      ))}
-    </>
-  );
-  if (id) {
-    return (
-      <div className={classes} data-field={name}>
-        <label className="field-label" htmlFor={id}>
-          {label}
-        </label>
-        {children}
-        {below}
-      </div>
-    );
-  }
   return (
-    <label className={classes} data-field={name}>
-      <span className="field-label">{label}</span>
-      {children}
-      {below}
-    </label>
+    <Form.Item
+      className={`field ${messages.length ? "has-error " : ""}${className ?? ""}`.trim()}
+      data-field={name}
+      label={label}
+      htmlFor={control}
+      layout="vertical"
+      colon={false}
+      validateStatus={messages.length ? "error" : undefined}
+      help={
+        messages.length
+          ? messages.map((m, i) => (
+              <div key={i} className="field-error" role="alert">
+                {m}
+              </div>
+            ))
+          : undefined
+      }
+      extra={hint}
+    >
+      {id ? children : withControlId(children, control)}
+    </Form.Item>
   );
 }
 
@@ -64,9 +82,9 @@ export function FieldErrors({ errors, name, exact }: { errors: FormErrors; name:
   return (
     <div className="field-errors" data-field={name}>
       {messages.map((m, i) => (
-        <p key={i} className="field-error" role="alert">
+        <Typography.Paragraph key={i} type="danger" className="field-error" role="alert">
           {m}
-        </p>
+        </Typography.Paragraph>
       ))}
     </div>
   );
@@ -77,16 +95,20 @@ export function FormProblems({ errors, shown }: { errors: FormErrors; shown: str
   if (!errors.message) return null;
   const rest = listedProblems(errors, shown);
   return (
-    <div className="form-problems" role="alert">
-      <p>{errors.message}</p>
-      {rest.length > 0 && (
-        <ul>
-          {rest.map((m, i) => (
-            <li key={i}>{m}</li>
-          ))}
-        </ul>
-      )}
-    </div>
+    <Alert
+      className="form-problems"
+      type="error"
+      message={errors.message}
+      description={
+        rest.length > 0 ? (
+          <ul>
+            {rest.map((m, i) => (
+              <li key={i}>{m}</li>
+            ))}
+          </ul>
+        ) : undefined
+      }
+    />
   );
 }
 
@@ -137,12 +159,10 @@ export function CopyField({ value, label }: { value: string; label: string }) {
     window.setTimeout(() => setCopied(false), 2000);
   };
   return (
-    <span className="copy-field">
-      <input id={id} readOnly value={value} aria-label={label} onFocus={(e) => e.target.select()} />
-      <button type="button" className="small" onClick={copy}>
-        {copied ? t("settings.copied") : t("settings.copy")}
-      </button>
-    </span>
+    <Space.Compact className="copy-field">
+      <Input id={id} readOnly value={value} aria-label={label} onFocus={(e) => e.target.select()} />
+      <Button onClick={() => void copy()}>{copied ? t("settings.copied") : t("settings.copy")}</Button>
+    </Space.Compact>
   );
 }
 
