@@ -25,7 +25,7 @@ from enishi.scenarios.engine import advance_run
 from tests.conftest import Env
 from tests.line.emulator.test_simulator_browser import Shop, add_friend, bot_says, open_simulator
 from tests.line.test_inbox import _until
-from tests.ui.antd import choose
+from tests.ui.antd import choose, chosen, press
 from tests.ui.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
@@ -176,12 +176,12 @@ async def test_a_three_step_scenario_built_by_drag_and_drop_greets_a_new_friend(
     await expect(page.locator(".enishi-node.has-problems")).to_have_count(0)
 
     # The same graph as a step list: one step, a minute after the start.
-    await page.get_by_role("tab", name="ステップ一覧").click()
+    await press(page.get_by_role("radio", name="ステップ一覧"))
     steps = page.locator(".step-list li.step")
     await expect(steps).to_have_count(2)
-    await expect(steps.nth(1).get_by_label("タイミング")).to_have_value("after")
+    await expect(chosen(steps.nth(1).get_by_label("タイミング"))).to_have_text("経過時間")
     await expect(steps.nth(1)).to_contain_text("ご登録ありがとうございます！")
-    await page.get_by_role("tab", name="キャンバス").click()
+    await press(page.get_by_role("radio", name="キャンバス"))
 
     await page.get_by_role("button", name="公開").click()
     await expect(page.get_by_role("status")).to_have_text(re.compile("公開しました\\(v1\\)"))
@@ -288,13 +288,13 @@ async def test_problems_show_on_their_nodes_and_the_keyboard_edits_the_graph(pag
     await expect(page.locator(".react-flow__node")).to_have_count(3)
 
     # The step list edits the same graph: day 1 at 10:00 becomes day 3 at 20:00.
-    await page.get_by_role("tab", name="ステップ一覧").click()
+    await press(page.get_by_role("radio", name="ステップ一覧"))
     step = page.get_by_role("listitem", name="ステップ1")
-    await expect(step.get_by_label("タイミング")).to_have_value("at")
+    await expect(chosen(step.get_by_label("タイミング"))).to_have_text("日時指定")
     await step.get_by_label("日目").fill("3")
     await step.get_by_label("時刻").fill("20:00")
     await step.get_by_label("時刻").press("Enter")  # the time picker takes what was typed
-    await page.get_by_role("tab", name="キャンバス").click()
+    await press(page.get_by_role("radio", name="キャンバス"))
     await expect(canvas_node(page, "core.wait_until_time").locator(".node-summary")).to_have_text("3日後 20:00")
 
     await page.keyboard.press("Control+s")
@@ -321,7 +321,7 @@ async def test_problems_show_on_their_nodes_and_the_keyboard_edits_the_graph(pag
     # English on request.
     await page.get_by_label("表示言語").select_option("en")
     await expect(page.get_by_role("button", name="Publish")).to_be_visible()
-    await expect(page.get_by_role("tab", name="Step list")).to_be_visible()
+    await expect(page.get_by_role("radiogroup", name="View").get_by_text("Step list", exact=True)).to_be_visible()
 
 
 async def test_opening_and_validating_a_300_node_scenario(page: Page, shop: Shop) -> None:
