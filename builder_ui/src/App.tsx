@@ -1,5 +1,6 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from "react";
+import { Button, Select } from "antd";
 import { useTranslation } from "react-i18next";
 import { Navigate, NavLink, Outlet, useLocation, useMatch, useNavigate, useOutletContext, useParams } from "react-router";
 import { api, ApiError, setCsrfToken } from "./api";
@@ -131,23 +132,15 @@ export function App() {
       <header className="topbar">
         <span className="brand">縁 Enishi</span>
         {workspaces.length > 0 && (
-          <label className="workspace-switch">
-            <span className="visually-hidden">{t("layout.workspace")}</span>
-            <select
-              aria-label={t("layout.workspace")}
-              value={workspaceId ?? ""}
-              onChange={(e) => {
-                // Stay in the same area when switching workspaces (a friend's page does not carry over).
-                navigate(`/w/${e.target.value}/${area ?? "scenarios"}`);
-              }}
-            >
-              {workspaces.map((w) => (
-                <option key={w.id} value={w.id}>
-                  {w.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Select
+            className="workspace-switch"
+            aria-label={t("layout.workspace")}
+            value={workspaceId}
+            popupMatchSelectWidth={false}
+            // Stay in the same area when switching workspaces (a friend's page does not carry over).
+            onChange={(id: number) => navigate(`/w/${id}/${area ?? "scenarios"}`)}
+            options={workspaces.map((w) => ({ value: w.id, label: w.name }))}
+          />
         )}
         <nav className="mainnav" aria-label={t("layout.navigation")}>
           {access && access.workspace.id === workspaceId && SECTIONS_BEFORE_SCENARIOS.map(sectionLink)}
@@ -165,12 +158,12 @@ export function App() {
           {t("agency.title")}
         </NavLink>
         <LanguageSwitch />
-        <button type="button" className="link user" aria-expanded={showAccount} onClick={() => setShowAccount((v) => !v)}>
+        <Button type="link" className="user" aria-expanded={showAccount} onClick={() => setShowAccount((v) => !v)}>
           {me.user.display_name}
-        </button>
-        <button type="button" className="link" onClick={logout}>
+        </Button>
+        <Button type="link" onClick={logout}>
           {t("layout.logout")}
-        </button>
+        </Button>
       </header>
       <main className="content">
         {/* Workspaces that invite this person: they join by accepting (then the workspace list is read again). */}
@@ -227,17 +220,14 @@ function PluginSectionPage({ access, sectionKey, rest }: { access: WorkspaceAcce
 function LanguageSwitch() {
   const { t, i18n } = useTranslation();
   return (
-    <select
+    <Select
+      className="language-switch"
       aria-label={t("layout.language")}
-      value={i18n.language}
-      onChange={(e) => setLanguage(e.target.value as Language)}
-    >
-      {LANGUAGES.map((lang) => (
-        <option key={lang} value={lang}>
-          {t(`language.${lang}`)}
-        </option>
-      ))}
-    </select>
+      value={i18n.language as Language}
+      popupMatchSelectWidth={false}
+      onChange={(lang: Language) => setLanguage(lang)}
+      options={LANGUAGES.map((lang) => ({ value: lang, label: t(`language.${lang}`) }))}
+    />
   );
 }
 
