@@ -1,7 +1,9 @@
-import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { useState } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { NODE_TYPES } from "../test/fixtures";
 import { inConsole } from "../test/router";
+import { EditorContext } from "../editor/context";
 import { defaultConfig } from "../editor/defaults";
 import { ConfigForm } from "./ConfigForm";
 import { LinePreview } from "./LinePreview";
@@ -188,6 +190,64 @@ describe("config form", () => {
     await waitFor(() => expect(view.container.querySelectorAll(".lookup")[0].querySelectorAll("li")).toHaveLength(1));
     expect(fetchMock).toHaveBeenCalledTimes(1);
   });
+});
+
+describe("message editor", () => {
+  const sendType = NODE_TYPES.find((t) => t.key === "messages.send_messages")!;
+  const shared = {
+    types: new Map(NODE_TYPES.map((t) => [t.key, t])),
+    problemsByNode: new Map(),
+    dryRun: new Map(),
+    waitingByNode: {},
+    timezone: "Asia/Tokyo",
+  };
+
+  it("adds messages of each kind, orders and removes them, and gives a button an action to run when tapped", async () => {
+    vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response("[]", { status: 200 }));
+    let config: Record<string, unknown> = { messages: [] };
+    const Editor = () => {
+      const [value, setValue] = useState(config);
+      config = value;
+      return (
+        <EditorContext.Provider value={shared}>
+          <ConfigForm nodeType={{ ...sendType, ui_schema: { messages: { "ui:field": "lineMessages" } } }} config={value} onChange={setValue} />
+        </EditorContext.Provider>
+      );
+    };
+    render(<Editor />, inConsole);
+    expect(screen.getByText("メッセージを追加してください")).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "テキスト" }));
+    fireEvent.change(await screen.findByLabelText("本文"), { target: { value: "ようこそ" } });
+    fireEvent.click(screen.getByRole("button", { name: "ボタン" }));
+    const second = await screen.findByRole("group", { name: "メッセージ2" });
+    fireEvent.change(within(second).getByLabelText("通知に表示される文(代替テキスト)"), { target: { value: "ご案内" } });
+    const button = within(second).getByRole("group", { name: "ボタン1" });
+    fireEvent.change(within(button).getByLabelText("ボタンの文字"), { target: { value: "見る" } });
+    fireEvent.mouseDown(within(button).getByRole("combobox", { name: "実行することを追加" }));
+    fireEvent.click(await screen.findByText("タグを付ける", { selector: ".ant-select-item-option-content" }));
+    expect(await within(button).findByRole("group", { name: "実行すること1" })).toBeTruthy();
+    await waitFor(() =>
+      expect(config.messages).toEqual([
+        { type: "text", text: "ようこそ" },
+        {
+          type: "template",
+          altText: "ご案内",
+          template: {
+            type: "buttons",
+            text: "",
+            actions: [
+              { type: "postback", label: "見る", enishi_actions: [{ type: "tags.add_tag", type_version: 1, config: { tag_ids: [] } }] },
+            ],
+          },
+        },
+      ]),
+    );
+    // The card moves up; the text message goes.
+    fireEvent.click(within(second).getByRole("button", { name: "上へ" }));
+    await waitFor(() => expect((config.messages as { type: string }[]).map((m) => m.type)).toEqual(["template", "text"]));
+    fireEvent.click(within(screen.getByRole("group", { name: "メッセージ2" })).getByRole("button", { name: "削除" }));
+    await waitFor(() => expect((config.messages as { type: string }[]).map((m) => m.type)).toEqual(["template"]));
+  }, 20_000);
 });
 
 describe("server preview of messages", () => {
