@@ -293,9 +293,10 @@ async def test_the_reports(page: Page, shop: Shop) -> None:
     await page.get_by_role("link", name="分析", exact=True).first.click()
     await page.get_by_role("link", name="クロス分析", exact=True).click()
     await expect(page.get_by_role("heading", name="クロス分析", exact=True)).to_be_visible()
-    await page.locator("#params_rows_kind").select_option(label="タグ")
+    await choose(page, page.locator("#params_rows_kind"), "タグ")
     await page.locator("#params_rows_tag_ids").get_by_label("VIP").check()
-    await page.locator("#params_columns_kind").select_option(label="友だち追加の月")
+    await choose(page, page.locator("#params_columns_kind"), "友だち追加の月")
+    await expect(page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)")).to_have_count(0)  # closed
     await audit.check("cross analysis, its conditions")
     await page.get_by_role("button", name="集計する").click()
     await expect(page.get_by_role("table", name="ヒートマップ")).to_be_visible()
@@ -304,10 +305,11 @@ async def test_the_reports(page: Page, shop: Shop) -> None:
     await page.get_by_role("link", name="分析", exact=True).first.click()
     await page.get_by_role("link", name="ファネル分析", exact=True).click()
     await expect(page.get_by_role("heading", name="ファネル分析", exact=True)).to_be_visible()
-    await page.locator("fieldset#params_stages button.btn-add").click()
+    await page.locator("fieldset#params_stages").get_by_role("button", name="追加", exact=True).click()
     await page.locator("#params_stages_0_label").fill("VIP")
-    await page.locator("#params_stages_0_type").select_option(label="タグ")
+    await choose(page, page.locator("#params_stages_0_type"), "タグ")
     await page.locator("#params_stages_0_config_tag_ids").get_by_label("VIP").check()
+    await expect(page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)")).to_have_count(0)  # closed
     await audit.check("funnel, its conditions")
     audit.assert_clean()
 
