@@ -13,6 +13,8 @@ export { FriendChoicePanel, type FriendChoicePanelProps } from "../../../src/pla
 export { Link, NavLink, useNavigate } from "react-router";
 export { navigate } from "../../../src/router";
 export { Field, FieldErrors, FormProblems, useSubmit } from "../../../src/console/settings/ui";
+// An antd Table's accessible name: `components={useNamedTable(label)}` (antd draws the <table> itself).
+export { useNamedTable } from "../../../src/components/tables";
 export type { FormErrors } from "../../../src/console/settings/errors";
 
 /** The console's address of a workspace's area: consoleUrl(3, "friends", 12) → "/w/3/friends/12". */

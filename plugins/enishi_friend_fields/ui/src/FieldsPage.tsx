@@ -1,9 +1,9 @@
 // Friend fields (友だち情報欄): key, label, type, choices and the folder (group) they are shown under. The
 // plugin's settings page, under its resource's key (friend_fields.fields). Deleting a field friends have values
 // in, or taking out choices friends hold, asks again and then forces (?force=true).
-import { api, ApiError, Field, FormProblems, localized, useSubmit, workspaceUrl, type WorkspaceProps } from "@enishi/plugin-ui";
+import { api, ApiError, Field, FormProblems, localized, useNamedTable, useSubmit, workspaceUrl, type WorkspaceProps } from "@enishi/plugin-ui";
 import { Button, Checkbox, Empty, Flex, Input, Modal, Popconfirm, Select, Table, Tag, type TableColumnsType } from "antd";
-import { useCallback, useEffect, useId, useMemo, useState, type HTMLAttributes } from "react";
+import { useCallback, useEffect, useId, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { byGroup, CHOICE_TYPES, FIELD_TYPES, parseOptions, PLUGIN } from "./fields";
 
@@ -87,8 +87,7 @@ function FieldTable({
   onChanged: () => void;
 }) {
   const { t } = useTranslation(PLUGIN);
-  // The table's accessible name (antd draws the <table>); the same object while the title holds.
-  const components = useMemo(() => ({ table: (props: object) => <table {...props} aria-label={title} /> }), [title]);
+  const components = useNamedTable(title);
   const columns: TableColumnsType<FieldDef> = [
     {
       key: "label",

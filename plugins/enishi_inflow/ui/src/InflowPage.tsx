@@ -15,6 +15,7 @@ import {
   localized,
   LookupContext,
   useCatalog,
+  useNamedTable,
   useSubmit,
   workspaceUrl,
   type CatalogLookup,
@@ -150,8 +151,7 @@ function RouteTable({
   onChanged: () => void;
 }) {
   const { t } = useTranslation(PLUGIN);
-  // The table's accessible name (antd draws the <table>); the same object while the title holds.
-  const components = useMemo(() => ({ table: (props: object) => <table {...props} aria-label={title} /> }), [title]);
+  const components = useNamedTable(title);
   const columns: TableColumnsType<InflowRoute> = [
     {
       key: "name",

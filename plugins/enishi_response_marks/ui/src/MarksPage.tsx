@@ -1,9 +1,9 @@
 // Response marks (対応マーク): name, colour and the order they are listed in (↑/↓). Deleting a mark friends or
 // messages still carry asks where to move them (or to take it off), as the server requires. A settings page of
 // the plugin's module, in place of the generic page of the resource response_marks.marks.
-import { api, ApiError, Field, FormProblems, Swatch, useSubmit, workspaceUrl, type WorkspaceProps } from "@enishi/plugin-ui";
+import { api, ApiError, Field, FormProblems, Swatch, useNamedTable, useSubmit, workspaceUrl, type WorkspaceProps } from "@enishi/plugin-ui";
 import { Button, Empty, Flex, Input, Popconfirm, Select, Table, Tag, Typography, type TableColumnsType } from "antd";
-import { useCallback, useEffect, useId, useMemo, useState, type HTMLAttributes } from "react";
+import { useCallback, useEffect, useId, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { PLUGIN } from "./names";
 
@@ -36,8 +36,7 @@ export function MarksPage({ workspaceId, permissions }: WorkspaceProps) {
   }, [load]);
   const order = useSubmit();
   const title = t("title");
-  // The table's accessible name (antd draws the <table>); the same object while the title holds.
-  const components = useMemo(() => ({ table: (props: object) => <table {...props} aria-label={title} /> }), [title]);
+  const components = useNamedTable(title);
 
   if (!marks) return <p className="loading">{t("loading")}</p>;
   const ids = marks.map((m) => m.id);

@@ -8,12 +8,13 @@ import {
   FormProblems,
   localized,
   Swatch,
+  useNamedTable,
   useSubmit,
   workspaceUrl,
   type WorkspaceProps,
 } from "@enishi/plugin-ui";
 import { Button, Checkbox, Empty, Flex, Input, Modal, Popconfirm, Select, Table, Typography, type TableColumnsType } from "antd";
-import { useCallback, useEffect, useId, useMemo, useState, type HTMLAttributes } from "react";
+import { useCallback, useEffect, useId, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { PLUGIN } from "./names";
 
@@ -53,8 +54,7 @@ export function TagsPage({ workspaceId, permissions }: WorkspaceProps) {
     void load();
   }, [load]);
   const title = t("title");
-  // The table's accessible name (antd draws the <table>); the same object while the title holds.
-  const components = useMemo(() => ({ table: (props: object) => <table {...props} aria-label={title} /> }), [title]);
+  const components = useNamedTable(title);
 
   if (!folders || !tags) return <p className="loading">{t("loading")}</p>;
   const listed = tags.filter((tag) =>
