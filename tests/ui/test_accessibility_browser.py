@@ -49,6 +49,16 @@ class Audit:
 
     async def check(self, where: str) -> None:
         await self.page.wait_for_load_state("networkidle")
+        # Colours are read once they have settled: a control fading from one state to another (a button enabled,
+        # a radio button chosen) reads faintly for a moment. Endless animations (a spinner) are not waited for.
+        await self.page.evaluate(
+            """() => Promise.race([
+                Promise.all(document.getAnimations()
+                    .filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime ?? Infinity))
+                    .map((a) => a.finished.catch(() => undefined))),
+                new Promise((resolve) => setTimeout(resolve, 2000)),
+            ])"""
+        )
         self.found[where] = await violations(self.page, KNOWN)
 
     def assert_clean(self) -> None:

@@ -106,6 +106,7 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
         <h1>{t("scenarios.title")}</h1>
         <form className="inline-form" onSubmit={create}>
           <Input
+            className="new-scenario-name"
             placeholder={t("scenarios.new_name")}
             aria-label={t("scenarios.new_name")}
             value={name}
