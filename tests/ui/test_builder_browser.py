@@ -231,7 +231,7 @@ async def test_a_three_step_scenario_built_by_drag_and_drop_greets_a_new_friend(
     await page.get_by_role("navigation", name="メニュー").get_by_role("link", name="友だち").click()
     await page.get_by_role("link", name="花子").click()
     await expect(page.get_by_role("heading", name="花子", level=1)).to_be_visible()
-    await expect(page.get_by_role("region", name="タグ").locator(".tag-chip")).to_have_text([re.compile("購入希望")])
+    await expect(page.get_by_role("region", name="タグ").locator(".friend-tag")).to_have_text([re.compile("購入希望")])
     await page.screenshot(path=ARTIFACTS / "builder-friend-page-after-scenario.png")
 
 
