@@ -541,7 +541,7 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
   const selectedNode = selected.length === 1 ? selected[0] : null;
 
   if (loadError) return <Alert type="error" showIcon message={loadError} />;
-  if (!catalog || !scenario) return <p>{t("common.loading")}</p>;
+  if (!catalog || !scenario) return <p className="loading">{t("common.loading")}</p>;
 
   const general = problems.filter((p) => !p.node_id);
   const sideBody = (
