@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl, type ApiErrorItem } from "../../api";
 import { defaultConfig } from "../../editor/defaults";
-import { ConfigForm } from "../../forms/ConfigForm";
+import { ConfigForm } from "../../forms/LazyConfigForm";
 import { LookupContext } from "../../forms/pickers";
 import { useCatalog } from "../../platform/catalog";
 import { localized } from "../../i18n";

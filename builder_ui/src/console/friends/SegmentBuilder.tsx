@@ -7,7 +7,7 @@ import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, request, workspaceUrl, type ApiErrorItem } from "../../api";
 import { defaultConfig } from "../../editor/defaults";
-import { ConfigForm } from "../../forms/ConfigForm";
+import { ConfigForm } from "../../forms/LazyConfigForm";
 import { LookupContext } from "../../forms/pickers";
 import { useWorkspaceCatalog } from "../../platform/catalog";
 import type { CatalogLookup } from "../../platform/contract";

@@ -59,7 +59,7 @@ describe("the friend fields panel", () => {
     expect(save.disabled).toBe(true);
     const download = screen.getByRole("link", { name: "ダウンロード" });
     expect(download.getAttribute("href")).toBe("/api/workspaces/2/friend_fields/friends/9/files/photo");
-    const age = screen.getByLabelText(/^年齢/) as HTMLInputElement;
+    const age = (await screen.findByLabelText(/^年齢/)) as HTMLInputElement; // (the form is read when first drawn)
     expect(age.value).toBe("30");
     fireEvent.change(age, { target: { value: "31" } });
     await waitFor(() => expect(save.disabled).toBe(false));
