@@ -1,6 +1,11 @@
+import { configure } from "@testing-library/dom";
 import { afterEach } from "vitest";
 import "../i18n";
 import { queryClient } from "../query";
+
+// What a test waits for (findBy…, waitFor) may take longer than testing-library's one second when the machine's
+// two cores also run the other test files and the browser tests: a wait ends when the text shows, not at a time.
+configure({ asyncUtilTimeout: 5000 });
 
 // jsdom has no ResizeObserver (React Flow measures nodes with it).
 class ResizeObserverStub {
