@@ -3,8 +3,10 @@
 Run as ``python -m tests.delivery.broadcast_worker <broadcast_id>`` with the ENISHI_* variables of the database and
 of the LINE API (the emulator). It does what the jobs and sweepers of a deployment do for a broadcast: start it,
 write and send its batches (``core.run_broadcast``), and send whatever of it the outbox still holds (retries, and
-requests a killed worker had claimed, once their lease is over). Its job queue wakes nothing: the loop looks for
-the work again itself.
+requests a killed worker had claimed, once their lease is over), and runs the broadcasts' sweeper, whose safety
+net marks a broadcast completed when its last requests settled side by side (on PostgreSQL two transactions
+settling the last ones each see only their own count, so neither completes it). Its job queue wakes nothing: the
+loop looks for the work again itself.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy import select
 from enishi.context import JobContext
 from enishi.db.base import utcnow
 from enishi.db.engine import Database
-from enishi.delivery.engine import run_broadcast
+from enishi.delivery.engine import run_broadcast, sweep_broadcasts
 from enishi.line.gateway import close_gateways, gateway_for
 from enishi.line.outbox import deliver
 from enishi.models import LineRequest
@@ -60,6 +62,7 @@ async def main(broadcast_id: int) -> None:
                     )
                 ).all()
             await asyncio.gather(*(deliver(db, gateway, request_id) for request_id in due))
+            await sweep_broadcasts(ctx)
             async with db.session() as s:
                 status = await s.scalar(select(Broadcast.status).where(Broadcast.id == broadcast_id))
             if status == "completed":
