@@ -3,8 +3,8 @@ import { Alert, Button, Input } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api";
-import { CopyField, useSubmit } from "../settings/ui";
-import { AccountField, Problems } from "./fields";
+import { CopyField, FormProblems, useSubmit } from "../settings/ui";
+import { AccountField } from "./fields";
 import "./account.css";
 
 interface MeUser {
@@ -76,7 +76,7 @@ function ChangePassword() {
           {t("account.change_password")}
         </Button>
       </div>
-      <Problems errors={errors} shown={["current_password", "new_password"]} />
+      <FormProblems errors={errors} shown={["current_password", "new_password"]} />
       {done && <Done text={t("account.password_changed")} />}
     </form>
   );
@@ -155,7 +155,7 @@ function TwoFactor() {
           </Button>
         </div>
       )}
-      <Problems errors={errors} shown={["code"]} />
+      <FormProblems errors={errors} shown={["code"]} />
       {said && <Done text={said} />}
     </div>
   );

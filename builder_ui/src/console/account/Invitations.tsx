@@ -3,8 +3,7 @@ import { Button } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api";
-import { useSubmit } from "../settings/ui";
-import { Problems } from "./fields";
+import { FormProblems, useSubmit } from "../settings/ui";
 import "./account.css";
 
 export interface MyInvitation {
@@ -71,7 +70,7 @@ export function Invitations({ onAnswered }: { onAnswered: () => void }) {
           </li>
         ))}
       </ul>
-      <Problems errors={errors} shown={[]} />
+      <FormProblems errors={errors} shown={[]} />
     </section>
   );
 }

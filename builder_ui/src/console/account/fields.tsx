@@ -1,9 +1,8 @@
-// The account forms' building blocks in the components' look: a labelled field (Ant Design's form item, its
-// error state and the server's messages for it, each said as an alert) and the form's other problems as an Alert.
-import { Alert } from "antd";
+// The account forms' labelled field: Ant Design's form item, its error state and the server's messages for it,
+// each said as an alert. The form's other problems are the settings forms' FormProblems.
 import type { ReactNode } from "react";
 import { FormItem } from "../../components/FormItem";
-import { errorsWithin, listedProblems, type FormErrors } from "../settings/errors";
+import { errorsWithin, type FormErrors } from "../settings/errors";
 
 /** A field of an account form: its messages said as alerts. */
 export function AccountField({
@@ -23,27 +22,5 @@ export function AccountField({
     <FormItem id={id} label={label} name={name} messages={errorsWithin(errors, name)} alert>
       {children}
     </FormItem>
-  );
-}
-
-/** The error's message, and messages of fields the form does not show. */
-export function Problems({ errors, shown }: { errors: FormErrors; shown: string[] }) {
-  if (!errors.message) return null;
-  const rest = listedProblems(errors, shown);
-  return (
-    <Alert
-      className="form-problems"
-      type="error"
-      message={errors.message}
-      description={
-        rest.length > 0 ? (
-          <ul>
-            {rest.map((m, i) => (
-              <li key={i}>{m}</li>
-            ))}
-          </ul>
-        ) : undefined
-      }
-    />
   );
 }
