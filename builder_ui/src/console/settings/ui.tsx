@@ -169,3 +169,9 @@ export function CopyField({ value, label }: { value: string; label: string }) {
 export function Swatch({ color }: { color: string }) {
   return <span className="swatch" style={{ background: color }} aria-hidden />;
 }
+
+/** A colour to pick (a tag's, a mark's, a card's), as the browser's own picker: antd's ColorPicker opens from a
+ * trigger that cannot be reached or named from the keyboard. Labelled by its field through `id`. */
+export function ColorInput({ id, value, onChange }: { id: string; value: string; onChange: (color: string) => void }) {
+  return <Input id={id} type="color" style={{ width: 56, padding: 2 }} value={value} onChange={(e) => onChange(e.target.value)} />;
+}

@@ -1,6 +1,6 @@
 // Member card design (会員証): name, colours, logo, the member-number scheme and the ranks with the points
 // from which they apply; a preview shows the card as friends see it. A settings page of the plugin's module.
-import { api, Field, FieldErrors, FormProblems, useSubmit, workspaceUrl, type WorkspaceProps } from "@enishi/plugin-ui";
+import { api, ColorInput, Field, FieldErrors, FormProblems, useSubmit, workspaceUrl, type WorkspaceProps } from "@enishi/plugin-ui";
 import { Button, Checkbox, ConfigProvider, Flex, Input, InputNumber, Typography } from "antd";
 import { useEffect, useId, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -85,22 +85,10 @@ export function MemberCardPage({ workspaceId, permissions }: WorkspaceProps) {
               </Field>
               <Flex gap={12} wrap>
                 <Field label={t("background")} name="background_color" errors={errors} id={field("background")}>
-                  <Input
-                    id={field("background")}
-                    type="color"
-                    style={{ width: 56, padding: 2 }}
-                    value={design.background_color}
-                    onChange={(e) => set("background_color", e.target.value)}
-                  />
+                  <ColorInput id={field("background")} value={design.background_color} onChange={(c) => set("background_color", c)} />
                 </Field>
                 <Field label={t("text_color")} name="text_color" errors={errors} id={field("text")}>
-                  <Input
-                    id={field("text")}
-                    type="color"
-                    style={{ width: 56, padding: 2 }}
-                    value={design.text_color}
-                    onChange={(e) => set("text_color", e.target.value)}
-                  />
+                  <ColorInput id={field("text")} value={design.text_color} onChange={(c) => set("text_color", c)} />
                 </Field>
               </Flex>
               <Field label={t("logo")} name="logo_url" errors={errors} hint={t("logo_hint")} id={field("logo")}>

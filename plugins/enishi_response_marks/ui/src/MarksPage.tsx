@@ -1,7 +1,7 @@
 // Response marks (対応マーク): name, colour and the order they are listed in (↑/↓). Deleting a mark friends or
 // messages still carry asks where to move them (or to take it off), as the server requires. A settings page of
 // the plugin's module, in place of the generic page of the resource response_marks.marks.
-import { api, ApiError, Field, FormProblems, Swatch, useNamedTable, useSubmit, workspaceUrl, type WorkspaceProps } from "@enishi/plugin-ui";
+import { api, ApiError, ColorInput, Field, FormProblems, Swatch, useNamedTable, useSubmit, workspaceUrl, type WorkspaceProps } from "@enishi/plugin-ui";
 import { Button, Empty, Flex, Input, Popconfirm, Select, Table, Tag, Typography, type TableColumnsType } from "antd";
 import { useCallback, useEffect, useId, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
@@ -130,7 +130,7 @@ function MarkFields({
         <Input id={`${id}-label`} value={label} onChange={(e) => onLabel(e.target.value)} autoFocus={autoFocus} />
       </Field>
       <Field label={t("color")} name="color" errors={errors} id={`${id}-color`}>
-        <Input id={`${id}-color`} type="color" style={{ width: 56, padding: 2 }} value={color} onChange={(e) => onColor(e.target.value)} />
+        <ColorInput id={`${id}-color`} value={color} onChange={onColor} />
       </Field>
     </>
   );

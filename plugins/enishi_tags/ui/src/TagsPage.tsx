@@ -4,6 +4,7 @@
 import {
   api,
   ApiError,
+  ColorInput,
   Field,
   FormProblems,
   localized,
@@ -245,7 +246,7 @@ function TagFields({
         <Input id={`${id}-name`} value={name} onChange={(e) => onName(e.target.value)} autoFocus={autoFocus} />
       </Field>
       <Field label={t("color")} name="color" errors={errors} id={`${id}-color`}>
-        <Input id={`${id}-color`} type="color" style={{ width: 56, padding: 2 }} value={color} onChange={(e) => onColor(e.target.value)} />
+        <ColorInput id={`${id}-color`} value={color} onChange={onColor} />
       </Field>
     </>
   );
