@@ -12,7 +12,15 @@ async def choose(page: Page, select: Locator, label: str) -> None:
     """Opens the select (clicking its box, as a person does: the chosen value lies over the combobox's input) and
     clicks the option called exactly ``label``."""
     await select.locator("xpath=ancestor::div[contains(@class, 'ant-select-selector')][1]").click()
-    options = page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option")
+    dropdowns = page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)")
+    # This select's own list (the open combobox controls it): a list just closed may still be fading out.
+    combobox = select.locator(
+        "xpath=ancestor-or-self::div[contains(concat(' ', @class, ' '), ' ant-select ')][1]//input[@role='combobox']"
+    )
+    listbox = await combobox.get_attribute("aria-controls")
+    if listbox:
+        dropdowns = dropdowns.filter(has=page.locator(f"[id='{listbox}']"))
+    options = dropdowns.locator(".ant-select-item-option")
     await options.filter(has_text=re.compile(rf"^{re.escape(label)}$")).click()
 
 
