@@ -89,7 +89,8 @@ async def test_an_arq_worker_runs_steps_and_defers_the_wait(arq_world: World, re
     try:
         for _ in range(300):
             run = (await world.runs(scenario_id))[0]
-            if run.status == "waiting":
+            # Closing cancels the jobs still running: wait until the step's job has finished its bookkeeping.
+            if run.status == "waiting" and all(job.done() for job in worker.tasks.values()):
                 break
             await asyncio.sleep(0.05)
     finally:
