@@ -5,6 +5,7 @@
     GET|POST /export.csv    the whole result as CSV (UTF-8 with BOM for Excel), streamed in batches
     GET  /columns           the columns friend field sources offer, and the default ones (pinned tags)
     GET  /{friend_id}       a friend with every friend field source's values
+    PATCH /{friend_id}      what staff keep on the friend (管理用の名前)
     GET|POST /tabs          saved segments (tabs): shared, or private to their owner
     GET|PATCH|DELETE /tabs/{tab_id}, PUT /tabs/order
 
@@ -35,6 +36,7 @@ from enishi.audit import AUDITED_FLAG, add_details, entry_for
 from enishi.context import WorkspaceContext
 from enishi.db.base import utcnow
 from enishi.models import Friend, SavedSegment
+from enishi.models.friends import NAME_OVERRIDE_MAX
 from enishi.schema_validation import SchemaProblem
 from enishi.tenancy.access import WorkspaceAccess
 
@@ -48,6 +50,7 @@ ColumnId = Annotated[str, msgspec.Meta(min_length=3, max_length=300)]
 Columns = Annotated[list[ColumnId], msgspec.Meta(max_length=MAX_COLUMNS)]
 TabName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
 Status = Literal["following", "blocked", "all"]
+NameOverride = Annotated[str, msgspec.Meta(max_length=NAME_OVERRIDE_MAX, pattern=r"^[^\x00-\x1f\x7f]*$")]
 
 
 class SortIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -92,7 +95,8 @@ class ColumnsOut(msgspec.Struct):
 
 class FriendItem(msgspec.Struct):
     id: int
-    display_name: str
+    display_name: str  # the LINE name
+    name_override: str | None  # 管理用の名前: shown instead of the LINE name when set
     picture_url: str | None
     status: str
     followed_at: datetime
@@ -128,6 +132,7 @@ class ProfileOut(msgspec.Struct):
     id: int
     line_user_id: str
     display_name: str
+    name_override: str | None
     picture_url: str | None
     status_message: str | None
     language: str | None
@@ -136,6 +141,11 @@ class ProfileOut(msgspec.Struct):
     blocked_at: datetime | None
     last_inbound_at: datetime | None
     fields: list[ProfileSectionOut]
+
+
+class FriendPatch(msgspec.Struct, forbid_unknown_fields=True):
+    # 管理用の名前: one line; blank (or null) clears it. Leading and trailing spaces are dropped.
+    name_override: NameOverride | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class TabIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -244,6 +254,32 @@ def column_out(c: Column) -> ColumnOut:
     )
 
 
+async def profile_out(ctx: WorkspaceContext, friend: Friend) -> ProfileOut:
+    sections = await friend_search.profile_sections(ctx, friend.id)
+    return ProfileOut(
+        id=friend.id,
+        line_user_id=friend.line_user_id,
+        display_name=friend.display_name,
+        name_override=friend.name_override,
+        picture_url=friend.picture_url,
+        status_message=friend.status_message,
+        language=friend.language,
+        status=friend.status,
+        followed_at=friend.followed_at,
+        blocked_at=friend.blocked_at,
+        last_inbound_at=friend.last_inbound_at,
+        fields=[
+            ProfileSectionOut(
+                s.source,
+                s.plugin,
+                s.label.as_dict(),
+                [ProfileValueOut(v.key, v.label.as_dict(), dict(v.value_schema), v.value) for v in s.values],
+            )
+            for s in sections
+        ],
+    )
+
+
 def bad_cursor() -> ApiError:
     return ApiError(400, "bad_cursor", "the cursor is not valid", [{"path": "$.after", "message": "bad cursor"}])
 
@@ -331,7 +367,16 @@ class FriendController(Controller):
             except BadCursor:
                 raise bad_cursor() from None
             items = [
-                FriendItem(r.id, r.display_name, r.picture_url, r.status, r.followed_at, r.last_inbound_at, r.columns)
+                FriendItem(
+                    r.id,
+                    r.display_name,
+                    r.name_override,
+                    r.picture_url,
+                    r.status,
+                    r.followed_at,
+                    r.last_inbound_at,
+                    r.columns,
+                )
                 for r in rows
             ]
             return SearchOut(items, cursor, [column_out(c) for c in ready.columns])
@@ -384,28 +429,21 @@ class FriendController(Controller):
         friend = await ctx.session.get(Friend, friend_id)
         if friend is None:
             raise not_found("friend")
-        sections = await friend_search.profile_sections(ctx, friend.id)
-        return ProfileOut(
-            id=friend.id,
-            line_user_id=friend.line_user_id,
-            display_name=friend.display_name,
-            picture_url=friend.picture_url,
-            status_message=friend.status_message,
-            language=friend.language,
-            status=friend.status,
-            followed_at=friend.followed_at,
-            blocked_at=friend.blocked_at,
-            last_inbound_at=friend.last_inbound_at,
-            fields=[
-                ProfileSectionOut(
-                    s.source,
-                    s.plugin,
-                    s.label.as_dict(),
-                    [ProfileValueOut(v.key, v.label.as_dict(), dict(v.value_schema), v.value) for v in s.values],
-                )
-                for s in sections
-            ],
-        )
+        return await profile_out(ctx, friend)
+
+    @patch("/{friend_id:int}")
+    async def update_friend(
+        self, request: AnyRequest, ctx: Ctx, friend_id: FromPath[int], data: JSONBody[FriendPatch]
+    ) -> ProfileOut:
+        """Sets what staff keep about the friend themselves: the 管理用の名前 (blank clears it)."""
+        friend = await ctx.session.get(Friend, friend_id)
+        if friend is None:
+            raise not_found("friend")
+        if data.name_override is not msgspec.UNSET:
+            friend.name_override = (data.name_override or "").strip() or None
+            add_details(request, friend_id=friend.id, name_override=friend.name_override)
+        await ctx.session.flush()
+        return await profile_out(ctx, friend)
 
     # -- tabs (saved segments) ------------------------------------------------------------------------------
 

@@ -53,9 +53,10 @@ STREAM_TIMING_STATE = "inbox_stream_timing"
 
 class FriendBrief(msgspec.Struct):
     id: int
-    display_name: str
+    display_name: str  # the LINE name
     picture_url: str | None
     status: str
+    name_override: str | None = None  # 管理用の名前: shown instead of the LINE name when set
 
 
 class MessageOut(msgspec.Struct):
@@ -293,7 +294,7 @@ class InboxController(Controller):
         messages = {m.id: m for m in await db.scalars(select(Message).where(Message.id.in_([r[1] for r in page])))}
         items = [
             ConversationOut(
-                friend=FriendBrief(f.id, f.display_name, f.picture_url, f.status),
+                friend=FriendBrief(f.id, f.display_name, f.picture_url, f.status, f.name_override),
                 last_message=message_out(messages[last_id]),
                 unread=int(count),
             )

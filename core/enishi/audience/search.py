@@ -112,6 +112,7 @@ class FriendRow:
     id: int
     line_user_id: str
     display_name: str
+    name_override: str | None
     picture_url: str | None
     status: str
     followed_at: datetime
@@ -251,11 +252,15 @@ def _like_escape(text: str) -> str:
 
 
 def text_condition(ctx: WorkspaceContext, text: str) -> ColumnElement[bool]:
-    """The display name contains the text (ignoring case) or, where the notes plugin is on, a note does."""
-    name = func.lower(Friend.display_name)
+    """The LINE name or the 管理用の名前 contains the text (ignoring case) or, where the notes plugin is on, a note
+    does."""
     # SQLite lowers ASCII only: the text as typed, lowered and folded covers names in any width and case.
     patterns = sorted({text, text.lower(), fold(text)})
-    parts: list[ColumnElement[bool]] = [name.like(f"%{_like_escape(p)}%", escape="\\") for p in patterns]
+    parts: list[ColumnElement[bool]] = [
+        func.lower(column).like(f"%{_like_escape(p)}%", escape="\\")
+        for column in (Friend.display_name, Friend.name_override)
+        for p in patterns
+    ]
     try:
         notes = node_type(ctx, "conditions", NOTES_CONDITION)
     except Unavailable:
@@ -347,6 +352,7 @@ def page_query(prepared: Prepared, after: Any, limit: int) -> Select[Any]:
         Friend.id,
         Friend.line_user_id,
         Friend.display_name,
+        Friend.name_override,
         Friend.picture_url,
         Friend.status,
         Friend.followed_at,
@@ -457,6 +463,7 @@ async def page(
             r.id,
             r.line_user_id,
             r.display_name,
+            r.name_override,
             r.picture_url,
             r.status,
             r.followed_at,

@@ -1,9 +1,9 @@
 """Message variables: ``{{friend.display_name}}``, ``{{field.nickname|お客様}}``, ``{{tags.tags}}`` …
 
 A variable is ``{{<namespace>.<key>}}`` with an optional default after a pipe. ``friend`` is the friend itself
-(``display_name``, ``id``); ``field`` is short for the custom friend fields of the friend_fields plugin; any other
-namespace is a plugin whose registered friend field sources list the key (``{{tags.tags}}`` → the tags plugin's
-source). Only sources of plugins enabled in the workspace count.
+(``display_name``, ``name``: the 管理用の名前 or else the LINE name, ``id``); ``field`` is short for the custom
+friend fields of the friend_fields plugin; any other namespace is a plugin whose registered friend field sources
+list the key (``{{tags.tags}}`` → the tags plugin's source). Only sources of plugins enabled in the workspace count.
 
 Checking happens when messages are saved (an unknown variable is refused there); at send time a friend without
 a value gets the default, or nothing. Values come from the sources' ``load``, one call per source for a whole
@@ -49,6 +49,8 @@ SAMPLE_URL = "https://example.com"
 
 FRIEND_VARIABLES: Mapping[str, Text] = {
     "display_name": Text("友だちの表示名", "Friend's display name"),
+    # The 管理用の名前 staff set (a real name, "田中様"), or the LINE name when there is none.
+    "name": Text("友だちの名前（管理用の名前があればそれ）", "Friend's name (the name staff set, else the LINE name)"),
     "id": Text("友だちID", "Friend ID"),
 }
 
@@ -256,11 +258,15 @@ async def values_for_many(
     own = [v for v in variables if v.namespace == FRIEND]
     if own:
         names = display_names
-        if names is None:
-            rows = await ctx.session.execute(
-                select(Friend.id, Friend.display_name).where(Friend.id.in_(list(friend_ids)))
-            )
-            names = {fid: name for fid, name in rows.all()}
+        overrides: Mapping[int, str | None] = {}
+        if names is None or any(v.key == "name" for v in own):
+            rows = (
+                await ctx.session.execute(
+                    select(Friend.id, Friend.display_name, Friend.name_override).where(Friend.id.in_(list(friend_ids)))
+                )
+            ).all()
+            names = names if names is not None else {fid: name for fid, name, _ in rows}
+            overrides = {fid: override for fid, _, override in rows}
         for fid, values in out.items():
             if fid not in names:
                 continue
@@ -268,6 +274,8 @@ async def values_for_many(
                 values[f"{FRIEND}.id"] = str(fid)
             if f"{FRIEND}.display_name" in values:
                 values[f"{FRIEND}.display_name"] = names[fid] or None
+            if f"{FRIEND}.name" in values:
+                values[f"{FRIEND}.name"] = overrides.get(fid) or names[fid] or None
     wanted: dict[int, tuple[FriendFieldSource, set[str], list[Variable]]] = {}
     for variable in variables:
         if variable.namespace == FRIEND:

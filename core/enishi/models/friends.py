@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from enishi.db.base import Base, BigId, WorkspaceOwned, utcnow
 
 
+NAME_OVERRIDE_MAX = 100
+
+
 class Friend(WorkspaceOwned, Base):
     __tablename__ = "friends"
     __table_args__ = (
@@ -25,6 +28,9 @@ class Friend(WorkspaceOwned, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     line_user_id: Mapped[str] = mapped_column(String(33))
     display_name: Mapped[str] = mapped_column(String(200), default="")
+    # 管理用の名前: what staff call the friend (a real name, "田中様"), shown instead of the LINE name in the
+    # console. LINE never overwrites it; NULL means none.
+    name_override: Mapped[str | None] = mapped_column(String(NAME_OVERRIDE_MAX), default=None)
     picture_url: Mapped[str | None] = mapped_column(String(1000), default=None)
     status_message: Mapped[str | None] = mapped_column(String(1000), default=None)
     language: Mapped[str | None] = mapped_column(String(16), default=None)
@@ -40,3 +46,8 @@ class Friend(WorkspaceOwned, Base):
     state_changed_at: Mapped[datetime | None] = mapped_column(default=None)
     profile_fetched_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def shown_name(self) -> str:
+        """The name staff see: the 管理用の名前 when set, else the LINE name."""
+        return self.name_override or self.display_name
