@@ -35,9 +35,10 @@ const pinned = {
   sortable: true,
   shown_by_default: true,
 };
-const friend = (id: number, name: string, vip: boolean) => ({
+const friend = (id: number, name: string, vip: boolean, override: string | null = null) => ({
   id,
   display_name: name,
+  name_override: override,
   picture_url: null,
   status: "following",
   followed_at: "2026-01-01T00:00:00+00:00",
@@ -64,6 +65,7 @@ function mockApi() {
       const columns = [pinned];
       if (body.segment) out = { items: [friend(2, "太郎", true), friend(1, "花子", true)], next: null, columns };
       else if (body.after === "c1") out = { items: [friend(1, "花子", true)], next: null, columns };
+      else if (body.text === "田中") out = { items: [friend(4, "🍀jiro", false, "田中 次郎様")], next: null, columns };
       else out = { items: [friend(3, "次郎", false), friend(2, "太郎", true)], next: "c1", columns };
     }
     return new Response(JSON.stringify(out), { status: 200 });
@@ -90,6 +92,18 @@ describe("FriendList", () => {
     expect(within(table).getAllByRole("link").map((a) => a.textContent)).toEqual(["次郎", "太郎", "花子"]);
     expect(searches[searches.length - 1]).toMatchObject({ after: "c1", limit: 50, status: "following" });
     expect(screen.queryByRole("button", { name: "もっと見る" })).toBeNull();
+  });
+
+  it("shows the 管理用の名前 instead of the LINE name, with the LINE name beside it", async () => {
+    const { searches } = mockApi();
+    render(<FriendList access={access} />, inConsole);
+    const table = await screen.findByRole("table");
+    await within(table).findByRole("link", { name: "次郎" });
+    fireEvent.change(screen.getByRole("searchbox", { name: "検索" }), { target: { value: "田中" } });
+    const row = (await within(table).findByRole("link", { name: "田中 次郎様" }, { timeout: 3000 })).closest("tr") as HTMLElement;
+    expect(within(row).getByText("LINE名: 🍀jiro")).toBeTruthy();
+    expect(within(row).getByRole("checkbox", { name: /田中 次郎様/ })).toBeTruthy();
+    expect(searches[searches.length - 1]).toMatchObject({ text: "田中" });
   });
 
   it("opens a tab with its segment, and selects everyone it finds for a bulk action", async () => {

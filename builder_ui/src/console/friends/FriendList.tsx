@@ -22,6 +22,7 @@ import {
   cellText,
   filtersBody,
   formatTime,
+  shownName,
   tabChanged,
   type ColumnsInfo,
   type Filters,
@@ -200,10 +201,15 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
       title: t("friends.name"),
       rowScope: "row",
       render: (_, f) => (
-        <Link className="friend-link" to={sectionUrl(ws, "friends", f.id)}>
-          {f.picture_url ? <img className="avatar" src={f.picture_url} alt="" /> : <span className="avatar" />}
-          {f.display_name || t("friends.no_name")}
-        </Link>
+        <>
+          <Link className="friend-link" to={sectionUrl(ws, "friends", f.id)}>
+            {f.picture_url ? <img className="avatar" src={f.picture_url} alt="" /> : <span className="avatar" />}
+            {shownName(f) || t("friends.no_name")}
+          </Link>
+          {f.name_override && (
+            <span className="muted small friend-line-name">{t("friends.line_name", { name: f.display_name || t("friends.no_name") })}</span>
+          )}
+        </>
       ),
     },
     { key: "status", title: t("friends.status.label"), render: (_, f) => t(`friends.status.${f.status}`, f.status) },
@@ -230,7 +236,7 @@ export function FriendList({ access }: { access: WorkspaceAccess }) {
       setSelected(new Set(keys as number[]));
     },
     getTitleCheckboxProps: () => ({ "aria-label": t("friends.select_page"), disabled: allMatching || items.length === 0 }),
-    getCheckboxProps: (f) => ({ "aria-label": t("friends.select_friend", { name: f.display_name }), disabled: allMatching }),
+    getCheckboxProps: (f) => ({ "aria-label": t("friends.select_friend", { name: shownName(f) }), disabled: allMatching }),
   };
   const columnChoices = (
     <div className="friends-column-choices">

@@ -12,7 +12,8 @@ import { useContributions, useUiModules } from "../../platform/modules";
 import type { WorkspaceAccess } from "../../types";
 import { ChatThread } from "../inbox/ChatThread";
 import { sectionUrl } from "../sections";
-import { cellText, formatTime, type Profile } from "./types";
+import { NameOverrideEditor } from "./NameOverride";
+import { cellText, formatTime, shownName, type Profile } from "./types";
 
 // Plugins' panels in their order (FriendPanelSlot.order); the read-only values of plugins without a panel stand
 // at VALUES_ORDER among them.
@@ -79,7 +80,16 @@ export function FriendPage({ access, friendId }: { access: WorkspaceAccess; frie
             <Avatar className="friend-picture" size={72} aria-hidden="true" />
           )}
           <div>
-            <h1>{profile.display_name || t("friends.no_name")}</h1>
+            <h1>{shownName(profile) || t("friends.no_name")}</h1>
+            {profile.name_override && (
+              <p className="muted friend-line-name">{t("friends.line_name", { name: profile.display_name || t("friends.no_name") })}</p>
+            )}
+            <NameOverrideEditor
+              workspaceId={ws}
+              profile={profile}
+              canEdit={access.permissions.includes("core.write")}
+              onSaved={setProfile}
+            />
             <p className="muted">
               <Tag className={`friend-status status-${profile.status}`}>{t(`friends.status.${profile.status}`, profile.status)}</Tag>
               {t("friends.page.followed_at", { at: formatTime(profile.followed_at, tz) })}

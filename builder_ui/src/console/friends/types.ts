@@ -29,6 +29,8 @@ export interface ColumnsInfo {
 export interface FriendItem {
   id: number;
   display_name: string;
+  /** 管理用の名前: shown instead of the LINE name when set. */
+  name_override: string | null;
   picture_url: string | null;
   status: string;
   followed_at: string;
@@ -94,6 +96,7 @@ export interface Profile {
   id: number;
   line_user_id: string;
   display_name: string;
+  name_override: string | null;
   picture_url: string | null;
   status_message: string | null;
   language: string | null;
@@ -102,6 +105,11 @@ export interface Profile {
   blocked_at: string | null;
   last_inbound_at: string | null;
   fields: { source: string; plugin: string; label: Localized; values: ProfileValue[] }[];
+}
+
+/** The name staff see: the 管理用の名前 when set, else the LINE name ("" when LINE gave none). */
+export function shownName(f: { display_name: string; name_override?: string | null }): string {
+  return f.name_override || f.display_name;
 }
 
 export const FINISHED = new Set(["done", "failed", "cancelled"]);

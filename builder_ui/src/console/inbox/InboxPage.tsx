@@ -12,6 +12,7 @@ import { LookupContext } from "../../forms/pickers";
 import type { Contribution, ConversationFilterSlot, SegmentConditionOf } from "../../platform/contract";
 import { useContributions } from "../../platform/modules";
 import type { Me, WorkspaceAccess } from "../../types";
+import { shownName } from "../friends/types";
 import { sectionUrl } from "../sections";
 import { THEME } from "../../theme";
 import { ChatThread } from "./ChatThread";
@@ -214,7 +215,7 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
                 onClick={() => open(c.friend.id)}
               >
                 <span className="name">
-                  {c.friend.display_name || `#${c.friend.id}`}
+                  {shownName(c.friend) || `#${c.friend.id}`}
                   {c.friend.status === "blocked" && <Tag className="blocked">{t("inbox.blocked")}</Tag>}
                 </span>
                 {unreadOf(c) > 0 ? <Unread count={unreadOf(c)} label={t("inbox.unread", { count: unreadOf(c) })} /> : <span />}
@@ -238,9 +239,10 @@ function Inbox({ access, friendId }: { access: WorkspaceAccess; friendId: number
           <main className="inbox-main">
             <div className="row">
               <h2 className="small-heading">
-                {selected?.display_name || `#${friendId}`}
+                {(selected && shownName(selected)) || `#${friendId}`}
                 {selected?.status === "blocked" && <Tag className="blocked">{t("inbox.blocked")}</Tag>}
               </h2>
+              {selected?.name_override && <span className="muted small">{t("friends.line_name", { name: selected.display_name })}</span>}
               <span className="spacer" />
               <Link to={sectionUrl(ws, "friends", friendId)}>{t("inbox.friend_page")}</Link>
             </div>

@@ -5,6 +5,8 @@ export interface FriendBrief {
   display_name: string;
   picture_url: string | null;
   status: string;
+  /** 管理用の名前: shown instead of the LINE name when set. */
+  name_override?: string | null;
 }
 
 export type Delivery = "pending" | "sending" | "accepted" | "failed" | "held";
