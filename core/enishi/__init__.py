@@ -15,7 +15,7 @@ from enishi.deferred_imports import defer_iri_syntax
 defer_iri_syntax()  # before anything imports jsonschema
 
 if TYPE_CHECKING:
-    from enishi import events
+    from enishi import events, media
     from enishi.api.errors import ApiError, invalid, not_found
     from enishi.api.helpers import already_taken, flush_or_conflict, get_or_404, missing_ids, unknown_ids
     from enishi.api.node_permissions import require_action_permissions
@@ -151,6 +151,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "hookimpl": ("enishi.hookspecs", "hookimpl"),
     "invalid": ("enishi.api.errors", "invalid"),
     "line_login": ("enishi.line.login", None),
+    "media": ("enishi.media", None),
     "message_variables": ("enishi.line.variables", None),
     "missing_ids": ("enishi.api.helpers", "missing_ids"),
     "not_found": ("enishi.api.errors", "not_found"),
@@ -255,6 +256,7 @@ __all__ = [
     "hookimpl",
     "invalid",
     "line_login",
+    "media",
     "message_variables",
     "missing_ids",
     "not_found",

@@ -29,6 +29,7 @@ from enishi.api.bulk_routes import BulkController
 from enishi.api.deps import DEPENDENCIES, WORKSPACE_DEPENDENCIES, workspace_guard
 from enishi.api.errors import handle_http_exception, handle_unexpected
 from enishi.api.inbox_routes import InboxController
+from enishi.api.media_routes import MediaController, public_media
 from enishi.api.middleware import AuditFallbackMiddleware, IdRangeMiddleware, StaffAuthMiddleware
 from enishi.api.openapi import ErrorResponsesPlugin
 from enishi.api.platform_routes import PlatformController
@@ -66,7 +67,7 @@ def find_ui_dist() -> Path:
 
 UI_DIST = find_ui_dist()
 # Paths that are never the builder UI's client routes: an unknown one answers 404, not the UI's page.
-NOT_UI = ("api", "emulator", "schema", "webhook", "p", "ui")
+NOT_UI = ("api", "emulator", "schema", "webhook", "p", "ui", "media")
 CLIENT_ROUTE_ROOTS = ("w", "agency", "login")  # the console's own pages (builder_ui/src/router.ts)
 GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
 UI_NOT_BUILT = """<!doctype html><html lang="ja"><meta charset="utf-8"><title>Enishi</title>
@@ -311,6 +312,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
             BroadcastController,
             FriendController,
             ReportController,
+            MediaController,
         ],
         **workspace_layers,
     )
@@ -319,7 +321,14 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         route_handlers=[health, AuthController, AccountController, PlatformController],
         middleware=staff_auth,
     )
-    handlers: list[Any] = [api, workspace_router, *workspace_plugin_routes, receive_webhook, *public_plugin_routes]
+    handlers: list[Any] = [
+        api,
+        workspace_router,
+        *workspace_plugin_routes,
+        receive_webhook,
+        *public_plugin_routes,
+        public_media,
+    ]
     event_writer = EventWriter(services)
     state: dict[str, Any] = {
         "enishi": services,

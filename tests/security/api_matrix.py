@@ -7,6 +7,7 @@ routes anyone may call are listed (PUBLIC), and how to create one record of each
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from collections.abc import Iterator
@@ -105,6 +106,14 @@ def _text(message: str) -> list[dict[str, str]]:
     return [{"type": "text", "text": message}]
 
 
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, "PNG")
+    return out.getvalue()
+
+
 async def seed(env: Env, owner: httpx.AsyncClient, workspace_id: int, tag: str) -> Seeded:
     """One record of every kind the routes name, created through the API where it can be (so a record is what the
     app itself makes), the friend and its message in the database (they come from LINE)."""
@@ -159,6 +168,11 @@ async def seed(env: Env, owner: httpx.AsyncClient, workspace_id: int, tag: str) 
     await create("template_id", "/messages/templates", {"name": f"t{tag}", "messages": _text("hi")})
     await create("note_id", f"/notes/friends/{s.ids['friend_id']}", {"body": "note"})
     await create("mark_id", "/response_marks/marks", {"label": f"mark{tag}"})
+    uploaded = await owner.post(b + "/media", files={"file": ("seed.png", _png(), "image/png")})
+    if uploaded.status_code < 300:
+        s.ids["media_id"] = uploaded.json()["id"]
+    else:
+        s.missing["media_id"] = f"POST /media: {uploaded.status_code} {uploaded.text[:200]}"
     await create(
         "operation_id",
         "/bulk-operations",

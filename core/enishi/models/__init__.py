@@ -8,6 +8,7 @@ from enishi.models.broadcasts import Broadcast, BroadcastCount, BroadcastRecipie
 from enishi.models.friends import Friend
 from enishi.models.line import LineEvent, LineRequest, Message, ReadMarker
 from enishi.models.line_login import LineLoginState
+from enishi.models.media import MediaAsset
 from enishi.models.plans import Plan
 from enishi.models.scenarios import Scenario, ScenarioRun, ScenarioStep, ScenarioTrigger, ScenarioVersion
 from enishi.models.tenancy import (
@@ -35,6 +36,7 @@ __all__ = [
     "LineQuota",
     "LineRequest",
     "LoginAttempt",
+    "MediaAsset",
     "Message",
     "Plan",
     "ReadMarker",
