@@ -4,7 +4,8 @@ When the friend taps such a button, LINE sends its data back in a postback event
 inbound message and announces ``core.postback_received`` in the transaction that processes the event. The token
 must be one of this workspace's and sent to this friend (anything else is ignored with a log line); each action
 runs through ``enishi.run_action`` in a savepoint of its own, and the reply goes out through the outbox. The tap
-is recorded under the inbound message's id, so a redelivered or reprocessed postback runs nothing twice.
+is recorded under the inbound message's id, so a redelivered or reprocessed postback runs nothing twice. The
+button's label is kept in that message's body (``label``), which the inbox shows instead of the token.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from enishi import DomainEvent, WorkspaceContext, run_action, upsert_insert
+from enishi import DomainEvent, Message, WorkspaceContext, run_action, upsert_insert
 from enishi.events import POSTBACK_RECEIVED
 from enishi_messages import sending
 from enishi_messages.models import PostbackButton, PostbackTap
@@ -49,6 +50,7 @@ async def tap(ctx: WorkspaceContext, friend_id: int, message_id: int, token: str
             len(token),
         )
         return None
+    await _label_message(ctx, message_id, button.label)
     earlier = 0
     if button.once:
         earlier = int(
@@ -83,6 +85,13 @@ async def tap(ctx: WorkspaceContext, friend_id: int, message_id: int, token: str
     record.results = results
     await ctx.session.flush()
     return record
+
+
+async def _label_message(ctx: WorkspaceContext, message_id: int, label: str) -> None:
+    """Keep the button's label with the tap's message, so the talk shows what was tapped, not the token."""
+    message = await ctx.session.get(Message, message_id)
+    if message is not None and label and message.body.get("label") != label:
+        message.body = {**message.body, "label": label}
 
 
 async def _run_one(

@@ -216,3 +216,20 @@ async def test_buttons_in_quick_replies_and_flex(world: MessagesWorld) -> None:
     assert await world.tags_of("aoi") == {"flex"}
     await world.tap("aoi", quick_data)
     assert await world.tags_of("aoi") == {"flex", "quick"}
+
+
+async def test_the_talk_shows_the_tapped_buttons_label_not_its_token(world: MessagesWorld) -> None:
+    coupon = await world.tag("クーポン")
+    request = await send(
+        world,
+        "aoi",
+        buttons({"type": "postback", "label": "クーポンを受け取る", "enishi_actions": [add_tag(coupon)]}),
+    )
+    message_id = await world.tap("aoi", button_data(request))
+    # A forged token stays unlabelled: nothing claims to know what was tapped.
+    forged_id = await world.tap("aoi", "enishi:pb:" + "A" * 22)
+    talk = await world.client.get(f"/api/workspaces/{world.workspace_id}/inbox/friends/{world.friends['aoi']}/messages")
+    assert talk.status_code == 200, talk.text
+    shown = {m["id"]: m["body"] for m in talk.json()["items"]}
+    assert shown[message_id]["label"] == "クーポンを受け取る"
+    assert "label" not in shown[forged_id]
