@@ -24,10 +24,12 @@ from litestar.plugins import PluginProtocol
 
 from enishi.api.audience_routes import FriendController
 from enishi.api.auth_routes import AccountController, AuthController
+from enishi.api.broadcast_draft_routes import BroadcastDraftController
 from enishi.api.broadcast_routes import BroadcastController
 from enishi.api.bulk_routes import BulkController
 from enishi.api.deps import DEPENDENCIES, WORKSPACE_DEPENDENCIES, workspace_guard
 from enishi.api.errors import handle_http_exception, handle_unexpected
+from enishi.api.inbox_broadcast_routes import InboxBroadcastController
 from enishi.api.inbox_routes import InboxController
 from enishi.api.media_routes import MediaController, public_media
 from enishi.api.middleware import AuditFallbackMiddleware, IdRangeMiddleware, StaffAuthMiddleware
@@ -307,9 +309,11 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         route_handlers=[
             WorkspaceController,
             InboxController,
+            InboxBroadcastController,
             ScenarioController,
             BulkController,
             BroadcastController,
+            BroadcastDraftController,
             FriendController,
             ReportController,
             MediaController,

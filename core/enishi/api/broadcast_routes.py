@@ -7,8 +7,14 @@
     GET    /{id}                      the broadcast with its progress (sent, failed, remaining, estimated finish)
     GET    /{id}/recipients           who it is for and what became of each (?after=&limit=)
     POST   /{id}/pause | resume | cancel
+    POST   /{id}/send-now             a scheduled broadcast starts now (409 when the quota refuses)
+    GET    /quota                     LINE's quota as last fetched, what broadcasts reserve, the plan's limit
+    POST   /quota/refresh             fetch LINE's quota again (by a job, at once), e.g. after buying messages
+    GET    /test-recipients           whom a test send can go to: friends by name (a staff member's own account)
+                                      and, with the emulator, its simulated users (?q=)
 
-Reading needs membership of the workspace; estimating, sending and test sends need ``core.broadcast``.
+Drafts are in ``broadcast_draft_routes``; ``POST /`` with ``draft_id`` sends a draft and removes it.
+Reading needs membership of the workspace; estimating, sending, test sends and refreshing need ``core.broadcast``.
 """
 
 from __future__ import annotations
@@ -23,14 +29,15 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Parameter
 from sqlalchemy import func, select
 
+from enishi.api.broadcast_draft_routes import find_draft
 from enishi.api.errors import ApiError, invalid, not_found
 from enishi.api.pagination import Page, check_limit, decode_cursor, encode_cursor, keyset_by_id, page_of
 from enishi.api.params import Access, Ctx
 from enishi.audit import add_details
 from enishi.context import WorkspaceContext
 from enishi.db.base import utcnow
-from enishi.delivery import compose, engine, progress, quota
-from enishi.line.channels import MAX_MULTICAST
+from enishi.delivery import compose, engine, progress, quota, test_send
+from enishi.line.embedded import emulator_of
 from enishi.line.ratelimit import RateLimitSettings
 from enishi.models import Friend, LineRequest
 from enishi.models.broadcasts import BROADCAST_STATUSES, Broadcast, BroadcastRecipient
@@ -66,6 +73,7 @@ class BroadcastIn(msgspec.Struct, forbid_unknown_fields=True):
     target: TargetIn = msgspec.field(default_factory=TargetIn)
     scheduled_at: datetime | None = None  # null: now; without a time zone: the workspace's
     allow_partial: bool = False  # send to as many as the quota allows instead of refusing
+    draft_id: Id | None = None  # the draft this was written in: removed when the broadcast is made
 
 
 class EstimateIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -177,12 +185,52 @@ class RecipientOut(msgspec.Struct):
     sent_at: datetime | None
 
 
+class TestRecipientOut(msgspec.Struct):
+    friend_id: int | None  # None: a simulated user who is not a friend (yet)
+    user_line_id: str
+    name: str
+    simulated: bool  # a simulated user of the emulator (demo and development), not a real LINE account
+
+
+class QuotaStateOut(msgspec.Struct):
+    quota: QuotaOut
+    plan: PlanOut
+
+
 class TestSendOut(msgspec.Struct):
     request_id: int
     status: str
     user_line_id: str
     friend_id: int | None
     messages: list[dict[str, Any]]
+
+
+def quota_out(q: quota.QuotaView) -> QuotaOut:
+    return QuotaOut(
+        known=q.known,
+        type=q.type,
+        limit=q.limit,
+        consumption=q.consumption,
+        reserved=q.reserved,
+        remaining=q.remaining,
+        fetched_at=q.fetched_at,
+        age_seconds=round(q.age_seconds, 1) if q.age_seconds is not None else None,
+        stale=q.stale,
+        refreshing=q.refreshing,
+        held=q.held,
+        error=q.error,
+    )
+
+
+def plan_out(p: quota.PlanView) -> PlanOut:
+    return PlanOut(
+        key=p.key,
+        name={"ja": p.name_ja, "en": p.name_en},
+        monthly_messages=p.monthly_messages,
+        used=p.used,
+        reserved=p.reserved,
+        remaining=p.remaining,
+    )
 
 
 def estimate_out(estimate: quota.Estimate) -> EstimateOut:
@@ -193,28 +241,8 @@ def estimate_out(estimate: quota.Estimate) -> EstimateOut:
         requests=estimate.requests,
         sendable=estimate.sendable,
         fits=estimate.fits,
-        quota=QuotaOut(
-            known=q.known,
-            type=q.type,
-            limit=q.limit,
-            consumption=q.consumption,
-            reserved=q.reserved,
-            remaining=q.remaining,
-            fetched_at=q.fetched_at,
-            age_seconds=round(q.age_seconds, 1) if q.age_seconds is not None else None,
-            stale=q.stale,
-            refreshing=q.refreshing,
-            held=q.held,
-            error=q.error,
-        ),
-        plan=PlanOut(
-            key=p.key,
-            name={"ja": p.name_ja, "en": p.name_en},
-            monthly_messages=p.monthly_messages,
-            used=p.used,
-            reserved=p.reserved,
-            remaining=p.remaining,
-        ),
+        quota=quota_out(q),
+        plan=plan_out(p),
         warnings=[WarningOut(w.code, w.message) for w in estimate.warnings],
         audience_fixed=AUDIENCE_FIXED,
         audience_note=AUDIENCE_NOTE.as_dict(),
@@ -297,8 +325,28 @@ def _scheduled(ctx: WorkspaceContext, at: datetime | None) -> datetime | None:
 
 
 def _fingerprint(data: BroadcastIn) -> str:
-    body = [data.name, data.messages, _target(data.target), data.scheduled_at, data.allow_partial]
+    body = [data.name, data.messages, _target(data.target), data.scheduled_at, data.allow_partial, data.draft_id]
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _refuse_unless_fits(estimate: quota.Estimate, allow_partial: bool) -> None:
+    """409 when a broadcast starting now cannot all go out within LINE's quota and the plan's limit (unless a
+    partial send was asked for and some fit)."""
+    if estimate.fits or (allow_partial and estimate.sendable > 0):
+        return
+    reasons = "; ".join(w.message for w in estimate.warnings if w.code not in ("quota_stale", "quota_unknown"))
+    raise ApiError(
+        409,
+        "quota_exceeded",
+        f"通数が足りません / not enough messages left: {reasons}",
+        [
+            {
+                "path": "$.allow_partial",
+                "message": f"{estimate.sendable:,}人までなら送れます / {estimate.sendable:,} recipients fit; "
+                "set allow_partial to send to them",
+            }
+        ],
+    )
 
 
 def _idempotency_key(value: str | None) -> str | None:
@@ -395,20 +443,9 @@ class BroadcastController(Controller):
         estimate = await _estimate(ctx, target, delivery)
         if estimate.recipients == 0 and scheduled_at is None:
             raise invalid([SchemaProblem("$.target", "配信対象の友だちがいません / no friend matches the target")])
-        if not estimate.fits and scheduled_at is None and (not data.allow_partial or estimate.sendable == 0):
-            reasons = "; ".join(w.message for w in estimate.warnings if w.code not in ("quota_stale", "quota_unknown"))
-            raise ApiError(
-                409,
-                "quota_exceeded",
-                f"通数が足りません / not enough messages left: {reasons}",
-                [
-                    {
-                        "path": "$.allow_partial",
-                        "message": f"{estimate.sendable:,}人までなら送れます / {estimate.sendable:,} recipients fit; "
-                        "set allow_partial to send to them",
-                    }
-                ],
-            )
+        if scheduled_at is None:
+            _refuse_unless_fits(estimate, data.allow_partial)
+        draft = await find_draft(ctx, data.draft_id) if data.draft_id is not None else None
         broadcast, new = await engine.create(
             ctx,
             name=data.name,
@@ -422,6 +459,8 @@ class BroadcastController(Controller):
         )
         if not new:
             return await self._replayed(ctx, broadcast, fingerprint, held)
+        if draft is not None:  # written and sent: the draft is done with
+            await ctx.session.delete(draft)
         add_details(
             request,
             broadcast_id=broadcast.id,
@@ -430,6 +469,7 @@ class BroadcastController(Controller):
             target=broadcast.target,
             send_at=broadcast.send_at.isoformat(),
             recipients=estimate.recipients,
+            draft_id=data.draft_id,
         )
         out = CreatedOut(await broadcast_out(ctx, broadcast, quota_held=held), estimate_out(estimate))
         return Response(out, status_code=201)
@@ -469,6 +509,48 @@ class BroadcastController(Controller):
             raise invalid(exc.problems) from None
         add_details(request, request_id=sent.request_id, friend_id=sent.friend_id, user_line_id=sent.line_user_id)
         return TestSendOut(sent.request_id, sent.status, sent.line_user_id, sent.friend_id, sent.messages)
+
+    @get("/quota")
+    async def quota_state(self, ctx: Ctx) -> QuotaStateOut:
+        """LINE's quota as last fetched (a refresh is queued when it is old), and the plan's monthly limit."""
+        view = await quota.quota_view(ctx)
+        return QuotaStateOut(quota_out(view), plan_out(await quota.plan_view(ctx, view)))
+
+    @post("/quota/refresh", status_code=202, permission=SEND, audit="core.refresh_line_quota")
+    async def refresh_quota(self, ctx: Ctx) -> QuotaStateOut:
+        """Fetch LINE's quota again now (a job does, right after this answer): after buying messages, changing
+        LINE's plan or lifting a hold, the numbers shown until then are forgotten."""
+        await quota.forget(ctx.session, ctx.workspace_id)
+        view = await quota.quota_view(ctx)
+        return QuotaStateOut(quota_out(view), plan_out(await quota.plan_view(ctx, view)))
+
+    @get("/test-recipients")
+    async def test_recipients(
+        self, request: Request[Any, Any, Any], ctx: Ctx, q: FromQuery[str | None] = None
+    ) -> list[TestRecipientOut]:
+        """Whom a test send can go to: following friends by name (a staff member's own LINE account is one of
+        them) and, with the emulator, the simulated users of the workspace's channel."""
+        found = await test_send.recipients(ctx, emulator_of(request.app.state), (q or "").strip()[:100])
+        return [TestRecipientOut(r.friend_id, r.line_user_id, r.name, r.simulated) for r in found]
+
+    @post("/{broadcast_id:int}/send-now", status_code=200, permission=SEND, audit="core.send_broadcast_now")
+    async def send_now(
+        self, request: Request[Any, Any, Any], ctx: Ctx, access: Access, broadcast_id: FromPath[int]
+    ) -> BroadcastOut:
+        """A scheduled broadcast starts now instead of at its time; refused (409) when it would not fit the quota
+        now (unless it was made to send to as many as fit)."""
+        broadcast = await _broadcast(ctx.session, broadcast_id)
+        if broadcast.status == "scheduled":
+            problems = await compose.target_problems(ctx, broadcast.target)
+            if problems:
+                raise invalid(problems)
+            audience = await compose.audience_of(ctx, broadcast.target)
+            recipients = await compose.count_recipients(ctx, audience)
+            if recipients == 0:
+                raise invalid([SchemaProblem("$.target", "配信対象の友だちがいません / no friend matches the target")])
+            estimate = await quota.estimate(ctx, recipients, broadcast.delivery, besides=broadcast.id)
+            _refuse_unless_fits(estimate, broadcast.allow_partial)
+        return await self._change(request, ctx, access, broadcast_id, engine.send_now)
 
     @get("/{broadcast_id:int}")
     async def show(self, ctx: Ctx, access: Access, broadcast_id: FromPath[int]) -> BroadcastOut:
@@ -565,9 +647,7 @@ class BroadcastController(Controller):
 
 
 def _request_key(broadcast: Broadcast, position: int) -> str:
-    if broadcast.delivery == "multicast":
-        return f"broadcast:{broadcast.id}:{(position - 1) // MAX_MULTICAST}"
-    return f"broadcast:{broadcast.id}:{position}"
+    return progress.request_key(broadcast.id, broadcast.delivery, position)
 
 
 def _recipient_status(

@@ -57,6 +57,7 @@ from enishi.auth.service import normalise_email
 from enishi.db.base import utcnow
 from enishi.line import login as line_login
 from enishi.line.embedded import emulator_of, register_login_channel, register_workspace
+from enishi.line.outbox.writing import forget_line_quota
 from enishi.models import Friend, Plan, RoleGrant, User, WorkspaceMembership, WorkspacePlugin
 from enishi.models.auth import StaffInvitation
 from enishi.plugin_host import PluginHost
@@ -251,6 +252,8 @@ class WorkspaceController(Controller):
         )
         await db.flush()
         credentials_changed = bool({"channel_id", "channel_secret", "access_token"} & changes.keys())
+        if credentials_changed:  # another channel, another quota
+            await forget_line_quota(db, workspace.id)
         if (emulator := emulator_of(request.app.state)) is not None:
             if credentials_changed:
                 register_workspace(services, emulator, workspace, old_channel_id)
@@ -273,6 +276,7 @@ class WorkspaceController(Controller):
         workspace = await db.merge(access.workspace)
         workspace.plan_id = plan.id
         turned_off = await apply_plan(db, services.host, workspace.id, plan)
+        await forget_line_quota(db, workspace.id)  # a plan change often comes with LINE's: look again at once
         add_details(request, plan=plan.key, disabled_plugins=turned_off)
         return PlanChangeOut(plan_out(plan), turned_off)
 

@@ -164,6 +164,11 @@ def _tap_problems(messages: Any, prefix: str) -> list[SchemaProblem]:
     return found
 
 
+def too_deep(value: Any) -> bool:
+    """Nested deeper than any message or target needs (a draft's shape is checked with this before it is stored)."""
+    return _nesting(value) > MAX_NESTING
+
+
 def _nesting(node: Any) -> int:
     """How deep objects and lists nest, without recursion (input is untrusted)."""
     deepest, stack = 0, [(node, 1)]

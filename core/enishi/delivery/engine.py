@@ -74,6 +74,7 @@ __all__ = [
     "register_delivery_jobs",
     "resume",
     "run_broadcast",
+    "send_now",
     "send_test",
     "send_time",
     "start",
@@ -178,6 +179,22 @@ async def resume(ctx: WorkspaceContext, broadcast_id: int) -> Broadcast:
         await ctx.session.refresh(broadcast)
     else:
         _run_after_commit(ctx.session, ctx.jobs, broadcast)
+    return broadcast
+
+
+async def send_now(ctx: WorkspaceContext, broadcast_id: int) -> Broadcast:
+    """A scheduled broadcast starts now: its job is queued again under a new id (the deferred one, when its time
+    comes, finds it started and does nothing)."""
+    broadcast = await _change(
+        ctx,
+        broadcast_id,
+        "sent now",
+        ("scheduled",),
+        send_at=utcnow(),
+        scheduled_at=None,
+        dispatch_runs=Broadcast.dispatch_runs + 1,
+    )
+    _run_after_commit(ctx.session, ctx.jobs, broadcast)
     return broadcast
 
 

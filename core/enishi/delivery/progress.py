@@ -173,3 +173,11 @@ def _allowed_rate(delivery: str, rates: RateLimitSettings) -> float | None:
     rate = rates.rate("push" if delivery == "push" else "multicast")
     per_request = 1 if delivery == "push" else MAX_MULTICAST
     return rate.limit / rate.period * per_request
+
+
+def request_key(broadcast_id: int, delivery: str, position: int) -> str:
+    """The idempotency key of the outbox row that carries recipient ``position`` (the dispatcher writes them so):
+    its multicast batch of 500, or its own push."""
+    if delivery == "multicast":
+        return f"broadcast:{broadcast_id}:{(position - 1) // MAX_MULTICAST}"
+    return f"broadcast:{broadcast_id}:{position}"

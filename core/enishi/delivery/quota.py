@@ -27,6 +27,7 @@ from enishi.jobs.after_commit import enqueue_after_commit
 from enishi.line.channels import load_channel
 from enishi.line.errors import LineError
 from enishi.line.outbox import QUOTA_TIMEZONE
+from enishi.line.outbox.writing import forget_line_quota
 from enishi.models import Plan, Workspace
 from enishi.models.broadcasts import Broadcast, BroadcastCount, LineQuota
 from enishi.settings import Settings, env_int
@@ -239,6 +240,10 @@ async def estimate(
         fits=sendable >= recipients,
         warnings=warnings,
     )
+
+
+# The cached quota, treated as unknown until fetched again (a hold lifted, the plan or channel changed, staff asked).
+forget = forget_line_quota
 
 
 async def request_refresh(ctx: WorkspaceContext, now: datetime | None = None) -> bool:

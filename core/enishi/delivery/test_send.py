@@ -12,7 +12,7 @@ from sqlalchemy import select
 from enishi.context import WorkspaceContext
 from enishi.line import variables
 from enishi.line.outbox import OutboxRequest, record_requests
-from enishi.models import Friend
+from enishi.models import Friend, Workspace
 from enishi.schema_validation import SchemaProblem
 
 TEST_SOURCE = "broadcast_test"
@@ -25,6 +25,47 @@ class TestSend:
     line_user_id: str
     friend_id: int | None
     messages: list[dict[str, Any]]  # as sent, variables filled in
+
+
+@dataclass(frozen=True)
+class TestRecipient:
+    friend_id: int | None  # None: a simulated user who is not a friend
+    line_user_id: str
+    name: str
+    simulated: bool
+
+
+MAX_RECIPIENTS_LISTED = 20
+
+
+async def recipients(ctx: WorkspaceContext, emulator: Any | None, query: str) -> list[TestRecipient]:
+    """Whom a test send can go to, by name: following friends (a staff member's own LINE account is one of them;
+    one SELECT, at most 20) and, with the emulator, the simulated users of the workspace's channel."""
+    select_friends = (
+        select(Friend.id, Friend.line_user_id, Friend.display_name)
+        .where(Friend.status == "following")
+        .order_by(Friend.display_name, Friend.id)
+        .limit(MAX_RECIPIENTS_LISTED)
+    )
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        select_friends = select_friends.where(Friend.display_name.ilike(pattern, escape="\\"))
+    friends = (await ctx.session.execute(select_friends)).all()
+    simulated: dict[str, str] = {}
+    if emulator is not None:
+        channel_id = await ctx.session.scalar(select(Workspace.line_channel_id).where(Workspace.id == ctx.workspace_id))
+        users = emulator.channels.get(str(channel_id))
+        for user in users.users.values() if users is not None else ():
+            if user.following and query.lower() in str(user.display_name).lower():
+                simulated[user.user_id] = str(user.display_name)
+    found = [TestRecipient(f.id, f.line_user_id, f.display_name or "", f.line_user_id in simulated) for f in friends]
+    listed = {r.line_user_id for r in found}
+    found += [
+        TestRecipient(None, user_id, name, True)
+        for user_id, name in sorted(simulated.items(), key=lambda u: u[1])
+        if user_id not in listed
+    ][: max(MAX_RECIPIENTS_LISTED - len(found), 0)]
+    return found
 
 
 class CannotTest(ValueError):

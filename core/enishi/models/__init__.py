@@ -4,7 +4,7 @@ from enishi.models.audience import SavedSegment
 from enishi.models.audience_bulk import BulkOperation, BulkOperationFriend
 from enishi.models.audit import AuditEntry
 from enishi.models.auth import ApiToken, LoginAttempt, StaffSession, User
-from enishi.models.broadcasts import Broadcast, BroadcastCount, BroadcastRecipient, LineQuota
+from enishi.models.broadcasts import Broadcast, BroadcastCount, BroadcastDraft, BroadcastRecipient, LineQuota
 from enishi.models.friends import Friend
 from enishi.models.line import LineEvent, LineRequest, Message, ReadMarker
 from enishi.models.line_login import LineLoginState
@@ -27,6 +27,7 @@ __all__ = [
     "AuditEntry",
     "Broadcast",
     "BroadcastCount",
+    "BroadcastDraft",
     "BroadcastRecipient",
     "BulkOperation",
     "BulkOperationFriend",

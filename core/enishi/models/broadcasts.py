@@ -70,6 +70,24 @@ class Broadcast(WorkspaceOwned, Base):
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class BroadcastDraft(WorkspaceOwned, Base):
+    """A broadcast being written, saved without sending: kept as typed (the messages and the target are checked
+    when it is sent, not when it is saved), to be opened again, finished and sent, or deleted."""
+
+    __tablename__ = "broadcast_drafts"
+    __table_args__ = (Index("ix_broadcast_drafts_workspace_id", "workspace_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    messages: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc)
+    target: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    scheduled_at: Mapped[datetime | None] = mapped_column(default=None)  # the time asked for, if any
+    allow_partial: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class BroadcastRecipient(WorkspaceOwned, Base):
     """A recipient of a broadcast, frozen when sending started, numbered from 1 in friend id order.
 
@@ -80,6 +98,8 @@ class BroadcastRecipient(WorkspaceOwned, Base):
     """
 
     __tablename__ = "broadcast_recipients"
+    # A friend's talk history shows the broadcasts they received: found by friend, newest first.
+    __table_args__ = (Index("ix_broadcast_recipients_friend", "friend_id", "broadcast_id"),)
 
     broadcast_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)

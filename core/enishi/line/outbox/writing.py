@@ -24,7 +24,7 @@ from enishi.jobs.after_commit import enqueue_quietly
 from enishi.jobs.queue import JobQueue, ahead_of_queue
 from enishi.line.channels import MAX_MESSAGES, MAX_MULTICAST
 from enishi.line.outbox.config import BATCH_GRACE, DELIVER_JOB, DELIVER_MANY_JOB, OutboxSettings
-from enishi.models import Friend, LineRequest, Message, Workspace
+from enishi.models import Friend, LineQuota, LineRequest, Message, Workspace
 from enishi.settings import Settings
 
 DELIVERY_CHUNK = 250  # rows per delivery job
@@ -616,7 +616,20 @@ async def release_quota_hold(session: AsyncSession, workspace_id: int) -> int:
         .values(status="pending", next_attempt_at=now, error=None)
         .execution_options(synchronize_session=False)
     )
+    # The cached quota said "nothing left": fetched again at the next look, not when it ages out.
+    await forget_line_quota(session, workspace_id)
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def forget_line_quota(session: AsyncSession, workspace_id: int) -> None:
+    """Treat the workspace's cached LINE quota as unknown until it is fetched again (the next estimate queues
+    that at once): after a quota hold is lifted, the plan or the channel changed, or staff ask."""
+    await session.execute(
+        update(LineQuota)
+        .where(LineQuota.workspace_id == workspace_id)
+        .values(fetched_at=None, requested_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _queue_deliveries(session: AsyncSession, jobs: JobQueue, pending: list[LineRequest]) -> None:
