@@ -293,6 +293,8 @@ def test_lookups_are_checked_at_registration() -> None:
     assert "path 'shop/things' must start with '/'" in refused(path="shop/things")
     assert "label_field '' must name a field" in refused(label_field="")
     assert "widget name 'a b' is not a plain name" in refused(widgets=("a b",))
+    assert "send_path and send_field go together" in refused(send_path="/shop/send")
+    assert "send_path 'shop/send' must start with '/'" in refused(send_path="shop/send", send_field="thing_id")
 
 
 def test_a_lookup_and_a_resource_may_share_a_name_but_not_two_lookups() -> None:

@@ -221,6 +221,14 @@ def check_lookup(lookup: Lookup, key: str) -> None:
     for widget in lookup.widgets:
         if not WIDGET_RE.match(widget):
             raise RegistrationError(f"{key}: widget name {widget!r} is not a plain name")
+    if (lookup.send_path is None) != (lookup.send_field is None):
+        raise RegistrationError(f"{key}: send_path and send_field go together")
+    if lookup.send_path is not None and not PATH_RE.match(lookup.send_path):
+        raise RegistrationError(
+            f"{key}: send_path {lookup.send_path!r} must start with '/' (below /api/workspaces/{{id}})"
+        )
+    if lookup.send_field is not None and not FIELD_RE.match(lookup.send_field):
+        raise RegistrationError(f"{key}: send_field {lookup.send_field!r} is not a plain name")
 
 
 def check_resource(resource: Resource, key: str) -> None:

@@ -261,6 +261,9 @@ class Lookup:
     each row's ``value_field`` is what a config stores, ``label_field`` what a person sees. A schema property named
     in ``properties`` (with that JSON type, or an array of it) gets this picker wherever it appears; a uiSchema names
     it explicitly with ``{"ui:options": {"lookup": "<plugin>.<name>"}}`` or through one of its ``widgets``.
+
+    With ``send_path``, a row can also be sent to one friend from the 1:1 reply box: the console POSTs
+    ``{"friend_id": …, <send_field>: <the row's value>, "idempotency_key": …}`` there (a saved message template).
     """
 
     name: str
@@ -273,6 +276,8 @@ class Lookup:
     color_field: str | None = None
     properties: Mapping[str, LookupType] = field(default_factory=dict)
     widgets: tuple[str, ...] = ()
+    send_path: str | None = None
+    send_field: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,6 +20,9 @@ TEMPLATES = Lookup(
     paged=True,
     properties={"template_id": "integer"},
     widgets=("messageTemplate",),
+    # The reply box sends a template to the friend it is open on.
+    send_path="/messages/send",
+    send_field="template_id",
 )
 
 TEMPLATE_RESOURCE = Resource(

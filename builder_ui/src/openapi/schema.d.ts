@@ -660,6 +660,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{workspace_id}/broadcasts/drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListDrafts */
+        get: operations["ApiWorkspacesWorkspaceIdBroadcastsDraftsListDrafts"];
+        put?: never;
+        /** CreateDraft */
+        post: operations["ApiWorkspacesWorkspaceIdBroadcastsDraftsCreateDraft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/broadcasts/drafts/{draft_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ShowDraft */
+        get: operations["ApiWorkspacesWorkspaceIdBroadcastsDraftsDraftIdShowDraft"];
+        /** UpdateDraft */
+        put: operations["ApiWorkspacesWorkspaceIdBroadcastsDraftsDraftIdUpdateDraft"];
+        post?: never;
+        /** DeleteDraft */
+        delete: operations["ApiWorkspacesWorkspaceIdBroadcastsDraftsDraftIdDeleteDraft"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workspaces/{workspace_id}/broadcasts/estimate": {
         parameters: {
             query?: never;
@@ -671,6 +708,57 @@ export interface paths {
         put?: never;
         /** Estimate */
         post: operations["ApiWorkspacesWorkspaceIdBroadcastsEstimateEstimate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/broadcasts/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** QuotaState */
+        get: operations["ApiWorkspacesWorkspaceIdBroadcastsQuotaQuotaState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/broadcasts/quota/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RefreshQuota */
+        post: operations["ApiWorkspacesWorkspaceIdBroadcastsQuotaRefreshRefreshQuota"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/broadcasts/test-recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** TestRecipients */
+        get: operations["ApiWorkspacesWorkspaceIdBroadcastsTestRecipientsTestRecipients"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -773,6 +861,23 @@ export interface paths {
         put?: never;
         /** Resume */
         post: operations["ApiWorkspacesWorkspaceIdBroadcastsBroadcastIdResumeResume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/broadcasts/{broadcast_id}/send-now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** SendNow */
+        post: operations["ApiWorkspacesWorkspaceIdBroadcastsBroadcastIdSendNowSendNow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1143,7 +1248,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** UpdateFriend */
+        patch: operations["ApiWorkspacesWorkspaceIdFriendsFriendIdUpdateFriend"];
         trace?: never;
     };
     "/api/workspaces/{workspace_id}/funnels": {
@@ -1192,6 +1298,23 @@ export interface paths {
         };
         /** ListConversations */
         get: operations["ApiWorkspacesWorkspaceIdInboxConversationsListConversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/inbox/friends/{friend_id}/broadcasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ReceivedBroadcasts */
+        get: operations["ApiWorkspacesWorkspaceIdInboxFriendsFriendIdBroadcastsReceivedBroadcasts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1352,6 +1475,59 @@ export interface paths {
         post?: never;
         /** ReleaseQuotaHold */
         delete: operations["ApiWorkspacesWorkspaceIdLineQuotaHoldReleaseQuotaHold"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListMedia */
+        get: operations["ApiWorkspacesWorkspaceIdMediaListMedia"];
+        put?: never;
+        /** UploadMedia */
+        post: operations["ApiWorkspacesWorkspaceIdMediaUploadMedia"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/media/from-message/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** SaveMessageMedia */
+        post: operations["ApiWorkspacesWorkspaceIdMediaFromMessageMessageIdSaveMessageMedia"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/media/{media_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ShowMedia */
+        get: operations["ApiWorkspacesWorkspaceIdMediaMediaIdShowMedia"];
+        put?: never;
+        post?: never;
+        /** DeleteMedia */
+        delete: operations["ApiWorkspacesWorkspaceIdMediaMediaIdDeleteMedia"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1970,6 +2146,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{workspace_id}/scenarios/folders/rename": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RenameFolder */
+        post: operations["ApiWorkspacesWorkspaceIdScenariosFoldersRenameRenameFolder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/scenarios/friends/{friend_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OfFriend */
+        get: operations["ApiWorkspacesWorkspaceIdScenariosFriendsFriendIdOfFriend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workspaces/{workspace_id}/scenarios/import": {
         parameters: {
             query?: never;
@@ -2021,6 +2231,23 @@ export interface paths {
         head?: never;
         /** Update */
         patch: operations["ApiWorkspacesWorkspaceIdScenariosScenarioIdUpdate"];
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/scenarios/{scenario_id}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy */
+        post: operations["ApiWorkspacesWorkspaceIdScenariosScenarioIdCopyCopy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/workspaces/{workspace_id}/scenarios/{scenario_id}/draft": {
@@ -2091,6 +2318,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{workspace_id}/scenarios/{scenario_id}/publish-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** PublishPreview */
+        get: operations["ApiWorkspacesWorkspaceIdScenariosScenarioIdPublishPreviewPublishPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workspaces/{workspace_id}/scenarios/{scenario_id}/restart": {
         parameters: {
             query?: never;
@@ -2143,6 +2387,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{workspace_id}/scenarios/{scenario_id}/runs/{run_id}/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RestartRun */
+        post: operations["ApiWorkspacesWorkspaceIdScenariosScenarioIdRunsRunIdRestartRestartRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workspaces/{workspace_id}/scenarios/{scenario_id}/runs/{run_id}/stop": {
         parameters: {
             query?: never;
@@ -2171,6 +2432,57 @@ export interface paths {
         put?: never;
         /** Stop */
         post: operations["ApiWorkspacesWorkspaceIdScenariosScenarioIdStopStop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/scenarios/{scenario_id}/subscribers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Subscribers */
+        get: operations["ApiWorkspacesWorkspaceIdScenariosScenarioIdSubscribersSubscribers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/scenarios/{scenario_id}/subscribers/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** MoveSubscribers */
+        post: operations["ApiWorkspacesWorkspaceIdScenariosScenarioIdSubscribersMoveMoveSubscribers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/scenarios/{scenario_id}/subscribers/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** StopSubscribers */
+        post: operations["ApiWorkspacesWorkspaceIdScenariosScenarioIdSubscribersStopStopSubscribers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2491,6 +2803,7 @@ export interface components {
         BroadcastIn: {
             /** @default false */
             allow_partial: boolean;
+            draft_id?: number | null;
             messages: unknown;
             name: string;
             scheduled_at?: string | null;
@@ -2574,9 +2887,9 @@ export interface components {
             last_message: components["schemas"]["MessageOut"];
             unread: number;
         };
-        /** CountOut */
-        CountOut: {
-            count: number;
+        /** CopyIn */
+        CopyIn: {
+            name?: string | null;
         };
         /** CountsOut */
         CountsOut: {
@@ -2635,6 +2948,35 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** DraftIn */
+        DraftIn: {
+            /** @default false */
+            allow_partial: boolean;
+            messages?: unknown;
+            /** @default  */
+            name: string;
+            scheduled_at?: string | null;
+            target?: unknown;
+        };
+        /** DraftOut */
+        DraftOut: {
+            allow_partial: boolean;
+            /** Format: date-time */
+            created_at: string;
+            created_by: number | null;
+            id: number;
+            messages: {
+                [key: string]: unknown;
+            }[];
+            name: string;
+            scheduled_at: string | null;
+            scheduled_at_local: string | null;
+            target: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            updated_at: string;
+        };
         /** DryRunIn */
         DryRunIn: {
             entry_node_id?: string | null;
@@ -2657,6 +2999,8 @@ export interface components {
             detail: {
                 [key: string]: unknown;
             };
+            held_from?: string | null;
+            held_reason?: string | null;
             kind: string;
             node_id: string;
             node_type: string;
@@ -2827,6 +3171,11 @@ export interface components {
             name?: string;
             sort_order?: number;
         };
+        /** FolderRenameIn */
+        FolderRenameIn: {
+            folder: string;
+            to?: string | null;
+        };
         /** FriendAssigneeOut */
         FriendAssigneeOut: {
             assigned_at: string | null;
@@ -2839,6 +3188,7 @@ export interface components {
         FriendBrief: {
             display_name: string;
             id: number;
+            name_override?: string | null;
             picture_url: string | null;
             status: string;
         };
@@ -2852,6 +3202,7 @@ export interface components {
             followed_at: string;
             id: number;
             last_inbound_at: string | null;
+            name_override: string | null;
             picture_url: string | null;
             status: string;
         };
@@ -2875,6 +3226,23 @@ export interface components {
             line_user_id: string;
             picture_url: string | null;
             status: string;
+        };
+        /** FriendPatch */
+        FriendPatch: {
+            name_override?: string | null;
+        };
+        /** FriendRunOut */
+        FriendRunOut: {
+            ended_at: string | null;
+            last_sent: components["schemas"]["MomentOut"] | null;
+            next: components["schemas"]["MomentOut"] | null;
+            run_id: number;
+            scenario_id: number;
+            scenario_name: string;
+            /** Format: date-time */
+            started_at: string;
+            status: string;
+            step: components["schemas"]["MomentOut"];
         };
         /** FriendTagOut */
         FriendTagOut: {
@@ -2924,6 +3292,12 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             stages?: components["schemas"]["Stage"][];
+        };
+        /** HeldOut */
+        HeldOut: {
+            count: number;
+            /** Format: date-time */
+            until: string;
         };
         /** HypotheticalIn */
         HypotheticalIn: {
@@ -2997,6 +3371,8 @@ export interface components {
             properties: {
                 [key: string]: "integer" | "string";
             };
+            send_field?: string | null;
+            send_path?: string | null;
             value_field: string;
             widgets: string[];
         };
@@ -3056,6 +3432,23 @@ export interface components {
             memberships: components["schemas"]["MembershipOut"][];
             user: components["schemas"]["UserOut"];
         };
+        /** MediaOut */
+        MediaOut: {
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            height: number | null;
+            id: number;
+            kind: string;
+            name: string;
+            preview_note: string | null;
+            preview_url: string;
+            size: number;
+            source: string;
+            url: string;
+            view_url: string;
+            width: number | null;
+        };
         /** MemberIn */
         MemberIn: {
             user_id: number;
@@ -3110,6 +3503,18 @@ export interface components {
             mark_id: number | null;
             message_id: number;
         };
+        /** MomentOut */
+        MomentOut: {
+            at: string | null;
+            node_id: string;
+            reason: string | null;
+            title: components["schemas"]["Title"];
+        };
+        /** MoveIn */
+        MoveIn: {
+            node_id: string;
+            run_ids: number[];
+        };
         /** MyInvitationOut */
         MyInvitationOut: {
             /** Format: date-time */
@@ -3126,6 +3531,11 @@ export interface components {
         NewTokenOut: {
             info: components["schemas"]["TokenOut"];
             token: string;
+        };
+        /** NodeChangeOut */
+        NodeChangeOut: {
+            node_id: string;
+            title: components["schemas"]["Title"];
         };
         /** NodeTypeOut */
         NodeTypeOut: {
@@ -3246,9 +3656,19 @@ export interface components {
             items: components["schemas"]["MessageOut"][];
             next: string | null;
         };
+        /** Page[MediaOut] */
+        "Page_enishi.api.media_routes.MediaOut_": {
+            items: components["schemas"]["MediaOut"][];
+            next: string | null;
+        };
         /** Page[AuditOut] */
         "Page_enishi.api.platform_routes.AuditOut_": {
             items: components["schemas"]["AuditOut"][];
+            next: string | null;
+        };
+        /** Page[SubscriberOut] */
+        "Page_enishi.api.scenario_people_routes.SubscriberOut_": {
+            items: components["schemas"]["SubscriberOut"][];
             next: string | null;
         };
         /** Page[RunOut] */
@@ -3462,6 +3882,7 @@ export interface components {
             language: string | null;
             last_inbound_at: string | null;
             line_user_id: string;
+            name_override: string | null;
             picture_url: string | null;
             status: string;
             status_message: string | null;
@@ -3486,6 +3907,17 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** PublishPreviewOut */
+        PublishPreviewOut: {
+            added: components["schemas"]["NodeChangeOut"][];
+            changed: components["schemas"]["NodeChangeOut"][];
+            edges_changed: boolean;
+            first_publish: boolean;
+            live_runs: number;
+            problems: number;
+            removed: components["schemas"]["NodeChangeOut"][];
+            settings_changed: boolean;
+        };
         /** QuietHours */
         QuietHours: {
             enabled: boolean;
@@ -3507,6 +3939,11 @@ export interface components {
             stale: boolean;
             type: string | null;
         };
+        /** QuotaStateOut */
+        QuotaStateOut: {
+            plan: components["schemas"]["broadcast_routes_PlanOut"];
+            quota: components["schemas"]["QuotaOut"];
+        };
         /** RankIn */
         RankIn: {
             name: string;
@@ -3516,6 +3953,20 @@ export interface components {
         ReadOut: {
             marked: number;
             unread: number;
+        };
+        /** ReceivedBroadcastOut */
+        ReceivedBroadcastOut: {
+            body: {
+                [key: string]: unknown;
+            };
+            broadcast_id: number;
+            broadcast_name: string;
+            delivery: string;
+            key: string;
+            kind: string;
+            /** Format: date-time */
+            occurred_at: string;
+            text: string | null;
         };
         /** RecipientOut */
         RecipientOut: {
@@ -3670,10 +4121,17 @@ export interface components {
             status: string;
             version_id: number;
         };
+        /** RunsIn */
+        RunsIn: {
+            run_ids: number[];
+        };
         /** ScenarioDetailOut */
         ScenarioDetailOut: {
             draft: {
                 [key: string]: unknown;
+            };
+            held_by_node?: {
+                [key: string]: components["schemas"]["HeldOut"];
             };
             problems: {
                 [key: string]: unknown;
@@ -3855,6 +4313,23 @@ export interface components {
             ended_runs: number;
             scenario: components["schemas"]["ScenarioOut"];
         };
+        /** SubscriberOut */
+        SubscriberOut: {
+            ended_at: string | null;
+            friend_id: number;
+            friend_name: string;
+            held: boolean;
+            node_id: string;
+            node_title: components["schemas"]["Title"];
+            resume_at: string | null;
+            run_id: number;
+            /** Format: date-time */
+            since: string;
+            /** Format: date-time */
+            started_at: string;
+            status: string;
+            version: number;
+        };
         /** TabIn */
         TabIn: {
             columns?: string[] | null;
@@ -4015,6 +4490,13 @@ export interface components {
             }[];
             name?: string;
         };
+        /** TestRecipientOut */
+        TestRecipientOut: {
+            friend_id: number | null;
+            name: string;
+            simulated: boolean;
+            user_line_id: string;
+        };
         /** TestSendIn */
         TestSendIn: {
             messages: unknown;
@@ -4029,6 +4511,11 @@ export interface components {
             request_id: number;
             status: string;
             user_line_id: string;
+        };
+        /** Title */
+        Title: {
+            en: string;
+            ja: string;
         };
         /** ToIn */
         ToIn: {
@@ -4186,6 +4673,10 @@ export interface components {
             value_schema: {
                 [key: string]: unknown;
             };
+        };
+        /** CountOut */
+        audience_routes_CountOut: {
+            count: number;
         };
         /** PlanOut */
         broadcast_routes_PlanOut: {
@@ -4397,6 +4888,10 @@ export interface components {
             name_ja: string;
             staff_seats: number | null;
             tier: string;
+        };
+        /** CountOut */
+        scenario_people_routes_CountOut: {
+            count: number;
         };
         /** ColumnOut */
         workspace_schemas_ColumnOut: {
@@ -8259,6 +8754,440 @@ export interface operations {
             };
         };
     };
+    ApiWorkspacesWorkspaceIdBroadcastsDraftsListDrafts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"][];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdBroadcastsDraftsCreateDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdBroadcastsDraftsDraftIdShowDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdBroadcastsDraftsDraftIdUpdateDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdBroadcastsDraftsDraftIdDeleteDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     ApiWorkspacesWorkspaceIdBroadcastsEstimateEstimate: {
         parameters: {
             query?: never;
@@ -8330,6 +9259,245 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdBroadcastsQuotaQuotaState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaStateOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdBroadcastsQuotaRefreshRefreshQuota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaStateOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdBroadcastsTestRecipientsTestRecipients: {
+        parameters: {
+            query?: {
+                q?: string | null;
+            };
+            header?: never;
+            path: {
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestRecipientOut"][];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8785,6 +9953,92 @@ export interface operations {
         };
     };
     ApiWorkspacesWorkspaceIdBroadcastsBroadcastIdResumeResume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                broadcast_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdBroadcastsBroadcastIdSendNowSendNow: {
         parameters: {
             query?: never;
             header?: never;
@@ -10624,7 +11878,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CountOut"];
+                    "application/json": components["schemas"]["audience_routes_CountOut"];
                 };
             };
             /** @description Malformed request: a parameter or body that does not parse */
@@ -11590,6 +12844,105 @@ export interface operations {
             };
         };
     };
+    ApiWorkspacesWorkspaceIdFriendsFriendIdUpdateFriend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                friend_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FriendPatch"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     ApiWorkspacesWorkspaceIdFunnelsListFunnels: {
         parameters: {
             query?: never;
@@ -12048,6 +13401,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_enishi.api.inbox_routes.ConversationOut_"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdInboxFriendsFriendIdBroadcastsReceivedBroadcasts: {
+        parameters: {
+            query?: {
+                since?: string | null;
+            };
+            header?: never;
+            path: {
+                friend_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceivedBroadcastOut"][];
                 };
             };
             /** @description Malformed request: a parameter or body that does not parse */
@@ -13164,6 +14596,435 @@ export interface operations {
                         [key: string]: number;
                     };
                 };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdMediaListMedia: {
+        parameters: {
+            query?: {
+                /** @description only images or videos */
+                kind?: "image" | "video" | null;
+                /** @description `next` of the previous page */
+                after?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_enishi.api.media_routes.MediaOut_"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdMediaUploadMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdMediaFromMessageMessageIdSaveMessageMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdMediaMediaIdShowMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                media_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdMediaMediaIdDeleteMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                media_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request: a parameter or body that does not parse */
             400: {
@@ -17889,6 +19750,181 @@ export interface operations {
             };
         };
     };
+    ApiWorkspacesWorkspaceIdScenariosFoldersRenameRenameFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderRenameIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["scenario_people_routes_CountOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdScenariosFriendsFriendIdOfFriend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                friend_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FriendRunOut"][];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     ApiWorkspacesWorkspaceIdScenariosImportImportScenario: {
         parameters: {
             query?: never;
@@ -18168,7 +20204,9 @@ export interface operations {
     };
     ApiWorkspacesWorkspaceIdScenariosScenarioIdRemove: {
         parameters: {
-            query?: never;
+            query?: {
+                stop_runs?: boolean;
+            };
             header?: never;
             path: {
                 scenario_id: number;
@@ -18268,6 +20306,105 @@ export interface operations {
         responses: {
             /** @description Request fulfilled, document follows */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdScenariosScenarioIdCopyCopy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                scenario_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CopyIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18716,6 +20853,83 @@ export interface operations {
             };
         };
     };
+    ApiWorkspacesWorkspaceIdScenariosScenarioIdPublishPreviewPublishPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                scenario_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishPreviewOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     ApiWorkspacesWorkspaceIdScenariosScenarioIdRestartRestart: {
         parameters: {
             query?: never;
@@ -19061,6 +21275,93 @@ export interface operations {
             };
         };
     };
+    ApiWorkspacesWorkspaceIdScenariosScenarioIdRunsRunIdRestartRestartRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                scenario_id: number;
+                run_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FriendRunOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     ApiWorkspacesWorkspaceIdScenariosScenarioIdRunsRunIdStopStopRun: {
         parameters: {
             query?: never;
@@ -19171,6 +21472,287 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StopOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdScenariosScenarioIdSubscribersSubscribers: {
+        parameters: {
+            query?: {
+                node_id?: string | null;
+                status?: string | null;
+                q?: string | null;
+                after?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                scenario_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_enishi.api.scenario_people_routes.SubscriberOut_"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdScenariosScenarioIdSubscribersMoveMoveSubscribers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                scenario_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["scenario_people_routes_CountOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdScenariosScenarioIdSubscribersStopStopSubscribers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                scenario_id: number;
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunsIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["scenario_people_routes_CountOut"];
                 };
             };
             /** @description Malformed request: a parameter or body that does not parse */

@@ -23,6 +23,9 @@ export interface CatalogLookup {
   properties: Record<string, "integer" | "string">;
   /** RJSF `ui:widget` names that mean this lookup ("messageTemplate"). */
   widgets: string[];
+  /** A row can be sent to one friend (the reply box): POST here {friend_id, [send_field]: value, idempotency_key}. */
+  send_path?: string | null;
+  send_field?: string | null;
 }
 
 export type ColumnFormat = "text" | "color" | "number" | "datetime" | "boolean" | "lookup";

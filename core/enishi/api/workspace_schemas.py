@@ -145,6 +145,9 @@ class LookupOut(msgspec.Struct):
     color_field: str | None
     properties: dict[str, Literal["integer", "string"]]  # property names that mean this lookup, with their type
     widgets: list[str]  # RJSF ui:widget names that mean this lookup
+    # A row can be sent to one friend: POST send_path {"friend_id", <send_field>: value, "idempotency_key"}.
+    send_path: str | None = None
+    send_field: str | None = None
 
 
 class ColumnOut(msgspec.Struct):
@@ -279,6 +282,8 @@ def lookup_out(e: Registered[Lookup]) -> LookupOut:
         color_field=t.color_field,
         properties=dict(t.properties),
         widgets=list(t.widgets),
+        send_path=t.send_path,
+        send_field=t.send_field,
     )
 
 
