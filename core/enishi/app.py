@@ -36,6 +36,7 @@ from enishi.api.middleware import AuditFallbackMiddleware, IdRangeMiddleware, St
 from enishi.api.openapi import ErrorResponsesPlugin
 from enishi.api.platform_routes import PlatformController
 from enishi.api.report_routes import ReportController
+from enishi.api.scenario_people_routes import ScenarioPeopleController
 from enishi.api.scenario_routes import ScenarioController
 from enishi.api.services import Services
 from enishi.api.workspace_routes import WorkspaceController
@@ -311,6 +312,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
             InboxController,
             InboxBroadcastController,
             ScenarioController,
+            ScenarioPeopleController,
             BulkController,
             BroadcastController,
             BroadcastDraftController,
