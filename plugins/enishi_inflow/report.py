@@ -1,5 +1,9 @@
 """The ``inflow.routes`` report: per route and period, visits, new friends, blocks and conversions.
 
+A new friend of a route is one whose follow came through it: they opened the route's URL before they added the
+account. A friend who already followed and opens the URL later is a visit, not a new friend (nor a block or
+conversion of the route).
+
 Counted in SQL (GROUP BY route and UTC hour, never a loop over friends); the hours are then folded into days,
 weeks (from Monday) or months of the workspace's time zone, so both databases give the same answer.
 """
@@ -11,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 
 from enishi import (
     ConditionType,
@@ -69,6 +73,26 @@ PARAMS_SCHEMA: Mapping[str, Any] = {
     "required": ["from", "to"],
     "additionalProperties": False,
 }
+
+
+def followed_through_route() -> ColumnElement[bool]:
+    """The friend (joined as ``Friend``) followed through their first route (``FirstRoute``): a visit of that
+    route attributed to them came before their follow."""
+    return exists().where(
+        Visit.friend_id == FirstRoute.friend_id,
+        Visit.route_id == FirstRoute.route_id,
+        Visit.visited_at <= Friend.followed_at,
+    )
+
+
+def new_friends_of(*where: ColumnElement[bool]) -> Select[int, int]:
+    """Friends who came in through a route, by route: ``SELECT route_id, count(*)`` grouped by route."""
+    return (
+        select(FirstRoute.route_id, func.count())
+        .join_from(FirstRoute, Friend, Friend.id == FirstRoute.friend_id)
+        .where(followed_through_route(), *where)
+        .group_by(FirstRoute.route_id)
+    )
 
 
 def _hour(ctx: WorkspaceContext, column: Any) -> ColumnElement[str]:
@@ -158,25 +182,19 @@ async def run(ctx: WorkspaceContext, params: Mapping[str, Any]) -> ReportResult:
             .group_by(route_col, hour)
         )
 
+    def through_route(at: Any, *where: ColumnElement[bool]) -> Select[Any]:
+        """The route's new friends (their follow came through it), grouped by the hour of ``at``."""
+        return grouped(FirstRoute.route_id, at, followed_through_route(), *where).join_from(
+            FirstRoute, Friend, and_(Friend.id == FirstRoute.friend_id)
+        )
+
     metrics: dict[str, dict[tuple[int, str], int]] = {
         "visits": await _counts(ctx, grouped(Visit.route_id, Visit.visited_at), period),
-        "new_friends": await _counts(ctx, grouped(FirstRoute.route_id, FirstRoute.at), period),
-        "blocks": await _counts(
-            ctx,
-            grouped(FirstRoute.route_id, Friend.blocked_at, Friend.status == "blocked").join_from(
-                FirstRoute, Friend, and_(Friend.id == FirstRoute.friend_id)
-            ),
-            period,
-        ),
+        "new_friends": await _counts(ctx, through_route(Friend.followed_at), period),
+        "blocks": await _counts(ctx, through_route(Friend.blocked_at, Friend.status == "blocked"), period),
         "conversions": {}
         if conversion_expr is None
-        else await _counts(
-            ctx,
-            grouped(FirstRoute.route_id, FirstRoute.at, conversion_expr).join_from(
-                FirstRoute, Friend, Friend.id == FirstRoute.friend_id
-            ),
-            period,
-        ),
+        else await _counts(ctx, through_route(Friend.followed_at, conversion_expr), period),
     }
     buckets = _buckets(start, end, period)
     rows: list[dict[str, Any]] = []

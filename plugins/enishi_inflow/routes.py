@@ -36,6 +36,7 @@ from enishi import (
 )
 from enishi_inflow import service
 from enishi_inflow.models import FOLDER_MAX, NAME_MAX, FirstRoute, Route, Visit
+from enishi_inflow.report import new_friends_of
 
 AnyRequest = Request[Any, Any, Any]
 MANAGE = "inflow.manage"
@@ -87,8 +88,8 @@ def _action_dicts(actions: list[ActionIn]) -> list[dict[str, Any]]:
 async def route_out(ctx: WorkspaceContext, route: Route, counts: tuple[int, int] | None = None) -> dict[str, Any]:
     if counts is None:
         visits = await ctx.session.scalar(select(func.count()).where(Visit.route_id == route.id)) or 0
-        friends = await ctx.session.scalar(select(func.count()).where(FirstRoute.route_id == route.id)) or 0
-        counts = (int(visits), int(friends))
+        friends = (await ctx.session.execute(new_friends_of(FirstRoute.route_id == route.id))).all()
+        counts = (int(visits), int(friends[0][1]) if friends else 0)
     return {
         "id": route.id,
         "name": route.name,
@@ -126,9 +127,7 @@ class RouteController(Controller):
             select(Visit.route_id, func.count()).where(Visit.route_id.in_(ids)).group_by(Visit.route_id)
         )
         visits: dict[int, int] = {route_id: n for route_id, n in visit_counts.all()}
-        friend_counts = await ctx.session.execute(
-            select(FirstRoute.route_id, func.count()).where(FirstRoute.route_id.in_(ids)).group_by(FirstRoute.route_id)
-        )
+        friend_counts = await ctx.session.execute(new_friends_of(FirstRoute.route_id.in_(ids)))
         friends: dict[int, int] = {route_id: n for route_id, n in friend_counts.all()}
         return [await route_out(ctx, r, (visits.get(r.id, 0), friends.get(r.id, 0))) for r in routes]
 

@@ -128,18 +128,39 @@ async def test_visit_and_sent_code_attribute_the_friend_and_run_actions(world: I
     a, b = first_time["id"], each["id"]
     assert visits == [(a, aoi), (a, aoi), (b, aoi), (b, aoi), (b, aoi)]
     assert firsts == [(aoi, first_time["id"])]
+    # aoi followed before ever opening the routes: visits, but nobody's follow came through them.
     listed = {r["id"]: r for r in (await world.client.get(world.url("/routes"))).json()}
-    assert (listed[first_time["id"]]["visits"], listed[first_time["id"]]["new_friends"]) == (2, 1)
+    assert (listed[first_time["id"]]["visits"], listed[first_time["id"]]["new_friends"]) == (2, 0)
+
+
+async def follows_now(world: InflowWorld, name: str) -> None:
+    """The friend adds the account now (after the visits so far): their follow came through the route."""
+    async with world.env.db.transaction(world.workspace_id) as s:
+        (await s.get_one(Friend, world.friends[name])).followed_at = datetime.now(UTC)
 
 
 async def test_report_counts_and_came_from_in_a_segment(world: InflowWorld) -> None:
     buyer = await world.tag("購入者")
     flyer, pop = await world.route(name="チラシ"), await world.route(name="POP")
-    await world.say("aoi", "#" + await world.visit(flyer))
-    await world.say("ren", "#" + await world.visit(flyer))
+    for name in ("aoi", "ren"):
+        ref = await world.visit(flyer)
+        await follows_now(world, name)
+        await world.say(name, f"#{ref}")
     await world.visit(flyer)  # never attributed
-    await world.say("yui", "#" + await world.visit(pop))
+    ref = await world.visit(pop)
+    await follows_now(world, "yui")
+    await world.say("yui", f"#{ref}")
     await world.say("yui", "#" + await world.visit(flyer))  # a later visit: yui's first route stays POP
+    # A friend since before the routes opens the flyer's URL: a visit, not a new friend of the flyer.
+    async with world.env.db.transaction(world.workspace_id) as s:
+        regular = Friend(
+            line_user_id="Uregular", display_name="常連", followed_at=datetime.now(UTC) - timedelta(days=3)
+        )
+        s.add(regular)
+        await s.flush()
+        world.friends["regular"] = regular.id
+    await world.say("regular", "#" + await world.visit(flyer))
+    await world.client.put(world.ws(f"/tags/friends/{regular.id}/{buyer}"))  # converts, but not through the flyer
     tagged = await world.client.put(world.ws(f"/tags/friends/{world.friends['aoi']}/{buyer}"))
     assert tagged.status_code == 200, tagged.text
     async with world.env.db.transaction(world.workspace_id) as s:
@@ -164,10 +185,14 @@ async def test_report_counts_and_came_from_in_a_segment(world: InflowWorld) -> N
         t = totals.setdefault(row["route"], {"visits": 0, "new_friends": 0, "blocks": 0, "conversions": 0})
         for k in t:
             t[k] += row[k]
-    assert totals["チラシ"] == {"visits": 4, "new_friends": 2, "blocks": 1, "conversions": 1}
+    assert totals["チラシ"] == {"visits": 5, "new_friends": 2, "blocks": 1, "conversions": 1}
     assert totals["POP"] == {"visits": 1, "new_friends": 1, "blocks": 0, "conversions": 0}
     assert {s.key for s in result.series} >= {"visits", "new_friends", "blocks", "conversions"}
-    assert sum(v for _, v in next(s for s in result.series if s.key == "visits").points) == 5
+    assert sum(v for _, v in next(s for s in result.series if s.key == "visits").points) == 6
+    listed = {r["name"]: r for r in (await world.client.get(world.url("/routes"))).json()}
+    assert (listed["チラシ"]["visits"], listed["チラシ"]["new_friends"]) == (5, 2)
+    shown = await world.client.get(world.url(f"/routes/{flyer['id']}"))
+    assert (shown.json()["visits"], shown.json()["new_friends"]) == (5, 2)
 
     daily = await world.context_call(lambda ctx: report(ctx, **{**params, "period": "day"}))
     assert [r["period"] for r in daily.rows if r["route"] == "POP"] == [
@@ -192,8 +217,9 @@ async def test_report_counts_and_came_from_in_a_segment(world: InflowWorld) -> N
 
     first_flyer = {"all": [{"type": "inflow.came_from", "config": {"route_ids": [flyer["id"]]}}]}
     any_flyer = {"all": [{"type": "inflow.came_from", "config": {"route_ids": [flyer["id"]], "scope": "any"}}]}
-    assert (await count(first_flyer)).json()["count"] == 2
-    assert (await count(any_flyer)).json()["count"] == 3
+    # The condition is about the routes a friend came through, whenever they followed: the regular counts here.
+    assert (await count(first_flyer)).json()["count"] == 3
+    assert (await count(any_flyer)).json()["count"] == 4
     missing = await count({"all": [{"type": "inflow.came_from", "config": {"route_ids": [flyer["id"], 999_999]}}]})
     assert missing.status_code == 422 and paths(missing) == ["$.segment.all[0].config.route_ids[1]"]
 

@@ -72,8 +72,9 @@ async def test_a_friend_is_logged_in_and_the_route_runs_at_once(shop: LoginShop)
     assert tag in await tags_of(shop, hanako_id)
     assert await visits(shop) == [(hanako_id, hanako)]
     assert await first_route(shop, hanako_id) == route["id"]
+    # 花子 was a friend before she opened the route: a visit, not a new friend of the route.
     listed = (await shop.staff.get(shop.ws(f"/inflow/routes/{route['id']}"))).json()
-    assert (listed["visits"], listed["new_friends"]) == (1, 1)
+    assert (listed["visits"], listed["new_friends"]) == (1, 0)
 
 
 async def test_first_time_route_runs_once_per_friend_through_login(shop: LoginShop) -> None:
@@ -101,6 +102,8 @@ async def test_a_new_person_adds_the_account_on_the_way_and_the_route_is_their_f
     assert await until(lambda: first_route(shop, aoi_id)) == route["id"]
     assert tag in await tags_of(shop, aoi_id)
     assert await visits(shop) == [(aoi_id, aoi.user_id)]
+    listed = (await shop.staff.get(shop.ws(f"/inflow/routes/{route['id']}"))).json()
+    assert (listed["visits"], listed["new_friends"]) == (1, 1)  # the follow came through the route
 
 
 async def test_a_person_who_adds_the_account_later_is_attributed_on_the_follow(shop: LoginShop) -> None:
@@ -123,6 +126,10 @@ async def test_a_person_who_adds_the_account_later_is_attributed_on_the_follow(s
     assert await until(lambda: first_route(shop, yui_id)) == route["id"]
     assert await visits(shop) == [(yui_id, yui.user_id), (yui_id, yui.user_id)]
     assert tag in await tags_of(shop, yui_id)
+    # The new friend counts for the first route only.
+    for visited, new in ((route, 1), (other, 0)):
+        listed = (await shop.staff.get(shop.ws(f"/inflow/routes/{visited['id']}"))).json()
+        assert (listed["visits"], listed["new_friends"]) == (1, new)
 
 
 async def test_forged_and_missing_states_are_refused(shop: LoginShop) -> None:
