@@ -65,12 +65,18 @@ class ScenarioOut(msgspec.Struct):
     updated_at: datetime
 
 
+class HeldOut(msgspec.Struct):
+    count: int  # runs at this node waiting out quiet hours before its send
+    until: datetime  # the earliest of them goes on then
+
+
 class ScenarioDetailOut(msgspec.Struct):
     scenario: ScenarioOut
     draft: dict[str, Any]  # the document with its layout
     problems: list[dict[str, Any]]  # what stops the draft from being published (empty when it can be)
     runs_by_status: dict[str, int]
     waiting_by_node: dict[str, int]
+    held_by_node: dict[str, HeldOut] = msgspec.field(default_factory=dict)
 
 
 class ProblemsOut(msgspec.Struct):
@@ -154,6 +160,8 @@ class DryStepOut(msgspec.Struct):
     at: datetime
     port: str | None
     detail: dict[str, Any]
+    held_reason: str | None = None  # quiet_hours: a push held until ``at``, when the quiet hours end
+    held_from: datetime | None = None  # when it would have been sent
 
 
 class DryRunOut(msgspec.Struct):
@@ -290,12 +298,17 @@ class ScenarioController(Controller):
         return await scenario_out(ctx.session, scenario)
 
     @delete("/{scenario_id:int}", status_code=204)
-    async def remove(self, ctx: Ctx, scenario_id: FromPath[int]) -> None:
+    async def remove(
+        self, request: Request[Any, Any, Any], ctx: Ctx, scenario_id: FromPath[int], stop_runs: FromQuery[bool] = False
+    ) -> None:
+        """Delete the scenario; friends still in it are refused (409) unless ``stop_runs`` says to stop them."""
         scenario = await _scenario(ctx.session, scenario_id)
-        if await lifecycle.live_runs(ctx, scenario.id):
+        live = await lifecycle.live_runs(ctx, scenario.id)
+        if live and not stop_runs:
             raise ApiError(
                 409, "running", "実行中の友だちがいます。先に停止してください / stop the running friends first"
             )
+        add_details(request, stopped_runs=live)
         await ctx.session.delete(scenario)
 
     @put("/{scenario_id:int}/draft")
@@ -493,7 +506,11 @@ class ScenarioController(Controller):
         except Unavailable as exc:
             raise invalid([{"path": "$.friend.setup", "message": str(exc)}]) from None
         return DryRunOut(
-            [DryStepOut(s.node_id, s.node_type, s.kind, s.at, s.port, dict(s.detail)) for s in steps], outcome
+            [
+                DryStepOut(s.node_id, s.node_type, s.kind, s.at, s.port, dict(s.detail), s.held_reason, s.held_from)
+                for s in steps
+            ],
+            outcome,
         )
 
     async def _detail(self, ctx: WorkspaceContext, scenario: Scenario) -> ScenarioDetailOut:
@@ -517,7 +534,19 @@ class ScenarioController(Controller):
                 )
             ).all()
         )
+        held = (
+            await ctx.session.execute(
+                select(ScenarioRun.node_id, func.count(), func.min(ScenarioRun.resume_at))
+                .where(
+                    ScenarioRun.scenario_id == scenario.id,
+                    ScenarioRun.status == "waiting",
+                    ScenarioRun.wait_reason == "quiet_hours",
+                )
+                .group_by(ScenarioRun.node_id)
+            )
+        ).all()
         return ScenarioDetailOut(
+            held_by_node={node: HeldOut(int(n), until) for node, n, until in held if until is not None},
             scenario=await scenario_out(ctx.session, scenario),
             draft={**scenario.draft, "layout": scenario.draft_layout},
             problems=problem_dicts(await validate_document(ctx, scenario.draft)),

@@ -34,6 +34,9 @@ class DryStep:
     at: datetime
     port: str | None
     detail: Mapping[str, Any]
+    # Why the step waited before ``at`` ("quiet_hours": a push held until the quiet hours end), and since when.
+    held_reason: str | None = None
+    held_from: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,7 @@ async def _walk(
         kind, entry_type = found
         item = entry_type.item
         detail: dict[str, Any] = {}
+        held_from: datetime | None = None
         if kind == "triggers":
             port = item.outputs[0].name
         elif kind == "conditions":
@@ -146,7 +150,8 @@ async def _walk(
                 quiet_end = None if await _can_reply(ctx, friend_id, clock) else in_quiet_hours(clock, ctx.tz, quiet)
                 if quiet_end is not None:
                     detail["quiet_hours_until"] = quiet_end.isoformat()
-                    clock = ctx.now = quiet_end
+                    held_from, clock = clock, quiet_end
+                    ctx.now = quiet_end
                 detail["would_send"] = node["config"]
             else:
                 detail["result"] = dict(
@@ -174,6 +179,7 @@ async def _walk(
                 clock = due
                 node_id = graph.next_of.get((node_id, port))
                 continue
-        steps.append(DryStep(node_id, node["type"], kind.rstrip("s"), clock, port, detail))
+        held = "quiet_hours" if held_from is not None else None
+        steps.append(DryStep(node_id, node["type"], kind.rstrip("s"), clock, port, detail, held, held_from))
         node_id = graph.next_of.get((node_id, port))
     return steps, "completed"

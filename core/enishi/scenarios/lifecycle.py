@@ -11,10 +11,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from enishi.context import WorkspaceContext
 from enishi.models.scenarios import Scenario, ScenarioRun, ScenarioTrigger, ScenarioVersion
+from enishi.scenarios.changes import same_document
 from enishi.scenarios.document import Problem, document_schema, empty_document, validate_document
 from enishi.scenarios.engine import end_runs
 from enishi.schema_validation import validate
@@ -65,10 +66,21 @@ async def create(
 
 
 async def save_draft(ctx: WorkspaceContext, scenario: Scenario, document: dict[str, Any]) -> list[Problem]:
-    """Store the draft (it must be structurally valid) and return what would stop it from being published."""
+    """Store the draft (it must be structurally valid) and return what would stop it from being published.
+
+    A draft saved as the published version is (a dry run saves before it runs) is no change: the scenario does
+    not show a draft waiting to be published."""
     doc, layout = split_layout(document)
-    scenario.draft, scenario.draft_layout, scenario.draft_changed = doc, layout, True
+    published = await _published_document(ctx, scenario)
+    scenario.draft, scenario.draft_layout = doc, layout
+    scenario.draft_changed = published is None or not same_document(doc, published)
     return await validate_document(ctx, doc)
+
+
+async def _published_document(ctx: WorkspaceContext, scenario: Scenario) -> dict[str, Any] | None:
+    if scenario.current_version_id is None:
+        return None
+    return (await ctx.session.get_one(ScenarioVersion, scenario.current_version_id)).document
 
 
 async def publish(ctx: WorkspaceContext, scenario: Scenario) -> ScenarioVersion:
@@ -202,3 +214,25 @@ async def scenarios_broken_by(ctx: WorkspaceContext, change: Callable[[], Awaita
             ordered = sorted(new, key=lambda p: (p.node_id or "", p.path))
             broken.append({"scenario_id": sid, "name": name, "problems": [p.as_dict() for p in ordered]})
     return broken
+
+
+async def copy(ctx: WorkspaceContext, scenario: Scenario, name: str) -> Scenario:
+    """A new draft with the scenario's draft, layout, folder and description; nobody is in it."""
+    return await create(
+        ctx,
+        name,
+        folder=scenario.folder,
+        description=scenario.description,
+        document={**scenario.draft, "layout": dict(scenario.draft_layout)},
+    )
+
+
+async def rename_folder(ctx: WorkspaceContext, old: str, new: str | None) -> int:
+    """Every scenario of folder ``old`` moves to ``new`` (None: out of any folder), in one UPDATE."""
+    result = await ctx.session.execute(
+        update(Scenario)
+        .where(Scenario.folder == old)
+        .values(folder=new, updated_at=ctx.now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
