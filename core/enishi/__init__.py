@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         workspace_context,
         workspace_state,
     )
+    from enishi.labelled_choices import choice_values, choices
     from enishi.line import login as line_login
     from enishi.line import variables as message_variables
     from enishi.line.message_check import check_messages
@@ -141,6 +142,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "check_message": ("enishi.line.spec", "check_message"),
     "check_messages": ("enishi.line.message_check", "check_messages"),
     "check_node_config": ("enishi.nodes", "check_node_config"),
+    "choice_values": ("enishi.labelled_choices", "choice_values"),
+    "choices": ("enishi.labelled_choices", "choices"),
     "decode_cursor": ("enishi.api.pagination", "decode_cursor"),
     "dialect_of": ("enishi.db.engine", "dialect_of"),
     "encode_cursor": ("enishi.api.pagination", "encode_cursor"),
@@ -246,6 +249,8 @@ __all__ = [
     "check_message",
     "check_messages",
     "check_node_config",
+    "choice_values",
+    "choices",
     "decode_cursor",
     "dialect_of",
     "encode_cursor",

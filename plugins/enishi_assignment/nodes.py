@@ -25,6 +25,7 @@ from enishi import (
     TriggerType,
     User,
     WorkspaceContext,
+    choices,
 )
 from enishi_assignment import notifications, service, staff
 from enishi_assignment.events import ASSIGNED
@@ -86,13 +87,13 @@ ASSIGNEE_IS_CONFIG: Mapping[str, Any] = {
         "match": {
             "type": "string",
             "title": "条件 / Match",
-            "enum": ["any_of", "not_any_of", "anybody", "nobody"],
-            "default": "any_of",
-            "description": (
-                "any_of: 指定したスタッフのいずれかが担当 / assigned to one of them · "
-                "not_any_of: それ以外(未割り当てを含む) / anyone else or nobody · "
-                "anybody: 担当者あり / has an assignee · nobody: 未割り当て / unassigned"
+            **choices(
+                ("any_of", "指定したスタッフのいずれかが担当 / Assigned to one of them"),
+                ("not_any_of", "指定したスタッフ以外(未割り当てを含む) / Anyone else, or nobody"),
+                ("anybody", "担当者あり / Has an assignee"),
+                ("nobody", "未割り当て / Unassigned"),
             ),
+            "default": "any_of",
         },
         "user_ids": USER_IDS_SCHEMA,
     },
@@ -109,12 +110,11 @@ NOTIFY_CONFIG: Mapping[str, Any] = {
         "to": {
             "type": "string",
             "title": "通知先 / Recipients",
-            "enum": ["assignee", "user_ids"],
-            "default": "assignee",
-            "description": (
-                "assignee: 担当者(いなければ下のスタッフ) / the assignee (or the staff below if nobody) · "
-                "user_ids: 下のスタッフ / the staff below"
+            **choices(
+                ("assignee", "担当者(いなければ下のスタッフ) / The assignee (or the staff below if nobody)"),
+                ("user_ids", "下のスタッフ / The staff below"),
             ),
+            "default": "assignee",
         },
         "user_ids": USER_IDS_SCHEMA,
         "message": {

@@ -474,6 +474,35 @@ OPERAND_OF: dict[str, str | None] = {
     "month_is": "month",
     **dict.fromkeys(("in_current_month", "is_empty", "is_not_empty"), None),
 }
+# What people read for each operator (the condition's form and its summary).
+OPERATOR_LABELS: dict[str, str] = {
+    "equals": "等しい / Equals",
+    "not_equals": "等しくない(空欄を含む) / Does not equal (or empty)",
+    "contains": "含む / Contains",
+    "not_contains": "含まない(空欄を含む) / Does not contain (or empty)",
+    "starts_with": "で始まる / Starts with",
+    "in": "いずれかに一致 / Is one of",
+    "not_in": "どれにも一致しない(空欄を含む) / Is none of (or empty)",
+    "has_any": "いずれかを含む / Has any of",
+    "has_all": "すべて含む / Has all of",
+    "has_none": "どれも含まない(空欄を含む) / Has none of (or empty)",
+    "gt": "より大きい / Greater than",
+    "gte": "以上 / At least",
+    "lt": "より小さい / Less than",
+    "lte": "以下 / At most",
+    "between": "範囲内 / Between",
+    "before": "より前 / Before",
+    "after": "より後 / After",
+    "within_last_days": "過去N日以内 / Within the last N days",
+    "within_next_days": "今後N日以内 / Within the next N days",
+    "more_than_days_ago": "N日より前 / More than N days ago",
+    "more_than_days_ahead": "N日より先 / More than N days ahead",
+    "days_from_today": "今日からN日後(負なら前)の日 / N days from today (negative: ago)",
+    "in_current_month": "今月 / This month",
+    "month_is": "指定した月 / In the month",
+    "is_empty": "空欄 / Is empty",
+    "is_not_empty": "空欄でない / Is not empty",
+}
 # These hold for friends without a value too (「〜ではない」 includes the empty ones).
 NEGATIVE = {"not_equals": "equals", "not_contains": "contains", "not_in": "in", "has_none": "has_any"}
 

@@ -26,6 +26,7 @@ from enishi import (
     Text,
     TriggerType,
     WorkspaceContext,
+    choices,
 )
 from enishi_friend_fields import kinds, service
 from enishi_friend_fields.events import FIELD_CHANGED
@@ -79,11 +80,7 @@ FIELD_COMPARE_CONFIG: Mapping[str, Any] = {
         "operator": {
             "type": "string",
             "title": "条件 / Operator",
-            "enum": list(kinds.ALL_OPERATORS),
-            "description": (
-                "「〜ではない」系(not_equals, not_contains, not_in, has_none)は値が空の友だちも含みます / "
-                "negative operators include friends without a value"
-            ),
+            **choices(*((op, kinds.OPERATOR_LABELS[op]) for op in kinds.ALL_OPERATORS)),
         },
         "value": {**OPERAND_SCHEMA, "title": "値 / Value"},
         "values": {
@@ -133,11 +130,12 @@ FIELD_CHANGED_CONFIG: Mapping[str, Any] = {
         "change": {
             "type": "string",
             "title": "変化 / Change",
-            "enum": ["any", "set", "cleared"],
-            "default": "any",
-            "description": (
-                "any: すべて / any change · set: 値が入ったとき / got a value · cleared: 空になったとき / emptied"
+            **choices(
+                ("any", "すべての変化 / Any change"),
+                ("set", "値が入ったとき / Got a value"),
+                ("cleared", "空になったとき / Was emptied"),
             ),
+            "default": "any",
         },
         "to_equals": {**LITERAL_SCHEMA, "title": "変更後の値がこの値のとき / Only when the new value equals"},
         "sources": {

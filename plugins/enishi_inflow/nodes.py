@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, exists, false, select
 
-from enishi import ConditionType, DomainEvent, Friend, SchemaProblem, Text, TriggerType, WorkspaceContext
+from enishi import ConditionType, DomainEvent, Friend, SchemaProblem, Text, TriggerType, WorkspaceContext, choices
 from enishi_inflow.events import ROUTE_ENTERED
 from enishi_inflow.models import FirstRoute, Route, Visit
 
@@ -37,9 +37,8 @@ CAME_FROM_CONFIG: Mapping[str, Any] = {
         "scope": {
             "type": "string",
             "title": "対象 / Scope",
-            "enum": ["first", "any"],
+            **choices(("first", "最初の流入経路 / The first route only"), ("any", "いずれかの訪問 / Any visit")),
             "default": "first",
-            "description": "first: 最初の流入経路 / the first route only · any: いずれかの訪問 / any visit",
         },
     },
     "required": ["route_ids"],

@@ -24,6 +24,7 @@ from enishi import (
     Text,
     TriggerType,
     WorkspaceContext,
+    choices,
     send_to_friend,
     send_to_friends,
 )
@@ -290,6 +291,14 @@ OPERATORS = {
     "eq": lambda a, b: a == b,
     "ne": lambda a, b: a != b,
 }
+OPERATOR_LABELS = {
+    "gte": "以上 (≥) / At least (≥)",
+    "gt": "より大きい (>) / More than (>)",
+    "lte": "以下 (≤) / At most (≤)",
+    "lt": "未満 (<) / Less than (<)",
+    "eq": "等しい (=) / Equal to (=)",
+    "ne": "等しくない (≠) / Not equal to (≠)",
+}
 
 
 def card_value(field: str) -> ColumnElement[Any]:
@@ -319,13 +328,17 @@ points = ConditionType(
     config_schema={
         "type": "object",
         "properties": {
-            "field": {"type": "string", "title": "対象 / Of", "enum": ["points", "stamps"], "default": "points"},
+            "field": {
+                "type": "string",
+                "title": "対象 / Of",
+                **choices(("points", "ポイント / Points"), ("stamps", "スタンプ数 / Stamps")),
+                "default": "points",
+            },
             "operator": {
                 "type": "string",
                 "title": "比較 / Comparison",
-                "enum": list(OPERATORS),
+                **choices(*OPERATOR_LABELS.items()),
                 "default": "gte",
-                "description": "gte ≥ · gt > · lte ≤ · lt < · eq = · ne ≠",
             },
             "value": {"type": "integer", "title": "値 / Value", "minimum": -MAX_DELTA, "maximum": MAX_DELTA},
         },
@@ -362,7 +375,12 @@ rank_is = ConditionType(
         "type": "object",
         "properties": {
             "ranks": _ranks("ランク / Ranks", "いずれかのランク / any of these ranks", min_items=1),
-            "match": {"type": "string", "title": "条件 / Match", "enum": ["any", "none"], "default": "any"},
+            "match": {
+                "type": "string",
+                "title": "条件 / Match",
+                **choices(("any", "いずれかである / Is one of them"), ("none", "どれでもない / Is none of them")),
+                "default": "any",
+            },
         },
         "required": ["ranks"],
         "additionalProperties": False,

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, insert, select
 
-from enishi import ActionContext, ActionType, ConditionType, Friend, SchemaProblem, Text, WorkspaceContext
+from enishi import ActionContext, ActionType, ConditionType, Friend, SchemaProblem, Text, WorkspaceContext, choices
 from enishi_notes import service, templates
 from enishi_notes.models import Note
 from enishi_notes.text import fold
@@ -28,12 +28,11 @@ NOTES_CONTAIN_CONFIG: Mapping[str, Any] = {
         "match": {
             "type": "string",
             "title": "条件 / Match",
-            "enum": ["contains", "not_contains"],
-            "default": "contains",
-            "description": (
-                "contains: いずれかのメモに含む / some note contains it · "
-                "not_contains: どのメモにも含まない / no note does"
+            **choices(
+                ("contains", "いずれかのメモに含む / Some note contains it"),
+                ("not_contains", "どのメモにも含まない / No note contains it"),
             ),
+            "default": "contains",
         },
     },
     "required": ["text"],

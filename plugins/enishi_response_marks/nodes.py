@@ -21,6 +21,7 @@ from enishi import (
     Text,
     TriggerType,
     WorkspaceContext,
+    choices,
     missing_ids,
 )
 from enishi_response_marks import service
@@ -89,9 +90,8 @@ MARK_IS_CONFIG: Mapping[str, Any] = {
         "match": {
             "type": "string",
             "title": "条件 / Match",
-            "enum": ["any", "none"],
+            **choices(("any", "いずれかである / Is one of them"), ("none", "どれでもない / Is none of them")),
             "default": "any",
-            "description": "any: いずれかである / is one of them · none: どれでもない / is none of them",
         },
     },
     # Something to compare with: at least one mark, or "no mark".

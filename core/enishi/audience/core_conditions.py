@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_
 
 from enishi.context import WorkspaceContext
+from enishi.labelled_choices import choices
 from enishi.models.friends import Friend
 from enishi.registry import Registered, Registry
 from enishi.schema_validation import SchemaProblem
@@ -37,8 +38,7 @@ follow_status = ConditionType(
             "status": {
                 "type": "string",
                 "title": "状態 / Status",
-                "enum": ["following", "blocked"],
-                "description": "following: 友だち / blocked: ブロック中",
+                **choices(("following", "友だち登録中 / Following"), ("blocked", "ブロック中 / Blocked")),
             }
         },
         "required": ["status"],
@@ -163,7 +163,11 @@ display_name = ConditionType(
             "match": {
                 "type": "string",
                 "title": "一致条件 / Match",
-                "enum": ["contains", "equals", "starts_with"],
+                **choices(
+                    ("contains", "含む / Contains"),
+                    ("equals", "完全一致 / Is exactly"),
+                    ("starts_with", "前方一致 / Starts with"),
+                ),
                 "default": "contains",
             },
         },

@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 
 from enishi.context import ActionContext, BulkActionContext, WorkspaceContext
 from enishi.events import FRIEND_FOLLOWED, MESSAGE_RECEIVED, POSTBACK_RECEIVED
+from enishi.labelled_choices import choices
 from enishi.registry import Registered, Registry
 from enishi.scenarios.engine import start_for_friend, start_for_friends, stop_for_friend, stop_for_friends
 from enishi.scenarios.times import next_time_of_day, parse_time
@@ -71,9 +72,12 @@ friend_followed = TriggerType(
             "when": {
                 "type": "string",
                 "title": "対象 / Which",
-                "enum": ["both", "new", "unblocked"],
+                **choices(
+                    ("both", "新規とブロック解除 / New friends and unblocks"),
+                    ("new", "新規の友だち追加のみ / New friends only"),
+                    ("unblocked", "ブロック解除のみ / Unblocks only"),
+                ),
                 "default": "both",
-                "description": "both: 新規とブロック解除 / new: 新規のみ / unblocked: ブロック解除のみ",
             }
         },
         "additionalProperties": False,
@@ -82,7 +86,13 @@ friend_followed = TriggerType(
     matches=_followed_matches,
 )
 
-MATCH_MODES = ["any", "exact", "contains", "starts_with", "regex"]
+# How a text is compared with the staff's patterns (a message trigger adds "any": every message).
+TEXT_MATCHES = (
+    ("exact", "完全一致 / Is exactly"),
+    ("contains", "含む / Contains"),
+    ("starts_with", "前方一致 / Starts with"),
+    ("regex", "正規表現 / Regular expression"),
+)
 # Staff write these patterns and friends write the text: a pattern that backtracks without end (ReDoS) must not
 # hold up the processing of a workspace's messages. The ``regex`` package stops a search after this long.
 REGEX_TIMEOUT_SECONDS = 0.1
@@ -157,11 +167,8 @@ message_received = TriggerType(
             "match": {
                 "type": "string",
                 "title": "一致条件 / Match",
-                "enum": MATCH_MODES,
+                **choices(("any", "すべてのメッセージ / Every message"), *TEXT_MATCHES),
                 "default": "any",
-                "description": (
-                    "any: すべて / exact: 完全一致 / contains: 含む / starts_with: 前方一致 / regex: 正規表現"
-                ),
             },
             "keywords": {
                 "type": "array",
@@ -172,7 +179,18 @@ message_received = TriggerType(
             "kinds": {
                 "type": "array",
                 "title": "種類 / Kinds",
-                "items": {"enum": ["text", "image", "video", "audio", "file", "location", "sticker"]},
+                "items": {
+                    "type": "string",
+                    **choices(
+                        ("text", "テキスト / Text"),
+                        ("image", "画像 / Image"),
+                        ("video", "動画 / Video"),
+                        ("audio", "音声 / Audio"),
+                        ("file", "ファイル / File"),
+                        ("location", "位置情報 / Location"),
+                        ("sticker", "スタンプ / Sticker"),
+                    ),
+                },
                 "uniqueItems": True,
                 "default": ["text"],
             },
@@ -210,7 +228,7 @@ postback_received = TriggerType(
             "match": {
                 "type": "string",
                 "title": "一致条件 / Match",
-                "enum": ["exact", "contains", "starts_with", "regex"],
+                **choices(*TEXT_MATCHES),
                 "default": "exact",
             },
         },
