@@ -88,6 +88,8 @@ export interface ScenarioDetail {
   problems: Problem[];
   runs_by_status: Record<string, number>;
   waiting_by_node: Record<string, number>;
+  /** Runs at a send step waiting out quiet hours, and when the first of them goes on. */
+  held_by_node?: Record<string, { count: number; until: string }>;
 }
 
 export interface DryStep {
@@ -97,6 +99,9 @@ export interface DryStep {
   at: string;
   port: string | null;
   detail: Record<string, unknown>;
+  /** "quiet_hours": the send waited until `at`, the end of the quiet hours. */
+  held_reason?: string | null;
+  held_from?: string | null;
 }
 
 export interface DryRunResult {

@@ -233,6 +233,11 @@ export function DryRunPanel({
                       </span>
                     )}
                   </Button>
+                  {s.held_reason && (
+                    <div className="dry-held small" role="note">
+                      {t("held.note", { at: when(s.at), reason: t(`held.reasons.${s.held_reason}`) })}
+                    </div>
+                  )}
                 </li>
               );
             })}

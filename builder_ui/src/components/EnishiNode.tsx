@@ -20,7 +20,8 @@ function formatTime(iso: string, lang: string, timeZone: string): string {
 function EnishiNodeView({ id, data, selected }: NodeProps<FlowNode>) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  const { types, problemsByNode, dryRun, waitingByNode, timezone } = useEditor();
+  const { types, problemsByNode, dryRun, waitingByNode, heldByNode, timezone } = useEditor();
+  const held = heldByNode?.[id];
   const type = types.get(data.typeKey);
   const problems = problemsByNode.get(id) ?? [];
   const dry = dryRun.get(id);
@@ -62,6 +63,11 @@ function EnishiNodeView({ id, data, selected }: NodeProps<FlowNode>) {
         </div>
       )}
       {waitingByNode[id] ? <div className="node-waiting">{t("editor.waiting_here", { count: waitingByNode[id] })}</div> : null}
+      {held ? (
+        <div className="node-held" role="note">
+          {t("held.node", { count: held.count, at: formatTime(held.until, lang, timezone), reason: t("held.reasons.quiet_hours") })}
+        </div>
+      ) : null}
       {dry && (
         <div className="node-dry" role="group" aria-label={t("dry.step_label")}>
           {dry.order.map((o, i) => (

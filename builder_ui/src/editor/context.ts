@@ -11,6 +11,8 @@ export interface EditorShared {
   problemsByNode: Map<string, Problem[]>;
   dryRun: Map<string, DryMark>;
   waitingByNode: Record<string, number>;
+  /** Runs held at a node by quiet hours, and when the first goes on. */
+  heldByNode?: Record<string, { count: number; until: string }>;
   timezone: string;
 }
 

@@ -15,12 +15,14 @@ import {
   type OnBeforeDelete,
 } from "@xyflow/react";
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Badge, Button, Radio, Tabs, Tag } from "antd";
+import { Alert, Badge, Button, Drawer, Radio, Tabs, Tag } from "antd";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl } from "../api";
 import { ConfigPanel } from "../components/ConfigPanel";
 import { DryRunPanel } from "../components/DryRunPanel";
+import { PublishConfirm, type PublishPreview } from "../components/PublishConfirm";
+import { ScenarioSubscribers } from "../components/ScenarioSubscribers";
 import { ScenarioStatusTag } from "../components/ScenarioStatus";
 import { nodeTypes } from "../components/EnishiNode";
 import { DRAG_MIME, Palette } from "../components/Palette";
@@ -119,6 +121,10 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
   const [settings, setSettings] = useState<Record<string, unknown>>({ ...DEFAULT_SETTINGS });
   const [problems, setProblems] = useState<Problem[]>([]);
   const [waiting, setWaiting] = useState<Record<string, number>>({});
+  const [held, setHeld] = useState<ScenarioDetail["held_by_node"]>({});
+  const [publishPreview, setPublishPreview] = useState<PublishPreview | null>(null);
+  const [publishing, setPublishing] = useState(false);
+  const [subscribersOpen, setSubscribersOpen] = useState(false);
   const [dirty, setDirty] = useState(false);
   const [status, setStatus] = useState<{ text: string; kind: "ok" | "error" | "info" } | null>(null);
   const [view, setView] = useState<"canvas" | "steps">("canvas");
@@ -186,6 +192,7 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
     setSettings({ ...DEFAULT_SETTINGS, ...(detail.draft.settings ?? {}) });
     setProblems(attachProblems(detail.problems, detail.draft));
     setWaiting(detail.waiting_by_node);
+    setHeld(detail.held_by_node ?? {});
     history.current.clear();
     requestAnimationFrame(() => {
       window.enishiBuilder = {
@@ -286,10 +293,21 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
     }
   }, [currentDocument, scenarioId, t, workspaceId]);
 
-  const publish = async () => {
+  // Publishing asks first: what changes against the published version, and whom it concerns.
+  const askToPublish = async () => {
     if (!(await save())) return;
     try {
+      setPublishPreview(await api.get<PublishPreview>(workspaceUrl(workspaceId, `/scenarios/${scenarioId}/publish-preview`)));
+    } catch (e) {
+      setStatus({ text: e instanceof Error ? e.message : String(e), kind: "error" });
+    }
+  };
+
+  const publish = async () => {
+    setPublishing(true);
+    try {
       const s = await api.post<Scenario>(workspaceUrl(workspaceId, `/scenarios/${scenarioId}/publish`));
+      setPublishPreview(null);
       setScenario(s);
       setVersionsRefresh((v) => v + 1);
       setStatus({ text: t("editor.published", { version: s.current_version?.number ?? "" }), kind: "ok" });
@@ -298,7 +316,10 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
         setProblems(attachProblems(e.errors.map((x) => ({ node_id: x.node_id ?? null, path: x.path ?? "$", message: x.message })), currentDocument()));
         setPanel("problems");
       }
+      setPublishPreview(null);
       setStatus({ text: e instanceof Error ? e.message : String(e), kind: "error" });
+    } finally {
+      setPublishing(false);
     }
   };
 
@@ -517,8 +538,15 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
   }, [edges, dryResult, problemsByNode]);
 
   const shared: EditorShared = useMemo(
-    () => ({ types, problemsByNode, dryRun: dryMarks, waitingByNode: waiting, timezone: access.workspace.timezone }),
-    [types, problemsByNode, dryMarks, waiting, access.workspace.timezone],
+    () => ({
+      types,
+      problemsByNode,
+      dryRun: dryMarks,
+      waitingByNode: waiting,
+      heldByNode: held,
+      timezone: access.workspace.timezone,
+    }),
+    [types, problemsByNode, dryMarks, waiting, held, access.workspace.timezone],
   );
   // The workspace's lookups: the shared catalog's, else those of the catalog this editor read itself.
   const workspaceCatalog = useCatalog();
@@ -602,7 +630,8 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
           nodes={nodes}
           types={types}
           timezone={access.workspace.timezone}
-          beforeRun={save}
+          // Unchanged since it was read or saved: the stored draft is what runs (saving it again is no change).
+          beforeRun={dirty ? save : async () => true}
           result={dryResult}
           onResult={setDryResult}
           onFocusNode={focusNode}
@@ -695,10 +724,40 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
             <Button size="small" onClick={() => void save()} title="Ctrl+S">
               {t("editor.save")}
             </Button>
-            <Button size="small" type="primary" onClick={() => void publish()}>
+            <Button size="small" onClick={() => setSubscribersOpen(true)}>
+              {t("subscribers.title")}
+            </Button>
+            <Button size="small" type="primary" onClick={() => void askToPublish()}>
               {t("editor.publish")}
             </Button>
           </div>
+          <PublishConfirm
+            preview={publishPreview}
+            titleOf={(id) => {
+              const n = nodes.find((x) => x.id === id);
+              return n ? n.data.label || localized(types.get(n.data.typeKey)?.label, lang) || undefined : undefined;
+            }}
+            busy={publishing}
+            onPublish={() => void publish()}
+            onCancel={() => setPublishPreview(null)}
+          />
+          <Drawer
+            open={subscribersOpen}
+            onClose={() => setSubscribersOpen(false)}
+            title={t("subscribers.title")}
+            width={760}
+            destroyOnHidden
+            closable={{ "aria-label": t("common.close") }}
+          >
+            <ScenarioSubscribers
+              workspaceId={workspaceId}
+              scenarioId={scenarioId}
+              nodes={nodes}
+              types={types}
+              timezone={access.workspace.timezone}
+              canWrite={access.permissions.includes("core.write")}
+            />
+          </Drawer>
           {status && (
             <Alert
               className="editor-status"

@@ -1,12 +1,15 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { Alert, Button, Empty, Input, Table, Tag, type TableColumnsType } from "antd";
+import { Alert, AutoComplete, Button, Empty, Input, Modal, Space, Table, Tag, type TableColumnsType } from "antd";
 import { Link, useNavigate } from "react-router";
 import { api, ApiError, workspaceUrl } from "../api";
 import type { Scenario, ScenarioDetail, WorkspaceAccess } from "../types";
 import { problemText } from "../problems";
 import { ScenarioStatusTag } from "../components/ScenarioStatus";
 import { useNamedTable } from "../components/tables";
+
+/** What the folder dialog does: move a scenario into a folder (a new name makes the folder), or rename one. */
+type FolderDialog = { kind: "move"; scenario: Scenario; value: string } | { kind: "rename"; folder: string; value: string };
 
 interface Page<T> {
   items: T[];
@@ -20,6 +23,9 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
   const [name, setName] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
+  const [dialog, setDialog] = useState<FolderDialog | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const canWrite = access.permissions.includes("core.write");
   const fileInput = useRef<HTMLInputElement>(null);
   const components = useNamedTable(t("scenarios.title"));
 
@@ -71,6 +77,68 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
     }
   };
 
+  const run = async (work: () => Promise<unknown>, done: string) => {
+    setError(null);
+    setNotice(null);
+    try {
+      await work();
+      setNotice(done);
+      await load();
+    } catch (e) {
+      setError(e instanceof ApiError ? [e.message, ...e.errors.map((x) => problemText(x))].join("\n") : String(e));
+    }
+  };
+
+  const copy = (s: Scenario) =>
+    run(() => api.post(workspaceUrl(workspaceId, `/scenarios/${s.id}/copy`), {}), t("scenario_list.copied", { name: s.name }));
+
+  const remove = (s: Scenario) =>
+    Modal.confirm({
+      title: t("scenario_list.delete_confirm", { name: s.name }),
+      content: s.live_runs > 0 ? t("scenario_list.delete_stops", { count: s.live_runs }) : t("scenario_list.delete_nobody"),
+      okText: t("scenario_list.delete"),
+      okButtonProps: { danger: true },
+      cancelText: t("common.cancel"),
+      onOk: () =>
+        run(
+          () => api.del(workspaceUrl(workspaceId, `/scenarios/${s.id}${s.live_runs > 0 ? "?stop_runs=true" : ""}`)),
+          t("scenario_list.deleted", { name: s.name }),
+        ),
+    });
+
+  const removeFolder = (folder: string, count: number) =>
+    Modal.confirm({
+      title: t("scenario_list.folder_delete_confirm", { folder }),
+      content: t("scenario_list.folder_delete_explain", { count }),
+      okText: t("scenario_list.folder_delete"),
+      okButtonProps: { danger: true },
+      cancelText: t("common.cancel"),
+      onOk: () =>
+        run(
+          () => api.post(workspaceUrl(workspaceId, "/scenarios/folders/rename"), { folder, to: null }),
+          t("scenario_list.folder_deleted", { folder }),
+        ),
+    });
+
+  const applyDialog = async () => {
+    if (!dialog) return;
+    const value = dialog.value.trim();
+    if (dialog.kind === "move") {
+      const s = dialog.scenario;
+      await run(
+        () => api.patch(workspaceUrl(workspaceId, `/scenarios/${s.id}`), { folder: value || null }),
+        value ? t("scenario_list.moved", { name: s.name, folder: value }) : t("scenario_list.moved_out", { name: s.name }),
+      );
+    } else if (value) {
+      const from = dialog.folder;
+      await run(
+        () => api.post(workspaceUrl(workspaceId, "/scenarios/folders/rename"), { folder: from, to: value }),
+        t("scenario_list.folder_renamed", { folder: value }),
+      );
+    }
+    setDialog(null);
+  };
+
   const date = (iso: string) => new Date(iso).toLocaleString(i18n.language === "en" ? "en-GB" : "ja-JP");
 
   const columns: TableColumnsType<Scenario> = [
@@ -78,12 +146,7 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
       key: "name",
       title: t("scenarios.name"),
       rowScope: "row",
-      render: (_, s) => (
-        <>
-          <Link to={`/w/${workspaceId}/scenarios/${s.id}`}>{s.name}</Link>
-          {s.folder && <span className="muted"> · {s.folder}</span>}
-        </>
-      ),
+      render: (_, s) => <Link to={`/w/${workspaceId}/scenarios/${s.id}`}>{s.name}</Link>,
     },
     {
       key: "status",
@@ -99,6 +162,37 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
     { key: "live_runs", title: t("scenarios.live_runs"), dataIndex: "live_runs" },
     { key: "updated", title: t("scenarios.updated"), render: (_, s) => date(s.updated_at) },
   ];
+  if (canWrite)
+    columns.push({
+      key: "actions",
+      title: t("scenario_list.actions"),
+      render: (_, s) => (
+        <Space size="small" wrap>
+          <Button size="small" aria-label={t("scenario_list.copy_named", { name: s.name })} onClick={() => void copy(s)}>
+            {t("scenario_list.copy")}
+          </Button>
+          <Button
+            size="small"
+            aria-label={t("scenario_list.move_named", { name: s.name })}
+            onClick={() => setDialog({ kind: "move", scenario: s, value: s.folder ?? "" })}
+          >
+            {t("scenario_list.move")}
+          </Button>
+          <Button size="small" danger aria-label={t("scenario_list.delete_named", { name: s.name })} onClick={() => remove(s)}>
+            {t("scenario_list.delete")}
+          </Button>
+        </Space>
+      ),
+    });
+
+  // Folders in name order, then the scenarios in none.
+  const folders = [...new Set((scenarios ?? []).map((s) => s.folder).filter((f): f is string => !!f))].sort((a, b) =>
+    a.localeCompare(b, "ja"),
+  );
+  const groups: { folder: string | null; items: Scenario[] }[] = [
+    ...folders.map((f) => ({ folder: f as string | null, items: (scenarios ?? []).filter((s) => s.folder === f) })),
+    { folder: null, items: (scenarios ?? []).filter((s) => !s.folder) },
+  ].filter((g) => g.items.length > 0);
 
   return (
     <section className="page">
@@ -133,20 +227,72 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
         </form>
       </div>
       {error && <Alert type="error" showIcon className="pre" message={error} />}
+      {notice && <Alert type="success" showIcon role="status" message={notice} closable={{ "aria-label": t("common.close") }} onClose={() => setNotice(null)} />}
       {scenarios === null ? (
         <p className="loading">{t("common.loading")}</p>
       ) : scenarios.length === 0 ? (
         <Empty description={t("scenarios.none")} />
       ) : (
-        <Table<Scenario>
-          rowKey="id"
-          columns={columns}
-          dataSource={scenarios}
-          pagination={false}
-          size="small"
-          components={components}
-        />
+        groups.map((g) => (
+          <section key={g.folder ?? ""} className="scenario-folder" aria-label={g.folder ?? t("scenario_list.no_folder")}>
+            <div className="row">
+              <h2>{g.folder ?? (folders.length ? t("scenario_list.no_folder") : "")}</h2>
+              {g.folder && canWrite && (
+                <>
+                  <Button
+                    size="small"
+                    aria-label={t("scenario_list.folder_rename_named", { folder: g.folder })}
+                    onClick={() => setDialog({ kind: "rename", folder: g.folder as string, value: g.folder as string })}
+                  >
+                    {t("scenario_list.folder_rename")}
+                  </Button>
+                  <Button
+                    size="small"
+                    danger
+                    aria-label={t("scenario_list.folder_delete_named", { folder: g.folder })}
+                    onClick={() => removeFolder(g.folder as string, g.items.length)}
+                  >
+                    {t("scenario_list.folder_delete")}
+                  </Button>
+                </>
+              )}
+            </div>
+            <Table<Scenario>
+              rowKey="id"
+              columns={columns}
+              dataSource={g.items}
+              pagination={false}
+              size="small"
+              components={components}
+            />
+          </section>
+        ))
       )}
+      <Modal
+        open={dialog !== null}
+        title={
+          dialog?.kind === "move"
+            ? t("scenario_list.move_title", { name: dialog.scenario.name })
+            : t("scenario_list.folder_rename_title", { folder: dialog?.kind === "rename" ? dialog.folder : "" })
+        }
+        okText={dialog?.kind === "move" ? t("scenario_list.move") : t("scenario_list.folder_rename")}
+        cancelText={t("common.cancel")}
+        onOk={() => void applyDialog()}
+        onCancel={() => setDialog(null)}
+        destroyOnHidden
+      >
+        <label className="field">
+          <span>{dialog?.kind === "move" ? t("scenario_list.folder_name_or_new") : t("scenario_list.folder_new_name")}</span>
+          <AutoComplete
+            aria-label={dialog?.kind === "move" ? t("scenario_list.folder_name_or_new") : t("scenario_list.folder_new_name")}
+            value={dialog?.value ?? ""}
+            maxLength={100}
+            options={dialog?.kind === "move" ? folders.map((f) => ({ value: f })) : []}
+            onChange={(value: string) => setDialog((d) => (d ? { ...d, value } : d))}
+          />
+        </label>
+        {dialog?.kind === "move" && <p className="muted small">{t("scenario_list.folder_empty_means_none")}</p>}
+      </Modal>
     </section>
   );
 }

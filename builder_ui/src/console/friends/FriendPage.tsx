@@ -11,6 +11,7 @@ import { localized } from "../../i18n";
 import { useContributions, useUiModules } from "../../platform/modules";
 import type { WorkspaceAccess } from "../../types";
 import { ChatThread } from "../inbox/ChatThread";
+import { FriendScenarios } from "./FriendScenarios";
 import { sectionUrl } from "../sections";
 import { NameOverrideEditor } from "./NameOverride";
 import { cellText, formatTime, shownName, type Profile } from "./types";
@@ -105,6 +106,12 @@ export function FriendPage({ access, friendId }: { access: WorkspaceAccess; frie
 
         <div className="friend-body">
           <div className="friend-info">
+            <FriendScenarios
+              workspaceId={ws}
+              friendId={friendId}
+              timezone={tz}
+              canWrite={access.permissions.includes("core.write")}
+            />
             {before.map(panel)}
             {others.map((s) => (
               <section key={`${s.plugin}.${s.source}`} className="friend-block" aria-label={localized(s.label, i18n.language)}>
