@@ -127,7 +127,7 @@ async def staff_out(db: AsyncSession, membership_id: int) -> StaffOut:
             .where(WorkspaceMembership.id == membership_id)
         )
     ).one()
-    return StaffOut(m.id, u.id, u.email, u.display_name, m.role, m.created_at)
+    return StaffOut(m.id, u.id, u.email, u.display_name, m.role, m.created_at, u.last_login_at)
 
 
 async def check_seats(db: AsyncSession, access: WorkspaceAccess) -> None:
@@ -299,7 +299,7 @@ class WorkspaceController(Controller):
             .join(User, User.id == WorkspaceMembership.user_id)
             .order_by(WorkspaceMembership.id)
         )
-        return [StaffOut(m.id, u.id, u.email, u.display_name, m.role, m.created_at) for m, u in rows]
+        return [StaffOut(m.id, u.id, u.email, u.display_name, m.role, m.created_at, u.last_login_at) for m, u in rows]
 
     @post("/staff", permission="core.manage_staff", status_code=201)
     async def invite_staff(

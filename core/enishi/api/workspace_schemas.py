@@ -78,6 +78,7 @@ class StaffOut(msgspec.Struct):
     display_name: str
     role: str
     created_at: datetime
+    last_login_at: datetime | None = None  # their latest sign-in (null: never signed in)
 
 
 class PluginStateIn(msgspec.Struct):

@@ -53,3 +53,20 @@ describe("staff invitations", () => {
     expect(fetchMock.mock.calls.some(([u, i]) => i?.method === "DELETE" && String(u) === "/api/workspaces/5/staff/invitations/7")).toBe(true);
   });
 });
+
+describe("staff list", () => {
+  it("says when each member last signed in, in the workspace's time zone, or that they never did", async () => {
+    const staff = [
+      { id: 1, user_id: 1, email: "owner@shop.example", display_name: "店長", role: "owner", last_login_at: "2026-06-01T00:30:00Z" },
+      { id: 2, user_id: 2, email: "hanako@shop.example", display_name: "花子", role: "operator", last_login_at: null },
+    ];
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (url) => json(String(url).endsWith("/invitations") ? [] : staff));
+    render(<StaffPage access={access} />, inConsole);
+    const table = await screen.findByRole("table", { name: "スタッフ" });
+    expect(within(table).getByRole("columnheader", { name: "最終ログイン" })).toBeTruthy();
+    const owner = within(table).getByRole("rowheader", { name: "店長" }).closest("tr") as HTMLElement;
+    expect(owner.textContent).toContain("2026/06/01 9:30"); // 00:30 UTC is 9:30 in Tokyo
+    const hanako = within(table).getByRole("rowheader", { name: "花子" }).closest("tr") as HTMLElement;
+    expect(within(hanako).getByText("未ログイン")).toBeTruthy();
+  });
+});

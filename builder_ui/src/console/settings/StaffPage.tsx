@@ -6,6 +6,7 @@ import { api, workspaceUrl } from "../../api";
 import { localized } from "../../i18n";
 import type { WorkspaceAccess } from "../../types";
 import { useNamedTable } from "../../components/tables";
+import { formatTime } from "../friends/types";
 import { errorsWithin, type FormErrors } from "./errors";
 import { Field, FormProblems, useSubmit } from "./ui";
 
@@ -18,6 +19,7 @@ interface Staff {
   email: string;
   display_name: string;
   role: string;
+  last_login_at?: string | null;
 }
 
 /** An invitation not yet answered: the person becomes staff only by accepting it after signing in. */
@@ -65,6 +67,11 @@ export function StaffPage({ access }: { access: WorkspaceAccess }) {
   const columns: TableColumnsType<Staff> = [
     { key: "display_name", title: t("settings.staff.display_name"), dataIndex: "display_name", rowScope: "row" },
     { key: "email", title: t("settings.staff.email"), dataIndex: "email" },
+    {
+      key: "last_login_at",
+      title: t("settings.staff.last_login"),
+      render: (_, s) => (s.last_login_at ? formatTime(s.last_login_at, access.workspace.timezone) : t("settings.staff.never_logged_in")),
+    },
     {
       key: "role",
       title: t("settings.staff.role"),
