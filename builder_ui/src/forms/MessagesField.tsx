@@ -15,6 +15,7 @@ import { localized } from "../i18n";
 import { ConfigForm } from "./ConfigForm";
 import { LinePreview } from "./LinePreview";
 import { LookupContext } from "./pickers";
+import { MediaMessagePicker } from "./MediaMessagePicker";
 import { messagesProperty } from "../graph/summary";
 import { keyOfUrl, queryClient } from "../query";
 import { useSettled } from "../useSettled";
@@ -108,7 +109,7 @@ export function MessagesField(props: FieldProps) {
           ))}
         </Space>
       )}
-      <ServerPreview messages={messages} path={previewPath(props.uiSchema)} />
+      <ServerPreview messages={messages} path={previewPath(props.uiSchema)} friendId={previewFriendId(props.uiSchema)} />
     </fieldset>
   );
 }
@@ -179,6 +180,7 @@ function MessageEditor({ message, onChange, id }: { message: Message; onChange: 
   if (kind === "image") {
     return (
       <>
+        <MediaMessagePicker onPick={(picked) => onChange({ ...message, ...picked })} />
         <TextItem
           id={`${id}_original`}
           type="url"
@@ -439,13 +441,21 @@ export function declaredPreviewPath(types: Iterable<NodeTypeDef>): string | null
   return null;
 }
 
-/** What the server makes of the messages (variables filled in with samples), or its objections. */
-function ServerPreview({ messages, path }: { messages: Message[]; path: string | null }) {
+/** The friend whose values the preview fills in (`"ui:options": {"previewFriendId": n}`); none: samples. */
+export function previewFriendId(uiSchema: unknown): number | null {
+  const options = (uiSchema as { "ui:options"?: { previewFriendId?: unknown } } | undefined)?.["ui:options"];
+  const id = options?.previewFriendId;
+  return typeof id === "number" && Number.isInteger(id) && id > 0 ? id : null;
+}
+
+/** What the server makes of the messages (variables filled in for the example friend, or with samples), or its
+ * objections. */
+function ServerPreview({ messages, path, friendId }: { messages: Message[]; path: string | null; friendId: number | null }) {
   const { t } = useTranslation();
   const source = useContext(LookupContext);
   // The route is the one the field's plugin names; a field without one shows the messages as written only.
   const usable = Boolean(source && path);
-  const body = JSON.stringify(messages);
+  const body = JSON.stringify({ messages, ...(friendId !== null ? { friend_id: friendId } : {}) });
   const asked = useSettled(body, PREVIEW_DELAY_MS);
   const url = workspaceUrl(source?.workspaceId ?? 0, path ?? "");
   const query = useQuery(
@@ -456,7 +466,7 @@ function ServerPreview({ messages, path }: { messages: Message[]; path: string |
           const r = await request<{ messages: Message[]; warnings: { path: string; message: string }[] }>(
             "POST",
             url,
-            { messages: JSON.parse(asked) as Message[] },
+            JSON.parse(asked) as { messages: Message[]; friend_id?: number },
             undefined,
             signal,
           );

@@ -1,12 +1,14 @@
-// A new broadcast (一斉配信 / セグメント配信): 1–5 messages with the LINE-like preview, the audience (every
-// friend, a segment with friends left out, or a saved segment), the live recipient count with LINE's quota and
-// the plan's limit, a test send, and "send now" or a time in the workspace's time zone.
+// A new broadcast (一斉配信 / セグメント配信), or a draft opened again: 1–5 messages with the LINE-like preview
+// (variables filled in for an example friend), the audience (every friend, a segment with friends left out, or a
+// saved segment), the live recipient count with LINE's quota and the plan's limit, a test send to someone picked
+// from a list, "save as draft", and "send now" or a time in the workspace's time zone, confirmed in a dialog that
+// says to how many and what; once sent, the broadcast's own page.
 import type { FieldProps } from "@rjsf/utils";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { Button, Checkbox, Input, Radio, Select } from "antd";
+import { Button, Checkbox, Input, Radio, Select, Space } from "antd";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useNavigate } from "react-router";
+import { Link, useLocation, useNavigate } from "react-router";
 import { api, ApiError, request, workspaceUrl, type ApiErrorItem } from "../../api";
 import { EditorContext, useEditor, type EditorShared } from "../../editor/context";
 import { declaredPreviewPath, MessagesField } from "../../forms/MessagesField";
@@ -19,8 +21,8 @@ import { SegmentBuilder } from "../friends/SegmentBuilder";
 import { useWorkspaceCatalog } from "../../platform/catalog";
 import { sectionUrl } from "../sections";
 import {
+  audienceOf,
   audienceReady,
-  EVERYONE,
   scheduledAt,
   sendBlock,
   sortProblems,
@@ -29,7 +31,11 @@ import {
   type Audience,
   type SortedProblems,
 } from "./compose";
-import type { Broadcast, Estimate, Message } from "./types";
+import type { Broadcast, Draft, Estimate, Message, TestRecipient } from "./types";
+import { ConfirmSend } from "./ConfirmSend";
+import { ExamplePreview } from "./ExamplePreview";
+import { refreshQuota } from "./quota";
+import { RecipientPicker, useTestRecipients } from "./RecipientPicker";
 import "./broadcasts.css";
 import { problemText } from "../../problems";
 import { DateTimeField } from "../../components/TimeFields";
@@ -99,7 +105,7 @@ function useEstimate(access: WorkspaceAccess, audience: Audience, messages: Mess
   return { estimate: query.data?.result ?? null, problems: query.data?.found ?? NO_PROBLEMS, loading, error: null };
 }
 
-export function BroadcastComposer({ access }: { access: WorkspaceAccess }) {
+export function BroadcastComposer({ access, draft }: { access: WorkspaceAccess; draft?: Draft }) {
   // The pickers' lists: the workspace catalog's lookups.
   const lookupSource = useMemo(() => ({ workspaceId: access.workspace.id }), [access.workspace.id]);
   const { catalog } = useWorkspaceCatalog(access.workspace.id);
@@ -112,31 +118,42 @@ export function BroadcastComposer({ access }: { access: WorkspaceAccess }) {
   return (
     <EditorContext.Provider value={shared}>
       <LookupContext.Provider value={lookupSource}>
-        <Composer access={access} />
+        <Composer access={access} draft={draft} />
       </LookupContext.Provider>
     </EditorContext.Provider>
   );
 }
 
-function Composer({ access }: { access: WorkspaceAccess }) {
+function Composer({ access, draft }: { access: WorkspaceAccess; draft?: Draft }) {
   const { t, i18n } = useTranslation();
   const { types } = useEditor();
   const ws = access.workspace.id;
   const navigate = useNavigate();
-  const [name, setName] = useState("");
-  const [messages, setMessages] = useState<Message[]>([{ type: "text", text: "" }]);
-  const [touched, setTouched] = useState(false);
-  const [audience, setAudience] = useState<Audience>(EVERYONE);
-  const [excluding, setExcluding] = useState(false);
+  const location = useLocation();
+  const [name, setName] = useState(draft?.name ?? "");
+  const [messages, setMessages] = useState<Message[]>(draft?.messages.length ? draft.messages : [{ type: "text", text: "" }]);
+  const [touched, setTouched] = useState(Boolean(draft));
+  const [audience, setAudience] = useState<Audience>(() => audienceOf(draft?.target));
+  const [excluding, setExcluding] = useState(Boolean(draft?.target.exclude));
   const [saved, setSaved] = useState<SavedSegment[] | null>(null);
-  const [when, setWhen] = useState<"now" | "later">("now");
-  const [localTime, setLocalTime] = useState("");
-  const [allowPartial, setAllowPartial] = useState(false);
+  const [when, setWhen] = useState<"now" | "later">(draft?.scheduled_at_local ? "later" : "now");
+  const [localTime, setLocalTime] = useState(draft?.scheduled_at_local ?? "");
+  const [allowPartial, setAllowPartial] = useState(draft?.allow_partial ?? false);
   const [submitting, setSubmitting] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const [submitProblems, setSubmitProblems] = useState<SortedProblems>(NO_PROBLEMS);
   const [submitError, setSubmitError] = useState<string | null>(null);
-  const [testTo, setTestTo] = useState("");
+  const [draftState, setDraftState] = useState<{ saving: boolean; saved: boolean; error: string | null }>({
+    saving: false,
+    saved: Boolean((location.state as { saved?: boolean } | null)?.saved),
+    error: null,
+  });
+  const [testTo, setTestTo] = useState<TestRecipient | null>(null);
   const [testResult, setTestResult] = useState<{ ok: boolean; text: string } | null>(null);
+  // The preview fills variables in for this friend: the one chosen, else the first one listed.
+  const [example, setExample] = useState<TestRecipient | null>(null);
+  const listed = useTestRecipients(ws, "");
+  const exampleFriend = example ?? listed.data?.find((r) => r.friend_id !== null) ?? null;
   const idempotencyKey = useRef(newKey());
   const { estimate, problems, loading, error } = useEstimate(access, audience, messages);
 
@@ -159,26 +176,67 @@ function Composer({ access }: { access: WorkspaceAccess }) {
 
   const setKind = (kind: Audience["kind"]) => setAudience({ ...audience, kind });
 
-  const submit = async () => {
-    setSubmitting(true);
+  /** The form is complete enough to ask "send?": a time is picked when it is scheduled. */
+  const askToSend = () => {
     setSubmitError(null);
     setSubmitProblems(NO_PROBLEMS);
-    const at = scheduled ? scheduledAt(localTime) : null;
-    if (scheduled && !at) {
+    if (scheduled && !scheduledAt(localTime)) {
       setSubmitProblems({ ...NO_PROBLEMS, other: [{ path: "$.scheduled_at", message: t("broadcasts.compose.pick_time") }] });
-      setSubmitting(false);
       return;
     }
+    setConfirming(true);
+  };
+
+  const draftBody = () => ({
+    name: name.trim(),
+    messages,
+    target: targetOf(audience),
+    scheduled_at: scheduled ? scheduledAt(localTime) : null,
+    allow_partial: allowPartial,
+  });
+
+  const saveDraft = async () => {
+    setDraftState({ saving: true, saved: false, error: null });
+    try {
+      if (draft) {
+        const url = workspaceUrl(ws, `/broadcasts/drafts/${draft.id}`);
+        queryClient.setQueryData(keyOfUrl(url), await request<Draft>("PUT", url, draftBody()));
+        setDraftState({ saving: false, saved: true, error: null });
+      } else {
+        const made = await request<Draft>("POST", workspaceUrl(ws, "/broadcasts/drafts"), draftBody());
+        queryClient.setQueryData(keyOfUrl(workspaceUrl(ws, `/broadcasts/drafts/${made.id}`)), made);
+        // The draft's own address: a reload opens it again.
+        navigate(sectionUrl(ws, "broadcasts", "drafts", made.id), { replace: true, state: { saved: true } });
+      }
+    } catch (e) {
+      const text = e instanceof ApiError ? [e.message, ...e.errors.map((x) => problemText(x))].join(" — ") : String(e);
+      setDraftState({ saving: false, saved: false, error: text });
+    }
+  };
+
+  const submit = async () => {
+    setSubmitting(true);
+    const at = scheduled ? scheduledAt(localTime) : null;
     try {
       const created = await request<{ broadcast: Broadcast }>(
         "POST",
         workspaceUrl(ws, "/broadcasts"),
-        { name: name.trim(), messages, target: targetOf(audience), scheduled_at: at, allow_partial: allowPartial },
+        {
+          name: name.trim(),
+          messages,
+          target: targetOf(audience),
+          scheduled_at: at,
+          allow_partial: allowPartial,
+          ...(draft ? { draft_id: draft.id } : {}),
+        },
         // A retry of this very form (say after a network error) cannot create a second broadcast.
         { "Idempotency-Key": idempotencyKey.current },
       );
-      navigate(sectionUrl(ws, "broadcasts", created.broadcast.id));
+      setConfirming(false);
+      // The broadcast's own page, with its progress (a reload shows it again); "back" does not return to the form.
+      navigate(sectionUrl(ws, "broadcasts", created.broadcast.id), { replace: true });
     } catch (e) {
+      setConfirming(false);
       if (e instanceof ApiError) {
         setSubmitProblems(sortProblems(e.errors));
         setSubmitError(e.message);
@@ -192,7 +250,7 @@ function Composer({ access }: { access: WorkspaceAccess }) {
   const testSend = async () => {
     const to = testRecipient(testTo);
     if (!to) {
-      setTestResult({ ok: false, text: t("broadcasts.compose.test_to_invalid") });
+      setTestResult({ ok: false, text: t("broadcasts.compose.test_to_missing") });
       return;
     }
     try {
@@ -206,7 +264,7 @@ function Composer({ access }: { access: WorkspaceAccess }) {
 
   const fieldProps = {
     // The server's preview of the messages, through the route a message-sending plugin declares (if one is on).
-    uiSchema: { "ui:options": { preview: declaredPreviewPath(types.values()) } },
+    uiSchema: { "ui:options": { preview: declaredPreviewPath(types.values()), previewFriendId: exampleFriend?.friend_id ?? null } },
     formData: messages,
     onChange: (next: Message[]) => {
       setTouched(true);
@@ -218,14 +276,14 @@ function Composer({ access }: { access: WorkspaceAccess }) {
   return (
     <div className="page broadcast-composer">
       <div className="page-head">
-        <h1>{t("broadcasts.compose.title")}</h1>
+        <h1>{draft ? t("broadcasts.compose.draft_title") : t("broadcasts.compose.title")}</h1>
         <Link to={sectionUrl(ws, "broadcasts")}>{t("broadcasts.back_to_list")}</Link>
       </div>
       <form
         className="composer-grid"
         onSubmit={(e) => {
           e.preventDefault();
-          void submit();
+          askToSend();
         }}
       >
         <div className="composer-main">
@@ -234,6 +292,10 @@ function Composer({ access }: { access: WorkspaceAccess }) {
             <Input value={name} maxLength={200} required onChange={(e) => setName(e.target.value)} />
           </label>
 
+          <div className="field example-friend">
+            <label htmlFor="broadcast-example-friend">{t("broadcasts.compose.example_friend")}</label>
+            <RecipientPicker workspaceId={ws} id="broadcast-example-friend" value={exampleFriend} onChange={setExample} />
+          </div>
           <MessagesField {...fieldProps} />
           <Problems items={shownProblems.messages} label={t("broadcasts.compose.message_problems")} />
 
@@ -298,7 +360,13 @@ function Composer({ access }: { access: WorkspaceAccess }) {
         </div>
 
         <aside className="composer-side" aria-label={t("broadcasts.compose.summary")}>
-          <EstimateBox estimate={estimate} loading={loading} error={error} ready={audienceReady(audience)} />
+          <EstimateBox
+            estimate={estimate}
+            loading={loading}
+            error={error}
+            ready={audienceReady(audience)}
+            onRefresh={canSend ? () => refreshQuota(ws) : undefined}
+          />
           {estimate && !estimate.fits && estimate.sendable > 0 && !scheduled && (
             <Checkbox checked={allowPartial} onChange={(e) => setAllowPartial(e.target.checked)}>
               {t("broadcasts.compose.allow_partial", { count: estimate.sendable })}
@@ -328,21 +396,51 @@ function Composer({ access }: { access: WorkspaceAccess }) {
             </p>
           )}
           {block && <p className="error small">{t(`broadcasts.compose.block.${block}`)}</p>}
-          <Button
-            type="primary"
-            htmlType="submit"
-            loading={submitting}
-            disabled={!canSend || !name.trim() || block !== null || !audienceReady(audience)}
+          <Space wrap>
+            <Button
+              type="primary"
+              htmlType="submit"
+              loading={submitting}
+              disabled={!canSend || !name.trim() || block !== null || !audienceReady(audience)}
+            >
+              {scheduled ? t("broadcasts.compose.schedule") : t("broadcasts.compose.send_now")}
+            </Button>
+            <Button onClick={() => void saveDraft()} loading={draftState.saving} disabled={!canSend}>
+              {t("broadcasts.compose.save_draft")}
+            </Button>
+          </Space>
+          {(draftState.saved || draftState.error) && (
+            <p className={draftState.error ? "error small" : "ok small"} role="status">
+              {draftState.error ?? t("broadcasts.compose.draft_saved")}
+            </p>
+          )}
+          <ConfirmSend
+            open={confirming}
+            name={name.trim()}
+            estimate={estimate}
+            scheduledLocal={scheduled ? scheduledAt(localTime) : null}
+            timezone={access.workspace.timezone}
+            allowPartial={allowPartial}
+            messageCount={messages.length}
+            sending={submitting}
+            onConfirm={() => void submit()}
+            onCancel={() => setConfirming(false)}
           >
-            {scheduled ? t("broadcasts.compose.schedule") : t("broadcasts.compose.send_now")}
-          </Button>
+            <ExamplePreview
+              workspaceId={ws}
+              path={declaredPreviewPath(types.values())}
+              messages={messages}
+              friendId={exampleFriend?.friend_id ?? null}
+              accountName={access.workspace.name}
+            />
+          </ConfirmSend>
 
           <details className="test-send">
             <summary>{t("broadcasts.compose.test")}</summary>
-            <label className="field">
-              {t("broadcasts.compose.test_to")}
-              <Input value={testTo} onChange={(e) => setTestTo(e.target.value)} placeholder="123 / U0123…" />
-            </label>
+            <div className="field">
+              <label htmlFor="broadcast-test-to">{t("broadcasts.compose.test_to")}</label>
+              <RecipientPicker workspaceId={ws} id="broadcast-test-to" value={testTo} onChange={setTestTo} />
+            </div>
             <Button onClick={() => void testSend()} disabled={!canSend}>
               {t("broadcasts.compose.test_send")}
             </Button>
@@ -358,8 +456,21 @@ function Composer({ access }: { access: WorkspaceAccess }) {
   );
 }
 
-function EstimateBox({ estimate, loading, error, ready }: { estimate: Estimate | null; loading: boolean; error: string | null; ready: boolean }) {
+function EstimateBox({
+  estimate,
+  loading,
+  error,
+  ready,
+  onRefresh,
+}: {
+  estimate: Estimate | null;
+  loading: boolean;
+  error: string | null;
+  ready: boolean;
+  onRefresh?: () => Promise<void>;
+}) {
   const { t, i18n } = useTranslation();
+  const [refreshing, setRefreshing] = useState(false);
   const n = (v: number | null | undefined) => (v === null || v === undefined ? "—" : v.toLocaleString(i18n.language));
   if (!ready) return <p className="muted">{t("broadcasts.compose.audience_incomplete")}</p>;
   return (
@@ -387,6 +498,18 @@ function EstimateBox({ estimate, loading, error, ready }: { estimate: Estimate |
             <li key={w.code}>{localized(w.message, i18n.language)}</li>
           ))}
         </ul>
+      )}
+      {estimate && onRefresh && (
+        <Button
+          size="small"
+          loading={refreshing}
+          onClick={() => {
+            setRefreshing(true);
+            void onRefresh().finally(() => setRefreshing(false));
+          }}
+        >
+          {t("broadcasts.compose.refresh_quota")}
+        </Button>
       )}
     </section>
   );

@@ -1,4 +1,4 @@
-// Broadcast history, newest first: status, recipients, sent / failed, when it was due, started and finished.
+// Drafts, then the broadcast history, newest first: status, recipients, sent / failed, when it was due, started and finished.
 import { Button, Select, Table, type TableColumnsType } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -8,6 +8,7 @@ import { useNamedTable } from "../../components/tables";
 import type { WorkspaceAccess } from "../../types";
 import { sectionUrl } from "../sections";
 import { formatTime, StatusBadge } from "./BroadcastPage";
+import { Drafts } from "./Drafts";
 import { LinkButton } from "./LinkButton";
 import type { Broadcast, BroadcastStatus, Page } from "./types";
 import "./broadcasts.css";
@@ -112,6 +113,7 @@ export function BroadcastList({ access }: { access: WorkspaceAccess }) {
           />
         </div>
       </div>
+      <Drafts access={access} />
       {error && <p className="error">{t("common.failed", { message: error })}</p>}
       {items === null ? (
         <p className="muted">{t("common.loading")}</p>

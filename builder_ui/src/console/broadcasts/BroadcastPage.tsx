@@ -1,18 +1,23 @@
-// One broadcast: a live progress bar (sent, failed, remaining, estimated finish), pause / resume / cancel, the
-// messages as LINE shows them, and what became of each recipient.
+// One broadcast: a live progress bar (sent, failed, remaining, estimated finish), pause / resume / cancel, "send
+// now" for a scheduled one, the messages as LINE shows them (variables filled in for an example friend: the first
+// recipient, or one picked), LINE's quota looked at again on request, and what became of each recipient.
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { Button, Progress, Table, Tag, type TableColumnsType } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { api, ApiError, workspaceUrl } from "../../api";
-import { LinePreview } from "../../forms/LinePreview";
+import { declaredPreviewPath } from "../../forms/MessagesField";
+import { useWorkspaceCatalog } from "../../platform/catalog";
 import { localized } from "../../i18n";
 import { keyOfUrl, queryClient } from "../../query";
 import { useNamedTable } from "../../components/tables";
 import type { WorkspaceAccess } from "../../types";
 import { sectionUrl } from "../sections";
-import type { Broadcast, BroadcastStatus, Page, Recipient } from "./types";
+import type { Broadcast, BroadcastStatus, Page, Recipient, TestRecipient } from "./types";
+import { refreshQuota } from "./quota";
+import { ExamplePreview } from "./ExamplePreview";
+import { RecipientPicker, useTestRecipients } from "./RecipientPicker";
 import "./broadcasts.css";
 
 /** How often to look again: quickly while sending, slowly while waiting, never once it is over. */
@@ -24,12 +29,19 @@ export function pollDelay(status: BroadcastStatus): number | null {
 
 const NO_RECIPIENTS: Recipient[] = [];
 
-export function actionsFor(status: BroadcastStatus): ("pause" | "resume" | "cancel")[] {
+export type Action = "pause" | "resume" | "cancel" | "send-now";
+
+export function actionsFor(status: BroadcastStatus): Action[] {
   if (status === "sending") return ["pause", "cancel"];
   if (status === "paused") return ["resume", "cancel"];
-  if (status === "scheduled") return ["cancel"];
+  if (status === "scheduled") return ["send-now", "cancel"];
   return [];
 }
+
+const CONFIRM: Partial<Record<Action, string>> = {
+  cancel: "broadcasts.page.confirm_cancel",
+  "send-now": "broadcasts.page.confirm_send_now",
+};
 
 export function formatTime(iso: string | null, timezone: string, lang: string): string {
   if (!iso) return "—";
@@ -104,6 +116,10 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
   const url = workspaceUrl(ws, `/broadcasts/${broadcastId}`);
   const [actionError, setActionError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [refreshing, setRefreshing] = useState(false);
+  const [example, setExample] = useState<TestRecipient | null>(null);
+  const { catalog } = useWorkspaceCatalog(ws);
+  const previewPath = declaredPreviewPath(catalog?.node_types ?? []);
   const key = keyOfUrl(url);
   // Read again while it moves (how often depends on its status), not once it is over.
   const query = useQuery(
@@ -116,10 +132,19 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
     queryClient,
   );
   const broadcast = query.data ?? null;
+  // The preview's example friend: the first recipient once the audience is fixed, else the first friend listed.
+  const firstUrl = workspaceUrl(ws, `/broadcasts/${broadcastId}/recipients?limit=1`);
+  const first = useQuery(
+    { queryKey: [...keyOfUrl(firstUrl), broadcast?.status], queryFn: ({ signal }) => api.get<Page<Recipient>>(firstUrl, signal), staleTime: 60_000 },
+    queryClient,
+  );
+  const listed = useTestRecipients(ws, "");
+  const firstRecipient = first.data?.items[0]?.friend_id ?? listed.data?.find((r) => r.friend_id !== null)?.friend_id ?? null;
   const error = query.error ? (query.error instanceof Error ? query.error.message : String(query.error)) : null;
 
-  const act = async (action: "pause" | "resume" | "cancel") => {
-    if (action === "cancel" && !window.confirm(t("broadcasts.page.confirm_cancel"))) return;
+  const act = async (action: Action) => {
+    const question = CONFIRM[action];
+    if (question && !window.confirm(t(question, { n: (broadcast?.estimated_recipients ?? 0).toLocaleString(i18n.language) }))) return;
     setBusy(true);
     setActionError(null);
     // A poll that left before a pause or resume must not put the old state back.
@@ -149,7 +174,25 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
       </div>
       <ProgressBar broadcast={broadcast} />
       {broadcast.held && <p className="error">{t("broadcasts.page.held")}</p>}
-      {broadcast.error && <p className="error">{broadcast.error}</p>}
+      {broadcast.error && <p className="error">{localized(broadcast.error, i18n.language)}</p>}
+      {canControl && (broadcast.held || broadcast.status === "scheduled" || broadcast.status === "failed") && (
+        <p className="small">
+          <Button
+            size="small"
+            loading={refreshing}
+            onClick={() => {
+              setRefreshing(true);
+              void refreshQuota(ws)
+                .then(() => setActionError(null))
+                .catch((e: unknown) => setActionError(e instanceof ApiError ? e.message : String(e)))
+                .finally(() => setRefreshing(false));
+            }}
+          >
+            {t("broadcasts.compose.refresh_quota")}
+          </Button>{" "}
+          <span className="muted">{t("broadcasts.page.refresh_note")}</span>
+        </p>
+      )}
       {canControl && actionsFor(broadcast.status).length > 0 && (
         <div className="row broadcast-actions">
           {actionsFor(broadcast.status).map((a) => (
@@ -185,7 +228,17 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
           )}
         </dl>
         <div className="broadcast-preview">
-          <LinePreview messages={broadcast.messages} accountName={access.workspace.name} />
+          <div className="field example-friend">
+            <label htmlFor="broadcast-page-example">{t("broadcasts.compose.example_friend")}</label>
+            <RecipientPicker workspaceId={ws} id="broadcast-page-example" value={example} onChange={setExample} placeholder={t("broadcasts.page.first_recipient")} />
+          </div>
+          <ExamplePreview
+            workspaceId={ws}
+            path={previewPath}
+            messages={broadcast.messages}
+            friendId={example?.friend_id ?? firstRecipient ?? null}
+            accountName={access.workspace.name}
+          />
         </div>
       </div>
       <p className="small muted">{localized(broadcast.audience_note, i18n.language)}</p>

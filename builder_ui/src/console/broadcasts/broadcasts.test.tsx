@@ -97,9 +97,11 @@ describe("composing", () => {
   it("reads the schedule and the test recipient", () => {
     expect(scheduledAt("2026-12-01T10:30")).toBe("2026-12-01T10:30:00");
     expect(scheduledAt("")).toBeNull();
-    expect(testRecipient(" 42 ")).toEqual({ friend_id: 42 });
-    expect(testRecipient("U" + "a".repeat(32))).toEqual({ user_line_id: "U" + "a".repeat(32) });
-    expect(testRecipient("someone")).toBeNull();
+    expect(testRecipient({ friend_id: 42, user_line_id: "U" + "a".repeat(32), name: "あおい", simulated: false })).toEqual({ friend_id: 42 });
+    expect(testRecipient({ friend_id: null, user_line_id: "U" + "a".repeat(32), name: "シミュ", simulated: true })).toEqual({
+      user_line_id: "U" + "a".repeat(32),
+    });
+    expect(testRecipient(null)).toBeNull();
   });
 });
 
@@ -113,6 +115,7 @@ describe("composer", () => {
       if (url.endsWith("/catalog")) return json({ node_types: [], reports: [], friend_fields: [] });
       if (url.endsWith("/friends/tabs")) return json([{ id: 4, name: "常連", problems: [] }]);
       if (url.endsWith("/broadcasts/estimate")) return json(fits ? estimate() : estimate({ fits: false, sendable: 80, warnings: [{ code: "quota", message: "残り80通 / 80 left" }] }));
+      if (url.includes("/broadcasts/test-recipients")) return json([]);
       if (url.endsWith("/broadcasts")) return json({ broadcast: broadcast({ id: 9 }), estimate: estimate() }, 201);
       return json({});
     });
@@ -136,6 +139,17 @@ describe("composer", () => {
     fireEvent.click(partial);
     await waitFor(() => expect(send.disabled).toBe(false));
     fireEvent.click(send);
+    // Nothing goes before the person has seen to how many, with how much quota left, and what.
+    const dialog = await screen.findByRole("dialog", { name: "この内容で配信しますか？" });
+    expect(within(dialog).getByText("80人に配信")).toBeTruthy();
+    expect(within(dialog).getByText("1,000")).toBeTruthy();
+    expect(within(dialog).getByText("セール開催中")).toBeTruthy();
+    fireEvent.click(within(dialog).getByRole("button", { name: "戻る" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(posts.some((p) => p.url.endsWith("/broadcasts"))).toBe(false);
+
+    fireEvent.click(send);
+    fireEvent.click(within(await screen.findByRole("dialog")).getByRole("button", { name: "配信する" }));
     await waitFor(() => expect(window.location.pathname).toBe("/w/3/broadcasts/9"));
     const created = posts.find((p) => p.url.endsWith("/broadcasts"))!;
     expect(created.body).toEqual({
@@ -155,6 +169,7 @@ describe("composer problems", () => {
       const url = String(input);
       if (url.endsWith("/catalog")) return json({ node_types: [], reports: [], friend_fields: [] });
       if (url.endsWith("/friends/tabs")) return json([]);
+      if (url.includes("/broadcasts/test-recipients")) return json([]);
       if (url.endsWith("/broadcasts/estimate")) {
         const body = JSON.parse(String(init?.body)) as { messages?: { text: string }[] };
         if (body.messages && !body.messages[0].text)
@@ -187,7 +202,9 @@ describe("a broadcast's page", () => {
     let current = broadcast();
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
       const url = String(input);
+      if (url.includes("/test-recipients")) return json([]);
       if (url.includes("/recipients")) return json({ items: [], next: null });
+      if (url.endsWith("/catalog")) return json({ node_types: [], reports: [], friend_fields: [] });
       if (init?.method === "POST" && url.endsWith("/pause")) {
         current = broadcast({ status: "paused" });
         return json(current);
@@ -219,6 +236,7 @@ describe("the history", () => {
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {
       const url = String(input);
       asked.push(url);
+      if (url.endsWith("/broadcasts/drafts")) return json([]);
       if (url.includes("after=")) return json({ items: [broadcast({ id: 4, name: "秋のセール", status: "completed" })], next: null });
       return json({ items: [broadcast({ status: "completed", progress: { ...broadcast().progress, sent: 9, failed: 1 } })], next: "x" });
     });

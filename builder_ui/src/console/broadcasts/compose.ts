@@ -2,7 +2,7 @@
 // and whether the broadcast may go.
 import type { ApiErrorItem } from "../../api";
 import type { Segment } from "../friends/SegmentBuilder";
-import type { Estimate, Target } from "./types";
+import type { Estimate, Target, TestRecipient } from "./types";
 
 export type AudienceKind = "all" | "segment" | "saved";
 
@@ -77,10 +77,16 @@ export function scheduledAt(local: string): string | null {
   return `${local}:00`;
 }
 
-/** The test-send recipient typed in: a friend's id or a LINE user id. */
-export function testRecipient(raw: string): { friend_id: number } | { user_line_id: string } | null {
-  const value = raw.trim();
-  if (/^[1-9]\d*$/.test(value)) return { friend_id: Number(value) };
-  if (/^U[0-9a-f]{32}$/.test(value)) return { user_line_id: value };
-  return null;
+/** The audience a stored target stands for (a draft opened again). */
+export function audienceOf(target: Target | null | undefined): Audience {
+  const exclude = target?.exclude ?? null;
+  if (target?.saved_segment_id) return { kind: "saved", segment: null, savedId: target.saved_segment_id, exclude };
+  if (target?.segment) return { kind: "segment", segment: target.segment, savedId: null, exclude };
+  return { ...EVERYONE, exclude };
+}
+
+/** Where a test send goes: the friend picked, or the simulated user who is not a friend yet. */
+export function testRecipient(picked: TestRecipient | null): { friend_id: number } | { user_line_id: string } | null {
+  if (!picked) return null;
+  return picked.friend_id !== null ? { friend_id: picked.friend_id } : { user_line_id: picked.user_line_id };
 }

@@ -93,3 +93,29 @@ export interface Page<T> {
   items: T[];
   next: string | null;
 }
+
+export interface Draft {
+  id: number;
+  name: string;
+  messages: Message[];
+  target: Target;
+  scheduled_at: string | null;
+  /** "2030-01-02T09:30", the workspace's wall-clock time, as the composer's time field takes it */
+  scheduled_at_local: string | null;
+  allow_partial: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Someone a test send (or the preview's example) can be: a following friend, or a simulated user of the emulator. */
+export interface TestRecipient {
+  friend_id: number | null;
+  user_line_id: string;
+  name: string;
+  simulated: boolean;
+}
+
+export interface QuotaState {
+  quota: Estimate["quota"];
+  plan: Estimate["plan"];
+}
