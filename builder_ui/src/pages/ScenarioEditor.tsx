@@ -297,7 +297,10 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
   const askToPublish = async () => {
     if (!(await save())) return;
     try {
-      setPublishPreview(await api.get<PublishPreview>(workspaceUrl(workspaceId, `/scenarios/${scenarioId}/publish-preview`)));
+      const preview = await api.get<PublishPreview>(workspaceUrl(workspaceId, `/scenarios/${scenarioId}/publish-preview`));
+      // With problems there is nothing to confirm: the server's refusal names them on their nodes.
+      if (preview.problems > 0) await publish();
+      else setPublishPreview(preview);
     } catch (e) {
       setStatus({ text: e instanceof Error ? e.message : String(e), kind: "error" });
     }
