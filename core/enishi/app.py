@@ -23,6 +23,7 @@ from litestar.params import FromPath
 from litestar.plugins import PluginProtocol
 
 from enishi.api.audience_routes import FriendController
+from enishi.api.audit_routes import AuditController
 from enishi.api.auth_routes import AccountController, AuthController
 from enishi.api.broadcast_draft_routes import BroadcastDraftController
 from enishi.api.broadcast_routes import BroadcastController
@@ -309,6 +310,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         path=WORKSPACE_PATH,
         route_handlers=[
             WorkspaceController,
+            AuditController,
             InboxController,
             InboxBroadcastController,
             ScenarioController,

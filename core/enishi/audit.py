@@ -19,7 +19,11 @@ AUDITED_FLAG = "enishi_audited"
 
 
 def action_name(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    handler = connection.scope.get("route_handler")
+    return action_name_of(connection.scope.get("route_handler"))
+
+
+def action_name_of(handler: Any) -> str:
+    """The action a route's changes are recorded as: its ``opt["audit"]``, else ``<plugin>.<handler name>``."""
     opt = getattr(handler, "opt", {}) or {}
     if opt.get("audit"):
         return str(opt["audit"])
