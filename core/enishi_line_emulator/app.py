@@ -12,7 +12,7 @@ from litestar.response import Redirect
 from litestar.types import Middleware
 
 from enishi_line_emulator.api import api_handlers
-from enishi_line_emulator.control import ScopeOf, control_guard, control_handlers
+from enishi_line_emulator.control import NotesOf, ScopeOf, control_guard, control_handlers
 from enishi_line_emulator.errors import LineApiError
 from enishi_line_emulator.oauth import consent_handlers, oauth_handlers
 from enishi_line_emulator.simulator import page_handlers, simulator_handlers
@@ -53,6 +53,7 @@ def create_emulator_router(
     scope_of: ScopeOf | None = None,
     control_middleware: Sequence[Middleware] = (),
     sign_in_url: str | None = None,
+    notes_of: NotesOf | None = None,
 ) -> Router:
     """All of the emulator under ``path``: the Messaging API (``<path>/v2/bot/...``, which is also the data host),
     LINE Login (``<path>/oauth2/v2.1/...``, both the authorisation host and the API host), the control API
@@ -61,7 +62,8 @@ def create_emulator_router(
     The Messaging API and LINE Login answer as LINE's do (channel access tokens, channel secrets). The control API,
     the simulator page and LINE Login's consent page (picking a simulated user logs in as them) are open unless
     ``scope_of`` says what each caller may do; ``control_middleware`` (e.g. the app's sign-in) runs before it, and
-    an anonymous visit of a page goes to ``sign_in_url``.
+    an anonymous visit of a page goes to ``sign_in_url``. ``notes_of`` adds what the app has to say about a user
+    beside their talk (shown under the chat).
 
     Point the SDK at it with ``Configuration(host="http://127.0.0.1:8000/emulator")``. The routes are left out of
     the OpenAPI schema and opt out of the audit log (``opt={"audit": False}``): they are not staff actions.
@@ -71,7 +73,7 @@ def create_emulator_router(
         control_exceptions[HTTPException] = _to_sign_in(sign_in_url)
     control = Router(
         path="/",
-        route_handlers=[*control_handlers(emulator), *page_handlers(), *consent_handlers(emulator)],
+        route_handlers=[*control_handlers(emulator, notes_of), *page_handlers(), *consent_handlers(emulator)],
         guards=[control_guard(emulator, scope_of)],
         middleware=list(control_middleware),
         exception_handlers=control_exceptions,

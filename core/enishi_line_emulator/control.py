@@ -31,6 +31,9 @@ MAX_IMAGE_REQUEST = 16 * 1024 * 1024
 SCOPE_KEY = "line_emulator_scope"
 
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
+# What the app around the emulator has to say about a user beside their talk (a message it holds back until later,
+# and why): ``[{"ja": …, "en": …}]``, shown under the chat. The emulator models LINE and has none of its own.
+NotesOf = Callable[[AnyConnection, str, str], Awaitable[list[dict[str, str]]]]
 
 # What a simulated user or a rich menu can hold and a browser shows without running it; anything else downloads.
 INLINE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -145,8 +148,8 @@ def _sandboxed(content: bytes, content_type: str) -> Response[bytes]:
     return Response(content, media_type=media_type, headers=headers)
 
 
-def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
-    """The control API route handlers bound to ``emulator``."""
+def control_handlers(emulator: Emulator, notes_of: NotesOf | None = None) -> list[HTTPRouteHandler]:
+    """The control API route handlers bound to ``emulator`` (a user's timeline carries ``notes_of`` theirs)."""
 
     def channels(scope: ControlScope) -> list[dict[str, Any]]:
         with emulator.lock:
@@ -422,6 +425,7 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
     ) -> dict[str, Any]:
         raw = request.query_params.get("after", "0")
         after = int(raw) if raw.isdigit() else 0
+        notes = await notes_of(request, channel_id, user_id) if notes_of is not None else []
         with emulator.lock:
             channel = emulator.channel(channel_id)
             user = emulator.user(channel_id, user_id)
@@ -433,6 +437,7 @@ def control_handlers(emulator: Emulator) -> list[HTTPRouteHandler]:
                 "channel": {"channelId": channel.channel_id, "displayName": channel.display_name},
                 "entries": entries,
                 "last": max([after, *(e["seq"] for e in entries)]),
+                "notes": notes,
                 "richMenu": {**menu.as_dict(), "hasImage": menu.image is not None} if menu else None,
             }
 

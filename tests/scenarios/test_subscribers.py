@@ -158,6 +158,17 @@ async def test_a_held_send_says_so_in_the_list_the_builder_the_friend_page_and_t
     [item] = listed.json()["items"]
     assert item["held"] and item["node_id"] == send["id"]
 
+    # The simulator shows it beside the friend's talk.
+    from enishi.models import Friend, Workspace
+    from enishi.scenarios.held import held_for_line_user
+
+    async with world.db.session() as s:
+        channel = (await s.get_one(Workspace, world.workspace_id)).line_channel_id
+        line_user = (await s.get_one(Friend, aoi)).line_user_id
+    [note] = await held_for_line_user(world.env.app.state["enishi"], channel, line_user)
+    assert note["ja"].endswith(" 08:00 に送信予定: 配信しない時間帯") and "「ステップ」" in note["ja"]
+    assert await held_for_line_user(world.env.app.state["enishi"], channel, "U-nobody") == []
+
     # The dry run of a night-time start: the send waits to 08:00, and says why.
     night = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)  # 23:30 in Tokyo
     response = await world.client.post(

@@ -43,7 +43,15 @@ def emulator_router(emulator: Emulator) -> Router:
         scope_of=staff_scope,
         control_middleware=[DefineMiddleware(StaffAuthMiddleware)],
         sign_in_url=SIGN_IN_PAGE,
+        notes_of=held_notes,
     )
+
+
+async def held_notes(connection: AnyConnection, channel_id: str, user_id: str) -> list[dict[str, str]]:
+    """Beside a simulated user's talk: each scenario message held back for them by quiet hours, and until when."""
+    from enishi.scenarios.held import held_for_line_user
+
+    return await held_for_line_user(services_of(connection), channel_id, user_id)
 
 
 async def staff_scope(connection: AnyConnection) -> ControlScope:

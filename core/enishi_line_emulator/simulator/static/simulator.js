@@ -296,6 +296,7 @@ function resetChat() {
   state.after = 0;
   state.entries = [];
   $("chat").replaceChildren();
+  renderNotes([]);
   $("quick-replies").hidden = true;
   $("rich-menu-box").hidden = true;
 }
@@ -321,11 +322,29 @@ async function poll() {
     state.after = entry.seq;
   }
   updateUser(data.user);
+  renderNotes(data.notes || []);
   renderRichMenu(data.richMenu);
   if (fresh.length) {
     renderQuickReplies();
     if (nearBottom || fresh.some((e) => e.direction === "user")) chat.scrollTop = chat.scrollHeight;
   }
+}
+
+// What the app around the emulator says about this user beside the talk (a message it holds back, and why).
+function renderNotes(notes) {
+  const box = $("notes");
+  const texts = notes.map((n) => (state.lang === "en" ? n.en : n.ja) || n.ja || "");
+  if (JSON.stringify(texts) === box.dataset.shown) return;
+  box.dataset.shown = JSON.stringify(texts);
+  box.replaceChildren(
+    ...texts.map((text) => {
+      const li = document.createElement("li");
+      li.setAttribute("role", "note");
+      li.textContent = text;
+      return li;
+    }),
+  );
+  box.hidden = texts.length === 0;
 }
 
 async function pollLoop() {
