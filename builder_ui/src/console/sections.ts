@@ -32,11 +32,12 @@ const broadcastsSection: Section = {
   component: lazy(() => import("./broadcasts")),
 };
 const reportsSection: Section = { key: "reports", label: "reports.title", component: lazy(() => import("./reports")) };
+const mediaSection: Section = { key: "media", label: "media.title", component: lazy(() => import("./media")) };
 const settingsSection: Section = { key: "settings", label: "settings.title", component: lazy(() => import("./settings")) };
 
 /** Menu order: the scenario builder sits after the inbox, plugins' sections (menuSection) before the settings. */
 export const SECTIONS_BEFORE_SCENARIOS: Section[] = [friendsSection, inboxSection];
-export const SECTIONS_AFTER_SCENARIOS: Section[] = [broadcastsSection, reportsSection];
+export const SECTIONS_AFTER_SCENARIOS: Section[] = [broadcastsSection, mediaSection, reportsSection];
 export const SECTIONS_AFTER_PLUGINS: Section[] = [settingsSection];
 
 const BUILT_IN = [...SECTIONS_BEFORE_SCENARIOS, ...SECTIONS_AFTER_SCENARIOS, ...SECTIONS_AFTER_PLUGINS];
