@@ -9,6 +9,7 @@ import { useCatalog } from "../../platform/catalog";
 import { useContributions, useUiModules } from "../../platform/modules";
 import { ResourcePage } from "../../platform/resources/ResourcePage";
 import { sectionUrl, type SectionProps } from "../sections";
+import { AuditPage } from "./AuditPage";
 import { pageFor, pagePath, settingsPages, type SettingsPage } from "./pages";
 import { PluginsPage } from "./PluginsPage";
 import { RolesPage, StaffPage } from "./StaffPage";
@@ -47,6 +48,7 @@ function SettingsSection({ access, rest, reloadAccess }: SectionProps) {
     } else if (page.key === "plugins") content = <PluginsPage {...props} />;
     else if (page.key === "staff") content = <StaffPage {...props} />;
     else if (page.key === "roles") content = <RolesPage {...props} />;
+    else if (page.key === "audit") content = <AuditPage {...props} />;
     else content = <WorkspacePage {...props} />;
   }
   return (

@@ -17,11 +17,10 @@ export interface SettingsPage {
   contribution?: Contribution<SettingsPageSlot>;
 }
 
-const CONSOLE_PAGES: SettingsPage[] = (["workspace", "plugins", "staff", "roles"] as const).map((key) => ({
-  key,
-  group: "workspace",
-  title: null,
-}));
+const CONSOLE_PAGES: SettingsPage[] = [
+  ...(["workspace", "plugins", "staff", "roles"] as const).map((key) => ({ key, group: "workspace" as const, title: null })),
+  { key: "audit", group: "workspace", title: null, permission: "core.read_audit" },
+];
 
 const LAST = Number.MAX_SAFE_INTEGER;
 
@@ -58,7 +57,7 @@ export function settingsPages(
     .map(({ order: _order, ...page }) => page as SettingsPage);
   return [
     ...listed.filter((p) => p.group === "data"),
-    ...CONSOLE_PAGES,
+    ...CONSOLE_PAGES.filter((p) => !p.permission || permissions.includes(p.permission)),
     ...listed.filter((p) => p.group === "workspace"),
   ];
 }
