@@ -82,6 +82,7 @@ describe("chat thread", () => {
     let history = [message(2, { direction: "out", source: "scenario", delivery: "accepted", text: "ようこそ" }), message(1, { text: "こんにちは" })];
     const calls: [string, string, unknown][] = [];
     vi.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
+      if (String(url).includes("/broadcasts")) return json([]); // none received
       calls.push([init?.method ?? "GET", String(url), init?.body ? JSON.parse(String(init.body)) : null]);
       if (String(url).includes("/read")) return json({ last_read_message_id: 3 });
       return json({ items: history, next: null });
@@ -104,6 +105,7 @@ describe("chat thread", () => {
     let history: ChatMessage[] = [message(4, { text: "質問です" })];
     let posted: unknown = null;
     vi.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
+      if (String(url).includes("/broadcasts")) return json([]); // none received
       if (init?.method === "POST") {
         posted = JSON.parse(String(init.body));
         history = [sent, ...history];
@@ -125,7 +127,8 @@ describe("chat thread", () => {
   });
 
   it("keeps the text and says why when a reply is refused", async () => {
-    vi.spyOn(globalThis, "fetch").mockImplementation(async (_url, init) => {
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (url, init) => {
+      if (String(url).includes("/broadcasts")) return json([]); // none received
       if (init?.method === "POST") return json({ error: "blocked", message: "この友だちはブロック中のため送信できません", errors: [] }, 409);
       return json({ items: [message(1)], next: null });
     });
@@ -148,6 +151,7 @@ describe("chat thread", () => {
 
   it("loads older messages above the newest; another friend's thread shows only theirs", async () => {
     vi.spyOn(globalThis, "fetch").mockImplementation(async (url) => {
+      if (String(url).includes("/broadcasts")) return json([]); // none received
       const u = String(url);
       if (u.includes("/read")) return json({});
       if (u.includes("before=c1")) return json({ items: [message(1, { text: "昔の話" })], next: null });
@@ -171,6 +175,7 @@ describe("chat thread", () => {
     let history = [message(2, { text: "最近の話" })];
     let releaseOlder: (() => void) | null = null;
     vi.spyOn(globalThis, "fetch").mockImplementation(async (url) => {
+      if (String(url).includes("/broadcasts")) return json([]); // none received
       const u = String(url);
       if (u.includes("/read")) return json({});
       if (u.includes("before=c1")) {
@@ -193,6 +198,7 @@ describe("chat thread", () => {
   it("shows a picture once the server has fetched it from LINE", async () => {
     let asked = 0;
     vi.spyOn(globalThis, "fetch").mockImplementation(async (url) => {
+      if (String(url).includes("/broadcasts")) return json([]); // none received
       const u = String(url);
       if (u.includes("/content")) return ++asked < 2 ? new Response(null, { status: 202 }) : new Response(new Blob(["png"]), { status: 200 });
       return json({ items: [message(1, { kind: "image", text: null, body: { type: "image" } })], next: null });

@@ -7,11 +7,8 @@ import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl } from "../../api";
 import { inboxKeys, keyOfUrl, queryClient } from "../../query";
 import type { WorkspaceAccess } from "../../types";
-import { MediaPicker } from "../media/MediaPicker";
-import type { MediaItem } from "../media/types";
-import type { CatalogLookup } from "../../platform/contract";
+import { asChatMessage, interleave, useReceivedBroadcasts } from "./broadcastHistory";
 import { subscribeInbox } from "./live";
-import { SavedMessageSender, StickerPicker, stickerImage, type Sticker } from "./ReplyTools";
 import type { ChatMessage, Page, ReplyResult } from "./types";
 import "./inbox.css";
 
@@ -50,7 +47,6 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
   const workspaceId = access.workspace.id;
   const { t, i18n } = useTranslation();
   const [draft, setDraft] = useState("");
-  const [attached, setAttached] = useState<MediaItem | null>(null);
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
   const retryKey = useRef<string | null>(null);
@@ -83,13 +79,20 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
   const pageCount = thread.data?.pages.length ?? 0;
   const loaded = thread.data !== undefined;
   // A failed read again keeps what is shown (as the stream's refreshes always did); only a first read's failure shows.
+  // The broadcasts this friend received, placed by time: from the oldest message shown on (all once it is all shown).
+  const since = thread.hasNextPage && messages.length ? messages[0].occurred_at : null;
+  const received = useReceivedBroadcasts(workspaceId, friendId, since, loaded);
+  const broadcastLabel = t("inbox.source.broadcast");
+  const shown = useMemo(
+    () => interleave(messages, (received.data ?? []).map((b) => asChatMessage(b, broadcastLabel))),
+    [messages, received.data, broadcastLabel],
+  );
   const error = !loaded && thread.error ? (thread.error instanceof ApiError ? thread.error.message : String(thread.error)) : null;
 
   // Another friend: another reply, read from their newest message.
   useEffect(() => {
     setSendError(null);
     setDraft("");
-    setAttached(null);
     retryKey.current = null;
     readUpTo.current = 0;
     stickToBottom.current = true;
@@ -126,7 +129,7 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
       stickToBottom.current = false;
       if (list) list.scrollTop = list.scrollHeight - older.fromBottom;
     } else if (list && stickToBottom.current) list.scrollTop = list.scrollHeight;
-  }, [messages, pageCount]);
+  }, [shown, pageCount]);
 
   const loadOlder = () => {
     if (!thread.hasNextPage || thread.isFetchingNextPage) return;
@@ -142,79 +145,34 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
     });
   };
 
-  const failed = (e: unknown) =>
-    setSendError(
-      e instanceof ApiError ? [e.message, ...e.errors.map((x) => x.message)].filter(Boolean).join(" — ") : String(e),
-    );
-
-  /** A sticker or a saved message goes at once, on its own (the draft stays as it is). */
-  const sendNow = async (messages: Record<string, unknown>[]) => {
-    if (sending) return;
-    setSending(true);
-    setSendError(null);
-    try {
-      const result = await api.post<ReplyResult>(`${base}/messages`, { messages, idempotency_key: newKey() });
-      await showSent(result);
-    } catch (e) {
-      failed(e);
-    } finally {
-      setSending(false);
-    }
-  };
-
-  const sendSaved = async (lookup: CatalogLookup, value: string | number): Promise<boolean> => {
-    setSendError(null);
-    try {
-      await api.post(workspaceUrl(workspaceId, lookup.send_path ?? ""), {
-        friend_id: friendId,
-        [lookup.send_field ?? ""]: value,
-        idempotency_key: newKey(),
-      });
-      stickToBottom.current = true;
-      await queryClient.invalidateQueries({ queryKey: key });
-      return true;
-    } catch (e) {
-      failed(e);
-      return false;
-    }
-  };
-
-  const showSent = async (result: ReplyResult) => {
-    // A read that left before the reply was stored must not take it off the screen again.
-    await queryClient.cancelQueries({ queryKey: key });
-    if (queryClient.getQueryData(key)) {
-      queryClient.setQueryData<InfiniteData<Page<ChatMessage>, string | null>>(key, (data) =>
-        data && data.pages.length
-          ? { ...data, pages: [{ ...data.pages[0], items: [...result.messages, ...data.pages[0].items] }, ...data.pages.slice(1)] }
-          : data,
-      );
-    } else void queryClient.invalidateQueries({ queryKey: key });
-    stickToBottom.current = true;
-  };
-
   const send = async () => {
     const text = draft.trim();
-    if ((!text && !attached) || sending) return;
+    if (!text || sending) return;
     setSending(true);
     setSendError(null);
     // The same key for a retry of the same text: the server then sends it once.
     retryKey.current ??= newKey();
-    const messages: Record<string, unknown>[] = [];
-    if (text) messages.push({ type: "text", text });
-    if (attached) {
-      messages.push({ type: attached.kind, originalContentUrl: attached.url, previewImageUrl: attached.preview_url });
-    }
     try {
       const result = await api.post<ReplyResult>(`${base}/messages`, {
-        messages,
+        messages: [{ type: "text", text }],
         idempotency_key: retryKey.current,
       });
-      await showSent(result);
+      // A read that left before the reply was stored must not take it off the screen again.
+      await queryClient.cancelQueries({ queryKey: key });
+      if (queryClient.getQueryData(key)) {
+        queryClient.setQueryData<InfiniteData<Page<ChatMessage>, string | null>>(key, (data) =>
+          data && data.pages.length
+            ? { ...data, pages: [{ ...data.pages[0], items: [...result.messages, ...data.pages[0].items] }, ...data.pages.slice(1)] }
+            : data,
+        );
+      } else void queryClient.invalidateQueries({ queryKey: key });
       setDraft("");
-      setAttached(null);
       retryKey.current = null;
+      stickToBottom.current = true;
     } catch (e) {
-      failed(e);
+      setSendError(
+        e instanceof ApiError ? [e.message, ...e.errors.map((x) => x.message)].filter(Boolean).join(" — ") : String(e),
+      );
     } finally {
       setSending(false);
     }
@@ -249,9 +207,9 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
           </li>
         )}
         {!loaded && !error && <li className="muted">{t("common.loading")}</li>}
-        {loaded && messages.length === 0 && <li className="muted">{t("inbox.no_messages")}</li>}
-        {messages.map((m) => (
-          <MessageRow key={m.id} message={m} workspaceId={workspaceId} time={timeFormat.format(new Date(m.occurred_at))} />
+        {loaded && shown.length === 0 && <li className="muted">{t("inbox.no_messages")}</li>}
+        {shown.map((m) => (
+          <MessageRow key={m.row_key ?? m.id} message={m} workspaceId={workspaceId} time={timeFormat.format(new Date(m.occurred_at))} />
         ))}
       </ol>
       {canWrite && (
@@ -282,38 +240,9 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
               }
             }}
           />
-          <Button type="primary" htmlType="submit" loading={sending} disabled={!sending && !draft.trim() && !attached}>
+          <Button type="primary" htmlType="submit" loading={sending} disabled={!sending && !draft.trim()}>
             {sending ? t("inbox.sending") : t("inbox.send")}
           </Button>
-          <div className="chat-tools">
-            <MediaPicker
-              workspaceId={workspaceId}
-              kind="image"
-              label={t("inbox.tools.image")}
-              disabled={sending}
-              onPick={(item) => {
-                setAttached(item);
-                retryKey.current = null; // another image: another message
-              }}
-            />
-            <StickerPicker disabled={sending} onPick={(s: Sticker) => void sendNow([{ type: "sticker", ...s }])} />
-            <SavedMessageSender workspaceId={workspaceId} disabled={sending} onSend={sendSaved} />
-          </div>
-          {attached && (
-            <div className="chat-attached" role="group" aria-label={t("inbox.tools.attached")}>
-              <img src={attached.view_url} alt={attached.name} />
-              <span className="small">{attached.name}</span>
-              <Button
-                size="small"
-                onClick={() => {
-                  setAttached(null);
-                  retryKey.current = null;
-                }}
-              >
-                {t("inbox.tools.remove_image")}
-              </Button>
-            </div>
-          )}
           {sendError && (
             <Alert className="chat-send-error" type="error" message={t("inbox.send_failed", { message: sendError })} />
           )}
@@ -359,10 +288,8 @@ function isSystem(m: ChatMessage): boolean {
 
 function systemText(m: ChatMessage, t: (key: string, options?: Record<string, unknown>) => string): string {
   if (m.kind === "postback") {
-    // The button's label (kept with the tap), else what LINE showed; never the button's internal data.
-    const label = (m.body.label as string | undefined) || (m.body.displayText as string | undefined);
-    if (label) return t("inbox.postback", { text: label });
-    return m.text && !m.text.startsWith("enishi:") ? t("inbox.postback", { text: m.text }) : t("inbox.postback_unknown");
+    const shown = (m.body.displayText as string | undefined) || m.text || "";
+    return t("inbox.postback", { text: shown });
   }
   return t("inbox.system", { kind: m.kind, text: m.text ?? "" });
 }
@@ -376,7 +303,7 @@ function MessageBody({ message: m, workspaceId }: { message: ChatMessage; worksp
       <img
         className="chat-sticker"
         alt={t("inbox.sticker")}
-        src={stickerImage(id)}
+        src={`https://stickershop.line-scdn.net/stickershop/v1/sticker/${encodeURIComponent(id)}/android/sticker.png`}
       />
     );
   }

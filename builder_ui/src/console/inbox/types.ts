@@ -12,7 +12,10 @@ export interface FriendBrief {
 export type Delivery = "pending" | "sending" | "accepted" | "failed" | "held";
 
 export interface ChatMessage {
+  /** 0 for a broadcast's message (not a message of the conversation: see broadcastHistory.ts) */
   id: number;
+  /** a broadcast's message: its own key in the list */
+  row_key?: string;
   direction: "in" | "out";
   kind: string;
   text: string | null;
