@@ -8,6 +8,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from enishi.schema_messages import describe
+
 _FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 
 
@@ -41,9 +43,15 @@ def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
 
 
 def validate(schema: dict[str, Any], value: Any, prefix: str = "$") -> list[SchemaProblem]:
-    """Every problem at once, ordered by path, so the caller can show them all."""
-    errors = sorted(validator_for(schema).iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
-    return [SchemaProblem(_json_path(e.absolute_path, prefix), e.message) for e in errors]
+    """Every problem at once, ordered by path, so the caller can show them all, each said in plain words at the
+    field it is about ("$.wait.days": "日は3650以下にしてください / Days must be 3650 or less")."""
+    said = [describe(e, schema) for e in validator_for(schema).iter_errors(value)]
+    unique = {(_json_path(path, prefix), message): None for path, message in said}  # two keywords may say the same
+    return sorted((SchemaProblem(p, m) for p, m in unique), key=lambda p: _path_key(p.path))
+
+
+def _path_key(path: str) -> list[str]:
+    return [part.zfill(8) if part.isdigit() else part for part in path.replace("[", ".").replace("]", "").split(".")]
 
 
 def _json_path(parts: Any, prefix: str = "$") -> str:

@@ -8,7 +8,7 @@ HTTPS URLs …). Paths name the field, e.g.
 
 A postback action may carry, besides LINE's own fields:
 
-- ``enishi_actions``: 1 to 5 actions of any enabled plugin (``{"type": "tags.add_tag", "type_version": 1,
+- ``enishi_actions``: up to 5 actions of any enabled plugin (``{"type": "tags.add_tag", "type_version": 1,
   "config": {…}}``), run when the friend taps the button;
 - ``reply``: 1 to 5 messages sent back on the tap (checked the same way, buttons in them included);
 - ``enishi_once``: run the actions and the reply on the friend's first tap only.
@@ -35,9 +35,10 @@ SAMPLE_DATA = POSTBACK_PREFIX + "x" * 22  # as long as a real token, for checkin
 ENISHI_KEYS = ("enishi_actions", "reply", "enishi_once")
 ACTION_KEYS = ("action", "defaultAction")
 
+# A button may do nothing more than be tapped (its tap shows in the talk): no actions is as valid as five.
 ENISHI_ACTION_SCHEMA: Mapping[str, Any] = {
     "type": "array",
-    "minItems": 1,
+    "minItems": 0,
     "maxItems": MAX_ACTIONS,
     "items": {
         "type": "object",

@@ -97,11 +97,11 @@ async def test_every_problem_of_a_segment_is_named(world: World) -> None:
         "$.all[1].config.tag_ids[1]",
         "$.all[2].any[0].type",
         "$.all[3].not.config.to",
-        "$.all[4].config",
+        "$.all[4].config.text",
     ]
     assert await _problems(world, {"all": [], "any": []}) == [
         ("$", "all / any / not のどれか一つだけ / exactly one of all, any, not")
     ]
     assert [p for p, _ in await _problems(world, {"any": []})] == ["$.any"]
-    assert [p for p, _ in await _problems(world, {"all": [{"type": "tags.has_tags"}]})] == ["$.all[0]"]
+    assert [p for p, _ in await _problems(world, {"all": [{"type": "tags.has_tags"}]})] == ["$.all[0].config"]
     assert [p for p, _ in await _problems(world, [1])] == ["$"]

@@ -59,7 +59,7 @@ async def test_structurally_broken_drafts_are_refused_and_nothing_is_lost(world:
     response = await world.client.put(world.url(f"/{scenario_id}/draft"), json=broken)
     assert response.status_code == 422
     paths = {e["path"] for e in response.json()["errors"]}
-    assert "$.nodes[0].id" in paths and "$.nodes[0]" in paths  # bad uuid, missing type_version
+    assert "$.nodes[0].id" in paths and "$.nodes[0].type_version" in paths  # bad uuid, missing type_version
     assert (await world.client.get(world.url(f"/{scenario_id}"))).json()["draft"] == before
 
 

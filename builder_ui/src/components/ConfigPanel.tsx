@@ -53,7 +53,14 @@ export function ConfigPanel({
         />
       )}
       {nodeType ? (
-        <ConfigForm key={node.id} nodeType={nodeType} config={node.data.config} onChange={onConfig} />
+        <ConfigForm
+          key={node.id}
+          nodeType={nodeType}
+          config={node.data.config}
+          onChange={onConfig}
+          problems={problems}
+          reveal={problems.length > 0}
+        />
       ) : (
         <Alert type="error" role="none" message={t("editor.unknown_type", { type: node.data.typeKey })} />
       )}

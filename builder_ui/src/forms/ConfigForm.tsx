@@ -1,33 +1,81 @@
 // A node config form generated from its type's JSON Schema (RJSF with ajv8, in Ant Design: ./theme), with the
 // catalog's pickers and the message editor as custom widgets and fields. `useFormSetup` is that setup for any
 // other form drawn from a plugin's schema (the settings' resource pages).
+// A problem shows at its field, in the words the server uses (./messages), once the field was touched (changed
+// or left) or when the whole form is to be checked (`reveal`, after a save the server refused), and goes as
+// soon as it is fixed; the server's own problems with the node show at their fields too until the field changes.
 import { Widgets as ANTD_WIDGETS } from "@rjsf/antd";
 import { getDefaultRegistry } from "@rjsf/core";
 import {
+  ErrorSchemaBuilder,
   hasWidget,
+  toErrorList,
+  type ErrorSchema,
   type FieldProps,
   type RegistryFieldsType,
   type RegistryWidgetsType,
   type RJSFSchema,
+  type UiSchema,
+  type ValidatorType,
 } from "@rjsf/utils";
 import { customizeValidator } from "@rjsf/validator-ajv8";
-import localizeJa from "ajv-i18n/localize/ja";
-import { useMemo } from "react";
+import type { ErrorObject } from "ajv";
+import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { NodeTypeDef } from "../types";
+import { localized } from "../i18n";
+import { IN_NODE } from "../problems";
+import type { NodeTypeDef, Problem } from "../types";
 import type { CatalogLookup } from "../platform/contract";
 import { useContributions } from "../platform/modules";
 import { DEFAULT_FORM_STATE } from "../editor/defaults";
 import { MessagesField } from "./MessagesField";
 import { lookupWidgets, useLookups } from "./pickers";
+import { choiceLayout, ConstantWidget } from "./choices";
+import { sayProblems, type SaidProblem } from "./messages";
 import { decorateUiSchema, formSchema, localizeSchema } from "./schema";
 import { SchemaForm, useRjsfWords } from "./theme";
 
-// Form errors in the UI's language (ajv's own messages are English).
-const validators = {
-  ja: customizeValidator({}, localizeJa as Parameters<typeof customizeValidator>[1]),
-  en: customizeValidator(),
-};
+const ajv = customizeValidator();
+
+/** "$.messages[1].text" → ["messages", "1", "text"]. */
+export function pathParts(path: string): string[] {
+  return [...path.matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)].map((m) => m[1] ?? m[2]);
+}
+
+/** Problems as RJSF's error schema, each at its field, in one language. */
+export function errorSchemaOf(problems: readonly SaidProblem[], lang: string): ErrorSchema {
+  const builder = new ErrorSchemaBuilder();
+  for (const p of problems) builder.addErrors(localized(p.message, lang), pathParts(p.path));
+  return builder.ErrorSchema;
+}
+
+/** The problems of `data` against `schema`, in plain words (the same texts the server says). */
+export function problemsOf(schema: Record<string, unknown>, data: unknown): SaidProblem[] {
+  const { errors } = ajv.rawValidation<ErrorObject>(schema as RJSFSchema, data);
+  return sayProblems(errors ?? [], schema, data);
+}
+
+/** RJSF's ajv8 validator, whose problems (on submit) are said in the server's plain words. */
+function plainValidator(lang: string): ValidatorType {
+  return {
+    rawValidation: (schema, data) => ajv.rawValidation(schema, data),
+    isValid: (schema, data, root) => ajv.isValid(schema, data, root),
+    toErrorList: (errorSchema, fieldPath) => ajv.toErrorList(errorSchema, fieldPath),
+    reset: () => ajv.reset?.(),
+    validateFormData(formData, schema, customValidate, transformErrors, uiSchema) {
+      let errorSchema = errorSchemaOf(problemsOf(schema as Record<string, unknown>, formData), lang);
+      let errors = toErrorList(errorSchema);
+      if (customValidate) {
+        const own = ajv.validateFormData(formData, { type: "object" }, customValidate, undefined, uiSchema);
+        errorSchema = { ...errorSchema, ...own.errorSchema };
+        errors = toErrorList(errorSchema);
+      }
+      if (transformErrors) errors = transformErrors(errors, uiSchema);
+      return { errors, errorSchema };
+    },
+  };
+}
+const validators = { ja: plainValidator("ja"), en: plainValidator("en") };
 
 const fields: RegistryFieldsType = { lineMessages: MessagesField as unknown as React.ComponentType<FieldProps> };
 const NO_LOOKUPS: readonly CatalogLookup[] = [];
@@ -40,7 +88,11 @@ export function useFormSetup() {
   // Widgets plugins' UI modules register (nodeWidget) by the name their uiSchemas use; a lookup's keeps its name.
   const pluginWidgets = useContributions("nodeWidget");
   const widgets: RegistryWidgetsType = useMemo(
-    () => ({ ...Object.fromEntries(pluginWidgets.map((c) => [c.slot.name, c.slot.component])), ...lookupWidgets(lookups) }),
+    () => ({
+      constant: ConstantWidget,
+      ...Object.fromEntries(pluginWidgets.map((c) => [c.slot.name, c.slot.component])),
+      ...lookupWidgets(lookups),
+    }),
     [lookups, pluginWidgets],
   );
   const translateString = useRjsfWords();
@@ -68,28 +120,89 @@ export function withKnownWidgets(uiSchema: Record<string, unknown>, widgets: Reg
   return walk(uiSchema) as Record<string, unknown>;
 }
 
-/** A plugin's JSON Schema in the UI's language, laid out for a form (constraint-only combinators left out). */
+/** A plugin's JSON Schema in the UI's language, laid out for a form (constraint-only combinators left out,
+ * ways to answer given as a choice: ./choices). */
 export function useFormSchema(schema: Record<string, unknown>, lang: string): RJSFSchema {
-  return useMemo(() => formSchema(localizeSchema(schema, lang)) as RJSFSchema, [schema, lang]);
+  return useMemo(() => choiceLayout(formSchema(localizeSchema(schema, lang))).schema as RJSFSchema, [schema, lang]);
 }
+
+/** The uiSchema entries the choice layout needs (its constant fields hidden). */
+function choiceUi(schema: Record<string, unknown>, ui: UiSchema): UiSchema {
+  return choiceLayout(formSchema(schema), ui).uiSchema;
+}
+
+/** The RJSF id of the field at a JSON path ("$.wait.days" → "cfg_wait_days"), as RJSF names its inputs. */
+const fieldId = (prefix: string, path: string) => [prefix, ...pathParts(path)].join("_");
+
+/** Paths of the values that differ between two answers ("$.messages[0].text"), down to the leaves. */
+export function changedPaths(before: unknown, after: unknown, path = "$"): string[] {
+  if (before === after) return [];
+  const container = (v: unknown) => !!v && typeof v === "object";
+  if (!container(before) || !container(after) || Array.isArray(before) !== Array.isArray(after)) return [path];
+  const a = before as Record<string, unknown>;
+  const b = after as Record<string, unknown>;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  const at = (k: string) => (Array.isArray(after) ? `${path}[${k}]` : `${path}.${k}`);
+  return [...keys].flatMap((k) => changedPaths(a[k], b[k], at(k)));
+}
+
+function valueAt(data: unknown, path: string): unknown {
+  let node = data;
+  for (const part of pathParts(path)) node = (node as Record<string, unknown> | undefined)?.[part];
+  return node;
+}
+
+/** A problem is shown once its field, or one inside it, was touched. */
+const touches = (touched: ReadonlySet<string>, id: string) =>
+  [...touched].some((t) => t === id || t.startsWith(id + "_"));
+
+const NO_PROBLEMS: readonly Problem[] = [];
 
 export function ConfigForm({
   nodeType,
   config,
   onChange,
   idPrefix = "cfg",
+  problems = NO_PROBLEMS,
+  reveal = false,
 }: {
   nodeType: NodeTypeDef;
   config: Record<string, unknown>;
   onChange: (config: Record<string, unknown>) => void;
   idPrefix?: string;
+  /** The server's problems with this node (paths of the scenario, `$.nodes[3].config.x`, or of the config). */
+  problems?: readonly Problem[];
+  /** Show every problem, touched or not (the form is being saved or checked as a whole). */
+  reveal?: boolean;
 }) {
-  const { lang, lookups, widgets, validator, translateString } = useFormSetup();
+  const { lang, lookups, widgets, translateString } = useFormSetup();
   const schema = useFormSchema(nodeType.config_schema, lang);
   const uiSchema = useMemo(
-    () => withKnownWidgets(decorateUiSchema(schema, nodeType.ui_schema, lookups), widgets),
+    () =>
+      withKnownWidgets(
+        decorateUiSchema(schema, choiceUi(nodeType.config_schema, nodeType.ui_schema as UiSchema), lookups),
+        widgets,
+      ),
     [schema, nodeType, lookups, widgets],
   );
+  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
+  const [edited, setEdited] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => setEdited(new Set()), [problems]); // the server's latest word stands until its field changes
+  const touch = (ids: string[], alsoEdited: boolean) => {
+    if (ids.length === 0) return;
+    setTouched((t) => new Set([...t, ...ids]));
+    if (alsoEdited) setEdited((e) => new Set([...e, ...ids]));
+  };
+  const extraErrors = useMemo(() => {
+    const own = problemsOf(nodeType.config_schema, config).filter(
+      (p) => reveal || touches(touched, fieldId(idPrefix, p.path)),
+    );
+    const server = problems
+      .filter((p) => !p.path || p.path.startsWith("$"))
+      .map((p) => ({ path: (p.path || "$").replace(IN_NODE, "$"), message: p.message }))
+      .filter((p) => !touches(edited, fieldId(idPrefix, p.path)) && !own.some((o) => o.path === p.path && o.message === p.message));
+    return errorSchemaOf([...own, ...server], lang);
+  }, [nodeType, config, reveal, touched, edited, problems, idPrefix, lang]);
   const hasFields = Object.keys((schema.properties as object | undefined) ?? {}).length > 0;
   if (!hasFields) return null;
   return (
@@ -98,15 +211,24 @@ export function ConfigForm({
       schema={schema}
       uiSchema={uiSchema}
       formData={config}
-      validator={validator}
+      validator={ajv}
       widgets={widgets}
       fields={fields}
       translateString={translateString}
-      liveValidate
+      noValidate
+      extraErrors={extraErrors}
       experimental_defaultFormStateBehavior={DEFAULT_FORM_STATE}
       showErrorList={false}
       noHtml5Validate
-      onChange={(e) => onChange((e.formData ?? {}) as Record<string, unknown>)}
+      onBlur={(id) => touch([id], false)}
+      onChange={(e, id) => {
+        const next = (e.formData ?? {}) as Record<string, unknown>;
+        const changed = changedPaths(config, next);
+        // RJSF filling in the schema's defaults (no field's id, nothing there before) is no one's touch
+        const filled = id === undefined && changed.every((p) => valueAt(config, p) === undefined);
+        if (!filled) touch(changed.map((p) => fieldId(idPrefix, p)), true);
+        onChange(next);
+      }}
     />
   );
 }

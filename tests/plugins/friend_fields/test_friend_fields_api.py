@@ -91,7 +91,7 @@ async def test_bad_definitions_answer_with_field_paths(world: World) -> None:
         ({"key": "k", "label": "x", "type": "select", "options": ["x" * 101]}, "$.options[0]"),
         ({"key": "k", "label": "x", "type": "file", "accept": ["images"]}, "$.accept[0]"),
         ({"key": "k", "label": "x", "type": "text", "sort_order": 10**7}, "$.sort_order"),
-        ({"key": "k", "label": "x", "type": "text", "colour": "red"}, "$"),
+        ({"key": "k", "label": "x", "type": "text", "colour": "red"}, "$.colour"),
     ]
     for body, path in bodies_400:
         response = await c.post(world.url("/fields"), json=body)
@@ -282,8 +282,13 @@ BAD_VALUES: list[tuple[str, dict[str, Any], Any, str]] = [
         {"postal_code": "100-0001", "prefecture": "東京", "city": "千代田区"},
         "$.values.v.prefecture",
     ),
-    ("postal_address", {}, {"postal_code": "100-0001", "prefecture": "東京都"}, "$.values.v"),
-    ("postal_address", {}, {"postal_code": "100-0001", "prefecture": "東京都", "city": "x", "floor": 3}, "$.values.v"),
+    ("postal_address", {}, {"postal_code": "100-0001", "prefecture": "東京都"}, "$.values.v.city"),
+    (
+        "postal_address",
+        {},
+        {"postal_code": "100-0001", "prefecture": "東京都", "city": "x", "floor": 3},
+        "$.values.v.floor",
+    ),
     ("postal_address", {}, "東京都千代田区", "$.values.v"),
     ("url", {}, "example.com", "$.values.v"),
     ("url", {}, "ftp://example.com/a", "$.values.v"),

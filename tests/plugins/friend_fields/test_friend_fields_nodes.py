@@ -266,12 +266,12 @@ async def test_field_compare_check_config(world: World) -> None:
         ({"key": "email", "operator": "equals", "value": "not-an-email"}, ["$.value"]),
         ({"key": "nickname", "operator": "contains", "value": "  "}, ["$.value"]),
         # The schema: operands each operator needs, unknown operators and properties.
-        ({"key": "nickname", "operator": "equals"}, ["$"]),
-        ({"key": "visits", "operator": "between", "min": 1}, ["$"]),
+        ({"key": "nickname", "operator": "equals"}, ["$.value"]),
+        ({"key": "visits", "operator": "between", "min": 1}, ["$.max"]),
         ({"key": "birthday", "operator": "month_is", "month": 13}, ["$.month"]),
         ({"key": "nickname", "operator": "sounds_like", "value": "x"}, ["$.operator"]),
         ({"key": "Nick", "operator": "is_empty"}, ["$.key"]),
-        ({"key": "nickname", "operator": "is_empty", "extra": 1}, ["$"]),
+        ({"key": "nickname", "operator": "is_empty", "extra": 1}, ["$.extra"]),
     ]
     for config, expected in cases:
         assert await problem_paths(world, "conditions", COMPARE, config) == expected, config
@@ -301,7 +301,7 @@ async def test_set_field_and_trigger_check_config(world: World) -> None:
         ({"key": "visits", "expression": {"increment": -2.5}}, []),
         ({"key": "visits"}, ["$"]),
         ({"key": "visits", "value": 1, "clear": True}, ["$"]),
-        ({"key": "visits", "expression": {"increment": 0}}, ["$.expression"]),
+        ({"key": "visits", "expression": {"increment": 0}}, ["$.expression.increment"]),
         ({"key": "visits", "expression": {"now_plus": {}}}, ["$.expression"]),
         ({"key": "visits", "clear": False}, ["$.clear"]),
     ]
