@@ -7,8 +7,12 @@ import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl } from "../../api";
 import { inboxKeys, keyOfUrl, queryClient } from "../../query";
 import type { WorkspaceAccess } from "../../types";
+import { MediaPicker } from "../media/MediaPicker";
+import type { MediaItem } from "../media/types";
+import type { CatalogLookup } from "../../platform/contract";
 import { asChatMessage, interleave, useReceivedBroadcasts } from "./broadcastHistory";
 import { subscribeInbox } from "./live";
+import { SavedMessageSender, StickerPicker, stickerImage, type Sticker } from "./ReplyTools";
 import type { ChatMessage, Page, ReplyResult } from "./types";
 import "./inbox.css";
 
@@ -47,6 +51,7 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
   const workspaceId = access.workspace.id;
   const { t, i18n } = useTranslation();
   const [draft, setDraft] = useState("");
+  const [attached, setAttached] = useState<MediaItem | null>(null);
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
   const retryKey = useRef<string | null>(null);
@@ -93,6 +98,7 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
   useEffect(() => {
     setSendError(null);
     setDraft("");
+    setAttached(null);
     retryKey.current = null;
     readUpTo.current = 0;
     stickToBottom.current = true;
@@ -145,34 +151,79 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
     });
   };
 
+  const failed = (e: unknown) =>
+    setSendError(
+      e instanceof ApiError ? [e.message, ...e.errors.map((x) => x.message)].filter(Boolean).join(" — ") : String(e),
+    );
+
+  /** A sticker or a saved message goes at once, on its own (the draft stays as it is). */
+  const sendNow = async (messages: Record<string, unknown>[]) => {
+    if (sending) return;
+    setSending(true);
+    setSendError(null);
+    try {
+      const result = await api.post<ReplyResult>(`${base}/messages`, { messages, idempotency_key: newKey() });
+      await showSent(result);
+    } catch (e) {
+      failed(e);
+    } finally {
+      setSending(false);
+    }
+  };
+
+  const sendSaved = async (lookup: CatalogLookup, value: string | number): Promise<boolean> => {
+    setSendError(null);
+    try {
+      await api.post(workspaceUrl(workspaceId, lookup.send_path ?? ""), {
+        friend_id: friendId,
+        [lookup.send_field ?? ""]: value,
+        idempotency_key: newKey(),
+      });
+      stickToBottom.current = true;
+      await queryClient.invalidateQueries({ queryKey: key });
+      return true;
+    } catch (e) {
+      failed(e);
+      return false;
+    }
+  };
+
+  const showSent = async (result: ReplyResult) => {
+    // A read that left before the reply was stored must not take it off the screen again.
+    await queryClient.cancelQueries({ queryKey: key });
+    if (queryClient.getQueryData(key)) {
+      queryClient.setQueryData<InfiniteData<Page<ChatMessage>, string | null>>(key, (data) =>
+        data && data.pages.length
+          ? { ...data, pages: [{ ...data.pages[0], items: [...result.messages, ...data.pages[0].items] }, ...data.pages.slice(1)] }
+          : data,
+      );
+    } else void queryClient.invalidateQueries({ queryKey: key });
+    stickToBottom.current = true;
+  };
+
   const send = async () => {
     const text = draft.trim();
-    if (!text || sending) return;
+    if ((!text && !attached) || sending) return;
     setSending(true);
     setSendError(null);
     // The same key for a retry of the same text: the server then sends it once.
     retryKey.current ??= newKey();
+    const messages: Record<string, unknown>[] = [];
+    if (text) messages.push({ type: "text", text });
+    if (attached) {
+      messages.push({ type: attached.kind, originalContentUrl: attached.url, previewImageUrl: attached.preview_url });
+    }
     try {
       const result = await api.post<ReplyResult>(`${base}/messages`, {
-        messages: [{ type: "text", text }],
+        messages,
         idempotency_key: retryKey.current,
       });
-      // A read that left before the reply was stored must not take it off the screen again.
-      await queryClient.cancelQueries({ queryKey: key });
-      if (queryClient.getQueryData(key)) {
-        queryClient.setQueryData<InfiniteData<Page<ChatMessage>, string | null>>(key, (data) =>
-          data && data.pages.length
-            ? { ...data, pages: [{ ...data.pages[0], items: [...result.messages, ...data.pages[0].items] }, ...data.pages.slice(1)] }
-            : data,
-        );
-      } else void queryClient.invalidateQueries({ queryKey: key });
+      await showSent(result);
       setDraft("");
+      setAttached(null);
       retryKey.current = null;
-      stickToBottom.current = true;
     } catch (e) {
-      setSendError(
-        e instanceof ApiError ? [e.message, ...e.errors.map((x) => x.message)].filter(Boolean).join(" — ") : String(e),
-      );
+      failed(e);
     } finally {
       setSending(false);
     }
@@ -240,9 +291,38 @@ export function ChatThread(props: { access: WorkspaceAccess; friendId: number })
               }
             }}
           />
-          <Button type="primary" htmlType="submit" loading={sending} disabled={!sending && !draft.trim()}>
+          <Button type="primary" htmlType="submit" loading={sending} disabled={!sending && !draft.trim() && !attached}>
             {sending ? t("inbox.sending") : t("inbox.send")}
           </Button>
+          <div className="chat-tools">
+            <MediaPicker
+              workspaceId={workspaceId}
+              kind="image"
+              label={t("inbox.tools.image")}
+              disabled={sending}
+              onPick={(item) => {
+                setAttached(item);
+                retryKey.current = null; // another image: another message
+              }}
+            />
+            <StickerPicker disabled={sending} onPick={(s: Sticker) => void sendNow([{ type: "sticker", ...s }])} />
+            <SavedMessageSender workspaceId={workspaceId} disabled={sending} onSend={sendSaved} />
+          </div>
+          {attached && (
+            <div className="chat-attached" role="group" aria-label={t("inbox.tools.attached")}>
+              <img src={attached.view_url} alt={attached.name} />
+              <span className="small">{attached.name}</span>
+              <Button
+                size="small"
+                onClick={() => {
+                  setAttached(null);
+                  retryKey.current = null;
+                }}
+              >
+                {t("inbox.tools.remove_image")}
+              </Button>
+            </div>
+          )}
           {sendError && (
             <Alert className="chat-send-error" type="error" message={t("inbox.send_failed", { message: sendError })} />
           )}
@@ -288,8 +368,10 @@ function isSystem(m: ChatMessage): boolean {
 
 function systemText(m: ChatMessage, t: (key: string, options?: Record<string, unknown>) => string): string {
   if (m.kind === "postback") {
-    const shown = (m.body.displayText as string | undefined) || m.text || "";
-    return t("inbox.postback", { text: shown });
+    // The button's label (kept with the tap), else what LINE showed; never the button's internal data.
+    const label = (m.body.label as string | undefined) || (m.body.displayText as string | undefined);
+    if (label) return t("inbox.postback", { text: label });
+    return m.text && !m.text.startsWith("enishi:") ? t("inbox.postback", { text: m.text }) : t("inbox.postback_unknown");
   }
   return t("inbox.system", { kind: m.kind, text: m.text ?? "" });
 }
@@ -303,7 +385,7 @@ function MessageBody({ message: m, workspaceId }: { message: ChatMessage; worksp
       <img
         className="chat-sticker"
         alt={t("inbox.sticker")}
-        src={`https://stickershop.line-scdn.net/stickershop/v1/sticker/${encodeURIComponent(id)}/android/sticker.png`}
+        src={stickerImage(id)}
       />
     );
   }
