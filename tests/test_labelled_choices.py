@@ -103,3 +103,7 @@ def test_every_permission_has_a_japanese_and_an_english_label(tmp_path: Path) ->
         assert label.ja.strip() and label.en.strip(), entry.key
         # a label, not the key again
         assert entry.item.name not in (label.ja, label.en) and entry.key not in (label.ja, label.en), entry.key
+    # the roles page tells each row from the others by its label alone
+    for lang in ("ja", "en"):
+        labels = [getattr(e.item.label, lang) for e in entries]
+        assert len(set(labels)) == len(labels), sorted(label for label in labels if labels.count(label) > 1)

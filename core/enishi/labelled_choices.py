@@ -24,11 +24,12 @@ def _title(title: Text | str) -> str:
 
 
 def is_bilingual(title: object) -> bool:
-    """Whether a title is written ``"日本語 / English"``, with words on both sides."""
-    if not isinstance(title, str):
+    """Whether a title is written ``"日本語 / English"``: one separator (the console splits on it), words on both
+    sides."""
+    if not isinstance(title, str) or title.count(" / ") != 1:
         return False
-    ja, sep, en = title.partition(" / ")
-    return bool(sep and ja.strip() and en.strip())
+    ja, _, en = title.partition(" / ")
+    return bool(ja.strip() and en.strip())
 
 
 def choices(*options: tuple[Choice, Text | str]) -> dict[str, list[dict[str, Any]]]:

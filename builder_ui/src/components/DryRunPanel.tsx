@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import { api, ApiError, workspaceUrl } from "../api";
 import { defaultConfig } from "../editor/defaults";
 import { ConfigForm } from "../forms/ConfigForm";
+import { NodeSummary } from "../graph/NodeSummary";
 import type { FlowNode } from "../graph/document";
 import { localized } from "../i18n";
 import { useApiGet } from "../query";
@@ -215,7 +216,7 @@ export function DryRunPanel({
       {result && (
         <div className="dry-result">
           <p>
-            {t("dry.outcome")}: <strong>{t(`dry.outcomes.${result.outcome}`, { defaultValue: result.outcome })}</strong>
+            {t("dry.outcome")}: <strong>{t(`dry.outcomes.${result.outcome}`, { defaultValue: t("dry.outcomes.other") })}</strong>
           </p>
           <ol className="dry-steps" aria-label={t("dry.path")}>
             {result.steps.map((s, i) => {
@@ -225,14 +226,16 @@ export function DryRunPanel({
                 <li key={i}>
                   <Button type="link" size="small" className="inline-link" onClick={() => onFocusNode(s.node_id)}>
                     <span className="dry-time">{when(s.at)}</span>{" "}
-                    {node?.data.label || (type ? localized(type.label, lang) : s.node_type)}
-                    {s.port && (
+                    {node?.data.label || (type ? localized(type.label, lang) : t("dry.removed_node"))}
+                    {s.port && type?.outputs.some((p) => p.name === s.port) && (
                       <span className="muted">
                         {" "}
-                        → {localized(type?.outputs.find((p) => p.name === s.port)?.label, lang) || s.port}
+                        → {localized(type.outputs.find((p) => p.name === s.port)?.label, lang)}
                       </span>
                     )}
                   </Button>
+                  {/* what the step is set to do, in words (labels and names, never raw values) */}
+                  {node && <NodeSummary typeKey={node.data.typeKey} config={node.data.config} type={type} />}
                   {s.held_reason && (
                     <div className="dry-held small" role="note">
                       {t("held.note", { at: when(s.at), reason: t(`held.reasons.${s.held_reason}`) })}

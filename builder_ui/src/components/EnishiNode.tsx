@@ -3,7 +3,7 @@ import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import { useTranslation } from "react-i18next";
 import type { FlowNode } from "../graph/document";
-import { summarize } from "../graph/summary";
+import { useNodeSummary } from "../graph/NodeSummary";
 import { useEditor } from "../editor/context";
 import { localized } from "../i18n";
 
@@ -32,7 +32,7 @@ function EnishiNodeView({ id, data, selected }: NodeProps<FlowNode>) {
   if (dry) classes.push("on-path");
   if (dryRun.size && !dry) classes.push("off-path");
   const title = data.label || (type ? localized(type.label, lang) : data.typeKey);
-  const summary = summarize(t, data.typeKey, data.config ?? {}, type?.config_schema, lang, type?.ui_schema);
+  const summary = useNodeSummary(data.typeKey, data.config, type);
   const inputs = type?.inputs ?? [];
   const outputs = type?.outputs ?? [];
   return (

@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import type { FlowEdge, FlowNode } from "../graph/document";
 import { flowNode, newId } from "../graph/document";
 import { dayAfter, graphToSteps, isStepList, stepsToGraph, type Step, type StepList, type Timing } from "../graph/steps";
-import { summarize } from "../graph/summary";
+import { NodeSummary } from "../graph/NodeSummary";
 import { localized } from "../i18n";
 import type { NodeTypeDef } from "../types";
 import { defaultConfig } from "../editor/defaults";
@@ -94,7 +94,7 @@ export function StepListView({
           <div className="step-when">{t("steps.start")}</div>
           <div className="step-what">
             <strong>{trigger ? localized(trigger.label, lang) : list.trigger.data.typeKey}</strong>
-            <span className="muted small"> {summarize(t, list.trigger.data.typeKey, list.trigger.data.config, trigger?.config_schema, lang, trigger?.ui_schema)}</span>
+            <NodeSummary typeKey={list.trigger.data.typeKey} config={list.trigger.data.config} type={trigger} />
           </div>
           <Button size="small" onClick={() => onEdit(list.trigger.id)}>
             {t("common.edit")}
@@ -107,7 +107,7 @@ export function StepListView({
               <TimingEditor timing={step.timing} dayBefore={days[i]} onChange={(timing) => setStep(i, { ...step, timing })} />
               <div className="step-what">
                 <strong>{step.action.data.label || (type ? localized(type.label, lang) : step.action.data.typeKey)}</strong>
-                <span className="muted small"> {summarize(t, step.action.data.typeKey, step.action.data.config, type?.config_schema, lang, type?.ui_schema)}</span>
+                <NodeSummary typeKey={step.action.data.typeKey} config={step.action.data.config} type={type} />
               </div>
               <div className="step-buttons">
                 <Button size="small" onClick={() => onEdit(step.action.id)}>

@@ -74,7 +74,7 @@ export function useLookups(): readonly CatalogLookup[] | null {
   return source?.lookups ?? catalog?.lookups ?? null;
 }
 
-function optionsQuery(source: LookupSource, name: string) {
+export function optionsQuery(source: LookupSource, name: string) {
   const lookup = source.lookups?.find((l) => l.name === name);
   return {
     queryKey: [...queryKeys.lookup(source.workspaceId, name), lookup?.path ?? null],

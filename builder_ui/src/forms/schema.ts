@@ -24,6 +24,22 @@ export function localizeSchema(schema: unknown, lang: string): unknown {
   return out;
 }
 
+/** The labels of a property's fixed values by value (for an array, of its items' values): the titles of its
+ * `oneOf` / `anyOf` of `const`, in the UI's language. Empty for a property without labelled choices. */
+export function choiceTitles(prop: unknown, lang: string): Map<unknown, string> {
+  const out = new Map<unknown, string>();
+  if (!isObject(prop)) return out;
+  const own = prop.type === "array" && isObject(prop.items) ? prop.items : prop;
+  for (const key of ["oneOf", "anyOf"]) {
+    const branches = own[key];
+    if (!Array.isArray(branches)) continue;
+    for (const b of branches) {
+      if (isObject(b) && "const" in b && b.title !== undefined) out.set(b.const, localized(b.title as string, lang));
+    }
+  }
+  return out;
+}
+
 /** anyOf / oneOf whose branches have no titles only say which fields are needed: a form cannot show them
  * as choices, so they are dropped for the layout (the server still checks them and reports the problem). */
 export function formSchema(schema: unknown): unknown {

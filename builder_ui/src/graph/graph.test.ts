@@ -206,9 +206,47 @@ describe("a node's one-line summary", () => {
     expect(summarize(t, "shop.greet", { body: messages }, undefined, "ja", ui)).toBe("ようこそ！ ほか1件");
     expect(summarize(t, "shop.greet", { body: [] }, undefined, "ja", ui)).toBe("");
   });
-  it("shows the first fields of other types by their titles", () => {
+  it("names the tags a node gives, or counts them while their names are not known, never showing an id", () => {
     const tag = types.get("tags.add_tag")!;
-    expect(summarize(t, tag.key, { tag_ids: [1, 2] }, tag.config_schema, "ja", tag.ui_schema)).toBe("タグ: 1・2");
+    const names = { tag_ids: new Map<unknown, string>([[1, "常連"], [2, "VIP"]]) };
+    expect(summarize(t, tag.key, { tag_ids: [1, 2] }, tag.config_schema, "ja", tag.ui_schema, names)).toBe("タグ: 常連・VIP");
+    expect(summarize(t, tag.key, { tag_ids: [1, 2] }, tag.config_schema, "ja", tag.ui_schema, { tag_ids: null })).toBe("タグ: 2件");
+    expect(summarize(t, tag.key, { tag_ids: [1, 9] }, tag.config_schema, "ja", tag.ui_schema, names)).toBe("タグ: 2件");
+    // an id no lookup claims is counted too
+    expect(summarize(t, tag.key, { tag_ids: [7] }, tag.config_schema, "ja", tag.ui_schema)).toBe("タグ: 1件");
+    expect(summarize(i18n.getFixedT("en"), tag.key, { tag_ids: [7, 8] }, tag.config_schema, "en")).toBe("Tags: 2 items");
+  });
+  it("shows a fixed value by its label in the UI's language, and yes / no for a switch", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        tag_ids: { type: "array", title: "タグ / Tags", items: { type: "integer" } },
+        match: {
+          type: "string",
+          title: "条件 / Match",
+          oneOf: [
+            { const: "any", title: "いずれかを持つ / Has any" },
+            { const: "none", title: "どれも持たない / Has none" },
+          ],
+        },
+        pin: { type: "boolean", title: "ピン留め / Pin" },
+      },
+    };
+    const names = { tag_ids: new Map<unknown, string>([[1, "常連"]]) };
+    expect(summarize(t, "tags.has_tags", { match: "none", tag_ids: [1] }, schema, "ja", {}, names)).toBe(
+      "タグ: 常連, 条件: どれも持たない",
+    );
+    expect(summarize(i18n.getFixedT("en"), "tags.has_tags", { match: "any", tag_ids: [1] }, schema, "en", {}, names)).toBe(
+      "Tags: 常連, Match: Has any",
+    );
+    expect(summarize(t, "notes.add", { pin: true }, schema, "ja")).toBe("ピン留め: はい");
+  });
+  it("names the template a message node sends, never its id", () => {
+    const ui = { messages: { "ui:field": "lineMessages" } };
+    const names = { template_id: new Map<unknown, string>([[4, "営業時間"]]) };
+    expect(summarize(t, "messages.send_messages", { messages: [], template_id: 4 }, undefined, "ja", ui, names)).toBe("定型文: 営業時間");
+    expect(summarize(t, "messages.send_messages", { messages: [], template_id: 4 }, undefined, "ja", ui)).toBe("定型文");
+    expect(summarize(t, "messages.send_messages", { messages: [{ type: "image" }] }, undefined, "ja", ui)).toBe("画像");
   });
   it("keeps actions that send messages out of a message's buttons", () => {
     expect(messagesProperty(types.get("messages.send_messages")!.ui_schema)).toBe("messages");

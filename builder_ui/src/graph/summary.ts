@@ -1,8 +1,17 @@
-// One line under a node's title saying what it is set to do.
+// One line under a node's title saying what it is set to do, in words: the labels of fixed values and the names of
+// the workspace's data (tags, staff …), never a raw value or an id.
 import type { TFunction } from "i18next";
+import { choiceTitles } from "../forms/schema";
 import { localized } from "../i18n";
 
 type Config = Record<string, unknown>;
+
+/** For each property that names the workspace's data through a lookup, its rows' labels by value (null while the
+ * lookup loads): ids are shown by these names, or counted when a name is not known. */
+export type SummaryNames = Record<string, ReadonlyMap<unknown, string> | null>;
+
+/** A property that holds ids even where no lookup claims it (`tag_id`, `mark_ids` …): counted, never shown. */
+const ID_PROPERTY = /(^|_)ids?$/;
 
 const n = (v: unknown) => (typeof v === "number" ? v : 0);
 
@@ -22,25 +31,38 @@ export function messagesProperty(uiSchema?: Config): string | null {
   return null;
 }
 
-function messagesSummary(t: TFunction, c: Config, key: string): string {
+function messagesSummary(t: TFunction, c: Config, key: string, names: SummaryNames): string {
   const messages = Array.isArray(c[key]) ? (c[key] as Config[]) : [];
-  if (messages.length === 0) return c.template_id ? t("summary.template", { id: c.template_id }) : "";
+  if (messages.length === 0) {
+    if (c.template_id === undefined || c.template_id === null || c.template_id === "") return "";
+    const name = names.template_id?.get(c.template_id);
+    return name ? t("summary.template", { name }) : t("summary.a_template");
+  }
   const first = messages[0];
   const text =
     first.type === "text"
       ? String(first.text ?? "")
       : first.type === "template"
         ? String((first.template as Config | undefined)?.text ?? first.altText ?? "")
-        : String(first.type ?? "");
+        : t(`summary.message.${String(first.type)}`, { defaultValue: t("summary.message.other") });
   const more = messages.length > 1 ? ` ${t("summary.more", { count: messages.length - 1 })}` : "";
   return `${text.slice(0, 40)}${more}`;
 }
 
-/** ``schema``: the type's config schema, for the titles of the fields shown; ``uiSchema``: its uiSchema (a type
- * that edits messages is summed up by its first message). */
-export function summarize(t: TFunction, typeKey: string, c: Config, schema?: Config, lang = "ja", uiSchema?: Config): string {
+/** ``schema``: the type's config schema, for the titles of the fields shown and the labels of their values;
+ * ``uiSchema``: its uiSchema (a type that edits messages is summed up by its first message); ``names``: the names
+ * of the ids its properties hold (see `SummaryNames`). */
+export function summarize(
+  t: TFunction,
+  typeKey: string,
+  c: Config,
+  schema?: Config,
+  lang = "ja",
+  uiSchema?: Config,
+  names: SummaryNames = {},
+): string {
   const messagesKey = messagesProperty(uiSchema);
-  if (messagesKey) return messagesSummary(t, c, messagesKey);
+  if (messagesKey) return messagesSummary(t, c, messagesKey, names);
   switch (typeKey) {
     case "core.wait_delay": {
       const d = durationText(t, c);
@@ -49,19 +71,40 @@ export function summarize(t: TFunction, typeKey: string, c: Config, schema?: Con
     case "core.wait_until_time":
       return typeof c.time === "string" ? t("summary.at_day", { day: n(c.days_after), time: c.time }) : "";
     default: {
-      const keys = Object.keys(c).filter((k) => c[k] !== undefined && c[k] !== null && c[k] !== "");
-      if (keys.length === 0) return "";
       const properties = (schema?.properties ?? {}) as Record<string, Config>;
+      const shown = (k: string) => c[k] !== undefined && c[k] !== null && c[k] !== "" && !(Array.isArray(c[k]) && !(c[k] as unknown[]).length);
+      // In the order the form shows them, then anything else the config holds.
+      const keys = [...new Set([...Object.keys(properties), ...Object.keys(c)])].filter((k) => k in c && shown(k));
       return keys
         .slice(0, 2)
-        .map((k) => `${localized(properties[k]?.title, lang) || k}: ${shortValue(c[k])}`)
+        .map((k) => {
+          const title = localized(properties[k]?.title, lang);
+          const value = valueText(t, k, c[k], properties[k], lang, names);
+          return title ? `${title}: ${value}` : value;
+        })
         .join(", ");
     }
   }
 }
 
-function shortValue(v: unknown): string {
-  if (Array.isArray(v)) return v.length <= 3 ? v.map((x) => shortValue(x)).join("・") : `${v.length}`;
+/** A value in words: a choice's label, the names of ids (or how many), yes / no, a short text or number. */
+function valueText(t: TFunction, key: string, v: unknown, prop: Config | undefined, lang: string, names: SummaryNames): string {
+  const list = Array.isArray(v) ? v : [v];
+  if (key in names || ID_PROPERTY.test(key)) {
+    const known = names[key];
+    const named = list.map((x) => known?.get(x));
+    return named.every((x) => x !== undefined) && list.length <= 3 ? named.join("・") : t("summary.count", { count: list.length });
+  }
+  const titles = choiceTitles(prop, lang);
+  if (titles.size && list.every((x) => titles.has(x))) {
+    return list.length <= 3 ? list.map((x) => titles.get(x)).join("・") : t("summary.count", { count: list.length });
+  }
+  if (Array.isArray(v)) return v.length <= 3 ? v.map((x) => shortValue(t, x)).join("・") : t("summary.count", { count: v.length });
+  return shortValue(t, v);
+}
+
+function shortValue(t: TFunction, v: unknown): string {
+  if (typeof v === "boolean") return t(v ? "summary.yes" : "summary.no");
   if (v && typeof v === "object") return "…";
   return String(v).slice(0, 24);
 }

@@ -340,11 +340,8 @@ export function RolesPage({ access }: { access: WorkspaceAccess }) {
       key: "permission",
       title: t("settings.roles.permission"),
       rowScope: "row",
-      render: (_, p) => (
-        <>
-          {localized(p.label, i18n.language)} <span className="muted mono">{p.key}</span>
-        </>
-      ),
+      // What the permission allows, in words; its key is for the API, not for people.
+      render: (_, p) => localized(p.label, i18n.language),
     },
     ...ROLES.map((r) => ({
       key: r,
