@@ -16,6 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 PURPOSE = b"enishi/member_cards/card-link/v1"
+LOGIN_PATH = "/p/member_cards/login/{workspace_id}"
+
+
+def login_url(public_url: str, workspace_id: int) -> str:
+    """The card page through the workspace's LINE Login: opened inside LINE, it shows the card of whoever opens
+    it, so the link neither expires nor shows the card to someone it was forwarded to."""
+    return public_url.rstrip("/") + LOGIN_PATH.format(workspace_id=workspace_id)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, not_, select
+from sqlalchemy import text as sql
 
 from enishi import (
     ActionContext,
@@ -223,12 +224,29 @@ SEND_LINK_CONFIG: Mapping[str, Any] = {
 }
 
 
+async def has_login_channel(ctx: WorkspaceContext) -> bool:
+    # Raw SQL names the workspace itself (the workspaces table is not workspace-owned).
+    found = await ctx.session.scalar(
+        sql("SELECT line_login_channel_id FROM workspaces WHERE id = :id"), {"id": ctx.workspace_id}
+    )
+    return bool(found)
+
+
+def signed_link(ctx: WorkspaceContext, friend_id: int, ttl: timedelta) -> str:
+    token = links.sign(ctx.settings.secret_keys, ctx.workspace_id, friend_id, ctx.now, ttl)
+    return f"{ctx.settings.public_url}/p/member_cards/card/{token}"
+
+
 async def run_send_card_link(ctx: ActionContext, friend_id: int, config: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Sends the friend a signed link to the card page, issuing the card first if the friend has none."""
+    """Sends the friend the link to their card page, issuing the card first if the friend has none: the LINE Login
+    URL where the workspace has a login channel (opened in LINE, it knows who they are), else a signed link that
+    expires after ``minutes``."""
     card, _ = await service.issue(ctx, friend_id, source=ctx.source)
     minutes = int(config.get("minutes", 24 * 60))
-    token = links.sign(ctx.settings.secret_keys, ctx.workspace_id, friend_id, ctx.now, timedelta(minutes=minutes))
-    link = f"{ctx.settings.public_url}/p/member_cards/card/{token}"
+    if await has_login_channel(ctx):
+        link = links.login_url(ctx.settings.public_url, ctx.workspace_id)
+    else:
+        link = signed_link(ctx, friend_id, timedelta(minutes=minutes))
     text = str(config.get("text") or SEND_LINK_CONFIG["properties"]["text"]["default"])
     request = await send_to_friend(
         ctx,
@@ -255,13 +273,13 @@ async def run_send_card_link_bulk(
         ).all()
     )
     minutes = timedelta(minutes=int(config.get("minutes", 24 * 60)))
-    text = str(config.get("text") or SEND_LINK_CONFIG["properties"]["text"]["default"])
-    base = f"{ctx.settings.public_url}/p/member_cards/card/"
+    message = str(config.get("text") or SEND_LINK_CONFIG["properties"]["text"]["default"])
+    login = links.login_url(ctx.settings.public_url, ctx.workspace_id) if await has_login_channel(ctx) else None
 
     def link(friend_id: int) -> str:
-        return base + links.sign(ctx.settings.secret_keys, ctx.workspace_id, friend_id, ctx.now, minutes)
+        return login or signed_link(ctx, friend_id, minutes)
 
-    sends = [FriendSend(f, ctx.key_for(f), [{"type": "text", "text": f"{text}\n{link(f)}"}]) for f in cards]
+    sends = [FriendSend(f, ctx.key_for(f), [{"type": "text", "text": f"{message}\n{link(f)}"}]) for f in cards]
     sent = await send_to_friends(ctx, sends, source=ctx.source, sent_by_user_id=ctx.actor_user_id)
     return {f: {"member_number": cards[f], "line_request_id": row.id} for f, row in sent.items()}
 

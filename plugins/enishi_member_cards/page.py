@@ -131,7 +131,7 @@ async def card_page(request: Request[Any, Any, Any], token: FromPath[str]) -> Re
 
 
 def login_path(workspace_id: int) -> str:
-    return f"/p/{PLUGIN}/login/{workspace_id}"
+    return links.LOGIN_PATH.format(workspace_id=workspace_id)
 
 
 @get("/login/{workspace_id:int}", media_type=MediaType.HTML, include_in_schema=False, opt={"audit": False})

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from enishi import run_action
+from enishi.models import LineRequest
 from tests.line.login_flow import LoginShop, log_in, login_shop, until
 
 
@@ -100,3 +102,24 @@ async def test_no_login_channel_or_plugin_off_is_not_found(shop: LoginShop) -> N
     assert removed.status_code == 200, removed.text
     refused = await browser.get(start(shop))
     assert refused.status_code == 404 and "会員証が見つかりません" in refused.text
+
+
+async def test_the_link_action_sends_the_line_login_url_which_shows_the_friends_card(shop: LoginShop) -> None:
+    await card_design(shop)
+    hanako, hanako_id = await shop.new_friend("花子")
+    async with shop.env.context(shop.workspace_id) as ctx:
+        result = await run_action(
+            ctx,
+            "member_cards.send_card_link",
+            None,
+            hanako_id,
+            {"text": "会員証はこちら", "minutes": 30},
+            idempotency_key="card-link-1",
+            source="scenario",
+        )
+    async with shop.env.db.session(shop.workspace_id) as s:
+        sent = await s.get_one(LineRequest, result["line_request_id"])
+    text = sent.messages[0]["text"]
+    assert text == f"会員証はこちら\n{shop.base}{start(shop)}"  # no token that expires or works for anyone else
+    page = await log_in(shop.browser(), start(shop), hanako)  # opened in LINE: LINE Login knows who it is
+    assert page.status_code == 200 and result["member_number"] in page.text
