@@ -7,15 +7,20 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from playwright.async_api import Page, expect
+from sqlalchemy import select
 
-from tests.line.emulator.test_simulator_browser import Shop
+from enishi.models.scenarios import ScenarioRun
+from enishi.scenarios.engine import advance_run
+from tests.line.emulator.test_simulator_browser import Shop, add_friend, open_simulator
 from tests.line.test_inbox import _until
 from tests.ui.antd import choose
 from tests.ui.conftest import ARTIFACTS
+from tests.ui.test_builder_browser import canvas_node, job_context
 from tests.ui.test_friends_browser import follower, log_in, tag_named, tags_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
@@ -142,6 +147,54 @@ async def test_a_friends_page_stops_and_restarts_their_scenario(page: Page, shop
     await expect(entry).to_contain_text("次の予定")
     await page.screenshot(path=ARTIFACTS / "friend-scenarios.png")
     assert await _until(lambda: _live(shop, scenario_id, "あおい"))
+
+
+async def test_a_send_held_by_quiet_hours_says_so_in_the_simulator_the_builder_and_the_friend_page(
+    page: Page, shop: Shop
+) -> None:
+    await open_simulator(page, shop)
+    friend = await add_friend(page, shop, "はな")
+    nodes = [
+        _node("core.manual_start", {}),
+        _node("core.wait_until_time", {"days_after": 0, "time": "23:00"}, "夜まで待つ"),
+        _node("messages.send_messages", {"messages": [{"type": "text", "text": "おやすみ前のご案内"}]}, "夜のご案内"),
+    ]
+    quiet = {"enabled": True, "start": "22:00", "end": "08:00"}
+    document = {
+        "schema_version": 1,
+        "nodes": nodes,
+        "edges": _chain(nodes),
+        "settings": {"reentry": False, "exit_condition": None, "quiet_hours": quiet},
+    }
+    response = await shop.staff.post(f"{shop.api}/scenarios", json={"name": "夜のシナリオ", "document": document})
+    scenario_id = int(response.json()["scenario"]["id"])
+    assert (await shop.staff.post(f"{shop.api}/scenarios/{scenario_id}/publish")).status_code == 200
+    await shop.staff.post(f"{shop.api}/scenarios/{scenario_id}/runs", json={"friend_ids": [friend["id"]]})
+
+    async def run_waiting() -> ScenarioRun | None:
+        async with shop.env.db.session() as s:
+            run = await s.scalar(select(ScenarioRun).where(ScenarioRun.scenario_id == scenario_id))
+        return run if run is not None and run.status == "waiting" else None
+
+    run = await _until(run_waiting)
+    assert run is not None and run.resume_at is not None
+    # 23:01: the wait is over, and the message waits for the end of the quiet hours.
+    await advance_run(job_context(shop.env), run.id, now=run.resume_at + timedelta(minutes=1))
+    held = "08:00 に送信予定: 配信しない時間帯"
+    await expect(page.get_by_role("note")).to_contain_text("「夜のシナリオ」のメッセージ")
+    await expect(page.get_by_role("note")).to_contain_text(held)
+    await page.screenshot(path=ARTIFACTS / "simulator-held.png")
+
+    console = await page.context.new_page()
+    await console.goto(f"{shop.env.settings.public_url}/w/{shop.workspace.id}/scenarios/{scenario_id}")
+    send = canvas_node(console, "messages.send_messages")
+    await expect(send.get_by_role("note")).to_have_text(re.compile(r"^1人が .*08:00 まで保留中: 配信しない時間帯$"))
+    await console.screenshot(path=ARTIFACTS / "builder-held.png")
+
+    await console.goto(f"{shop.env.settings.public_url}/w/{shop.workspace.id}/friends/{friend['id']}")
+    entry = console.get_by_role("region", name="参加中のシナリオ").get_by_role("listitem", name="夜のシナリオ")
+    await expect(entry).to_contain_text("配信しない時間帯で保留中")
+    await expect(entry.get_by_role("note")).to_contain_text(held)
 
 
 async def _wait_for(shop: Shop, scenario_id: int, count: int) -> bool:

@@ -70,6 +70,15 @@ export function FriendScenarios({
   };
 
   const when = (iso: string | null) => (iso ? formatTime(iso, timezone) : "—");
+  // The time a held send goes out, as the builder and the dry run say it ("12/2 08:00").
+  const sendTime = (iso: string) =>
+    new Date(iso).toLocaleString(lang === "en" ? "en-GB" : "ja-JP", {
+      timeZone: timezone,
+      month: "numeric",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
   const live = (r: FriendRun) => r.ended_at === null;
 
   return (
@@ -124,7 +133,7 @@ export function FriendScenarios({
                       {localized(r.next.title, lang)}（{when(r.next.at)}）
                       {r.next.reason === "quiet_hours" && r.next.at && (
                         <div className="held-note" role="note">
-                          {t("held.note", { at: formatTime(r.next.at, timezone), reason: t("held.reasons.quiet_hours") })}
+                          {t("held.note", { at: sendTime(r.next.at), reason: t("held.reasons.quiet_hours") })}
                         </div>
                       )}
                     </dd>
