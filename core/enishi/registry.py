@@ -229,6 +229,8 @@ def check_lookup(lookup: Lookup, key: str) -> None:
         )
     if lookup.send_field is not None and not FIELD_RE.match(lookup.send_field):
         raise RegistrationError(f"{key}: send_field {lookup.send_field!r} is not a plain name")
+    if lookup.messages_field is not None and not FIELD_RE.match(lookup.messages_field):
+        raise RegistrationError(f"{key}: messages_field {lookup.messages_field!r} is not a plain name")
 
 
 def check_resource(resource: Resource, key: str) -> None:

@@ -264,6 +264,8 @@ class Lookup:
 
     With ``send_path``, a row can also be sent to one friend from the 1:1 reply box: the console POSTs
     ``{"friend_id": …, <send_field>: <the row's value>, "idempotency_key": …}`` there (a saved message template).
+    With ``messages_field``, each row carries LINE messages in that field: message composers that take messages
+    as written (the broadcast composer) offer the rows to insert, and what is inserted is checked like any message.
     """
 
     name: str
@@ -278,6 +280,7 @@ class Lookup:
     widgets: tuple[str, ...] = ()
     send_path: str | None = None
     send_field: str | None = None
+    messages_field: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

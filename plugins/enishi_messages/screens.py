@@ -23,6 +23,7 @@ TEMPLATES = Lookup(
     # The reply box sends a template to the friend it is open on.
     send_path="/messages/send",
     send_field="template_id",
+    messages_field="messages",  # the broadcast composer inserts a template's messages
 )
 
 TEMPLATE_RESOURCE = Resource(

@@ -207,3 +207,21 @@ async def test_a_friends_talk_history_shows_the_broadcasts_they_received_without
     async with shop.db.session(shop.workspace_id) as s:
         assert await s.scalar(select(func.count()).select_from(Message)) == 0  # read from the broadcasts' records
         assert await s.scalar(select(func.count()).select_from(Broadcast)) == 2
+
+
+async def test_a_saved_message_template_is_offered_to_the_composer_and_goes_out_as_a_broadcast(shop: Shop) -> None:
+    base = f"/api/workspaces/{shop.workspace_id}"
+    made = await shop.client.post(
+        base + "/messages/templates",
+        json={"name": "来店のお礼", "messages": [{"type": "text", "text": "{{friend.display_name}}さん、ありがとう"}]},
+    )
+    assert made.status_code == 201, made.text
+    catalog = (await shop.client.get(base + "/catalog")).json()
+    [offered] = [lookup for lookup in catalog["lookups"] if lookup.get("messages_field")]
+    rows = (await shop.client.get(base + offered["path"])).json()
+    rows = rows["items"] if offered["paged"] else rows
+    [row] = [r for r in rows if r[offered["label_field"]] == "来店のお礼"]
+
+    sent = await shop.send({"name": "お礼", "messages": row[offered["messages_field"]]})
+    assert (await shop.finished(sent["id"]))["progress"]["sent"] == 2
+    assert [d["message"]["text"] for d in shop.deliveries(shop.friends["aoi"])] == ["あおい0さん、ありがとう"]

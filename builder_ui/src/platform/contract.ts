@@ -26,6 +26,8 @@ export interface CatalogLookup {
   /** A row can be sent to one friend (the reply box): POST here {friend_id, [send_field]: value, idempotency_key}. */
   send_path?: string | null;
   send_field?: string | null;
+  /** Each row carries LINE messages in this field: composers offer the rows to insert (saved messages, 定型文). */
+  messages_field?: string | null;
 }
 
 export type ColumnFormat = "text" | "color" | "number" | "datetime" | "boolean" | "lookup";

@@ -149,6 +149,8 @@ class LookupOut(msgspec.Struct):
     # A row can be sent to one friend: POST send_path {"friend_id", <send_field>: value, "idempotency_key"}.
     send_path: str | None = None
     send_field: str | None = None
+    # Each row carries LINE messages in this field (saved messages a composer can insert).
+    messages_field: str | None = None
 
 
 class ColumnOut(msgspec.Struct):
@@ -285,6 +287,7 @@ def lookup_out(e: Registered[Lookup]) -> LookupOut:
         widgets=list(t.widgets),
         send_path=t.send_path,
         send_field=t.send_field,
+        messages_field=t.messages_field,
     )
 
 

@@ -35,6 +35,7 @@ import type { Broadcast, Draft, Estimate, Message, TestRecipient } from "./types
 import { ConfirmSend } from "./ConfirmSend";
 import { ExamplePreview } from "./ExamplePreview";
 import { refreshQuota } from "./quota";
+import { SavedMessages } from "./SavedMessages";
 import { RecipientPicker, useTestRecipients } from "./RecipientPicker";
 import "./broadcasts.css";
 import { problemText } from "../../problems";
@@ -296,6 +297,13 @@ function Composer({ access, draft }: { access: WorkspaceAccess; draft?: Draft })
             <label htmlFor="broadcast-example-friend">{t("broadcasts.compose.example_friend")}</label>
             <RecipientPicker workspaceId={ws} id="broadcast-example-friend" value={exampleFriend} onChange={setExample} />
           </div>
+          <SavedMessages
+            workspaceId={ws}
+            onPick={(picked) => {
+              setTouched(true);
+              setMessages(picked.map((m) => structuredClone(m)));
+            }}
+          />
           <MessagesField {...fieldProps} />
           <Problems items={shownProblems.messages} label={t("broadcasts.compose.message_problems")} />
 

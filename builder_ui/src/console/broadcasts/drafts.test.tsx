@@ -147,6 +147,36 @@ describe("drafts", () => {
   });
 });
 
+describe("saved messages", () => {
+  it("puts a saved message's messages into the broadcast, to be checked and sent as written there", async () => {
+    const lookup = {
+      name: "shop.saved",
+      plugin: "shop",
+      path: "/shop/saved?limit=200",
+      paged: true,
+      value_field: "id",
+      label_field: "name",
+      hint_field: null,
+      color_field: null,
+      properties: {},
+      widgets: [],
+      messages_field: "messages",
+    };
+    const calls = server((c) => {
+      if (c.url.endsWith("/catalog")) return json({ node_types: [], reports: [], friend_fields: [], lookups: [lookup] });
+      if (c.url.includes("/shop/saved")) return json({ items: [{ id: 2, name: "来店のお礼", messages: [{ type: "text", text: "ご来店ありがとうございました" }] }] });
+      return null;
+    });
+    render(<BroadcastComposer access={access} />, inConsole);
+    fireEvent.mouseDown(await screen.findByRole("combobox", { name: "定型文から入れる" }));
+    fireEvent.click(await screen.findByText("来店のお礼", { selector: ".ant-select-item-option-content" }));
+    await waitFor(() => expect((screen.getByLabelText("本文") as HTMLTextAreaElement).value).toBe("ご来店ありがとうございました"));
+    await waitFor(() =>
+      expect(calls.some((c) => c.url.endsWith("/broadcasts/estimate") && JSON.stringify(c.body).includes("ご来店ありがとうございました"))).toBe(true),
+    );
+  });
+});
+
 describe("test sends and the example friend", () => {
   it("sends a test to someone picked from the list, a simulated user by their LINE id", async () => {
     const calls = server((c) => (c.url.endsWith("/test-send") ? json({ request_id: 1, status: "pending" }, 202) : null));
