@@ -11,6 +11,7 @@ import {
   useNodesState,
   useReactFlow,
   type Connection,
+  type FitViewOptions,
   type IsValidConnection,
   type OnBeforeDelete,
 } from "@xyflow/react";
@@ -47,7 +48,7 @@ import {
   type FlowNode,
 } from "../graph/document";
 import { History } from "../graph/history";
-import { autoLayout } from "../graph/layout";
+import { autoLayout, dropPosition } from "../graph/layout";
 import { connectionRefusal, typesByKey } from "../graph/rules";
 import { localized } from "../i18n";
 import { keyOfUrl, queryClient, queryKeys } from "../query";
@@ -64,6 +65,13 @@ import { IN_NODE, problemText } from "../problems";
 type Panel = "node" | "problems" | "versions" | "dry" | "settings";
 const PANELS: Panel[] = ["node", "problems", "dry", "versions", "settings"];
 const CLIPBOARD_KEY = "enishi.clipboard";
+// The minimap sits small in the bottom right corner; fitting the view leaves that corner (and the controls' one)
+// free, so it never covers a node right after opening or laying out.
+const MINIMAP = { width: 120, height: 80 };
+const FIT_VIEW: FitViewOptions<FlowNode> = {
+  padding: { top: "24px", left: "64px", right: `${MINIMAP.width + 40}px`, bottom: `${MINIMAP.height + 40}px` },
+  maxZoom: 1,
+};
 
 declare global {
   interface Window {
@@ -185,7 +193,7 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
   useEffect(() => {
     if (scenario || !detail || !catalog || pluginsPending) return;
     const graph = documentToFlow(detail.draft);
-    const laidOut = graph.missingPositions ? autoLayout(graph.nodes, graph.edges) : graph.nodes;
+    const laidOut = graph.missingPositions ? autoLayout(graph.nodes, graph.edges, portOrder) : graph.nodes;
     setScenario(detail.scenario);
     setNodes(laidOut);
     setEdges(graph.edges);
@@ -206,6 +214,8 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
   }, [detail, catalog, pluginsPending, scenario]);
 
   const types = useMemo(() => typesByKey(catalog?.node_types ?? []), [catalog]);
+  // Branches are laid out in the order of their node's ports (はい left of いいえ).
+  const portOrder = useCallback((n: FlowNode) => types.get(n.data.typeKey)?.outputs.map((p) => p.name) ?? [], [types]);
 
   // -- changes and history --------------------------------------------------------------------------------
   const snapshot = () => ({ nodes: nodesRef.current, edges: edgesRef.current, settings: settingsRef.current });
@@ -339,9 +349,9 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
 
   const loadDocument = (doc: ScenarioDocument) => {
     const graph = documentToFlow(doc);
-    const laidOut = graph.missingPositions ? autoLayout(graph.nodes, graph.edges) : graph.nodes;
+    const laidOut = graph.missingPositions ? autoLayout(graph.nodes, graph.edges, portOrder) : graph.nodes;
     commit({ nodes: laidOut, edges: graph.edges, settings: { ...DEFAULT_SETTINGS, ...(doc.settings ?? {}) } });
-    requestAnimationFrame(() => void flow.fitView({ padding: 0.2, maxZoom: 1 }));
+    requestAnimationFrame(() => void flow.fitView(FIT_VIEW));
   };
 
   const importJson = async (file: File) => {
@@ -361,9 +371,11 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
     (key: string, position?: { x: number; y: number }) => {
       const type = types.get(key);
       if (!type) return;
-      const at =
-        position ??
-        flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
+      // Centred where it was dropped (or mid-screen), beside any node it would cover.
+      const at = dropPosition(
+        position ?? flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 }),
+        nodesRef.current,
+      );
       const node = flowNode({ id: newId(), type: key, type_version: type.version, config: defaultConfig(type) }, at);
       commit({
         nodes: [...nodesRef.current.map((n) => (n.selected ? { ...n, selected: false } : n)), { ...node, selected: true }],
@@ -451,8 +463,8 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
   };
 
   const layout = () => {
-    commit({ nodes: autoLayout(nodesRef.current, edgesRef.current) });
-    requestAnimationFrame(() => void flow.fitView({ padding: 0.2, maxZoom: 1 }));
+    commit({ nodes: autoLayout(nodesRef.current, edgesRef.current, portOrder) });
+    requestAnimationFrame(() => void flow.fitView(FIT_VIEW));
   };
 
   const focusNode = (id: string) => {
@@ -813,7 +825,7 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
                     deleteKeyCode={null}
                     multiSelectionKeyCode={["Shift", "Meta", "Control"]}
                     fitView
-                    fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+                    fitViewOptions={FIT_VIEW}
                     minZoom={0.1}
                     maxZoom={2}
                     defaultEdgeOptions={{ type: "smoothstep" }}
@@ -821,7 +833,7 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
                   >
                     <Background gap={16} />
                     <Controls showInteractive={false} />
-                    <MiniMap pannable zoomable nodeStrokeWidth={3} />
+                    <MiniMap pannable zoomable nodeStrokeWidth={3} style={MINIMAP} />
                   </ReactFlow>
                 </div>
               ) : (
