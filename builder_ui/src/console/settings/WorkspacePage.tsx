@@ -1,10 +1,12 @@
 // The workspace itself: name, time zone, and the LINE channel it is connected to. The channel secret and the
 // access token are write-only: the form never shows them, an empty box leaves them as they are. The optional LINE
 // Login channel (inflow routes and the member card page name the LINE user with it) works the same way.
-import { Button, Input } from "antd";
+import { Button, Checkbox, Input } from "antd";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../../api";
+import { TimeField } from "../../components/TimeFields";
+import { TimeZoneSelect } from "../../components/TimeZoneSelect";
 import { localized } from "../../i18n";
 import { useCatalog } from "../../platform/catalog";
 import type { WorkspaceAccess } from "../../types";
@@ -18,7 +20,17 @@ interface WorkspaceDetail {
   line_channel_id: string;
   webhook_url: string;
   line_login_channel_id?: string | null;
+  /** Scenario pushes wait out these hours (a scenario may set its own). */
+  quiet_hours?: QuietHours;
 }
+
+interface QuietHours {
+  enabled: boolean;
+  start: string;
+  end: string;
+}
+
+const NO_QUIET: QuietHours = { enabled: false, start: "22:00", end: "08:00" };
 
 interface WorkspaceForm {
   name: string;
@@ -47,15 +59,6 @@ export function workspaceChanges(
   return out;
 }
 
-function timeZones(): string[] {
-  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
-  try {
-    return intl.supportedValuesOf?.("timeZone") ?? [];
-  } catch {
-    return [];
-  }
-}
-
 export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAccess; reloadAccess?: () => void }) {
   const { t, i18n } = useTranslation();
   // The plugins enabled here that sign LINE users in, each with the callback URL LINE Developers needs.
@@ -73,8 +76,8 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
     login_channel_secret: "",
   });
   const [saved, setSaved] = useState(false);
+  const [quiet, setQuiet] = useState<QuietHours>(NO_QUIET);
   const { errors, busy, submit } = useSubmit();
-  const zones = useMemo(timeZones, []);
   const show = (w: WorkspaceDetail) => {
     setDetail(w);
     setForm({
@@ -86,6 +89,7 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
       login_channel_id: w.line_login_channel_id ?? "",
       login_channel_secret: "",
     });
+    setQuiet(w.quiet_hours ?? NO_QUIET);
   };
   useEffect(() => {
     void api.get<{ workspace: WorkspaceDetail }>(url).then((a) => show(a.workspace));
@@ -95,7 +99,12 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
     setSaved(false);
     setForm({ ...form, [key]: value });
   };
-  const changes = workspaceChanges(detail, form);
+  const quietChanged = JSON.stringify(quiet) !== JSON.stringify(detail.quiet_hours ?? NO_QUIET);
+  const changes: Record<string, unknown> = { ...workspaceChanges(detail, form), ...(quietChanged ? { quiet_hours: quiet } : {}) };
+  const setQuietPart = (part: Partial<QuietHours>) => {
+    setSaved(false);
+    setQuiet({ ...quiet, ...part });
+  };
   return (
     <section className="settings-page" aria-labelledby="workspace-title">
       <h2 id="workspace-title">{t("settings.workspace.title")}</h2>
@@ -121,20 +130,26 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
             />
           </Field>
           <Field label={t("settings.workspace.timezone")} name="timezone" id="workspace-timezone" errors={errors}>
-            <Input
+            <TimeZoneSelect
               id="workspace-timezone"
               status={errorsWithin(errors, "timezone").length ? "error" : undefined}
               value={form.timezone}
-              onChange={(e) => set("timezone", e.target.value)}
-              list="time-zones"
+              onChange={(zone) => set("timezone", zone)}
             />
-            <datalist id="time-zones">
-              {zones.map((z) => (
-                <option key={z} value={z} />
-              ))}
-            </datalist>
           </Field>
-          <p className="muted small">{t("settings.workspace.quiet_hours_note")}</p>
+          <fieldset className="stack" aria-label={t("settings.workspace.quiet_hours")}>
+            <Checkbox checked={quiet.enabled} onChange={(e) => setQuietPart({ enabled: e.target.checked })}>
+              {t("settings.workspace.quiet_hours_enabled")}
+            </Checkbox>
+            {quiet.enabled && (
+              <div className="row">
+                <TimeField label={t("settings.workspace.quiet_start")} value={quiet.start} onChange={(start) => setQuietPart({ start })} />
+                <span>〜</span>
+                <TimeField label={t("settings.workspace.quiet_end")} value={quiet.end} onChange={(end) => setQuietPart({ end })} />
+              </div>
+            )}
+            <p className="muted small">{t("settings.workspace.quiet_hours_note")}</p>
+          </fieldset>
           <h3>{t("settings.workspace.line")}</h3>
           <Field label={t("settings.workspace.channel_id")} name="channel_id" id="workspace-channel-id" errors={errors}>
             <Input
