@@ -246,6 +246,31 @@ def _chain(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+async def test_nodes_say_what_they_do_in_words_not_ids_or_raw_values(page: Page, shop: Shop) -> None:
+    tag = await shop.staff.post(f"{shop.api}/tags", json={"name": "常連"})
+    assert tag.status_code == 201, tag.text
+    trigger = _node("core.friend_followed", {"when": "new"})
+    add = _node("tags.add_tag", {"tag_ids": [tag.json()["id"]]})
+    nodes = [trigger, add]
+    document = {"schema_version": 1, "nodes": nodes, "edges": _chain(nodes)}
+    response = await shop.staff.post(f"{shop.api}/scenarios", json={"name": "常連タグ", "document": document})
+    assert response.status_code == 201, response.text
+
+    await log_in(page, shop)
+    await page.get_by_role("link", name="常連タグ").click()
+    await expect(canvas_node(page, "core.friend_followed")).to_contain_text("対象: 新規の友だち追加のみ")
+    await expect(canvas_node(page, "tags.add_tag")).to_contain_text("タグ: 常連")
+    await expect(canvas_node(page, "core.friend_followed")).not_to_contain_text("new")
+    # The form offers the same labels, and a choice there changes the summary.
+    await canvas_node(page, "core.friend_followed").locator(".node-title").click()
+    await choose(page, page.get_by_label("対象"), "ブロック解除のみ")
+    await expect(canvas_node(page, "core.friend_followed")).to_contain_text("対象: ブロック解除のみ")
+    # The step list says the same.
+    await press(page.get_by_role("radio", name="ステップ一覧"))
+    await expect(page.get_by_role("listitem", name="ステップ1")).to_contain_text("タグ: 常連")
+    await page.screenshot(path=ARTIFACTS / "builder-node-summaries.png")
+
+
 async def test_problems_show_on_their_nodes_and_the_keyboard_edits_the_graph(page: Page, shop: Shop) -> None:
     trigger = _node("core.friend_followed", {"when": "both"})
     wait = _node("core.wait_until_time", {"days_after": 1, "time": "10:00"})
