@@ -35,6 +35,7 @@ from enishi.api.inbox_routes import InboxController
 from enishi.api.media_routes import MediaController, public_media
 from enishi.api.middleware import AuditFallbackMiddleware, IdRangeMiddleware, StaffAuthMiddleware
 from enishi.api.openapi import ErrorResponsesPlugin
+from enishi.api.overview_routes import OverviewController
 from enishi.api.platform_routes import PlatformController
 from enishi.api.report_routes import ReportController
 from enishi.api.scenario_people_routes import ScenarioPeopleController
@@ -326,7 +327,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
     )
     api = Router(
         path="/",
-        route_handlers=[health, AuthController, AccountController, PlatformController],
+        route_handlers=[health, AuthController, AccountController, PlatformController, OverviewController],
         middleware=staff_auth,
     )
     handlers: list[Any] = [

@@ -41,6 +41,19 @@ const AGENCIES_URL = "/api/agencies";
 const WORKSPACES_URL = "/api/workspaces";
 const PLANS_URL = "/api/plans";
 const PLUGINS_URL = "/api/plugins";
+const OVERVIEW_URL = "/api/workspaces/overview";
+
+/** A workspace's numbers for the agency: friends, LINE's count of this month's messages and its quota (as last
+ * cached; null while not fetched this month). */
+export interface WorkspaceOverview {
+  workspace_id: number;
+  friends: number;
+  messages_this_month: number | null;
+  quota_type: string | null;
+  quota_limit: number | null;
+  quota_fetched_at: string | null;
+  held: boolean;
+}
 
 function useGet<T>(url: string) {
   return useQuery({ queryKey: keyOfUrl(url), queryFn: ({ signal }) => api.get<T>(url, signal) }, queryClient);
@@ -50,7 +63,7 @@ function useGet<T>(url: string) {
  * for any workspace (what a workspace has enabled follows its plan). Done once the ones shown are read. */
 async function reloadAgency(): Promise<void> {
   await Promise.all([
-    ...[ME_URL, AGENCIES_URL, WORKSPACES_URL, PLANS_URL, PLUGINS_URL].map((url) =>
+    ...[ME_URL, AGENCIES_URL, WORKSPACES_URL, PLANS_URL, PLUGINS_URL, OVERVIEW_URL].map((url) =>
       queryClient.invalidateQueries({ queryKey: keyOfUrl(url) }),
     ),
     queryClient.invalidateQueries({ queryKey: ["workspace"] }),
@@ -174,6 +187,8 @@ function WorkspaceTable({
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const enabled = useEnabledPlugins(workspaces.map((w) => w.id));
+  const overview = useGet<WorkspaceOverview[]>(OVERVIEW_URL);
+  const numbers = useMemo(() => new Map((overview.data ?? []).map((o) => [o.workspace_id, o])), [overview.data]);
   const titles = useMemo(
     () => Object.fromEntries(loaded.plugins.map((p) => [p.name, localized(p.title, lang) || p.name])),
     [loaded.plugins, lang],
@@ -186,6 +201,23 @@ function WorkspaceTable({
       key: "plan",
       title: t("agency.plan"),
       render: (_, w) => <PlanCell workspace={w} loaded={loaded} titles={titles} onChanged={onChanged} />,
+    },
+    {
+      key: "friends",
+      title: t("agency.friends"),
+      align: "right",
+      render: (_, w) => <NumberCell value={numbers.get(w.id)?.friends} loading={overview.isLoading} />,
+    },
+    {
+      key: "messages",
+      title: t("agency.messages_this_month"),
+      align: "right",
+      render: (_, w) => <NumberCell value={numbers.get(w.id)?.messages_this_month} loading={overview.isLoading} />,
+    },
+    {
+      key: "quota",
+      title: t("agency.quota"),
+      render: (_, w) => <QuotaCell overview={numbers.get(w.id)} loading={overview.isLoading} />,
     },
     {
       key: "plugins",
@@ -223,6 +255,37 @@ function WorkspaceTable({
       size="middle"
       components={components}
     />
+  );
+}
+
+function NumberCell({ value, loading }: { value: number | null | undefined; loading: boolean }) {
+  const { t } = useTranslation();
+  if (loading) return <span className="muted">{t("common.loading")}</span>;
+  if (value === null || value === undefined) return <span className="muted">{t("agency.not_known")}</span>;
+  return <>{value.toLocaleString("ja-JP")}</>;
+}
+
+/** The month's quota as LINE last said (the broadcasts' cached value): unlimited, a limit, or not known yet. */
+function QuotaCell({ overview, loading }: { overview: WorkspaceOverview | undefined; loading: boolean }) {
+  const { t } = useTranslation();
+  if (loading) return <span className="muted">{t("common.loading")}</span>;
+  const held = overview?.held ? <Tag color="red">{t("agency.quota_held")}</Tag> : null;
+  if (!overview || overview.quota_type === null)
+    return (
+      <>
+        <span className="muted">{t("agency.not_known")}</span> {held}
+      </>
+    );
+  if (overview.quota_type === "none")
+    return (
+      <>
+        {t("agency.unlimited")} {held}
+      </>
+    );
+  return (
+    <>
+      {t("agency.quota_of", { limit: (overview.quota_limit ?? 0).toLocaleString("ja-JP") })} {held}
+    </>
   );
 }
 
