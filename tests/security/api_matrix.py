@@ -154,6 +154,7 @@ async def seed(env: Env, owner: httpx.AsyncClient, workspace_id: int, tag: str) 
             "scheduled_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
         },
     )
+    await create("draft_id", "/broadcasts/drafts", {"name": f"d{tag}", "messages": _text("hi")})
     me = (await owner.get("/api/auth/me")).json()
     user_id = me["user"]["id"] if "user" in me else me["id"]
     await create("pool_id", "/assignment/pools", {"name": f"pool{tag}", "members": [{"user_id": user_id}]})
