@@ -1,6 +1,7 @@
 // Times and dates as people pick them: Ant Design's pickers in the UI's language (a Japanese calendar first),
 // over the plain strings the console keeps ("HH:mm", "YYYY-MM-DDTHH:mm"). A value typed in is taken when the
 // field is left (no OK button to press).
+import type { WidgetProps } from "@rjsf/utils";
 import { DatePicker, TimePicker } from "antd";
 import dayjs from "dayjs";
 
@@ -52,4 +53,59 @@ export function DateTimeField({
       onChange={(picked) => onChange(picked ? picked.format(LOCAL) : "")}
     />
   );
+}
+
+/** Whether a schema's string is a time of day: `format: "time"`, or a pattern taking "09:30" and "23:59" but
+ * neither "24:00" nor "0930" (the "HH:MM" of quiet hours and send-at-time nodes). */
+export function isTimeOfDay(schema: unknown): boolean {
+  if (!schema || typeof schema !== "object") return false;
+  const s = schema as { type?: unknown; format?: unknown; pattern?: unknown };
+  if (s.format === "time") return true;
+  if (s.type !== "string" || typeof s.pattern !== "string") return false;
+  try {
+    const re = new RegExp(s.pattern);
+    return re.test("09:30") && re.test("23:59") && !re.test("24:00") && !re.test("0930");
+  } catch {
+    return false;
+  }
+}
+
+/** The schema forms' time of day (RJSF widget "time"): the time picker over "HH:mm" ("HH:mm:ss" for
+ * `format: "time"`); clearing an optional time leaves it out. */
+export function TimeWidget({ id, value, onChange, onBlur, onFocus, disabled, readonly, schema, label, required }: WidgetProps) {
+  const format = schema.format === "time" ? "HH:mm:ss" : TIME;
+  return (
+    <TimePicker
+      id={id}
+      aria-label={label}
+      format={TIME}
+      needConfirm={false}
+      allowClear={!required}
+      disabled={disabled || readonly}
+      value={typeof value === "string" && value ? dayjs(value, format) : null}
+      onChange={(picked) => onChange(picked ? picked.format(format) : undefined)}
+      onBlur={() => onBlur(id, value)}
+      onFocus={() => onFocus(id, value)}
+    />
+  );
+}
+
+/** uiSchema entries giving every time-of-day property of a schema the time picker (nested ones too). */
+export function timeUi(schema: unknown, ui: Record<string, unknown> = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...ui };
+  const s = schema as { properties?: Record<string, unknown>; items?: unknown } | null;
+  if (!s || typeof s !== "object") return out;
+  for (const [name, prop] of Object.entries(s.properties ?? {})) {
+    const own = (out[name] && typeof out[name] === "object" ? out[name] : {}) as Record<string, unknown>;
+    if (isTimeOfDay(prop) && !own["ui:widget"]) out[name] = { ...own, "ui:widget": "time" };
+    else if (prop && typeof prop === "object") {
+      const inner = timeUi(prop, own);
+      if (Object.keys(inner).length) out[name] = inner;
+    }
+  }
+  if (s.items && typeof s.items === "object") {
+    const inner = timeUi(s.items, (out.items ?? {}) as Record<string, unknown>);
+    if (Object.keys(inner).length) out.items = inner;
+  }
+  return out;
 }

@@ -116,6 +116,28 @@ describe("form problems at the field", () => {
   });
 });
 
+describe("times", () => {
+  it("gives a time of day the time picker, in schema forms", async () => {
+    const nodeType = {
+      ...waitType,
+      config_schema: {
+        type: "object",
+        properties: {
+          time: { type: "string", pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$", title: "時刻 / Time" },
+          name: { type: "string", title: "名前 / Name" },
+        },
+      },
+      ui_schema: {},
+    };
+    const seen = vi.fn();
+    render(<Controlled nodeType={nodeType} initial={{ time: "08:00" }} seen={seen} />);
+    const time = screen.getByLabelText("時刻");
+    expect(time.closest(".ant-picker")).not.toBeNull();
+    expect((time as HTMLInputElement).value).toBe("08:00");
+    expect(screen.getByLabelText("名前").closest(".ant-picker")).toBeNull();
+  });
+});
+
 describe("ways to answer", () => {
   it("draws 担当者を設定 as a choice of ways, each with its own field, never as an unsupported field", async () => {
     const seen = vi.fn();

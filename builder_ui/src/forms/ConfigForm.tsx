@@ -22,6 +22,7 @@ import { customizeValidator } from "@rjsf/validator-ajv8";
 import type { ErrorObject } from "ajv";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { TimeWidget, timeUi } from "../components/TimeFields";
 import { localized } from "../i18n";
 import { IN_NODE } from "../problems";
 import type { NodeTypeDef, Problem } from "../types";
@@ -90,6 +91,7 @@ export function useFormSetup() {
   const widgets: RegistryWidgetsType = useMemo(
     () => ({
       constant: ConstantWidget,
+      time: TimeWidget,
       ...Object.fromEntries(pluginWidgets.map((c) => [c.slot.name, c.slot.component])),
       ...lookupWidgets(lookups),
     }),
@@ -180,7 +182,7 @@ export function ConfigForm({
   const uiSchema = useMemo(
     () =>
       withKnownWidgets(
-        decorateUiSchema(schema, choiceUi(nodeType.config_schema, nodeType.ui_schema as UiSchema), lookups),
+        decorateUiSchema(schema, timeUi(schema, choiceUi(nodeType.config_schema, nodeType.ui_schema as UiSchema)), lookups),
         widgets,
       ),
     [schema, nodeType, lookups, widgets],

@@ -2,10 +2,11 @@
 // access token are write-only: the form never shows them, an empty box leaves them as they are. The optional LINE
 // Login channel (inflow routes and the member card page name the LINE user with it) works the same way.
 import { Button, Checkbox, Input } from "antd";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../../api";
 import { TimeField } from "../../components/TimeFields";
+import { TimeZoneSelect } from "../../components/TimeZoneSelect";
 import { localized } from "../../i18n";
 import { useCatalog } from "../../platform/catalog";
 import type { WorkspaceAccess } from "../../types";
@@ -58,15 +59,6 @@ export function workspaceChanges(
   return out;
 }
 
-function timeZones(): string[] {
-  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
-  try {
-    return intl.supportedValuesOf?.("timeZone") ?? [];
-  } catch {
-    return [];
-  }
-}
-
 export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAccess; reloadAccess?: () => void }) {
   const { t, i18n } = useTranslation();
   // The plugins enabled here that sign LINE users in, each with the callback URL LINE Developers needs.
@@ -86,7 +78,6 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
   const [saved, setSaved] = useState(false);
   const [quiet, setQuiet] = useState<QuietHours>(NO_QUIET);
   const { errors, busy, submit } = useSubmit();
-  const zones = useMemo(timeZones, []);
   const show = (w: WorkspaceDetail) => {
     setDetail(w);
     setForm({
@@ -139,18 +130,12 @@ export function WorkspacePage({ access, reloadAccess }: { access: WorkspaceAcces
             />
           </Field>
           <Field label={t("settings.workspace.timezone")} name="timezone" id="workspace-timezone" errors={errors}>
-            <Input
+            <TimeZoneSelect
               id="workspace-timezone"
               status={errorsWithin(errors, "timezone").length ? "error" : undefined}
               value={form.timezone}
-              onChange={(e) => set("timezone", e.target.value)}
-              list="time-zones"
+              onChange={(zone) => set("timezone", zone)}
             />
-            <datalist id="time-zones">
-              {zones.map((z) => (
-                <option key={z} value={z} />
-              ))}
-            </datalist>
           </Field>
           <fieldset className="stack" aria-label={t("settings.workspace.quiet_hours")}>
             <Checkbox checked={quiet.enabled} onChange={(e) => setQuietPart({ enabled: e.target.checked })}>

@@ -12,6 +12,7 @@ import { Swatch } from "../../console/settings/ui";
 import { useNamedTable } from "../../components/tables";
 import { EditorContext, useEditor, type EditorShared } from "../../editor/context";
 import { DEFAULT_FORM_STATE } from "../../editor/defaults";
+import { timeUi } from "../../components/TimeFields";
 import { useFormSchema, useFormSetup, withKnownWidgets } from "../../forms/ConfigForm";
 import { forgetLookups, LookupContext, useOptions } from "../../forms/pickers";
 import { decorateUiSchema } from "../../forms/schema";
@@ -286,7 +287,7 @@ function ResourceForm({
   const schema = useFormSchema(resource.schema, lang);
   // A widget name no widget answers (its plugin's module left out) falls back to RJSF's plain one.
   const uiSchema = useMemo(
-    () => withKnownWidgets(decorateUiSchema(schema, resource.ui_schema, lookups), widgets),
+    () => withKnownWidgets(decorateUiSchema(schema, timeUi(schema, resource.ui_schema), lookups), widgets),
     [schema, resource, lookups, widgets],
   );
   const before = useMemo(() => (row ? formDataOf(resource, row) : {}), [resource, row]);
