@@ -227,6 +227,17 @@ async def test_copy_folders_and_delete_with_what_it_stops(world: World) -> None:
     await world.client.post(world.url("/folders/rename"), json={"folder": "夏の案内", "to": ""})
     assert {s["folder"] for s in (await world.client.get(world.url())).json()["items"]} == {None}
 
+    # A new folder is made by putting scenarios in it; another workspace's scenario is not moved.
+    other = await world.client.post(world.url(workspace_id=world.other_workspace_id), json={"name": "よそ"})
+    other_id = other.json()["scenario"]["id"]
+    moved = await world.client.post(
+        world.url("/folders/move"), json={"scenario_ids": [scenario_id, copy["id"], other_id], "folder": "秋の案内"}
+    )
+    assert moved.json() == {"count": 2}
+    assert {s["folder"] for s in (await world.client.get(world.url())).json()["items"]} == {"秋の案内"}
+    elsewhere = await world.client.get(world.url(f"/{other_id}", world.other_workspace_id))
+    assert elsewhere.json()["scenario"]["folder"] is None
+
     refused = await world.client.delete(world.url(f"/{scenario_id}"))
     assert refused.status_code == 409
     assert (await world.client.delete(world.url(f"/{scenario_id}"), params={"stop_runs": "true"})).status_code == 204

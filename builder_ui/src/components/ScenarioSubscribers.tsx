@@ -62,6 +62,8 @@ export function ScenarioSubscribers({
   const [message, setMessage] = useState<{ kind: "success" | "error"; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [reload, setReload] = useState(0);
+  // Confirmations drawn inside the console (its theme and language), not beside it.
+  const [modal, modalHolder] = Modal.useModal();
 
   const title = (id: string) => {
     const node = nodes.find((n) => n.id === id);
@@ -121,7 +123,7 @@ export function ScenarioSubscribers({
   };
 
   const stop = () =>
-    Modal.confirm({
+    modal.confirm({
       title: t("subscribers.stop_confirm", { count: selected.length }),
       content: t("subscribers.stop_explain"),
       okText: t("subscribers.stop"),
@@ -133,7 +135,7 @@ export function ScenarioSubscribers({
   const move = () => {
     if (!target) return;
     const name = title(target) ?? "";
-    Modal.confirm({
+    modal.confirm({
       title: t("subscribers.move_confirm", { count: selected.length, step: name }),
       content: t("subscribers.move_explain"),
       okText: t("subscribers.move"),
@@ -171,6 +173,7 @@ export function ScenarioSubscribers({
   const stepOptions = nodes.map((n) => ({ value: n.id, label: title(n.id) ?? n.id }));
   return (
     <section className="scenario-subscribers" aria-label={t("subscribers.title")}>
+      {modalHolder}
       <div className="row wrap">
         <Select
           aria-label={t("subscribers.filter_step")}

@@ -415,6 +415,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** WorkspacesOverview */
+        get: operations["ApiWorkspacesOverviewWorkspacesOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workspaces/{workspace_id}": {
         parameters: {
             query?: never;
@@ -634,6 +651,23 @@ export interface paths {
         };
         /** ListAudit */
         get: operations["ApiWorkspacesWorkspaceIdAuditListAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{workspace_id}/audit/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** AuditLabels */
+        get: operations["ApiWorkspacesWorkspaceIdAuditLabelsAuditLabels"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2146,6 +2180,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{workspace_id}/scenarios/folders/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** MoveToFolder */
+        post: operations["ApiWorkspacesWorkspaceIdScenariosFoldersMoveMoveToFolder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workspaces/{workspace_id}/scenarios/folders/rename": {
         parameters: {
             query?: never;
@@ -2741,6 +2792,13 @@ export interface components {
             last_login_at: string | null;
             two_factor_enabled: boolean;
         };
+        /** ActionLabelOut */
+        ActionLabelOut: {
+            action: string;
+            label: {
+                [key: string]: string;
+            };
+        };
         /** ActionOut */
         ActionOut: {
             config: {
@@ -2778,6 +2836,11 @@ export interface components {
             friend_id: number;
             source: string | null;
             status: string;
+        };
+        /** AuditLabelsOut */
+        AuditLabelsOut: {
+            actions: components["schemas"]["ActionLabelOut"][];
+            people: components["schemas"]["PersonOut"][];
         };
         /** AuditOut */
         AuditOut: {
@@ -3157,6 +3220,11 @@ export interface components {
             /** @default 0 */
             sort_order: number;
         };
+        /** FolderMoveIn */
+        FolderMoveIn: {
+            folder?: string | null;
+            scenario_ids: number[];
+        };
         /** FolderOut */
         FolderOut: {
             /** Format: date-time */
@@ -3364,6 +3432,7 @@ export interface components {
             color_field: string | null;
             hint_field: string | null;
             label_field: string;
+            messages_field?: string | null;
             name: string;
             paged: boolean;
             path: string;
@@ -3745,6 +3814,12 @@ export interface components {
             };
             plugin: string;
             roles: string[];
+        };
+        /** PersonOut */
+        PersonOut: {
+            display_name: string;
+            email: string;
+            user_id: number;
         };
         /** PlanChange */
         PlanChange: {
@@ -4631,6 +4706,16 @@ export interface components {
             timezone: string;
             webhook_url: string;
         };
+        /** WorkspaceOverviewOut */
+        WorkspaceOverviewOut: {
+            friends: number;
+            held: boolean;
+            messages_this_month: number | null;
+            quota_fetched_at: string | null;
+            quota_limit: number | null;
+            quota_type: string | null;
+            workspace_id: number;
+        };
         /** WorkspacePatch */
         WorkspacePatch: {
             access_token?: string;
@@ -4749,6 +4834,7 @@ export interface components {
             display_name: string;
             email: string;
             id: number;
+            last_login_at?: string | null;
             role: string;
             user_id: number;
         };
@@ -6948,6 +7034,62 @@ export interface operations {
             };
         };
     };
+    ApiWorkspacesOverviewWorkspacesOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceOverviewOut"][];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     ApiWorkspacesWorkspaceIdShowWorkspace: {
         parameters: {
             query?: never;
@@ -8516,6 +8658,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_enishi.api.platform_routes.AuditOut_"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdAuditLabelsAuditLabels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLabelsOut"];
                 };
             };
             /** @description Malformed request: a parameter or body that does not parse */
@@ -19674,6 +19892,104 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScenarioDetailOut"];
+                };
+            };
+            /** @description Malformed request: a parameter or body that does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in (no or an expired session, or a wrong API token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: a permission the caller lacks, or a missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record, or one in a workspace the caller cannot see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state of the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; errors names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ApiWorkspacesWorkspaceIdScenariosFoldersMoveMoveToFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderMoveIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["scenario_people_routes_CountOut"];
                 };
             };
             /** @description Malformed request: a parameter or body that does not parse */

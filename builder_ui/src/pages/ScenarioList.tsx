@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { Alert, AutoComplete, Button, Empty, Input, Modal, Space, Table, Tag, type TableColumnsType } from "antd";
+import { Alert, AutoComplete, Button, Empty, Input, Modal, Select, Space, Table, Tag, type TableColumnsType } from "antd";
 import { Link, useNavigate } from "react-router";
 import { api, ApiError, workspaceUrl } from "../api";
 import type { Scenario, ScenarioDetail, WorkspaceAccess } from "../types";
@@ -9,7 +9,10 @@ import { ScenarioStatusTag } from "../components/ScenarioStatus";
 import { useNamedTable } from "../components/tables";
 
 /** What the folder dialog does: move a scenario into a folder (a new name makes the folder), or rename one. */
-type FolderDialog = { kind: "move"; scenario: Scenario; value: string } | { kind: "rename"; folder: string; value: string };
+type FolderDialog =
+  | { kind: "move"; scenario: Scenario; value: string }
+  | { kind: "rename"; folder: string; value: string }
+  | { kind: "create"; value: string; ids: number[] };
 
 interface Page<T> {
   items: T[];
@@ -26,6 +29,8 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
   const [dialog, setDialog] = useState<FolderDialog | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const canWrite = access.permissions.includes("core.write");
+  // Confirmations drawn inside the console (its theme and language), not beside it.
+  const [modal, modalHolder] = Modal.useModal();
   const fileInput = useRef<HTMLInputElement>(null);
   const components = useNamedTable(t("scenarios.title"));
 
@@ -93,7 +98,7 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
     run(() => api.post(workspaceUrl(workspaceId, `/scenarios/${s.id}/copy`), {}), t("scenario_list.copied", { name: s.name }));
 
   const remove = (s: Scenario) =>
-    Modal.confirm({
+    modal.confirm({
       title: t("scenario_list.delete_confirm", { name: s.name }),
       content: s.live_runs > 0 ? t("scenario_list.delete_stops", { count: s.live_runs }) : t("scenario_list.delete_nobody"),
       okText: t("scenario_list.delete"),
@@ -107,7 +112,7 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
     });
 
   const removeFolder = (folder: string, count: number) =>
-    Modal.confirm({
+    modal.confirm({
       title: t("scenario_list.folder_delete_confirm", { folder }),
       content: t("scenario_list.folder_delete_explain", { count }),
       okText: t("scenario_list.folder_delete"),
@@ -128,6 +133,13 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
       await run(
         () => api.patch(workspaceUrl(workspaceId, `/scenarios/${s.id}`), { folder: value || null }),
         value ? t("scenario_list.moved", { name: s.name, folder: value }) : t("scenario_list.moved_out", { name: s.name }),
+      );
+    } else if (dialog.kind === "create") {
+      if (!value || !dialog.ids.length) return;
+      const ids = dialog.ids;
+      await run(
+        () => api.post(workspaceUrl(workspaceId, "/scenarios/folders/move"), { scenario_ids: ids, folder: value }),
+        t("scenario_list.folder_created", { folder: value, count: ids.length }),
       );
     } else if (value) {
       const from = dialog.folder;
@@ -196,6 +208,7 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
 
   return (
     <section className="page">
+      {modalHolder}
       <div className="page-head">
         <h1>{t("scenarios.title")}</h1>
         <form className="inline-form" onSubmit={create}>
@@ -212,6 +225,9 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
             {t("scenarios.create")}
           </Button>
           <Button onClick={() => fileInput.current?.click()}>{t("scenarios.import")}</Button>
+          {canWrite && (scenarios?.length ?? 0) > 0 && (
+            <Button onClick={() => setDialog({ kind: "create", value: "", ids: [] })}>{t("scenario_list.folder_create")}</Button>
+          )}
           <input
             ref={fileInput}
             type="file"
@@ -273,9 +289,18 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
         title={
           dialog?.kind === "move"
             ? t("scenario_list.move_title", { name: dialog.scenario.name })
-            : t("scenario_list.folder_rename_title", { folder: dialog?.kind === "rename" ? dialog.folder : "" })
+            : dialog?.kind === "create"
+              ? t("scenario_list.folder_create")
+              : t("scenario_list.folder_rename_title", { folder: dialog?.kind === "rename" ? dialog.folder : "" })
         }
-        okText={dialog?.kind === "move" ? t("scenario_list.move") : t("scenario_list.folder_rename")}
+        okText={
+          dialog?.kind === "move"
+            ? t("scenario_list.move")
+            : dialog?.kind === "create"
+              ? t("scenario_list.folder_create")
+              : t("scenario_list.folder_rename")
+        }
+        okButtonProps={{ disabled: dialog?.kind === "create" && (!dialog.value.trim() || !dialog.ids.length) }}
         cancelText={t("common.cancel")}
         onOk={() => void applyDialog()}
         onCancel={() => setDialog(null)}
@@ -292,6 +317,20 @@ export function ScenarioList({ access }: { access: WorkspaceAccess }) {
           />
         </label>
         {dialog?.kind === "move" && <p className="muted small">{t("scenario_list.folder_empty_means_none")}</p>}
+        {dialog?.kind === "create" && (
+          <label className="field">
+            <span>{t("scenario_list.folder_scenarios")}</span>
+            <Select
+              mode="multiple"
+              aria-label={t("scenario_list.folder_scenarios")}
+              virtual={false}
+              optionFilterProp="label"
+              value={dialog.ids}
+              onChange={(ids: number[]) => setDialog((d) => (d && d.kind === "create" ? { ...d, ids } : d))}
+              options={(scenarios ?? []).map((s) => ({ value: s.id, label: s.name }))}
+            />
+          </label>
+        )}
       </Modal>
     </section>
   );

@@ -77,6 +77,11 @@ class FolderRenameIn(msgspec.Struct):
     to: Folder | None = None  # None or "": the folder goes, its scenarios stay, in no folder
 
 
+class FolderMoveIn(msgspec.Struct):
+    scenario_ids: Annotated[list[Annotated[int, msgspec.Meta(ge=1)]], msgspec.Meta(min_length=1, max_length=1000)]
+    folder: Folder | None = None  # a new name makes the folder; None or "": out of any folder
+
+
 class MomentOut(msgspec.Struct):
     node_id: str
     title: Title
@@ -273,6 +278,12 @@ class ScenarioPeopleController(Controller):
     async def rename_folder(self, ctx: Ctx, data: JSONBody[FolderRenameIn]) -> CountOut:
         """Rename a folder (all its scenarios move), or remove it (``to`` empty: they stay, in no folder)."""
         return CountOut(await lifecycle.rename_folder(ctx, data.folder, (data.to or "").strip() or None))
+
+    @post("/folders/move", status_code=200)
+    async def move_to_folder(self, ctx: Ctx, data: JSONBody[FolderMoveIn]) -> CountOut:
+        """Put scenarios into a folder: a folder is made by putting the first scenarios in it."""
+        folder = (data.folder or "").strip() or None
+        return CountOut(await lifecycle.move_to_folder(ctx, sorted(set(data.scenario_ids)), folder))
 
     @get("/{scenario_id:int}/publish-preview")
     async def publish_preview(self, db: Db, ctx: Ctx, scenario_id: FromPath[int]) -> PublishPreviewOut:

@@ -236,3 +236,14 @@ async def rename_folder(ctx: WorkspaceContext, old: str, new: str | None) -> int
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def move_to_folder(ctx: WorkspaceContext, scenario_ids: list[int], folder: str | None) -> int:
+    """The scenarios go into ``folder`` (a new name makes the folder; None: out of any), in one UPDATE."""
+    result = await ctx.session.execute(
+        update(Scenario)
+        .where(Scenario.id.in_(scenario_ids))
+        .values(folder=folder, updated_at=ctx.now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
