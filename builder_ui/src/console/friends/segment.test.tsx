@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import Ajv2020 from "ajv/dist/2020";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import segmentSchema from "../../../../schemas/segment.schema.json";
@@ -94,7 +94,16 @@ const hasTags: NodeTypeDef = {
     type: "object",
     properties: {
       tag_ids: { type: "array", items: { type: "integer" }, title: "タグ / Tags" },
-      match: { type: "string", enum: ["any", "all", "none"], default: "any", title: "条件 / Match" },
+      match: {
+        type: "string",
+        oneOf: [
+          { const: "any", title: "いずれかを持つ / Has any" },
+          { const: "all", title: "すべて持つ / Has all" },
+          { const: "none", title: "どれも持たない / Has none" },
+        ],
+        default: "any",
+        title: "条件 / Match",
+      },
     },
     required: ["tag_ids"],
   },
@@ -150,6 +159,10 @@ describe("SegmentBuilder", () => {
       expect(changes[changes.length - 1]).toEqual({ all: [{ type: "tags.has_tags", config: { tag_ids: [1], match: "any" } }] }),
     );
     expect(valid(changes[changes.length - 1]!)).toBe(true);
+    // The match is chosen by its label, never its value.
+    const condition = screen.getByRole("region", { name: "タグ" });
+    expect(within(condition).getByText("いずれかを持つ")).toBeTruthy();
+    expect(within(condition).queryByText("any")).toBeNull();
 
     fireEvent.click(screen.getByRole("checkbox", { name: "この条件を満たさない友だち" }));
     await waitFor(() =>
