@@ -1,6 +1,7 @@
 """Broadcasts (一斉配信) in a real browser: compose a segment broadcast to some simulated friends, see how many it
-will reach, send it, watch the progress bar reach 100 %, and find the messages at the simulated users' LINE.
-Screenshots are kept in ``test-artifacts/``.
+will reach, confirm it in the dialog that says so, send it, watch the progress bar reach 100 % on the broadcast's own
+page (a reload shows it again), and find the messages at the simulated users' LINE and in their talk in the inbox;
+save a draft, open it again after a reload, schedule it and send it now. Screenshots are kept in ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -108,7 +109,9 @@ async def test_a_segment_broadcast_is_counted_sent_and_followed_to_the_end(page:
 
     # A test send first, to one simulated user's LINE (not among the recipients).
     await summary.get_by_text("テスト送信", exact=True).click()
-    await summary.get_by_label("送信先（友だちID または LINEユーザーID）").fill(ume_user)
+    await choose(
+        page, summary.get_by_label("送信先（自分のLINEアカウントやシミュレーターのユーザー）"), "梅子シミュレーター"
+    )
     await summary.get_by_role("button", name="テスト送信する").click()
     await expect(summary.get_by_role("status").filter(has_text="テスト")).to_have_text("テスト送信しました")
     channel = shop.workspace.line_channel_id
@@ -121,7 +124,18 @@ async def test_a_segment_broadcast_is_counted_sent_and_followed_to_the_end(page:
 
     assert await _until(tested)
 
+    # Nothing goes before a last look: to how many, with how many messages left, and what.
     await summary.get_by_role("button", name="今すぐ配信する").click()
+    dialog = page.get_by_role("dialog", name="この内容で配信しますか？")
+    await expect(dialog).to_contain_text("2人に配信")
+    await expect(dialog).to_contain_text("LINEの今月の残り通数")
+    await expect(dialog.get_by_role("region", name="プレビュー").get_by_text(TEXT)).to_be_visible()
+    await page.screenshot(path=ARTIFACTS / "broadcast-confirm.png", full_page=True)
+    await dialog.get_by_role("button", name="戻る").click()
+    await expect(dialog).to_be_hidden()
+    assert got_it(hanako_user) == 0
+    await summary.get_by_role("button", name="今すぐ配信する").click()
+    await dialog.get_by_role("button", name="配信する").click()
     await expect(page).to_have_url(re.compile(r"/broadcasts/\d+$"))
     await expect(page.get_by_role("heading", name="冬のセール告知")).to_be_visible()
 
@@ -136,6 +150,11 @@ async def test_a_segment_broadcast_is_counted_sent_and_followed_to_the_end(page:
     await expect(recipients.locator("tbody tr")).to_have_count(2)
     await expect(recipients.locator("tbody tr").filter(has_text="花子")).to_contain_text("送信済み")
     await page.screenshot(path=ARTIFACTS / "broadcast-progress.png", full_page=True)
+    # The page is the broadcast's own: a reload shows it again, finished.
+    await page.reload()
+    await expect(page.get_by_role("heading", name="冬のセール告知")).to_be_visible()
+    await expect(page.get_by_role("progressbar", name="配信の進み具合")).to_have_attribute("aria-valuenow", "100")
+    await expect(page.get_by_test_id("sent")).to_have_text("2")
 
     # The simulated users' LINE got it; the one who opted out and the one without the tag did not.
     async def delivered() -> bool:
@@ -150,6 +169,13 @@ async def test_a_segment_broadcast_is_counted_sent_and_followed_to_the_end(page:
     await expect(row).to_contain_text("冬のセール告知")
     await expect(row).to_contain_text("完了")
     await expect(row).to_contain_text("成功 2 / 失敗 0")
+
+    # 花子's talk in the inbox shows what she received, marked as the broadcast.
+    await page.goto(f"{shop.env.settings.public_url}/w/{shop.workspace.id}/inbox/{hanako['id']}")
+    thread = page.get_by_role("list", name="メッセージ")
+    received = thread.get_by_role("listitem").filter(has_text=TEXT)
+    await expect(received).to_contain_text("一斉配信「冬のセール告知」")
+    await expect(received).to_contain_text("送信済み")
 
 
 async def test_a_broadcast_over_the_quota_needs_a_partial_send_and_a_scheduled_one_can_be_cancelled(
@@ -185,6 +211,7 @@ async def test_a_broadcast_over_the_quota_needs_a_partial_send_and_a_scheduled_o
     await at.fill(f"{tomorrow} 10:00")
     await at.press("Tab")
     await summary.get_by_role("button", name="予約する").click()
+    await page.get_by_role("dialog", name="この内容で予約しますか？").get_by_role("button", name="予約する").click()
     await expect(page.locator(".broadcast-status")).to_have_text("予約済み")
     facts = page.locator(".broadcast-facts")
     await expect(facts).to_contain_text(f"予約日時{tomorrow[:4]}/{int(tomorrow[5:7])}/{int(tomorrow[8:10])} 10:00")
@@ -200,6 +227,9 @@ async def test_a_broadcast_over_the_quota_needs_a_partial_send_and_a_scheduled_o
     await expect(summary.locator(".estimate-count")).to_have_text("4人に配信")
     await partial.check()
     await send.click()
+    dialog = page.get_by_role("dialog", name="この内容で配信しますか？")
+    await expect(dialog).to_contain_text("3人に配信")
+    await dialog.get_by_role("button", name="配信する").click()
     await expect(page.get_by_role("progressbar", name="配信の進み具合")).to_have_attribute("aria-valuenow", "100")
     await expect(page.get_by_test_id("sent")).to_have_text("3")
     await expect(page.locator(".broadcast-facts")).to_contain_text("送る人数の上限3")
@@ -238,6 +268,7 @@ async def test_a_personalised_broadcast_is_paused_and_resumed_while_its_progress
     await expect(summary).to_contain_text("1人ずつ送信（差し込みあり）")
     await expect(summary.locator(".estimate-count")).to_have_text("8人に配信")
     await summary.get_by_role("button", name="今すぐ配信する").click()
+    await page.get_by_role("dialog", name="この内容で配信しますか？").get_by_role("button", name="配信する").click()
 
     bar = page.get_by_role("progressbar", name="配信の進み具合")
     await expect(page.locator(".broadcast-status")).to_have_text("配信中")
@@ -268,3 +299,70 @@ async def test_a_personalised_broadcast_is_paused_and_resumed_while_its_progress
         return all(got(u, n) for u, n in zip(users, names, strict=True))
 
     assert await _until(everyone)
+
+
+async def test_a_draft_is_saved_opened_again_after_a_reload_scheduled_and_sent_now(page: Page, shop: Shop) -> None:
+    users = [(await follower(shop, name))[0] for name in ("花子", "太郎")]
+    channel = shop.workspace.line_channel_id
+    page.on("dialog", lambda dialog: dialog.accept())
+    await log_in(page, shop)
+    await page.goto(f"{shop.env.settings.public_url}/w/{shop.workspace.id}/broadcasts/new")
+    await page.get_by_label("配信名（管理用）").fill("春のおしらせ")
+    await page.get_by_label("本文", exact=True).fill("{{friend.display_name}}さん、春メニューが始まります")
+    # The preview fills the name in for an example friend (the first one listed), never the raw variable.
+    preview = page.get_by_role("region", name="プレビュー")
+    await expect(preview.get_by_text("太郎さん、春メニューが始まります")).to_be_visible()
+
+    # Saved, not sent: the draft has its own address, and a reload opens it as it was.
+    await page.get_by_role("button", name="下書き保存").click()
+    await expect(page).to_have_url(re.compile(r"/broadcasts/drafts/\d+$"))
+    await expect(page.get_by_role("status").filter(has_text="下書き")).to_have_text("下書きを保存しました")
+    await page.reload()
+    await expect(page.get_by_role("heading", name="下書きの配信")).to_be_visible()
+    await expect(page.get_by_label("配信名（管理用）")).to_have_value("春のおしらせ")
+    await expect(page.get_by_label("本文", exact=True)).to_have_value(
+        "{{friend.display_name}}さん、春メニューが始まります"
+    )
+    assert all(not shop.emulator.deliveries(channel, u) for u in users)
+
+    # The drafts are listed above the history, to open again.
+    await page.get_by_role("link", name="配信一覧へ").click()
+    drafts = page.get_by_role("table", name="下書き")
+    await drafts.get_by_role("link", name="春のおしらせ").click()
+    await expect(page.get_by_label("配信名（管理用）")).to_have_value("春のおしらせ")
+
+    # Scheduled for a week from now, then sent now after all.
+    summary = page.get_by_role("complementary", name="配信の概要")
+    await expect(summary.locator(".estimate-count")).to_have_text("2人に配信")
+    week = (datetime.now(ZoneInfo(shop.workspace.timezone)) + timedelta(days=7)).strftime("%Y-%m-%d")
+    await summary.get_by_label("日時を指定して予約").check()
+    at = summary.get_by_label(re.compile("^配信日時"))
+    await at.fill(f"{week} 10:00")
+    await at.press("Tab")
+    await summary.get_by_role("button", name="予約する").click()
+    dialog = page.get_by_role("dialog", name="この内容で予約しますか？")
+    await expect(dialog).to_contain_text(f"{week} 10:00")
+    await expect(
+        dialog.get_by_role("region", name="プレビュー").get_by_text("太郎さん、春メニューが始まります")
+    ).to_be_visible()
+    await dialog.get_by_role("button", name="予約する").click()
+    await expect(page).to_have_url(re.compile(r"/broadcasts/\d+$"))
+    await expect(page.locator(".broadcast-status")).to_have_text("予約済み")
+    await page.reload()
+    await expect(page.locator(".broadcast-status")).to_have_text("予約済み")
+    await page.get_by_role("button", name="今すぐ配信").click()
+    await expect(page.locator(".broadcast-status")).to_have_text("完了")
+    await expect(page.get_by_test_id("sent")).to_have_text("2")
+
+    def got(user_id: str, name: str) -> bool:
+        text = f"{name}さん、春メニューが始まります"
+        return any((d.message or {}).get("text") == text for d in shop.emulator.deliveries(channel, user_id))
+
+    async def both() -> bool:
+        return got(users[0], "花子") and got(users[1], "太郎")
+
+    assert await _until(both)
+    # Sent: the draft is gone from the list.
+    await page.get_by_role("link", name="配信一覧へ").click()
+    await expect(page.get_by_role("table", name="配信履歴").locator("tbody tr")).to_have_count(1)
+    await expect(page.get_by_role("table", name="下書き")).to_have_count(0)
