@@ -241,6 +241,16 @@ describe("a node's one-line summary", () => {
     );
     expect(summarize(t, "notes.add", { pin: true }, schema, "ja")).toBe("ピン留め: はい");
   });
+  it("names the event a wait waits for by its type, and its time limit as a duration", () => {
+    const schema = {
+      type: "object",
+      properties: { event: { type: "object", title: "出来事 / Event" }, timeout: { type: "object", title: "期限 / Time limit" } },
+    };
+    const config = { event: { type: "tags.tag_added", type_version: 1, config: {} }, timeout: { days: 3, hours: 0, minutes: 0 } };
+    const labels = new Map([["tags.tag_added", "タグが付いたとき"]]);
+    expect(summarize(t, "core.wait_for_event", config, schema, "ja", {}, {}, labels)).toBe("出来事: タグが付いたとき, 期限: 3日");
+    expect(summarize(t, "core.wait_for_event", config, schema, "ja")).toBe("出来事: …, 期限: 3日");
+  });
   it("names the template a message node sends, never its id", () => {
     const ui = { messages: { "ui:field": "lineMessages" } };
     const names = { template_id: new Map<unknown, string>([[4, "営業時間"]]) };

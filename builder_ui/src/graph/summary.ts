@@ -60,6 +60,7 @@ export function summarize(
   lang = "ja",
   uiSchema?: Config,
   names: SummaryNames = {},
+  typeLabels: ReadonlyMap<string, string> = new Map(),
 ): string {
   const messagesKey = messagesProperty(uiSchema);
   if (messagesKey) return messagesSummary(t, c, messagesKey, names);
@@ -79,7 +80,7 @@ export function summarize(
         .slice(0, 2)
         .map((k) => {
           const title = localized(properties[k]?.title, lang);
-          const value = valueText(t, k, c[k], properties[k], lang, names);
+          const value = valueText(t, k, c[k], properties[k], lang, names, typeLabels);
           return title ? `${title}: ${value}` : value;
         })
         .join(", ");
@@ -88,7 +89,22 @@ export function summarize(
 }
 
 /** A value in words: a choice's label, the names of ids (or how many), yes / no, a short text or number. */
-function valueText(t: TFunction, key: string, v: unknown, prop: Config | undefined, lang: string, names: SummaryNames): string {
+function valueText(
+  t: TFunction,
+  key: string,
+  v: unknown,
+  prop: Config | undefined,
+  lang: string,
+  names: SummaryNames,
+  typeLabels: ReadonlyMap<string, string>,
+): string {
+  if (v && typeof v === "object" && !Array.isArray(v)) {
+    const o = v as Config;
+    // another node type set up inside this one (the event a wait waits for): that type's name
+    if (typeof o.type === "string" && "config" in o) return typeLabels.get(o.type) ?? "…";
+    const d = durationText(t, o);
+    return d || "…";
+  }
   const list = Array.isArray(v) ? v : [v];
   if (key in names || ID_PROPERTY.test(key)) {
     const known = names[key];
