@@ -184,6 +184,10 @@ async def test_a_three_step_scenario_built_by_drag_and_drop_greets_a_new_friend(
     await press(page.get_by_role("radio", name="キャンバス"))
 
     await page.get_by_role("button", name="公開").click()
+    # Publishing asks first: the first version, with its steps.
+    confirm = page.get_by_role("dialog", name="公開の確認")
+    await expect(confirm).to_contain_text("初めての公開です")
+    await confirm.get_by_role("button", name="公開する").click()
     await expect(page.get_by_role("status")).to_have_text(re.compile("公開しました\\(v1\\)"))
     await page.screenshot(path=ARTIFACTS / "builder-three-step-scenario.png")
 
