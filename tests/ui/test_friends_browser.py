@@ -17,7 +17,7 @@ from playwright.async_api import Page, expect
 from tests.conftest import PASSWORD
 from tests.line.emulator.test_simulator_browser import Shop
 from tests.line.test_inbox import _until
-from tests.ui.antd import choose
+from tests.ui.antd import choose, chosen
 from tests.ui.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
@@ -82,6 +82,13 @@ async def test_filter_save_a_tab_bulk_tag_and_reply_from_a_friends_page(page: Pa
     await expect(page.get_by_role("link", name="花子")).to_be_visible()
     await expect(page.get_by_role("link", name="太郎")).to_be_visible()
     await expect(page.get_by_role("link", name="次郎")).to_have_count(0)
+    # The match is chosen by its label, never a raw value: friends without the tag, then with it again.
+    await expect(chosen(condition.get_by_label("条件"))).to_have_text("いずれかを持つ")
+    await choose(page, condition.get_by_label("条件"), "どれも持たない")
+    await expect(page.locator(".segment-count")).to_have_text("1人")
+    await expect(page.get_by_role("link", name="次郎")).to_be_visible()
+    await choose(page, condition.get_by_label("条件"), "いずれかを持つ")
+    await expect(page.locator(".segment-count")).to_have_text("2人")
 
     # Kept as a tab of its own.
     await page.get_by_role("button", name="タブとして保存").click()
