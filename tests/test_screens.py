@@ -295,6 +295,7 @@ def test_lookups_are_checked_at_registration() -> None:
     assert "widget name 'a b' is not a plain name" in refused(widgets=("a b",))
     assert "send_path and send_field go together" in refused(send_path="/shop/send")
     assert "send_path 'shop/send' must start with '/'" in refused(send_path="shop/send", send_field="thing_id")
+    assert "messages_field 'the messages' is not a plain name" in refused(messages_field="the messages")
 
 
 def test_a_lookup_and_a_resource_may_share_a_name_but_not_two_lookups() -> None:
