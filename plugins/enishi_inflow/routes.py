@@ -42,7 +42,7 @@ AnyRequest = Request[Any, Any, Any]
 MANAGE = "inflow.manage"
 COOKIE = "enishi_inflow_visit"
 COOKIE_DAYS = 30
-WELCOME = "ご来訪ありがとうございます。 / Thank you for visiting."
+WELCOME = "ご来訪ありがとうございます。"
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX, pattern=r"\S")]
 Folder = Annotated[str, msgspec.Meta(max_length=FOLDER_MAX)]
@@ -244,8 +244,8 @@ def login_callback_url(public_url: str) -> str:
 def not_found_page() -> Response[str]:
     return _page(
         404,
-        "Not found",
-        "<h1>ページが見つかりません</h1><p>This link is not valid (any more).</p>",
+        "ページが見つかりません",
+        "<h1>ページが見つかりません</h1><p>このリンクは無効か、公開が終了しています。</p>",
     )
 
 
@@ -282,7 +282,7 @@ async def login_callback(request: AnyRequest) -> Response[Any]:
             exc.status,
             "LINE Login",
             f"<h1>ログインできませんでした</h1><p id='error'>{html.escape(exc.message)}</p>"
-            "<p>もう一度リンクを開いてください。 / Please open the link again.</p>",
+            "<p>もう一度リンクを開いてください。</p>",
         )
     state = await workspace_state(services, user.workspace_id)
     if service.PLUGIN not in state.enabled or not user.target.isdigit():
@@ -294,7 +294,7 @@ async def login_callback(request: AnyRequest) -> Response[Any]:
         route = await session.get(Route, visit.route_id) if visit is not None else None
         if visit is None or route is None or not route.enabled:
             return not_found_page()
-        name = route.name
+        name = await service.shop_name(ctx)
         visit.line_user_id = user.user_id
         await session.flush()
         # A follow being processed right now either committed already (and its friend is seen here) or waits
@@ -313,7 +313,7 @@ async def login_callback(request: AnyRequest) -> Response[Any]:
         open_url = services.settings.public_url.rstrip("/") + "/emulator/simulator"
     else:
         open_url = service.add_friend_url(bot) if bot else ""
-    button = f'<a class="button" href="{html.escape(open_url)}">LINEを開く / Open LINE</a>' if open_url else ""
+    button = f'<a class="button" href="{html.escape(open_url)}">LINEを開く</a>' if open_url else ""
     return _page(200, name, f'<h1>{html.escape(name)}</h1><p id="welcome">{WELCOME}</p>{button}')
 
 
@@ -354,7 +354,7 @@ async def open_route(request: AnyRequest, code: FromPath[str]) -> Response[str]:
                 await service.enter(ctx, route, visit, known_friend)
         bot = await service.bot_id(ctx)
         cookie = (COOKIE, service.sign_visit(services.settings.secret_keys, workspace_id, visit.id))
-        ref, name, attributed = visit.ref, route.name, visit.friend_id is not None
+        ref, name, attributed = visit.ref, await service.shop_name(ctx), visit.friend_id is not None
     if services.settings.emulator:
         add_url = services.settings.public_url.rstrip("/") + "/emulator/simulator"
         send_url = add_url
@@ -363,21 +363,20 @@ async def open_route(request: AnyRequest, code: FromPath[str]) -> Response[str]:
     else:
         add_url = send_url = ""
     if not add_url:
-        buttons = "<p>LINE公式アカウントの設定がまだです / the LINE account is not set up yet.</p>"
+        buttons = "<p>LINE公式アカウントの設定がまだです。</p>"
     elif attributed:
-        buttons = f'<a class="button" href="{html.escape(add_url)}">LINEを開く / Open LINE</a>'
+        buttons = f'<a class="button" href="{html.escape(add_url)}">LINEを開く</a>'
     else:
         buttons = (
-            f'<a class="button" href="{html.escape(add_url)}">友だち追加 / Add friend</a>'
-            f'<a class="button secondary" href="{html.escape(send_url)}">コードを送信 / Send the code</a>'
+            f'<a class="button" href="{html.escape(add_url)}">友だち追加</a>'
+            f'<a class="button secondary" href="{html.escape(send_url)}">コードを送信</a>'
         )
     if attributed:
         body = f'<h1>{html.escape(name)}</h1><p id="welcome">{WELCOME}</p>'
     else:
         body = (
             f"<h1>{html.escape(name)}</h1>"
-            "<p>友だち追加のあと、このコードをトークで送ってください。<br>"
-            "After adding the account as a friend, send this code in the chat.</p>"
+            "<p>友だち追加のあと、このコードをトークで送ってください。</p>"
             f'<p><code id="ref">#{html.escape(ref)}</code></p>'
         )
     body += buttons

@@ -97,6 +97,13 @@ async def bot_id(ctx: WorkspaceContext) -> str | None:
     return str(found) if found else None
 
 
+async def shop_name(ctx: WorkspaceContext) -> str:
+    """The name public pages show: the workspace's (the shop's), never a route's internal name."""
+    # Raw SQL names the workspace itself (the workspaces table is not workspace-owned).
+    found = await ctx.session.scalar(text("SELECT name FROM workspaces WHERE id = :id"), {"id": ctx.workspace_id})
+    return str(found or "")
+
+
 def add_friend_url(bot: str) -> str:
     return f"https://line.me/R/ti/p/{quote(bot, safe='')}"
 

@@ -25,7 +25,7 @@ from barcode.writer import SVGWriter
 from litestar import MediaType, Request, Response, get
 from litestar.params import FromPath
 from litestar.response import Redirect
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from enishi import Friend, line_login, plugin_enabled, utcnow
 from enishi_member_cards import links
@@ -80,6 +80,7 @@ dt {{ opacity: 0.8; }} dd {{ margin: 0; font-weight: bold; text-align: right; }}
 .stamp {{ width: 28px; height: 28px; border-radius: 50%; border: 2px solid currentColor; }}
 .stamp.on {{ background: currentColor; }}
 .notice {{ background: #fff; border-radius: 12px; padding: 24px; text-align: center; }}
+.shop {{ text-align: center; font-weight: bold; margin: 4px 0 12px; }}
 </style></head>
 <body><main>{body}</main></body></html>"""
 
@@ -89,13 +90,15 @@ def refusal(status: int, title: str, message: str) -> Response[str]:
     return Response(_page(title, body), status_code=status, media_type=MediaType.HTML, headers=HEADERS)
 
 
-def render_card(design: Design, card: Card, display_name: str) -> str:
+def render_card(design: Design, card: Card, display_name: str, shop: str = "") -> str:
+    """The card, with the shop's name (the workspace's) above it."""
     e = html.escape
     logo = f'<img class="logo" src="{e(design.logo_url)}" alt="">' if design.logo_url else ""
     goal = max(1, design.stamp_goal)
     filled = 0 if card.stamps <= 0 else (card.stamps - 1) % goal + 1  # a full card shows full, not empty
     stamps = "".join(f'<span class="stamp{" on" if n < filled else ""}"></span>' for n in range(goal))
-    body = f"""<section class="card" aria-label="会員証">
+    shop_line = f'<p class="shop">{e(shop)}</p>' if shop else ""
+    body = f"""{shop_line}<section class="card" aria-label="会員証">
 <h1>{logo}<span>{e(design.name)}</span></h1>
 <div>{e(display_name)} 様</div>
 <div class="codes">
@@ -112,7 +115,8 @@ def render_card(design: Design, card: Card, display_name: str) -> str:
 <div class="stamps" aria-label="スタンプ {filled} / {goal}">{stamps}</div>
 </section>
 <p style="text-align:center;font-size:0.8rem;color:#666">お会計の際にこの画面をスタッフにお見せください。</p>"""
-    return _page(design.name, body, design.background_color, design.text_color)
+    title = f"{design.name}｜{shop}" if shop else design.name
+    return _page(title, body, design.background_color, design.text_color)
 
 
 @get("/card/{token:str}", media_type=MediaType.HTML, include_in_schema=False)
@@ -176,9 +180,11 @@ async def _card_of(services: Any, workspace_id: int, which: Any) -> Response[str
             else None
         )
         design = await session.scalar(select(Design).where(Design.workspace_id == workspace_id))
+        # Raw SQL names the workspace itself (the workspaces table is not workspace-owned).
+        shop = await session.scalar(text("SELECT name FROM workspaces WHERE id = :id"), {"id": workspace_id})
     if friend is None or card is None:
         return refusal(404, "会員証が見つかりません", "会員証がまだ発行されていません。")
     if design is None:
         design = Design(name="会員証", background_color="#1f3a5f", text_color="#ffffff", logo_url=None, stamp_goal=10)
-    body = render_card(design, card, friend[1] or "")
+    body = render_card(design, card, friend[1] or "", str(shop or ""))
     return Response(body, status_code=200, media_type=MediaType.HTML, headers=HEADERS)

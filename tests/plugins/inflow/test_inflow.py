@@ -90,6 +90,9 @@ async def test_visit_and_sent_code_attribute_the_friend_and_run_actions(world: I
     ref = await world.visit(first_time, browser)
     page = await browser.get(f"/p/inflow/r/{first_time['code']}")  # a reload is the same visit
     assert f"#{ref}" in page.text
+    # The page speaks the shop's language and shows the shop's name, not the route's internal one.
+    assert "<h1>店舗1</h1>" in page.text and "チラシ" not in page.text
+    assert " / " not in page.text and "Add friend" not in page.text
     if world.env.app.state["enishi"].settings.emulator:
         assert "/emulator/simulator" in page.text
     else:

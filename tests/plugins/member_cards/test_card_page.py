@@ -35,6 +35,7 @@ async def test_card_page_renders_and_refuses_forged_or_expired_links(world: Worl
     assert "<?xml" not in text
     assert "EN000001" in text and "120 pt" in text and "シルバー" in text and "3 個" in text
     assert "aoi 様" in text and "https://example.com/logo.png" in text
+    assert '<p class="shop">縁カフェ</p>' in text  # the shop's name
     assert (await anonymous.get(path)).status_code == 200  # opening the link again is fine: the page only shows
     assert (await anonymous.post(path)).status_code == 405  # and it offers no change
 
