@@ -75,6 +75,7 @@ async def test_subscribers_are_stopped_and_moved_and_publishing_asks_first(page:
     await log_in(page, shop)
     await page.get_by_role("navigation", name="メニュー").get_by_role("link", name="シナリオ").click()
     await page.get_by_role("link", name="二日目のご案内").click()
+    await expect(canvas_node(page, "core.wait_delay")).to_contain_text("ここで待機中 3人")
     await page.get_by_role("button", name="購読者一覧").click()
     drawer = page.get_by_role("dialog", name="購読者一覧")
     rows = drawer.get_by_role("table").get_by_role("row")
@@ -102,6 +103,7 @@ async def test_subscribers_are_stopped_and_moved_and_publishing_asks_first(page:
     assert await _live_runs(shop, scenario_id) == {"ゆい": "1日待つ"}
     assert await tags_of(shop, friends[2]) == set()
     await drawer.get_by_role("button", name="閉じる").click()
+    await expect(canvas_node(page, "core.wait_delay")).to_contain_text("ここで待機中 1人")
 
     # A change to the wait, then publish: the dialog says what changes and whom it concerns.
     changed = {**document, "nodes": [{**document["nodes"][1], "config": {"days": 2}}, *document["nodes"][::2]]}

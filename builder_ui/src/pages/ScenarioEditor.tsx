@@ -758,7 +758,17 @@ function Editor({ access, scenarioId }: { access: WorkspaceAccess; scenarioId: n
           />
           <Drawer
             open={subscribersOpen}
-            onClose={() => setSubscribersOpen(false)}
+            onClose={() => {
+              setSubscribersOpen(false);
+              // Who waits where may have changed (stopped, moved): the steps' counts are read again.
+              api
+                .get<ScenarioDetail>(detailUrl)
+                .then((d) => {
+                  setWaiting(d.waiting_by_node);
+                  setHeld(d.held_by_node ?? {});
+                })
+                .catch(() => undefined);
+            }}
             title={t("subscribers.title")}
             width={760}
             destroyOnHidden
