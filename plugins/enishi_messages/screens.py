@@ -26,6 +26,17 @@ TEMPLATES = Lookup(
     messages_field="messages",  # the broadcast composer inserts a template's messages
 )
 
+# The variables a message can hold, for the message editor's "insert variable" menu (messageVariable): each row's
+# placeholder ("{{friend.display_name}}") is what is inserted, its label what the menu says.
+VARIABLES = Lookup(
+    name="variables",
+    label=Text("変数", "Variables"),
+    path="/messages/variables",
+    value_field="placeholder",
+    label_field="label",
+    widgets=("messageVariable",),
+)
+
 TEMPLATE_RESOURCE = Resource(
     name="templates",
     title=Text("定型文", "Message templates"),
@@ -73,4 +84,4 @@ TEMPLATE_RESOURCE = Resource(
     permission=MANAGE_TEMPLATES,
 )
 
-SCREENS = (TEMPLATES, TEMPLATE_RESOURCE)
+SCREENS = (TEMPLATES, VARIABLES, TEMPLATE_RESOURCE)

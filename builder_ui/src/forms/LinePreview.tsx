@@ -1,11 +1,36 @@
-// A LINE-like talk screen for messages: bubbles for text, pictures, and button cards.
+// A LINE-like talk screen for messages: bubbles for text, pictures, and button cards. Variables still written
+// as such ({{friend.display_name}}: no preview route filled them in, or not yet) show an example friend's values.
+import type { TFunction } from "i18next";
+import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 
 type Message = Record<string, unknown>;
 type Action = { type?: string; label?: string; uri?: string; text?: string };
 
-export function LinePreview({ messages, accountName }: { messages: Message[]; accountName?: string }) {
+const PLACEHOLDER = /\{\{\s*([a-z][a-z0-9_]*)\.([A-Za-z0-9_][A-Za-z0-9_-]*)\s*(?:\|([^}]*))?\}\}/g;
+
+/** A text with its variables as an example friend's: a name for the friend's names, else the variable's
+ * default, else a blank to fill ("〇〇"). */
+export function exampleText(text: string, t: TFunction): string {
+  return text.replace(PLACEHOLDER, (_all, ns: string, key: string, fallback?: string) => {
+    if (ns === "friend" && (key === "display_name" || key === "name")) return t("message_editor.example_name");
+    if (ns === "friend" && key === "id") return "1234";
+    return fallback?.trim() || t("message_editor.example_value");
+  });
+}
+
+function withExample(value: unknown, t: TFunction): unknown {
+  if (typeof value === "string") return value.includes("{{") ? exampleText(value, t) : value;
+  if (Array.isArray(value)) return value.map((v) => withExample(v, t));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withExample(v, t)]));
+  }
+  return value;
+}
+
+export function LinePreview({ messages: written, accountName }: { messages: Message[]; accountName?: string }) {
   const { t } = useTranslation();
+  const messages = useMemo(() => withExample(written, t) as Message[], [written, t]);
   return (
     <div className="line-preview" aria-label={t("message_editor.preview")} role="region">
       <div className="line-head">{accountName ?? t("message_editor.account")}</div>

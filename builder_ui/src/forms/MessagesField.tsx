@@ -4,7 +4,7 @@
 import ArrowDownOutlined from "@ant-design/icons/ArrowDownOutlined";
 import ArrowUpOutlined from "@ant-design/icons/ArrowUpOutlined";
 import type { FieldProps } from "@rjsf/utils";
-import { Alert, Button, Card, Flex, Form, Input, Select, Space, Tag, Typography } from "antd";
+import { Alert, Button, Card, Dropdown, Flex, Form, Input, Select, Space, Tag, Typography } from "antd";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useContext, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -14,7 +14,7 @@ import { useEditor } from "../editor/context";
 import { localized } from "../i18n";
 import { ConfigForm } from "./ConfigForm";
 import { LinePreview } from "./LinePreview";
-import { LookupContext } from "./pickers";
+import { lookupForWidget, LookupContext, useLookups, useOptions } from "./pickers";
 import { MediaMessagePicker } from "./MediaMessagePicker";
 import { messagesProperty } from "../graph/summary";
 import { keyOfUrl, queryClient } from "../query";
@@ -120,6 +120,31 @@ function swap<T>(list: T[], a: number, b: number): T[] {
   return out;
 }
 
+/** "変数を挿入": the variables the workspace's messages can hold (the lookup claiming `messageVariable`), each
+ * inserted where the cursor is, so nobody has to type {{friend.display_name}}. */
+function VariableMenu({ targetId, value, onInsert }: { targetId: string; value: string; onInsert: (text: string) => void }) {
+  const { t } = useTranslation();
+  const lookups = useLookups();
+  const { options } = useOptions(lookups ? lookupForWidget("messageVariable", lookups) : null);
+  if (!options?.length) return null;
+  const insert = (placeholder: string) => {
+    const box = document.getElementById(targetId) as HTMLTextAreaElement | HTMLInputElement | null;
+    const start = box?.selectionStart ?? value.length;
+    const end = box?.selectionEnd ?? start;
+    onInsert(value.slice(0, start) + placeholder + value.slice(end));
+  };
+  return (
+    <Dropdown
+      trigger={["click"]}
+      menu={{ items: options.map((o) => ({ key: String(o.value), label: o.label })), onClick: ({ key }) => insert(key) }}
+    >
+      <Button size="small" className="insert-variable">
+        {t("message_editor.insert_variable")}
+      </Button>
+    </Dropdown>
+  );
+}
+
 /** A text of the message (or of one of its buttons) in a labelled form item. */
 function TextItem({
   id,
@@ -130,6 +155,7 @@ function TextItem({
   rows,
   type,
   invalid,
+  variables,
 }: {
   id: string;
   label: string;
@@ -140,6 +166,8 @@ function TextItem({
   rows?: number;
   type?: "url";
   invalid?: string;
+  /** Offer the workspace's variables ({{friend.display_name}} …) to insert where the cursor is. */
+  variables?: boolean;
 }) {
   const text = String(value ?? "");
   return (
@@ -158,6 +186,7 @@ function TextItem({
       ) : (
         <Input id={id} type={type} maxLength={maxLength} value={text} onChange={(e) => onChange(e.target.value)} />
       )}
+      {variables && <VariableMenu targetId={id} value={text} onInsert={onChange} />}
     </FormItem>
   );
 }
@@ -172,6 +201,7 @@ function MessageEditor({ message, onChange, id }: { message: Message; onChange: 
         label={t("message_editor.text")}
         rows={3}
         maxLength={5000}
+        variables
         value={message.text}
         onChange={(text) => onChange({ ...message, text })}
       />
@@ -257,6 +287,7 @@ function ButtonsEditor({ message, onChange, id }: { message: Message; onChange: 
         label={t("message_editor.card_text")}
         rows={2}
         maxLength={160}
+        variables
         value={template.text}
         onChange={(text) => setTemplate({ text })}
       />

@@ -41,6 +41,11 @@ export const TEST_LOOKUPS: CatalogLookup[] = [
     properties: { template_id: "integer" },
     widgets: ["messageTemplate"],
   }),
+  lookup("messages.variables", "/messages/variables", {
+    value_field: "placeholder",
+    label_field: "label",
+    widgets: ["messageVariable"],
+  }),
   lookup("inflow.routes", "/inflow/routes", { hint_field: "folder", properties: { route_id: "integer", route_ids: "integer" } }),
   lookup("funnels.funnels", "/funnels", { properties: { funnel_id: "integer" } }),
   lookup("core.scenarios", "/scenarios?limit=200", { plugin: "core", paged: true, properties: { scenario_id: "integer" } }),

@@ -10,6 +10,7 @@ import { Checkbox, Input, Select, Typography } from "antd";
 import { createContext, useContext, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../api";
+import i18n, { localized } from "../i18n";
 import { useCatalog } from "../platform/catalog";
 import { queryClient, queryKeys } from "../query";
 import type { CatalogLookup } from "../platform/contract";
@@ -21,7 +22,9 @@ export interface Option {
   color?: string;
 }
 
-const s = (v: unknown) => (v === null || v === undefined ? "" : String(v));
+// A row's text: a string, or {ja, en} in the UI's language.
+const s = (v: unknown) =>
+  v === null || v === undefined ? "" : typeof v === "object" ? localized(v, i18n.language) : String(v);
 
 /** One row of a lookup's answer as an option (hint and colour only where the lookup names their fields). */
 export function toOption(lookup: CatalogLookup, row: Record<string, unknown>): Option {
