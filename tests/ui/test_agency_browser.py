@@ -9,7 +9,11 @@ import uuid
 
 import pytest
 from playwright.async_api import Locator, Page, expect
+from sqlalchemy import select
 
+from enishi.db.base import utcnow
+from enishi.models import Friend
+from enishi.models.broadcasts import LineQuota
 from tests.conftest import PASSWORD, Env
 from tests.ui.antd import choose, chosen
 from tests.ui.conftest import ARTIFACTS
@@ -182,3 +186,32 @@ async def test_a_new_agency_makes_its_first_client_workspace(page: Page, live: E
     await workspace_row(page, "一号店").get_by_role("link", name="一号店を開く").click()
     await expect(page.get_by_role("heading", name="友だち", exact=True)).to_be_visible()
     await expect(chosen(page.get_by_label("ワークスペース"))).to_have_text("一号店")
+
+
+async def test_each_client_shows_its_friends_messages_this_month_and_quota(page: Page, live: Env) -> None:
+    """The numbers come from the workspaces' own data and the quota last cached: no call to LINE on the way."""
+    owner = await live.user("owner@agency.example", name="代理店オーナー")
+    agency = await live.agency("縁エージェンシー", owner=owner)
+    cafe = await live.workspace(agency, "縁カフェ", plan="pro")
+    salon = await live.workspace(agency, "縁ヘア", plan="start")
+    async with live.db.transaction(cafe.id) as s:
+        s.add_all(Friend(line_user_id=f"U{uuid.uuid4().hex}") for _ in range(1234))
+        s.add(Friend(line_user_id=f"U{uuid.uuid4().hex}", status="blocked"))
+        s.add(LineQuota(quota_type="limited", monthly_limit=15000, consumption=5678, fetched_at=utcnow()))
+    async with live.db.transaction(salon.id) as s:
+        s.add(Friend(line_user_id=f"U{uuid.uuid4().hex}"))
+
+    await log_in_to_agency(page, live, "owner@agency.example")
+    table = page.get_by_role("table", name="クライアントのワークスペース")
+    for header in ("友だち数", "今月の送信数", "今月の上限"):
+        await expect(table.get_by_role("columnheader", name=header)).to_be_visible()
+    cafe_row, salon_row = workspace_row(page, "縁カフェ"), workspace_row(page, "縁ヘア")
+    await expect(cafe_row).to_contain_text("1,234")
+    await expect(cafe_row).to_contain_text("5,678")
+    await expect(cafe_row).to_contain_text("15,000通")
+    await expect(salon_row.locator("td").nth(1)).to_have_text("1")
+    await expect(salon_row.get_by_text("未取得")).to_have_count(2)  # not fetched from LINE this month yet
+    await page.screenshot(path=ARTIFACTS / "agency-client-numbers.png")
+    # The cached numbers, not the emulated channel's own; and no refresh was even queued.
+    async with live.db.session(cafe.id) as s:
+        assert (await s.scalar(select(LineQuota.requested_at))) is None

@@ -205,3 +205,58 @@ async def test_links_are_addresses_the_browser_goes_back_to_and_reloads(page: Pa
         await expect(page.get_by_text("ページが見つかりません。")).to_be_visible()
     await page.goto(f"{base}/w/abc/friends")
     await expect(page.get_by_text("このワークスペースは見つからないか、参加していません。")).to_be_visible()
+
+
+async def test_a_name_for_staff_shows_in_the_list_search_and_inbox(page: Page, shop: Shop) -> None:
+    """管理用の名前: set on the friend's page, shown instead of the LINE name (with the LINE name beside it) in the
+    list, found by the search under either name, and shown in the inbox's conversation list and header."""
+    hanako_user, hanako = await follower(shop, "🍀はなこ")
+    await follower(shop, "太郎")
+    channel = f"/emulator/_control/channels/{shop.workspace.line_channel_id}"
+    wrote = await shop.staff.post(f"{channel}/users/{hanako_user}/text", json={"text": "予約できますか？"})
+    assert wrote.status_code == 200, wrote.text
+
+    await log_in(page, shop)
+    await page.get_by_role("link", name="🍀はなこ").click()
+    await expect(page.get_by_role("heading", name="🍀はなこ", level=1)).to_be_visible()
+    await page.get_by_role("button", name="管理用の名前を付ける").click()
+    field = page.get_by_label("管理用の名前")
+    await field.fill("あ" * 101)  # too long: said at the field, nothing can be saved
+    await expect(page.get_by_text("100文字以内で入力してください")).to_be_visible()
+    await expect(page.get_by_role("button", name="保存", exact=True)).to_be_disabled()
+    await field.fill("田中 花子様")
+    await expect(page.get_by_text("100文字以内で入力してください")).to_be_hidden()
+    await page.get_by_role("button", name="保存", exact=True).click()
+    await expect(page.get_by_role("heading", name="田中 花子様", level=1)).to_be_visible()
+    await expect(page.get_by_text("LINE名: 🍀はなこ")).to_be_visible()
+    profile = (await shop.staff.get(f"{shop.api}/friends/{hanako['id']}")).json()
+    assert profile["name_override"] == "田中 花子様"
+    await page.screenshot(path=ARTIFACTS / "friends-name-for-staff.png")
+
+    # In the list: the name staff gave, the LINE name beside it; the search finds her by either.
+    await page.get_by_role("link", name="友だち一覧").click()
+    row = page.locator("table.friends-table tbody tr").filter(has=page.get_by_role("link", name="田中 花子様"))
+    await expect(row.get_by_text("LINE名: 🍀はなこ")).to_be_visible()
+    search = page.get_by_role("searchbox", name="検索")
+    for text in ("田中", "はなこ"):
+        await search.fill(text)
+        await expect(page.locator("table.friends-table tbody tr")).to_have_count(1)
+        await expect(page.get_by_role("link", name="田中 花子様")).to_be_visible()
+    await search.fill("")
+
+    # In the inbox: the conversation and the open thread's header.
+    await page.get_by_role("navigation", name="メニュー").get_by_role("link", name="1:1チャット").click()
+    item = page.get_by_role("list", name="会話").get_by_role("button", name=re.compile("田中 花子様"))
+    await expect(item).to_be_visible()
+    await item.click()
+    await expect(page.get_by_role("heading", name="田中 花子様", level=2)).to_be_visible()
+    await expect(page.get_by_text("LINE名: 🍀はなこ")).to_be_visible()
+    await page.screenshot(path=ARTIFACTS / "inbox-name-for-staff.png")
+
+    # Cleared (blank): the LINE name again.
+    await page.get_by_role("link", name="友だちページを開く").click()
+    await page.get_by_role("button", name="管理用の名前を変更").click()
+    await page.get_by_label("管理用の名前").fill("")
+    await page.get_by_role("button", name="保存", exact=True).click()
+    await expect(page.get_by_role("heading", name="🍀はなこ", level=1)).to_be_visible()
+    assert (await shop.staff.get(f"{shop.api}/friends/{hanako['id']}")).json()["name_override"] is None

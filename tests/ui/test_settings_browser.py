@@ -18,6 +18,8 @@ import anyio
 import pytest
 from playwright.async_api import Browser, Dialog, Error, Locator, Page, expect
 
+from enishi.models import User, Workspace
+from enishi.tenancy.workspaces import add_member
 from tests.line.emulator.test_simulator_browser import OUTSIDE, Shop, _outside
 from tests.ui.antd import choose, chosen
 from tests.ui.conftest import ARTIFACTS
@@ -515,3 +517,46 @@ async def test_message_templates_and_tag_folders_on_the_generic_resource_pages(p
     await expect(folder_row).to_contain_text("0")
     [folder] = await get(shop, "/tags/folders")
     assert folder["name"] == "来店状況"
+
+
+async def test_the_audit_log_and_each_staff_members_last_sign_in(page: Page, shop: Shop) -> None:
+    """操作履歴: who did what, in words, filtered by person and action (and dates, backwards ones refused at the
+    field), a page at a time; and the staff list says when each member last signed in."""
+    await join_staff(shop, "hanako@shop.example", "花子")  # she signs in to accept: her sign-in is recorded
+    jiro = await shop.env.user("jiro@shop.example", name="次郎")  # made a member, never signed in
+    async with shop.env.db.transaction() as s:
+        await add_member(s, await s.get_one(Workspace, shop.workspace.id), await s.get_one(User, jiro.id), "viewer")
+    hanako = await shop.env.login("hanako@shop.example", "long-pw-77-abc")
+    for n in range(55):  # more than a page of entries, by two people
+        made = await (hanako if n % 5 == 0 else shop.staff).post(f"{shop.api}/tags", json={"name": f"タグ{n:02}"})
+        assert made.status_code == 201, made.text
+
+    await open_settings(page, shop, "スタッフ")
+    staff = page.get_by_role("table", name="スタッフ")
+    await expect(staff.get_by_role("columnheader", name="最終ログイン")).to_be_visible()
+    row = staff.get_by_role("row").filter(has=page.get_by_role("rowheader", name="花子"))
+    await expect(row).to_contain_text(re.compile(r"\d{4}/\d{2}/\d{2} \d{1,2}:\d{2}"))
+    await expect(staff.get_by_role("row").filter(has_text="jiro@shop.example")).to_contain_text("未ログイン")
+    await shot(page, "staff-last-sign-in")
+
+    await settings_link(page, "操作履歴").click()
+    log = page.get_by_role("table", name="操作履歴")
+    await expect(log.get_by_role("row").nth(1)).to_contain_text("タグ管理: 作成")
+    await expect(log).not_to_contain_text("tags.create_tag")
+    await expect(log.get_by_role("row")).to_have_count(1 + 50)  # the header and one page
+    await page.get_by_role("button", name="もっと見る").click()
+    await expect(page.get_by_role("button", name="もっと見る")).to_have_count(0)
+    assert await log.get_by_role("row").count() >= 1 + 55
+    await expect(log.get_by_role("cell", name="花子").first).to_be_visible()
+    await shot(page, "audit-log")
+
+    await choose(page, page.get_by_label("操作した人"), "花子")
+    await choose(page, page.get_by_label("操作", exact=True), "タグ管理: 作成")
+    await expect(log.get_by_role("row")).to_have_count(1 + 11)
+    await expect(log.get_by_role("cell", name="スタッフ", exact=True)).to_have_count(0)  # the owner's entries are gone
+    # Dates: a day range of the workspace's time zone; backwards is said at the field.
+    await page.get_by_label("開始日").fill("2030-01-02")
+    await page.get_by_label("終了日").fill("2030-01-01")
+    await expect(page.get_by_text("終了日は開始日以降の日付にしてください")).to_be_visible()
+    await page.get_by_label("終了日").fill("2030-01-03")
+    await expect(page.get_by_text("該当する操作はありません")).to_be_visible()
