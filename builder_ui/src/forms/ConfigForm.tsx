@@ -76,7 +76,9 @@ function plainValidator(lang: string): ValidatorType {
     },
   };
 }
-const validators = { ja: plainValidator("ja"), en: plainValidator("en") };
+/** Validators for schema forms checked on submit (resources, report parameters), in each UI language. */
+export const PLAIN_VALIDATORS = { ja: plainValidator("ja"), en: plainValidator("en") };
+const validators = PLAIN_VALIDATORS;
 
 const fields: RegistryFieldsType = { lineMessages: MessagesField as unknown as React.ComponentType<FieldProps> };
 const NO_LOOKUPS: readonly CatalogLookup[] = [];

@@ -2,8 +2,6 @@
 // theme), with the registry's pickers, an editor for registered conditions (funnel stages, conversion, buckets)
 // and a picker of saved segments.
 import type { ErrorSchema, FieldProps, RegistryFieldsType, RegistryWidgetsType, RJSFSchema } from "@rjsf/utils";
-import { customizeValidator } from "@rjsf/validator-ajv8";
-import localizeJa from "ajv-i18n/localize/ja";
 import { useQuery } from "@tanstack/react-query";
 import { Input, Select, Typography } from "antd";
 import { createContext, useContext, useMemo, type ReactNode } from "react";
@@ -11,6 +9,7 @@ import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../../api";
 import { FormItem } from "../../components/FormItem";
 import { DEFAULT_FORM_STATE } from "../../editor/defaults";
+import { PLAIN_VALIDATORS as validators } from "../../forms/ConfigForm";
 import { LookupContext, LookupWidget, useLookups } from "../../forms/pickers";
 import { decorateUiSchema, formSchema, localizeSchema } from "../../forms/schema";
 import { SchemaForm } from "../../forms/theme";
@@ -24,10 +23,6 @@ import type { ErrorTree } from "./results";
 // schema refuses.
 const FORM_STATE = { ...DEFAULT_FORM_STATE, emptyObjectFields: "populateRequiredDefaults" as const };
 
-const validators = {
-  ja: customizeValidator({}, localizeJa as Parameters<typeof customizeValidator>[1]),
-  en: customizeValidator(),
-};
 
 /** The conditions a segment may use in this workspace (from the catalog), for the condition editor. */
 export const ConditionsContext = createContext<NodeTypeDef[]>([]);

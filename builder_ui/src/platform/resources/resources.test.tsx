@@ -183,10 +183,10 @@ describe("a resource's page", () => {
     page();
     fireEvent.click(await screen.findByRole("button", { name: "追加" }));
     const form = screen.getByRole("form", { name: "対応マークを追加" });
-    // The form's own check first, in words (no property key).
+    // The form's own check first, in words (the field's title, no property key), as the server says it.
     fireEvent.click(within(form).getByRole("button", { name: "作成" }));
     const label = await waitFor(() => form.querySelector('[data-field="label"]') as HTMLElement);
-    expect(label.textContent).toBe("入力してください");
+    expect(label.textContent).toBe("名前を入力してください");
     // in the field's own form item, in its error state
     expect(label.closest(".ant-form-item")!.classList.contains("ant-form-item-has-error")).toBe(true);
     expect(label.closest(".ant-form-item")!.querySelector("label")!.textContent).toBe("名前");
