@@ -22,9 +22,7 @@ from enishi.scenarios.engine import wake_after_commit
 HELD = "held"
 
 
-def subscribers_query(
-    scenario_id: int, *, node_id: str | None, status: str | None, text: str | None
-) -> Select[Any]:
+def subscribers_query(scenario_id: int, *, node_id: str | None, status: str | None, text: str | None) -> Select[Any]:
     query: Select[Any] = (
         select(ScenarioRun, Friend)  # type: ignore[assignment]
         .join(Friend, Friend.id == ScenarioRun.friend_id)
