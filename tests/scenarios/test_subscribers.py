@@ -264,4 +264,10 @@ async def test_viewers_see_subscribers_but_change_nothing(world: World) -> None:
         ("/copy", {}),
     ]:
         assert (await client.post(world.url(f"/{scenario_id}{path}"), json=body)).status_code == 403, path
+    for path, body in [
+        ("/folders/move", {"scenario_ids": [scenario_id], "folder": "x"}),
+        ("/folders/rename", {"folder": "x"}),
+    ]:
+        assert (await client.post(world.url(path), json=body)).status_code == 403, path
+    assert (await client.delete(world.url(f"/{scenario_id}"), params={"stop_runs": "true"})).status_code == 403
     assert all(r.ended_at is None for r in await world.runs(scenario_id))
