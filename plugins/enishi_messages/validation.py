@@ -138,9 +138,59 @@ def as_line_sees_it(messages: Any) -> Any:
     return copied
 
 
+_LENGTH = re.compile(r"^Length must be between (\d+) and (\d+)$")
+_SIZE = re.compile(r"^Size must be between (\d+) and (\d+)$")
+_SAID: Mapping[str, str] = {
+    "must be specified": "入力してください / This is required",
+    "must be a valid uri": "「https://」で始まるURLを入力してください / Enter a URL starting with https://",
+}
+
+
+def _plainly(problem: SchemaProblem) -> SchemaProblem:
+    """LINE's wording of a problem ("Length must be between 1 and 5000") as the forms say it."""
+    if problem.message in _SAID:
+        return SchemaProblem(problem.path, _SAID[problem.message])
+    if m := _LENGTH.match(problem.message):
+        low, high = m.groups()
+        if low == "1":
+            return SchemaProblem(problem.path, f"1〜{high}文字で入力してください / Enter 1 to {high} characters")
+        return SchemaProblem(problem.path, f"{low}〜{high}文字にしてください / Use {low} to {high} characters")
+    if m := _SIZE.match(problem.message):
+        low, high = m.groups()
+        return SchemaProblem(problem.path, f"{low}〜{high}件にしてください / Use {low} to {high} items")
+    return problem
+
+
+NO_LABEL = "ボタンの文字を入力してください / Enter the button's text"
+
+
+def _button_labels(messages: Any, prefix: str) -> list[SchemaProblem]:
+    """A template message's button needs its text (LINE requires a label there; a tap action it does not)."""
+    found: list[SchemaProblem] = []
+    for i, message in enumerate(messages if isinstance(messages, list) else []):
+        template = message.get("template") if isinstance(message, dict) else None
+        if not isinstance(template, dict):
+            continue
+        at = f"{prefix}[{i}].template"
+        groups = [(f"{at}.actions", template.get("actions"))]
+        columns = template.get("columns")
+        for c, column in enumerate(columns if isinstance(columns, list) else []):
+            if isinstance(column, dict):
+                groups.append((f"{at}.columns[{c}].actions", column.get("actions")))
+        for path, actions in groups:
+            for n, action in enumerate(actions if isinstance(actions, list) else []):
+                label = action.get("label") if isinstance(action, dict) else None
+                if isinstance(action, dict) and not (isinstance(label, str) and label.strip()):
+                    found.append(
+                        SchemaProblem(f"{path}[{n}].label", "ボタンの文字を入力してください / Enter the button's text")
+                    )
+    return found
+
+
 def line_problems(messages: Any, prefix: str) -> list[SchemaProblem]:
-    """LINE's verdict on a list of messages (as they would be sent), with paths under ``prefix``."""
-    return check_messages(messages, prefix)
+    """LINE's verdict on a list of messages (as they would be sent), with paths under ``prefix``, in plain words;
+    a button without its text first (LINE names that only when sending)."""
+    return _button_labels(messages, prefix) + [_plainly(p) for p in check_messages(messages, prefix)]
 
 
 def _natural(path: str) -> list[tuple[int, Any]]:

@@ -8,6 +8,7 @@ import { createContext, useContext, useMemo, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { api, workspaceUrl } from "../../api";
 import { FormItem } from "../../components/FormItem";
+import { TimeWidget, timeUi } from "../../components/TimeFields";
 import { DEFAULT_FORM_STATE } from "../../editor/defaults";
 import { PLAIN_VALIDATORS as validators } from "../../forms/ConfigForm";
 import { LookupContext, LookupWidget, useLookups } from "../../forms/pickers";
@@ -59,7 +60,8 @@ export function ConditionField(props: FieldProps) {
   );
   const lookups = useLookups();
   const configUi = useMemo(
-    () => (configSchema && chosen ? decorateUiSchema(configSchema, chosen.ui_schema, lookups ?? []) : {}),
+    () =>
+      configSchema && chosen ? decorateUiSchema(configSchema, timeUi(configSchema, chosen.ui_schema), lookups ?? []) : {},
     [configSchema, chosen, lookups],
   );
   const id = idSchema.$id;
@@ -169,7 +171,7 @@ export function SegmentField(props: FieldProps) {
   );
 }
 
-const widgets: RegistryWidgetsType = { lookup: LookupWidget };
+const widgets: RegistryWidgetsType = { lookup: LookupWidget, time: TimeWidget };
 const fields: RegistryFieldsType = {
   condition: ConditionField as unknown as RegistryFieldsType[string],
   segment: SegmentField as unknown as RegistryFieldsType[string],
@@ -196,7 +198,7 @@ export function ParamsForm({
   const lang = i18n.language;
   const schema = useMemo(() => formSchema(localizeSchema(rawSchema, lang)) as RJSFSchema, [rawSchema, lang]);
   const lookups = useLookups();
-  const uiSchema = useMemo(() => reportUiSchema(schema, rawUi, lookups ?? []), [schema, rawUi, lookups]);
+  const uiSchema = useMemo(() => reportUiSchema(schema, timeUi(schema, rawUi), lookups ?? []), [schema, rawUi, lookups]);
   return (
     <SchemaForm
       className="report-params"
