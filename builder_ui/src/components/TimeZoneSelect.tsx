@@ -30,12 +30,16 @@ export function TimeZoneSelect({
   onChange,
   status,
   label,
+  placeholder,
 }: {
   id?: string;
   value: string;
+  /** "" when an optional zone is cleared. */
   onChange: (zone: string) => void;
   status?: "error";
   label?: string;
+  /** Shown while empty; with it, the zone may be cleared (left to the default). */
+  placeholder?: string;
 }) {
   const options = useMemo(() => {
     const names = zoneNames();
@@ -51,11 +55,13 @@ export function TimeZoneSelect({
       aria-label={label}
       showSearch
       status={status}
+      placeholder={placeholder}
+      allowClear={placeholder !== undefined}
       value={value || undefined}
       options={options}
       optionFilterProp="label"
       filterOption={(input, option) => String(option?.label ?? "").toLowerCase().includes(input.toLowerCase())}
-      onChange={(zone: string) => onChange(zone)}
+      onChange={(zone: string | undefined) => onChange(zone ?? "")}
       style={{ minWidth: 260 }}
     />
   );

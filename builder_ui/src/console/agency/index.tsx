@@ -10,6 +10,7 @@ import { localized } from "../../i18n";
 import { keyOfUrl, queryClient, queryKeys } from "../../query";
 import type { Me, WorkspaceAccess, WorkspaceSummary } from "../../types";
 import { useNamedTable } from "../../components/tables";
+import { TimeZoneSelect } from "../../components/TimeZoneSelect";
 import { Field } from "./Field";
 import { AccountsAdmin } from "./AccountsAdmin";
 import { fieldErrors, type FieldErrors, type InstalledPlugin, type Plan } from "./forms";
@@ -413,7 +414,12 @@ function NewWorkspace({ agency, loaded, onCreated }: { agency: Agency; loaded: L
         <Input id={id("access_token")} value={form.access_token} onChange={set("access_token")} autoComplete="off" />
       </Field>
       <Field id={id("timezone")} label={t("agency.field.timezone")} errors={errors["$.timezone"]} hint={t("agency.hint.timezone")}>
-        <Input id={id("timezone")} value={form.timezone} onChange={set("timezone")} placeholder="Asia/Tokyo" />
+        <TimeZoneSelect
+          id={id("timezone")}
+          value={form.timezone}
+          onChange={(zone) => setForm((f) => ({ ...f, timezone: zone }))}
+          placeholder="Asia/Tokyo"
+        />
       </Field>
       {admin && (
         <Field id={id("plan")} label={t("agency.plan")} errors={errors["$.plan_id"]}>
