@@ -351,6 +351,9 @@ async def test_a_draft_is_saved_opened_again_after_a_reload_scheduled_and_sent_n
     await page.reload()
     await expect(page.locator(".broadcast-status")).to_have_text("予約済み")
     await page.get_by_role("button", name="今すぐ配信").click()
+    now = page.get_by_role("dialog", name="この内容で配信しますか？")
+    await expect(now).to_contain_text("2人に配信")
+    await now.get_by_role("button", name="配信する").click()
     await expect(page.locator(".broadcast-status")).to_have_text("完了")
     await expect(page.get_by_test_id("sent")).to_have_text("2")
 

@@ -6,7 +6,7 @@ import { Button, Progress, Table, Tag, type TableColumnsType } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import { api, ApiError, workspaceUrl } from "../../api";
+import { api, ApiError, request, workspaceUrl } from "../../api";
 import { declaredPreviewPath } from "../../forms/MessagesField";
 import { useWorkspaceCatalog } from "../../platform/catalog";
 import { localized } from "../../i18n";
@@ -14,7 +14,8 @@ import { keyOfUrl, queryClient } from "../../query";
 import { useNamedTable } from "../../components/tables";
 import type { WorkspaceAccess } from "../../types";
 import { sectionUrl } from "../sections";
-import type { Broadcast, BroadcastStatus, Page, Recipient, TestRecipient } from "./types";
+import type { Broadcast, BroadcastStatus, Estimate, Page, Recipient, TestRecipient } from "./types";
+import { ConfirmSend } from "./ConfirmSend";
 import { refreshQuota } from "./quota";
 import { ExamplePreview } from "./ExamplePreview";
 import { RecipientPicker, useTestRecipients } from "./RecipientPicker";
@@ -40,7 +41,6 @@ export function actionsFor(status: BroadcastStatus): Action[] {
 
 const CONFIRM: Partial<Record<Action, string>> = {
   cancel: "broadcasts.page.confirm_cancel",
-  "send-now": "broadcasts.page.confirm_send_now",
 };
 
 export function formatTime(iso: string | null, timezone: string, lang: string): string {
@@ -118,6 +118,7 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
   const [busy, setBusy] = useState(false);
   const [refreshing, setRefreshing] = useState(false);
   const [example, setExample] = useState<TestRecipient | null>(null);
+  const [sendingNow, setSendingNow] = useState<{ estimate: Estimate } | null>(null);
   const { catalog } = useWorkspaceCatalog(ws);
   const previewPath = declaredPreviewPath(catalog?.node_types ?? []);
   const key = keyOfUrl(url);
@@ -142,9 +143,24 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
   const firstRecipient = first.data?.items[0]?.friend_id ?? listed.data?.find((r) => r.friend_id !== null)?.friend_id ?? null;
   const error = query.error ? (query.error instanceof Error ? query.error.message : String(query.error)) : null;
 
+  /** "Send now" asks first, as the composer does: to how many (counted now), with how much quota left, what. */
+  const askToSendNow = async () => {
+    if (!broadcast) return;
+    setActionError(null);
+    try {
+      const estimate = await request<Estimate>("POST", workspaceUrl(ws, "/broadcasts/estimate"), {
+        target: broadcast.target,
+        messages: broadcast.messages,
+      });
+      setSendingNow({ estimate });
+    } catch (e) {
+      setActionError(e instanceof ApiError ? e.message : String(e));
+    }
+  };
+
   const act = async (action: Action) => {
     const question = CONFIRM[action];
-    if (question && !window.confirm(t(question, { n: (broadcast?.estimated_recipients ?? 0).toLocaleString(i18n.language) }))) return;
+    if (question && !window.confirm(t(question))) return;
     setBusy(true);
     setActionError(null);
     // A poll that left before a pause or resume must not put the old state back.
@@ -196,12 +212,32 @@ export function BroadcastPage({ access, broadcastId }: { access: WorkspaceAccess
       {canControl && actionsFor(broadcast.status).length > 0 && (
         <div className="row broadcast-actions">
           {actionsFor(broadcast.status).map((a) => (
-            <Button key={a} danger={a === "cancel"} disabled={busy} onClick={() => void act(a)}>
+            <Button key={a} danger={a === "cancel"} disabled={busy} onClick={() => void (a === "send-now" ? askToSendNow() : act(a))}>
               {t(`broadcasts.page.${a}`)}
             </Button>
           ))}
         </div>
       )}
+      <ConfirmSend
+        open={sendingNow !== null}
+        name={broadcast.name}
+        estimate={sendingNow?.estimate ?? null}
+        scheduledLocal={null}
+        timezone={broadcast.timezone}
+        allowPartial={broadcast.allow_partial}
+        messageCount={broadcast.messages.length}
+        sending={busy}
+        onConfirm={() => void act("send-now").then(() => setSendingNow(null))}
+        onCancel={() => setSendingNow(null)}
+      >
+        <ExamplePreview
+          workspaceId={ws}
+          path={previewPath}
+          messages={broadcast.messages}
+          friendId={example?.friend_id ?? firstRecipient ?? null}
+          accountName={access.workspace.name}
+        />
+      </ConfirmSend>
       {actionError && (
         <p className="error" role="alert">
           {actionError}

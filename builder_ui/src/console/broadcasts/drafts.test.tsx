@@ -4,10 +4,10 @@ import type { WorkspaceAccess } from "../../types";
 import { inConsole } from "../../test/router";
 import { queryClient } from "../../query";
 import { BroadcastComposer } from "./BroadcastComposer";
-import { actionsFor } from "./BroadcastPage";
+import { actionsFor, BroadcastPage } from "./BroadcastPage";
 import { audienceOf } from "./compose";
 import { Drafts } from "./Drafts";
-import type { Draft, Estimate, TestRecipient } from "./types";
+import type { Broadcast, Draft, Estimate, TestRecipient } from "./types";
 
 const access: WorkspaceAccess = {
   workspace: { id: 3, name: "縁カフェ", timezone: "Asia/Tokyo" },
@@ -200,5 +200,49 @@ describe("test sends and the example friend", () => {
     render(<BroadcastComposer access={access} />, inConsole);
     const picker = await screen.findByRole("combobox", { name: "プレビューの友だち（差し込みの例）" });
     await waitFor(() => expect(picker.closest(".ant-select")!.textContent).toContain("店長のLINE"));
+  });
+});
+
+describe("a scheduled broadcast's page", () => {
+  it("sends it now after the same last look as the composer's", async () => {
+    const scheduled: Broadcast = {
+      id: 5,
+      name: "来月の案内",
+      status: "scheduled",
+      delivery: "multicast",
+      messages: [{ type: "text", text: "来月もよろしくお願いします" }],
+      target: {},
+      allow_partial: false,
+      scheduled_at: "2030-01-02T00:30:00Z",
+      send_at: "2030-01-02T00:30:40Z",
+      send_at_local: "2030-01-02T09:30:40+09:00",
+      timezone: "Asia/Tokyo",
+      audience_note: { ja: "", en: "" },
+      estimated_recipients: 12,
+      limited_to: null,
+      progress: { total: null, written: 0, sent: 0, failed: 0, cancelled: 0, remaining: 12, percent: 0, rate_per_second: null, estimated_finish_at: null },
+      held: false,
+      error: null,
+      created_at: "2026-12-01T00:00:00Z",
+      started_at: null,
+      paused_at: null,
+      finished_at: null,
+    };
+    const calls = server((c) => {
+      if (c.url.endsWith("/send-now")) return json({ ...scheduled, status: "sending", scheduled_at: null });
+      if (c.url.includes("/recipients")) return json({ items: [], next: null });
+      if (c.url.endsWith("/broadcasts/5")) return json(scheduled);
+      return null;
+    });
+    render(<BroadcastPage access={access} broadcastId={5} />, inConsole);
+    fireEvent.click(await screen.findByRole("button", { name: "今すぐ配信" }));
+    const dialog = await screen.findByRole("dialog", { name: "この内容で配信しますか？" });
+    expect(within(dialog).getByText("12人に配信")).toBeTruthy();
+    expect(within(dialog).getByText("来月もよろしくお願いします")).toBeTruthy();
+    expect(calls.some((c) => c.url.endsWith("/send-now"))).toBe(false);
+    fireEvent.click(within(dialog).getByRole("button", { name: "配信する" }));
+    expect(await screen.findByText("配信中")).toBeTruthy();
+    expect(calls.filter((c) => c.url.endsWith("/send-now")).map((c) => c.method)).toEqual(["POST"]);
+    expect(calls.find((c) => c.url.endsWith("/broadcasts/estimate"))!.body).toEqual({ target: {}, messages: scheduled.messages });
   });
 });
