@@ -8,10 +8,10 @@ import { Alert, Button, Card, Dropdown, Flex, Form, Input, Select, Space, Tag, T
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useContext, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, request, workspaceUrl } from "../api";
+import { ApiError, request, workspaceUrl, type ApiErrorItem } from "../api";
 import { FormItem } from "../components/FormItem";
 import { useEditor } from "../editor/context";
-import { localized } from "../i18n";
+import i18n, { localized } from "../i18n";
 import { ConfigForm } from "./ConfigForm";
 import { LinePreview } from "./LinePreview";
 import { lookupForWidget, LookupContext, useLookups, useOptions } from "./pickers";
@@ -479,6 +479,26 @@ export function previewFriendId(uiSchema: unknown): number | null {
   return typeof id === "number" && Number.isInteger(id) && id > 0 ? id : null;
 }
 
+/** What is still missing from half-written messages (a text without words, an image or a video without its
+ * file), as the server would say it, at the same paths ("$.messages[0].text"). */
+export function unwrittenProblems(messages: readonly Message[]): ApiErrorItem[] {
+  const filled = (value: unknown) => typeof value === "string" && value.trim() !== "";
+  const out: ApiErrorItem[] = [];
+  messages.forEach((m, i) => {
+    const say = (text: string) => localized(text, i18n.language);
+    if (m.type === "text" && !filled(m.text)) out.push({ path: `$.messages[${i}].text`, message: say("本文を入れてください / Write the text") });
+    if ((m.type === "image" || m.type === "video") && !(filled(m.originalContentUrl) && filled(m.previewImageUrl)))
+      out.push({ path: `$.messages[${i}].originalContentUrl`, message: say("ファイルを選んでください / Choose a file") });
+  });
+  return out;
+}
+
+/** Messages worth asking the server about: none still half-written. Until then the form says what is missing
+ * itself, and nothing is sent (the server would only refuse it). */
+export function messagesWritten(messages: readonly Message[]): boolean {
+  return unwrittenProblems(messages).length === 0;
+}
+
 /** What the server makes of the messages (variables filled in for the example friend, or with samples), or its
  * objections. */
 function ServerPreview({ messages, path, friendId }: { messages: Message[]; path: string | null; friendId: number | null }) {
@@ -511,7 +531,7 @@ function ServerPreview({ messages, path, friendId }: { messages: Message[]; path
         }
       },
       // Only the messages on screen, once settled (never those of a moment ago).
-      enabled: usable && messages.length > 0 && asked === body,
+      enabled: usable && messages.length > 0 && messagesWritten(messages) && asked === body,
       placeholderData: keepPreviousData,
       staleTime: 0,
     },

@@ -11,7 +11,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate } from "react-router";
 import { api, ApiError, request, workspaceUrl, type ApiErrorItem } from "../../api";
 import { EditorContext, useEditor, type EditorShared } from "../../editor/context";
-import { declaredPreviewPath, MessagesField } from "../../forms/MessagesField";
+import { declaredPreviewPath, MessagesField, unwrittenProblems } from "../../forms/MessagesField";
 import { LookupContext } from "../../forms/pickers";
 import { localized } from "../../i18n";
 import { keyOfUrl, queryClient } from "../../query";
@@ -70,7 +70,11 @@ interface SavedSegment {
 /** The live estimate: asked again a moment after the audience or the messages stop changing. */
 function useEstimate(access: WorkspaceAccess, audience: Audience, messages: Message[]) {
   const ready = audienceReady(audience);
-  const body = JSON.stringify({ target: targetOf(audience), messages: messages.length ? messages : undefined });
+  // Half-written messages are left out (they only decide multicast or push): no request the server must refuse;
+  // what they miss is said here instead.
+  const unwritten = unwrittenProblems(messages);
+  const written = messages.length > 0 && unwritten.length === 0;
+  const body = JSON.stringify({ target: targetOf(audience), messages: written ? messages : undefined });
   const asked = useSettled(body, ESTIMATE_DELAY_MS);
   const url = workspaceUrl(access.workspace.id, "/broadcasts/estimate");
   const query = useQuery(
@@ -96,14 +100,16 @@ function useEstimate(access: WorkspaceAccess, audience: Audience, messages: Mess
     },
     queryClient,
   );
-  if (!ready) return { estimate: null, problems: NO_PROBLEMS, loading: false, error: null };
+  const missing = sortProblems(unwritten);
+  const withMissing = (found: SortedProblems): SortedProblems => ({ ...found, messages: [...missing.messages, ...found.messages] });
+  if (!ready) return { estimate: null, problems: withMissing(NO_PROBLEMS), loading: false, error: null };
   const loading = asked !== body || query.isFetching;
   if (query.error) {
     const e = query.error;
     const problems = e instanceof ApiError ? sortProblems(e.errors) : NO_PROBLEMS;
-    return { estimate: null, problems, loading, error: e instanceof Error ? e.message : String(e) };
+    return { estimate: null, problems: withMissing(problems), loading, error: e instanceof Error ? e.message : String(e) };
   }
-  return { estimate: query.data?.result ?? null, problems: query.data?.found ?? NO_PROBLEMS, loading, error: null };
+  return { estimate: query.data?.result ?? null, problems: withMissing(query.data?.found ?? NO_PROBLEMS), loading, error: null };
 }
 
 export function BroadcastComposer({ access, draft }: { access: WorkspaceAccess; draft?: Draft }) {
