@@ -20,7 +20,7 @@ import {
 } from "@rjsf/utils";
 import { customizeValidator } from "@rjsf/validator-ajv8";
 import type { ErrorObject } from "ajv";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { TimeWidget, timeUi } from "../components/TimeFields";
 import { localized } from "../i18n";
@@ -189,24 +189,27 @@ export function ConfigForm({
       ),
     [schema, nodeType, lookups, widgets],
   );
-  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
-  const [edited, setEdited] = useState<ReadonlySet<string>>(new Set());
-  useEffect(() => setEdited(new Set()), [problems]); // the server's latest word stands until its field changes
-  const touch = (ids: string[], alsoEdited: boolean) => {
-    if (ids.length === 0) return;
-    setTouched((t) => new Set([...t, ...ids]));
-    if (alsoEdited) setEdited((e) => new Set([...e, ...ids]));
-  };
+  // Touched fields (by RJSF id) and those changed since the server's latest problems. Kept in refs: a change
+  // re-renders through the new config (a state update here would redraw the form with the config of before).
+  const touched = useRef(new Set<string>());
+  const edited = useRef(new Set<string>());
+  const problemsSeen = useRef(problems);
+  if (problemsSeen.current !== problems) {
+    problemsSeen.current = problems; // the server's latest word stands until its field changes
+    edited.current = new Set();
+  }
+  const [blurs, setBlurs] = useState(0); // leaving a field changes nothing else: it redraws the form itself
   const extraErrors = useMemo(() => {
     const own = problemsOf(nodeType.config_schema, config).filter(
-      (p) => reveal || touches(touched, fieldId(idPrefix, p.path)),
+      (p) => reveal || touches(touched.current, fieldId(idPrefix, p.path)),
     );
     const server = problems
       .filter((p) => !p.path || p.path.startsWith("$"))
       .map((p) => ({ path: (p.path || "$").replace(IN_NODE, "$"), message: p.message }))
-      .filter((p) => !touches(edited, fieldId(idPrefix, p.path)) && !own.some((o) => o.path === p.path && o.message === p.message));
+      .filter((p) => !touches(edited.current, fieldId(idPrefix, p.path)) && !own.some((o) => o.path === p.path && o.message === p.message));
     return errorSchemaOf([...own, ...server], lang);
-  }, [nodeType, config, reveal, touched, edited, problems, idPrefix, lang]);
+    // (the refs are read afresh with each config and each blur)
+  }, [nodeType, config, reveal, blurs, problems, idPrefix, lang]);
   const hasFields = Object.keys((schema.properties as object | undefined) ?? {}).length > 0;
   if (!hasFields) return null;
   return (
@@ -224,13 +227,20 @@ export function ConfigForm({
       experimental_defaultFormStateBehavior={DEFAULT_FORM_STATE}
       showErrorList={false}
       noHtml5Validate
-      onBlur={(id) => touch([id], false)}
+      onBlur={(id) => {
+        if (touched.current.has(id)) return;
+        touched.current.add(id);
+        setBlurs((n) => n + 1);
+      }}
       onChange={(e, id) => {
         const next = (e.formData ?? {}) as Record<string, unknown>;
         const changed = changedPaths(config, next);
         // RJSF filling in the schema's defaults (no field's id, nothing there before) is no one's touch
         const filled = id === undefined && changed.every((p) => valueAt(config, p) === undefined);
-        if (!filled) touch(changed.map((p) => fieldId(idPrefix, p)), true);
+        if (!filled) {
+          for (const p of changed) touched.current.add(fieldId(idPrefix, p));
+          for (const p of changed) edited.current.add(fieldId(idPrefix, p));
+        }
         onChange(next);
       }}
     />
