@@ -210,7 +210,7 @@ function WorkspaceTable({
       render: (_, w) => <NumberCell value={numbers.get(w.id)?.friends} loading={overview.isLoading} />,
     },
     {
-      key: "messages",
+      key: "sent_this_month",
       title: t("agency.messages_this_month"),
       align: "right",
       render: (_, w) => <NumberCell value={numbers.get(w.id)?.messages_this_month} loading={overview.isLoading} />,
