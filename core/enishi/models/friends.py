@@ -9,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from enishi.db.base import Base, BigId, WorkspaceOwned, utcnow
 
-
 NAME_OVERRIDE_MAX = 100
 
 
