@@ -300,7 +300,7 @@ async def test_bad_input_names_every_path(world: World) -> None:
 async def test_csv_export_for_excel(world: World) -> None:
     aoi, ren = world.friends["aoi"], world.friends["ren"]
     await world.set_friend(aoi, display_name="=HYPERLINK(1)", last_inbound_at=T0)  # Tokyo: 2026/05/01 12:00
-    await world.set_friend(ren, display_name='山田 太郎, "れん"')
+    await world.set_friend(ren, display_name='山田 太郎, "れん"', name_override="@山田様")
     vip = await new_tag(world, "VIP会員", pinned=True)
     await tag_friends(world, vip, ren)
     await field(world, "rank", "text", "会員ランク")
@@ -320,6 +320,7 @@ async def test_csv_export_for_excel(world: World) -> None:
         "ID",
         "LINEユーザーID",
         "表示名",
+        "管理用の名前",
         "状態",
         "友だち追加日時",
         "最終メッセージ日時",
@@ -328,17 +329,17 @@ async def test_csv_export_for_excel(world: World) -> None:
     ]
     body = {int(r[0]): r for r in rows[1:]}
     assert list(body) == [aoi, ren]
-    assert body[aoi][2] == "'=HYPERLINK(1)"  # never a formula
-    assert body[aoi][3] == "友だち"
-    assert body[aoi][5] == "2026/05/01 12:00:00"  # the workspace's time zone
-    assert body[aoi][6:] == ["0", "ゴールド"]
-    assert body[ren][2] == '山田 太郎, "れん"' and body[ren][6:] == ["1", ""]
+    assert body[aoi][2:4] == ["'=HYPERLINK(1)", ""]  # never a formula; no name for staff
+    assert body[aoi][4] == "友だち"
+    assert body[aoi][6] == "2026/05/01 12:00:00"  # the workspace's time zone
+    assert body[aoi][7:] == ["0", "ゴールド"]
+    assert body[ren][2:4] == ['山田 太郎, "れん"', "'@山田様"] and body[ren][7:] == ["1", ""]
 
     english = await world.client.post(f"{base(world)}/friends/export.csv", json={"lang": "en", "status": "blocked"})
     rows = list(csv.reader(io.StringIO(english.content.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["ID", "LINE user ID", "Display name", "Status"]
-    assert rows[0][6:] == ["VIP会員"]  # the default columns
-    assert [(int(r[0]), r[3]) for r in rows[1:]] == [(world.friends["yui"], "Blocked")]
+    assert rows[0][:5] == ["ID", "LINE user ID", "Display name", "Name for staff", "Status"]
+    assert rows[0][7:] == ["VIP会員"]  # the default columns
+    assert [(int(r[0]), r[4]) for r in rows[1:]] == [(world.friends["yui"], "Blocked")]
 
     tab = await world.client.post(
         f"{base(world)}/friends/tabs",
