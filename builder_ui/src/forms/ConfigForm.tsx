@@ -7,8 +7,10 @@
 import { Widgets as ANTD_WIDGETS } from "@rjsf/antd";
 import { getDefaultRegistry } from "@rjsf/core";
 import {
+  createErrorHandler,
   ErrorSchemaBuilder,
   hasWidget,
+  mergeObjects,
   toErrorList,
   type ErrorSchema,
   type FieldProps,
@@ -17,6 +19,7 @@ import {
   type RJSFSchema,
   type UiSchema,
   type ValidatorType,
+  unwrapErrorHandler,
 } from "@rjsf/utils";
 import { customizeValidator } from "@rjsf/validator-ajv8";
 import type { ErrorObject } from "ajv";
@@ -67,8 +70,8 @@ function plainValidator(lang: string): ValidatorType {
       let errorSchema = errorSchemaOf(problemsOf(schema as Record<string, unknown>, formData), lang);
       let errors = toErrorList(errorSchema);
       if (customValidate) {
-        const own = ajv.validateFormData(formData, { type: "object" }, customValidate, undefined, uiSchema);
-        errorSchema = { ...errorSchema, ...own.errorSchema };
+        const own = unwrapErrorHandler(customValidate(formData, createErrorHandler(formData), uiSchema));
+        errorSchema = mergeObjects(errorSchema, own, true) as ErrorSchema;
         errors = toErrorList(errorSchema);
       }
       if (transformErrors) errors = transformErrors(errors, uiSchema);
