@@ -1,16 +1,19 @@
 """The inbox (1:1チャット) in a real browser, beside the LINE simulator page.
 
 A simulated user writes in the simulator and the message appears in the open inbox without reloading; the
-staff member's reply from the inbox reaches the simulator; the friend's mark and assignee are changed beside the
-thread and the conversation list is filtered by them. Screenshots are kept in ``test-artifacts/``.
+staff member's replies from the inbox (a text, a 定型文, a picture from the media library) reach the simulator;
+the friend's mark and assignee are changed beside the thread and the conversation list is filtered by them.
+Screenshots are kept in ``test-artifacts/``.
 """
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
-from playwright.async_api import Locator, Page, expect
+from PIL import Image
+from playwright.async_api import Locator, Page, Route, expect
 
 from enishi.models import User
 from enishi.tenancy.workspaces import add_member
@@ -21,6 +24,7 @@ from tests.ui.conftest import ARTIFACTS
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 expect.set_options(timeout=15_000)
 OWNER = "owner@shop.example"
+MEDIA_URL = "https://media.shop.example"
 
 
 async def make_staff(shop: Shop) -> None:
@@ -29,6 +33,17 @@ async def make_staff(shop: Shop) -> None:
         owner = (await s.execute(User.__table__.select().where(User.email == OWNER))).one()
         workspace = await s.merge(shop.workspace)
         await add_member(s, workspace, await s.get_one(User, owner.id), "owner")
+
+
+async def serve_media_over_https(page: Page, shop: Shop) -> None:
+    """The media library's files at an https address (as LINE requires), answered by this app."""
+    shop.env.settings.extra["ENISHI_MEDIA_PUBLIC_URL"] = MEDIA_URL
+
+    async def from_app(route: Route) -> None:
+        local = route.request.url.replace(MEDIA_URL, shop.env.settings.public_url + "/media", 1)
+        await route.fulfill(response=await route.fetch(url=local))
+
+    await page.context.route(f"{MEDIA_URL}/**", from_app)
 
 
 async def open_inbox(page: Page, shop: Shop) -> None:
@@ -84,6 +99,41 @@ async def test_messages_appear_live_replies_reach_the_user_and_filters_work(page
     await expect(page.get_by_label("返信")).to_have_value("")
     await expect(bot_says(simulator).last).to_contain_text("14時で承ります！")
     await page.screenshot(path=ARTIFACTS / "inbox-thread.png")
+
+    # A saved message (定型文) goes out from the reply box as it is.
+    made = await shop.staff.post(
+        f"{shop.api}/messages/templates",
+        json={"name": "来店のお礼", "messages": [{"type": "text", "text": "ご来店ありがとうございました"}]},
+    )
+    assert made.status_code == 201, made.text
+    await page.get_by_role("button", name="定型文").click()
+    await choose(page, page.get_by_role("combobox", name="定型文"), "来店のお礼")
+    await page.get_by_role("button", name="この内容で送信").click()
+    thanks = thread.locator("li.chat-out").filter(has_text="ご来店ありがとうございました")
+    await expect(thanks.get_by_text("送信済み")).to_be_visible()
+    await expect(bot_says(simulator).last).to_contain_text("ご来店ありがとうございました")
+
+    # A picture from the media library goes with a text. LINE fetches media only over https: the library's files
+    # are given an https address, which the browser reaches at this app.
+    await serve_media_over_https(page, shop)
+    png = io.BytesIO()
+    Image.new("RGB", (640, 480), (230, 120, 60)).save(png, "PNG")
+    uploaded = await shop.staff.post(f"{shop.api}/media", files={"file": ("クーポン.png", png.getvalue(), "image/png")})
+    assert uploaded.status_code == 201, uploaded.text
+    await page.get_by_role("button", name="画像", exact=True).click()
+    await page.get_by_role("dialog").get_by_role("button", name="クーポン.png を選ぶ").click()
+    await expect(page.get_by_role("dialog")).to_be_hidden()
+    await expect(page.get_by_role("group", name="添付する画像")).to_be_visible()
+    await page.get_by_label("返信").fill("今週のクーポンです")
+    # (The button's spinner of the last send may still be fading out: it is then named with it.)
+    await page.get_by_role("button", name=re.compile(r"(^|\s)送信$")).click()
+    picture = thread.locator("li.chat-out").get_by_role("img", name="画像").last
+    await expect(picture).to_be_visible()
+    await expect(picture).to_have_js_property("complete", True)
+    assert await picture.evaluate("img => img.naturalWidth") > 0  # the preview, served by the library
+    await expect(page.get_by_role("group", name="添付する画像")).to_be_hidden()
+    await expect(bot_says(simulator).last.get_by_role("img")).to_be_visible()
+    await page.screenshot(path=ARTIFACTS / "inbox-reply-template-image.png")
 
     # Her mark and assignee are changed beside the thread.
     side = page.get_by_role("complementary", name="友だち")

@@ -41,7 +41,7 @@ export function MediaUpload(props: { workspaceId: number; accept?: string; onUpl
         }}
       >
         <p className="ant-upload-drag-icon">
-          <InboxOutlined />
+          <InboxOutlined aria-hidden />
         </p>
         <p>{t("media.upload")}</p>
         <p className="small muted">{t("media.upload_hint")}</p>
