@@ -177,3 +177,31 @@ async def test_unknown_names_are_not_found(world: PluginWorld) -> None:
     await upload(world, "a.png", picture("PNG", (50, 50)), "image/png")
     for name in ("x" * 32 + ".png", "../secret.key", "a.png", "x" * 32 + ".svg"):
         assert (await world.client.get(f"/media/{name}")).status_code == 404, name
+
+
+async def test_a_picture_a_friend_sent_is_saved_into_the_library_once(world: PluginWorld) -> None:
+    from enishi.line import media as line_media
+    from enishi.models import Message
+
+    async with world.env.db.transaction(world.workspace_id) as s:
+        sent = Message(friend_id=world.friends["aoi"], direction="in", kind="image", body={"type": "image"})
+        s.add(sent)
+        await s.flush()
+        message_id = sent.id
+    url = world.url(f"/from-message/{message_id}")
+    not_yet = await world.client.post(url)
+    assert not_yet.status_code == 409 and "トークで開いて" in not_yet.json()["message"]
+
+    # The inbox fetched it from LINE when staff opened it.
+    path = line_media.content_path(world.env.settings, world.workspace_id, message_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(picture(size=(300, 200)))
+    path.with_suffix(".json").write_text('{"content_type": "image/jpeg", "size": 1}')
+    saved = await world.client.post(url)
+    assert saved.status_code == 201, saved.text
+    assert (saved.json()["source"], saved.json()["width"]) == ("inbox", 300)
+    again = await world.client.post(url)
+    assert again.json()["id"] == saved.json()["id"] and await rows(world.env) == 1
+    assert (
+        await world.client.post(world.url(f"/from-message/{message_id}", world.other_workspace_id))
+    ).status_code == 404
