@@ -366,7 +366,9 @@ async def test_the_inbox_reply_mark_assignee_and_note(page: Page, shop: Shop, sh
     hanako = await add_friend(simulator, shop, "花子")
     await send_text(simulator, "明日の予約はできますか？")
 
-    await log_in(page, shop)
+    # (the simulator's tab signed this browser in already)
+    await page.goto(shop.env.settings.public_url + "/")
+    await expect(page.get_by_role("heading", name="友だち", exact=True)).to_be_visible()
     await menu(page, "1:1チャット").click()
     await page.get_by_role("list", name="会話").get_by_role("button", name=re.compile("花子")).click()
     thread = page.get_by_role("list", name="メッセージ")
