@@ -14,6 +14,7 @@ from enishi import Text, choice_values, choices
 from enishi.labelled_choices import unlabelled_choices
 from enishi.plugin_host import PluginHost, discover
 from enishi.testing import settings_for
+from tests.template_plugin import forget_the_template_plugin
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_SRC = ROOT / "examples" / "enishi-plugin-template" / "src"
@@ -58,10 +59,13 @@ def test_every_choice_of_the_catalog_has_a_japanese_and_an_english_label(tmp_pat
 def test_the_plugin_template_labels_its_choices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(TEMPLATE_SRC))
     template = EntryPoint(name="birthday", value="enishi_birthday", group="enishi.plugins")
-    host = discover(settings_for(tmp_path), extra=[template])
-    assert host.plugins["birthday"].loaded, host.plugins["birthday"].error
-    assert list(drawn_schemas(host, frozenset({"birthday"})))
-    assert problems_of(host, frozenset({"birthday"})) == []
+    try:
+        host = discover(settings_for(tmp_path), extra=[template])
+        assert host.plugins["birthday"].loaded, host.plugins["birthday"].error
+        assert list(drawn_schemas(host, frozenset({"birthday"})))
+        assert problems_of(host, frozenset({"birthday"})) == []
+    finally:
+        forget_the_template_plugin()
 
 
 def test_the_walk_names_each_unlabelled_choice_by_its_path() -> None:

@@ -103,6 +103,10 @@ async def test_the_catalog_lists_a_plugins_screens_only_while_it_is_enabled(env:
         "color_field": None,
         "properties": {"greeting_id": "integer"},
         "widgets": ["probeGreeting"],
+        # the probe's rows are neither sent to a friend nor carry LINE messages
+        "send_path": None,
+        "send_field": None,
+        "messages_field": None,
     }
     [resource] = [r for r in on["resources"] if r["plugin"] == "probe"]
     assert set(resource) == {

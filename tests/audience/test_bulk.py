@@ -406,7 +406,7 @@ async def test_bad_input_is_refused_with_paths_and_nothing_is_stored(world: Worl
         ({"action": add_tag(mark), "target": {**everyone, "friend_ids": [other_friend]}}, ["$.target"]),
         (
             {"action": add_tag(mark), "target": {"segment": {"all": [{"type": "tags.has_tags", "config": {}}]}}},
-            ["$.target.segment.all[0].config"],
+            ["$.target.segment.all[0].config.tag_ids"],
         ),
         (
             {

@@ -111,7 +111,7 @@ async def test_tabs_are_checked_on_save_with_every_path(world: World) -> None:
     assert paths(bad) == [
         "$.segment.all[1].config.tag_ids[0]",
         "$.segment.all[2].type",
-        "$.exclude.not.config",
+        "$.exclude.not.config.text",
         "$.columns[1]",
         "$.sort.by",
     ]

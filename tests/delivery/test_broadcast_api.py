@@ -65,7 +65,7 @@ async def test_bad_input_is_refused_with_the_path_of_each_problem_and_nothing_is
         (body(target={"segment": {"all": [{"type": "nope.nope", "config": {}}]}}), {"$.target.segment.all[0].type"}),
         (
             body(target={"segment": {"all": [{"type": "tags.has_tags", "config": {}}]}}),
-            {"$.target.segment.all[0].config"},
+            {"$.target.segment.all[0].config.tag_ids"},
         ),
         (body(target={"segment": {"all": []}, "saved_segment_id": 1}), {"$.target.saved_segment_id"}),
         (body(target={"saved_segment_id": 999}), {"$.target.saved_segment_id"}),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,12 +19,13 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from enishi import Base, migrate
+from enishi import migrate
 from enishi.app import create_app
 from enishi.db import Database
 from tests.conftest import Env, make_host, settings_for, unavailable
 from tests.line.emulator.test_simulator_browser import Shop
 from tests.live_server import listening_socket, serve
+from tests.template_plugin import forget_the_template_plugin
 from tests.test_template_plugin import TEMPLATE, install_plugin
 from tests.ui.antd import choose
 from tests.ui.test_friends_browser import follower, log_in
@@ -91,15 +91,7 @@ async def live(
                 for c in [client, *env.clients]:
                     await c.aclose()
     finally:
-        _forget_the_plugin()
-
-
-def _forget_the_plugin() -> None:
-    """The rest of the session must not see the installed copy: its modules and its table in the shared metadata."""
-    for name in [m for m in sys.modules if m == "enishi_birthday" or m.startswith("enishi_birthday.")]:
-        del sys.modules[name]
-    if "birthday_birthdays" in Base.metadata.tables:
-        Base.metadata.remove(Base.metadata.tables["birthday_birthdays"])
+        forget_the_template_plugin()
 
 
 async def test_the_templates_settings_page_and_friend_panel(page: Page, shop: Shop) -> None:

@@ -212,11 +212,20 @@ async def test_staff_send_messages_and_templates(world: MessagesWorld) -> None:
 async def test_variables_and_taps_lists(world: MessagesWorld) -> None:
     c = world.client
     listed = (await c.get(world.url("/variables"))).json()
-    assert listed[:2] == [
+    assert listed[:3] == [
         {
             "name": "friend.display_name",
             "placeholder": "{{friend.display_name}}",
             "label": {"ja": "友だちの表示名", "en": "Friend's display name"},
+            "plugin": "core",
+        },
+        {
+            "name": "friend.name",
+            "placeholder": "{{friend.name}}",
+            "label": {
+                "ja": "友だちの名前（管理用の名前があればそれ）",
+                "en": "Friend's name (the name staff set, else the LINE name)",
+            },
             "plugin": "core",
         },
         {

@@ -116,8 +116,9 @@ async def test_add_note_check_config(world: World) -> None:
     assert await problem_paths({"body": "  "}) == ["$.body"]
     assert await problem_paths({"body": "x" * 5001}) == ["$.body"]
     assert await problem_paths({"body": "x", "pin": "yes"}) == ["$.pin"]
-    assert await problem_paths({"body": "x", "author": 1}) == ["$"]
-    assert await problem_paths({"text": "x", "match": "contains"}) == ["$"]
+    # an unknown field is named at its own place, a missing one where it belongs
+    assert await problem_paths({"body": "x", "author": 1}) == ["$.author"]
+    assert await problem_paths({"text": "x", "match": "contains"}) == ["$.body", "$.text"]
 
 
 async def test_add_note_in_bulk(world: World) -> None:
