@@ -270,7 +270,7 @@ async def test_the_broadcasts_and_the_composer(page: Page, shop: Shop) -> None:
     await exclude.get_by_role("button", name="条件を追加").click()
     await exclude.get_by_role("region", name="タグ").get_by_role("checkbox", name="春キャンペーン").check()
     await summary.get_by_text("テスト送信", exact=True).click()
-    await expect(summary.get_by_label("送信先（友だちID または LINEユーザーID）")).to_be_visible()
+    await expect(summary.get_by_label("送信先（自分のLINEアカウントやシミュレーターのユーザー）")).to_be_visible()
     await audit.check("composer, a segment with an exclusion and the test send")
     audit.assert_clean()
 

@@ -79,7 +79,9 @@ async def test_owner_sets_line_login_and_a_friend_logs_in_through_a_route(page: 
     await page.get_by_label("ユーザー / user").select_option(label="山田 花子 (following)")
     await page.screenshot(path=shot_path("line-login-consent"), full_page=True)
     await page.get_by_role("button", name="許可する / Allow").click()
-    await expect(page.get_by_role("heading", name="春のチラシ")).to_be_visible()
+    # The route's page is the shop's: its name, never the route's internal name.
+    await expect(page.get_by_role("heading", name=shop.workspace.name)).to_be_visible()
+    await expect(page.get_by_text("春のチラシ")).to_have_count(0)
     await expect(page.locator("#welcome")).to_be_visible()
     await page.screenshot(path=shot_path("line-login-route-page"), full_page=True)
     tags = await get(shop, f"/tags/friends/{hanako_id}")

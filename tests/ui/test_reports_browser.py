@@ -65,8 +65,13 @@ async def test_inflow_report_shows_the_routes_per_day_as_table_and_line_chart_an
         flyer, pop = Route(name="チラシ", code=uuid.uuid4().hex[:12]), Route(name="店頭POP", code=uuid.uuid4().hex[:12])
         s.add_all([flyer, pop])
         await s.flush()
-        visits = [(flyer, busy)] * 5 + [(flyer, quiet)] * 2 + [(pop, busy)] * 4
-        s.add_all(Visit(route_id=r.id, ref=uuid.uuid4().hex[:8], visited_at=at_noon(d)) for r, d in visits)
+        # A new friend is one whose follow came through the route: their visit (before the follow) is recorded.
+        came: list[int | None] = [friends[0], friends[1], None, None, None]
+        visits = [(flyer, busy, f) for f in came] + [(flyer, quiet, None)] * 2
+        visits += [(pop, busy, f) for f in [friends[2], None, None, None]]
+        s.add_all(
+            Visit(route_id=r.id, ref=uuid.uuid4().hex[:8], visited_at=at_noon(d), friend_id=f) for r, d, f in visits
+        )
         s.add_all(FirstRoute(friend_id=f, route_id=flyer.id, at=at_noon(busy)) for f in friends[:2])
         s.add(FirstRoute(friend_id=friends[2], route_id=pop.id, at=at_noon(busy)))
 

@@ -131,7 +131,7 @@ export function AuditPage({ access }: { access: WorkspaceAccess }) {
       key: "result",
       title: t("settings.audit.result"),
       render: (_, e) =>
-        e.status_code < 400 ? <Tag color="green">{t("settings.audit.succeeded")}</Tag> : <Tag color="red">{t("settings.audit.failed")}</Tag>,
+        e.status_code < 400 ? <Tag>{t("settings.audit.succeeded")}</Tag> : <Tag color="red">{t("settings.audit.failed")}</Tag>,
     },
   ];
   const set = (change: Partial<AuditFilters>) => setFilters((f) => ({ ...f, ...change }));
