@@ -22,7 +22,7 @@ from enishi.models import Friend
 from enishi.models.scenarios import ScenarioRun, ScenarioVersion
 from enishi.scenarios import lifecycle
 from enishi.scenarios.changes import compare
-from enishi.scenarios.document import validate_document
+from enishi.scenarios.document import Graph, validate_document
 from enishi.scenarios.friend_runs import FriendRun, Moment, friend_runs
 from enishi.scenarios.graphs import graph_of
 from enishi.scenarios.subscribers import move_runs, resume_run, stop_runs, subscribers_query
@@ -175,8 +175,11 @@ class ScenarioPeopleController(Controller):
             ).all()
         )
         items = []
+        graphs: dict[int, Graph] = {}  # a page's runs share a few versions: read each document once
         for run, friend in rows:
-            graph = await graph_of(ctx, run.version_id)
+            if run.version_id not in graphs:
+                graphs[run.version_id] = await graph_of(ctx, run.version_id)
+            graph = graphs[run.version_id]
             items.append(
                 SubscriberOut(
                     run_id=run.id,
